@@ -1,0 +1,1 @@
+"""The bundled labs: one YAML file each (shipped as the package netlab.labs)."""

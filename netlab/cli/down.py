@@ -1,0 +1,41 @@
+"""netlab down LAB | --all: stop a lab's processes and remove everything it made.
+
+Steps:
+* lock the lab (waits for a netlab command that is still working on it)
+* stop its processes, remove its namespaces, files and state directory (missing pieces are fine)
+"""
+
+from __future__ import annotations
+
+import click
+
+from netlab.cli.common import out, require_root
+from netlab.errors import BadInput, NetlabError
+from netlab.kernel.lab import teardown
+from netlab.model import load_lab
+from netlab.plan import make_plan
+from netlab.state import LabState
+
+
+@click.command("down")
+@click.argument("lab", required=False)
+@click.option("--all", "everything", is_flag=True, help="Take down every lab that is up.")
+def cmd(lab: str | None, everything: bool) -> None:
+    """Take LAB down: nothing of it is left behind."""
+    if bool(lab) == everything:
+        raise BadInput("name one lab, or --all")
+    require_root("down")
+    for name in LabState.names() if everything else [lab]:
+        take_down(name)
+        out.print(f"lab {name} is down")
+
+
+def take_down(name: str) -> None:
+    """Tear a lab down from its journal (and its plan, when its recorded lab file still loads)."""
+    state = LabState.open(name)
+    state.lock()
+    try:
+        namespaces = make_plan(load_lab(state.lab_file), network=state.settings().get("network")).all_netns()
+    except (NetlabError, OSError):
+        namespaces = []  # a crashed `up` may have left no usable lab file; the journal suffices
+    teardown(state, namespaces)

@@ -1,0 +1,85 @@
+"""netlab status [LAB] [--json]: what the kernel holds for a lab (or which labs are up).
+
+Steps:
+* without LAB: one line per lab that is up
+* with LAB: read every namespace back from the kernel (addresses, links, routes) and the lab's
+  processes; show it as a table, or as JSON in the shape of the CLI contract
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+
+from netlab.cli.common import RunningLab, open_running, out, require_root
+from netlab.kernel import procs, readback
+from netlab.state import LabState
+
+
+@click.command("status")
+@click.argument("lab", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def cmd(lab: str | None, as_json: bool) -> None:
+    """Show what the kernel holds for LAB, or which labs are up."""
+    if lab is None:
+        labs = [{"name": n, "complete": LabState.open(n).settings().get("complete", False)} for n in LabState.names()]
+        if as_json:
+            click.echo(json.dumps({"labs": labs}, indent=2))
+        else:
+            for item in labs:
+                out.print(f"{item['name']:<24} {'up' if item['complete'] else 'incomplete (netlab down it)'}")
+            if not labs:
+                out.print("no lab is up (netlab list shows the labs)")
+        return
+    require_root("status")
+    report = collect(open_running(lab))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        show(report)
+
+
+def collect(running: RunningLab) -> dict:
+    """The contract's status document, with every address read from the kernel."""
+    plan = running.plan
+    views = {name: readback.read(name) for name in plan.all_netns()}
+    pids = procs.lab_pids(plan.name, plan.all_netns())
+
+    def ip(netns: str) -> str | None:
+        view = views.get(netns)
+        return view.ip() if view else None
+
+    return {
+        "name": plan.name,
+        "title": plan.lab.title,
+        "network": plan.network,
+        "proxyMode": running.state.settings().get("proxyMode", plan.proxy_mode),
+        "complete": running.state.settings().get("complete", False),
+        "nodes": [{"name": n.name, "netns": n.netns, "ip": ip(n.netns), "podCIDR": str(n.pod_cidr),
+                   "present": views[n.netns] is not None,
+                   "routes": views[n.netns].routes if views[n.netns] else []} for n in plan.nodes],
+        "pods": [{"name": p.name, "namespace": p.namespace, "node": p.node, "netns": p.netns, "ip": ip(p.netns),
+                  "labels": p.labels, "present": views[p.netns] is not None} for p in plan.pods],
+        "services": [],
+        "hosts": [{"name": h.name, "netns": h.netns, "ip": ip(h.netns), "present": views[h.netns] is not None}
+                  for h in plan.hosts],
+        "processes": len(pids),
+    }
+
+
+def show(report: dict) -> None:
+    out.print(f"lab [bold]{report['name']}[/] ({report['title']}): network {report['network']}, "
+              f"proxy {report['proxyMode']}, {report['processes']} processes"
+              + ("" if report["complete"] else ", INCOMPLETE"))
+    table = Table("kind", "name", "ip", "where", "netns", box=None, pad_edge=False)
+    for node in report["nodes"]:
+        table.add_row("node", node["name"], node["ip"] or "missing", node["podCIDR"], node["netns"])
+    for pod in report["pods"]:
+        table.add_row("pod", pod["name"], pod["ip"] or "missing", pod["node"], pod["netns"])
+    for host in report["hosts"]:
+        table.add_row("host", host["name"], host["ip"] or "missing", "outside", host["netns"])
+    out.print(table)
+    for node in report["nodes"]:
+        out.print(f"routes in {node['name']}: " + "; ".join(node["routes"]))

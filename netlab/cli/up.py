@@ -1,0 +1,52 @@
+"""netlab up LAB|FILE: build a lab and start its workloads.
+
+Steps:
+* load and validate the lab file, lay out the plan (bad input stops here, nothing is made)
+* claim the lab's state directory and lock (a lab that is up stays as it is)
+* build namespaces, links, addresses, routes; start the echo server and containers
+* print the nodes and pods with their addresses, and what to try next
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from netlab.cli.common import out, require_root
+from netlab.kernel.lab import build
+from netlab.model import find_lab, load_lab
+from netlab.model.lab import NETWORK_MODES, PROXY_MODES
+from netlab.plan import LabPlan, make_plan
+from netlab.state import LabState
+
+
+@click.command("up")
+@click.argument("lab")
+@click.option("--network", type=click.Choice(NETWORK_MODES), help="Pod network between nodes (default: the lab's).")
+@click.option("--proxy-mode", type=click.Choice(PROXY_MODES), help="kube-proxy mode (default: the lab's).")
+def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
+    """Build LAB (a bundled lab's name or a lab file) and start its workloads."""
+    path = find_lab(lab)
+    text = path.read_text()
+    model = load_lab(path, text)
+    plan = make_plan(model, network=network)
+    require_root("up")
+    started = time.perf_counter()
+    state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
+                                               "proxyMode": proxy_mode or plan.proxy_mode})
+    build(plan, state)
+    state.mark_complete()
+    summarize(plan, time.perf_counter() - started)
+
+
+def summarize(plan: LabPlan, seconds: float) -> None:
+    out.print(f"lab [bold]{plan.name}[/] is up in {seconds:.2f} s  ({plan.lab.title}; network {plan.network})")
+    for node in plan.nodes:
+        out.print(f"  node {node.name:<14} {str(node.ip.ip):<15} pods {node.pod_cidr}  netns {node.netns}")
+    for pod in plan.pods:
+        out.print(f"  pod  {pod.name:<14} {str(pod.ip.ip):<15} on {pod.node}")
+    ignored = sorted({f.rsplit(".", 1)[-1] for f in plan.lab.ignored_fields} - {"image"})
+    if ignored:
+        out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")
+    out.print(f"next: sudo netlab verify {plan.name}   (the guide: netlab guide {plan.name})")

@@ -1,0 +1,41 @@
+"""netlab verify LAB [--json]: prove the lab's paths with real traffic.
+
+Steps:
+* open the running lab (its recorded lab file and plan)
+* run each check from inside its source namespace (ping, curl, bind, bridge fdb, tcpdump)
+* print a table (check, from, to, result, detail) or JSON; exit 0 if all passed, 1 if not
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+
+from netlab.cli.common import open_running, out, require_root, require_tools
+from netlab.errors import CheckFailed
+from netlab.verify import verify
+
+
+@click.command("verify")
+@click.argument("lab")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def cmd(lab: str, as_json: bool) -> None:
+    """Run LAB's checks with real traffic; exit 1 if any fails."""
+    require_root("verify")
+    running = open_running(lab)
+    require_tools("ping", "curl", "tcpdump", "bridge", "python3")
+    verdicts = verify(running.plan)
+    failed = [v for v in verdicts if not v.passed]
+    if as_json:
+        click.echo(json.dumps({"lab": lab, "passed": not failed, "checks": [v.as_dict() for v in verdicts]}, indent=2))
+    else:
+        table = Table("check", "from", "to", "result", "detail", box=None, pad_edge=False)
+        for v in verdicts:
+            result = "[yellow]skip[/]" if v.skipped else "[green]pass[/]" if v.passed else "[red]FAIL[/]"
+            table.add_row(v.name, v.source, v.target, result, v.detail)
+        out.print(table)
+        out.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(verdicts)} checks failed" if not as_json else "")

@@ -1,0 +1,118 @@
+"""Build a planned lab in the kernel, and take it down again (CNI's ADD and DEL, for a whole lab).
+
+`build` steps:
+1. render the desired state of every namespace (`render.topology`);
+2. journal every namespace name, then create the namespaces, each with a netlink socket, its
+   sysctls and, for pods, the echo server's listening sockets (all while the thread is inside it);
+3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
+4. start the workloads: one echo server for all pods, and each container's own command.
+Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
+
+`teardown` stops the lab's processes, removes its namespaces (their links, addresses, routes and
+rules go with them) and its state directory. Missing pieces are fine: it is also the crash cleanup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from contextlib import contextmanager
+from typing import Iterator
+
+from netlab.kernel import netlink, netns, procs
+from netlab.plan.model import LabPlan, PodPlan
+from netlab.render.topology import render_topology
+from netlab.state import LabState
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while building: handled like Ctrl-C, by rolling back."""
+
+
+@contextmanager
+def interrupts_roll_back() -> Iterator[None]:
+    """Turn SIGTERM/SIGHUP into an exception for the duration, so `finally` and rollback run."""
+    def handler(signum: int, _frame: object) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def build(plan: LabPlan, state: LabState) -> None:
+    """Create everything the plan describes; roll back on any failure or interrupt."""
+    specs = render_topology(plan)
+    pods = {p.netns: p for p in plan.pods}
+    fds: dict[str, int] = {}
+    sockets: dict[str, socket.socket] = {}
+    listeners: list[tuple[socket.socket, dict]] = []
+    try:
+        with interrupts_roll_back():
+            state.record_many("netns", [spec.netns for spec in specs])
+            netns.ensure_run_dir()
+            for spec in specs:
+                with netns.created(spec.netns) as fd:
+                    fds[spec.netns] = fd
+                    sockets[spec.netns] = netlink.open_socket()
+                    netlink.write_sysctls(spec.ops)
+                    if spec.netns in pods:
+                        listeners += procs.open_echo_sockets(pods[spec.netns])
+            for spec in specs:
+                netlink.apply_ops(spec.ops, fds, sockets[spec.netns], spec.netns)
+            start_workloads(plan, state, listeners)
+    except BaseException:
+        teardown(state, plan.all_netns())
+        raise
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+        for sock in sockets.values():
+            sock.close()
+        for sock, _ in listeners:
+            sock.close()
+
+
+def start_workloads(plan: LabPlan, state: LabState, listeners: list[tuple[socket.socket, dict]]) -> None:
+    """One echo server for every echo port of every pod, then each container's own command."""
+    if listeners:
+        state.record("pid", procs.start_echo(plan.name, listeners, state.logs / "echo.log"))
+    for pod in plan.pods:
+        for container in pod.containers:
+            if not container.runs_echo:
+                start_container(plan, state, pod, container.name)
+
+
+def start_container(plan: LabPlan, state: LabState, pod: PodPlan, container: str) -> None:
+    spec = next(c for c in pod.containers if c.name == container)
+    argv = list(spec.command + spec.args)
+    log = state.logs / f"{pod.name}_{container}.log"
+    state.record("pid", procs.start_command(plan.name, pod, argv, dict(spec.env), log))
+
+
+def teardown(state: LabState, namespaces: list[str] | None = None) -> None:
+    """Stop the lab's processes, remove its namespaces and its state directory.
+
+    Args:
+        state: the lab's state (its journal lists what was made).
+        namespaces: namespaces known from the plan, in case the journal lost some.
+    """
+    names = list(dict.fromkeys(state.records("netns") + (namespaces or [])))
+    with interrupts_roll_back():
+        procs.stop(procs.lab_pids(state.name, names))
+        for name in reversed(names):
+            netns.remove(name)
+        for path in state.records("file"):
+            _unlink(path)
+        state.remove()
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

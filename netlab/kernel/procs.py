@@ -1,0 +1,191 @@
+"""Processes of a lab: the echo server, containers' own commands, and `netlab exec`.
+
+Ownership, not patterns: every process netlab starts carries `NETLAB_LAB=<lab>` in its
+environment and its pid is journaled; `down` and `clean` stop only processes that carry the tag or
+live in one of the lab's namespaces. Nothing here ever kills by name.
+
+A process "in a pod" runs in the pod's network namespace with a UTS namespace of its own whose
+hostname is the pod's name (what a container sees), and a mount namespace where /sys shows the pod's
+interfaces (as `ip netns exec` arranges). Containers run as `nobody`; `netlab exec` runs as root,
+as `kubectl exec` into most images does, so learners can run ip, tcpdump and friends.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from netlab.kernel import netns
+from netlab.plan.model import PodPlan
+
+TAG = "NETLAB_LAB"
+WORKLOAD_USER = "nobody"
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def open_echo_sockets(pod: PodPlan) -> list[tuple[socket.socket, dict]]:
+    """Bind the pod's echo ports; the calling thread must be inside the pod's namespace.
+
+    The sockets belong to the pod's namespace from here on, wherever the process using them is.
+    """
+    sockets = []
+    for port, protocol in pod.echo_ports():
+        kind = socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM
+        sock = socket.socket(socket.AF_INET, kind)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("0.0.0.0", port))
+        if kind == socket.SOCK_STREAM:
+            sock.listen(128)
+        sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port}))
+    return sockets
+
+
+def _tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), TAG: lab}
+    return {**env, **(extra or {})}
+
+
+def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -> int:
+    """Start one echo server process for these sockets (of many pods) and return its pid.
+
+    The listening sockets are already bound: connections queue in their backlog until the server
+    accepts them, so the pods answer as soon as this returns.
+    """
+    _raise_fd_limit()
+    fds = [s.fileno() for s, _ in sockets]
+    manifest = {"user": WORKLOAD_USER, "sockets": [{"fd": s.fileno(), **meta} for s, meta in sockets]}
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "netlab.workloads.echo"],
+            stdin=subprocess.PIPE, stdout=out, stderr=out, pass_fds=fds, close_fds=True,
+            start_new_session=True, env=_tagged_env(lab, {"PYTHONPATH": _package_root()}), cwd="/",
+        )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(manifest).encode())
+    proc.stdin.close()
+    return proc.pid
+
+
+def _package_root() -> str:
+    """Where the running netlab package lives, so the server imports the same code."""
+    return str(Path(__file__).resolve().parents[2])
+
+
+def _raise_fd_limit() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
+    """Turn the calling (single-threaded) process into one living in a lab namespace.
+
+    Enters the network namespace, takes a UTS namespace with `hostname` and a mount namespace
+    with the namespace's /sys, then drops to `user` if given. Used right before exec.
+    """
+    fd = netns.open_fd(netns_name)
+    netns.setns(fd)
+    os.close(fd)
+    if _libc.unshare(netns.CLONE_NEWUTS | netns.CLONE_NEWNS) == 0:
+        _libc.mount(b"none", b"/", None, netns.MS_REC | netns.MS_SLAVE, None)
+        _libc.umount2(b"/sys", netns.MNT_DETACH)
+        _libc.mount(b"sysfs", b"/sys", b"sysfs", 0, None)
+        name = hostname.encode()
+        _libc.sethostname(name, len(name))
+    if user:
+        entry = pwd.getpwnam(user)
+        os.setgroups([])
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+
+
+def start_command(lab: str, pod: PodPlan, argv: list[str], env: dict[str, str], log: Path) -> int:
+    """Start a container's own command in its pod, unprivileged; returns the pid."""
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, cwd="/",
+            env=_tagged_env(lab, {"HOSTNAME": pod.name, "HOME": "/", **env}),
+            preexec_fn=lambda: enter(pod.netns, pod.name, WORKLOAD_USER),
+        )
+    return proc.pid
+
+
+def exec_in(netns_name: str, hostname: str, argv: list[str], env: dict[str, str]) -> None:
+    """Replace this process with `argv` running inside a lab namespace (netlab exec)."""
+    enter(netns_name, hostname)
+    os.execvpe(argv[0], argv, {**os.environ, "HOSTNAME": hostname, **env})
+
+
+def lab_pids(lab: str, namespaces: list[str]) -> set[int]:
+    """Processes that belong to a lab: tagged with it, or living in one of its namespaces."""
+    inodes = {i for name in namespaces if (i := netns.inode(name)) is not None}
+    me = os.getpid()
+    found: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            if inodes and os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
+                found.add(int(entry))
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if f"{TAG}={lab}".encode() in f.read().split(b"\0"):
+                    found.add(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def tagged_labs() -> set[str]:
+    """Labs named by the tag of any running process (for `clean` after a lost state directory)."""
+    labs: set[str] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                for var in f.read().split(b"\0"):
+                    if var.startswith(f"{TAG}=".encode()):
+                        labs.add(var.split(b"=", 1)[1].decode())
+        except OSError:
+            continue
+    return labs
+
+
+def stop(pids: set[int], grace: float = 1.0) -> None:
+    """SIGTERM, then SIGKILL whatever is still there after `grace` seconds."""
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    alive = set(pids)
+    while alive and time.monotonic() < deadline:
+        alive = {p for p in alive if _alive(p)}
+        if alive:
+            time.sleep(0.02)
+    for pid in alive:
+        _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False

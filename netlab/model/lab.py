@@ -1,0 +1,149 @@
+"""The lab model: what a lab file says, validated and defaulted, before any address is chosen.
+
+Plain frozen dataclasses, no behaviour that touches the machine. `netlab.model.load` builds them
+from YAML; `netlab.plan` turns them into names, addresses and placement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Union
+
+NETWORK_MODES = ("host-gw", "vxlan")
+PROXY_MODES = ("iptables", "nftables", "ipvs")
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A cluster node; `kubernetes.io/hostname` is always among its labels."""
+
+    name: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The cluster section of a lab file, with the defaults of shared/README.md section 2."""
+
+    nodes: tuple[NodeSpec, ...]
+    network: str = "host-gw"
+    proxy_mode: str = "iptables"
+    pod_cidr: IPv4Network = IPv4Network("10.244.0.0/16")
+    service_cidr: IPv4Network = IPv4Network("10.96.0.0/12")
+    underlay: IPv4Network = IPv4Network("192.168.56.0/24")
+    node_cidr_mask: int = 24
+    cluster_domain: str = "cluster.local"
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    port: int
+    protocol: str = "TCP"
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container: the echo server on its ports, or its own `command` + `args`."""
+
+    name: str
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    ports: tuple[ContainerPort, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def runs_echo(self) -> bool:
+        """A container without a command runs the built-in echo server (like agnhost netexec)."""
+        return not self.command and not self.args
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    labels: dict[str, str]
+    containers: tuple[Container, ...]
+    node_name: str | None = None
+    node_selector: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A v1 Pod manifest."""
+
+    name: str
+    namespace: str
+    template: PodTemplate
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """An apps/v1 Deployment; its replicas become pods `<name>-0`, `<name>-1`, ..."""
+
+    name: str
+    namespace: str
+    replicas: int
+    selector: dict[str, str]
+    template: PodTemplate
+
+
+KubeObject = Union[Pod, Deployment]
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Capture packets in a namespace while the check's traffic runs (tcpdump, bounded)."""
+
+    on: str
+    filter: str
+    interface: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of `netlab verify`: traffic (or a look at the kernel) from one place.
+
+    `kind` is ping, http, bind or bridge; `target` is what it aims at (a name or address, a URL,
+    a port, a bridge); `expect` holds the validated expectations of that kind.
+    """
+
+    name: str
+    source: str
+    kind: str
+    target: str
+    expect: dict[str, object]
+    count: int = 1
+    capture: Capture | None = None
+    when: dict[str, str] = field(default_factory=dict)
+
+    def applies_to(self, network: str, proxy_mode: str) -> bool:
+        """Whether the check runs in this network/proxy mode (`when:` narrows it)."""
+        wanted = {"network": network, "proxyMode": proxy_mode}
+        return all(wanted.get(k) == v for k, v in self.when.items())
+
+
+@dataclass(frozen=True)
+class GuideStep:
+    """A step of the lab's workshop guide: what to do and look at, and which checks it unlocks."""
+
+    title: str
+    text: str
+    article: str = ""
+    run: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A whole lab file: cluster, Kubernetes objects, checks and guide."""
+
+    name: str
+    title: str
+    source: Path
+    cluster: Cluster
+    objects: tuple[KubeObject, ...]
+    seed: str = ""
+    checks: tuple[Check, ...] = ()
+    guide: tuple[GuideStep, ...] = ()
+    ignored_fields: tuple[str, ...] = ()

@@ -1,0 +1,412 @@
+"""Lab file -> validated `Lab`: every problem collected, each naming file, object and field.
+
+Nothing here touches the machine. Problems are gathered for the whole file and raised together as
+one `LabValidationError`, so a learner fixes them all in one go; nothing is created before this
+has passed (the CLI loads and plans before it builds).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from importlib import resources
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netlab.errors import BadInput, LabValidationError, Problem
+from netlab.model import schema
+from netlab.model.lab import (
+    NETWORK_MODES,
+    PROXY_MODES,
+    Capture,
+    Check,
+    Cluster,
+    Container,
+    ContainerPort,
+    Deployment,
+    GuideStep,
+    KubeObject,
+    Lab,
+    NodeSpec,
+    Pod,
+    PodTemplate,
+)
+
+LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$")
+LAB_NAME_MAX = 20  # it becomes part of every namespace name (nl-<lab>-<object>)
+DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
+OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
+
+
+def bundled_labs_dir() -> Path:
+    """The labs shipped with netlab (the repository's labs/, installed as netlab.labs)."""
+    return Path(str(resources.files("netlab.labs")))
+
+
+def list_labs() -> list[Lab]:
+    """Every bundled lab, loaded (and so validated), sorted by name."""
+    return sorted((load_lab(p) for p in bundled_labs_dir().glob("*.yaml")), key=lambda lab: lab.name)
+
+
+def find_lab(name_or_path: str) -> Path:
+    """A bundled lab by name, or a lab file by path.
+
+    Raises:
+        BadInput: there is no such lab or file.
+    """
+    if name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise BadInput(f"no lab file {name_or_path}")
+        return path
+    path = bundled_labs_dir() / f"{name_or_path}.yaml"
+    if not path.is_file():
+        raise BadInput(f"no lab named {name_or_path!r} (netlab list shows the labs)")
+    return path
+
+
+def load_lab(path: Path, text: str | None = None) -> Lab:
+    """Read and validate a lab file.
+
+    Args:
+        path: the file, named in every problem.
+        text: its content, when already read (a lab's recorded copy).
+
+    Raises:
+        LabValidationError: with every problem found.
+    """
+    where = str(path)
+    if text is None:
+        text = path.read_text()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LabValidationError([Problem(where, f"{line}malformed YAML: {problem}")]) from None
+    reader = _Reader(where)
+    lab = reader.lab(data, path)
+    if reader.problems:
+        raise LabValidationError(reader.problems)
+    assert lab is not None
+    return lab
+
+
+def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:
+    """The pod names the objects expand to, in creation order."""
+    names: list[str] = []
+    for obj in objects:
+        if isinstance(obj, Deployment):
+            names.extend(f"{obj.name}-{i}" for i in range(obj.replicas))
+        else:
+            names.append(obj.name)
+    return names
+
+
+class _Reader:
+    """Walks the YAML, building model objects and collecting problems with their place."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self.problems: list[Problem] = []
+        self.ignored: list[str] = []
+
+    # -- primitives ---------------------------------------------------------------------
+    def problem(self, place: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.where}: {place}" if place else self.where, message))
+
+    def mapping(self, value: Any, place: str, fields: schema.Fields, required: tuple[str, ...] = ()) -> dict:
+        """`value` as a mapping whose keys are all known; unknown keys are problems."""
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            self.problem(place, f"must be a mapping, not {type(value).__name__}")
+            return {}
+        for key in value:
+            key = str(key)
+            sub = f"{place}.{key}" if place else key
+            if key in fields.refused:
+                self.problem(sub, fields.refused[key])
+            elif key in fields.ignored:
+                self.ignored.append(sub)
+            elif key not in fields.simulated:
+                hint = difflib.get_close_matches(key, sorted(fields.known), n=1)
+                self.problem(sub, "unknown field" + (f" (did you mean {hint[0]}?)" if hint else ""))
+        for key in required:
+            if value.get(key) is None:
+                self.problem(f"{place}.{key}" if place else key, "is required")
+        return {k: v for k, v in value.items() if k in fields.simulated}
+
+    def string(self, value: Any, place: str, pattern: re.Pattern | None = None, max_len: int = 0) -> str:
+        if not isinstance(value, str) or not value:
+            self.problem(place, "must be a non-empty string")
+            return ""
+        if max_len and len(value) > max_len:
+            self.problem(place, f"{value!r} is {len(value)} characters, at most {max_len} fit")
+        elif pattern and not pattern.match(value):
+            self.problem(place, f"{value!r} must be lower-case letters, digits and '-'")
+        return value
+
+    def integer(self, value: Any, place: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(place, f"must be a whole number from {low} to {high}")
+            return low
+        return value
+
+    def choice(self, value: Any, place: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            self.problem(place, f"{value!r} is not one of {', '.join(choices)}")
+            return choices[0]
+        return value
+
+    def network(self, value: Any, place: str, default: IPv4Network) -> IPv4Network:
+        if value is None:
+            return default
+        try:
+            return IPv4Network(str(value))
+        except ValueError:
+            self.problem(place, f"{value!r} is not an IPv4 prefix such as 10.244.0.0/16")
+            return default
+
+    def labels(self, value: Any, place: str) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(v, (str, int, float, bool)) for v in value.values()):
+            self.problem(place, "must map label names to values")
+            return {}
+        return {str(k): str(v) for k, v in value.items()}
+
+    def sequence(self, value: Any, place: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(place, "must be a list")
+            return []
+        return value
+
+    def strings(self, value: Any, place: str) -> tuple[str, ...]:
+        items = self.sequence(value, place)
+        if not all(isinstance(v, (str, int, float)) for v in items):
+            self.problem(place, "must be a list of strings")
+            return ()
+        return tuple(str(v) for v in items)
+
+    # -- the lab ------------------------------------------------------------------------
+    def lab(self, data: Any, path: Path) -> Lab | None:
+        top = self.mapping(data, "", schema.LAB, required=("name", "cluster"))
+        if self.problems and not top:
+            return None
+        name = self.string(top.get("name"), "name", LAB_NAME, LAB_NAME_MAX)
+        cluster = self.cluster(top.get("cluster"))
+        objects = tuple(
+            obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
+            if (obj := self.kube_object(raw, i)) is not None
+        )
+        self.unique_names(cluster, objects)
+        self.placement(cluster, objects)
+        checks = tuple(self.check(raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
+        self.check_references(checks, cluster, objects)
+        guide = tuple(self.guide_step(raw, i) for i, raw in enumerate(self.sequence(top.get("guide"), "guide")))
+        known_checks = {c.name for c in checks}
+        for i, step in enumerate(guide):
+            for ref in step.checks:
+                if ref not in known_checks:
+                    self.problem(f"guide[{i}].checks", f"no check named {ref!r}")
+        return Lab(
+            name=name,
+            title=str(top.get("title") or name),
+            seed=str(top.get("seed") or ""),
+            source=path,
+            cluster=cluster,
+            objects=objects,
+            checks=checks,
+            guide=guide,
+            ignored_fields=tuple(dict.fromkeys(self.ignored)),
+        )
+
+    def cluster(self, raw: Any) -> Cluster:
+        c = self.mapping(raw, "cluster", schema.CLUSTER, required=("nodes",))
+        nodes = []
+        for i, item in enumerate(self.sequence(c.get("nodes"), "cluster.nodes")):
+            place = f"cluster.nodes[{i}]"
+            item = {"name": item} if isinstance(item, str) else item
+            n = self.mapping(item, place, schema.NODE, required=("name",))
+            node_name = self.string(n.get("name"), f"{place}.name", DNS_LABEL, HOSTNAME_MAX)
+            labels = {**self.labels(n.get("labels"), f"{place}.labels"), "kubernetes.io/hostname": node_name}
+            nodes.append(NodeSpec(node_name, labels))
+        if c.get("nodes") is not None and not nodes:
+            self.problem("cluster.nodes", "needs at least one node")
+        defaults = Cluster(nodes=())
+        return Cluster(
+            nodes=tuple(nodes),
+            network=self.choice(c.get("network", defaults.network), "cluster.network", NETWORK_MODES),
+            proxy_mode=self.choice(c.get("proxyMode", defaults.proxy_mode), "cluster.proxyMode", PROXY_MODES),
+            pod_cidr=self.network(c.get("podCIDR"), "cluster.podCIDR", defaults.pod_cidr),
+            service_cidr=self.network(c.get("serviceCIDR"), "cluster.serviceCIDR", defaults.service_cidr),
+            underlay=self.network(c.get("underlay"), "cluster.underlay", defaults.underlay),
+            node_cidr_mask=self.integer(c.get("nodeCIDRMaskSize", 24), "cluster.nodeCIDRMaskSize", 16, 28),
+            cluster_domain=str(c.get("clusterDomain") or defaults.cluster_domain),
+        )
+
+    def kube_object(self, raw: Any, index: int) -> KubeObject | None:
+        if not isinstance(raw, dict):
+            self.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
+            return None
+        kind, api = raw.get("kind"), raw.get("apiVersion")
+        meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        label = f"{kind} {meta.get('name')}" if meta.get("name") else f"objects[{index}]"
+        if (api, kind) not in schema.KINDS:
+            kinds = ", ".join(f"{a} {k}" for a, k in sorted(schema.KINDS))
+            self.problem(label, f"unknown kind {api} {kind} (netlab knows {kinds})")
+            return None
+        obj = self.mapping(raw, label, schema.OBJECT, required=("metadata", "spec"))
+        m = self.mapping(obj.get("metadata"), f"{label}: metadata", schema.METADATA, required=("name",))
+        name = self.string(m.get("name"), f"{label}: metadata.name", DNS_LABEL, HOSTNAME_MAX)
+        namespace = self.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
+        if kind == "Pod":
+            template = self.pod_spec(obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"),
+                                     f"{label}: spec")
+            return Pod(name, namespace, template)
+        spec = self.mapping(obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC, required=("selector", "template"))
+        replicas = self.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
+        sel = self.mapping(spec.get("selector"), f"{label}: spec.selector", schema.LABEL_SELECTOR, required=("matchLabels",))
+        selector = self.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
+        tpl = self.mapping(spec.get("template"), f"{label}: spec.template", schema.POD_TEMPLATE, required=("spec",))
+        tmeta = self.mapping(tpl.get("metadata"), f"{label}: spec.template.metadata", schema.METADATA)
+        labels = self.labels(tmeta.get("labels"), f"{label}: spec.template.metadata.labels")
+        if selector and any(labels.get(k) != v for k, v in selector.items()):
+            self.problem(f"{label}: spec.selector", "does not match spec.template.metadata.labels")
+        template = self.pod_spec(tpl.get("spec"), labels, f"{label}: spec.template.spec")
+        if replicas and len(f"{name}-{replicas - 1}") > HOSTNAME_MAX:
+            self.problem(f"{label}: metadata.name", f"pod names {name}-N would not fit the kernel's hostname")
+        return Deployment(name, namespace, replicas, selector, template)
+
+    def pod_spec(self, raw: Any, labels: dict[str, str], place: str) -> PodTemplate:
+        spec = self.mapping(raw, place, schema.POD_SPEC, required=("containers",))
+        containers = []
+        taken: dict[tuple[int, str], str] = {}
+        for i, item in enumerate(self.sequence(spec.get("containers"), f"{place}.containers")):
+            cplace = f"{place}.containers[{i}]"
+            c = self.mapping(item, cplace, schema.CONTAINER, required=("name",))
+            cname = self.string(c.get("name"), f"{cplace}.name", DNS_LABEL, 63)
+            ports = []
+            for j, p in enumerate(self.sequence(c.get("ports"), f"{cplace}.ports")):
+                pplace = f"{cplace}.ports[{j}]"
+                pm = self.mapping(p, pplace, schema.CONTAINER_PORT, required=("containerPort",))
+                port = ContainerPort(
+                    port=self.integer(pm.get("containerPort"), f"{pplace}.containerPort", 1, 65535),
+                    protocol=self.choice(pm.get("protocol", "TCP"), f"{pplace}.protocol", ("TCP", "UDP")),
+                    name=self.string(pm["name"], f"{pplace}.name", DNS_LABEL, 15) if "name" in pm else None,
+                )
+                key = (port.port, port.protocol)
+                if key in taken:
+                    self.problem(pplace, f"{port.protocol} port {port.port} is already taken by container "
+                                         f"{taken[key]}: containers of a pod share one network namespace")
+                taken[key] = cname
+                ports.append(port)
+            env = []
+            for j, e in enumerate(self.sequence(c.get("env"), f"{cplace}.env")):
+                em = self.mapping(e, f"{cplace}.env[{j}]", schema.ENV_VAR, required=("name",))
+                env.append((str(em.get("name")), str(em.get("value", ""))))
+            containers.append(Container(
+                name=cname,
+                command=self.strings(c.get("command"), f"{cplace}.command"),
+                args=self.strings(c.get("args"), f"{cplace}.args"),
+                ports=tuple(ports),
+                env=tuple(env),
+            ))
+        names = [c.name for c in containers]
+        for dup in {n for n in names if names.count(n) > 1}:
+            self.problem(f"{place}.containers", f"two containers are named {dup}")
+        if spec.get("containers") is not None and not containers:
+            self.problem(f"{place}.containers", "needs at least one container")
+        node_name = spec.get("nodeName")
+        return PodTemplate(
+            labels=labels,
+            containers=tuple(containers),
+            node_name=self.string(node_name, f"{place}.nodeName") if node_name is not None else None,
+            node_selector=self.labels(spec.get("nodeSelector"), f"{place}.nodeSelector"),
+        )
+
+    def unique_names(self, cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
+        """Nodes, pods and outside hosts share one name space: `netlab exec LAB NAME` picks any."""
+        seen: set[str] = set()
+        for name in [n.name for n in cluster.nodes] + pod_names(objects) + list(OUTSIDE_NAMES):
+            if name in seen:
+                self.problem("", f"the name {name!r} is used twice (nodes, pods and "
+                                 f"{'/'.join(OUTSIDE_NAMES)} share one set of names)")
+            seen.add(name)
+
+    def placement(self, cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
+        nodes = {n.name: n for n in cluster.nodes}
+        for obj in objects:
+            tpl = obj.template
+            if tpl.node_name and tpl.node_name not in nodes:
+                self.problem(f"{type(obj).__name__} {obj.name}: spec.nodeName", f"no node named {tpl.node_name!r}")
+            elif tpl.node_selector and not any(
+                all(n.labels.get(k) == v for k, v in tpl.node_selector.items()) for n in nodes.values()
+            ):
+                self.problem(f"{type(obj).__name__} {obj.name}: spec.nodeSelector", "no node has these labels")
+
+    # -- checks and guide ---------------------------------------------------------------
+    def check(self, raw: Any, index: int) -> Check:
+        place = f"checks[{index}]"
+        c = self.mapping(raw, place, schema.CHECK, required=("name", "from"))
+        kinds = [k for k in schema.EXPECT_BY_CHECK if k in c]
+        if len(kinds) != 1:
+            self.problem(place, "needs exactly one of " + ", ".join(schema.EXPECT_BY_CHECK))
+            kinds = kinds or ["ping"]
+        kind = kinds[0]
+        expect = self.mapping(c.get("expect"), f"{place}.expect", schema.EXPECT_BY_CHECK[kind])
+        capture = None
+        if c.get("capture") is not None:
+            cap = self.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("on", "filter"))
+            capture = Capture(on=str(cap.get("on")), filter=str(cap.get("filter")),
+                              interface=str(cap["interface"]) if cap.get("interface") else None)
+        when = self.labels(c.get("when"), f"{place}.when")
+        for key in when:
+            if key not in ("network", "proxyMode"):
+                self.problem(f"{place}.when.{key}", "unknown condition (network or proxyMode)")
+        return Check(
+            name=str(c.get("name")),
+            source=str(c.get("from")),
+            kind=kind,
+            target=str(c.get(kind)),
+            expect=expect,
+            count=self.integer(c.get("count", 1), f"{place}.count", 1, 200),
+            capture=capture,
+            when=when,
+        )
+
+    def check_references(self, checks: tuple[Check, ...], cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
+        names = {n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
+        seen: set[str] = set()
+        for i, check in enumerate(checks):
+            if check.name in seen:
+                self.problem(f"checks[{i}].name", f"two checks are named {check.name!r}")
+            seen.add(check.name)
+            if check.source.split("/")[0] not in names:
+                self.problem(f"checks[{i}].from", f"no pod, node or host named {check.source!r}")
+            if check.capture and check.capture.on not in names:
+                self.problem(f"checks[{i}].capture.on", f"no pod, node or host named {check.capture.on!r}")
+            for key in ("answeredBy", "learned"):
+                wanted = check.expect.get(key)
+                for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
+                    if ref not in names:
+                        self.problem(f"checks[{i}].expect.{key}", f"no pod named {ref!r}")
+
+    def guide_step(self, raw: Any, index: int) -> GuideStep:
+        place = f"guide[{index}]"
+        g = self.mapping(raw, place, schema.GUIDE_STEP, required=("title",))
+        return GuideStep(
+            title=str(g.get("title")),
+            text=str(g.get("text") or "").strip(),
+            article=str(g.get("article") or ""),
+            run=self.strings(g.get("run"), f"{place}.run"),
+            checks=self.strings(g.get("checks"), f"{place}.checks"),
+        )

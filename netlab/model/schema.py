@@ -1,0 +1,80 @@
+"""Which fields a lab file may carry, as data.
+
+Each Kubernetes structure lists the fields netlab simulates, the real Kubernetes fields it accepts
+and ignores (so real manifests paste in; `up` notes them once), and the real fields it refuses
+because ignoring them would give the wrong network (hostNetwork). Anything else is a typo or a
+field Kubernetes does not have, and an error that names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Fields:
+    simulated: frozenset[str]
+    ignored: frozenset[str] = frozenset()
+    refused: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def known(self) -> frozenset[str]:
+        return self.simulated | self.ignored | frozenset(self.refused)
+
+
+def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = None) -> Fields:
+    return Fields(frozenset(simulated.split()), frozenset(ignored.split()), refused or {})
+
+
+LAB = _fields("name title seed cluster objects checks guide")
+CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain")
+NODE = _fields("name labels")
+CHECK = _fields("name from ping http bind bridge expect count capture when")
+CAPTURE = _fields("on filter interface")
+GUIDE_STEP = _fields("title text article run checks")
+
+OBJECT = _fields("apiVersion kind metadata spec", "status")
+METADATA = _fields(
+    "name namespace labels",
+    "annotations uid resourceVersion generation creationTimestamp deletionTimestamp "
+    "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
+)
+POD_SPEC = _fields(
+    "containers nodeName nodeSelector",
+    "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy dnsConfig "
+    "serviceAccountName serviceAccount automountServiceAccountToken securityContext "
+    "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
+    "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
+    "overhead enableServiceLinks setHostnameAsFQDN hostname subdomain hostAliases os "
+    "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
+    {
+        "hostNetwork": "pods on the node's network are not simulated yet",
+        "initContainers": "init containers are not simulated yet",
+        "hostPID": "host PID namespace pods are not simulated",
+        "hostIPC": "host IPC namespace pods are not simulated",
+    },
+)
+CONTAINER = _fields(
+    "name command args ports env",
+    "image imagePullPolicy resources livenessProbe readinessProbe startupProbe volumeMounts "
+    "volumeDevices securityContext lifecycle terminationMessagePath terminationMessagePolicy "
+    "stdin stdinOnce tty workingDir envFrom resizePolicy restartPolicy",
+)
+CONTAINER_PORT = _fields("containerPort name protocol", "hostPort hostIP")
+ENV_VAR = _fields("name value", refused={"valueFrom": "env valueFrom is not simulated"})
+DEPLOYMENT_SPEC = _fields(
+    "replicas selector template",
+    "strategy minReadySeconds revisionHistoryLimit progressDeadlineSeconds paused",
+)
+LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions is not simulated"})
+POD_TEMPLATE = _fields("metadata spec")
+
+# apiVersion and kind of every object a lab may hold (later issues add Service, Ingress...).
+KINDS = {("v1", "Pod"), ("apps/v1", "Deployment")}
+
+EXPECT_BY_CHECK = {
+    "ping": _fields("reachable captured"),
+    "http": _fields("reachable answeredBy clientIP status body captured"),
+    "bind": _fields("inUse"),
+    "bridge": _fields("learned"),
+}

@@ -1,0 +1,6 @@
+"""The plan: names, addresses and placement of a whole lab, decided before anything is built (pure)."""
+
+from netlab.plan.build import make_plan
+from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
+
+__all__ = ["make_plan", "HostPlan", "LabPlan", "NodePlan", "PodPlan", "netns_name"]

@@ -1,0 +1,166 @@
+"""Lab -> LabPlan: placement, addresses, names, MACs. Pure and deterministic.
+
+The same lab gives the same plan on every run (addresses, MACs, veth names), so a guide can print
+`10.244.1.2` and a learner sees exactly that. Defaults are shared/README.md section 2:
+node N: underlay .10+N, pod CIDR N (10.244.N.0/24), cni0 .1, pods from .2 in creation order;
+gateway .1 on the underlay.
+
+Placement: a pod with nodeName goes there; otherwise its eligible nodes are those matching
+nodeSelector (all nodes without one), in the cluster's order. Replica i of a Deployment goes to
+eligible node i mod n (the replicas spread over the nodes in order); a standalone Pod goes to the
+first eligible node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from ipaddress import IPv4Interface, IPv4Network
+
+from netlab.errors import PlanError
+from netlab.model.lab import Deployment, Lab, PodTemplate
+from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
+
+# Documentation ranges used by the outside world of the edge labs; nothing in a lab may overlap them.
+OUTSIDE_RANGES = {
+    "the public side (198.51.100.0/24)": IPv4Network("198.51.100.0/24"),
+    "the internet hosts (203.0.113.0/24)": IPv4Network("203.0.113.0/24"),
+}
+FIRST_POD_VETH_INDEX = 100  # ifindexes are chosen, not discovered: no lookups while building
+IFNAMSIZ = 15
+
+
+def mac_for(*parts: str) -> str:
+    """A stable, locally administered unicast MAC for one interface of one lab."""
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return "02:" + ":".join(f"{b:02x}" for b in digest[:5])
+
+
+def host_veth_name(namespace: str, pod: str) -> str:
+    """The node-side veth name, `veth` + 8 hex of a hash, as the CNI plugins name it."""
+    return "veth" + hashlib.sha256(f"{namespace}/{pod}".encode()).hexdigest()[:8]
+
+
+def port_name(name: str) -> str:
+    """The underlay bridge port of a node or host: its own name when it fits IFNAMSIZ."""
+    return name if len(name) <= IFNAMSIZ else "veth" + hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def make_plan(lab: Lab, network: str | None = None) -> LabPlan:
+    """Lay out the whole lab.
+
+    Args:
+        lab: a validated lab.
+        network: overrides the lab's cluster.network (`netlab up --network`).
+
+    Raises:
+        PlanError: the CIDRs overlap or do not hold the nodes or pods.
+    """
+    cluster = lab.cluster
+    _check_ranges(lab)
+    node_cidrs = list(_node_cidrs(lab, len(cluster.nodes)))
+    underlay_hosts = cluster.underlay.num_addresses - 2
+    if len(cluster.nodes) + 10 > underlay_hosts:
+        raise PlanError(f"{lab.source}: cluster.underlay {cluster.underlay} holds at most "
+                        f"{underlay_hosts - 10} nodes, the lab has {len(cluster.nodes)}")
+    prefix = cluster.underlay.prefixlen
+    nodes = tuple(
+        NodePlan(
+            name=spec.name,
+            index=i,
+            netns=netns_name(lab.name, spec.name),
+            ip=IPv4Interface(f"{cluster.underlay.network_address + 10 + i}/{prefix}"),
+            mac=mac_for(lab.name, spec.name, "eth0"),
+            pod_cidr=cidr,
+            bridge_ip=IPv4Interface(f"{cidr.network_address + 1}/{cidr.prefixlen}"),
+            bridge_mac=mac_for(lab.name, spec.name, "cni0"),
+            vtep_mac=mac_for(lab.name, spec.name, "flannel.1"),
+            underlay_port=port_name(spec.name),
+            labels=spec.labels,
+        )
+        for i, (spec, cidr) in enumerate(zip(cluster.nodes, node_cidrs), start=1)
+    )
+    gateway = HostPlan(
+        name="gateway",
+        netns=netns_name(lab.name, "gateway"),
+        ip=IPv4Interface(f"{cluster.underlay.network_address + 1}/{prefix}"),
+        underlay_port="gateway",
+        mac=mac_for(lab.name, "gateway", "eth0"),
+    )
+    return LabPlan(
+        lab=lab,
+        network=network or cluster.network,
+        proxy_mode=cluster.proxy_mode,
+        underlay_netns=netns_name(lab.name, "underlay"),
+        underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
+        nodes=nodes,
+        pods=tuple(_place_pods(lab, nodes)),
+        hosts=(gateway,),
+    )
+
+
+def _check_ranges(lab: Lab) -> None:
+    c = lab.cluster
+    ranges = {
+        f"cluster.podCIDR {c.pod_cidr}": c.pod_cidr,
+        f"cluster.serviceCIDR {c.service_cidr}": c.service_cidr,
+        f"cluster.underlay {c.underlay}": c.underlay,
+        **OUTSIDE_RANGES,
+    }
+    names = list(ranges)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if ranges[a].overlaps(ranges[b]):
+                raise PlanError(f"{lab.source}: {a} overlaps {b}")
+
+
+def _node_cidrs(lab: Lab, count: int):
+    """Node N's pod CIDR is subnet number N of the cluster's pod CIDR (10.244.N.0/24)."""
+    c = lab.cluster
+    if c.node_cidr_mask < c.pod_cidr.prefixlen:
+        raise PlanError(f"{lab.source}: cluster.nodeCIDRMaskSize /{c.node_cidr_mask} is larger than "
+                        f"cluster.podCIDR {c.pod_cidr}")
+    available = 2 ** (c.node_cidr_mask - c.pod_cidr.prefixlen) - 1
+    if count > available:
+        raise PlanError(f"{lab.source}: cluster.podCIDR {c.pod_cidr} holds {available} node CIDRs of "
+                        f"/{c.node_cidr_mask}, the lab has {count} nodes")
+    size = 2 ** (32 - c.node_cidr_mask)
+    for n in range(1, count + 1):
+        yield IPv4Network(f"{c.pod_cidr.network_address + n * size}/{c.node_cidr_mask}")
+
+
+def _eligible(template: PodTemplate, nodes: tuple[NodePlan, ...]) -> list[NodePlan]:
+    if template.node_name:
+        return [n for n in nodes if n.name == template.node_name]
+    return [n for n in nodes if all(n.labels.get(k) == v for k, v in template.node_selector.items())]
+
+
+def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...]):
+    used: dict[str, int] = {n.name: 0 for n in nodes}
+    for obj in lab.objects:
+        eligible = _eligible(obj.template, nodes)
+        if isinstance(obj, Deployment):
+            members = [(f"{obj.name}-{i}", eligible[i % len(eligible)], obj.name) for i in range(obj.replicas)]
+        else:
+            members = [(obj.name, eligible[0], "")]
+        for name, node, owner in members:
+            slot = used[node.name]
+            used[node.name] += 1
+            capacity = node.pod_cidr.num_addresses - 3  # network, cni0 (.1), broadcast
+            if slot >= capacity:
+                raise PlanError(f"{lab.source}: node {node.name}'s pod CIDR {node.pod_cidr} holds "
+                                f"{capacity} pods; {name} would be one too many")
+            yield PodPlan(
+                name=name,
+                namespace=obj.namespace,
+                node=node.name,
+                netns=netns_name(lab.name, name),
+                ip=IPv4Interface(f"{node.pod_cidr.network_address + 2 + slot}/{node.pod_cidr.prefixlen}"),
+                gateway=node.bridge_ip.ip,
+                host_veth=host_veth_name(obj.namespace, name),
+                host_ifindex=FIRST_POD_VETH_INDEX + slot,
+                mac=mac_for(lab.name, name, "eth0"),
+                labels=obj.template.labels,
+                containers=obj.template.containers,
+                owner=owner if isinstance(obj, Deployment) else "",
+            )
+

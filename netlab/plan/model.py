@@ -1,0 +1,132 @@
+"""The plan: the whole desired state of a lab, every name and address decided (pure data).
+
+Naming scheme (the one thing every other layer relies on):
+- namespaces: `nl-<lab>-<name>` for each node, pod and outside host, plus `nl-<lab>-underlay`;
+  the `nl-` prefix and the lab's name let `down` and `clean` find everything, and nothing else;
+- inside a node: eth0 (underlay), cni0 (bridge), flannel.1 (vxlan), and per pod `veth<8 hex>`
+  (a hash of the pod's namespace/name, as CNI plugins name host-side veths);
+- inside a pod: lo and eth0, nothing more.
+Links live inside lab namespaces only, so their names never meet the host's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+
+from netlab.model.lab import Container, Lab
+
+NETNS_PREFIX = "nl-"
+ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for containers that declare none
+
+
+def netns_name(lab: str, name: str) -> str:
+    return f"{NETNS_PREFIX}{lab}-{name}"
+
+
+@dataclass(frozen=True)
+class NodePlan:
+    name: str
+    index: int                # 1-based: node N has underlay .10+N and pod CIDR number N
+    netns: str
+    ip: IPv4Interface         # eth0 on the underlay
+    mac: str                  # eth0's MAC
+    pod_cidr: IPv4Network
+    bridge_ip: IPv4Interface  # cni0, the pods' default gateway
+    bridge_mac: str
+    vtep_mac: str             # flannel.1's MAC (vxlan mode)
+    underlay_port: str        # the node's veth end on the underlay bridge
+    labels: dict[str, str]
+
+    @property
+    def vtep_ip(self) -> IPv4Address:
+        """flannel.1's address: the pod CIDR's network address, as flannel assigns it."""
+        return self.pod_cidr.network_address
+
+
+@dataclass(frozen=True)
+class PodPlan:
+    name: str
+    namespace: str            # the Kubernetes namespace (default unless metadata.namespace)
+    node: str
+    netns: str
+    ip: IPv4Interface
+    gateway: IPv4Address
+    host_veth: str            # the veth end in the node namespace, on cni0
+    host_ifindex: int
+    mac: str
+    labels: dict[str, str]
+    containers: tuple[Container, ...]
+    owner: str = ""           # the Deployment that made it, if any
+
+    def echo_ports(self) -> list[tuple[int, str]]:
+        """(port, protocol) the echo server listens on in this pod."""
+        ports: list[tuple[int, str]] = []
+        for c in self.containers:
+            if c.runs_echo:
+                ports.extend((p.port, p.protocol) for p in c.ports)
+                if not c.ports:
+                    ports.append((ECHO_DEFAULT_PORT, "TCP"))
+        return ports
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    """A namespace outside the cluster (the gateway now; internet hosts later)."""
+
+    name: str
+    netns: str
+    ip: IPv4Interface
+    underlay_port: str
+    mac: str
+
+
+@dataclass(frozen=True)
+class LabPlan:
+    lab: Lab
+    network: str
+    proxy_mode: str
+    underlay_netns: str
+    underlay_bridge_mac: str
+    nodes: tuple[NodePlan, ...]
+    pods: tuple[PodPlan, ...]
+    hosts: tuple[HostPlan, ...]
+
+    @property
+    def name(self) -> str:
+        return self.lab.name
+
+    @property
+    def mtu(self) -> int:
+        """Pod-network MTU: flannel's vxlan takes 50 bytes for its headers."""
+        return 1450 if self.network == "vxlan" else 1500
+
+    def all_netns(self) -> list[str]:
+        """Every namespace of the lab, in the order they are built."""
+        return ([self.underlay_netns] + [h.netns for h in self.hosts]
+                + [n.netns for n in self.nodes] + [p.netns for p in self.pods])
+
+    def member(self, name: str) -> NodePlan | PodPlan | HostPlan | None:
+        """The node, pod or outside host of that name."""
+        for item in (*self.nodes, *self.pods, *self.hosts):
+            if item.name == name:
+                return item
+        return None
+
+    def netns_of(self, name: str) -> str | None:
+        if name == "underlay":
+            return self.underlay_netns
+        item = self.member(name)
+        return item.netns if item else None
+
+    def address_of(self, name: str) -> IPv4Address | None:
+        """The address a name stands for in checks: a pod's, node's or host's own."""
+        item = self.member(name)
+        return item.ip.ip if item else None
+
+    def name_of(self, address: str) -> str | None:
+        """Which pod, node or host owns an address (to tell who answered or who was seen)."""
+        for item in (*self.nodes, *self.pods, *self.hosts):
+            if str(item.ip.ip) == address:
+                return item.name
+        return None

@@ -1,0 +1,41 @@
+"""curl: one HTTP request, its status and body, or why there was none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
+# curl exit codes worth a plain-language reason (curl(1), EXIT CODES)
+CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52: "empty reply",
+               56: "connection reset"}
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    ok: bool
+    status: int = 0
+    body: str = ""
+    error: str = ""
+
+
+def command(netns: str, url: str) -> list[str]:
+    """curl bounded in time; the status code follows the body on a line of its own."""
+    return ["ip", "netns", "exec", netns, "curl", "-sS", "--noproxy", "*",
+            "--connect-timeout", str(CONNECT_TIMEOUT_S), "--max-time", str(MAX_TIME_S),
+            "-w", "\n%{http_code}", url]
+
+
+def read(returncode: int, stdout: str, stderr: str) -> HttpResult:
+    if returncode == 0:
+        body, _, status = stdout.rpartition("\n")
+        return HttpResult(True, int(status or 0), body)
+    text = stderr.lower()
+    if "refused" in text:
+        error = "connection refused"
+    elif "no route" in text:
+        error = "no route to host"
+    elif "unreachable" in text:
+        error = "network unreachable"
+    else:
+        error = CURL_ERRORS.get(returncode, f"curl failed ({returncode})")
+    return HttpResult(False, error=error)

@@ -1,0 +1,111 @@
+"""Plan -> the desired links, addresses, routes and sysctls of every namespace (pure).
+
+Build order matters across namespaces and is the order returned: the underlay makes each node's
+and host's eth0 (a veth whose peer it creates in their namespace), each node makes its pods' eth0,
+so underlay, then hosts, then nodes, then pods.
+
+Interface indexes: underlay br0 = 2 and ports 10+; every node and host eth0 = 2; node cni0 = 3,
+flannel.1 = 4, pod veths 100 + the pod's slot on the node; pod eth0 = 2.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Interface, IPv4Network
+
+from netlab.plan.model import LabPlan, NodePlan, PodPlan
+from netlab.render.ops import (
+    Address,
+    Bridge,
+    Fdb,
+    LinkUp,
+    NamespaceSpec,
+    Neighbour,
+    Op,
+    Route,
+    Sysctl,
+    Veth,
+    Vxlan,
+)
+
+ETH0, CNI0, FLANNEL = 2, 3, 4
+UNDERLAY_BRIDGE, FIRST_UNDERLAY_PORT = 2, 10
+VXLAN_VNI, VXLAN_PORT = 1, 8472
+DEFAULT = IPv4Network("0.0.0.0/0")
+IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
+
+
+def owner_tag(lab: str) -> str:
+    """The alias every lab namespace's lo carries: how `clean` knows a namespace is netlab's."""
+    return f"netlab:{lab}"
+
+
+def render_topology(plan: LabPlan) -> list[NamespaceSpec]:
+    """Every namespace of the lab with its objects, in build order."""
+    return ([underlay_spec(plan)]
+            + [host_spec(plan, h.netns, h.ip) for h in plan.hosts]
+            + [node_spec(plan, n) for n in plan.nodes]
+            + [pod_spec(plan, p) for p in plan.pods])
+
+
+def _lo(plan: LabPlan) -> LinkUp:
+    return LinkUp(1, "lo", alias=owner_tag(plan.name))
+
+
+def underlay_spec(plan: LabPlan) -> NamespaceSpec:
+    """The underlay: one bridge that every node's and host's eth0 plugs into (the VPC subnet)."""
+    ops: list[Op] = [_lo(plan), Bridge("br0", UNDERLAY_BRIDGE, plan.underlay_bridge_mac)]
+    members = [(h.underlay_port, h.netns, h.mac) for h in plan.hosts]
+    members += [(n.underlay_port, n.netns, n.mac) for n in plan.nodes]
+    for i, (port, netns, mac) in enumerate(members):
+        ops.append(Veth(port, FIRST_UNDERLAY_PORT + i, "eth0", ETH0, netns, mac,
+                        master=UNDERLAY_BRIDGE, master_name="br0"))
+    return NamespaceSpec(plan.underlay_netns, tuple(ops))
+
+
+def host_spec(plan: LabPlan, netns: str, ip: IPv4Interface) -> NamespaceSpec:
+    """An outside host on the underlay (the gateway: the VPC router)."""
+    return NamespaceSpec(netns, (IP_FORWARD, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", ip)))
+
+
+def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
+    """A node: eth0 on the underlay, cni0 for its pods, routes to the other nodes' pod CIDRs."""
+    gateway = plan.hosts[0].ip.ip
+    ops: list[Op] = [
+        IP_FORWARD,
+        _lo(plan),
+        Bridge("cni0", CNI0, node.bridge_mac, mtu=plan.mtu),
+        Address(CNI0, "cni0", node.bridge_ip),
+        LinkUp(ETH0, "eth0"),
+        Address(ETH0, "eth0", node.ip),
+        Route(DEFAULT, ETH0, "eth0", via=gateway),
+    ]
+    others = [n for n in plan.nodes if n is not node]
+    if plan.network == "vxlan":
+        ops += [
+            Vxlan("flannel.1", FLANNEL, VXLAN_VNI, node.ip.ip, ETH0, "eth0", VXLAN_PORT, node.vtep_mac, plan.mtu),
+            Address(FLANNEL, "flannel.1", IPv4Interface(f"{node.vtep_ip}/32")),
+        ]
+        for other in others:
+            ops += [
+                Neighbour(FLANNEL, "flannel.1", other.vtep_ip, other.vtep_mac),
+                Fdb(FLANNEL, "flannel.1", other.vtep_mac, other.ip.ip),
+                Route(other.pod_cidr, FLANNEL, "flannel.1", via=other.vtep_ip, onlink=True),
+            ]
+    else:
+        ops += [Route(other.pod_cidr, ETH0, "eth0", via=other.ip.ip) for other in others]
+    for pod in plan.pods:
+        if pod.node == node.name:
+            ops.append(Veth(pod.host_veth, pod.host_ifindex, "eth0", ETH0, pod.netns, pod.mac,
+                            master=CNI0, master_name="cni0", mtu=plan.mtu))
+    return NamespaceSpec(node.netns, tuple(ops))
+
+
+def pod_spec(plan: LabPlan, pod: PodPlan) -> NamespaceSpec:
+    """A pod: lo, eth0 with its address, a default route via cni0; unprivileged ports from 0."""
+    return NamespaceSpec(pod.netns, (
+        Sysctl("net/ipv4/ip_unprivileged_port_start", "0"),
+        _lo(plan),
+        LinkUp(ETH0, "eth0"),
+        Address(ETH0, "eth0", pod.ip),
+        Route(DEFAULT, ETH0, "eth0", via=pod.gateway),
+    ))

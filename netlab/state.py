@@ -1,0 +1,144 @@
+"""/run/netlab/<lab>/: what a lab is and everything it made, written before it is made.
+
+Layout of a lab's directory:
+- `lab.yaml`: the lab file as it was brought up (so `status`, `verify` and `exec` work even if
+  the file moved), `lab.json`: how (`network` override, `complete` once `up` finished);
+- `journal`: one line per object, appended *before* the object is created: `netns <name>`,
+  `pid <pid>`, `file <path>`. `down` and `clean` undo exactly this list, so a crash at any
+  point (even `kill -9`) leaves something they can find;
+- `logs/`: the output of the pod's processes.
+The directory is the lab's lock (flock): one netlab command per lab at a time. Its existence is
+"the lab is up"; `down` removes it, and /run/netlab itself once empty.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from netlab.errors import LabStateError
+
+RUN_DIR = Path("/run/netlab")
+LOCK_WAIT = 30.0
+
+
+@dataclass
+class LabState:
+    name: str
+    dir: Path
+    _lock_fd: int | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def create(cls, name: str, lab_text: str, settings: dict) -> LabState:
+        """Claim the lab's directory and lock it, or say it is already up.
+
+        Raises:
+            LabStateError: the lab is up (or a crashed `up` left it: then say how to clear it).
+        """
+        path = RUN_DIR / name
+        for _ in range(3):  # a concurrent `down` of another lab may remove RUN_DIR in between
+            RUN_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+            try:
+                path.mkdir(mode=0o755)
+                break
+            except FileExistsError:
+                raise LabStateError(f"lab {name} is already up (netlab down {name} first)") from None
+            except FileNotFoundError:
+                continue
+        state = cls(name, path)
+        state.lock()
+        (path / "logs").mkdir()
+        (path / "lab.yaml").write_text(lab_text)
+        state.write_settings({**settings, "complete": False, "upPid": os.getpid()})
+        return state
+
+    @classmethod
+    def open(cls, name: str) -> LabState:
+        """The state of a lab that is up.
+
+        Raises:
+            LabStateError: the lab is not up.
+        """
+        path = RUN_DIR / name
+        if not path.is_dir():
+            raise LabStateError(f"lab {name} is not up (netlab up {name})")
+        return cls(name, path)
+
+    @staticmethod
+    def names() -> list[str]:
+        """Every lab that has a state directory."""
+        try:
+            return sorted(p.name for p in RUN_DIR.iterdir() if p.is_dir())
+        except FileNotFoundError:
+            return []
+
+    def lock(self) -> None:
+        """Take the lab's lock, waiting a while for another netlab command to finish with it."""
+        fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._lock_fd = fd
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise LabStateError(f"lab {self.name} is busy: another netlab command holds it") from None
+                time.sleep(0.05)
+
+    def remove(self) -> None:
+        """Delete the directory (and /run/netlab when no lab is left); releases the lock."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        try:
+            RUN_DIR.rmdir()
+        except OSError:
+            pass
+
+    # -- contents -------------------------------------------------------------------------
+    @property
+    def lab_file(self) -> Path:
+        return self.dir / "lab.yaml"
+
+    @property
+    def logs(self) -> Path:
+        return self.dir / "logs"
+
+    def settings(self) -> dict:
+        try:
+            return json.loads((self.dir / "lab.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def write_settings(self, settings: dict) -> None:
+        tmp = self.dir / "lab.json.tmp"
+        tmp.write_text(json.dumps(settings, indent=1))
+        tmp.replace(self.dir / "lab.json")
+
+    def mark_complete(self) -> None:
+        self.write_settings({**self.settings(), "complete": True})
+
+    def record(self, kind: str, value: object) -> None:
+        """Append to the journal before making the object it names."""
+        with open(self.dir / "journal", "a") as journal:
+            journal.write(f"{kind} {value}\n")
+
+    def record_many(self, kind: str, values: list[str]) -> None:
+        with open(self.dir / "journal", "a") as journal:
+            journal.writelines(f"{kind} {v}\n" for v in values)
+
+    def records(self, kind: str) -> list[str]:
+        try:
+            lines = (self.dir / "journal").read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        return [line.split(" ", 1)[1] for line in lines if line.startswith(kind + " ")]

@@ -1,0 +1,1 @@
+"""The processes that simulated pods run: small stand-ins for agnhost, serving sockets handed to them."""

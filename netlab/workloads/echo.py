@@ -1,0 +1,200 @@
+"""The echo server every simulated pod runs, modelled on the `netexec` mode of agnhost.
+
+One process serves many pods: 500 pods must not mean 500 interpreters (~10 MB each). That works
+because a socket belongs to the network namespace it was created in, not to the process using it:
+the root parent creates and binds each pod's sockets inside that pod's namespace and hands them
+over as inherited file descriptors, so this server never touches namespaces at all.
+
+Started as `python -m netlab.workloads.echo` with the fds inherited; stdin carries a JSON manifest:
+    {"user": "nobody" | null,
+     "sockets": [{"fd": 5, "pod": "web-0", "protocol": "TCP" | "UDP", "port": 8080}, ...]}
+Everything is imported at the top because, after dropping privileges to "user", the interpreter's
+own files may no longer be readable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import functools
+import http
+import json
+import os
+import pwd
+import signal
+import socket
+import sys
+from urllib.parse import parse_qs, urlsplit
+
+HEAD_LIMIT = 8192  # bytes of request line + headers; beyond that: 431
+HEAD_TIMEOUT = 10.0  # seconds to deliver the head, so idle clients cannot pin connections
+
+
+class HeadTooLarge(Exception):
+    """The request head exceeded HEAD_LIMIT."""
+
+
+def log(message: str) -> None:
+    """One line to stderr: the parent collects it; the server keeps going."""
+    print(f"echo: {message}", file=sys.stderr, flush=True)
+
+
+def drop_privileges(user: str) -> None:
+    """Become `user` for good: the server needs no privilege once it holds its sockets."""
+    entry = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    if os.getuid() == 0 or os.geteuid() == 0:
+        raise SystemExit(f"echo: still root after switching to user {user!r}")
+
+
+def address(peer: tuple) -> str:
+    """`ip:port` as agnhost prints it (Go's RemoteAddr brackets IPv6)."""
+    host, port = peer[0], peer[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def read_request_line(reader: asyncio.StreamReader) -> bytes | None:
+    """Read the whole head (headers are not needed) and return its request line.
+
+    None means the client left before finishing the head. Leading blank lines are skipped as
+    RFC 9112 recommends; a line beyond the reader's limit surfaces as ValueError.
+    """
+    request_line: bytes | None = None
+    size = 0
+    while True:
+        try:
+            line = await reader.readline()
+        except ValueError as exc:
+            raise HeadTooLarge from exc
+        size += len(line)
+        if size > HEAD_LIMIT:
+            raise HeadTooLarge
+        if not line.endswith(b"\n"):
+            return None
+        if line.strip():
+            request_line = request_line or line
+        elif request_line is not None:
+            return request_line
+
+
+def route(pod: str, peer: str, request_line: bytes) -> tuple[int, str, bool]:
+    """Map a request line to (status, body, whether to send the body)."""
+    parts = request_line.decode("latin-1").split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        return 400, "bad request", True
+    method, target, _ = parts
+    if method not in ("GET", "HEAD"):
+        return 405, "method not allowed", True
+    try:
+        url = urlsplit(target)
+    except ValueError:
+        return 400, "bad request target", True
+    send_body = method == "GET"
+    if url.path == "/hostname":
+        return 200, pod, send_body
+    if url.path == "/clientip":
+        return 200, peer, send_body
+    if url.path == "/echo":
+        return 200, parse_qs(url.query, keep_blank_values=True).get("msg", [""])[0], send_body
+    if url.path == "/":
+        return 200, f"NOW: {datetime.datetime.now(datetime.timezone.utc).isoformat()}", send_body
+    return 404, "not found", send_body
+
+
+async def serve_http(pod: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """One request per connection, answered with `Connection: close`; failures stay local."""
+    try:
+        peer = address(writer.get_extra_info("peername"))
+        try:
+            request_line = await asyncio.wait_for(read_request_line(reader), HEAD_TIMEOUT)
+        except asyncio.TimeoutError:
+            return
+        except HeadTooLarge:
+            status, body, send_body = 431, "request header fields too large", True
+        else:
+            if request_line is None:
+                return
+            status, body, send_body = route(pod, peer, request_line)
+        payload = body.encode("utf-8", "replace")
+        head = (
+            f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(payload)}\r\n"
+            + ("Allow: GET, HEAD\r\n" if status == 405 else "")
+            + "Connection: close\r\n\r\n"
+        )
+        writer.write(head.encode("latin-1") + (payload if send_body else b""))
+        await writer.drain()
+    except Exception as exc:  # one bad connection must never take the other pods down
+        log(f"{pod}: tcp connection: {type(exc).__name__}: {exc}")
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+class UdpEcho(asyncio.DatagramProtocol):
+    """agnhost's UDP commands: `hostname`, `clientip`, `echo <msg>`; one reply per datagram."""
+
+    transport: asyncio.DatagramTransport
+
+    def __init__(self, pod: str) -> None:
+        self.pod = pod
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple) -> None:
+        try:
+            command, _, argument = data.decode("utf-8", "replace").strip().partition(" ")
+            replies = {"hostname": self.pod, "clientip": address(addr), "echo": argument}
+            reply = replies.get(command.lower(), "unknown command")
+            self.transport.sendto(reply.encode("utf-8"), addr)
+        except Exception as exc:  # a bad datagram costs only itself
+            log(f"{self.pod}: udp datagram: {type(exc).__name__}: {exc}")
+
+    def error_received(self, exc: Exception) -> None:
+        """ICMP errors (e.g. a sender that went away) concern one datagram only: ignore them."""
+
+
+async def serve(sockets: list[tuple[socket.socket, str, str]]) -> None:
+    """Serve every (socket, pod, protocol) in one event loop until SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    servers: list[asyncio.AbstractServer] = []
+    transports: list[asyncio.BaseTransport] = []
+    for sock, pod, protocol in sockets:
+        if protocol == "TCP":
+            handler = functools.partial(serve_http, pod)
+            servers.append(await asyncio.start_server(handler, sock=sock, limit=HEAD_LIMIT))
+        else:
+            transport, _ = await loop.create_datagram_endpoint(functools.partial(UdpEcho, pod), sock=sock)
+            transports.append(transport)
+    await stop.wait()
+    for closable in [*servers, *transports]:
+        closable.close()
+
+
+def main() -> None:
+    """Read the manifest, wrap the inherited fds, drop privileges, serve."""
+    manifest = json.load(sys.stdin)
+    sockets = []
+    for entry in manifest["sockets"]:
+        protocol = entry["protocol"].upper()
+        if protocol not in ("TCP", "UDP"):
+            raise SystemExit(f"echo: unsupported protocol {entry['protocol']!r} for fd {entry['fd']}")
+        sock = socket.socket(fileno=entry["fd"])
+        sock.setblocking(False)
+        sockets.append((sock, entry["pod"], protocol))
+    if manifest.get("user") is not None:
+        drop_privileges(manifest["user"])
+    asyncio.run(serve(sockets))
+
+
+if __name__ == "__main__":
+    main()

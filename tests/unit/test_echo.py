@@ -1,0 +1,192 @@
+"""The echo server, run as a real subprocess on inherited 127.0.0.1 sockets (no root needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+TIMEOUT = 5.0
+
+
+@dataclass
+class Echo:
+    proc: subprocess.Popen
+    web_port: int  # TCP, pod web-0
+    db_port: int  # TCP, pod db-0
+    udp_port: int  # UDP, pod web-0
+
+
+def listening_tcp() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((HOST, 0))
+    sock.listen(16)
+    return sock
+
+
+def http_get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=TIMEOUT) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def raw_tcp(port: int, data: bytes) -> bytes:
+    """Send `data`, half-close, and return whatever comes back (b"" if the server reset us)."""
+    with socket.create_connection((HOST, port), timeout=TIMEOUT) as sock:
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            chunks = []
+            for _ in range(1000):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except ConnectionResetError:
+            return b""
+
+
+def udp(port: int, message: bytes, client_port: int = 0) -> tuple[str, int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.bind((HOST, client_port))
+        sock.sendto(message, (HOST, port))
+        reply, _ = sock.recvfrom(65536)
+        return reply.decode(), sock.getsockname()[1]
+
+
+@pytest.fixture
+def echo() -> Iterator[Echo]:
+    web, db = listening_tcp(), listening_tcp()
+    udp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp_sock.bind((HOST, 0))
+    ports = [s.getsockname()[1] for s in (web, db, udp_sock)]
+    manifest = {
+        "user": None,
+        "sockets": [
+            {"fd": web.fileno(), "pod": "web-0", "protocol": "TCP", "port": ports[0]},
+            {"fd": db.fileno(), "pod": "db-0", "protocol": "TCP", "port": ports[1]},
+            {"fd": udp_sock.fileno(), "pod": "web-0", "protocol": "UDP", "port": ports[2]},
+        ],
+    }
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netlab.workloads.echo"],
+        stdin=subprocess.PIPE,
+        pass_fds=[s.fileno() for s in (web, db, udp_sock)],
+        cwd=REPO,
+        env=env,
+    )
+    try:
+        proc.stdin.write(json.dumps(manifest).encode())
+        proc.stdin.close()
+        for sock in (web, db, udp_sock):
+            sock.close()
+        server = Echo(proc, *ports)
+        deadline = time.monotonic() + TIMEOUT
+        for _ in range(100):
+            assert proc.poll() is None, "echo server exited during startup"
+            try:
+                if http_get(server.web_port, "/hostname") == (200, "web-0"):
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "echo server did not answer within 5 s"
+            time.sleep(0.05)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=TIMEOUT)
+
+
+def test_hostname_is_the_pod_of_the_socket(echo: Echo) -> None:
+    assert http_get(echo.web_port, "/hostname") == (200, "web-0")
+    assert http_get(echo.db_port, "/hostname") == (200, "db-0")
+
+
+def test_clientip_is_the_peer_address(echo: Echo) -> None:
+    with socket.create_connection((HOST, echo.web_port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"GET /clientip HTTP/1.0\r\n\r\n")
+        response = b"".join(iter(lambda: sock.recv(65536), b""))
+        client = f"{HOST}:{sock.getsockname()[1]}"
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert b"Connection: close" in head
+    assert body.decode() == client
+
+
+def test_echo_decodes_the_message(echo: Echo) -> None:
+    assert http_get(echo.web_port, "/echo?msg=hello%20world") == (200, "hello world")
+
+
+def test_root_reports_the_time(echo: Echo) -> None:
+    status, body = http_get(echo.web_port, "/")
+    assert status == 200 and body.startswith("NOW: ")
+
+
+def test_unknown_path_and_method(echo: Echo) -> None:
+    assert http_get(echo.web_port, "/nope")[0] == 404
+    assert raw_tcp(echo.web_port, b"POST /hostname HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405 ")
+
+
+def test_head_has_no_body(echo: Echo) -> None:
+    response = raw_tcp(echo.web_port, b"HEAD /hostname HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert response.startswith(b"HTTP/1.1 200 ")
+    assert b"Content-Length: 5\r\n" in response
+    assert response.endswith(b"\r\n\r\n")
+
+
+def test_udp_commands(echo: Echo) -> None:
+    assert udp(echo.udp_port, b"hostname")[0] == "web-0"
+    reply, client_port = udp(echo.udp_port, b"clientip")
+    assert reply == f"{HOST}:{client_port}"
+    assert udp(echo.udp_port, b"echo hello there")[0] == "hello there"
+    assert udp(echo.udp_port, b"dance")[0] == "unknown command"
+
+
+def test_malformed_input_does_not_kill_it(echo: Echo) -> None:
+    assert raw_tcp(echo.web_port, b"\x00\xff garbage \x01\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    for _ in range(5):
+        raw_tcp(echo.web_port, os.urandom(4096))  # whatever it answers, if anything
+    long_header = b"GET /hostname HTTP/1.1\r\nX-Long: " + b"a" * 20480 + b"\r\n\r\n"
+    response = raw_tcp(echo.web_port, long_header)
+    assert response == b"" or response.startswith(b"HTTP/1.1 431 ")  # a reset may beat the answer
+    with socket.create_connection((HOST, echo.web_port), timeout=TIMEOUT):
+        pass  # connect, send nothing, leave
+    udp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with udp_sock:
+        udp_sock.sendto(os.urandom(512), (HOST, echo.udp_port))
+    assert http_get(echo.web_port, "/hostname") == (200, "web-0")
+    assert udp(echo.udp_port, b"hostname")[0] == "web-0"
+    assert echo.proc.poll() is None
+
+
+def test_an_idle_client_does_not_block_others(echo: Echo) -> None:
+    with socket.create_connection((HOST, echo.web_port), timeout=TIMEOUT) as idle:
+        idle.sendall(b"GET /hostname HTTP/1.1\r\n")  # head never finished
+        assert http_get(echo.web_port, "/hostname") == (200, "web-0")
+        assert http_get(echo.db_port, "/hostname") == (200, "db-0")
+
+
+def test_sigterm_exits_zero(echo: Echo) -> None:
+    echo.proc.terminate()
+    assert echo.proc.wait(timeout=TIMEOUT) == 0
