@@ -59,7 +59,7 @@ def judge(plan: LabPlan, check: Check) -> Verdict:
     if check.capture is None:
         verdict.passed, verdict.detail = PROBES[check.kind](plan, check, netns)
         return verdict
-    sniff_ns = plan.netns_of(check.capture.on)
+    sniff_ns = plan.netns_of(check.capture.at)
     assert sniff_ns
     sniffer = _start_capture(sniff_ns, check)
     try:
@@ -70,7 +70,7 @@ def judge(plan: LabPlan, check: Check) -> Verdict:
         stdout, stderr = sniffer.communicate(timeout=5)
     count, example = capture.read(stdout, stderr)
     wanted = bool(check.expect.get("captured", True))
-    seen = f"{check.capture.on} saw {count} packet(s) matching '{check.capture.filter}'"
+    seen = f"{check.capture.at} saw {count} packet(s) matching '{check.capture.filter}'"
     verdict.passed = passed and (count > 0) == wanted
     verdict.detail = f"{detail}; {seen}" + (f": {example}" if example and count else "")
     return verdict
@@ -128,8 +128,10 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
                for d in (run(http.command(netns, url)) for _ in range(check.count))]
     failed = [r for r in results if not r.ok]
     if not check.expect.get("reachable", True):
-        return (not failed, "no answer, as expected: " + failed[0].error) if failed else (
-            False, f"answered (HTTP {results[0].status}), expected no answer")
+        if len(failed) == len(results):
+            return True, f"no answer, as expected: {failed[0].error}"
+        answered = next(r for r in results if r.ok)
+        return False, f"answered (HTTP {answered.status}: {answered.body[:40]}), expected no answer"
     if failed:
         return False, f"{len(failed)}/{len(results)} requests failed: {failed[0].error}"
     return _judge_answers(plan, check, results)

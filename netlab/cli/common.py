@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.state import LabState
 
-out = Console(highlight=False, soft_wrap=True)
+# A terminal gets rich's own width; a pipe or a CI log gets lines long enough for a table row.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 def require_root(verb: str) -> None:

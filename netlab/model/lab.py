@@ -95,7 +95,7 @@ KubeObject = Union[Pod, Deployment]
 class Capture:
     """Capture packets in a namespace while the check's traffic runs (tcpdump, bounded)."""
 
-    on: str
+    at: str
     filter: str
     interface: str | None = None
 

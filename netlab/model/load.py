@@ -35,8 +35,8 @@ from netlab.model.lab import (
     PodTemplate,
 )
 
-LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$")
-LAB_NAME_MAX = 20  # it becomes part of every namespace name (nl-<lab>-<object>)
+LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+LAB_NAME_MAX = 32  # it becomes part of every namespace name (nl-<lab>-<object>)
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
 OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
@@ -365,9 +365,10 @@ class _Reader:
         expect = self.mapping(c.get("expect"), f"{place}.expect", schema.EXPECT_BY_CHECK[kind])
         capture = None
         if c.get("capture") is not None:
-            cap = self.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("on", "filter"))
-            capture = Capture(on=str(cap.get("on")), filter=str(cap.get("filter")),
-                              interface=str(cap["interface"]) if cap.get("interface") else None)
+            cap = self.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("at", "filter"))
+            if cap.get("at") and cap.get("filter"):
+                capture = Capture(at=str(cap["at"]), filter=str(cap["filter"]),
+                                  interface=str(cap["interface"]) if cap.get("interface") else None)
         when = self.labels(c.get("when"), f"{place}.when")
         for key in when:
             if key not in ("network", "proxyMode"):
@@ -392,8 +393,8 @@ class _Reader:
             seen.add(check.name)
             if check.source.split("/")[0] not in names:
                 self.problem(f"checks[{i}].from", f"no pod, node or host named {check.source!r}")
-            if check.capture and check.capture.on not in names:
-                self.problem(f"checks[{i}].capture.on", f"no pod, node or host named {check.capture.on!r}")
+            if check.capture and check.capture.at not in names:
+                self.problem(f"checks[{i}].capture.at", f"no pod, node or host named {check.capture.at!r}")
             for key in ("answeredBy", "learned"):
                 wanted = check.expect.get(key)
                 for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:

@@ -30,7 +30,7 @@ LAB = _fields("name title seed cluster objects checks guide")
 CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain")
 NODE = _fields("name labels")
 CHECK = _fields("name from ping http bind bridge expect count capture when")
-CAPTURE = _fields("on filter interface")
+CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
 GUIDE_STEP = _fields("title text article run checks")
 
 OBJECT = _fields("apiVersion kind metadata spec", "status")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
@@ -19,8 +20,11 @@ class HttpResult:
 
 
 def command(netns: str, url: str) -> list[str]:
-    """curl bounded in time; the status code follows the body on a line of its own."""
-    return ["ip", "netns", "exec", netns, "curl", "-sS", "--noproxy", "*",
+    """curl bounded in time; the status code follows the body on a line of its own.
+
+    -v because only the verbose trace names why a connect failed (refused, no route, unreachable).
+    """
+    return ["ip", "netns", "exec", netns, "curl", "-sS", "-v", "--noproxy", "*",
             "--connect-timeout", str(CONNECT_TIMEOUT_S), "--max-time", str(MAX_TIME_S),
             "-w", "\n%{http_code}", url]
 
@@ -29,13 +33,7 @@ def read(returncode: int, stdout: str, stderr: str) -> HttpResult:
     if returncode == 0:
         body, _, status = stdout.rpartition("\n")
         return HttpResult(True, int(status or 0), body)
-    text = stderr.lower()
-    if "refused" in text:
-        error = "connection refused"
-    elif "no route" in text:
-        error = "no route to host"
-    elif "unreachable" in text:
-        error = "network unreachable"
-    else:
-        error = CURL_ERRORS.get(returncode, f"curl failed ({returncode})")
-    return HttpResult(False, error=error)
+    why = re.search(r"connect to \S+ port \d+ failed: (.+)", stderr)
+    if why and returncode != 28:
+        return HttpResult(False, error=why.group(1).strip().lower())
+    return HttpResult(False, error=CURL_ERRORS.get(returncode, f"curl failed ({returncode})"))
