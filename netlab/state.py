@@ -58,6 +58,11 @@ class LabState:
         state.write_settings({**settings, "complete": False, "upPid": os.getpid()})
         return state
 
+    @staticmethod
+    def is_up(name: str) -> bool:
+        """Whether the lab has a state directory (up, or left by a crashed `up`)."""
+        return (RUN_DIR / name).is_dir()
+
     @classmethod
     def open(cls, name: str) -> LabState:
         """The state of a lab that is up.
@@ -65,10 +70,9 @@ class LabState:
         Raises:
             LabStateError: the lab is not up.
         """
-        path = RUN_DIR / name
-        if not path.is_dir():
+        if not cls.is_up(name):
             raise LabStateError(f"lab {name} is not up (netlab up {name})")
-        return cls(name, path)
+        return cls(name, RUN_DIR / name)
 
     @staticmethod
     def names() -> list[str]:

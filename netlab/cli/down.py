@@ -26,6 +26,9 @@ def cmd(lab: str | None, everything: bool) -> None:
         raise BadInput("name one lab, or --all")
     require_root("down")
     for name in LabState.names() if everything else [lab]:
+        if not LabState.is_up(name):
+            out.print(f"lab {name} is not up: nothing to take down")  # down twice is a no-op (CNI DEL)
+            continue
         take_down(name)
         out.print(f"lab {name} is down")
 

@@ -31,8 +31,14 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 def _check(result: int, what: str) -> None:
     if result < 0:
-        code = ctypes.get_errno()
-        raise KernelError(f"{what}: {os.strerror(code)}")
+        raise _error(ctypes.get_errno(), what)
+
+
+def _error(code: int, what: str) -> Exception:
+    """EPERM means this process lacks the privilege (exit 3); anything else is a kernel failure."""
+    if code == errno.EPERM:
+        return EnvironmentProblem(f"{what}: needs root (CAP_SYS_ADMIN)")
+    return KernelError(f"{what}: {os.strerror(code)}")
 
 
 def path(name: str) -> str:
@@ -108,13 +114,11 @@ def created(name: str) -> Iterator[int]:
         if _libc.unshare(CLONE_NEWNET) < 0:
             code = ctypes.get_errno()
             os.unlink(target)
-            if code == errno.EPERM:
-                raise EnvironmentProblem("creating a network namespace needs root (CAP_SYS_ADMIN)")
-            raise KernelError(f"unshare for namespace {name}: {os.strerror(code)}")
+            raise _error(code, f"creating network namespace {name}")
         if _libc.mount(b"/proc/thread-self/ns/net", target.encode(), b"none", MS_BIND, None) < 0:
             code = ctypes.get_errno()
             os.unlink(target)
-            raise KernelError(f"bind-mount namespace {name}: {os.strerror(code)}")
+            raise _error(code, f"bind-mounting network namespace {name}")
         fd = os.open(target, os.O_RDONLY)
         yield fd
     finally:

@@ -43,7 +43,14 @@ OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides node
 
 
 def bundled_labs_dir() -> Path:
-    """The labs shipped with netlab (the repository's labs/, installed as netlab.labs)."""
+    """The labs shipped with netlab: the checkout's labs/, or, once installed, netlab.labs.
+
+    Installed, setuptools maps labs/ to the package netlab.labs; run from a checkout (tests,
+    `python -m netlab`), that package does not exist and labs/ sits beside netlab/.
+    """
+    checkout = Path(__file__).resolve().parents[2] / "labs"
+    if checkout.is_dir():
+        return checkout
     return Path(str(resources.files("netlab.labs")))
 
 
@@ -282,7 +289,7 @@ class _Reader:
         if selector and any(labels.get(k) != v for k, v in selector.items()):
             self.problem(f"{label}: spec.selector", "does not match spec.template.metadata.labels")
         template = self.pod_spec(tpl.get("spec"), labels, f"{label}: spec.template.spec")
-        if replicas and len(f"{name}-{replicas - 1}") > HOSTNAME_MAX:
+        if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{replicas - 1}"):
             self.problem(f"{label}: metadata.name", f"pod names {name}-N would not fit the kernel's hostname")
         return Deployment(name, namespace, replicas, selector, template)
 

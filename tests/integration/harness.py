@@ -1,0 +1,128 @@
+"""Helpers of the integration tests: run the CLI, bring a lab up and down, find leftovers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from netlab.model import find_lab, load_lab
+from netlab.plan import make_plan
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def netlab(*args: str, timeout: float = 120, user_env: dict[str, str] | None = None) -> Run:
+    """Run the CLI from this checkout, no standard input, bounded in time."""
+    done = subprocess.run([sys.executable, "-m", "netlab", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL, env={**os.environ, **(user_env or {})})
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def tagged_pids(lab: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as f:
+                    if f"NETLAB_LAB={lab}".encode() in f.read().split(b"\0"):
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def leftovers(lab: str, namespaces: list[str]) -> list[str]:
+    """Everything of a lab still on the machine: namespaces, state, tagged processes."""
+    found = [f"netns {n}" for n in namespaces if os.path.exists(f"/run/netns/{n}")]
+    if os.path.exists(f"/run/netlab/{lab}"):
+        found.append(f"state /run/netlab/{lab}")
+    found += [f"pid {p}" for p in tagged_pids(lab)]
+    return found
+
+
+@contextmanager
+def lab_up(lab: str, *extra: str, network: str | None = None) -> Iterator[Run]:
+    """`netlab up`, yield, then `netlab down` and prove nothing of the lab is left."""
+    args = ["up", lab, *extra] + (["--network", network] if network else [])
+    plan = make_plan(load_lab(find_lab(lab)), network=network)
+    name, namespaces = plan.name, plan.all_netns()
+    run = netlab(*args)
+    try:
+        assert run.code == 0, run.err
+        yield run
+    finally:
+        down = netlab("down", name)
+        assert down.code == 0, down.err
+        assert leftovers(name, namespaces) == []
+
+
+def write_lab(directory: Path, name: str, *, nodes: int = 2, replicas: int = 2, extra: str = "") -> Path:
+    """A generated lab file: `nodes` nodes, a Deployment `web` of `replicas` echo pods, `extra` objects."""
+    node_list = ", ".join(f"node-{i}" for i in range(1, nodes + 1))
+    path = directory / f"{name}.yaml"
+    path.write_text(f"""\
+name: {name}
+title: generated for a test
+cluster:
+  nodes: [{node_list}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web}}
+    spec:
+      replicas: {replicas}
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec:
+          containers:
+            - name: web
+              ports: [{{containerPort: 8080}}]
+{extra}""")
+    return path
+
+
+def namespaces_of(path: Path) -> list[str]:
+    return make_plan(load_lab(path)).all_netns()
+
+
+VOLATILE_SYSCTLS = ("nf_conntrack_count",)  # counters that move with any traffic on the machine
+
+
+def snapshot() -> dict[str, str]:
+    """The host namespace's links, addresses, routes, rules, firewall and /proc/sys/net."""
+    def run(*argv: str) -> str:
+        done = subprocess.run(argv, capture_output=True, text=True)
+        return done.stdout
+
+    state = {
+        "links": run("ip", "-d", "link", "show"),
+        "addresses": run("ip", "addr", "show"),
+        "routes": run("ip", "route", "show", "table", "all"),
+        "rules": run("ip", "rule", "show"),
+        "iptables": "\n".join(l for l in run("iptables-save").splitlines() if not l.startswith("#")),
+        "nftables": run("nft", "list", "ruleset"),
+    }
+    for root, _dirs, files in os.walk("/proc/sys/net"):
+        for name in files:
+            if name in VOLATILE_SYSCTLS:
+                continue
+            path = os.path.join(root, name)
+            try:
+                with open(path) as f:
+                    state[path] = f.read()
+            except OSError:
+                continue
+    return state
