@@ -66,7 +66,7 @@ COMMAND_TIMEOUT = 600.0  # seconds; any one command of the benchmark
 SETTLE_TIMEOUT = 30.0  # seconds to wait for the kernel to free deleted namespaces
 SETTLE_QUIET = 0.5  # ... it is done when kernel memory moved less than SETTLE_SLACK_KIB for this long
 SETTLE_SLACK_KIB = 1024
-FD_LIMIT = 65536  # 500 pods: netlab holds a namespace fd, a netlink and an echo socket per pod
+FDS_PER_POD = 4  # netlab up holds a namespace fd, a netlink socket and an echo socket per pod
 
 
 @dataclass
@@ -298,6 +298,8 @@ def cleanup(owned: Owned) -> None:
         for lab in sorted(owned.labs):
             if (RUN_DIR / lab).exists():
                 subprocess.run([NETLAB, "down", lab], capture_output=True, timeout=COMMAND_TIMEOUT)
+            for pid in tagged_pids(lab):  # only if `netlab down` failed: the lab's own, by its tag
+                os.kill(pid, signal.SIGKILL)
         for name in sorted(owned.namespaces):
             if (NETNS_DIR / name).exists():
                 subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
@@ -348,6 +350,8 @@ def table(rows: list[Row]) -> str:
         "bash: netlab's ops as one `ip` command per line (render.ipcmd.script); down: a bash loop of `ip netns del`.",
         "batch: `ip -batch` netns add; `ip -batch` of `netns exec NS sysctl` lines; `ip -n NS -batch` per namespace;",
         "  down: one `ip -batch` of netns del. bash and batch build kernel objects only: no echo servers.",
+        "down (all three) returns once the namespaces are unmounted; the kernel frees them afterwards, and the",
+        "  script waits for that (kernel memory steady) before the next variant starts.",
         "up/bash: netlab up s / bash up s (goal at 500 pods: <= 0.5). web-0 -> web-1: curl of /hostname.",
     ]
     return "\n".join(lines + [""] + notes)
@@ -365,19 +369,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def raise_fd_limit() -> None:
-    """Enough descriptors for the children (netlab up holds several per pod while it builds)."""
+def raise_fd_limit(pods: int) -> None:
+    """Enough descriptors for the children: `netlab up` holds several per pod while it builds."""
+    need = FDS_PER_POD * pods + 256
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = FD_LIMIT if hard == resource.RLIM_INFINITY else min(FD_LIMIT, hard)
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    if hard != resource.RLIM_INFINITY and hard < need:
+        raise SystemExit(f"{pods} pods need about {need} open files; the hard limit is {hard} (raise ulimit -Hn)")
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
 def main() -> int:
     args = parse_args()
     if os.geteuid() != 0:
         raise SystemExit("bench_up.py makes network namespaces: run it as root")
-    raise_fd_limit()
+    if not os.access(NETLAB, os.X_OK):
+        raise SystemExit(f"no {NETLAB}: run this with the python of netlab's venv")
+    raise_fd_limit(max(args.sizes))
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     print(machine(), flush=True)
     owned = Owned()
@@ -390,6 +398,8 @@ def main() -> int:
                     workdir = Path(tempfile.mkdtemp(dir=tmp))
                     rows.append(bench_size(workdir, pods, owned))
                     print(f"  N={pods} done", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted: removing what the benchmark made") from None
     finally:
         cleanup(owned)
         left = leftovers(owned)

@@ -10,12 +10,13 @@ import click
 
 from netlab.cli.common import out
 from netlab.model import find_lab, load_lab
+from netlab.model.lab import NETWORK_MODES
 from netlab.plan import LabPlan, make_plan
 
 
 @click.command("guide")
 @click.argument("lab")
-@click.option("--network", type=click.Choice(["host-gw", "vxlan"]), help="Show the steps for this pod network.")
+@click.option("--network", type=click.Choice(NETWORK_MODES), help="Show the steps for this pod network.")
 def cmd(lab: str, network: str | None) -> None:
     """Print LAB's guided steps."""
     plan = make_plan(load_lab(find_lab(lab)), network=network)

@@ -10,6 +10,7 @@ Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: not
 
 `teardown` stops the lab's processes, removes its namespaces (their links, addresses, routes and
 rules go with them) and its state directory. Missing pieces are fine: it is also the crash cleanup.
+It holds Ctrl-C and SIGTERM until it is done, so it cannot itself be left half-done.
 """
 
 from __future__ import annotations
@@ -102,13 +103,24 @@ def teardown(state: LabState, namespaces: list[str] | None = None) -> None:
         namespaces: namespaces known from the plan, in case the journal lost some.
     """
     names = list(dict.fromkeys(state.records("netns") + (namespaces or [])))
-    with interrupts_roll_back():
+    with signals_deferred():
         procs.stop(procs.lab_pids(state.name, names))
         for name in reversed(names):
             netns.remove(name)
         for path in state.records("file"):
             _unlink(path)
         state.remove()
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block is done: a teardown is short and must finish."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _unlink(path: str) -> None:
