@@ -128,6 +128,20 @@ class LabState:
         tmp.write_text(json.dumps(settings, indent=1))
         tmp.replace(self.dir / "lab.json")
 
+    def claim_if_crashed(self) -> bool:
+        """True (and the lock taken) if the lab's `up` died before finishing: the directory says
+        incomplete and no process holds its lock. A lab being built or up is left alone."""
+        if self.settings().get("complete"):
+            return False
+        fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
     def mark_complete(self) -> None:
         self.write_settings({**self.settings(), "complete": True})
 

@@ -1,9 +1,10 @@
 """netlab clean: remove every netlab leftover on this machine, and nothing that is not netlab's.
 
-Steps:
-* take down every lab that has a state directory under /run/netlab (crashed ones included)
-* remove namespaces named nl-* whose lo carries netlab's ownership tag (a lost state directory)
-* stop processes tagged NETLAB_LAB=... whose lab is gone
+A leftover is what a crash (even `kill -9`) or a lost /run/netlab left behind; labs that are up,
+or being built, stay (`netlab down --all` takes those down). Steps:
+* take down every lab whose `up` died before finishing (incomplete, and nobody holds its lock)
+* remove namespaces named nl-* whose lo carries netlab's tag for a lab that is not up
+* stop processes tagged NETLAB_LAB=<lab> for a lab that is not up
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import click
 
 from netlab.cli.common import out, require_root
-from netlab.cli.down import take_down
 from netlab.kernel import netns, procs
 from netlab.kernel.readback import read
+from netlab.kernel.teardown import teardown
 from netlab.plan.model import NETNS_PREFIX
 from netlab.render.topology import owner_tag
 from netlab.state import LabState
@@ -23,23 +24,25 @@ from netlab.state import LabState
 def cmd() -> None:
     """Remove every netlab leftover (namespaces, processes, state), nothing else."""
     require_root("clean")
-    labs = LabState.names()
-    for name in labs:
-        take_down(name)
-    orphans = [name for name in netns.list_names(NETNS_PREFIX) if _is_netlab(name)]
+    crashed = [state for state in map(LabState.open, LabState.names()) if state.claim_if_crashed()]
+    for state in crashed:
+        teardown(state)
+    up = set(LabState.names())
+    orphans = [name for name in netns.list_names(NETNS_PREFIX) if _owner(name) not in (None, *up)]
     for name in orphans:
         procs.stop(procs.lab_pids("", [name]))
         netns.remove(name)
-    strays = set()
-    for lab in procs.tagged_labs():
+    strays: set[int] = set()
+    for lab in procs.tagged_labs() - up:
         strays |= procs.lab_pids(lab, [])
     procs.stop(strays)
-    out.print(f"clean: {len(labs)} lab(s) taken down, {len(orphans)} stray namespace(s) and "
+    out.print(f"clean: {len(crashed)} crashed lab(s) taken down, {len(orphans)} stray namespace(s) and "
               f"{len(strays)} stray process(es) removed")
 
 
-def _is_netlab(name: str) -> bool:
-    """A namespace is netlab's if its lo carries the tag `netlab:<lab>`."""
+def _owner(name: str) -> str | None:
+    """The lab a namespace belongs to, from its lo's tag `netlab:<lab>`; None if it is not netlab's."""
     view = read(name)
     lo = view.links.get("lo") if view else None
-    return bool(lo and lo.alias and lo.alias.startswith(owner_tag("")))
+    tag = owner_tag("")
+    return lo.alias[len(tag):] if lo and lo.alias and lo.alias.startswith(tag) else None

@@ -10,10 +10,8 @@ from __future__ import annotations
 import click
 
 from netlab.cli.common import out, require_root
-from netlab.errors import BadInput, NetlabError
-from netlab.kernel.lab import teardown
-from netlab.model import load_lab
-from netlab.plan import make_plan
+from netlab.errors import BadInput
+from netlab.kernel.teardown import teardown
 from netlab.state import LabState
 
 
@@ -34,11 +32,7 @@ def cmd(lab: str | None, everything: bool) -> None:
 
 
 def take_down(name: str) -> None:
-    """Tear a lab down from its journal (and its plan, when its recorded lab file still loads)."""
+    """Tear a lab down from its journal, once no other netlab command works on it."""
     state = LabState.open(name)
     state.lock()
-    try:
-        namespaces = make_plan(load_lab(state.lab_file), network=state.settings().get("network")).all_netns()
-    except (NetlabError, OSError):
-        namespaces = []  # a crashed `up` may have left no usable lab file; the journal suffices
-    teardown(state, namespaces)
+    teardown(state)

@@ -14,7 +14,7 @@ import time
 import click
 
 from netlab.cli.common import out, require_root
-from netlab.kernel.lab import build
+from netlab.kernel.build import build
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan

@@ -16,6 +16,7 @@ import ctypes
 import json
 import os
 import pwd
+import resource
 import signal
 import socket
 import subprocess
@@ -59,7 +60,6 @@ def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -
     The listening sockets are already bound: connections queue in their backlog until the server
     accepts them, so the pods answer as soon as this returns.
     """
-    _raise_fd_limit()
     fds = [s.fileno() for s, _ in sockets]
     manifest = {"user": WORKLOAD_USER, "sockets": [{"fd": s.fileno(), **meta} for s, meta in sockets]}
     with open(log, "ab") as out:
@@ -79,9 +79,11 @@ def _package_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
-def _raise_fd_limit() -> None:
-    import resource
+def raise_fd_limit() -> None:
+    """Lift this process's open-files limit to its hard limit (sudo's usual soft limit is 1024).
 
+    The echo server inherits it with the pods' sockets: 500 pods are 500+ descriptors.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

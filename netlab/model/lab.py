@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Union
 
 NETWORK_MODES = ("host-gw", "vxlan")
+ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo containers that declare none
 PROXY_MODES = ("iptables", "nftables", "ipvs")
 
 
@@ -58,6 +59,13 @@ class Container:
     def runs_echo(self) -> bool:
         """A container without a command runs the built-in echo server (like agnhost netexec)."""
         return not self.command and not self.args
+
+    def listens_on(self) -> list[tuple[int, str]]:
+        """(port, protocol) it binds in the pod: its declared ports; an echo container without
+        any listens on 8080 (a command container's own binds are its business)."""
+        if self.runs_echo and not self.ports:
+            return [(ECHO_DEFAULT_PORT, "TCP")]
+        return [(p.port, p.protocol) for p in self.ports]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from netlab.model.lab import (
 )
 
 LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-LAB_NAME_MAX = 32  # it becomes part of every namespace name (nl-<lab>-<object>)
+LAB_NAME_MAX = 32  # it becomes part of every namespace name (nl-<lab>.<object>)
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
 OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
@@ -130,6 +130,8 @@ class _Reader:
     def mapping(self, value: Any, place: str, fields: schema.Fields, required: tuple[str, ...] = ()) -> dict:
         """`value` as a mapping whose keys are all known; unknown keys are problems."""
         if value is None:
+            if place:  # a missing section: its parent already said so if it was required
+                return {}
             value = {}
         if not isinstance(value, dict):
             self.problem(place, f"must be a mapping, not {type(value).__name__}")
@@ -310,23 +312,24 @@ class _Reader:
                     protocol=self.choice(pm.get("protocol", "TCP"), f"{pplace}.protocol", ("TCP", "UDP")),
                     name=self.string(pm["name"], f"{pplace}.name", DNS_LABEL, 15) if "name" in pm else None,
                 )
-                key = (port.port, port.protocol)
-                if key in taken:
-                    self.problem(pplace, f"{port.protocol} port {port.port} is already taken by container "
-                                         f"{taken[key]}: containers of a pod share one network namespace")
-                taken[key] = cname
                 ports.append(port)
             env = []
             for j, e in enumerate(self.sequence(c.get("env"), f"{cplace}.env")):
                 em = self.mapping(e, f"{cplace}.env[{j}]", schema.ENV_VAR, required=("name",))
                 env.append((str(em.get("name")), str(em.get("value", ""))))
-            containers.append(Container(
+            container = Container(
                 name=cname,
                 command=self.strings(c.get("command"), f"{cplace}.command"),
                 args=self.strings(c.get("args"), f"{cplace}.args"),
                 ports=tuple(ports),
                 env=tuple(env),
-            ))
+            )
+            for port, protocol in container.listens_on():
+                if (port, protocol) in taken:
+                    self.problem(cplace, f"{protocol} port {port} is already taken by container "
+                                         f"{taken[port, protocol]}: containers of a pod share one network namespace")
+                taken[port, protocol] = cname
+            containers.append(container)
         names = [c.name for c in containers]
         for dup in {n for n in names if names.count(n) > 1}:
             self.problem(f"{place}.containers", f"two containers are named {dup}")
@@ -377,14 +380,22 @@ class _Reader:
                 capture = Capture(at=str(cap["at"]), filter=str(cap["filter"]),
                                   interface=str(cap["interface"]) if cap.get("interface") else None)
         when = self.labels(c.get("when"), f"{place}.when")
-        for key in when:
-            if key not in ("network", "proxyMode"):
+        modes = {"network": NETWORK_MODES, "proxyMode": PROXY_MODES}
+        for key, value in when.items():
+            if key not in modes:
                 self.problem(f"{place}.when.{key}", "unknown condition (network or proxyMode)")
+            else:
+                self.choice(value, f"{place}.when.{key}", modes[key])
+        target = c.get(kind)
+        if kind == "bind":
+            target = self.integer(target, f"{place}.bind", 1, 65535)
+        if "count" in c and kind != "http":
+            self.problem(f"{place}.count", "only http checks repeat (count)")
         return Check(
             name=str(c.get("name")),
             source=str(c.get("from")),
             kind=kind,
-            target=str(c.get(kind)),
+            target=str(target),
             expect=expect,
             count=self.integer(c.get("count", 1), f"{place}.count", 1, 200),
             capture=capture,
@@ -393,13 +404,18 @@ class _Reader:
 
     def check_references(self, checks: tuple[Check, ...], cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
         names = {n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
+        containers = {pod: {c.name for c in obj.template.containers}
+                      for obj in objects for pod in pod_names((obj,))}
         seen: set[str] = set()
         for i, check in enumerate(checks):
             if check.name in seen:
                 self.problem(f"checks[{i}].name", f"two checks are named {check.name!r}")
             seen.add(check.name)
-            if check.source.split("/")[0] not in names:
-                self.problem(f"checks[{i}].from", f"no pod, node or host named {check.source!r}")
+            member, _, container = check.source.partition("/")
+            if member not in names:
+                self.problem(f"checks[{i}].from", f"no pod, node or host named {member!r}")
+            elif container and container not in containers.get(member, ()):
+                self.problem(f"checks[{i}].from", f"{member} has no container {container!r}")
             if check.capture and check.capture.at not in names:
                 self.problem(f"checks[{i}].capture.at", f"no pod, node or host named {check.capture.at!r}")
             for key in ("answeredBy", "learned"):

@@ -17,7 +17,7 @@ import hashlib
 from ipaddress import IPv4Interface, IPv4Network
 
 from netlab.errors import PlanError
-from netlab.model.lab import Deployment, Lab, PodTemplate
+from netlab.model.lab import NETWORK_MODES, Deployment, Lab, PodTemplate
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
 
 # Documentation ranges used by the outside world of the edge labs; nothing in a lab may overlap them.
@@ -40,9 +40,14 @@ def host_veth_name(namespace: str, pod: str) -> str:
     return "veth" + hashlib.sha256(f"{namespace}/{pod}".encode()).hexdigest()[:8]
 
 
+RESERVED_IFNAMES = {"lo", "br0"}  # the underlay namespace's own links
+
+
 def port_name(name: str) -> str:
-    """The underlay bridge port of a node or host: its own name when it fits IFNAMSIZ."""
-    return name if len(name) <= IFNAMSIZ else "veth" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    """The underlay bridge port of a node or host: its own name when it fits IFNAMSIZ and is free."""
+    if len(name) <= IFNAMSIZ and name not in RESERVED_IFNAMES:
+        return name
+    return "veth" + hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
 def make_plan(lab: Lab, network: str | None = None) -> LabPlan:
@@ -56,6 +61,8 @@ def make_plan(lab: Lab, network: str | None = None) -> LabPlan:
         PlanError: the CIDRs overlap or do not hold the nodes or pods.
     """
     cluster = lab.cluster
+    if network not in (None, *NETWORK_MODES):
+        raise PlanError(f"network {network!r} is not one of {', '.join(NETWORK_MODES)}")
     _check_ranges(lab)
     node_cidrs = list(_node_cidrs(lab, len(cluster.nodes)))
     underlay_hosts = cluster.underlay.num_addresses - 2

@@ -1,8 +1,9 @@
 """The plan: the whole desired state of a lab, every name and address decided (pure data).
 
 Naming scheme (the one thing every other layer relies on):
-- namespaces: `nl-<lab>-<name>` for each node, pod and outside host, plus `nl-<lab>-underlay`;
-  the `nl-` prefix and the lab's name let `down` and `clean` find everything, and nothing else;
+- namespaces: `nl-<lab>.<name>` for each node, pod and outside host, plus `nl-<lab>.underlay`;
+  the `nl-` prefix and the lab's name let `down` and `clean` find everything, and nothing else.
+  The dot cannot appear in lab or object names, so two labs never produce the same name;
 - inside a node: eth0 (underlay), cni0 (bridge), flannel.1 (vxlan), and per pod `veth<8 hex>`
   (a hash of the pod's namespace/name, as CNI plugins name host-side veths);
 - inside a pod: lo and eth0, nothing more.
@@ -17,11 +18,10 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from netlab.model.lab import Container, Lab
 
 NETNS_PREFIX = "nl-"
-ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for containers that declare none
 
 
 def netns_name(lab: str, name: str) -> str:
-    return f"{NETNS_PREFIX}{lab}-{name}"
+    return f"{NETNS_PREFIX}{lab}.{name}"
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,7 @@ class PodPlan:
 
     def echo_ports(self) -> list[tuple[int, str]]:
         """(port, protocol) the echo server listens on in this pod."""
-        ports: list[tuple[int, str]] = []
-        for c in self.containers:
-            if c.runs_echo:
-                ports.extend((p.port, p.protocol) for p in c.ports)
-                if not c.ports:
-                    ports.append((ECHO_DEFAULT_PORT, "TCP"))
-        return ports
+        return [port for c in self.containers if c.runs_echo for port in c.listens_on()]
 
 
 @dataclass(frozen=True)

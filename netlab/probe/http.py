@@ -11,6 +11,11 @@ CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52
                56: "connection reset"}
 
 
+# curl 7.88 "connect to X port N failed: R" or "Immediate connect fail for X: R";
+# curl 8 "connect to X port N from Y port M failed: R"
+CONNECT_FAILED = re.compile(r"(?:connect to \S+ port \d+ (?:from \S+ port \d+ )?failed|Immediate connect fail for \S+): (.+)")
+
+
 @dataclass(frozen=True)
 class HttpResult:
     ok: bool
@@ -33,7 +38,7 @@ def read(returncode: int, stdout: str, stderr: str) -> HttpResult:
     if returncode == 0:
         body, _, status = stdout.rpartition("\n")
         return HttpResult(True, int(status or 0), body)
-    why = re.search(r"connect to \S+ port \d+ failed: (.+)", stderr)
+    why = CONNECT_FAILED.search(stderr)
     if why and returncode != 28:
         return HttpResult(False, error=why.group(1).strip().lower())
     return HttpResult(False, error=CURL_ERRORS.get(returncode, f"curl failed ({returncode})"))

@@ -37,7 +37,7 @@ CASES = {
 
 def _nothing_of(lab: str) -> None:
     assert not os.path.exists(f"/run/netlab/{lab}")
-    assert not any(n.startswith(f"nl-{lab}-") for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else []))
+    assert not any(n.startswith(f"nl-{lab}.") for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else []))
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -87,19 +87,32 @@ def test_a_lab_file_outside_labs_runs(tmp_path: Path) -> None:
         assert netlab("exec", "t-procs", "web-0", "--", "curl", "-s", "http://10.244.2.2:8080/hostname").out == "web-1"
 
 
-def test_clean_leaves_namespaces_that_are_not_netlabs() -> None:
-    foreign = ["nlt-foreign", "nl-foreign-untagged"]
+def test_clean_leaves_what_is_not_a_leftover() -> None:
+    """Namespaces that are not netlab's, and labs that are up, survive `clean`."""
+    foreign = ["nlt-foreign", "nl-foreign.untagged"]
     for name in foreign:
         subprocess.run(["ip", "netns", "add", name], check=True)
     try:
         with lab_up("pod-to-pod"):
-            pass
-        clean = netlab("clean")
-        assert clean.code == 0, clean.err
+            clean = netlab("clean")
+            assert clean.code == 0, clean.err
+            assert netlab("verify", "pod-to-pod").code == 0
         assert all(os.path.exists(f"/run/netns/{n}") for n in foreign)
     finally:
         for name in foreign:
             subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def test_up_refuses_a_namespace_it_did_not_make() -> None:
+    """A namespace with one of the lab's names is someone else's: up stops, and leaves it be."""
+    subprocess.run(["ip", "netns", "add", "nl-pod-to-pod.pod-b"], check=True)
+    try:
+        run = netlab("up", "pod-to-pod")
+        assert run.code == 2 and "nl-pod-to-pod.pod-b exists already" in run.err, run.err
+        assert os.path.exists("/run/netns/nl-pod-to-pod.pod-b")
+        assert leftovers("pod-to-pod", namespaces_of(REPO / "labs" / "pod-to-pod.yaml")[:-1]) == []
+    finally:
+        subprocess.run(["ip", "netns", "del", "nl-pod-to-pod.pod-b"], check=False)
 
 
 def test_clean_removes_a_tagged_namespace_whose_state_is_gone() -> None:

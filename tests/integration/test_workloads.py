@@ -49,7 +49,7 @@ def test_containers_run_as_nobody_in_their_pod(tmp_path: Path) -> None:
         pids = tagged_pids("t-work")
         assert len(pids) == 3  # one echo server for all pods, two containers
         assert {_status_field(p, "Uid") for p in pids} == {"65534"}
-        shell_ns = os.stat("/run/netns/nl-t-work-shell").st_ino
+        shell_ns = os.stat("/run/netns/nl-t-work.shell").st_ino
         in_pod = [p for p in pids if os.stat(f"/proc/{p}/ns/net").st_ino == shell_ns]
         assert len(in_pod) == 2
         log = Path("/run/netlab/t-work/logs/shell_namer.log")

@@ -223,9 +223,7 @@ def test_every_error_golden_has_its_case() -> None:
     assert sorted(p.stem for p in (REPO / ERRORS).glob("*.err")) == ERROR_CASES
 
 
-# -- known gaps (strict xfail: they turn into failures once fixed, so the marker goes) -----------
-@pytest.mark.xfail(strict=True, reason="load.py Reader.check: `when:` values are not validated; a typo "
-                                       "skips the check for ever, and a skipped check counts as passed")
+# -- gaps found by review, now closed ----------------------------------------------------------
 def test_when_with_an_unknown_network_is_an_error(make_lab) -> None:
     text = MINIMAL + """\
     checks:
@@ -235,8 +233,6 @@ def test_when_with_an_unknown_network_is_an_error(make_lab) -> None:
         make_lab(text)
 
 
-@pytest.mark.xfail(strict=True, reason="load.py check_references: the container after `from: pod/` "
-                                       "is never checked, a typo runs the check from the pod anyway")
 def test_check_from_an_unknown_container_is_an_error(make_lab) -> None:
     text = MINIMAL + """\
     objects:
@@ -248,9 +244,6 @@ def test_check_from_an_unknown_container_is_an_error(make_lab) -> None:
         make_lab(text)
 
 
-@pytest.mark.xfail(strict=True, reason="load.py pod_spec: an echo container without ports listens on "
-                                       "8080 (PodPlan.echo_ports) but does not take 8080 in the port check, "
-                                       "so two of them pass validation and collide at bind time in `up`")
 def test_two_echo_containers_on_the_default_port_is_an_error(make_lab) -> None:
     text = MINIMAL + """\
     objects:
@@ -260,9 +253,6 @@ def test_two_echo_containers_on_the_default_port_is_an_error(make_lab) -> None:
         make_lab(text)
 
 
-@pytest.mark.xfail(strict=True, reason="load.py Reader.check: a bind target is not checked to be a port from 1 "
-                                       "to 65535; 'eighty' makes verify.probe_bind die in int(), 70000 "
-                                       "is judged free")
 @pytest.mark.parametrize("port", ["eighty", "70000"])
 def test_bind_check_needs_a_port(make_lab, port: str) -> None:
     text = MINIMAL + f"""\

@@ -59,7 +59,7 @@ def test_lookups_by_name_and_address(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
     assert plan.address_of("pod-b") == IPv4Address("10.244.1.3")
     assert plan.name_of("192.168.56.11") == "node-1"
-    assert plan.netns_of("underlay") == "nl-pod-to-pod-underlay"
+    assert plan.netns_of("underlay") == "nl-pod-to-pod.underlay"
     assert plan.member("nobody") is plan.name_of("10.9.9.9") is plan.netns_of("nobody") is None
 
 
@@ -110,8 +110,8 @@ def test_pods_keep_labels_namespace_and_owner(make_lab) -> None:
 def test_namespace_names(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
     assert plan.all_netns() == [
-        "nl-pod-to-pod-underlay", "nl-pod-to-pod-gateway", "nl-pod-to-pod-node-1",
-        "nl-pod-to-pod-pod-a", "nl-pod-to-pod-pod-b",
+        "nl-pod-to-pod.underlay", "nl-pod-to-pod.gateway", "nl-pod-to-pod.node-1",
+        "nl-pod-to-pod.pod-a", "nl-pod-to-pod.pod-b",
     ]
 
 

@@ -145,8 +145,6 @@ def test_ping_without_a_route() -> None:
         False, "no route (network unreachable)")
 
 
-@pytest.mark.xfail(strict=True, reason="probe/ping.py read: `'unreachable' in text` is tested before "
-                                       "'host unreachable', so the host-unreachable branch is never reached")
 def test_ping_destination_host_unreachable() -> None:
     assert ping.read(1, PING_HOST_UNREACHABLE, "") == ping.PingResult(False, "no route (host unreachable)")
 
@@ -173,14 +171,10 @@ def test_http_other_failures_say_the_curl_exit_code() -> None:
     assert http.read(35, "", "").error == "curl failed (35)"
 
 
-@pytest.mark.xfail(strict=True, reason="probe/http.py read: the regex wants 'port N failed:' right "
-                                       "after the address; curl 8 writes 'from <ip> port <n>' in between")
 def test_http_refused_with_curl_8() -> None:
     assert http.read(7, "\n000", CURL8_REFUSED) == http.HttpResult(False, error="connection refused")
 
 
-@pytest.mark.xfail(strict=True, reason="probe/http.py read: curl says 'Immediate connect fail for <ip>: "
-                                       "Network is unreachable', which the regex does not read")
 def test_http_without_a_route_names_the_reason() -> None:
     assert http.read(7, "\n000", CURL_NET_UNREACHABLE) == http.HttpResult(False, error="network is unreachable")
 

@@ -182,9 +182,6 @@ def test_neighbours_and_fdb_entries_are_permanent_in_the_script(bundled_lab) -> 
     assert len(lines) == 4 and all(line.endswith(" permanent") for line in lines)
 
 
-@pytest.mark.xfail(strict=True, reason="plan/build.py port_name: a node's underlay port is named after the "
-                                       "node, so a node named br0 (or lo) collides with the underlay's own "
-                                       "br0 (lo); load accepts the name")
 @pytest.mark.parametrize("node", ["br0", "lo"])
 def test_node_names_never_collide_with_underlay_links(make_lab, node: str) -> None:
     plan = make_plan(make_lab(f"name: clash\ncluster:\n  nodes: [{node}]\n"))

@@ -80,7 +80,7 @@ def test_answered_by_every_expected_pod(plan, kernel) -> None:
                                        count=4))
     assert (verdict.passed, verdict.detail) == (True, "answered by pod-a x2, pod-b x2")
     assert verdict.target == "pod-b"
-    assert fake.calls[0][:4] == ["ip", "netns", "exec", "nl-pod-to-pod-pod-a"]
+    assert fake.calls[0][:4] == ["ip", "netns", "exec", "nl-pod-to-pod.pod-a"]
     assert fake.calls[0][-1] == "http://10.244.1.3:8080/hostname"  # names stand for their addresses
 
 
@@ -194,7 +194,7 @@ def test_bridge_learned_every_pod(plan, kernel) -> None:
     fake = kernel(fdb(plan, "pod-a", "pod-b"))
     verdict = verify.judge(plan, check("bridge", "cni0", {"learned": ["pod-a", "pod-b"]}, source="node-1"))
     assert verdict.passed, verdict.detail
-    assert fake.calls[0][3] == "nl-pod-to-pod-node-1"
+    assert fake.calls[0][3] == "nl-pod-to-pod.node-1"
 
 
 def test_bridge_missing_a_pod_names_it_and_its_mac(plan, kernel) -> None:
@@ -266,7 +266,7 @@ def test_capture_judges_what_the_wire_carried(plan, kernel, sniffer, captured: b
     assert verdict.passed is passed
     assert verdict.detail == ("2/2 replies, rtt 0.041 ms; underlay saw 2 packet(s) matching 'icmp': "
                               + ICMP_SEEN[0].strip())
-    assert fake.started_in == [("nl-pod-to-pod-underlay", the_check)] and fake.terminated
+    assert fake.started_in == [("nl-pod-to-pod.underlay", the_check)] and fake.terminated
 
 
 def test_capture_of_nothing_when_nothing_is_wanted(plan, kernel, sniffer) -> None:

@@ -1,16 +1,13 @@
-"""Build a planned lab in the kernel, and take it down again (CNI's ADD and DEL, for a whole lab).
+"""Build a planned lab in the kernel (CNI's ADD, for a whole lab); `kernel.teardown` is its DEL.
 
-`build` steps:
+Steps:
 1. render the desired state of every namespace (`render.topology`);
 2. journal every namespace name, then create the namespaces, each with a netlink socket, its
    sysctls and, for pods, the echo server's listening sockets (all while the thread is inside it);
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
 4. start the workloads: one echo server for all pods, and each container's own command.
 Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
-
-`teardown` stops the lab's processes, removes its namespaces (their links, addresses, routes and
-rules go with them) and its state directory. Missing pieces are fine: it is also the crash cleanup.
-It holds Ctrl-C and SIGTERM until it is done, so it cannot itself be left half-done.
+A namespace that exists already is never journaled or touched: the build refuses to start.
 """
 
 from __future__ import annotations
@@ -21,7 +18,9 @@ import socket
 from contextlib import contextmanager
 from typing import Iterator
 
+from netlab.errors import LabStateError
 from netlab.kernel import netlink, netns, procs
+from netlab.kernel.teardown import teardown
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.topology import render_topology
 from netlab.state import LabState
@@ -46,14 +45,23 @@ def interrupts_roll_back() -> Iterator[None]:
 
 
 def build(plan: LabPlan, state: LabState) -> None:
-    """Create everything the plan describes; roll back on any failure or interrupt."""
+    """Create everything the plan describes; roll back on any failure or interrupt.
+
+    Raises:
+        LabStateError: one of the lab's namespace names is taken (nothing was made).
+    """
     specs = render_topology(plan)
     pods = {p.netns: p for p in plan.pods}
     fds: dict[str, int] = {}
     sockets: dict[str, socket.socket] = {}
     listeners: list[tuple[socket.socket, dict]] = []
+    procs.raise_fd_limit()  # ~3 descriptors per pod while building, and the echo server's sockets
     try:
         with interrupts_roll_back():
+            taken = [spec.netns for spec in specs if netns.exists(spec.netns)]
+            if taken:  # never journaled, so the rollback leaves it alone
+                raise LabStateError(f"network namespace {taken[0]} exists already and is not this lab's: "
+                                    f"netlab leaves it alone")
             state.record_many("netns", [spec.netns for spec in specs])
             netns.ensure_run_dir()
             for spec in specs:
@@ -67,15 +75,22 @@ def build(plan: LabPlan, state: LabState) -> None:
                 netlink.apply_ops(spec.ops, fds, sockets[spec.netns], spec.netns)
             start_workloads(plan, state, listeners)
     except BaseException:
-        teardown(state, plan.all_netns())
+        _close(fds, sockets, listeners)  # first: a teardown needs descriptors of its own
+        teardown(state)
         raise
-    finally:
-        for fd in fds.values():
-            os.close(fd)
-        for sock in sockets.values():
-            sock.close()
-        for sock, _ in listeners:
-            sock.close()
+    _close(fds, sockets, listeners)
+
+
+def _close(fds: dict[str, int], sockets: dict[str, socket.socket], listeners: list) -> None:
+    for fd in fds.values():
+        os.close(fd)
+    for sock in sockets.values():
+        sock.close()
+    for sock, _ in listeners:
+        sock.close()
+    fds.clear()
+    sockets.clear()
+    listeners.clear()
 
 
 def start_workloads(plan: LabPlan, state: LabState, listeners: list[tuple[socket.socket, dict]]) -> None:
@@ -93,38 +108,3 @@ def start_container(plan: LabPlan, state: LabState, pod: PodPlan, container: str
     argv = list(spec.command + spec.args)
     log = state.logs / f"{pod.name}_{container}.log"
     state.record("pid", procs.start_command(plan.name, pod, argv, dict(spec.env), log))
-
-
-def teardown(state: LabState, namespaces: list[str] | None = None) -> None:
-    """Stop the lab's processes, remove its namespaces and its state directory.
-
-    Args:
-        state: the lab's state (its journal lists what was made).
-        namespaces: namespaces known from the plan, in case the journal lost some.
-    """
-    names = list(dict.fromkeys(state.records("netns") + (namespaces or [])))
-    with signals_deferred():
-        procs.stop(procs.lab_pids(state.name, names))
-        for name in reversed(names):
-            netns.remove(name)
-        for path in state.records("file"):
-            _unlink(path)
-        state.remove()
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block is done: a teardown is short and must finish."""
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
