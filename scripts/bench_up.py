@@ -52,6 +52,7 @@ from typing import Iterator
 
 from netlab.kernel.procs import TAG
 from netlab.model import load_lab
+from netlab.model.generate import deployment_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.render.ipcmd import command, op_args, script
 from netlab.render.ops import NamespaceSpec, Op
@@ -106,34 +107,9 @@ class Owned:
 
 
 # -- the generated lab ---------------------------------------------------------------------------
-def lab_yaml(name: str, pods: int) -> str:
-    """A lab of `pods` echo-server pods (one Deployment) over nodes node-1..node-4, no checks."""
-    nodes = ", ".join(f"node-{i}" for i in range(1, NODES + 1))
-    return f"""\
-name: {name}
-title: Benchmark, {pods} pods over {NODES} nodes
-cluster:
-  nodes: [{nodes}]
-  network: host-gw
-objects:
-  - apiVersion: apps/v1
-    kind: Deployment
-    metadata: {{name: web}}
-    spec:
-      replicas: {pods}
-      selector: {{matchLabels: {{app: web}}}}
-      template:
-        metadata: {{labels: {{app: web}}}}
-        spec:
-          containers:
-            - name: web
-              ports: [{{containerPort: {ECHO_PORT}}}]
-"""
-
-
 def write_lab(workdir: Path, name: str, pods: int) -> tuple[Path, LabPlan]:
     path = workdir / f"{name}.yaml"
-    path.write_text(lab_yaml(name, pods))
+    path.write_text(deployment_lab(name, nodes=NODES, replicas=pods, title=f"Benchmark, {pods} pods over {NODES} nodes"))
     return path, make_plan(load_lab(path))
 
 

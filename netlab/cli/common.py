@@ -47,4 +47,4 @@ def open_running(name: str) -> RunningLab:
     state = LabState.open(name)
     settings = state.settings()
     lab = load_lab(Path(settings.get("source", state.lab_file)), state.lab_file.read_text())
-    return RunningLab(state, make_plan(lab, network=settings.get("network")))
+    return RunningLab(state, make_plan(lab, network=settings.get("network"), proxy_mode=settings.get("proxyMode")))

@@ -55,7 +55,7 @@ def collect(running: RunningLab) -> dict:
         "name": plan.name,
         "title": plan.lab.title,
         "network": plan.network,
-        "proxyMode": running.state.settings().get("proxyMode", plan.proxy_mode),
+        "proxyMode": plan.proxy_mode,
         "complete": running.state.settings().get("complete", False),
         "nodes": [{"name": n.name, "netns": n.netns, "ip": ip(n.netns), "podCIDR": str(n.pod_cidr),
                    "present": views[n.netns] is not None,

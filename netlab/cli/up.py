@@ -30,11 +30,11 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
     path = find_lab(lab)
     text = path.read_text()
     model = load_lab(path, text)
-    plan = make_plan(model, network=network)
+    plan = make_plan(model, network=network, proxy_mode=proxy_mode)
     require_root("up")
     started = time.perf_counter()
     state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
-                                               "proxyMode": proxy_mode or plan.proxy_mode})
+                                               "proxyMode": plan.proxy_mode})
     build(plan, state)
     state.mark_complete()
     summarize(plan, time.perf_counter() - started)

@@ -17,7 +17,7 @@ import hashlib
 from ipaddress import IPv4Interface, IPv4Network
 
 from netlab.errors import PlanError
-from netlab.model.lab import NETWORK_MODES, Deployment, Lab, PodTemplate
+from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Deployment, Lab, PodTemplate
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
 
 # Documentation ranges used by the outside world of the edge labs; nothing in a lab may overlap them.
@@ -50,12 +50,13 @@ def port_name(name: str) -> str:
     return "veth" + hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
-def make_plan(lab: Lab, network: str | None = None) -> LabPlan:
+def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = None) -> LabPlan:
     """Lay out the whole lab.
 
     Args:
         lab: a validated lab.
         network: overrides the lab's cluster.network (`netlab up --network`).
+        proxy_mode: overrides the lab's cluster.proxyMode (`netlab up --proxy-mode`).
 
     Raises:
         PlanError: the CIDRs overlap or do not hold the nodes or pods.
@@ -63,6 +64,8 @@ def make_plan(lab: Lab, network: str | None = None) -> LabPlan:
     cluster = lab.cluster
     if network not in (None, *NETWORK_MODES):
         raise PlanError(f"network {network!r} is not one of {', '.join(NETWORK_MODES)}")
+    if proxy_mode not in (None, *PROXY_MODES):
+        raise PlanError(f"proxy mode {proxy_mode!r} is not one of {', '.join(PROXY_MODES)}")
     _check_ranges(lab)
     node_cidrs = list(_node_cidrs(lab, len(cluster.nodes)))
     underlay_hosts = cluster.underlay.num_addresses - 2
@@ -96,7 +99,7 @@ def make_plan(lab: Lab, network: str | None = None) -> LabPlan:
     return LabPlan(
         lab=lab,
         network=network or cluster.network,
-        proxy_mode=cluster.proxy_mode,
+        proxy_mode=proxy_mode or cluster.proxy_mode,
         underlay_netns=netns_name(lab.name, "underlay"),
         underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
         nodes=nodes,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from netlab.model import find_lab, load_lab
+from netlab.model.generate import deployment_lab
 from netlab.plan import make_plan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,27 +71,8 @@ def lab_up(lab: str, *extra: str, network: str | None = None) -> Iterator[Run]:
 
 def write_lab(directory: Path, name: str, *, nodes: int = 2, replicas: int = 2, extra: str = "") -> Path:
     """A generated lab file: `nodes` nodes, a Deployment `web` of `replicas` echo pods, `extra` objects."""
-    node_list = ", ".join(f"node-{i}" for i in range(1, nodes + 1))
     path = directory / f"{name}.yaml"
-    path.write_text(f"""\
-name: {name}
-title: generated for a test
-cluster:
-  nodes: [{node_list}]
-objects:
-  - apiVersion: apps/v1
-    kind: Deployment
-    metadata: {{name: web}}
-    spec:
-      replicas: {replicas}
-      selector: {{matchLabels: {{app: web}}}}
-      template:
-        metadata: {{labels: {{app: web}}}}
-        spec:
-          containers:
-            - name: web
-              ports: [{{containerPort: 8080}}]
-{extra}""")
+    path.write_text(deployment_lab(name, nodes=nodes, replicas=replicas, extra=extra))
     return path
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from harness import REPO, lab_up, leftovers, namespaces_of, netlab, write_lab
 
 
@@ -41,27 +42,17 @@ def _start_up_and_wait_for_namespaces(lab: Path, first_netns: str) -> subprocess
     return proc
 
 
-def test_ctrl_c_midway_rolls_back(tmp_path: Path) -> None:
-    lab = write_lab(tmp_path, "t-sigint", nodes=2, replicas=400)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_up_rolls_back(tmp_path: Path, sig: signal.Signals) -> None:
+    lab = write_lab(tmp_path, "t-interrupt", nodes=2, replicas=400)
     namespaces = namespaces_of(lab)
     proc = _start_up_and_wait_for_namespaces(lab, namespaces[0])
     time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, (out, err)
     assert "interrupted" in err
-    assert leftovers("t-sigint", namespaces) == []
-
-
-def test_sigterm_midway_rolls_back(tmp_path: Path) -> None:
-    lab = write_lab(tmp_path, "t-sigterm", nodes=2, replicas=400)
-    namespaces = namespaces_of(lab)
-    proc = _start_up_and_wait_for_namespaces(lab, namespaces[0])
-    time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
-    assert proc.returncode == 1
-    assert leftovers("t-sigterm", namespaces) == []
+    assert leftovers("t-interrupt", namespaces) == []
 
 
 def test_kill_9_midway_then_clean_leaves_nothing(tmp_path: Path) -> None:
