@@ -4,8 +4,9 @@ Layout of a lab's directory:
 - `lab.yaml`: the lab file as it was brought up (so `status`, `verify` and `exec` work even if
   the file moved), `lab.json`: how (`network` override, `complete` once `up` finished);
 - `journal`: one line per object, appended *before* the object is created: `netns <name>`,
-  `pid <pid>`, `file <path>`. `down` and `clean` undo exactly this list, so a crash at any
-  point (even `kill -9`) leaves something they can find;
+  and `pid <pid>` of each process started (those are found by their tag, too). `down` and
+  `clean` undo exactly this list, so a crash at any point (even `kill -9`) leaves something
+  they can find;
 - `logs/`: the output of the pod's processes.
 The directory is the lab's lock (flock): one netlab command per lab at a time. Its existence is
 "the lab is up"; `down` removes it, and /run/netlab itself once empty.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 

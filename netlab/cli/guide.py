@@ -35,7 +35,7 @@ def cmd(lab: str, network: str | None) -> None:
 
 
 def expand(plan: LabPlan, command: str) -> str:
-    """Replace `{name}` with that member's namespace (`{lab}` with the lab's name)."""
+    """Replace `{name}` with that member's namespace."""
     for name in [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]:
         command = command.replace("{" + name + "}", plan.netns_of(name) or name)
-    return command.replace("{lab}", plan.name)
+    return command

@@ -107,4 +107,4 @@ def start_container(plan: LabPlan, state: LabState, pod: PodPlan, container: str
     spec = next(c for c in pod.containers if c.name == container)
     argv = list(spec.command + spec.args)
     log = state.logs / f"{pod.name}_{container}.log"
-    state.record("pid", procs.start_command(plan.name, pod, argv, dict(spec.env), log))
+    state.record("pid", procs.start_command(plan.name, pod, container, argv, dict(spec.env), log))

@@ -70,19 +70,22 @@ def setns(fd: int, kind: int = CLONE_NEWNET) -> None:
     _check(_libc.setns(fd, kind), "setns")
 
 
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
 @contextmanager
-def entered(name_or_fd: str | int) -> Iterator[None]:
+def entered(name: str) -> Iterator[None]:
     """Run the block with the calling thread inside a namespace, and always come back."""
     back = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    fd = name_or_fd if isinstance(name_or_fd, int) else _open(name_or_fd)
+    fd = _open(name)
     try:
         setns(fd)
         yield
     finally:
         setns(back)
         os.close(back)
-        if not isinstance(name_or_fd, int):
-            os.close(fd)
+        os.close(fd)
 
 
 def _open(name: str) -> int:

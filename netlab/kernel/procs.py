@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -24,11 +25,13 @@ import sys
 import time
 from pathlib import Path
 
+from netlab.errors import KernelError
 from netlab.kernel import netns
 from netlab.plan.model import PodPlan
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
+ECHO_START_TIMEOUT = 10.0
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -55,22 +58,28 @@ def _tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]
 
 
 def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -> int:
-    """Start one echo server process for these sockets (of many pods) and return its pid.
+    """Start one echo server process for these sockets (of many pods); return once it serves them.
 
-    The listening sockets are already bound: connections queue in their backlog until the server
-    accepts them, so the pods answer as soon as this returns.
+    Raises:
+        KernelError: it did not say "ready" in time (the reason is in its log's last line).
     """
     fds = [s.fileno() for s, _ in sockets]
     manifest = {"user": WORKLOAD_USER, "sockets": [{"fd": s.fileno(), **meta} for s, meta in sockets]}
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "netlab.workloads.echo"],
-            stdin=subprocess.PIPE, stdout=out, stderr=out, pass_fds=fds, close_fds=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out, pass_fds=fds, close_fds=True,
             start_new_session=True, env=_tagged_env(lab, {"PYTHONPATH": _package_root()}), cwd="/",
         )
-    assert proc.stdin is not None
+    assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(json.dumps(manifest).encode())
     proc.stdin.close()
+    ready, _, _ = select.select([proc.stdout], [], [], ECHO_START_TIMEOUT)
+    said = proc.stdout.readline().decode().strip() if ready else ""
+    proc.stdout.close()
+    if said != "ready":
+        last = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise KernelError(f"the echo server did not start: {last[0]} (log: {log})")
     return proc.pid
 
 
@@ -98,12 +107,14 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
     fd = netns.open_fd(netns_name)
     netns.setns(fd)
     os.close(fd)
-    if _libc.unshare(netns.CLONE_NEWUTS | netns.CLONE_NEWNS) == 0:
-        _libc.mount(b"none", b"/", None, netns.MS_REC | netns.MS_SLAVE, None)
-        _libc.umount2(b"/sys", netns.MNT_DETACH)
-        _libc.mount(b"sysfs", b"/sys", b"sysfs", 0, None)
-        name = hostname.encode()
-        _libc.sethostname(name, len(name))
+    netns.unshare(netns.CLONE_NEWUTS | netns.CLONE_NEWNS)
+    # Our mounts stay ours: slave propagation, then a sysfs that shows this namespace's links.
+    _libc.mount(b"none", b"/", None, netns.MS_REC | netns.MS_SLAVE, None)
+    _libc.umount2(b"/sys", netns.MNT_DETACH)
+    _libc.mount(b"sysfs", b"/sys", b"sysfs", 0, None)
+    name = hostname.encode()
+    if _libc.sethostname(name, len(name)) < 0:
+        raise KernelError(f"sethostname {hostname}: {os.strerror(ctypes.get_errno())}")
     if user:
         entry = pwd.getpwnam(user)
         os.setgroups([])
@@ -111,14 +122,22 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
         os.setuid(entry.pw_uid)
 
 
-def start_command(lab: str, pod: PodPlan, argv: list[str], env: dict[str, str], log: Path) -> int:
-    """Start a container's own command in its pod, unprivileged; returns the pid."""
+def start_command(lab: str, pod: PodPlan, container: str, argv: list[str], env: dict[str, str], log: Path) -> int:
+    """Start a container's own command in its pod, unprivileged; returns the pid.
+
+    Raises:
+        KernelError: the command cannot be started (not found, not executable).
+    """
     with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, cwd="/",
-            env=_tagged_env(lab, {"HOSTNAME": pod.name, "HOME": "/", **env}),
-            preexec_fn=lambda: enter(pod.netns, pod.name, WORKLOAD_USER),
-        )
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, cwd="/",
+                env=_tagged_env(lab, {"HOSTNAME": pod.name, "HOME": "/", **env}),
+                preexec_fn=lambda: enter(pod.netns, pod.name, WORKLOAD_USER),
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise KernelError(f"pod {pod.name}, container {container}: cannot run {argv[0]}: "
+                              f"{getattr(exc, 'strerror', None) or exc}") from None
     return proc.pid
 
 

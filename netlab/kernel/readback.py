@@ -46,21 +46,19 @@ def read(name: str) -> NamespaceView | None:
     with netns.entered(name):
         ipr = IPRoute()
     with ipr:
+        links = ipr.get_links()
+        names = {msg["index"]: msg.get("IFLA_IFNAME") for msg in links}
         by_index: dict[int, Link] = {}
-        for msg in ipr.get_links():
+        for msg in links:
             info = msg.get("IFLA_LINKINFO")
             by_index[msg["index"]] = Link(
-                name=msg.get("IFLA_IFNAME"), index=msg["index"],
+                name=names[msg["index"]], index=msg["index"],
                 state="up" if msg["flags"] & 1 else "down",
                 mac=msg.get("IFLA_ADDRESS") or "", mtu=msg.get("IFLA_MTU") or 0,
-                master=str(msg.get("IFLA_MASTER")) if msg.get("IFLA_MASTER") else None,
+                master=names.get(msg.get("IFLA_MASTER")),
                 kind=info.get("IFLA_INFO_KIND") if info else None,
                 alias=msg.get("IFLA_IFALIAS"),
             )
-        for link in by_index.values():
-            if link.master:
-                master = by_index.get(int(link.master))
-                link.master = master.name if master else link.master
         for msg in ipr.get_addr(family=socket.AF_INET):
             if msg["index"] in by_index:
                 by_index[msg["index"]].addresses.append(f"{msg.get('IFA_ADDRESS')}/{msg['prefixlen']}")

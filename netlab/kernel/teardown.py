@@ -1,14 +1,13 @@
 """Take a lab down (CNI's DEL, for a whole lab): also the cleanup after a crash.
 
 Stops the lab's processes (tagged with it, or living in its namespaces), removes its namespaces
-(their links, addresses, routes and rules go with them), the files it journaled and its state
-directory. Missing pieces are fine. Ctrl-C and SIGTERM wait until it is done, so a teardown
-cannot itself be left half-done. It imports no netlink code: `down` starts fast.
+(their links, addresses, routes and rules go with them) and its state directory. Missing pieces
+are fine. Ctrl-C and SIGTERM wait until it is done, so a teardown cannot itself be left
+half-done. It imports no netlink code: `down` starts fast.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 from contextlib import contextmanager
 from typing import Iterator
@@ -28,8 +27,6 @@ def teardown(state: LabState) -> None:
         procs.stop(procs.lab_pids(state.name, names))
         for name in reversed(names):
             netns.remove(name)
-        for path in state.records("file"):
-            _unlink(path)
         state.remove()
 
 
@@ -42,10 +39,3 @@ def signals_deferred() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

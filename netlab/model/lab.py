@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Union
 
 NETWORK_MODES = ("host-gw", "vxlan")
+OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
 ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo containers that declare none
 PROXY_MODES = ("iptables", "nftables", "ipvs")
 
@@ -155,3 +156,14 @@ class Lab:
     checks: tuple[Check, ...] = ()
     guide: tuple[GuideStep, ...] = ()
     ignored_fields: tuple[str, ...] = ()
+
+
+def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:
+    """The pod names the objects expand to, in creation order."""
+    names: list[str] = []
+    for obj in objects:
+        if isinstance(obj, Deployment):
+            names.extend(f"{obj.name}-{i}" for i in range(obj.replicas))
+        else:
+            names.append(obj.name)
+    return names

@@ -7,10 +7,8 @@ has passed (the CLI loads and plans before it builds).
 
 from __future__ import annotations
 
-import difflib
 import re
 from importlib import resources
-from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -18,28 +16,28 @@ import yaml
 
 from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import schema
+from netlab.model.checks import check_references, read_check, read_guide_step
+from netlab.model.fields import FieldReader
 from netlab.model.lab import (
     NETWORK_MODES,
+    OUTSIDE_NAMES,
     PROXY_MODES,
-    Capture,
-    Check,
     Cluster,
     Container,
     ContainerPort,
     Deployment,
-    GuideStep,
     KubeObject,
     Lab,
     NodeSpec,
     Pod,
     PodTemplate,
+    pod_names,
 )
 
 LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 LAB_NAME_MAX = 32  # it becomes part of every namespace name (nl-<lab>.<object>)
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
-OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
 
 
 def bundled_labs_dir() -> Path:
@@ -96,7 +94,7 @@ def load_lab(path: Path, text: str | None = None) -> Lab:
         line = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise LabValidationError([Problem(where, f"{line}malformed YAML: {problem}")]) from None
-    reader = _Reader(where)
+    reader = _LabReader(where)
     lab = reader.lab(data, path)
     if reader.problems:
         raise LabValidationError(reader.problems)
@@ -104,108 +102,9 @@ def load_lab(path: Path, text: str | None = None) -> Lab:
     return lab
 
 
-def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:
-    """The pod names the objects expand to, in creation order."""
-    names: list[str] = []
-    for obj in objects:
-        if isinstance(obj, Deployment):
-            names.extend(f"{obj.name}-{i}" for i in range(obj.replicas))
-        else:
-            names.append(obj.name)
-    return names
+class _LabReader(FieldReader):
+    """Builds the model from a lab file's YAML, collecting every problem on the way."""
 
-
-class _Reader:
-    """Walks the YAML, building model objects and collecting problems with their place."""
-
-    def __init__(self, where: str):
-        self.where = where
-        self.problems: list[Problem] = []
-        self.ignored: list[str] = []
-
-    # -- primitives ---------------------------------------------------------------------
-    def problem(self, place: str, message: str) -> None:
-        self.problems.append(Problem(f"{self.where}: {place}" if place else self.where, message))
-
-    def mapping(self, value: Any, place: str, fields: schema.Fields, required: tuple[str, ...] = ()) -> dict:
-        """`value` as a mapping whose keys are all known; unknown keys are problems."""
-        if value is None:
-            if place:  # a missing section: its parent already said so if it was required
-                return {}
-            value = {}
-        if not isinstance(value, dict):
-            self.problem(place, f"must be a mapping, not {type(value).__name__}")
-            return {}
-        for key in value:
-            key = str(key)
-            sub = f"{place}.{key}" if place else key
-            if key in fields.refused:
-                self.problem(sub, fields.refused[key])
-            elif key in fields.ignored:
-                self.ignored.append(sub)
-            elif key not in fields.simulated:
-                hint = difflib.get_close_matches(key, sorted(fields.known), n=1)
-                self.problem(sub, "unknown field" + (f" (did you mean {hint[0]}?)" if hint else ""))
-        for key in required:
-            if value.get(key) is None:
-                self.problem(f"{place}.{key}" if place else key, "is required")
-        return {k: v for k, v in value.items() if k in fields.simulated}
-
-    def string(self, value: Any, place: str, pattern: re.Pattern | None = None, max_len: int = 0) -> str:
-        if not isinstance(value, str) or not value:
-            self.problem(place, "must be a non-empty string")
-            return ""
-        if max_len and len(value) > max_len:
-            self.problem(place, f"{value!r} is {len(value)} characters, at most {max_len} fit")
-        elif pattern and not pattern.match(value):
-            self.problem(place, f"{value!r} must be lower-case letters, digits and '-'")
-        return value
-
-    def integer(self, value: Any, place: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problem(place, f"must be a whole number from {low} to {high}")
-            return low
-        return value
-
-    def choice(self, value: Any, place: str, choices: tuple[str, ...]) -> str:
-        if value not in choices:
-            self.problem(place, f"{value!r} is not one of {', '.join(choices)}")
-            return choices[0]
-        return value
-
-    def network(self, value: Any, place: str, default: IPv4Network) -> IPv4Network:
-        if value is None:
-            return default
-        try:
-            return IPv4Network(str(value))
-        except ValueError:
-            self.problem(place, f"{value!r} is not an IPv4 prefix such as 10.244.0.0/16")
-            return default
-
-    def labels(self, value: Any, place: str) -> dict[str, str]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict) or not all(isinstance(v, (str, int, float, bool)) for v in value.values()):
-            self.problem(place, "must map label names to values")
-            return {}
-        return {str(k): str(v) for k, v in value.items()}
-
-    def sequence(self, value: Any, place: str) -> list:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problem(place, "must be a list")
-            return []
-        return value
-
-    def strings(self, value: Any, place: str) -> tuple[str, ...]:
-        items = self.sequence(value, place)
-        if not all(isinstance(v, (str, int, float)) for v in items):
-            self.problem(place, "must be a list of strings")
-            return ()
-        return tuple(str(v) for v in items)
-
-    # -- the lab ------------------------------------------------------------------------
     def lab(self, data: Any, path: Path) -> Lab | None:
         top = self.mapping(data, "", schema.LAB, required=("name", "cluster"))
         if self.problems and not top:
@@ -218,9 +117,9 @@ class _Reader:
         )
         self.unique_names(cluster, objects)
         self.placement(cluster, objects)
-        checks = tuple(self.check(raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
-        self.check_references(checks, cluster, objects)
-        guide = tuple(self.guide_step(raw, i) for i, raw in enumerate(self.sequence(top.get("guide"), "guide")))
+        checks = tuple(read_check(self, raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
+        check_references(self, checks, cluster, objects)
+        guide = tuple(read_guide_step(self, raw, i) for i, raw in enumerate(self.sequence(top.get("guide"), "guide")))
         known_checks = {c.name for c in checks}
         for i, step in enumerate(guide):
             for ref in step.checks:
@@ -362,75 +261,3 @@ class _Reader:
                 all(n.labels.get(k) == v for k, v in tpl.node_selector.items()) for n in nodes.values()
             ):
                 self.problem(f"{type(obj).__name__} {obj.name}: spec.nodeSelector", "no node has these labels")
-
-    # -- checks and guide ---------------------------------------------------------------
-    def check(self, raw: Any, index: int) -> Check:
-        place = f"checks[{index}]"
-        c = self.mapping(raw, place, schema.CHECK, required=("name", "from"))
-        kinds = [k for k in schema.EXPECT_BY_CHECK if k in c]
-        if len(kinds) != 1:
-            self.problem(place, "needs exactly one of " + ", ".join(schema.EXPECT_BY_CHECK))
-            kinds = kinds or ["ping"]
-        kind = kinds[0]
-        expect = self.mapping(c.get("expect"), f"{place}.expect", schema.EXPECT_BY_CHECK[kind])
-        capture = None
-        if c.get("capture") is not None:
-            cap = self.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("at", "filter"))
-            if cap.get("at") and cap.get("filter"):
-                capture = Capture(at=str(cap["at"]), filter=str(cap["filter"]),
-                                  interface=str(cap["interface"]) if cap.get("interface") else None)
-        when = self.labels(c.get("when"), f"{place}.when")
-        modes = {"network": NETWORK_MODES, "proxyMode": PROXY_MODES}
-        for key, value in when.items():
-            if key not in modes:
-                self.problem(f"{place}.when.{key}", "unknown condition (network or proxyMode)")
-            else:
-                self.choice(value, f"{place}.when.{key}", modes[key])
-        target = c.get(kind)
-        if kind == "bind":
-            target = self.integer(target, f"{place}.bind", 1, 65535)
-        if "count" in c and kind != "http":
-            self.problem(f"{place}.count", "only http checks repeat (count)")
-        return Check(
-            name=str(c.get("name")),
-            source=str(c.get("from")),
-            kind=kind,
-            target=str(target),
-            expect=expect,
-            count=self.integer(c.get("count", 1), f"{place}.count", 1, 200),
-            capture=capture,
-            when=when,
-        )
-
-    def check_references(self, checks: tuple[Check, ...], cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
-        names = {n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
-        containers = {pod: {c.name for c in obj.template.containers}
-                      for obj in objects for pod in pod_names((obj,))}
-        seen: set[str] = set()
-        for i, check in enumerate(checks):
-            if check.name in seen:
-                self.problem(f"checks[{i}].name", f"two checks are named {check.name!r}")
-            seen.add(check.name)
-            member, _, container = check.source.partition("/")
-            if member not in names:
-                self.problem(f"checks[{i}].from", f"no pod, node or host named {member!r}")
-            elif container and container not in containers.get(member, ()):
-                self.problem(f"checks[{i}].from", f"{member} has no container {container!r}")
-            if check.capture and check.capture.at not in names:
-                self.problem(f"checks[{i}].capture.at", f"no pod, node or host named {check.capture.at!r}")
-            for key in ("answeredBy", "learned"):
-                wanted = check.expect.get(key)
-                for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
-                    if ref not in names:
-                        self.problem(f"checks[{i}].expect.{key}", f"no pod named {ref!r}")
-
-    def guide_step(self, raw: Any, index: int) -> GuideStep:
-        place = f"guide[{index}]"
-        g = self.mapping(raw, place, schema.GUIDE_STEP, required=("title",))
-        return GuideStep(
-            title=str(g.get("title")),
-            text=str(g.get("text") or "").strip(),
-            article=str(g.get("article") or ""),
-            run=self.strings(g.get("run"), f"{place}.run"),
-            checks=self.strings(g.get("checks"), f"{place}.checks"),
-        )

@@ -160,6 +160,15 @@ class UdpEcho(asyncio.DatagramProtocol):
         """ICMP errors (e.g. a sender that went away) concern one datagram only: ignore them."""
 
 
+def announce_ready() -> None:
+    """Tell the parent every socket is served ("ready" on stdout), then let go of stdout: the
+    parent reads that one line and exits, and nothing else is ever written there."""
+    print("ready", flush=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 async def serve(sockets: list[tuple[socket.socket, str, str]]) -> None:
     """Serve every (socket, pod, protocol) in one event loop until SIGTERM or SIGINT."""
     loop = asyncio.get_running_loop()
@@ -175,6 +184,7 @@ async def serve(sockets: list[tuple[socket.socket, str, str]]) -> None:
         else:
             transport, _ = await loop.create_datagram_endpoint(functools.partial(UdpEcho, pod), sock=sock)
             transports.append(transport)
+    announce_ready()
     await stop.wait()
     for closable in [*servers, *transports]:
         closable.close()

@@ -94,7 +94,7 @@ def snapshot() -> dict[str, str]:
         "addresses": run("ip", "addr", "show"),
         "routes": run("ip", "route", "show", "table", "all"),
         "rules": run("ip", "rule", "show"),
-        "iptables": "\n".join(l for l in run("iptables-save").splitlines() if not l.startswith("#")),
+        "iptables": "\n".join(line for line in run("iptables-save").splitlines() if not line.startswith("#")),
         "nftables": run("nft", "list", "ruleset"),
     }
     for root, _dirs, files in os.walk("/proc/sys/net"):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from netlab.probe import bind, bridge, capture, http, ping
 
 NETNS = "nl-lab-pod-a"

@@ -1,0 +1,96 @@
+"""The checks and guide steps of a lab file: what `verify` proves and what a workshop walks through.
+
+Checks are validated with the lab: their kind and expectations, the modes they apply to, and that
+every name they use (source, capture namespace, expected pods) exists in the lab.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netlab.model import schema
+from netlab.model.fields import FieldReader
+from netlab.model.lab import (
+    NETWORK_MODES,
+    OUTSIDE_NAMES,
+    PROXY_MODES,
+    Capture,
+    Check,
+    Cluster,
+    GuideStep,
+    KubeObject,
+    pod_names,
+)
+
+
+def read_check(r: FieldReader, raw: Any, index: int) -> Check:
+    place = f"checks[{index}]"
+    c = r.mapping(raw, place, schema.CHECK, required=("name", "from"))
+    kinds = [k for k in schema.EXPECT_BY_CHECK if k in c]
+    if len(kinds) != 1:
+        r.problem(place, "needs exactly one of " + ", ".join(schema.EXPECT_BY_CHECK))
+        kinds = kinds or ["ping"]
+    kind = kinds[0]
+    expect = r.mapping(c.get("expect"), f"{place}.expect", schema.EXPECT_BY_CHECK[kind])
+    capture = None
+    if c.get("capture") is not None:
+        cap = r.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("at", "filter"))
+        if cap.get("at") and cap.get("filter"):
+            capture = Capture(at=str(cap["at"]), filter=str(cap["filter"]),
+                              interface=str(cap["interface"]) if cap.get("interface") else None)
+    when = r.labels(c.get("when"), f"{place}.when")
+    modes = {"network": NETWORK_MODES, "proxyMode": PROXY_MODES}
+    for key, value in when.items():
+        if key not in modes:
+            r.problem(f"{place}.when.{key}", "unknown condition (network or proxyMode)")
+        else:
+            r.choice(value, f"{place}.when.{key}", modes[key])
+    target = c.get(kind)
+    if kind == "bind":
+        target = r.integer(target, f"{place}.bind", 1, 65535)
+    if "count" in c and kind != "http":
+        r.problem(f"{place}.count", "only http checks repeat (count)")
+    return Check(
+        name=str(c.get("name")),
+        source=str(c.get("from")),
+        kind=kind,
+        target=str(target),
+        expect=expect,
+        count=r.integer(c.get("count", 1), f"{place}.count", 1, 200),
+        capture=capture,
+        when=when,
+    )
+
+def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster,
+                     objects: tuple[KubeObject, ...]) -> None:
+    names = {n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
+    containers = {pod: {c.name for c in obj.template.containers}
+                  for obj in objects for pod in pod_names((obj,))}
+    seen: set[str] = set()
+    for i, check in enumerate(checks):
+        if check.name in seen:
+            r.problem(f"checks[{i}].name", f"two checks are named {check.name!r}")
+        seen.add(check.name)
+        member, _, container = check.source.partition("/")
+        if member not in names:
+            r.problem(f"checks[{i}].from", f"no pod, node or host named {member!r}")
+        elif container and container not in containers.get(member, ()):
+            r.problem(f"checks[{i}].from", f"{member} has no container {container!r}")
+        if check.capture and check.capture.at not in names:
+            r.problem(f"checks[{i}].capture.at", f"no pod, node or host named {check.capture.at!r}")
+        for key in ("answeredBy", "learned"):
+            wanted = check.expect.get(key)
+            for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
+                if ref not in names:
+                    r.problem(f"checks[{i}].expect.{key}", f"no pod named {ref!r}")
+
+def read_guide_step(r: FieldReader, raw: Any, index: int) -> GuideStep:
+    place = f"guide[{index}]"
+    g = r.mapping(raw, place, schema.GUIDE_STEP, required=("title",))
+    return GuideStep(
+        title=str(g.get("title")),
+        text=str(g.get("text") or "").strip(),
+        article=str(g.get("article") or ""),
+        run=r.strings(g.get("run"), f"{place}.run"),
+        checks=r.strings(g.get("checks"), f"{place}.checks"),
+    )
