@@ -9,6 +9,7 @@ encode this way against ~0.6 ms through pyroute2's high-level IPRoute API, which
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import struct
@@ -21,7 +22,7 @@ from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
-from netlab.errors import KernelError
+from netlab.errors import EnvironmentProblem, KernelError
 from netlab.render.ipcmd import op_args
 from netlab.render.ops import Address, Bridge, Fdb, LinkUp, Neighbour, Op, Route, Sysctl, Veth, Vxlan
 
@@ -36,6 +37,7 @@ NUD_PERMANENT = 0x80
 NTF_SELF = 0x02
 RTNH_F_ONLINK = 4
 RT_TABLE_MAIN, RTPROT_BOOT, RTN_UNICAST, RT_SCOPE_UNIVERSE = 254, 3, 1, 0
+LINK_KINDS = {Bridge: "bridge", Veth: "veth", Vxlan: "vxlan"}  # EOPNOTSUPP: the kernel lacks the kind
 CREATE = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
 CHANGE = NLM_F_REQUEST | NLM_F_ACK
 SEND_CHUNK = 60_000  # stay well under the socket's send buffer
@@ -150,13 +152,17 @@ def apply_ops(ops: Iterable[Op], fds: dict[str, int], sock: socket.socket, netns
     sock.send(chunk)
     failures = _read_acks(sock, len(ops))
     if failures:
-        seq, reason = min(failures)
-        raise KernelError(f"in {netns_name}: `ip {' '.join(op_args(ops[seq - 1]))}` failed: {reason}")
+        seq, code, reason = min(failures)
+        op = ops[seq - 1]
+        if code == errno.EOPNOTSUPP and type(op) in LINK_KINDS:
+            raise EnvironmentProblem(f"this kernel cannot make {LINK_KINDS[type(op)]} links "
+                                     f"(`ip {' '.join(op_args(op))}`: {reason})")
+        raise KernelError(f"in {netns_name}: `ip {' '.join(op_args(op))}` failed: {reason}")
 
 
-def _read_acks(sock: socket.socket, count: int) -> list[tuple[int, str]]:
-    """Read `count` acks; return (seq, reason) of those that carry an error."""
-    failures: list[tuple[int, str]] = []
+def _read_acks(sock: socket.socket, count: int) -> list[tuple[int, int, str]]:
+    """Read `count` acks; return (seq, errno, reason) of those that carry an error."""
+    failures: list[tuple[int, int, str]] = []
     seen = 0
     while seen < count:
         buf = sock.recv(1 << 20)
@@ -167,7 +173,7 @@ def _read_acks(sock: socket.socket, count: int) -> list[tuple[int, str]]:
                 seen += 1
                 (code,) = struct.unpack_from("i", buf, offset + 16)
                 if code:
-                    failures.append((seq, _reason(-code, buf[offset + 36: offset + length])))
+                    failures.append((seq, -code, _reason(-code, buf[offset + 36: offset + length])))
             offset += (length + 3) & ~3
     return failures
 
