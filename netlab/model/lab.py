@@ -99,6 +99,38 @@ class Deployment:
 
 KubeObject = Union[Pod, Deployment]
 
+SERVICE_TYPES = ("ClusterIP",)  # NodePort, LoadBalancer and ExternalName arrive with the edge labs
+AFFINITY_TIMEOUT_DEFAULT = 10800  # seconds; Kubernetes' default for sessionAffinity: ClientIP
+AFFINITY_TIMEOUT_MAX = 86400
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """One port of a Service; `target_port` is a number or the name of a container port."""
+
+    port: int
+    protocol: str = "TCP"
+    name: str | None = None
+    target_port: int | str | None = None  # None: the same as `port`
+
+
+@dataclass(frozen=True)
+class Service:
+    """A v1 Service. `cluster_ip` is None (allocate one), an address, or "None" (headless)."""
+
+    name: str
+    namespace: str
+    ports: tuple[ServicePort, ...]
+    selector: dict[str, str]
+    type: str = "ClusterIP"
+    cluster_ip: str | None = None
+    session_affinity: bool = False
+    affinity_timeout: int = AFFINITY_TIMEOUT_DEFAULT
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip == "None"
+
 
 @dataclass(frozen=True)
 class Capture:
@@ -152,6 +184,7 @@ class Lab:
     source: Path
     cluster: Cluster
     objects: tuple[KubeObject, ...]
+    services: tuple[Service, ...] = ()
     seed: str = ""
     checks: tuple[Check, ...] = ()
     guide: tuple[GuideStep, ...] = ()

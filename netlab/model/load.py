@@ -18,6 +18,7 @@ from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import schema
 from netlab.model.checks import check_references, read_check, read_guide_step
 from netlab.model.fields import FieldReader
+from netlab.model.services import read_service
 from netlab.model.lab import (
     NETWORK_MODES,
     OUTSIDE_NAMES,
@@ -31,6 +32,7 @@ from netlab.model.lab import (
     NodeSpec,
     Pod,
     PodTemplate,
+    Service,
     pod_names,
 )
 
@@ -111,11 +113,12 @@ class _LabReader(FieldReader):
             return None
         name = self.string(top.get("name"), "name", LAB_NAME, LAB_NAME_MAX)
         cluster = self.cluster(top.get("cluster"))
-        objects = tuple(
-            obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
-            if (obj := self.kube_object(raw, i)) is not None
-        )
+        manifests = [obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
+                     if (obj := self.kube_object(raw, i)) is not None]
+        objects = tuple(obj for obj in manifests if not isinstance(obj, Service))
+        services = tuple(obj for obj in manifests if isinstance(obj, Service))
         self.unique_names(cluster, objects)
+        self.unique_services(services)
         self.placement(cluster, objects)
         checks = tuple(read_check(self, raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
         check_references(self, checks, cluster, objects)
@@ -132,6 +135,7 @@ class _LabReader(FieldReader):
             source=path,
             cluster=cluster,
             objects=objects,
+            services=services,
             checks=checks,
             guide=guide,
             ignored_fields=tuple(dict.fromkeys(self.ignored)),
@@ -161,7 +165,7 @@ class _LabReader(FieldReader):
             cluster_domain=str(c.get("clusterDomain") or defaults.cluster_domain),
         )
 
-    def kube_object(self, raw: Any, index: int) -> KubeObject | None:
+    def kube_object(self, raw: Any, index: int) -> KubeObject | Service | None:
         if not isinstance(raw, dict):
             self.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
             return None
@@ -176,6 +180,8 @@ class _LabReader(FieldReader):
         m = self.mapping(obj.get("metadata"), f"{label}: metadata", schema.METADATA, required=("name",))
         name = self.string(m.get("name"), f"{label}: metadata.name", DNS_LABEL, HOSTNAME_MAX)
         namespace = self.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
+        if kind == "Service":
+            return read_service(self, obj.get("spec"), name, namespace, label)
         if kind == "Pod":
             template = self.pod_spec(obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"),
                                      f"{label}: spec")
@@ -250,6 +256,11 @@ class _LabReader(FieldReader):
                 self.problem("", f"the name {name!r} is used twice (nodes, pods and "
                                  f"{'/'.join(OUTSIDE_NAMES)} share one set of names)")
             seen.add(name)
+
+    def unique_services(self, services: tuple[Service, ...]) -> None:
+        names = [(s.namespace, s.name) for s in services]
+        for namespace, name in sorted({n for n in names if names.count(n) > 1}):
+            self.problem(f"Service {name}", f"two Services are named {name} in namespace {namespace}")
 
     def placement(self, cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
         nodes = {n.name: n for n in cluster.nodes}

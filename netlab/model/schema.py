@@ -69,8 +69,26 @@ DEPLOYMENT_SPEC = _fields(
 LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions is not simulated"})
 POD_TEMPLATE = _fields("metadata spec")
 
-# apiVersion and kind of every object a lab may hold (later issues add Service, Ingress...).
-KINDS = {("v1", "Pod"), ("apps/v1", "Deployment")}
+SERVICE_SPEC = _fields(
+    "type selector ports clusterIP sessionAffinity sessionAffinityConfig",
+    "clusterIPs ipFamilies ipFamilyPolicy internalTrafficPolicy publishNotReadyAddresses "
+    "trafficDistribution allocateLoadBalancerNodePorts",
+    {
+        "externalIPs": "externalIPs are not simulated yet",
+        "externalTrafficPolicy": "externalTrafficPolicy arrives with NodePort and LoadBalancer Services",
+        "loadBalancerIP": "LoadBalancer Services are not simulated yet",
+        "loadBalancerSourceRanges": "LoadBalancer Services are not simulated yet",
+        "externalName": "ExternalName Services are not simulated yet",
+        "healthCheckNodePort": "LoadBalancer Services are not simulated yet",
+    },
+)
+SERVICE_PORT = _fields("name port targetPort protocol", "appProtocol",
+                       {"nodePort": "NodePort Services are not simulated yet"})
+SESSION_AFFINITY_CONFIG = _fields("clientIP")
+CLIENT_IP_CONFIG = _fields("timeoutSeconds")
+
+# apiVersion and kind of every object a lab may hold (later issues add Ingress...).
+KINDS = {("v1", "Pod"), ("apps/v1", "Deployment"), ("v1", "Service")}
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),

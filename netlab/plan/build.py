@@ -19,6 +19,7 @@ from ipaddress import IPv4Interface, IPv4Network
 from netlab.errors import PlanError
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Deployment, Lab, PodTemplate
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
+from netlab.plan.services import plan_services
 
 # Documentation ranges used by the outside world of the edge labs; nothing in a lab may overlap them.
 OUTSIDE_RANGES = {
@@ -96,6 +97,7 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         underlay_port="gateway",
         mac=mac_for(lab.name, "gateway", "eth0"),
     )
+    pods = tuple(_place_pods(lab, nodes))
     return LabPlan(
         lab=lab,
         network=network or cluster.network,
@@ -103,8 +105,9 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         underlay_netns=netns_name(lab.name, "underlay"),
         underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
         nodes=nodes,
-        pods=tuple(_place_pods(lab, nodes)),
+        pods=pods,
         hosts=(gateway,),
+        services=plan_services(lab, pods),
     )
 
 

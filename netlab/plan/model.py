@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.model.lab import Container, Lab
+from netlab.plan.services import ServicePlan
 
 NETNS_PREFIX = "nl-"
 
@@ -85,6 +86,7 @@ class LabPlan:
     nodes: tuple[NodePlan, ...]
     pods: tuple[PodPlan, ...]
     hosts: tuple[HostPlan, ...]
+    services: tuple[ServicePlan, ...] = ()
 
     @property
     def name(self) -> str:
@@ -113,13 +115,23 @@ class LabPlan:
         item = self.member(name)
         return item.netns if item else None
 
+    def service(self, name: str, namespace: str = "default") -> ServicePlan | None:
+        return next((s for s in self.services if (s.name, s.namespace) == (name, namespace)), None)
+
     def address_of(self, name: str) -> IPv4Address | None:
-        """The address a name stands for in checks: a pod's, node's or host's own."""
+        """The address a name stands for in checks: a Service's ClusterIP (as cluster DNS would
+        answer a pod), else a pod's, node's or host's own address."""
+        svc = self.service(name)
+        if svc and svc.cluster_ip:
+            return svc.cluster_ip
         item = self.member(name)
         return item.ip.ip if item else None
 
     def name_of(self, address: str) -> str | None:
-        """Which pod, node or host owns an address (to tell who answered or who was seen)."""
+        """Which pod, node, host or Service owns an address (to tell who answered or who was seen)."""
+        for svc in self.services:
+            if str(svc.cluster_ip) == address:
+                return f"Service {svc.name}"
         for item in (*self.nodes, *self.pods, *self.hosts):
             if str(item.ip.ip) == address:
                 return item.name

@@ -1,0 +1,71 @@
+"""v1 Service manifests: ports (targetPort by number or by container-port name), selector,
+clusterIP (given, allocated later by the plan, or None for headless) and session affinity."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from typing import Any
+
+from netlab.model import schema
+from netlab.model.fields import FieldReader
+from netlab.model.lab import AFFINITY_TIMEOUT_DEFAULT, AFFINITY_TIMEOUT_MAX, SERVICE_TYPES, Service, ServicePort
+
+PORT_NAME_MAX = 15  # IANA service names, as Kubernetes validates port names
+
+
+def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str) -> Service:
+    """The Service from its `spec`; problems go to the reader with `label` (e.g. "Service web")."""
+    place = f"{label}: spec"
+    spec = r.mapping(spec_raw, place, schema.SERVICE_SPEC, required=("ports",))
+    ports = tuple(_port(r, raw, f"{place}.ports[{i}]") for i, raw in enumerate(r.sequence(spec.get("ports"), f"{place}.ports")))
+    if spec.get("ports") is not None and not ports:
+        r.problem(f"{place}.ports", "needs at least one port")
+    _unique_ports(r, ports, f"{place}.ports")
+    cluster_ip = spec.get("clusterIP")
+    if cluster_ip not in (None, "", "None"):
+        try:
+            IPv4Address(str(cluster_ip))
+        except ValueError:
+            r.problem(f"{place}.clusterIP", f"{cluster_ip!r} is neither an IPv4 address nor None (headless)")
+    affinity = r.choice(spec.get("sessionAffinity", "None"), f"{place}.sessionAffinity", ("None", "ClientIP"))
+    config = r.mapping(spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig", schema.SESSION_AFFINITY_CONFIG)
+    client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", schema.CLIENT_IP_CONFIG)
+    timeout = r.integer(client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
+                        f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds", 1, AFFINITY_TIMEOUT_MAX)
+    return Service(
+        name=name,
+        namespace=namespace,
+        ports=ports,
+        selector=r.labels(spec.get("selector"), f"{place}.selector"),
+        type=r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES),
+        cluster_ip=str(cluster_ip) if cluster_ip else None,
+        session_affinity=affinity == "ClientIP",
+        affinity_timeout=timeout,
+    )
+
+
+def _port(r: FieldReader, raw: Any, place: str) -> ServicePort:
+    p = r.mapping(raw, place, schema.SERVICE_PORT, required=("port",))
+    target = p.get("targetPort")
+    if isinstance(target, str):
+        target = r.string(target, f"{place}.targetPort", max_len=PORT_NAME_MAX)
+    elif target is not None:
+        target = r.integer(target, f"{place}.targetPort", 1, 65535)
+    return ServicePort(
+        port=r.integer(p.get("port"), f"{place}.port", 1, 65535),
+        protocol=r.choice(p.get("protocol", "TCP"), f"{place}.protocol", ("TCP", "UDP")),
+        name=r.string(p["name"], f"{place}.name", max_len=PORT_NAME_MAX) if "name" in p else None,
+        target_port=target,
+    )
+
+
+def _unique_ports(r: FieldReader, ports: tuple[ServicePort, ...], place: str) -> None:
+    """As Kubernetes validates: several ports need names, unique ones; port+protocol is unique."""
+    if len(ports) > 1 and any(p.name is None for p in ports):
+        r.problem(place, "a Service with several ports must name each of them")
+    names = [p.name for p in ports if p.name]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        r.problem(place, f"two ports are named {dup}")
+    keys = [(p.port, p.protocol) for p in ports]
+    for port, protocol in sorted({k for k in keys if keys.count(k) > 1}):
+        r.problem(place, f"{protocol} port {port} is listed twice")

@@ -1,0 +1,153 @@
+"""Services in the plan: stable ClusterIPs and the endpoints each port sends to (pure).
+
+ClusterIPs: a Service's `clusterIP:` if given; otherwise an address derived from a hash of
+namespace/name inside the service CIDR, so it is the same on every run of the lab (a guide can
+print it). The first address (`kubernetes` would have it) and the tenth (cluster DNS) are never
+handed out by the hash. Headless Services (`clusterIP: None`) get none.
+
+Endpoints, as the EndpointSlice controller and kube-proxy see them: the pods of the Service's
+namespace whose labels match its selector (every pod netlab runs is ready), each port's targetPort
+resolved per pod (a name is looked up among the pod's container ports; a pod without it is not an
+endpoint of that port), sorted by their "ip:port" string as kube-proxy sorts them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+from typing import TYPE_CHECKING
+
+from netlab.errors import PlanError
+from netlab.model.lab import Lab, Service, ServicePort
+
+if TYPE_CHECKING:  # plan.model holds ServicePlan in the LabPlan; only the type is needed here
+    from netlab.plan.model import PodPlan
+
+RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    ip: IPv4Address
+    port: int
+    pod: str
+    node: str
+
+    def __str__(self) -> str:
+        return f"{self.ip}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ServicePortPlan:
+    """One port of a Service with its endpoints: what kube-proxy programs for it."""
+
+    namespace: str
+    service: str
+    name: str | None
+    port: int
+    protocol: str
+    endpoints: tuple[Endpoint, ...]
+
+    @property
+    def port_name(self) -> str:
+        """kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an unnamed port."""
+        return f"{self.namespace}/{self.service}" + (f":{self.name}" if self.name else "")
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    name: str
+    namespace: str
+    type: str
+    cluster_ip: IPv4Address | None
+    ports: tuple[ServicePortPlan, ...]
+    session_affinity: bool
+    affinity_timeout: int
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip is None
+
+
+def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...]:
+    """Every Service of the lab with its ClusterIP and endpoints, sorted by namespace and name.
+
+    Raises:
+        PlanError: a given clusterIP lies outside the service CIDR or is taken twice.
+    """
+    ips = allocate_cluster_ips(lab)
+    return tuple(
+        ServicePlan(
+            name=svc.name,
+            namespace=svc.namespace,
+            type=svc.type,
+            cluster_ip=ips[svc.namespace, svc.name],
+            ports=tuple(ServicePortPlan(svc.namespace, svc.name, p.name, p.port, p.protocol, endpoints(svc, p, pods))
+                        for p in svc.ports),
+            session_affinity=svc.session_affinity,
+            affinity_timeout=svc.affinity_timeout,
+        )
+        for svc in sorted(lab.services, key=lambda s: (s.namespace, s.name))
+    )
+
+
+def allocate_cluster_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address | None]:
+    cidr = lab.cluster.service_cidr
+    ips: dict[tuple[str, str], IPv4Address | None] = {}
+    taken: dict[IPv4Address, str] = {}
+    for svc in lab.services:
+        if svc.cluster_ip and not svc.headless:
+            ip = IPv4Address(svc.cluster_ip)
+            if ip not in cidr:
+                raise PlanError(f"{lab.source}: Service {svc.name}: clusterIP {ip} is outside "
+                                f"cluster.serviceCIDR {cidr}")
+            if ip in taken:
+                raise PlanError(f"{lab.source}: Service {svc.name}: clusterIP {ip} is taken by Service {taken[ip]}")
+            taken[ip] = svc.name
+            ips[svc.namespace, svc.name] = ip
+    for svc in sorted(lab.services, key=lambda s: (s.namespace, s.name)):
+        if svc.headless:
+            ips[svc.namespace, svc.name] = None
+        elif not svc.cluster_ip:
+            ip = _hashed_ip(f"{svc.namespace}/{svc.name}", cidr, taken)
+            taken[ip] = svc.name
+            ips[svc.namespace, svc.name] = ip
+    return ips
+
+
+def _hashed_ip(key: str, cidr: IPv4Network, taken: dict[IPv4Address, str]) -> IPv4Address:
+    size = cidr.num_addresses
+    offset = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % size
+    for step in range(size):
+        candidate = (offset + step) % size
+        ip = cidr.network_address + candidate
+        if candidate not in RESERVED_OFFSETS and ip != cidr.broadcast_address and ip not in taken:
+            return ip
+    raise PlanError(f"cluster.serviceCIDR {cidr} has no free address left")
+
+
+def endpoints(svc: Service, port: ServicePort, pods: tuple[PodPlan, ...]) -> tuple[Endpoint, ...]:
+    """The ready pods behind one Service port, sorted by "ip:port" as kube-proxy sorts them."""
+    if not svc.selector:
+        return ()
+    found = []
+    for pod in pods:
+        if pod.namespace != svc.namespace or any(pod.labels.get(k) != v for k, v in svc.selector.items()):
+            continue
+        target = _target_port(pod, port)
+        if target is not None:
+            found.append(Endpoint(pod.ip.ip, target, pod.name, pod.node))
+    return tuple(sorted(found, key=str))
+
+
+def _target_port(pod: PodPlan, port: ServicePort) -> int | None:
+    if port.target_port is None:
+        return port.port
+    if isinstance(port.target_port, int):
+        return port.target_port
+    for container in pod.containers:
+        for cport in container.ports:
+            if cport.name == port.target_port and cport.protocol == port.protocol:
+                return cport.port
+    return None
