@@ -71,5 +71,10 @@ class KernelError(NetlabError):
     """A kernel operation failed; the message names the operation and the object."""
 
 
+class ApplyError(KernelError):
+    """A node refused a rendered ruleset, or did not hold it when read back; the message shows
+    the lines around the one the tool refused."""
+
+
 class CheckFailed(NetlabError):
     """At least one check of `netlab verify` did not pass."""

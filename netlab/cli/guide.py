@@ -1,7 +1,8 @@
 """netlab guide LAB: the lab's workshop steps: what to do, what to look at, what each check proves.
 
 Placeholders in the commands, `{node-1}`, `{pod-a}`, stand for that member's namespace, so
-`ip -n {node-1} route` prints as a command that works on this machine.
+`ip -n {node-1} route` prints as a command that works on this machine; `{svc:web}` stands for
+the Service's ClusterIP.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def cmd(lab: str, network: str | None) -> None:
     for number, step in enumerate(plan.lab.guide, start=1):
         out.print(f"[bold]{number}. {step.title}[/]" + (f"  [dim]({step.article})[/]" if step.article else ""))
         if step.text:
-            out.print(step.text)
+            out.print(expand(plan, step.text), markup=False)
         for command in step.run:
             out.print(f"  $ sudo {expand(plan, command)}", markup=False)
         for name in step.checks:
@@ -35,7 +36,9 @@ def cmd(lab: str, network: str | None) -> None:
 
 
 def expand(plan: LabPlan, command: str) -> str:
-    """Replace `{name}` with that member's namespace."""
+    """Replace `{name}` with that member's namespace, `{svc:name}` with the Service's ClusterIP."""
     for name in [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]:
         command = command.replace("{" + name + "}", plan.netns_of(name) or name)
+    for svc in plan.services:
+        command = command.replace("{svc:" + svc.name + "}", str(svc.cluster_ip))
     return command

@@ -13,8 +13,9 @@ import time
 
 import click
 
-from netlab.cli.common import out, require_root
+from netlab.cli.common import out, require_root, require_tools
 from netlab.kernel.build import build
+from netlab.kernel.proxy import SyncResult, check_kernel
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan
@@ -32,20 +33,30 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
     model = load_lab(path, text)
     plan = make_plan(model, network=network, proxy_mode=proxy_mode)
     require_root("up")
+    if plan.services:
+        check_kernel(plan.proxy_mode)
+        require_tools("nsenter", "iptables-restore" if plan.proxy_mode != "nftables" else "nft")
     started = time.perf_counter()
     state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
                                                "proxyMode": plan.proxy_mode})
-    build(plan, state)
+    synced = build(plan, state)
     state.mark_complete()
-    summarize(plan, time.perf_counter() - started)
+    summarize(plan, synced, time.perf_counter() - started)
 
 
-def summarize(plan: LabPlan, seconds: float) -> None:
+def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     out.print(f"lab [bold]{plan.name}[/] is up in {seconds:.2f} s  ({plan.lab.title}; network {plan.network})")
     for node in plan.nodes:
         out.print(f"  node {node.name:<14} {str(node.ip.ip):<15} pods {node.pod_cidr}  netns {node.netns}")
     for pod in plan.pods:
         out.print(f"  pod  {pod.name:<14} {str(pod.ip.ip):<15} on {pod.node}")
+    for svc in plan.services:
+        ports = ", ".join(f"{p.port}/{p.protocol} -> {len(p.endpoints)} endpoint(s)" for p in svc.ports)
+        out.print(f"  svc  {svc.name:<14} {str(svc.cluster_ip or 'None (headless)'):<15} {ports}")
+    if synced:
+        slowest = max(r.seconds for r in synced)
+        out.print(f"  kube-proxy ({plan.proxy_mode}): {synced[0].rules} rules on each node, "
+                  f"synced in {slowest * 1000:.0f} ms at most")
     ignored = sorted({f.rsplit(".", 1)[-1] for f in plan.lab.ignored_fields} - {"image"})
     if ignored:
         out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")

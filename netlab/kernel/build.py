@@ -5,7 +5,8 @@ Steps:
 2. journal every namespace name, then create the namespaces, each with a netlink socket, its
    sysctls and, for pods, the echo server's listening sockets (all while the thread is inside it);
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
-4. start the workloads: one echo server for all pods, and each container's own command.
+4. sync each node's kube-proxy rules for the lab's Services (`kernel.proxy`);
+5. start the workloads: one echo server for all pods, and each container's own command.
 Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
 A namespace that exists already is never journaled or touched: the build refuses to start.
 """
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from netlab.errors import LabStateError
-from netlab.kernel import netlink, netns, procs
+from netlab.kernel import netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.topology import render_topology
@@ -44,8 +45,11 @@ def interrupts_roll_back() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def build(plan: LabPlan, state: LabState) -> None:
+def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
     """Create everything the plan describes; roll back on any failure or interrupt.
+
+    Returns:
+        how each node's kube-proxy rules were synced (none for a lab without Services).
 
     Raises:
         LabStateError: one of the lab's namespace names is taken (nothing was made).
@@ -55,7 +59,8 @@ def build(plan: LabPlan, state: LabState) -> None:
     fds: dict[str, int] = {}
     sockets: dict[str, socket.socket] = {}
     listeners: list[tuple[socket.socket, dict]] = []
-    procs.raise_fd_limit()  # ~3 descriptors per pod while building, and the echo server's sockets
+    procs.raise_fd_limit()
+    synced: list[proxy.SyncResult] = []  # ~3 descriptors per pod while building, and the echo server's sockets
     try:
         with interrupts_roll_back():
             taken = [spec.netns for spec in specs if netns.exists(spec.netns)]
@@ -73,12 +78,14 @@ def build(plan: LabPlan, state: LabState) -> None:
                         listeners += procs.open_echo_sockets(pods[spec.netns])
             for spec in specs:
                 netlink.apply_ops(spec.ops, fds, sockets[spec.netns], spec.netns)
+            synced = proxy.sync(plan)
             start_workloads(plan, state, listeners)
     except BaseException:
         _close(fds, sockets, listeners)  # first: a teardown needs descriptors of its own
         teardown(state)
         raise
     _close(fds, sockets, listeners)
+    return synced
 
 
 def _close(fds: dict[str, int], sockets: dict[str, socket.socket], listeners: list) -> None:

@@ -24,7 +24,7 @@ from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from netlab.errors import EnvironmentProblem, KernelError
 from netlab.render.ipcmd import op_args
-from netlab.render.ops import Address, Bridge, Fdb, LinkUp, Neighbour, Op, Route, Sysctl, Veth, Vxlan
+from netlab.render.ops import Address, Bridge, Fdb, Hairpin, LinkUp, Neighbour, Op, Route, Sysctl, Veth, Vxlan
 
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270
@@ -92,6 +92,10 @@ def encode(op: Op, seq: int, fds: dict[str, int]) -> bytes:
         peer = _link(op.peer_index, op.peer, mac=op.peer_mac, mtu=op.mtu, netns_fd=fds[op.peer_netns], up=False)
         fields = _link(op.index, op.name, mtu=op.mtu, master=op.master, kind="veth",
                        data={"attrs": [("VETH_INFO_PEER", peer)]})
+    elif isinstance(op, Hairpin):
+        msg, mtype, flags = ifinfmsg(), RTM_NEWLINK, CHANGE
+        fields = {"index": op.index, "attrs": [("IFLA_LINKINFO", {"attrs": [
+            ("IFLA_INFO_SLAVE_KIND", "bridge"), ("IFLA_INFO_SLAVE_DATA", {"attrs": [("IFLA_BRPORT_MODE", 1)]})]})]}
     elif isinstance(op, Vxlan):
         msg, mtype, flags = ifinfmsg(), RTM_NEWLINK, CREATE
         fields = _link(op.index, op.name, mac=op.mac, mtu=op.mtu, kind="vxlan", data={"attrs": [

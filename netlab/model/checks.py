@@ -48,8 +48,14 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     target = c.get(kind)
     if kind == "bind":
         target = r.integer(target, f"{place}.bind", 1, 65535)
-    if "count" in c and kind != "http":
-        r.problem(f"{place}.count", "only http checks repeat (count)")
+    if kind == "udp":
+        host, _, port = str(target).rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            r.problem(f"{place}.udp", f"{target!r} is not NAME:PORT or ADDRESS:PORT")
+    elif "send" in c:
+        r.problem(f"{place}.send", "only udp checks send a message")
+    if "count" in c and kind not in ("http", "udp"):
+        r.problem(f"{place}.count", "only http and udp checks repeat (count)")
     return Check(
         name=str(c.get("name")),
         source=str(c.get("from")),
@@ -57,9 +63,11 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
         target=str(target),
         expect=expect,
         count=r.integer(c.get("count", 1), f"{place}.count", 1, 200),
+        send=str(c.get("send", "hostname")),
         capture=capture,
         when=when,
     )
+
 
 def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster,
                      objects: tuple[KubeObject, ...]) -> None:

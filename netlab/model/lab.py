@@ -145,8 +145,8 @@ class Capture:
 class Check:
     """One check of `netlab verify`: traffic (or a look at the kernel) from one place.
 
-    `kind` is ping, http, bind or bridge; `target` is what it aims at (a name or address, a URL,
-    a port, a bridge); `expect` holds the validated expectations of that kind.
+    `kind` is ping, http, udp, bind or bridge; `target` is what it aims at (a name or address, a
+    URL, NAME:PORT, a port, a bridge); `expect` holds the validated expectations of that kind.
     """
 
     name: str
@@ -155,6 +155,7 @@ class Check:
     target: str
     expect: dict[str, object]
     count: int = 1
+    send: str = "hostname"  # the datagram a udp check sends (agnhost's UDP commands)
     capture: Capture | None = None
     when: dict[str, str] = field(default_factory=dict)
 

@@ -29,7 +29,7 @@ def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = 
 LAB = _fields("name title seed cluster objects checks guide")
 CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain")
 NODE = _fields("name labels")
-CHECK = _fields("name from ping http bind bridge expect count capture when")
+CHECK = _fields("name from ping http udp send bind bridge expect count capture when")
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
 GUIDE_STEP = _fields("title text article run checks")
 
@@ -92,7 +92,8 @@ KINDS = {("v1", "Pod"), ("apps/v1", "Deployment"), ("v1", "Service")}
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),
-    "http": _fields("reachable answeredBy clientIP status body captured"),
+    "http": _fields("reachable reason answeredBy oneBackend clientIP repliedFrom status body captured"),
+    "udp": _fields("reachable reason answeredBy oneBackend clientIP captured"),
     "bind": _fields("inUse"),
     "bridge": _fields("learned"),
 }

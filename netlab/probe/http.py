@@ -22,22 +22,24 @@ class HttpResult:
     status: int = 0
     body: str = ""
     error: str = ""
+    peer: str = ""  # the address the client's socket talked to (and got its replies from)
 
 
 def command(netns: str, url: str) -> list[str]:
-    """curl bounded in time; the status code follows the body on a line of its own.
+    """curl bounded in time; the peer address and the status follow the body, a line each.
 
     -v because only the verbose trace names why a connect failed (refused, no route, unreachable).
     """
     return ["ip", "netns", "exec", netns, "curl", "-sS", "-v", "--noproxy", "*",
             "--connect-timeout", str(CONNECT_TIMEOUT_S), "--max-time", str(MAX_TIME_S),
-            "-w", "\n%{http_code}", url]
+            "-w", "\n%{remote_ip}\n%{http_code}", url]
 
 
 def read(returncode: int, stdout: str, stderr: str) -> HttpResult:
     if returncode == 0:
-        body, _, status = stdout.rpartition("\n")
-        return HttpResult(True, int(status or 0), body)
+        body, _, tail = stdout.rpartition("\n")
+        body, _, peer = body.rpartition("\n")
+        return HttpResult(True, int(tail or 0), body, peer=peer)
     why = CONNECT_FAILED.search(stderr)
     if why and returncode != 28:
         return HttpResult(False, error=why.group(1).strip().lower())

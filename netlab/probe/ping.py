@@ -25,6 +25,8 @@ def read(returncode: int, stdout: str, stderr: str) -> PingResult:
     if returncode == 0 and received and int(received.group(1)) > 0:
         return PingResult(True, f"{received.group(1)}/{COUNT} replies" + (f", rtt {rtt.group(1)} ms" if rtt else ""))
     text = (stderr + stdout).lower()
+    if "port unreachable" in text:
+        return PingResult(False, "rejected (ICMP port unreachable)")
     if "host unreachable" in text or " errors" in text:
         return PingResult(False, "no route (host unreachable)")
     if "unreachable" in text:

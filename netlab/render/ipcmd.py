@@ -10,6 +10,7 @@ from netlab.render.ops import (
     Address,
     Bridge,
     Fdb,
+    Hairpin,
     LinkUp,
     NamespaceSpec,
     Neighbour,
@@ -35,6 +36,8 @@ def op_args(op: Op) -> list[str]:
         return ["link", "add", op.name, "index", str(op.index), "mtu", str(op.mtu), *master, "up",
                 "type", "veth", "peer", "name", op.peer, "index", str(op.peer_index),
                 "address", op.peer_mac, "mtu", str(op.mtu), "netns", op.peer_netns]
+    if isinstance(op, Hairpin):
+        return ["link", "set", op.name, "type", "bridge_slave", "hairpin", "on"]
     if isinstance(op, Vxlan):
         return ["link", "add", op.name, "index", str(op.index), "address", op.mac, "mtu", str(op.mtu), "up",
                 "type", "vxlan", "id", str(op.vni), "local", str(op.local), "dev", op.dev,

@@ -58,6 +58,16 @@ class Veth:
 
 
 @dataclass(frozen=True)
+class Hairpin:
+    """Hairpin mode on a bridge port: a frame may leave by the port it came in on. A pod that
+    reaches its own Service is DNATed back to itself, so its packet must go back out of its own
+    port (the CNI bridge plugin's hairpinMode, on in flannel's configuration)."""
+
+    index: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Vxlan:
     """A flannel-like VTEP: no learning, forwarding programmed statically."""
 
@@ -108,7 +118,7 @@ class Fdb:
     dst: IPv4Address
 
 
-Op = Union[Sysctl, LinkUp, Bridge, Veth, Vxlan, Address, Route, Neighbour, Fdb]
+Op = Union[Sysctl, LinkUp, Bridge, Veth, Hairpin, Vxlan, Address, Route, Neighbour, Fdb]
 
 
 @dataclass(frozen=True)

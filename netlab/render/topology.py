@@ -17,6 +17,7 @@ from netlab.render.ops import (
     Address,
     Bridge,
     Fdb,
+    Hairpin,
     LinkUp,
     NamespaceSpec,
     Neighbour,
@@ -32,6 +33,9 @@ UNDERLAY_BRIDGE, FIRST_UNDERLAY_PORT = 2, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
 IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
+# Bridged pod traffic must pass the node's netfilter, or a same-node backend's reply skips the
+# Service's reverse NAT (kubeadm's prerequisite; needs br_netfilter, built into this kernel).
+BRIDGE_NF_CALL_IPTABLES = Sysctl("net/bridge/bridge-nf-call-iptables", "1")
 
 
 def owner_tag(lab: str) -> str:
@@ -72,6 +76,7 @@ def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
     gateway = plan.hosts[0].ip.ip
     ops: list[Op] = [
         IP_FORWARD,
+        *([BRIDGE_NF_CALL_IPTABLES] if plan.services else []),
         _lo(plan),
         Bridge("cni0", CNI0, node.bridge_mac, mtu=plan.mtu),
         Address(CNI0, "cni0", node.bridge_ip),
@@ -97,6 +102,7 @@ def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
         if pod.node == node.name:
             ops.append(Veth(pod.host_veth, pod.host_ifindex, "eth0", ETH0, pod.netns, pod.mac,
                             master=CNI0, master_name="cni0", mtu=plan.mtu))
+            ops.append(Hairpin(pod.host_ifindex, pod.host_veth))
     return NamespaceSpec(node.netns, tuple(ops))
 
 

@@ -104,7 +104,7 @@ def test_curl_command_is_bounded_in_time_and_prints_the_status() -> None:
     argv = http.command(NETNS, "http://10.244.1.3:8080/hostname")
     assert argv[:4] == PREFIX and argv[4] == "curl" and argv[-1] == "http://10.244.1.3:8080/hostname"
     assert argv[argv.index("--max-time") + 1] == "3" and argv[argv.index("--connect-timeout") + 1] == "2"
-    assert argv[argv.index("-w") + 1] == "\n%{http_code}"
+    assert argv[argv.index("-w") + 1] == "\n%{remote_ip}\n%{http_code}"
     assert "-v" in argv  # the trace names why a connect failed
 
 
@@ -149,11 +149,12 @@ def test_ping_destination_host_unreachable() -> None:
 
 # -- curl -----------------------------------------------------------------------------------------
 def test_http_answer_has_body_and_status() -> None:
-    assert http.read(0, "pod-b\n200", "") == http.HttpResult(True, 200, "pod-b")
+    assert http.read(0, "pod-b\n10.244.1.3\n200", "") == http.HttpResult(True, 200, "pod-b", peer="10.244.1.3")
 
 
 def test_http_error_status_is_still_an_answer() -> None:
-    assert http.read(0, "404 page not found\n\n404", "") == http.HttpResult(True, 404, "404 page not found\n")
+    assert http.read(0, "404 page not found\n\n10.0.0.1\n404", "") == http.HttpResult(
+        True, 404, "404 page not found\n", peer="10.0.0.1")
 
 
 def test_http_refused_names_the_reason() -> None:

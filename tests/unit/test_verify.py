@@ -1,6 +1,6 @@
 """netlab.verify: the verdicts of checks, judged from canned probe results instead of a kernel.
 
-`netlab.verify.run` is the only place that touches the machine; each test swaps it for a fake that
+`netlab.verify.probes.run` is the only place that touches the machine; each test swaps it for a fake that
 records the argv it gets and answers with `subprocess.CompletedProcess` objects. Names and
 addresses come from the pod-to-pod lab: pod-a 10.244.1.2, pod-b 10.244.1.3, node-1 192.168.56.11.
 """
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from netlab import verify
+from netlab.verify import probes
 from netlab.model.lab import Capture, Check
 from netlab.plan import LabPlan, make_plan
 
@@ -34,9 +35,9 @@ def done(returncode: int = 0, stdout: str = "", stderr: str = "") -> subprocess.
     return subprocess.CompletedProcess([], returncode, stdout, stderr)
 
 
-def answer(body: str, status: int = 200) -> subprocess.CompletedProcess:
-    """What curl -w '\\n%{http_code}' prints for an HTTP answer."""
-    return done(0, f"{body}\n{status}")
+def answer(body: str, status: int = 200, peer: str = "10.244.1.3") -> subprocess.CompletedProcess:
+    """What curl -w '\\n%{remote_ip}\\n%{http_code}' prints for an HTTP answer."""
+    return done(0, f"{body}\n{peer}\n{status}")
 
 
 def check(kind: str, target: str, expect: dict | None = None, **more) -> Check:
@@ -45,7 +46,7 @@ def check(kind: str, target: str, expect: dict | None = None, **more) -> Check:
 
 
 class FakeRun:
-    """Stands in for `netlab.verify.run`: records each argv, gives the answers in turn, round and round."""
+    """Stands in for `netlab.verify.probes.run`: records each argv, gives the answers in turn, round and round."""
 
     def __init__(self, answers: tuple[subprocess.CompletedProcess, ...]):
         self.answers = itertools.cycle(answers)
@@ -67,7 +68,7 @@ def kernel(monkeypatch) -> Callable[..., FakeRun]:
 
     def install(*answers: subprocess.CompletedProcess) -> FakeRun:
         fake = FakeRun(answers)
-        monkeypatch.setattr(verify, "run", fake)
+        monkeypatch.setattr(probes, "run", fake)
         return fake
 
     return install
@@ -128,7 +129,7 @@ def test_expected_no_answer_and_refused(plan, kernel) -> None:
 def test_expected_no_answer_but_answered(plan, kernel) -> None:
     kernel(done(7, "\n000", CURL_REFUSED), answer("pod-b"))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"reachable": False}, count=2))
-    assert (verdict.passed, verdict.detail) == (False, "answered (HTTP 200: pod-b), expected no answer")
+    assert (verdict.passed, verdict.detail) == (False, "1/2 requests were answered, expected none")
 
 
 def test_expected_an_answer_but_refused(plan, kernel) -> None:
@@ -291,7 +292,7 @@ def test_every_check_of_pod_to_pod_passes_on_a_healthy_lab(plan, monkeypatch) ->
         url = urlsplit(argv[-1])
         return answer(plan.name_of(url.hostname) if url.path == "/hostname" else f"{pods[argv[3]].ip.ip}:40000")
 
-    monkeypatch.setattr(verify, "run", healthy)
+    monkeypatch.setattr(probes, "run", healthy)
     verdicts = verify.verify(plan)
     assert [v.name for v in verdicts] == [c.name for c in plan.lab.checks]
     assert all(v.passed and not v.skipped for v in verdicts), [v.detail for v in verdicts if not v.passed]

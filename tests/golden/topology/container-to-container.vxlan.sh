@@ -21,7 +21,9 @@ ip -n nl-container-to-container.node-1 route add default via 192.168.56.1 dev et
 ip -n nl-container-to-container.node-1 link add flannel.1 index 4 address 02:59:1f:9f:f6:5c mtu 1450 up type vxlan id 1 local 192.168.56.11 dev eth0 dstport 8472 nolearning
 ip -n nl-container-to-container.node-1 addr add 10.244.1.0/32 dev flannel.1
 ip -n nl-container-to-container.node-1 link add vetha1989cdf index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:38:c3:a6:06:11 mtu 1450 netns nl-container-to-container.app
+ip -n nl-container-to-container.node-1 link set vetha1989cdf type bridge_slave hairpin on
 ip -n nl-container-to-container.node-1 link add vethaea32742 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:9c:20:1f:c5:00 mtu 1450 netns nl-container-to-container.other
+ip -n nl-container-to-container.node-1 link set vethaea32742 type bridge_slave hairpin on
 ip netns exec nl-container-to-container.app sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-container-to-container.app link set lo up alias netlab:container-to-container
 ip -n nl-container-to-container.app link set eth0 up

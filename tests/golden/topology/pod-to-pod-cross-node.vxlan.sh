@@ -26,6 +26,7 @@ ip -n nl-pod-to-pod-cross-node.node-1 neigh add 10.244.2.0 lladdr 02:a3:39:3d:a6
 ip netns exec nl-pod-to-pod-cross-node.node-1 bridge fdb add 02:a3:39:3d:a6:5e dev flannel.1 dst 192.168.56.12 self permanent
 ip -n nl-pod-to-pod-cross-node.node-1 route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink
 ip -n nl-pod-to-pod-cross-node.node-1 link add veth4de2dee7 index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:27:1d:e2:57:45 mtu 1450 netns nl-pod-to-pod-cross-node.pod-1
+ip -n nl-pod-to-pod-cross-node.node-1 link set veth4de2dee7 type bridge_slave hairpin on
 ip netns exec nl-pod-to-pod-cross-node.node-2 sysctl -qw net/ipv4/ip_forward=1
 ip -n nl-pod-to-pod-cross-node.node-2 link set lo up alias netlab:pod-to-pod-cross-node
 ip -n nl-pod-to-pod-cross-node.node-2 link add cni0 index 3 address 02:0e:c9:c0:1d:01 mtu 1450 up type bridge
@@ -39,6 +40,7 @@ ip -n nl-pod-to-pod-cross-node.node-2 neigh add 10.244.1.0 lladdr 02:a1:38:2e:9d
 ip netns exec nl-pod-to-pod-cross-node.node-2 bridge fdb add 02:a1:38:2e:9d:a4 dev flannel.1 dst 192.168.56.11 self permanent
 ip -n nl-pod-to-pod-cross-node.node-2 route add 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink
 ip -n nl-pod-to-pod-cross-node.node-2 link add vetha5f0f68d index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:82:52:bf:c7:d6 mtu 1450 netns nl-pod-to-pod-cross-node.pod-4
+ip -n nl-pod-to-pod-cross-node.node-2 link set vetha5f0f68d type bridge_slave hairpin on
 ip netns exec nl-pod-to-pod-cross-node.pod-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-pod-to-pod-cross-node.pod-1 link set lo up alias netlab:pod-to-pod-cross-node
 ip -n nl-pod-to-pod-cross-node.pod-1 link set eth0 up

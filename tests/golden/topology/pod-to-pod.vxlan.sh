@@ -21,7 +21,9 @@ ip -n nl-pod-to-pod.node-1 route add default via 192.168.56.1 dev eth0
 ip -n nl-pod-to-pod.node-1 link add flannel.1 index 4 address 02:cc:45:83:77:72 mtu 1450 up type vxlan id 1 local 192.168.56.11 dev eth0 dstport 8472 nolearning
 ip -n nl-pod-to-pod.node-1 addr add 10.244.1.0/32 dev flannel.1
 ip -n nl-pod-to-pod.node-1 link add veth71866a09 index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:77:b8:c8:58:9f mtu 1450 netns nl-pod-to-pod.pod-a
+ip -n nl-pod-to-pod.node-1 link set veth71866a09 type bridge_slave hairpin on
 ip -n nl-pod-to-pod.node-1 link add veth06316318 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:e6:cc:c4:84:ae mtu 1450 netns nl-pod-to-pod.pod-b
+ip -n nl-pod-to-pod.node-1 link set veth06316318 type bridge_slave hairpin on
 ip netns exec nl-pod-to-pod.pod-a sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-pod-to-pod.pod-a link set lo up alias netlab:pod-to-pod
 ip -n nl-pod-to-pod.pod-a link set eth0 up

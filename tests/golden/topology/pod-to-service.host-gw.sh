@@ -15,6 +15,7 @@ ip -n nl-pod-to-service.gateway link set lo up alias netlab:pod-to-service
 ip -n nl-pod-to-service.gateway link set eth0 up
 ip -n nl-pod-to-service.gateway addr add 192.168.56.1/24 dev eth0
 ip netns exec nl-pod-to-service.node-1 sysctl -qw net/ipv4/ip_forward=1
+ip netns exec nl-pod-to-service.node-1 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-pod-to-service.node-1 link set lo up alias netlab:pod-to-service
 ip -n nl-pod-to-service.node-1 link add cni0 index 3 address 02:f7:97:d0:8e:ff mtu 1500 up type bridge
 ip -n nl-pod-to-service.node-1 addr add 10.244.1.1/24 dev cni0
@@ -23,8 +24,11 @@ ip -n nl-pod-to-service.node-1 addr add 192.168.56.11/24 dev eth0
 ip -n nl-pod-to-service.node-1 route add default via 192.168.56.1 dev eth0
 ip -n nl-pod-to-service.node-1 route add 10.244.2.0/24 via 192.168.56.12 dev eth0
 ip -n nl-pod-to-service.node-1 link add veth6844d090 index 100 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:96:55:80:b9:4e mtu 1500 netns nl-pod-to-service.client
+ip -n nl-pod-to-service.node-1 link set veth6844d090 type bridge_slave hairpin on
 ip -n nl-pod-to-service.node-1 link add veth53842afe index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:2c:ed:7b:39:39 mtu 1500 netns nl-pod-to-service.web-0
+ip -n nl-pod-to-service.node-1 link set veth53842afe type bridge_slave hairpin on
 ip netns exec nl-pod-to-service.node-2 sysctl -qw net/ipv4/ip_forward=1
+ip netns exec nl-pod-to-service.node-2 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-pod-to-service.node-2 link set lo up alias netlab:pod-to-service
 ip -n nl-pod-to-service.node-2 link add cni0 index 3 address 02:8c:ba:56:97:0c mtu 1500 up type bridge
 ip -n nl-pod-to-service.node-2 addr add 10.244.2.1/24 dev cni0
@@ -33,6 +37,7 @@ ip -n nl-pod-to-service.node-2 addr add 192.168.56.12/24 dev eth0
 ip -n nl-pod-to-service.node-2 route add default via 192.168.56.1 dev eth0
 ip -n nl-pod-to-service.node-2 route add 10.244.1.0/24 via 192.168.56.11 dev eth0
 ip -n nl-pod-to-service.node-2 link add veth96603d4d index 100 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:02:53:e5:2e:c7 mtu 1500 netns nl-pod-to-service.web-1
+ip -n nl-pod-to-service.node-2 link set veth96603d4d type bridge_slave hairpin on
 ip netns exec nl-pod-to-service.client sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-pod-to-service.client link set lo up alias netlab:pod-to-service
 ip -n nl-pod-to-service.client link set eth0 up

@@ -1,0 +1,203 @@
+"""kube-proxy's sync, per node: render the whole desired ruleset, apply it atomically, read it back.
+
+For every node namespace, in the lab's proxy mode:
+- iptables: one `iptables-restore --noflush` of the whole KUBE-* ruleset (stale KUBE-SVC/SEP
+  chains flushed and deleted in the same input), the jumps from the built-in chains added only
+  where missing (kube-proxy's EnsureRule: it never replaces whole built-in chains), then
+  `iptables-save` read back: every chain and jump must be there;
+- nftables: one `nft -f` transaction that replaces `table ip kube-proxy` whole, then
+  `nft -j list table` read back: every chain must be there.
+A parse error shows the lines around the one the tool refused (kube-proxy logs them the same way).
+Each sync is timed; the result says how long each node took and how many rules it holds.
+Tools run through `nsenter --net`, which enters only the node's network namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+
+from netlab.errors import ApplyError, EnvironmentProblem
+from netlab.kernel import netns
+from netlab.plan.model import LabPlan, NodePlan
+from netlab.render.iptables import IptablesRuleset, render_iptables, stale_chain_lines
+from netlab.render.nftables import render_nftables
+
+CONTEXT_LINES = 3
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    node: str
+    mode: str
+    seconds: float
+    rules: int
+
+
+def check_kernel(mode: str) -> None:
+    """Refuse early (before anything is made) a proxy mode this kernel cannot run.
+
+    Raises:
+        EnvironmentProblem: IPVS mode without ip_vs in the kernel.
+    """
+    if mode == "ipvs" and not os.path.exists("/proc/net/ip_vs"):
+        raise EnvironmentProblem("this kernel has no IPVS (ip_vs): use --proxy-mode iptables or nftables, "
+                                 "or a kernel with ip_vs (the Vagrant VM, scripts/ipvs-vm.sh)")
+
+
+def sync(plan: LabPlan) -> list[SyncResult]:
+    """Program every node of the lab for its Services (nothing when it has none).
+
+    Raises:
+        ApplyError: a node refused the ruleset, or did not hold it when read back.
+        EnvironmentProblem: the proxy mode cannot run on this kernel.
+    """
+    if not plan.services:
+        return []
+    return [sync_node(plan, node) for node in plan.nodes]
+
+
+def sync_node(plan: LabPlan, node: NodePlan) -> SyncResult:
+    started = time.perf_counter()
+    cluster = plan.lab.cluster
+    if plan.proxy_mode == "iptables":
+        rules = _apply_iptables(node.netns, render_iptables(plan.services, cluster.pod_cidr))
+    elif plan.proxy_mode == "nftables":
+        rules = _apply_nftables(node.netns, render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr))
+    else:
+        check_kernel(plan.proxy_mode)
+        raise EnvironmentProblem("IPVS mode is not built yet on this kernel's netlab")
+    return SyncResult(node.name, plan.proxy_mode, time.perf_counter() - started, rules)
+
+
+def _run(netns_name: str, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["nsenter", f"--net={netns.path(netns_name)}", *argv], input=stdin,
+                           capture_output=True, text=True, timeout=60)
+
+
+# -- iptables ---------------------------------------------------------------------------------------
+def _apply_iptables(netns_name: str, ruleset: IptablesRuleset) -> int:
+    saved = _iptables_save(netns_name)
+    stale = stale_chain_lines(saved.chains, ruleset)
+    text = _with_missing_jumps(_with_stale(ruleset.restore, stale), ruleset, saved)
+    done = _run(netns_name, ["iptables-restore", "--noflush"], text)
+    if done.returncode:
+        raise ApplyError(f"in {netns_name}: iptables-restore refused the ruleset: "
+                         f"{done.stderr.strip()}{_context(text, done.stderr)}")
+    after = _iptables_save(netns_name)
+    for table, chains in ruleset.chains.items():
+        missing = sorted(chains - after.chains.get(table, set()))
+        if missing:
+            raise ApplyError(f"in {netns_name}: after iptables-restore, table {table} lacks {', '.join(missing)}")
+    absent = [j for j in ruleset.jumps if not after.has_jump(j.table, j.chain, j.rule)]
+    if absent:
+        raise ApplyError(f"in {netns_name}: after iptables-restore, {absent[0].chain} lacks its jump")
+    return after.kube_rules
+
+
+@dataclass
+class _Saved:
+    """What `iptables-save` printed, by table: chain names and rule lines."""
+
+    chains: dict[str, set[str]]
+    rules: dict[str, list[str]]
+
+    def has_jump(self, table: str, chain: str, rule: tuple[str, ...]) -> bool:
+        target = rule[rule.index("-j") + 1]
+        comment = rule[rule.index("--comment") + 1] if "--comment" in rule else ""
+        return any(line.startswith(f"-A {chain} ") and f"-j {target}" in line and comment in line
+                   for line in self.rules.get(table, []))
+
+    @property
+    def kube_rules(self) -> int:
+        return sum(1 for lines in self.rules.values() for line in lines if line.startswith("-A KUBE-"))
+
+
+def _iptables_save(netns_name: str) -> _Saved:
+    done = _run(netns_name, ["iptables-save"])
+    if done.returncode:
+        raise ApplyError(f"in {netns_name}: iptables-save failed: {done.stderr.strip()}")
+    chains: dict[str, set[str]] = {}
+    rules: dict[str, list[str]] = {}
+    table = ""
+    for line in done.stdout.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+            chains.setdefault(table, set())
+            rules.setdefault(table, [])
+        elif line.startswith(":"):
+            chains[table].add(line[1:].split()[0])
+        elif line.startswith("-A "):
+            rules[table].append(line)
+    return _Saved(chains, rules)
+
+
+def _with_stale(restore: str, stale: dict[str, list[str]]) -> str:
+    """Insert each table's stale-chain lines right before that table's COMMIT."""
+    out, table = [], ""
+    for line in restore.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        if line == "COMMIT":
+            out.extend(stale.get(table, []))
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _with_missing_jumps(restore: str, ruleset: IptablesRuleset, saved: _Saved) -> str:
+    """Add `-I` lines for the built-in chains' jumps the kernel does not hold yet."""
+    missing: dict[str, list[str]] = {}
+    for jump in ruleset.jumps:
+        if not saved.has_jump(jump.table, jump.chain, jump.rule):
+            missing.setdefault(jump.table, []).append(f"-I {jump.chain} {_quote(jump.rule)}")
+    out, table = [], ""
+    for line in restore.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        if line == "COMMIT":
+            out.extend(missing.pop(table, []))
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _quote(rule: tuple[str, ...]) -> str:
+    return " ".join(f'"{arg}"' if " " in arg else arg for arg in rule)
+
+
+def _context(text: str, stderr: str) -> str:
+    """The lines around the one iptables-restore names ("line N failed"), numbered."""
+    found = re.search(r"line (\d+)", stderr)
+    if not found:
+        return ""
+    lines = text.splitlines()
+    at = int(found.group(1))
+    window = range(max(1, at - CONTEXT_LINES), min(len(lines), at + CONTEXT_LINES) + 1)
+    return "\n" + "\n".join(f"{'>' if n == at else ' '}{n:5} {lines[n - 1]}" for n in window)
+
+
+# -- nftables ---------------------------------------------------------------------------------------
+def _apply_nftables(netns_name: str, script: str) -> int:
+    done = _run(netns_name, ["nft", "-f", "-"], script)
+    if done.returncode:
+        raise ApplyError(f"in {netns_name}: nft refused the ruleset: {done.stderr.strip().splitlines()[0]}"
+                         f"{_nft_context(script, done.stderr)}")
+    listed = _run(netns_name, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
+    if listed.returncode:
+        raise ApplyError(f"in {netns_name}: nft list table ip kube-proxy failed: {listed.stderr.strip()}")
+    items = json.loads(listed.stdout)["nftables"]
+    have = {item["chain"]["name"] for item in items if "chain" in item}
+    wanted = set(re.findall(r"^add chain ip kube-proxy (\S+)", script, re.MULTILINE))
+    missing = sorted(wanted - have)
+    if missing:
+        raise ApplyError(f"in {netns_name}: after nft -f, table ip kube-proxy lacks {', '.join(missing[:3])}")
+    return sum(1 for item in items if "rule" in item)
+
+
+def _nft_context(script: str, stderr: str) -> str:
+    """nft names the failing line as `/dev/stdin:N:...`: show the lines around it."""
+    found = re.search(r"stdin:(\d+):", stderr)
+    return _context(script, f"line {found.group(1)}") if found else ""

@@ -1,0 +1,226 @@
+"""Plan -> kube-proxy's nftables ruleset for a node, as one `nft -f` transaction (pure).
+
+What it mirrors: kube-proxy's nftables mode in the 1.33-1.35 layout (kk/pkg/proxy/nftables/
+proxier.go, its TestOverallNFTablesRules golden, notes/kube-reference.md section 2), with the
+`mark-for-masquerade` chain and one chain per endpoint. 1.36 squashed the endpoint chains into the
+service's vmap and dropped mark-for-masquerade; the labs pin the older layout, which shows each
+step a packet takes. Everything lives in `table ip kube-proxy`, named as kube-proxy names it: the
+node namespace is netlab's own, so the table needs no netlab name.
+
+Names: `service-`/`endpoint-`/`affinity-` + HASH8 + `-ns/svc/proto/portname[__ip/port]`, HASH8 =
+base32(sha256(the rest))[:8], truncated as kube-proxy's hashAndTruncate does (never, in practice).
+nft takes them unquoted: `/`, `.` and `_` are identifier characters. A name holds at most 255
+characters (the kernel's NFT_NAME_MAXLEN is 256 with the NUL; nft 1.0.6 refuses 256).
+
+The transaction is written line by line as knftables writes kube-proxy's (`add chain ...`,
+`add rule ...`, `add element ...`, priorities as numbers, which nft 1.0.6 needs for NAT on the
+output hook), in kube-proxy's order, so each object is declared before a rule refers to it. One
+difference: kube-proxy keeps its table and flushes what it rewrites (stale chains go a second
+later); netlab adds, deletes and rebuilds the whole table in the one transaction, which is just as
+atomic and makes loading it twice a no-op.
+
+Only ClusterIP traffic exists so far: NodePort and LoadBalancer Services are programmed for their
+ClusterIP only; nodeport-ips, service-nodeports, no-endpoint-nodeports and firewall-ips are
+created empty (kube-proxy would put the node's primary IP into nodeport-ips). Headless Services
+get nothing, as in kube-proxy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Sequence
+from ipaddress import IPv4Network
+
+from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+
+TABLE = "kube-proxy"
+FAMILY = "ip"
+MASQUERADE_MARK = "0x00004000"  # masqueradeBit 14, formatted with Go's %#08x as kube-proxy does
+NAME_LENGTH_MAX = 255           # kernel NFT_NAME_MAXLEN 256, NUL included
+_CHAIN_BASE_MAX = 256 - 16      # kube-proxy: knftables.NameLengthMax - chainNamePrefixLengthMax
+
+# (name, type, hook, priority): priorities as knftables writes them, i.e. as numbers.
+BASE_CHAINS = (
+    ("filter-prerouting-pre-dnat", "filter", "prerouting", -110),
+    ("filter-output-pre-dnat", "filter", "output", -110),
+    ("filter-input", "filter", "input", 0),
+    ("filter-forward", "filter", "forward", 0),
+    ("filter-output", "filter", "output", 0),
+    ("nat-prerouting", "nat", "prerouting", -100),
+    ("nat-output", "nat", "output", -100),
+    ("nat-postrouting", "nat", "postrouting", 100),
+)
+
+# (chain, from base chain, match): kube-proxy's nftablesJumpChains, in its order.
+JUMPS = (
+    ("nodeport-endpoints-check", "filter-input", "ct state new"),
+    ("service-endpoints-check", "filter-input", "ct state new"),
+    ("service-endpoints-check", "filter-forward", "ct state new"),
+    ("service-endpoints-check", "filter-output", "ct state new"),
+    ("firewall-check", "filter-prerouting-pre-dnat", "ct state new"),
+    ("firewall-check", "filter-output-pre-dnat", "ct state new"),
+    ("services", "nat-output", ""),
+    ("services", "nat-prerouting", ""),
+    ("masquerading", "nat-postrouting", ""),
+    ("cluster-ips-check", "filter-forward", "ct state new"),
+    ("cluster-ips-check", "filter-output", "ct state new"),
+)
+
+_IP_PROTO_PORT = "ipv4_addr . inet_proto . inet_service : verdict"
+_PROTO_PORT = "inet_proto . inet_service : verdict"
+
+
+def _hash_and_truncate(name: str) -> str:
+    """kube-proxy's hashAndTruncate: the hash keeps a name unique and tells near-twins apart."""
+    hashed = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()[:8] + "-" + name
+    return hashed if len(hashed) <= _CHAIN_BASE_MAX else hashed[:_CHAIN_BASE_MAX - 3] + "..."
+
+
+def _port_base(port: ServicePortPlan) -> str:
+    return f"{port.namespace}/{port.service}/{port.protocol.lower()}/{port.name or ''}"
+
+
+def _endpoint_base(port: ServicePortPlan, endpoint: Endpoint) -> str:
+    return _hash_and_truncate(f"{_port_base(port)}__{endpoint.ip}/{endpoint.port}")
+
+
+def service_chain(port: ServicePortPlan) -> str:
+    """The Service port's chain (Cluster traffic policy): it picks an endpoint."""
+    return "service-" + _hash_and_truncate(_port_base(port))
+
+
+def endpoint_chain(port: ServicePortPlan, endpoint: Endpoint) -> str:
+    """One endpoint's chain: hairpin masquerade, affinity bookkeeping, DNAT."""
+    return "endpoint-" + _endpoint_base(port, endpoint)
+
+
+def affinity_set(port: ServicePortPlan, endpoint: Endpoint) -> str:
+    """The client IPs stuck to this endpoint (sessionAffinity: ClientIP)."""
+    return "affinity-" + _endpoint_base(port, endpoint)
+
+
+class _Tx:
+    """Lines of a transaction on the kube-proxy table, formatted as knftables formats them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, kind: str, name: str, body: str = "") -> None:
+        self.lines.append(f"add {kind} {FAMILY} {TABLE} {name}" + (f" {{ {body} ; }}" if body else ""))
+
+    def rule(self, chain: str, rule: str, comment: str | None = None) -> None:
+        self.lines.append(f"add rule {FAMILY} {TABLE} {chain} {rule}" + (f' comment "{comment}"' if comment else ""))
+
+    def element(self, name: str, key: str, value: str | None = None, comment: str | None = None) -> None:
+        text = key + (f' comment "{comment}"' if comment else "") + (f" : {value}" if value else "")
+        self.lines.append(f"add element {FAMILY} {TABLE} {name} {{ {text} }}")
+
+    def blank(self) -> None:
+        self.lines.append("")
+
+
+def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, service_cidr: IPv4Network) -> str:
+    """One `nft -f` transaction that replaces the whole kube-proxy table atomically.
+
+    `add table` then `delete table` (so the delete never fails on a fresh node), then the table
+    rebuilt: base chains with their hooks and priorities, the fixed chains, sets and maps, then
+    per Service port its endpoint and service chains, rules and map elements. Loading it twice
+    gives the same table.
+
+    Args:
+        services: the lab's Services, in the plan's order (sorted by namespace and name).
+        cluster_cidr: the pod network: traffic from outside it is masqueraded (detectLocalMode
+            ClusterCIDR, kube-proxy's default).
+        service_cidr: traffic to an address in it that no Service holds is dropped.
+
+    Returns:
+        The script, one command a line, ending with a newline.
+    """
+    tx = _Tx()
+    tx.add("table", TABLE, 'comment "rules for kube-proxy"')
+    tx.lines.append(f"delete table {FAMILY} {TABLE}")
+    tx.add("table", TABLE, 'comment "rules for kube-proxy"')
+    _setup(tx, service_cidr)
+    for svc in services:
+        if svc.cluster_ip is None:
+            continue
+        tx.blank()
+        tx.element("cluster-ips", str(svc.cluster_ip))
+        for port in svc.ports:
+            _service_port(tx, svc, port, cluster_cidr)
+    return "\n".join(tx.lines) + "\n"
+
+
+def _setup(tx: _Tx, service_cidr: IPv4Network) -> None:
+    """The fixed part, in the order of kube-proxy's setupNFTables."""
+    for name, kind, hook, priority in BASE_CHAINS:
+        tx.add("chain", name, f"type {kind} hook {hook} priority {priority}")
+    created: set[str] = set()
+    for chain, base, match in JUMPS:
+        if chain not in created:
+            tx.add("chain", chain)
+            created.add(chain)
+        tx.rule(base, f"{match} jump {chain}".strip())
+    tx.add("chain", "mark-for-masquerade")
+    tx.rule("mark-for-masquerade", f"mark set mark or {MASQUERADE_MARK}")
+    tx.rule("masquerading", f"mark and {MASQUERADE_MARK} == 0 return")
+    tx.rule("masquerading", f"mark set mark xor {MASQUERADE_MARK}")
+    tx.rule("masquerading", "masquerade fully-random")
+
+    tx.add("set", "cluster-ips", 'type ipv4_addr ; comment "Active ClusterIPs"')
+    tx.rule("cluster-ips-check", "ip daddr @cluster-ips reject", "Reject traffic to invalid ports of ClusterIPs")
+    tx.rule("cluster-ips-check", f"ip daddr {{ {service_cidr} }} drop", "Drop traffic to unallocated ClusterIPs")
+    tx.add("set", "nodeport-ips", 'type ipv4_addr ; comment "IPs that accept NodePort traffic"')
+
+    tx.add("map", "no-endpoint-services",
+           f'type {_IP_PROTO_PORT} ; comment "vmap to drop or reject packets to services with no endpoints"')
+    tx.add("map", "no-endpoint-nodeports",
+           f'type {_PROTO_PORT} ; comment "vmap to drop or reject packets to service nodeports with no endpoints"')
+    tx.add("chain", "reject-chain", 'comment "helper for @no-endpoint-services / @no-endpoint-nodeports"')
+    tx.rule("reject-chain", "reject")
+    tx.rule("service-endpoints-check", "ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+    tx.rule("nodeport-endpoints-check", "ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports")
+
+    tx.add("map", "firewall-ips",
+           f'type {_IP_PROTO_PORT} ; comment "destinations that are subject to LoadBalancerSourceRanges"')
+    tx.rule("firewall-check", "ip daddr . meta l4proto . th dport vmap @firewall-ips")
+
+    tx.add("map", "service-ips", f'type {_IP_PROTO_PORT} ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic"')
+    tx.add("map", "service-nodeports", f'type {_PROTO_PORT} ; comment "NodePort traffic"')
+    tx.rule("services", "ip daddr . meta l4proto . th dport vmap @service-ips")
+    tx.rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports")
+
+
+def _service_port(tx: _Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network) -> None:
+    """One Service port, in the order of kube-proxy's syncProxyRules: chains before the rules,
+    sets and map elements that name them."""
+    proto = port.protocol.lower()
+    key = f"{svc.cluster_ip} . {proto} . {port.port}"
+    endpoints = sorted(port.endpoints, key=str)
+    if not endpoints:  # no chains at all: the filter chains reject it (kube-proxy's hasEndpoints)
+        tx.element("no-endpoint-services", key, "goto reject-chain", comment=port.port_name)
+        return
+    chain = service_chain(port)
+    for ep in endpoints:
+        tx.add("chain", endpoint_chain(port, ep))
+    tx.add("chain", chain)
+    tx.element("service-ips", key, f"goto {chain}")
+
+    # Masquerade off-cluster clients, who may have come in through another node.
+    tx.rule(chain, f"ip daddr {svc.cluster_ip} ip saddr != {cluster_cidr} jump mark-for-masquerade")
+    if svc.session_affinity:
+        for ep in endpoints:
+            tx.add("set", affinity_set(port, ep), f"type ipv4_addr ; flags dynamic,timeout ; timeout {svc.affinity_timeout}s")
+        for ep in endpoints:
+            tx.rule(chain, f"ip saddr @{affinity_set(port, ep)} goto {endpoint_chain(port, ep)}")
+    choices = " , ".join(f"{i} : goto {endpoint_chain(port, ep)}" for i, ep in enumerate(endpoints))
+    tx.rule(chain, f"numgen random mod {len(endpoints)} vmap {{ {choices} }}")
+
+    for ep in endpoints:
+        ep_chain = endpoint_chain(port, ep)
+        tx.rule(ep_chain, f"ip saddr {ep.ip} jump mark-for-masquerade")  # hairpin: a pod reaching itself
+        if svc.session_affinity:
+            tx.rule(ep_chain, f"update @{affinity_set(port, ep)} {{ ip saddr }}")
+        tx.rule(ep_chain, f"meta l4proto {proto} dnat to {ep}")

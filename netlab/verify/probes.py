@@ -1,0 +1,96 @@
+"""The probes of `verify`, one per check kind: run the command in the source namespace, read its
+output, and judge it against the check's expectations. Each returns (passed, detail)."""
+
+from __future__ import annotations
+
+import subprocess
+from urllib.parse import urlsplit, urlunsplit
+
+from netlab.model.lab import Check
+from netlab.plan.model import LabPlan
+from netlab.probe import bind, bridge, http, ping, udp
+from netlab.verify.answers import judge_answers, judge_failures, resolve
+
+
+def run(argv: list[str], timeout: float = 10.0) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(argv, 124, exc.stdout or "", "timeout")
+
+
+def probe_ping(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    done = run(ping.command(netns, resolve(plan, check.target)))
+    result = ping.read(done.returncode, done.stdout, done.stderr)
+    wanted = bool(check.expect.get("reachable", True))
+    if result.reachable == wanted:
+        return True, result.detail
+    return False, result.detail if wanted else f"reachable, expected not: {result.detail}"
+
+
+def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    parts = urlsplit(check.target)
+    host = resolve(plan, parts.hostname or "")
+    url = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
+    results = [http.read(d.returncode, d.stdout, d.stderr)
+               for d in (run(http.command(netns, url)) for _ in range(check.count))]
+    failures = [r.error for r in results if not r.ok]
+    if failures or not check.expect.get("reachable", True):
+        return judge_failures(check, failures, len(results))
+    expect = check.expect
+    if "status" in expect and any(r.status != expect["status"] for r in results):
+        return False, f"HTTP {results[0].status}, expected {expect['status']}"
+    if "status" not in expect and any(r.status >= 400 for r in results):
+        return False, f"HTTP {results[0].status}: {results[0].body[:60]}"
+    if "body" in expect and any(r.body.strip() != str(expect["body"]) for r in results):
+        return False, f"body {results[0].body[:60]!r}, expected {expect['body']!r}"
+    if "repliedFrom" in expect:
+        want = resolve(plan, str(expect["repliedFrom"]))
+        peers = {r.peer for r in results}
+        if peers != {want}:
+            return False, f"the replies came from {', '.join(sorted(peers))}, expected {want}"
+    return judge_answers(plan, check, [r.body.strip() for r in results],
+                         f"replies from {results[0].peer}; " if "repliedFrom" in expect else "")
+
+
+def probe_udp(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    host, _, port = check.target.rpartition(":")
+    results = [udp.read(d.returncode, d.stdout)
+               for d in (run(udp.command(netns, resolve(plan, host), int(port), check.send))
+                         for _ in range(check.count))]
+    failures = [r.error for r in results if not r.ok]
+    if failures or not check.expect.get("reachable", True):
+        return judge_failures(check, failures, len(results))
+    return judge_answers(plan, check, [r.body for r in results])
+
+
+def probe_bind(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    done = run(bind.command(netns, int(check.target)))
+    in_use, said = bind.read(done.returncode, done.stdout)
+    wanted = bool(check.expect.get("inUse", True))
+    state = "taken" if in_use else "free"
+    return in_use == wanted, f"port {check.target} is {state} ({said})"
+
+
+def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    done = run(bridge.command(netns, check.target))
+    if done.returncode:
+        return False, done.stderr.strip() or f"no bridge {check.target}"
+    learned = bridge.read(done.stdout)
+    wanted = check.expect.get("learned", [])
+    wanted = wanted if isinstance(wanted, list) else [wanted]
+    missing = []
+    found = []
+    for name in wanted:
+        member = plan.member(name)
+        mac = getattr(member, "mac", None)
+        if mac in learned:
+            found.append(f"{name} {mac} on {learned[mac]}")
+        else:
+            missing.append(f"{name} ({mac})")
+    if missing:
+        return False, f"{check.target} has not learned {', '.join(missing)}"
+    return True, f"{check.target} learned " + "; ".join(found)
+
+
+PROBES = {"ping": probe_ping, "http": probe_http, "udp": probe_udp, "bind": probe_bind, "bridge": probe_bridge}
