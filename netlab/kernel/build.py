@@ -2,11 +2,12 @@
 
 Steps:
 1. render the desired state of every namespace (`render.topology`);
-2. journal every namespace name, then create the namespaces, each with a netlink socket, its
-   sysctls and, for pods, the echo server's listening sockets (all while the thread is inside it);
+2. journal every namespace name, then create the namespaces, each with a netlink socket and its
+   sysctls (written while the thread is inside it);
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
 4. sync each node's kube-proxy rules for the lab's Services (`kernel.proxy`);
-5. start the workloads: one echo server for all pods, and each container's own command.
+5. start the workloads: one echo server for all pods (its sockets bound inside each pod), and
+   each container's own command.
 Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
 A namespace that exists already is never journaled or touched: the build refuses to start.
 """
@@ -17,12 +18,13 @@ import os
 import signal
 import socket
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from netlab.errors import LabStateError
 from netlab.kernel import netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import LabPlan, PodPlan
+from netlab.render.ops import NamespaceSpec
 from netlab.render.topology import render_topology
 from netlab.state import LabState
 
@@ -45,6 +47,51 @@ def interrupts_roll_back() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+class Namespaces:
+    """Open handles on lab namespaces while building: an fd of each (the target of a veth peer)
+    and a netlink socket bound inside each. `close` (also on failure) lets go of all of them."""
+
+    def __init__(self) -> None:
+        self.fds: dict[str, int] = {}
+        self.sockets: dict[str, socket.socket] = {}
+
+    def create(self, spec: NamespaceSpec) -> None:
+        """Make the namespace and write its sysctls, from inside it."""
+        with netns.created(spec.netns) as fd:
+            self.fds[spec.netns] = fd
+            self.sockets[spec.netns] = netlink.open_socket()
+            netlink.write_sysctls(spec.ops)
+
+    def open(self, name: str) -> None:
+        """Take handles on a namespace that exists already (a node, when pods are added)."""
+        self.fds[name] = netns.open_fd(name)
+        with netns.entered(name):
+            self.sockets[name] = netlink.open_socket()
+
+    def apply(self, spec: NamespaceSpec) -> None:
+        netlink.apply_ops(spec.ops, self.fds, self.sockets[spec.netns], spec.netns)
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        for sock in self.sockets.values():
+            sock.close()
+        self.fds.clear()
+        self.sockets.clear()
+
+
+def refuse_taken(names: list[str]) -> None:
+    """A namespace with one of our names that we did not make is someone else's: stop.
+
+    Raises:
+        LabStateError: naming the first one (it is never journaled, so never removed).
+    """
+    taken = [name for name in names if netns.exists(name)]
+    if taken:
+        raise LabStateError(f"network namespace {taken[0]} exists already and is not this lab's: "
+                            f"netlab leaves it alone")
+
+
 def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
     """Create everything the plan describes; roll back on any failure or interrupt.
 
@@ -55,63 +102,50 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
         LabStateError: one of the lab's namespace names is taken (nothing was made).
     """
     specs = render_topology(plan)
-    pods = {p.netns: p for p in plan.pods}
-    fds: dict[str, int] = {}
-    sockets: dict[str, socket.socket] = {}
-    listeners: list[tuple[socket.socket, dict]] = []
-    procs.raise_fd_limit()
-    synced: list[proxy.SyncResult] = []  # ~3 descriptors per pod while building, and the echo server's sockets
+    procs.raise_fd_limit()  # ~2 descriptors per namespace while building, the echo server's sockets
+    handles = Namespaces()
     try:
         with interrupts_roll_back():
-            taken = [spec.netns for spec in specs if netns.exists(spec.netns)]
-            if taken:  # never journaled, so the rollback leaves it alone
-                raise LabStateError(f"network namespace {taken[0]} exists already and is not this lab's: "
-                                    f"netlab leaves it alone")
+            refuse_taken([spec.netns for spec in specs])
             state.record_many("netns", [spec.netns for spec in specs])
             netns.ensure_run_dir()
             for spec in specs:
-                with netns.created(spec.netns) as fd:
-                    fds[spec.netns] = fd
-                    sockets[spec.netns] = netlink.open_socket()
-                    netlink.write_sysctls(spec.ops)
-                    if spec.netns in pods:
-                        listeners += procs.open_echo_sockets(pods[spec.netns])
+                handles.create(spec)
             for spec in specs:
-                netlink.apply_ops(spec.ops, fds, sockets[spec.netns], spec.netns)
+                handles.apply(spec)
+            handles.close()
             synced = proxy.sync(plan)
-            start_workloads(plan, state, listeners)
+            start_echo(plan, state)
+            start_containers(plan, state, plan.pods)
     except BaseException:
-        _close(fds, sockets, listeners)  # first: a teardown needs descriptors of its own
+        handles.close()  # first: a teardown needs descriptors of its own
         teardown(state)
         raise
-    _close(fds, sockets, listeners)
     return synced
 
 
-def _close(fds: dict[str, int], sockets: dict[str, socket.socket], listeners: list) -> None:
-    for fd in fds.values():
-        os.close(fd)
-    for sock in sockets.values():
-        sock.close()
-    for sock, _ in listeners:
-        sock.close()
-    fds.clear()
-    sockets.clear()
-    listeners.clear()
+def start_echo(plan: LabPlan, state: LabState) -> None:
+    """One echo server for every echo port of every pod: each socket is bound inside its pod."""
+    listeners: list[tuple[socket.socket, dict]] = []
+    try:
+        for pod in plan.pods:
+            if pod.echo_ports():
+                with netns.entered(pod.netns):
+                    listeners += procs.open_echo_sockets(pod)
+        if listeners:
+            pid = procs.start_echo(plan.name, listeners, state.logs / "echo.log")
+            state.record("pid", pid)
+            state.write_settings({**state.settings(), "echoPid": pid})
+    finally:
+        for sock, _ in listeners:
+            sock.close()
 
 
-def start_workloads(plan: LabPlan, state: LabState, listeners: list[tuple[socket.socket, dict]]) -> None:
-    """One echo server for every echo port of every pod, then each container's own command."""
-    if listeners:
-        state.record("pid", procs.start_echo(plan.name, listeners, state.logs / "echo.log"))
-    for pod in plan.pods:
+def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan]) -> None:
+    """Each container's own command (containers without one are the echo server's)."""
+    for pod in pods:
         for container in pod.containers:
             if not container.runs_echo:
-                start_container(plan, state, pod, container.name)
-
-
-def start_container(plan: LabPlan, state: LabState, pod: PodPlan, container: str) -> None:
-    spec = next(c for c in pod.containers if c.name == container)
-    argv = list(spec.command + spec.args)
-    log = state.logs / f"{pod.name}_{container}.log"
-    state.record("pid", procs.start_command(plan.name, pod, container, argv, dict(spec.env), log))
+                log = state.logs / f"{pod.name}_{container.name}.log"
+                argv = list(container.command + container.args)
+                state.record("pid", procs.start_command(plan.name, pod, container.name, argv, dict(container.env), log))

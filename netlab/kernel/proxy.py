@@ -25,7 +25,13 @@ from netlab.errors import ApplyError, EnvironmentProblem
 from netlab.kernel import netns
 from netlab.plan.model import LabPlan, NodePlan
 from netlab.render.iptables import IptablesRuleset, render_iptables, stale_chain_lines
-from netlab.render.nftables import render_nftables
+from netlab.render.nftables import (
+    expected_chains,
+    expected_elements,
+    listed_chains,
+    listed_elements,
+    render_nftables,
+)
 
 CONTEXT_LINES = 3
 
@@ -188,13 +194,14 @@ def _apply_nftables(netns_name: str, script: str) -> int:
     listed = _run(netns_name, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
     if listed.returncode:
         raise ApplyError(f"in {netns_name}: nft list table ip kube-proxy failed: {listed.stderr.strip()}")
-    items = json.loads(listed.stdout)["nftables"]
-    have = {item["chain"]["name"] for item in items if "chain" in item}
-    wanted = set(re.findall(r"^add chain ip kube-proxy (\S+)", script, re.MULTILINE))
-    missing = sorted(wanted - have)
+    missing = sorted(expected_chains(script) - listed_chains(listed.stdout))
     if missing:
         raise ApplyError(f"in {netns_name}: after nft -f, table ip kube-proxy lacks {', '.join(missing[:3])}")
-    return sum(1 for item in items if "rule" in item)
+    have = listed_elements(listed.stdout)
+    for name, elements in expected_elements(script).items():
+        if not elements <= have.get(name, set()):
+            raise ApplyError(f"in {netns_name}: after nft -f, {name} lacks {sorted(elements - have.get(name, set()))[0]}")
+    return sum(1 for item in json.loads(listed.stdout)["nftables"] if "rule" in item)
 
 
 def _nft_context(script: str, stderr: str) -> str:

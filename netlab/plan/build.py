@@ -14,7 +14,7 @@ first eligible node.
 from __future__ import annotations
 
 import hashlib
-from ipaddress import IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.errors import PlanError
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Deployment, Lab, PodTemplate
@@ -51,13 +51,19 @@ def port_name(name: str) -> str:
     return "veth" + hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
-def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = None) -> LabPlan:
+Allocations = dict[str, tuple[str, str]]  # pod -> (node, IP) of a running lab: host-local IPAM's memory
+
+
+def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = None,
+              keep: Allocations | None = None) -> LabPlan:
     """Lay out the whole lab.
 
     Args:
         lab: a validated lab.
         network: overrides the lab's cluster.network (`netlab up --network`).
         proxy_mode: overrides the lab's cluster.proxyMode (`netlab up --proxy-mode`).
+        keep: pods of the running lab that keep their node and address (a scale or apply
+            changes only what it must, as a real cluster's IPAM does).
 
     Raises:
         PlanError: the CIDRs overlap or do not hold the nodes or pods.
@@ -97,7 +103,7 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         underlay_port="gateway",
         mac=mac_for(lab.name, "gateway", "eth0"),
     )
-    pods = tuple(_place_pods(lab, nodes))
+    pods = tuple(_place_pods(lab, nodes, keep or {}))
     return LabPlan(
         lab=lab,
         network=network or cluster.network,
@@ -147,8 +153,14 @@ def _eligible(template: PodTemplate, nodes: tuple[NodePlan, ...]) -> list[NodePl
     return [n for n in nodes if all(n.labels.get(k) == v for k, v in template.node_selector.items())]
 
 
-def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...]):
-    used: dict[str, int] = {n.name: 0 for n in nodes}
+def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
+    """Each pod's node and address: kept ones as they are, new ones on their rule's node with the
+    lowest free address from .2 (on a fresh lab: .2, .3, ... in creation order)."""
+    by_name = {n.name: n for n in nodes}
+    taken: dict[str, set[int]] = {n.name: set() for n in nodes}
+    for name, (node, ip) in keep.items():
+        if node in taken:
+            taken[node].add(int(IPv4Address(ip)) - int(by_name[node].pod_cidr.network_address) - 2)
     for obj in lab.objects:
         eligible = _eligible(obj.template, nodes)
         if isinstance(obj, Deployment):
@@ -156,12 +168,12 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...]):
         else:
             members = [(obj.name, eligible[0], "")]
         for name, node, owner in members:
-            slot = used[node.name]
-            used[node.name] += 1
-            capacity = node.pod_cidr.num_addresses - 3  # network, cni0 (.1), broadcast
-            if slot >= capacity:
-                raise PlanError(f"{lab.source}: node {node.name}'s pod CIDR {node.pod_cidr} holds "
-                                f"{capacity} pods; {name} would be one too many")
+            if name in keep and keep[name][0] in by_name:
+                node = by_name[keep[name][0]]
+                slot = int(IPv4Address(keep[name][1])) - int(node.pod_cidr.network_address) - 2
+            else:
+                slot = _free_slot(lab, node, taken[node.name], name)
+                taken[node.name].add(slot)
             yield PodPlan(
                 name=name,
                 namespace=obj.namespace,
@@ -174,6 +186,14 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...]):
                 mac=mac_for(lab.name, name, "eth0"),
                 labels=obj.template.labels,
                 containers=obj.template.containers,
-                owner=owner if isinstance(obj, Deployment) else "",
+                owner=owner,
             )
 
+
+def _free_slot(lab: Lab, node: NodePlan, taken: set[int], pod: str) -> int:
+    capacity = node.pod_cidr.num_addresses - 3  # network, cni0 (.1), broadcast
+    slot = next((i for i in range(capacity) if i not in taken), None)
+    if slot is None:
+        raise PlanError(f"{lab.source}: node {node.name}'s pod CIDR {node.pod_cidr} holds "
+                        f"{capacity} pods; {pod} would be one too many")
+    return slot

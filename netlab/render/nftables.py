@@ -17,7 +17,11 @@ The transaction is written line by line as knftables writes kube-proxy's (`add c
 output hook), in kube-proxy's order, so each object is declared before a rule refers to it. One
 difference: kube-proxy keeps its table and flushes what it rewrites (stale chains go a second
 later); netlab adds, deletes and rebuilds the whole table in the one transaction, which is just as
-atomic and makes loading it twice a no-op.
+atomic and makes loading it twice a no-op (affinity sets start empty again at each sync).
+
+Read back: `nft list table` prints its own normal form, so the listing is not compared as text;
+`expected_chains`/`expected_elements` (from the script) and `listed_chains`/`listed_elements`
+(from `nft -j list table ip kube-proxy`) give the applier the same shapes to compare.
 
 Only ClusterIP traffic exists so far: NodePort and LoadBalancer Services are programmed for their
 ClusterIP only; nodeport-ips, service-nodeports, no-endpoint-nodeports and firewall-ips are
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from ipaddress import IPv4Network
@@ -108,7 +113,9 @@ class _Tx:
         self.lines: list[str] = []
 
     def add(self, kind: str, name: str, body: str = "") -> None:
-        self.lines.append(f"add {kind} {FAMILY} {TABLE} {name}" + (f" {{ {body} ; }}" if body else ""))
+        """`add table|chain|set|map`; a body on one line ends in ` ; }`, as nft 1.0.6 needs."""
+        target = f"{FAMILY} {TABLE}" + (f" {name}" if kind != "table" else "")
+        self.lines.append(f"add {kind} {target}" + (f" {{ {body} ; }}" if body else ""))
 
     def rule(self, chain: str, rule: str, comment: str | None = None) -> None:
         self.lines.append(f"add rule {FAMILY} {TABLE} {chain} {rule}" + (f' comment "{comment}"' if comment else ""))
@@ -208,11 +215,13 @@ def _service_port(tx: _Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr
     tx.add("chain", chain)
     tx.element("service-ips", key, f"goto {chain}")
 
-    # Masquerade off-cluster clients, who may have come in through another node.
+    # Masquerade off-cluster clients, who may have come in through another node. It comes first,
+    # as in kube-proxy: an affinity `goto` below would skip it.
     tx.rule(chain, f"ip daddr {svc.cluster_ip} ip saddr != {cluster_cidr} jump mark-for-masquerade")
     if svc.session_affinity:
         for ep in endpoints:
-            tx.add("set", affinity_set(port, ep), f"type ipv4_addr ; flags dynamic,timeout ; timeout {svc.affinity_timeout}s")
+            tx.add("set", affinity_set(port, ep),
+                   f"type ipv4_addr ; flags dynamic,timeout ; timeout {svc.affinity_timeout}s")
         for ep in endpoints:
             tx.rule(chain, f"ip saddr @{affinity_set(port, ep)} goto {endpoint_chain(port, ep)}")
     choices = " , ".join(f"{i} : goto {endpoint_chain(port, ep)}" for i, ep in enumerate(endpoints))
@@ -224,3 +233,65 @@ def _service_port(tx: _Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr
         if svc.session_affinity:
             tx.rule(ep_chain, f"update @{affinity_set(port, ep)} {{ ip saddr }}")
         tx.rule(ep_chain, f"meta l4proto {proto} dnat to {ep}")
+
+
+# -- read back: what the applier compares after loading ------------------------------------------
+# `nft list table` prints its own normal form (priorities as `dstnat - 10`, `mark set mark or` as
+# `meta mark set meta mark |`, elements in hash order and wrapped, `size 65535` added to dynamic
+# sets), so the applier compares `listed_chains(out) == expected_chains(script)` and
+# `listed_elements(out) == expected_elements(script)`, out being `nft -j list table ip kube-proxy`.
+
+_DECLARED = re.compile(rf"^add (chain|set|map) {FAMILY} {TABLE} (\S+)")
+_ELEMENT = re.compile(rf'^add element {FAMILY} {TABLE} (\S+) {{ (.*?)(?: comment "[^"]*")?(?: : (.*))? }}$')
+_DYNAMIC_PREFIX = "affinity-"  # filled by traffic (`update @set`), not by the transaction
+
+
+def expected_chains(rendered: str) -> set[str]:
+    """Every chain the script creates."""
+    return {m[2] for m in map(_DECLARED.match, rendered.splitlines()) if m and m[1] == "chain"}
+
+
+def expected_elements(rendered: str) -> dict[str, set[str]]:
+    """Every set and map the script creates, with its elements as `key` or `key : verdict`
+    (element comments left out); affinity sets are there, always empty."""
+    found: dict[str, set[str]] = {}
+    for line in rendered.splitlines():
+        if (m := _DECLARED.match(line)) and m[1] != "chain":
+            found[m[2]] = set()
+        elif m := _ELEMENT.match(line):
+            found[m[1]].add(m[2] + (f" : {m[3]}" if m[3] else ""))
+    return found
+
+
+def _objects(nft_json: str, kinds: tuple[str, ...]) -> list[dict]:
+    return [obj[kind] for obj in json.loads(nft_json)["nftables"] for kind in kinds if kind in obj]
+
+
+def listed_chains(nft_json: str) -> set[str]:
+    """The chains in the output of `nft -j list table ip kube-proxy`."""
+    return {chain["name"] for chain in _objects(nft_json, ("chain",))}
+
+
+def listed_elements(nft_json: str) -> dict[str, set[str]]:
+    """The sets and maps in the output of `nft -j list table ip kube-proxy`, shaped as
+    `expected_elements` shapes them (what traffic put into affinity sets is left out)."""
+    found: dict[str, set[str]] = {}
+    for obj in _objects(nft_json, ("set", "map")):
+        dynamic = obj["name"].startswith(_DYNAMIC_PREFIX)
+        found[obj["name"]] = set() if dynamic else {_json_element(e) for e in obj.get("elem", ())}
+    return found
+
+
+def _json_element(elem: object) -> str:
+    if isinstance(elem, list):  # a map element: [key, value]
+        return f"{_json_element(elem[0])} : {_json_verdict(elem[1])}"
+    if isinstance(elem, dict) and "elem" in elem:  # a key with a comment or timeout
+        return _json_element(elem["elem"]["val"])
+    if isinstance(elem, dict) and "concat" in elem:
+        return " . ".join(str(part) for part in elem["concat"])
+    return str(elem)
+
+
+def _json_verdict(value: dict) -> str:
+    ((verdict, arg),) = value.items()
+    return f"{verdict} {arg['target']}" if isinstance(arg, dict) else verdict

@@ -121,3 +121,10 @@ def test_status_of_a_lab_that_is_up_and_one_that_is_not() -> None:
     with lab_up("pod-to-pod"):
         assert "pod-to-pod" in netlab("status").out
     assert netlab("status", "pod-to-pod").code == 2
+
+
+@pytest.mark.skipif(os.path.exists("/proc/net/ip_vs"), reason="this kernel has IPVS: nothing to refuse")
+def test_ipvs_mode_without_ipvs_is_exit_3() -> None:
+    run = netlab("up", "pod-to-service", "--proxy-mode", "ipvs")
+    assert run.code == 3 and "this kernel has no IPVS (ip_vs)" in run.err and len(run.err.strip().splitlines()) == 1
+    _nothing_of("pod-to-service")

@@ -14,11 +14,15 @@ from netlab.plan import make_plan
 LABS = [lab.name for lab in list_labs()]
 
 
-@pytest.mark.parametrize("network", ["host-gw", "vxlan"])
-@pytest.mark.parametrize("lab", LABS)
-def test_lab_passes_its_checks(lab: str, network: str) -> None:
+WORKING_PROXY_MODES = ["iptables", "nftables"]  # IPVS needs a kernel with ip_vs: scripts/ipvs-vm.sh
+CASES = [(lab.name, network, mode) for lab in list_labs() for network in ("host-gw", "vxlan")
+         for mode in (WORKING_PROXY_MODES if lab.services else [lab.cluster.proxy_mode])]
+
+
+@pytest.mark.parametrize("lab, network, mode", CASES, ids=["-".join(case) for case in CASES])
+def test_lab_passes_its_checks(lab: str, network: str, mode: str) -> None:
     started = time.perf_counter()
-    with lab_up(lab, network=network) as up:
+    with lab_up(lab, "--proxy-mode", mode, network=network) as up:
         assert f"lab {lab} is up" in up.out
         assert time.perf_counter() - started < 5, "up took far longer than the 1 s goal"
         verify = netlab("verify", lab, "--json")

@@ -1,0 +1,332 @@
+"""netlab.render.nftables: kube-proxy's nftables ruleset (notes/kube-reference.md section 2), as
+goldens, known names, structure rules that must hold for any lab, and the read-back helpers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+
+import pytest
+
+from netlab.model import load_lab
+from netlab.plan import make_plan
+from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.render.nftables import (
+    NAME_LENGTH_MAX,
+    affinity_set,
+    endpoint_chain,
+    expected_chains,
+    expected_elements,
+    listed_chains,
+    listed_elements,
+    render_nftables,
+    service_chain,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden" / "nftables"
+LAB_FILES = sorted((REPO / "labs").glob("*.yaml"))
+WITH_SERVICES = [p for p in LAB_FILES if load_lab(p).services]
+POD_CIDR = IPv4Network("10.244.0.0/16")
+SERVICE_CIDR = IPv4Network("10.96.0.0/12")
+HEAD = ('add table ip kube-proxy { comment "rules for kube-proxy" ; }', "delete table ip kube-proxy",
+        'add table ip kube-proxy { comment "rules for kube-proxy" ; }')
+KUBE_NAME = re.compile(r"^(service|endpoint|affinity)-([A-Z2-7]{8})-((?:[a-z0-9-]+/){2}(?:tcp|udp|sctp)/[a-z0-9-]*"
+                       r"(?:__[0-9.]+/\d+)?)$")
+
+
+def ep(address: str, port: int = 8080) -> Endpoint:
+    return Endpoint(IPv4Address(address), port, "pod", "node-1")
+
+
+def port(ns: str, svc: str, name: str | None, proto: str = "TCP", number: int = 80,
+         endpoints: tuple[Endpoint, ...] = ()) -> ServicePortPlan:
+    return ServicePortPlan(ns, svc, name, number, proto, endpoints)
+
+
+def service(ports: tuple[ServicePortPlan, ...], ip: str | None = "10.96.44.201", affinity: bool = False,
+            timeout: int = 10800) -> ServicePlan:
+    return ServicePlan(ports[0].service, ports[0].namespace, "ClusterIP", IPv4Address(ip) if ip else None,
+                       ports, affinity, timeout)
+
+
+WEB = port("default", "web", "http", endpoints=(ep("10.244.1.5"), ep("10.244.2.7")))
+
+
+def render(*services: ServicePlan) -> str:
+    text = render_nftables(services, POD_CIDR, SERVICE_CIDR)
+    check_structure(text)
+    return text
+
+
+def lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+# -- goldens --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", WITH_SERVICES, ids=[p.stem for p in WITH_SERVICES])
+def test_nftables_golden(golden, path: Path) -> None:
+    plan = make_plan(load_lab(path))
+    text = render_nftables(plan.services, plan.lab.cluster.pod_cidr, plan.lab.cluster.service_cidr)
+    check_structure(text)
+    golden(GOLDEN / f"{path.stem}.nft", text)
+
+
+def test_every_nftables_golden_has_its_lab() -> None:
+    assert WITH_SERVICES, "no bundled lab has Services"
+    assert sorted(p.name for p in GOLDEN.glob("*.nft")) == sorted(f"{p.stem}.nft" for p in WITH_SERVICES)
+
+
+@pytest.mark.parametrize("path", LAB_FILES, ids=[p.stem for p in LAB_FILES])
+def test_every_lab_renders_a_well_formed_table(path: Path) -> None:
+    plan = make_plan(load_lab(path), proxy_mode="nftables")
+    check_structure(render_nftables(plan.services, plan.lab.cluster.pod_cidr, plan.lab.cluster.service_cidr))
+
+
+# -- structure rules (the goldens run them too) ---------------------------------------------------
+def check_structure(text: str) -> None:
+    """What nft and kube-proxy's naming demand of any script we render.
+
+    Objects are referred to only after they are declared (nft resolves names while it reads the
+    file), one-line bodies end in `; }` (nft 1.0.6), names fit NFT_NAME_MAXLEN and hashed names
+    carry the hash of their own text, and every Service or endpoint chain is reachable.
+    """
+    assert tuple(lines(text)[:3]) == HEAD
+    chains: set[str] = set()
+    sets: set[str] = set()
+    targets: set[str] = set()
+    for number, line in enumerate(lines(text)[3:], start=4):
+        where = f"line {number}: {line}"
+        if not line:
+            continue
+        kind, name = re.match(r"^add (chain|set|map|rule|element) ip kube-proxy (\S+)", line).groups()
+        if kind in ("chain", "set", "map"):
+            assert name not in chains | sets, f"{where}: declared twice"
+            assert len(name) <= NAME_LENGTH_MAX, f"{where}: name longer than {NAME_LENGTH_MAX}"
+            if "{" in line:
+                assert line.endswith(" ; }"), f"{where}: a one-line body needs `;` before `}}`"
+            (chains if kind == "chain" else sets).add(name)
+        else:
+            assert name in (chains if kind == "rule" else sets), f"{where}: {kind} into undeclared {name}"
+        code = re.sub(r'"[^"]*"', '""', line)  # comments name sets too (reject-chain's)
+        for target in re.findall(r"\b(?:goto|jump) ([^\s,{}]+)", code):
+            assert target in chains, f"{where}: {target} is not declared (yet)"
+            targets.add(target)
+        for used in re.findall(r"@([^\s,{}]+)", code):
+            assert used in sets, f"{where}: @{used} is not declared (yet)"
+        if "/" in name and kind in ("chain", "set"):
+            found = KUBE_NAME.match(name)
+            assert found, f"{where}: {name} is not shaped as kube-proxy names it"
+            digest = base64.b32encode(hashlib.sha256(found[3].encode()).digest()).decode()[:8]
+            assert found[2] == digest, f"{where}: hash {found[2]} is not that of {found[3]}"
+    orphans = {chain for chain in chains - targets if "/" in chain}
+    assert not orphans, f"no rule or map element leads to {sorted(orphans)}"
+
+
+def test_the_structure_check_catches_a_goto_before_its_chain() -> None:
+    text = render(service((WEB,)))
+    first = f"add chain ip kube-proxy {endpoint_chain(WEB, WEB.endpoints[0])}"
+    moved = text.replace(first + "\n", "") + first + "\n"
+    with pytest.raises(AssertionError, match="is not declared"):
+        check_structure(moved)
+
+
+def test_the_structure_check_catches_a_body_without_semicolon() -> None:
+    text = render(service((WEB,))).replace('"Active ClusterIPs" ; }', '"Active ClusterIPs" }')
+    with pytest.raises(AssertionError, match="needs `;`"):
+        check_structure(text)
+
+
+def test_the_structure_check_catches_a_wrong_hash() -> None:
+    text = render(service((WEB,))).replace("SUSTUHLJ", "AAAAAAAA")
+    with pytest.raises(AssertionError, match="is not that of"):
+        check_structure(text)
+
+
+# -- names, as kube-proxy forms them (known values) -----------------------------------------------
+@pytest.mark.parametrize(("ns", "svc", "name", "proto", "expected"), [
+    ("default", "web", "http", "TCP", "service-SUSTUHLJ-default/web/tcp/http"),
+    ("default", "kubernetes", "https", "TCP", "service-2QRHZV4L-default/kubernetes/tcp/https"),
+    ("kube-system", "kube-dns", "dns", "UDP", "service-FY5PMXPG-kube-system/kube-dns/udp/dns"),
+    ("kube-system", "kube-dns", "dns-tcp", "TCP", "service-NWBZK7IH-kube-system/kube-dns/tcp/dns-tcp"),
+    ("riset", "hellopod-np-svc", None, "TCP", "service-P6J77WGM-riset/hellopod-np-svc/tcp/"),
+    ("ns1", "svc1", "p80", "TCP", "service-ULMVA6XW-ns1/svc1/tcp/p80"),  # kube-proxy's own golden
+])
+def test_service_chain_names(ns: str, svc: str, name: str | None, proto: str, expected: str) -> None:
+    assert service_chain(port(ns, svc, name, proto)) == expected
+
+
+def test_endpoint_chain_and_affinity_set_names() -> None:
+    assert [endpoint_chain(WEB, e) for e in WEB.endpoints] == [
+        "endpoint-HGNPOIJ5-default/web/tcp/http__10.244.1.5/8080",
+        "endpoint-BZGFZVVG-default/web/tcp/http__10.244.2.7/8080"]
+    svc5 = port("ns5", "svc5", "p80")  # kube-proxy's TestOverallNFTablesRules
+    assert affinity_set(svc5, ep("10.180.0.3", 80)) == "affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80"
+    assert endpoint_chain(svc5, ep("10.180.0.3", 80)) == "endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80"
+
+
+def test_overlong_names_are_truncated_as_kube_proxy_does() -> None:
+    long = port("n" * 220, "web", "http", endpoints=(ep("10.244.1.5"),))  # beyond what Kubernetes allows
+    name = endpoint_chain(long, long.endpoints[0])
+    assert len(name) == len("endpoint-") + 240 and name.endswith("...")
+
+
+# -- what kube-proxy programs (notes/kube-reference.md section 2) ----------------------------------
+def test_the_running_example_renders_kube_proxys_lines() -> None:
+    text = render(service((WEB,)))
+    svc, a, b = ("service-SUSTUHLJ-default/web/tcp/http", "endpoint-HGNPOIJ5-default/web/tcp/http__10.244.1.5/8080",
+                 "endpoint-BZGFZVVG-default/web/tcp/http__10.244.2.7/8080")
+    assert [line for line in lines(text) if "SUSTUHLJ" in line or "HGNPOIJ5" in line or "BZGFZVVG" in line] == [
+        f"add chain ip kube-proxy {a}",
+        f"add chain ip kube-proxy {b}",
+        f"add chain ip kube-proxy {svc}",
+        f"add element ip kube-proxy service-ips {{ 10.96.44.201 . tcp . 80 : goto {svc} }}",
+        f"add rule ip kube-proxy {svc} ip daddr 10.96.44.201 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
+        f"add rule ip kube-proxy {svc} numgen random mod 2 vmap {{ 0 : goto {a} , 1 : goto {b} }}",
+        f"add rule ip kube-proxy {a} ip saddr 10.244.1.5 jump mark-for-masquerade",
+        f"add rule ip kube-proxy {a} meta l4proto tcp dnat to 10.244.1.5:8080",
+        f"add rule ip kube-proxy {b} ip saddr 10.244.2.7 jump mark-for-masquerade",
+        f"add rule ip kube-proxy {b} meta l4proto tcp dnat to 10.244.2.7:8080",
+    ]
+    assert "add element ip kube-proxy cluster-ips { 10.96.44.201 }" in lines(text)
+
+
+def test_base_chains_jumps_and_fixed_rules() -> None:
+    text = lines(render())
+    for line in [
+        "add chain ip kube-proxy filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }",
+        "add chain ip kube-proxy filter-output-pre-dnat { type filter hook output priority -110 ; }",
+        "add chain ip kube-proxy filter-input { type filter hook input priority 0 ; }",
+        "add chain ip kube-proxy filter-forward { type filter hook forward priority 0 ; }",
+        "add chain ip kube-proxy filter-output { type filter hook output priority 0 ; }",
+        "add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }",
+        "add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }",
+        "add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority 100 ; }",
+        "add rule ip kube-proxy mark-for-masquerade mark set mark or 0x00004000",
+        "add rule ip kube-proxy services ip daddr . meta l4proto . th dport vmap @service-ips",
+        "add rule ip kube-proxy services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
+        ('add rule ip kube-proxy cluster-ips-check ip daddr @cluster-ips reject comment '
+         '"Reject traffic to invalid ports of ClusterIPs"'),
+        ('add rule ip kube-proxy cluster-ips-check ip daddr { 10.96.0.0/12 } drop comment '
+         '"Drop traffic to unallocated ClusterIPs"'),
+        "add rule ip kube-proxy service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+        "add rule ip kube-proxy reject-chain reject",
+    ]:
+        assert line in text
+    assert [line for line in text if line.startswith("add rule ip kube-proxy masquerading")] == [
+        "add rule ip kube-proxy masquerading mark and 0x00004000 == 0 return",
+        "add rule ip kube-proxy masquerading mark set mark xor 0x00004000",
+        "add rule ip kube-proxy masquerading masquerade fully-random"]
+    jumps = [line.split(" ", 4)[4] for line in text if re.search(r"^add rule ip kube-proxy (filter|nat)-", line)]
+    assert jumps == [
+        "filter-input ct state new jump nodeport-endpoints-check",
+        "filter-input ct state new jump service-endpoints-check",
+        "filter-forward ct state new jump service-endpoints-check",
+        "filter-output ct state new jump service-endpoints-check",
+        "filter-prerouting-pre-dnat ct state new jump firewall-check",
+        "filter-output-pre-dnat ct state new jump firewall-check",
+        "nat-output jump services",
+        "nat-prerouting jump services",
+        "nat-postrouting jump masquerading",
+        "filter-forward ct state new jump cluster-ips-check",
+        "filter-output ct state new jump cluster-ips-check"]
+
+
+def test_nodeport_and_firewall_sets_exist_empty() -> None:
+    text = render(service((WEB,)))
+    assert set(expected_elements(text)) >= {"nodeport-ips", "service-nodeports", "no-endpoint-nodeports",
+                                            "firewall-ips"}
+    assert not [line for line in lines(text) if re.match(
+        r"add element ip kube-proxy (nodeport-ips|service-nodeports|no-endpoint-nodeports|firewall-ips) ", line)]
+
+
+def test_a_port_without_endpoints_is_rejected_and_gets_no_chain() -> None:
+    text = render(service((port("default", "nobody", "http"), port("default", "nobody", None, number=81))))
+    element = "add element ip kube-proxy no-endpoint-services {{ 10.96.44.201 . tcp . {} : goto reject-chain }}"
+    assert [line for line in lines(text) if "nobody" in line] == [
+        element.format('80 comment "default/nobody:http"'), element.format('81 comment "default/nobody"')]
+    assert lines(text).count("add element ip kube-proxy cluster-ips { 10.96.44.201 }") == 1
+
+
+def test_a_headless_service_gets_nothing() -> None:
+    assert render(service((WEB,), ip=None)) == render()
+
+
+def test_session_affinity_sets_and_rules() -> None:
+    text = lines(render(service((WEB,), affinity=True, timeout=600)))
+    svc = service_chain(WEB)
+    a, b = (endpoint_chain(WEB, e) for e in WEB.endpoints)
+    sa, sb = (affinity_set(WEB, e) for e in WEB.endpoints)
+    assert f"add set ip kube-proxy {sa} {{ type ipv4_addr ; flags dynamic,timeout ; timeout 600s ; }}" in text
+    assert [line.split(f"{svc} ", 1)[1] for line in text if line.startswith(f"add rule ip kube-proxy {svc} ")] == [
+        "ip daddr 10.96.44.201 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",  # before affinity's goto
+        f"ip saddr @{sa} goto {a}",
+        f"ip saddr @{sb} goto {b}",
+        f"numgen random mod 2 vmap {{ 0 : goto {a} , 1 : goto {b} }}"]
+    assert [line.split(f"{a} ", 1)[1] for line in text if line.startswith(f"add rule ip kube-proxy {a} ")] == [
+        "ip saddr 10.244.1.5 jump mark-for-masquerade", f"update @{sa} {{ ip saddr }}",
+        "meta l4proto tcp dnat to 10.244.1.5:8080"]
+
+
+def test_endpoints_are_picked_in_ip_port_string_order() -> None:
+    unsorted = port("default", "web", "http", endpoints=(ep("10.244.0.9"), ep("10.244.0.10")))
+    text = render(service((unsorted,)))
+    (vmap,) = [line for line in lines(text) if " numgen " in line]
+    assert vmap.index("10.244.0.10/8080") < vmap.index("10.244.0.9/8080")
+
+
+def test_udp_ports_dnat_udp() -> None:
+    dns = port("kube-system", "kube-dns", "dns", "UDP", 53, (ep("10.244.1.5", 53),))
+    text = render(service((dns,), ip="10.96.0.10"))
+    assert "add element ip kube-proxy service-ips { 10.96.0.10 . udp . 53 : goto " \
+           "service-FY5PMXPG-kube-system/kube-dns/udp/dns }" in lines(text)
+    assert any(line.endswith(" meta l4proto udp dnat to 10.244.1.5:53") for line in lines(text))
+
+
+def test_rendering_is_deterministic(bundled_lab) -> None:
+    plan = make_plan(bundled_lab("pod-to-service"))
+    cluster = plan.lab.cluster
+    assert (render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr)
+            == render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr))
+
+
+# -- read back ------------------------------------------------------------------------------------
+def nft_json(*objects: dict) -> str:
+    """A `nft -j list table ip kube-proxy` answer, shaped as nft 1.0.6 prints it."""
+    return json.dumps({"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+                                    {"table": {"family": "ip", "name": "kube-proxy", "handle": 3}}, *objects]})
+
+
+def test_the_listing_is_read_back_in_the_shape_the_script_gives() -> None:
+    nobody = port("default", "nobody", "http")
+    text = render(service((WEB,), affinity=True), service((nobody,), ip="10.96.0.20"))
+    svc = service_chain(WEB)
+    held = [{"set": {"name": "cluster-ips", "elem": ["10.96.44.201", "10.96.0.20"]}},
+            {"set": {"name": "nodeport-ips"}},
+            {"map": {"name": "service-ips", "elem": [[{"concat": ["10.96.44.201", "tcp", 80]},
+                                                      {"goto": {"target": svc}}]]}},
+            {"map": {"name": "no-endpoint-services", "elem": [
+                [{"elem": {"val": {"concat": ["10.96.0.20", "tcp", 80]}, "comment": "default/nobody:http"}},
+                 {"goto": {"target": "reject-chain"}}]]}}]
+    held += [{"map": {"name": name}} for name in ("no-endpoint-nodeports", "firewall-ips", "service-nodeports")]
+    client = {"elem": {"val": "10.244.1.2", "timeout": 10800, "expires": 9}}  # put there by traffic
+    held += [{"set": {"name": affinity_set(WEB, e), "flags": ["timeout"], "elem": [client]}} for e in WEB.endpoints]
+    held += [{"chain": {"name": name}} for name in sorted(expected_chains(text))]
+    listing = nft_json(*held)
+    assert listed_chains(listing) == expected_chains(text)
+    assert listed_elements(listing) == expected_elements(text)
+    assert expected_elements(text)["no-endpoint-services"] == {"10.96.0.20 . tcp . 80 : goto reject-chain"}
+
+    broken = json.loads(listing)
+    broken["nftables"] = [o for o in broken["nftables"] if o.get("chain", {}).get("name") != svc]
+    assert expected_chains(text) - listed_chains(json.dumps(broken)) == {svc}
+
+
+def test_a_drop_verdict_is_read_back() -> None:
+    listing = nft_json({"map": {"name": "no-endpoint-services", "elem": [[{"concat": ["10.96.0.20", "tcp", 80]},
+                                                                         {"drop": None}]]}})
+    assert listed_elements(listing) == {"no-endpoint-services": {"10.96.0.20 . tcp . 80 : drop"}}
