@@ -30,7 +30,7 @@ def cmd() -> None:
     up = set(LabState.names())
     orphans = [name for name in netns.list_names(NETNS_PREFIX) if _owner(name) not in (None, *up)]
     for name in orphans:
-        procs.stop(procs.lab_pids("", [name]))
+        procs.stop(procs.pids_in([name]))
         netns.remove(name)
     strays: set[int] = set()
     for lab in procs.tagged_labs() - up:

@@ -6,11 +6,13 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 from rich.console import Console
 
-from netlab.errors import EnvironmentProblem
+from netlab.errors import BadInput, EnvironmentProblem
+from netlab.kernel.reconcile import Change, reconcile
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.state import LabState
@@ -45,6 +47,58 @@ def open_running(name: str) -> RunningLab:
         LabStateError: it is not up.
     """
     state = LabState.open(name)
+    return RunningLab(state, replan(state, state.lab_file.read_text()))
+
+
+def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:
+    """Plan lab-file text as the running lab is planned: its modes, its pods' nodes and addresses
+    (`changed`: the text is an edit of the lab, see `load_lab`; by default, as recorded).
+
+    Raises:
+        LabValidationError, PlanError: the text is not a valid lab.
+    """
     settings = state.settings()
-    lab = load_lab(Path(settings.get("source", state.lab_file)), state.lab_file.read_text())
-    return RunningLab(state, make_plan(lab, network=settings.get("network"), proxy_mode=settings.get("proxyMode")))
+    if changed is None:
+        changed = settings.get("changed", False)
+    lab = load_lab(Path(settings.get("source", state.lab_file)), text, changed=changed)
+    keep = {pod: (node, ip) for pod, (node, ip) in settings.get("pods", {}).items()}
+    return make_plan(lab, network=settings.get("network"), proxy_mode=settings.get("proxyMode"), keep=keep)
+
+
+def remember(state: LabState, plan: LabPlan) -> None:
+    """Record where each pod runs and its address, so later changes keep them (IPAM's memory)."""
+    state.write_settings({**state.settings(), "pods": {p.name: [p.node, str(p.ip.ip)] for p in plan.pods}})
+
+
+def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
+    """Apply an edit of the running lab's manifests: validate and plan it, then reconcile the
+    kernel and record the new lab file. A change that does not validate changes nothing.
+
+    Raises:
+        LabStateError: the lab is not up. BadInput: the edit is invalid.
+    """
+    running = open_running(name)
+    text = edit(running.state.lab_file.read_text())
+    new = replan(running.state, text, changed=True)
+    if new.lab.cluster != running.plan.lab.cluster:
+        raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
+    running.state.lock()
+    result = reconcile(running.plan, new, running.state)
+    running.state.lab_file.write_text(text)
+    running.state.write_settings({**running.state.settings(), "changed": True})
+    remember(running.state, new)
+    return new, result
+
+
+def print_change(plan: LabPlan, result: Change) -> None:
+    parts = [f"{len(result.added)} pod(s) added" + (f" ({', '.join(result.added)})" if result.added else ""),
+             f"{len(result.removed)} removed" + (f" ({', '.join(result.removed)})" if result.removed else "")]
+    if result.synced:
+        parts.append(f"kube-proxy ({plan.proxy_mode}) resynced on {len(result.synced)} node(s)")
+    if result.flushed:
+        parts.append(f"{result.flushed} stale UDP conntrack entries flushed")
+    out.print(f"lab {plan.name}: " + "; ".join(parts))
+    for svc in plan.services:
+        for port in svc.ports:
+            endpoints = ", ".join(f"{e} ({e.pod})" for e in port.endpoints) or "none"
+            out.print(f"  {port.port_name} {svc.cluster_ip}:{port.port}/{port.protocol} -> {endpoints}")

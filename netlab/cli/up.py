@@ -13,7 +13,7 @@ import time
 
 import click
 
-from netlab.cli.common import out, require_root, require_tools
+from netlab.cli.common import out, remember, require_root, require_tools
 from netlab.kernel.build import build
 from netlab.kernel.proxy import SyncResult, check_kernel
 from netlab.model import find_lab, load_lab
@@ -40,6 +40,7 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
     state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
                                                "proxyMode": plan.proxy_mode})
     synced = build(plan, state)
+    remember(state, plan)
     state.mark_complete()
     summarize(plan, synced, time.perf_counter() - started)
 

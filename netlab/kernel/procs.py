@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 from netlab.errors import KernelError
 from netlab.kernel import netns
@@ -147,40 +148,37 @@ def exec_in(netns_name: str, hostname: str, argv: list[str], env: dict[str, str]
     os.execvpe(argv[0], argv, {**os.environ, "HOSTNAME": hostname, **env})
 
 
-def lab_pids(lab: str, namespaces: list[str]) -> set[int]:
-    """Processes that belong to a lab: tagged with it, or living in one of its namespaces."""
-    inodes = {i for name in namespaces if (i := netns.inode(name)) is not None}
+def _scan() -> Iterator[tuple[int, int, str | None]]:
+    """(pid, the inode of its network namespace, its NETLAB_LAB tag) of every other process."""
     me = os.getpid()
-    found: set[int] = set()
+    prefix = f"{TAG}=".encode()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
             continue
         try:
-            if inodes and os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
-                found.add(int(entry))
-                continue
+            inode = os.stat(f"/proc/{entry}/ns/net").st_ino
             with open(f"/proc/{entry}/environ", "rb") as f:
-                if f"{TAG}={lab}".encode() in f.read().split(b"\0"):
-                    found.add(int(entry))
+                tag = next((v[len(prefix):].decode() for v in f.read().split(b"\0") if v.startswith(prefix)), None)
         except OSError:
             continue
-    return found
+        yield int(entry), inode, tag
+
+
+def pids_in(namespaces: list[str]) -> set[int]:
+    """Processes living in these namespaces (a pod's containers, a learner's `netlab exec`)."""
+    inodes = {i for name in namespaces if (i := netns.inode(name)) is not None}
+    return {pid for pid, inode, _ in _scan() if inode in inodes} if inodes else set()
+
+
+def lab_pids(lab: str, namespaces: list[str]) -> set[int]:
+    """Processes that belong to a lab: tagged with it, or living in one of its namespaces."""
+    inodes = {i for name in namespaces if (i := netns.inode(name)) is not None}
+    return {pid for pid, inode, tag in _scan() if tag == lab or inode in inodes}
 
 
 def tagged_labs() -> set[str]:
     """Labs named by the tag of any running process (for `clean` after a lost state directory)."""
-    labs: set[str] = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                for var in f.read().split(b"\0"):
-                    if var.startswith(f"{TAG}=".encode()):
-                        labs.add(var.split(b"=", 1)[1].decode())
-        except OSError:
-            continue
-    return labs
+    return {tag for _, _, tag in _scan() if tag}
 
 
 def stop(pids: set[int], grace: float = 1.0) -> None:

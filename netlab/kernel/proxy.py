@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from netlab.errors import ApplyError, EnvironmentProblem
 from netlab.kernel import netns
 from netlab.plan.model import LabPlan, NodePlan
-from netlab.render.iptables import IptablesRuleset, render_iptables, stale_chain_lines
+from netlab.render.iptables import IptablesRuleset, quote, render_iptables, stale_chain_lines
 from netlab.render.nftables import (
     expected_chains,
     expected_elements,
@@ -55,14 +55,15 @@ def check_kernel(mode: str) -> None:
                                  "or a kernel with ip_vs (the Vagrant VM, scripts/ipvs-vm.sh)")
 
 
-def sync(plan: LabPlan) -> list[SyncResult]:
-    """Program every node of the lab for its Services (nothing when it has none).
+def sync(plan: LabPlan, force: bool = False) -> list[SyncResult]:
+    """Program every node of the lab for its Services (nothing when it has none, unless `force`:
+    the last Service went away and its rules must go too).
 
     Raises:
         ApplyError: a node refused the ruleset, or did not hold it when read back.
         EnvironmentProblem: the proxy mode cannot run on this kernel.
     """
-    if not plan.services:
+    if not plan.services and not force:
         return []
     return [sync_node(plan, node) for node in plan.nodes]
 
@@ -159,7 +160,7 @@ def _with_missing_jumps(restore: str, ruleset: IptablesRuleset, saved: _Saved) -
     missing: dict[str, list[str]] = {}
     for jump in ruleset.jumps:
         if not saved.has_jump(jump.table, jump.chain, jump.rule):
-            missing.setdefault(jump.table, []).append(f"-I {jump.chain} {_quote(jump.rule)}")
+            missing.setdefault(jump.table, []).append(f"-I {jump.chain} " + " ".join(map(quote, jump.rule)))
     out, table = [], ""
     for line in restore.splitlines():
         if line.startswith("*"):
@@ -168,10 +169,6 @@ def _with_missing_jumps(restore: str, ruleset: IptablesRuleset, saved: _Saved) -
             out.extend(missing.pop(table, []))
         out.append(line)
     return "\n".join(out) + "\n"
-
-
-def _quote(rule: tuple[str, ...]) -> str:
-    return " ".join(f'"{arg}"' if " " in arg else arg for arg in rule)
 
 
 def _context(text: str, stderr: str) -> str:

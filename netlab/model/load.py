@@ -76,12 +76,14 @@ def find_lab(name_or_path: str) -> Path:
     return path
 
 
-def load_lab(path: Path, text: str | None = None) -> Lab:
+def load_lab(path: Path, text: str | None = None, *, changed: bool = False) -> Lab:
     """Read and validate a lab file.
 
     Args:
         path: the file, named in every problem.
         text: its content, when already read (a lab's recorded copy).
+        changed: the lab was scaled or edited since it came up, so its checks may name pods
+            that are gone; they stay (verify shows what changed) instead of failing validation.
 
     Raises:
         LabValidationError: with every problem found.
@@ -96,7 +98,7 @@ def load_lab(path: Path, text: str | None = None) -> Lab:
         line = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise LabValidationError([Problem(where, f"{line}malformed YAML: {problem}")]) from None
-    reader = _LabReader(where)
+    reader = _LabReader(where, check_pods=not changed)
     lab = reader.lab(data, path)
     if reader.problems:
         raise LabValidationError(reader.problems)
@@ -106,6 +108,10 @@ def load_lab(path: Path, text: str | None = None) -> Lab:
 
 class _LabReader(FieldReader):
     """Builds the model from a lab file's YAML, collecting every problem on the way."""
+
+    def __init__(self, where: str, check_pods: bool = True):
+        super().__init__(where)
+        self.check_pods = check_pods
 
     def lab(self, data: Any, path: Path) -> Lab | None:
         top = self.mapping(data, "", schema.LAB, required=("name", "cluster"))
@@ -121,7 +127,8 @@ class _LabReader(FieldReader):
         self.unique_services(services)
         self.placement(cluster, objects)
         checks = tuple(read_check(self, raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
-        check_references(self, checks, cluster, objects)
+        if self.check_pods:
+            check_references(self, checks, cluster, objects)
         guide = tuple(read_guide_step(self, raw, i) for i, raw in enumerate(self.sequence(top.get("guide"), "guide")))
         known_checks = {c.name for c in checks}
         for i, step in enumerate(guide):

@@ -100,10 +100,16 @@ def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
         ops += [Route(other.pod_cidr, ETH0, "eth0", via=other.ip.ip) for other in others]
     for pod in plan.pods:
         if pod.node == node.name:
-            ops.append(Veth(pod.host_veth, pod.host_ifindex, "eth0", ETH0, pod.netns, pod.mac,
-                            master=CNI0, master_name="cni0", mtu=plan.mtu))
-            ops.append(Hairpin(pod.host_ifindex, pod.host_veth))
+            ops += pod_attachment(plan, pod)
     return NamespaceSpec(node.netns, tuple(ops))
+
+
+def pod_attachment(plan: LabPlan, pod: PodPlan) -> list[Op]:
+    """The node's side of a pod (what the CNI bridge plugin's ADD makes): the veth pair with its
+    peer as the pod's eth0, on cni0, in hairpin mode."""
+    return [Veth(pod.host_veth, pod.host_ifindex, "eth0", ETH0, pod.netns, pod.mac,
+                 master=CNI0, master_name="cni0", mtu=plan.mtu),
+            Hairpin(pod.host_ifindex, pod.host_veth)]
 
 
 def pod_spec(plan: LabPlan, pod: PodPlan) -> NamespaceSpec:

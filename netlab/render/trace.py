@@ -146,7 +146,7 @@ def _matches(rule: list[str], packet: Packet) -> bool | None:
             i += 2
             continue
         if word == "--probability":
-            result = None if result else result
+            result = None
         elif word == "--rcheck":
             return False
         else:

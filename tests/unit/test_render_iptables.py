@@ -161,16 +161,16 @@ def test_the_running_example_line_by_line() -> None:
     ruleset = render_iptables([WEB], CLUSTER_CIDR)
     svc, sep1, sep2 = "KUBE-SVC-CDGGSHYLG3RE2FKL", "KUBE-SEP-AFGSLHOD2HFNCBX4", "KUBE-SEP-2RIJ5GIYXEFH6G4D"
     assert nat_lines(ruleset, "KUBE-SERVICES") == [
-        f'-A KUBE-SERVICES -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 '
-        f'--dport 80 -j {svc}',
-        '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule '
-        'in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+        (f'-A KUBE-SERVICES -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 '
+         f'--dport 80 -j {svc}'),
+        ('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule '
+         'in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS'),
     ]
     assert nat_lines(ruleset, svc) == [
-        f'-A {svc} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 --dport 80 '
-        f'! -s 10.244.0.0/16 -j KUBE-MARK-MASQ',
-        f'-A {svc} -m comment --comment "default/web:http -> 10.244.1.5:8080" -m statistic --mode random '
-        f'--probability 0.5000000000 -j {sep1}',
+        (f'-A {svc} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 --dport 80 '
+         f'! -s 10.244.0.0/16 -j KUBE-MARK-MASQ'),
+        (f'-A {svc} -m comment --comment "default/web:http -> 10.244.1.5:8080" -m statistic --mode random '
+         f'--probability 0.5000000000 -j {sep1}'),
         f'-A {svc} -m comment --comment "default/web:http -> 10.244.2.7:8080" -j {sep2}',
     ]
     assert nat_lines(ruleset, sep1) == [
@@ -181,8 +181,8 @@ def test_the_running_example_line_by_line() -> None:
     assert nat_lines(ruleset, "KUBE-POSTROUTING") == [
         "-A KUBE-POSTROUTING -m mark ! --mark 0x00004000/0x00004000 -j RETURN",
         "-A KUBE-POSTROUTING -j MARK --xor-mark 0x00004000",
-        '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE '
-        '--random-fully',
+        ('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE '
+         '--random-fully'),
     ]
     assert ruleset.restore.startswith("*filter\n") and ruleset.restore.endswith("COMMIT\n")
     assert ruleset.restore.index("*filter") < ruleset.restore.index("*nat")
@@ -204,7 +204,8 @@ def test_session_affinity_checks_come_before_the_random_pick() -> None:
 def test_udp_ports_match_udp() -> None:
     port = port_plan("dns", 53, ["10.244.1.5:5353"], "UDP")
     ruleset = render_iptables([service([port])], CLUSTER_CIDR)
-    assert nat_lines(ruleset, "KUBE-SERVICES")[0].endswith(f"-m udp -p udp -d 10.96.44.201 --dport 53 -j {svc_chain(port)}")
+    assert nat_lines(ruleset, "KUBE-SERVICES")[0].endswith(
+        f"-m udp -p udp -d 10.96.44.201 --dport 53 -j {svc_chain(port)}")
     assert nat_lines(ruleset, sep_chain(port, port.endpoints[0]))[1].endswith(
         "-m udp -p udp -j DNAT --to-destination 10.244.1.5:5353")
 

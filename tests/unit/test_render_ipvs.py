@@ -141,14 +141,15 @@ def test_ipvs_iptables_rules_of_kube_reference() -> None:
     assert restore.startswith("*nat\n")
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")] == [
         "-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN",
-        '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
-        "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ",
+        ('-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
+         "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"),
         "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT",
         "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT",
     ]
     postrouting = [line for line in nat.splitlines() if line.startswith("-A KUBE-POSTROUTING")]
-    assert postrouting[0] == ('-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip '
-                              'for solving hairpin purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE')
+    assert postrouting[0] == (
+        '-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip for solving hairpin '
+        'purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE')
     assert filt.splitlines()[-2] == ("-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS "
                                      "dst -j REJECT")
 

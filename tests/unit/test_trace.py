@@ -59,6 +59,25 @@ def test_the_tracer_follows_jumps_returns_and_both_sides_of_a_random_pick() -> N
     ]
 
 
+def test_a_goto_returns_to_the_caller_of_the_chain_that_went() -> None:
+    rules = """\
+*filter
+:KUBE-SERVICES - [0:0]
+COMMIT
+*nat
+:KUBE-SERVICES - [0:0]
+:A - [0:0]
+:B - [0:0]
+-A KUBE-SERVICES -j A
+-A KUBE-SERVICES -j DNAT --to-destination 10.0.0.1:1
+-A A -g B
+-A A -j DNAT --to-destination 10.0.0.2:2
+-A B -j RETURN
+COMMIT
+"""
+    assert trace_packet(rules, "10.2.0.1", "tcp", "10.96.0.1", 80).destinations == ["10.0.0.1:1"]
+
+
 @pytest.mark.parametrize(("src", "masq"), [("192.168.1.1", True), ("10.1.0.1", True), ("10.1.0.2", False)],
                          ids=["not-local-source", "hairpin-on-one-path", "plain"])
 def test_the_tracer_reports_masquerade_if_any_path_marks(src: str, masq: bool) -> None:

@@ -1,0 +1,25 @@
+"""netlab scale LAB DEPLOYMENT N: set a Deployment's replicas in a running lab.
+
+Steps:
+* set spec.replicas in the lab's recorded manifests, validate and plan the result
+* add or remove the pods, resync every node's kube-proxy rules, flush stale UDP conntrack entries
+* print the Services' endpoints as they are now
+"""
+
+from __future__ import annotations
+
+import click
+
+from netlab.cli.common import change, print_change, require_root
+from netlab.model import edit
+
+
+@click.command("scale")
+@click.argument("lab")
+@click.argument("deployment")
+@click.argument("replicas", type=click.IntRange(min=0))
+@click.option("-n", "--namespace", default="default", show_default=True)
+def cmd(lab: str, deployment: str, replicas: int, namespace: str) -> None:
+    """Scale DEPLOYMENT of LAB to REPLICAS pods (like kubectl scale)."""
+    require_root("scale")
+    print_change(*change(lab, lambda text: edit.scale(text, deployment, replicas, namespace)))

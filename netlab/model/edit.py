@@ -1,0 +1,90 @@
+"""Changes to a running lab's manifests, as kubectl makes them: scale, apply, delete (pure).
+
+Each function takes the lab file's text and returns the changed text; the caller validates and
+plans the result before anything in the kernel changes, so a bad change changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from netlab.errors import BadInput
+
+KIND_ALIASES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "service": "Service", "svc": "Service",
+                "services": "Service", "deployment": "Deployment", "deploy": "Deployment",
+                "deployments": "Deployment"}
+
+
+def _document(text: str) -> dict[str, Any]:
+    data = yaml.safe_load(text)
+    data.setdefault("objects", [])
+    return data
+
+
+def _key(obj: dict) -> tuple[str, str, str]:
+    meta = obj.get("metadata") or {}
+    return obj.get("kind", ""), meta.get("namespace", "default"), meta.get("name", "")
+
+
+def _dump(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def scale(text: str, deployment: str, replicas: int, namespace: str = "default") -> str:
+    """Set a Deployment's replicas (`kubectl scale deployment/NAME --replicas=N`).
+
+    Raises:
+        BadInput: no such Deployment, or a negative count.
+    """
+    if replicas < 0:
+        raise BadInput(f"replicas must be 0 or more, not {replicas}")
+    data = _document(text)
+    for obj in data["objects"]:
+        if _key(obj) == ("Deployment", namespace, deployment):
+            obj.setdefault("spec", {})["replicas"] = replicas
+            return _dump(data)
+    raise BadInput(f"the lab has no Deployment {deployment} in namespace {namespace}")
+
+
+def apply(text: str, manifests: str) -> str:
+    """Create or replace objects by kind, namespace and name (`kubectl apply -f`, multi-document).
+
+    Raises:
+        BadInput: the manifests are not YAML mappings.
+    """
+    data = _document(text)
+    try:
+        documents = [d for d in yaml.safe_load_all(manifests) if d is not None]
+    except yaml.YAMLError as exc:
+        raise BadInput(f"the manifests are not YAML: {str(exc).splitlines()[0]}") from None
+    for doc in documents:
+        if not isinstance(doc, dict):
+            raise BadInput("each manifest must be a mapping (apiVersion, kind, metadata, spec)")
+        for item in doc.get("items", [doc]) if doc.get("kind") == "List" else [doc]:
+            index = next((i for i, obj in enumerate(data["objects"]) if _key(obj) == _key(item)), None)
+            if index is None:
+                data["objects"].append(item)
+            else:
+                data["objects"][index] = item
+    return _dump(data)
+
+
+def delete(text: str, refs: list[str], namespace: str = "default") -> str:
+    """Remove objects named `kind/name` (`kubectl delete pod/a svc/b`).
+
+    Raises:
+        BadInput: a reference that is malformed or names nothing in the lab.
+    """
+    data = _document(text)
+    for ref in refs:
+        kind, _, name = ref.partition("/")
+        if kind.lower() not in KIND_ALIASES or not name:
+            raise BadInput(f"{ref!r} is not KIND/NAME (pod/NAME, service/NAME or deployment/NAME)")
+        key = (KIND_ALIASES[kind.lower()], namespace, name)
+        kept = [obj for obj in data["objects"] if _key(obj) != key]
+        if len(kept) == len(data["objects"]):
+            raise BadInput(f"the lab has no {key[0]} {name} in namespace {namespace}")
+        data["objects"] = kept
+    return _dump(data)
