@@ -6,8 +6,8 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 from rich.console import Console
 

@@ -14,7 +14,7 @@ import click
 from rich.table import Table
 
 from netlab.cli.common import RunningLab, open_running, out, require_root
-from netlab.kernel import procs, readback
+from netlab.kernel import procs, proxy, readback
 from netlab.state import LabState
 
 
@@ -62,11 +62,30 @@ def collect(running: RunningLab) -> dict:
                    "routes": views[n.netns].routes if views[n.netns] else []} for n in plan.nodes],
         "pods": [{"name": p.name, "namespace": p.namespace, "node": p.node, "netns": p.netns, "ip": ip(p.netns),
                   "labels": p.labels, "present": views[p.netns] is not None} for p in plan.pods],
-        "services": [],
+        "services": services(running),
         "hosts": [{"name": h.name, "netns": h.netns, "ip": ip(h.netns), "present": views[h.netns] is not None}
                   for h in plan.hosts],
         "processes": len(pids),
     }
+
+
+def services(running: RunningLab) -> list[dict]:
+    """The contract's services, the endpoints and ClusterIP as the first node's rules hold them
+    (every node holds the same rules for ClusterIP Services)."""
+    plan = running.plan
+    programmed = proxy.read_programmed(plan, plan.nodes[0]) if plan.services else {}
+    report = []
+    for svc in plan.services:
+        held = [programmed.get(p.port_name) for p in svc.ports]
+        report.append({
+            "name": svc.name, "namespace": svc.namespace, "type": svc.type,
+            "clusterIP": str(svc.cluster_ip) if svc.cluster_ip else "None",
+            "ports": [{"name": p.name, "port": p.port, "targetPort": p.target, "protocol": p.protocol,
+                       "nodePort": None} for p in svc.ports],
+            "endpoints": sorted({e for h in held if h for e in h[1]}),
+            "programmed": all(h and h[0] for h in held) if svc.cluster_ip else None,
+        })
+    return report
 
 
 def show(report: dict) -> None:
@@ -80,6 +99,10 @@ def show(report: dict) -> None:
         table.add_row("pod", pod["name"], pod["ip"] or "missing", pod["node"], pod["netns"])
     for host in report["hosts"]:
         table.add_row("host", host["name"], host["ip"] or "missing", "outside", host["netns"])
+    for svc in report["services"]:
+        ports = ", ".join(f"{p['port']}/{p['protocol']}" for p in svc["ports"])
+        state = "" if svc["programmed"] in (True, None) else " NOT PROGRAMMED"
+        table.add_row("svc", svc["name"], svc["clusterIP"], ports + state, " ".join(svc["endpoints"]) or "no endpoints")
     out.print(table)
     for node in report["nodes"]:
         out.print(f"routes in {node['name']}: " + "; ".join(node["routes"]))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from netlab.errors import ApplyError, EnvironmentProblem
 from netlab.kernel import netns
 from netlab.plan.model import LabPlan, NodePlan
+from netlab.render import iptables, nftables
 from netlab.render.iptables import IptablesRuleset, quote, render_iptables, stale_chain_lines
 from netlab.render.nftables import (
     expected_chains,
@@ -79,6 +80,16 @@ def sync_node(plan: LabPlan, node: NodePlan) -> SyncResult:
         check_kernel(plan.proxy_mode)
         raise EnvironmentProblem("IPVS mode is not built yet on this kernel's netlab")
     return SyncResult(node.name, plan.proxy_mode, time.perf_counter() - started, rules)
+
+
+def read_programmed(plan: LabPlan, node: NodePlan) -> dict[str, tuple[str | None, list[str]]]:
+    """Per service port (`ns/svc:port`), the frontend and endpoints the node's rules hold now."""
+    if plan.proxy_mode == "nftables":
+        listed = _run(node.netns, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
+        return nftables.programmed(listed.stdout) if listed.returncode == 0 else {}
+    if plan.proxy_mode == "iptables":
+        return iptables.programmed(_run(node.netns, ["iptables-save"]).stdout)
+    return {}
 
 
 def _run(netns_name: str, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:

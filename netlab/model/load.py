@@ -18,7 +18,6 @@ from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import schema
 from netlab.model.checks import check_references, read_check, read_guide_step
 from netlab.model.fields import FieldReader
-from netlab.model.services import read_service
 from netlab.model.lab import (
     NETWORK_MODES,
     OUTSIDE_NAMES,
@@ -35,6 +34,7 @@ from netlab.model.lab import (
     Service,
     pod_names,
 )
+from netlab.model.services import read_service
 
 LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 LAB_NAME_MAX = 32  # it becomes part of every namespace name (nl-<lab>.<object>)

@@ -48,6 +48,7 @@ class ServicePortPlan:
     port: int
     protocol: str
     endpoints: tuple[Endpoint, ...]
+    target: int | str | None = None  # targetPort as written: a number or a container port's name
 
     @property
     def port_name(self) -> str:
@@ -83,7 +84,8 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
             namespace=svc.namespace,
             type=svc.type,
             cluster_ip=ips[svc.namespace, svc.name],
-            ports=tuple(ServicePortPlan(svc.namespace, svc.name, p.name, p.port, p.protocol, endpoints(svc, p, pods))
+            ports=tuple(ServicePortPlan(svc.namespace, svc.name, p.name, p.port, p.protocol, endpoints(svc, p, pods),
+                                        p.target_port or p.port)
                         for p in svc.ports),
             session_affinity=svc.session_affinity,
             affinity_timeout=svc.affinity_timeout,

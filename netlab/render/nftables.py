@@ -295,3 +295,29 @@ def _json_element(elem: object) -> str:
 def _json_verdict(value: dict) -> str:
     ((verdict, arg),) = value.items()
     return f"{verdict} {arg['target']}" if isinstance(arg, dict) else verdict
+
+
+def programmed(nft_json: str) -> dict[str, tuple[str | None, list[str]]]:
+    """What `nft -j list table ip kube-proxy` says is programmed, per service port (`ns/svc:port`):
+    its ClusterIP frontend (`ip:port/PROTO`, from service-ips, or no-endpoint-services when it has
+    no endpoints) and the endpoints its endpoint chains DNAT to."""
+    found: dict[str, tuple[str | None, list[str]]] = {}
+
+    def port_name(chain: str) -> str:  # service-HASH-ns/svc/proto/port[__ip/port] -> ns/svc:port
+        namespace, service, _proto, port = chain.split("-", 2)[2].split("__")[0].split("/")
+        return f"{namespace}/{service}" + (f":{port}" if port else "")
+
+    for obj in _objects(nft_json, ("map", "rule")):
+        if obj.get("name") in ("service-ips", "no-endpoint-services"):
+            for key, verdict in obj.get("elem", ()):
+                commented = key.get("elem", {})
+                ip, proto, port = commented.get("val", key)["concat"]
+                name = commented.get("comment") or port_name(verdict["goto"]["target"])
+                found[name] = (f"{ip}:{port}/{proto.upper()}", found.get(name, (None, []))[1])
+        elif obj.get("chain", "").startswith("endpoint-"):
+            for expr in obj["expr"]:
+                if "dnat" in expr:
+                    name = port_name(obj["chain"])
+                    frontend, endpoints = found.get(name, (None, []))
+                    found[name] = (frontend, sorted(endpoints + [f"{expr['dnat']['addr']}:{expr['dnat']['port']}"]))
+    return found

@@ -263,3 +263,22 @@ def test_stale_chains_are_all_flushed_before_any_is_deleted() -> None:
     assert stale_chain_lines(existing, render_iptables([], CLUSTER_CIDR)) == {"nat": [
         ":KUBE-EXT-C - [0:0]", ":KUBE-SEP-B - [0:0]", ":KUBE-SVC-A - [0:0]",
         "-X KUBE-EXT-C", "-X KUBE-SEP-B", "-X KUBE-SVC-A"]}
+
+
+def test_programmed_reads_frontends_and_endpoints_back_from_iptables_save() -> None:
+    saved = """\
+*filter
+-A KUBE-SERVICES -d 10.105.179.236/32 -p tcp -m comment --comment "default/nobody-home:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable
+COMMIT
+*nat
+-A KUBE-SEP-2AZ33KU3V5PGPQZH -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination 10.244.1.3:8080
+-A KUBE-SEP-4EX2N4PG4ASNZOBF -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination 10.244.2.2:8080
+-A KUBE-SERVICES -d 10.108.209.100/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-X
+COMMIT
+"""
+    from netlab.render.iptables import programmed
+
+    assert programmed(saved) == {
+        "default/nobody-home:http": ("10.105.179.236:80/TCP", []),
+        "default/web:http": ("10.108.209.100:80/TCP", ["10.244.1.3:8080", "10.244.2.2:8080"]),
+    }

@@ -330,3 +330,23 @@ def test_a_drop_verdict_is_read_back() -> None:
     listing = nft_json({"map": {"name": "no-endpoint-services", "elem": [[{"concat": ["10.96.0.20", "tcp", 80]},
                                                                          {"drop": None}]]}})
     assert listed_elements(listing) == {"no-endpoint-services": {"10.96.0.20 . tcp . 80 : drop"}}
+
+
+def test_programmed_reads_frontends_and_endpoints_back_from_nft_json() -> None:
+    import json
+
+    from netlab.render.nftables import programmed
+
+    listing = {"nftables": [
+        {"map": {"name": "service-ips", "elem": [[{"concat": ["10.108.209.100", "tcp", 80]},
+                                                  {"goto": {"target": "service-SUSTUHLJ-default/web/tcp/http"}}]]}},
+        {"map": {"name": "no-endpoint-services", "elem": [[
+            {"elem": {"val": {"concat": ["10.105.179.236", "tcp", 80]}, "comment": "default/nobody-home:http"}},
+            {"goto": {"target": "reject-chain"}}]]}},
+        {"rule": {"chain": "endpoint-HGNPOIJ5-default/web/tcp/http__10.244.1.3/8080",
+                  "expr": [{"dnat": {"addr": "10.244.1.3", "port": 8080}}]}},
+    ]}
+    assert programmed(json.dumps(listing)) == {
+        "default/web:http": ("10.108.209.100:80/TCP", ["10.244.1.3:8080"]),
+        "default/nobody-home:http": ("10.105.179.236:80/TCP", []),
+    }

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from netlab import verify
-from netlab.verify import probes
 from netlab.model.lab import Capture, Check
 from netlab.plan import LabPlan, make_plan
+from netlab.verify import probes
 
 PING_OK = """\
 2 packets transmitted, 2 received, 0% packet loss, time 203ms
