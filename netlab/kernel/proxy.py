@@ -1,6 +1,6 @@
 """kube-proxy's sync, per node: render the whole desired ruleset, apply it atomically, read it back.
 
-For every node namespace, in the lab's proxy mode:
+For every node namespace, in the lab's proxy mode (IPVS: `kernel.ipvs`, then its iptables rules):
 - iptables: one `iptables-restore --noflush` of the whole KUBE-* ruleset (stale KUBE-SVC/SEP
   chains flushed and deleted in the same input), the jumps from the built-in chains added only
   where missing (kube-proxy's EnsureRule: it never replaces whole built-in chains), then
@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 
 from netlab.errors import ApplyError, EnvironmentProblem
-from netlab.kernel import netns
+from netlab.kernel import ipvs, netns
 from netlab.plan.model import LabPlan, NodePlan
 from netlab.render import iptables, nftables
 from netlab.render.iptables import IptablesRuleset, quote, render_iptables, stale_chain_lines
+from netlab.render.ipvs import render_ipvs
 from netlab.render.nftables import (
     expected_chains,
     expected_elements,
@@ -78,7 +79,10 @@ def sync_node(plan: LabPlan, node: NodePlan) -> SyncResult:
         rules = _apply_nftables(node.netns, render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr))
     else:
         check_kernel(plan.proxy_mode)
-        raise EnvironmentProblem("IPVS mode is not built yet on this kernel's netlab")
+        local = {e.ip for svc in plan.services for p in svc.ports for e in p.endpoints if e.node == node.name}
+        ruleset = render_ipvs(plan.services, cluster.pod_cidr, local)
+        ipvs.apply(node.netns, ruleset)
+        rules = _apply_iptables(node.netns, ruleset.iptables)
     return SyncResult(node.name, plan.proxy_mode, time.perf_counter() - started, rules)
 
 
@@ -89,7 +93,14 @@ def read_programmed(plan: LabPlan, node: NodePlan) -> dict[str, tuple[str | None
         return nftables.programmed(listed.stdout) if listed.returncode == 0 else {}
     if plan.proxy_mode == "iptables":
         return iptables.programmed(_run(node.netns, ["iptables-save"]).stdout)
-    return {}
+    held = ipvs.programmed(node.netns)
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for svc in plan.services:
+        for port in svc.ports:
+            key = (ipvs.PROTOCOLS[port.protocol], str(svc.cluster_ip), port.port)
+            if key in held:
+                found[port.port_name] = (f"{svc.cluster_ip}:{port.port}/{port.protocol}", held[key])
+    return found
 
 
 def _run(netns_name: str, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -10,11 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import pytest
+
 from netlab.model import find_lab, load_lab
 from netlab.model.generate import deployment_lab
 from netlab.plan import make_plan
 
 REPO = Path(__file__).resolve().parents[2]
+# IPVS runs where the kernel has ip_vs: a distribution kernel, or scripts/ipvs-vm.sh's VM here.
+IPVS = pytest.param("ipvs", marks=[pytest.mark.ipvs, pytest.mark.skipif(
+    not os.path.exists("/proc/net/ip_vs"), reason="this kernel lacks IPVS (ip_vs): scripts/ipvs-vm.sh runs it")])
+PROXY_MODES = ["iptables", "nftables", IPVS]
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from harness import lab_up, netlab
+from harness import IPVS, lab_up, netlab
 
 from netlab.model import list_labs
 from netlab.plan import make_plan
@@ -14,12 +14,13 @@ from netlab.plan import make_plan
 LABS = [lab.name for lab in list_labs()]
 
 
-WORKING_PROXY_MODES = ["iptables", "nftables"]  # IPVS needs a kernel with ip_vs: scripts/ipvs-vm.sh
-CASES = [(lab.name, network, mode) for lab in list_labs() for network in ("host-gw", "vxlan")
-         for mode in (WORKING_PROXY_MODES if lab.services else [lab.cluster.proxy_mode])]
+CASES = [pytest.param(lab.name, network, mode, id=f"{lab.name}-{network}-{mode}",
+                      marks=IPVS.marks if mode == "ipvs" else ())
+         for lab in list_labs() for network in ("host-gw", "vxlan")
+         for mode in (("iptables", "nftables", "ipvs") if lab.services else (lab.cluster.proxy_mode,))]
 
 
-@pytest.mark.parametrize("lab, network, mode", CASES, ids=["-".join(case) for case in CASES])
+@pytest.mark.parametrize("lab, network, mode", CASES)
 def test_lab_passes_its_checks(lab: str, network: str, mode: str) -> None:
     started = time.perf_counter()
     with lab_up(lab, "--proxy-mode", mode, network=network) as up:

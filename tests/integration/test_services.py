@@ -1,5 +1,5 @@
-"""Services in a running lab: kube-proxy's rules follow scale, apply and delete, in both modes
-this kernel runs (iptables, nftables), and stale UDP conntrack entries are flushed."""
+"""Services in a running lab: kube-proxy's rules follow scale, apply and delete in every proxy
+mode (IPVS where the kernel has it), and stale UDP conntrack entries are flushed."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import json
 import subprocess
 
 import pytest
-from harness import lab_up, netlab
+from harness import PROXY_MODES, lab_up, netlab
 
 from netlab.model import find_lab, load_lab
 from netlab.plan import make_plan
 
-MODES = ["iptables", "nftables"]
 PLAN = make_plan(load_lab(find_lab("pod-to-service")))
 WEB = str(PLAN.service("web").cluster_ip)
 WEB_UDP = str(PLAN.service("web-udp").cluster_ip)
@@ -31,7 +30,7 @@ def _services() -> dict[str, dict]:
     return {s["name"]: s for s in json.loads(netlab("status", "pod-to-service", "--json").out)["services"]}
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", PROXY_MODES)
 def test_scale_moves_the_endpoints_and_the_rules_follow(mode: str) -> None:
     with lab_up("pod-to-service", "--proxy-mode", mode):
         down = netlab("scale", "pod-to-service", "web", "1")
@@ -55,7 +54,7 @@ def _udp_from(port: int) -> str:
     return netlab("exec", "pod-to-service", "client", "--", "python3", "-c", script).out.strip()
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", PROXY_MODES)
 def test_stale_udp_flows_are_flushed_when_their_endpoint_goes(mode: str) -> None:
     """A client that keeps its source port keeps its conntrack entry: once web-1 is gone, only
     kube-proxy's flush lets that flow reach web-0 again (before the entry times out)."""
@@ -70,7 +69,7 @@ def test_stale_udp_flows_are_flushed_when_their_endpoint_goes(mode: str) -> None
         assert _udp_from(pinned) == "web-0"
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", PROXY_MODES)
 def test_apply_adds_and_changes_services_and_delete_removes_them(mode: str, tmp_path) -> None:
     with lab_up("pod-to-service", "--proxy-mode", mode):
         manifest = tmp_path / "extra.yaml"
