@@ -111,3 +111,16 @@ def test_a_bad_change_changes_nothing(tmp_path) -> None:
         assert netlab("scale", "pod-to-service", "nope", "1").code == 2
         assert netlab("delete", "pod-to-service", "service/nope").code == 2
         assert netlab("verify", "pod-to-service").code == 0
+
+
+@pytest.mark.parametrize("mode", PROXY_MODES)
+def test_down_leaves_no_rule_and_no_conntrack_entry_on_the_host(mode: str) -> None:
+    """The rules, sets, IPVS services and conntrack entries all lived in the lab's node
+    namespaces: after down, the host's own tables show nothing of the lab (the host's ruleset is
+    compared byte for byte by test_zz_host_untouched)."""
+    with lab_up("pod-to-service", "--proxy-mode", mode):
+        assert netlab("verify", "pod-to-service").code == 0
+    host = subprocess.run(["conntrack", "-L"], capture_output=True, text=True).stdout
+    addresses = [WEB, WEB_UDP, "10.244.1.", "10.244.2."]
+    assert not [line for line in host.splitlines() if any(a in line for a in addresses)]
+    assert "kube-proxy" not in subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
