@@ -314,10 +314,14 @@ def cells(row: Row) -> list[str]:
             f"{nl.up / sh.up:.2f}", nl.answer]
 
 
+def aligned(grid: list[list[str]]) -> list[str]:
+    """Rows of cells as right-aligned columns (the first row is the header)."""
+    widths = [max(len(line[i]) for line in grid) for i in range(len(grid[0]))]
+    return ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in grid]
+
+
 def table(rows: list[Row]) -> str:
-    grid = [COLUMNS] + [cells(r) for r in rows]
-    widths = [max(len(line[i]) for line in grid) for i in range(len(COLUMNS))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in grid]
+    lines = aligned([COLUMNS] + [cells(r) for r in rows])
     notes = [
         "up/down s: whole `netlab up FILE` / `netlab down NAME` commands, wall clock, Python start-up and the",
         "  echo server included; build s: the build time `netlab up` prints itself (in-process).",

@@ -4,8 +4,9 @@ Steps, as a cluster would take them:
 * stop the echo server: its sockets hold the namespaces of the pods that go;
 * remove the pods that go (their processes, then their namespaces: their veths go too);
 * add the new pods: namespaces, the node side of each (veth on cni0), their own side;
-* resync kube-proxy's rules on every node in one atomic step each, and flush the UDP conntrack
-  entries that still point at endpoints that left, as kube-proxy does;
+* resync kube-proxy's rules on every node in one atomic step each (in nftables mode only what
+  changed, as kube-proxy's partial sync), and flush the UDP conntrack entries that still point at
+  endpoints that left, as kube-proxy does;
 * start the echo server again for every pod, and the new pods' own commands.
 A pod is replaced when its node or containers change; a label change only moves endpoints.
 Ctrl-C waits until the change is done.
@@ -55,7 +56,7 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
             procs.stop(procs.pids_in([pod.netns]))
             netns.remove(pod.netns)
         _add_pods(new, state, added)
-        synced = proxy.sync(new, force=bool(old.services))
+        synced = proxy.sync(new, force=bool(old.services), previous=old)
         flushed = conntrack.flush_stale_udp(new)
         start_echo(new, state)
         start_containers(new, state, added)

@@ -1,7 +1,7 @@
 """Run a lab's checks with real traffic and judge each one: passed, or why not.
 
 Every probe runs inside the check's source namespace (`ip netns exec`), bounded in time; names in
-targets (pods, nodes, hosts) stand for their addresses in the plan. A check with `capture:` runs
+targets (Services, pods, nodes, hosts) stand for their addresses in the plan (`answers.resolve`). A check with `capture:` runs
 tcpdump in another namespace around its traffic, to show what the wire carried (VXLAN on the
 underlay, for instance). Checks run in the lab's order: later ones may rely on earlier traffic
 (a bridge learns MACs from the pings before it).

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from netlab.model import load_lab
+from netlab.model import edit, load_lab
 from netlab.plan import make_plan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 from netlab.render.nftables import (
     NAME_LENGTH_MAX,
+    Touched,
     affinity_set,
     endpoint_chain,
     expected_chains,
@@ -24,7 +25,9 @@ from netlab.render.nftables import (
     listed_chains,
     listed_elements,
     render_nftables,
+    render_nftables_changes,
     service_chain,
+    touched,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -350,3 +353,225 @@ def test_programmed_reads_frontends_and_endpoints_back_from_nft_json() -> None:
         "default/web:http": ("10.108.209.100:80/TCP", ["10.244.1.3:8080"]),
         "default/nobody-home:http": ("10.105.179.236:80/TCP", []),
     }
+
+
+# -- partial sync (render_nftables_changes) -------------------------------------------------------
+# The root test tests/integration/test_nft_incremental.py loads these transactions into a real
+# kernel; here a small model of nft's rules checks them without root: every object a line names
+# exists (or is declared on an earlier line), nothing is deleted while a rule or element still
+# names it, an element is not added over a different one, and the end state is the full render's.
+class NftModel:
+    """`table ip kube-proxy` as a transaction leaves it: chains with their rules, sets and maps
+    with their declaration and elements (key -> value and comment)."""
+
+    ELEMENT = re.compile(r'^(\S+) \{ (.*?)(?: comment "([^"]*)")?(?: : (.*))? \}$')
+
+    def __init__(self) -> None:
+        self.chains: dict[str, list[str]] = {}
+        self.sets: dict[str, str] = {}
+        self.elements: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+
+    def load(self, script: str) -> NftModel:
+        for number, line in enumerate(script.splitlines(), start=1):
+            if line:
+                try:
+                    self.apply(line)
+                except AssertionError as exc:
+                    raise AssertionError(f"line {number}: {line}: {exc}") from None
+        return self
+
+    def state(self) -> tuple:
+        return self.chains, self.sets, self.elements
+
+    def apply(self, line: str) -> None:
+        verb, kind, family, table, *rest = line.split(" ", 4)
+        assert (family, table) == ("ip", "kube-proxy")
+        if kind == "table":
+            if verb == "delete":
+                self.__init__()
+            return
+        name, _, body = rest[0].partition(" ")
+        getattr(self, f"{verb}_{kind}")(name, body)
+
+    def add_chain(self, name: str, body: str) -> None:
+        self.chains.setdefault(name, [])
+
+    def flush_chain(self, name: str, body: str) -> None:
+        assert name in self.chains, "no such chain"
+        self.chains[name] = []
+
+    def delete_chain(self, name: str, body: str) -> None:
+        assert name in self.chains, "no such chain"
+        users = [c for c, rules in self.chains.items() if c != name and any(self.names(r, name) for r in rules)]
+        users += [s for s, held in self.elements.items() if any(self.names(v or "", name) for v, _ in held.values())]
+        assert not users, f"{name} is still named by {users}"
+        del self.chains[name]
+
+    def add_set(self, name: str, body: str) -> None:
+        assert self.sets.get(name, body) == body, "declared again differently (the kernel refuses it)"
+        self.sets[name] = body
+        self.elements.setdefault(name, {})
+
+    add_map = add_set
+
+    def delete_set(self, name: str, body: str) -> None:
+        assert name in self.sets, "no such set"
+        assert not [c for c, rules in self.chains.items() if any(f"@{name} " in r for r in rules)], "still used"
+        del self.sets[name], self.elements[name]
+
+    def add_rule(self, chain: str, rule: str) -> None:
+        assert chain in self.chains, "no such chain"
+        for target in re.findall(r"\b(?:goto|jump) ([^\s,{}]+)", re.sub(r'"[^"]*"', '""', rule)):
+            assert target in self.chains, f"{target} does not exist"
+        for used in re.findall(r"@([^\s,{}]+)", rule):
+            assert used in self.sets, f"@{used} does not exist"
+        self.chains[chain].append(rule)
+
+    def add_element(self, name: str, body: str) -> None:
+        set_name, key, comment, value = self.ELEMENT.match(f"{name} {body}").groups()
+        assert set_name in self.sets, "no such set"
+        assert value is None or value.split()[-1] in self.chains or value in ("drop", "accept"), f"{value}?"
+        held = self.elements[set_name]
+        assert held.get(key, (value, comment)) == (value, comment), f"{key} is there with another value"
+        held[key] = (value, comment)
+
+    def delete_element(self, name: str, body: str) -> None:
+        key = body.removeprefix("{ ").removesuffix(" }")
+        assert key in self.elements.get(name, {}), f"{name} holds no {key}"
+        del self.elements[name][key]
+
+    @staticmethod
+    def names(text: str, chain: str) -> bool:
+        return re.search(rf"(?:goto|jump) {re.escape(chain)}(?:[\s,}}]|$)", text) is not None
+
+
+def changes(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...]) -> str:
+    return render_nftables_changes(old, new, POD_CIDR, SERVICE_CIDR)
+
+
+def assert_changes_reach(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...]) -> str:
+    """The full render of `old` plus the partial transaction ends as the full render of `new`."""
+    script = changes(old, new)
+    reached = NftModel().load(render_nftables(old, POD_CIDR, SERVICE_CIDR)).load(script)
+    assert reached.state() == NftModel().load(render_nftables(new, POD_CIDR, SERVICE_CIDR)).state()
+    return script
+
+
+def named(script: str) -> set[str]:
+    """The service names (`ns/svc`) that the objects a transaction touches belong to."""
+    return {m[1] for m in re.finditer(r" (?:[a-z]+-[A-Z2-7]{8}-)?([a-z0-9-]+/[a-z0-9-]+)/", script)}
+
+
+A, B, C = ep("10.244.1.5"), ep("10.244.2.7"), ep("10.244.1.9")
+WEB_AB = service((port("default", "web", "http", endpoints=(A, B)),))
+NOBODY = service((port("default", "nobody", "http"),), ip="10.96.0.20")
+
+
+def web(*endpoints: Endpoint, affinity: bool = False, timeout: int = 10800, ip: str = "10.96.44.201") -> ServicePlan:
+    return service((port("default", "web", "http", endpoints=endpoints),), ip=ip, affinity=affinity, timeout=timeout)
+
+
+def test_the_model_of_nft_refuses_what_nft_refuses() -> None:
+    text = render(WEB_AB)
+    with pytest.raises(AssertionError, match="still named by"):
+        NftModel().load(text).load(f"delete chain ip kube-proxy {endpoint_chain(WEB, A)}\n")
+    with pytest.raises(AssertionError, match="another value"):
+        NftModel().load(text).load("add element ip kube-proxy service-ips { 10.96.44.201 . tcp . 80 : goto reject-chain }\n")
+
+
+def test_an_unchanged_lab_gives_an_empty_transaction(bundled_lab) -> None:
+    first, second = make_plan(bundled_lab("pod-to-service")), make_plan(bundled_lab("pod-to-service"))
+    assert first.services == second.services and first.services[0] is not second.services[0]
+    assert changes(first.services, second.services) == ""
+    assert changes(first.services, first.services) == ""
+
+
+def test_a_scale_touches_only_that_deployments_services(bundled_lab) -> None:
+    lab = bundled_lab("pod-to-service")
+    before = make_plan(lab)
+    keep = {p.name: (p.node, str(p.ip.ip)) for p in before.pods}
+    after = make_plan(load_lab(lab.source, edit.scale(lab.source.read_text(), "web", 1), changed=True), keep=keep)
+    script = assert_changes_reach(before.services, after.services)
+    assert named(script) == {"default/web", "default/web-multi", "default/web-sticky", "default/web-udp"}
+    assert "client-self" not in script and "nobody-home" not in script
+    assert not [line for line in lines(script) if " element " in line]  # web keeps its frontends
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ((WEB_AB,), (web(A),)),                                       # an endpoint leaves
+    ((web(A),), (web(A, B, C),)),                                 # two come
+    ((WEB_AB,), (web(),)),                                        # the last one leaves
+    ((web(),), (web(C),)),                                        # the first one is back
+    ((WEB_AB,), (WEB_AB, NOBODY)),                                # a Service is added
+    ((WEB_AB, NOBODY), (NOBODY,)),                                # and one removed
+    ((WEB_AB,), (web(A, B, affinity=True),)),                     # affinity on
+    ((web(A, B, affinity=True),), (web(B, C, affinity=True),)),   # endpoints change under affinity
+    ((web(A, B, affinity=True),), (web(A, B, affinity=True, timeout=60),)),  # a new timeout
+    ((web(A, B, affinity=True),), (WEB_AB,)),                     # affinity off
+    ((WEB_AB,), (web(A, B, ip="10.96.0.30"),)),                   # a new ClusterIP
+    ((WEB_AB, NOBODY), ()),                                       # every Service gone
+    ((), (WEB_AB, NOBODY)),
+], ids=["leave", "come", "last-gone", "first-back", "add", "remove", "affinity-on", "affinity-endpoints",
+        "affinity-timeout", "affinity-off", "new-cluster-ip", "all-gone", "from-none"])
+def test_the_changes_reach_the_full_render(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...]) -> None:
+    assert assert_changes_reach(old, new)
+
+
+def test_a_changed_port_is_flushed_and_refilled_and_stale_chains_go() -> None:
+    script = lines(changes((WEB_AB,), (web(A),)))
+    svc, a, b = service_chain(WEB), endpoint_chain(WEB, A), endpoint_chain(WEB, B)
+    assert script[:4] == [f"add chain ip kube-proxy {a}", f"flush chain ip kube-proxy {a}",
+                          f"add chain ip kube-proxy {svc}", f"flush chain ip kube-proxy {svc}"]
+    assert f"add rule ip kube-proxy {svc} numgen random mod 1 vmap {{ 0 : goto {a} }}" in script
+    assert script.index(f"flush chain ip kube-proxy {b}") < script.index(f"delete chain ip kube-proxy {b}")
+    assert script[-1] == f"delete chain ip kube-proxy {b}"
+
+
+def test_the_last_endpoint_gone_moves_the_frontend_to_no_endpoint_services() -> None:
+    script = lines(changes((WEB_AB,), (web(),)))
+    assert "delete element ip kube-proxy service-ips { 10.96.44.201 . tcp . 80 }" in script
+    assert ('add element ip kube-proxy no-endpoint-services { 10.96.44.201 . tcp . 80 comment "default/web:http" '
+            ": goto reject-chain }") in script
+    assert not [line for line in script if line.startswith("add chain")]
+    assert not [line for line in script if "cluster-ips" in line]  # the ClusterIP itself stays
+
+
+def test_affinity_sets_are_declared_again_never_flushed() -> None:
+    """What traffic put into an affinity set survives a partial sync (a full one empties them)."""
+    script = lines(changes((web(A, B, affinity=True),), (web(A, C, affinity=True),)))
+    kept, gone = affinity_set(WEB, A), affinity_set(WEB, B)
+    assert f"add set ip kube-proxy {kept} {{ type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }}" in script
+    assert f"delete set ip kube-proxy {gone}" in script
+    assert not [line for line in script if line.startswith("flush set") or f"delete set ip kube-proxy {kept}" in line]
+
+
+def test_a_new_affinity_timeout_declares_the_set_again() -> None:
+    script = lines(changes((web(A, affinity=True),), (web(A, affinity=True, timeout=60),)))
+    name = affinity_set(WEB, A)
+    assert script.index(f"flush chain ip kube-proxy {endpoint_chain(WEB, A)}") \
+        < script.index(f"delete set ip kube-proxy {name}") \
+        < script.index(f"add set ip kube-proxy {name} {{ type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }}")
+
+
+def test_a_port_whose_rendering_is_the_same_is_not_touched() -> None:
+    """A Service differs (another port, another pod name behind the same address), not its rules."""
+    other = port("default", "web", "metrics", number=9100, endpoints=(A,))
+    renamed_pod = Endpoint(A.ip, A.port, "web-7", "node-2")
+    script = changes((service((WEB, other)),), (service((WEB, port("default", "web", "metrics", number=9100,
+                                                                            endpoints=(renamed_pod,)))),))
+    assert script == ""
+    script = changes((service((WEB, other)),), (service((WEB, port("default", "web", "metrics", number=9100,
+                                                                            endpoints=(A, B)))),))
+    assert service_chain(other) in script and service_chain(WEB) not in script
+
+
+def test_touched_says_how_each_object_must_be_after_the_transaction() -> None:
+    script = changes((WEB_AB, NOBODY), (web(A, affinity=True), service((port("default", "nobody", "http"),),
+                                                                      ip="10.96.0.21")))
+    found = touched(script)
+    assert found == Touched(
+        chains={endpoint_chain(WEB, A): True, service_chain(WEB): True, endpoint_chain(WEB, B): False},
+        sets={affinity_set(WEB, A): True},
+        elements={("cluster-ips", "10.96.0.20"): None, ("no-endpoint-services", "10.96.0.20 . tcp . 80"): None,
+                  ("cluster-ips", "10.96.0.21"): "",
+                  ("no-endpoint-services", "10.96.0.21 . tcp . 80"): "goto reject-chain"})
