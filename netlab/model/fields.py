@@ -7,12 +7,18 @@ Every reader method returns a usable value (a default when the input is wrong) a
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 import re
 from ipaddress import IPv4Network
 from typing import Any
 
 from netlab.errors import Problem
 from netlab.model import schema
+
+
+def duplicates(items: list) -> list:
+    """The items that occur more than once, sorted (linear: a lab may hold 10000 Services)."""
+    return sorted(item for item, n in Counter(items).items() if n > 1)
 
 
 class FieldReader:

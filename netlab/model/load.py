@@ -17,7 +17,7 @@ import yaml
 from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import schema
 from netlab.model.checks import check_references, read_check, read_guide_step
-from netlab.model.fields import FieldReader
+from netlab.model.fields import FieldReader, duplicates
 from netlab.model.lab import (
     NETWORK_MODES,
     OUTSIDE_NAMES,
@@ -36,6 +36,8 @@ from netlab.model.lab import (
 )
 from netlab.model.services import read_service
 
+# libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LAB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 LAB_NAME_MAX = 32  # it becomes part of every namespace name (nl-<lab>.<object>)
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -92,7 +94,7 @@ def load_lab(path: Path, text: str | None = None, *, changed: bool = False) -> L
     if text is None:
         text = path.read_text()
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark else ""
@@ -243,7 +245,7 @@ class _LabReader(FieldReader):
                 taken[port, protocol] = cname
             containers.append(container)
         names = [c.name for c in containers]
-        for dup in {n for n in names if names.count(n) > 1}:
+        for dup in duplicates(names):
             self.problem(f"{place}.containers", f"two containers are named {dup}")
         if spec.get("containers") is not None and not containers:
             self.problem(f"{place}.containers", "needs at least one container")
@@ -266,7 +268,7 @@ class _LabReader(FieldReader):
 
     def unique_services(self, services: tuple[Service, ...]) -> None:
         names = [(s.namespace, s.name) for s in services]
-        for namespace, name in sorted({n for n in names if names.count(n) > 1}):
+        for namespace, name in duplicates(names):
             self.problem(f"Service {name}", f"two Services are named {name} in namespace {namespace}")
 
     def placement(self, cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:

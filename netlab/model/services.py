@@ -7,7 +7,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from netlab.model import schema
-from netlab.model.fields import FieldReader
+from netlab.model.fields import FieldReader, duplicates
 from netlab.model.lab import AFFINITY_TIMEOUT_DEFAULT, AFFINITY_TIMEOUT_MAX, SERVICE_TYPES, Service, ServicePort
 
 PORT_NAME_MAX = 15  # IANA service names, as Kubernetes validates port names
@@ -64,8 +64,8 @@ def _unique_ports(r: FieldReader, ports: tuple[ServicePort, ...], place: str) ->
     if len(ports) > 1 and any(p.name is None for p in ports):
         r.problem(place, "a Service with several ports must name each of them")
     names = [p.name for p in ports if p.name]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
+    for dup in duplicates(names):
         r.problem(place, f"two ports are named {dup}")
     keys = [(p.port, p.protocol) for p in ports]
-    for port, protocol in sorted({k for k in keys if keys.count(k) > 1}):
+    for port, protocol in duplicates(keys):
         r.problem(place, f"{protocol} port {port} is listed twice")
