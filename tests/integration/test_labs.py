@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from harness import IPVS, lab_up, netlab
@@ -22,10 +21,8 @@ CASES = [pytest.param(lab.name, network, mode, id=f"{lab.name}-{network}-{mode}"
 
 @pytest.mark.parametrize("lab, network, mode", CASES)
 def test_lab_passes_its_checks(lab: str, network: str, mode: str) -> None:
-    started = time.perf_counter()
-    with lab_up(lab, "--proxy-mode", mode, network=network) as up:
+    with lab_up(lab, "--proxy-mode", mode, network=network) as up:  # its speed: scripts/bench_up.py
         assert f"lab {lab} is up" in up.out
-        assert time.perf_counter() - started < 5, "up took far longer than the 1 s goal"
         verify = netlab("verify", lab, "--json")
         report = json.loads(verify.out)
         failed = [c for c in report["checks"] if not c["passed"]]
