@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -62,6 +63,10 @@ def check_kernel(mode: str) -> None:
     Raises:
         EnvironmentProblem: IPVS mode without ip_vs in the kernel.
     """
+    if mode == "ipvs" and not os.path.exists("/proc/net/ip_vs") and shutil.which("modprobe"):
+        # A distribution kernel has ip_vs as a module that nothing has loaded yet: kube-proxy
+        # loads it itself; so does netlab (on a kernel without module loading this fails quietly).
+        subprocess.run(["modprobe", "-q", "-a", "ip_vs", "ip_vs_rr"], capture_output=True, timeout=30)
     if mode == "ipvs" and not os.path.exists("/proc/net/ip_vs"):
         raise EnvironmentProblem("this kernel has no IPVS (ip_vs): use --proxy-mode iptables or nftables, "
                                  "or a kernel with ip_vs (the Vagrant VM, scripts/ipvs-vm.sh)")
