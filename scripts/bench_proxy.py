@@ -52,7 +52,7 @@ from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, cleanup, leftovers, machine, refuse_existing, run
+from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, machine, refuse_existing, report, run, run_cleanly
 
 from netlab.kernel import netns, proxy
 from netlab.model import load_lab
@@ -282,27 +282,17 @@ def main() -> int:
         raise SystemExit(f"no {NETLAB}: run this with the python of netlab's venv")
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     print(machine(), flush=True)
-    owned = Owned()
-    rows: list[Row] = []
     started = time.perf_counter()
-    try:
+
+    def measure(owned: Owned) -> list[Row]:
+        rows: list[Row] = []
         with tempfile.TemporaryDirectory(prefix="bench-proxy-") as tmp:
             path = write_lab(Path(tmp))
             for mode in args.modes:
                 rows += bench_mode(path, mode, args.sizes, owned)
-    except KeyboardInterrupt:
-        raise SystemExit("interrupted: removing what the benchmark made") from None
-    finally:
-        cleanup(owned)
-        left = leftovers(owned)
-        if left:
-            print(f"LEFT BEHIND: {', '.join(left)}", file=sys.stderr)
-    if left:
-        return 1
-    print(table(rows))
-    print(f"\nwhole run: {time.perf_counter() - started:.1f} s; nothing left behind", flush=True)
-    return 0
+        return rows
 
+    return report(run_cleanly(measure), table, started)
 
 if __name__ == "__main__":
     sys.exit(main())

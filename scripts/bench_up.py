@@ -48,7 +48,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from netlab.kernel.procs import TAG
 from netlab.model import load_lab
@@ -104,6 +104,9 @@ class Owned:
 
     def claim(self, plan: LabPlan) -> None:
         self.namespaces.update(plan.all_netns())
+
+
+R = TypeVar("R")
 
 
 # -- the generated lab ---------------------------------------------------------------------------
@@ -368,16 +371,28 @@ def main() -> int:
     raise_fd_limit(max(args.sizes))
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     print(machine(), flush=True)
-    owned = Owned()
-    rows: list[Row] = []
     started = time.perf_counter()
-    try:
+
+    def measure(owned: Owned) -> list[Row]:
+        rows: list[Row] = []
         with tempfile.TemporaryDirectory(prefix="bench-up-") as tmp:
             for pods in args.sizes:
                 for _ in range(args.repeat):
                     workdir = Path(tempfile.mkdtemp(dir=tmp))
                     rows.append(bench_size(workdir, pods, owned))
                     print(f"  N={pods} done", file=sys.stderr, flush=True)
+        return rows
+
+    return report(run_cleanly(measure), table, started)
+
+
+def run_cleanly(measure: Callable[[Owned], list[R]]) -> list[R] | None:
+    """Run the measurements, then remove whatever they made, also on Ctrl-C or SIGTERM; None
+    (after naming it) if anything was left behind."""
+    owned = Owned()
+    rows: list[R] | None = None
+    try:
+        rows = measure(owned)
     except KeyboardInterrupt:
         raise SystemExit("interrupted: removing what the benchmark made") from None
     finally:
@@ -385,12 +400,17 @@ def main() -> int:
         left = leftovers(owned)
         if left:
             print(f"LEFT BEHIND: {', '.join(left)}", file=sys.stderr)
-    if left:
+            rows = None
+    return rows
+
+
+def report(rows: list[R] | None, render: Callable[[list[R]], str], started: float) -> int:
+    """Print the table and the run's length; exit 1 if the run left something behind."""
+    if rows is None:
         return 1
-    print(table(rows))
+    print(render(rows))
     print(f"\nwhole run: {time.perf_counter() - started:.1f} s; nothing left behind", flush=True)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

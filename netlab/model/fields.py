@@ -7,8 +7,8 @@ Every reader method returns a usable value (a default when the input is wrong) a
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 import re
+from collections import Counter
 from ipaddress import IPv4Network
 from typing import Any
 
