@@ -135,7 +135,7 @@ def _run(netns_name: str, argv: list[str], stdin: str | None = None) -> subproce
 def _apply_iptables(netns_name: str, ruleset: IptablesRuleset) -> int:
     saved = _iptables_save(netns_name)
     stale = stale_chain_lines(saved.chains, ruleset)
-    text = _with_missing_jumps(_with_stale(ruleset.restore, stale), ruleset, saved)
+    text = _before_commit(ruleset.restore, stale, _missing_jumps(ruleset, saved))
     done = _run(netns_name, ["iptables-restore", "--noflush"], text)
     if done.returncode:
         raise ApplyError(f"in {netns_name}: iptables-restore refused the ruleset: "
@@ -188,30 +188,24 @@ def _iptables_save(netns_name: str) -> _Saved:
     return _Saved(chains, rules)
 
 
-def _with_stale(restore: str, stale: dict[str, list[str]]) -> str:
-    """Insert each table's stale-chain lines right before that table's COMMIT."""
-    out, table = [], ""
-    for line in restore.splitlines():
-        if line.startswith("*"):
-            table = line[1:]
-        if line == "COMMIT":
-            out.extend(stale.get(table, []))
-        out.append(line)
-    return "\n".join(out) + "\n"
-
-
-def _with_missing_jumps(restore: str, ruleset: IptablesRuleset, saved: _Saved) -> str:
-    """Add `-I` lines for the built-in chains' jumps the kernel does not hold yet."""
+def _missing_jumps(ruleset: IptablesRuleset, saved: _Saved) -> dict[str, list[str]]:
+    """Per table, `-I` lines for the built-in chains' jumps the kernel does not hold yet."""
     missing: dict[str, list[str]] = {}
     for jump in ruleset.jumps:
         if not saved.has_jump(jump.table, jump.chain, jump.rule):
             missing.setdefault(jump.table, []).append(f"-I {jump.chain} " + " ".join(map(quote, jump.rule)))
+    return missing
+
+
+def _before_commit(restore: str, *extra: dict[str, list[str]]) -> str:
+    """The restore text with each table's extra lines inserted right before that table's COMMIT."""
     out, table = [], ""
     for line in restore.splitlines():
         if line.startswith("*"):
             table = line[1:]
         if line == "COMMIT":
-            out.extend(missing.pop(table, []))
+            for lines in extra:
+                out.extend(lines.get(table, []))
         out.append(line)
     return "\n".join(out) + "\n"
 
