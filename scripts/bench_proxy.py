@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, machine, refuse_existing, report, run, run_cleanly
+from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, prepare, refuse_existing, report, run, run_cleanly
 
 from netlab.kernel import netns, proxy
 from netlab.model import load_lab
@@ -276,13 +275,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("bench_proxy.py makes network namespaces: run it as root")
-    if not os.access(NETLAB, os.X_OK):
-        raise SystemExit(f"no {NETLAB}: run this with the python of netlab's venv")
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    print(machine(), flush=True)
-    started = time.perf_counter()
+    started = prepare("bench_proxy.py")
 
     def measure(owned: Owned) -> list[Row]:
         rows: list[Row] = []

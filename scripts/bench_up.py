@@ -364,14 +364,8 @@ def raise_fd_limit(pods: int) -> None:
 
 def main() -> int:
     args = parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("bench_up.py makes network namespaces: run it as root")
-    if not os.access(NETLAB, os.X_OK):
-        raise SystemExit(f"no {NETLAB}: run this with the python of netlab's venv")
+    started = prepare("bench_up.py")
     raise_fd_limit(max(args.sizes))
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    print(machine(), flush=True)
-    started = time.perf_counter()
 
     def measure(owned: Owned) -> list[Row]:
         rows: list[Row] = []
@@ -384,6 +378,18 @@ def main() -> int:
         return rows
 
     return report(run_cleanly(measure), table, started)
+
+
+def prepare(script: str) -> float:
+    """Refuse to run without root or netlab's venv, make SIGTERM clean up like Ctrl-C, print the
+    machine; returns the start time."""
+    if os.geteuid() != 0:
+        raise SystemExit(f"{script} makes network namespaces: run it as root")
+    if not os.access(NETLAB, os.X_OK):
+        raise SystemExit(f"no {NETLAB}: run this with the python of netlab's venv")
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    print(machine(), flush=True)
+    return time.perf_counter()
 
 
 def run_cleanly(measure: Callable[[Owned], list[R]]) -> list[R] | None:
