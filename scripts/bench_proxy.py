@@ -14,7 +14,10 @@ objects (namespace `bench`, one TCP port 80 -> 8080 each, endpoints web-0 and we
 * one endpoint change: Service svc-00000 loses web-1, through `proxy.sync_node(..., previous=)`:
   a partial sync in nftables mode, a full one in iptables mode (netlab has no partial iptables sync);
   in nftables mode also the same partial transaction loaded by hand with `nft -f` (from the same
-  table: netlab puts the endpoint back first, untimed).
+  table: netlab puts the endpoint back first, untimed), and the kernel's floor: the time the kernel
+  alone takes to commit the smallest such change, one map element with a `goto` to a new chain,
+  sent over netlink (`nftread.commit_floor`, median of FLOOR_TRIES). Every new jump or goto makes
+  the kernel walk the whole table for loops at commit, so no tool can change an endpoint faster.
 * connect latency: a Python client started once in the client pod's namespace (`ip netns exec`)
   connects and closes, alternately, to the ClusterIP of the middle Service (svc-N/2, port 80) and
   straight to web-0's pod IP (port 8080), CONNECTS times each, bounded by CONNECT_SECONDS; it
@@ -43,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,7 +57,7 @@ from pathlib import Path
 
 from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, prepare, refuse_existing, report, run, run_cleanly
 
-from netlab.kernel import netns, proxy
+from netlab.kernel import netns, nftread, proxy
 from netlab.model import load_lab
 from netlab.model.generate import deployment_lab
 from netlab.plan import LabPlan, make_plan
@@ -68,6 +72,7 @@ ECHO_PODS = 2
 FIRST_SERVICE_OFFSET = 256  # ClusterIPs from the service CIDR's .1.0: clear of .1 (kubernetes) and .10 (DNS)
 CONNECTS = 2000
 CONNECT_SECONDS = 30.0
+FLOOR_TRIES = 5           # commits of the kernel-floor probe; the median is reported
 CLIENT_POD = """\
   - apiVersion: v1
     kind: Pod
@@ -112,6 +117,7 @@ class Row:
     change: float = 0.0        # one endpoint change through netlab, seconds
     partial: bool = False
     change_by_hand: float | None = None  # the same partial transaction through nft -f, seconds
+    floor: float | None = None  # the kernel's commit of one new goto, seconds (nftables mode)
     via_service: float = 0.0   # mean connect() to the ClusterIP, µs
     direct: float = 0.0        # mean connect() to the pod IP, µs
     connects: int = 0
@@ -201,6 +207,7 @@ def bench_size(base: LabPlan, count: int) -> Row:
         cluster = plan.lab.cluster
         row.change_by_hand = load_by_hand(plan, ["nft", "-f", "-"], render_nftables_changes(
             plan.services, changed.services, cluster.pod_cidr, cluster.service_cidr))
+        row.floor = statistics.median(nftread.commit_floor(node.netns) for _ in range(FLOOR_TRIES))
     row.via_service, row.direct, row.connects = connect_times(plan, plan.services[count // 2])
     return row
 
@@ -226,7 +233,7 @@ def bench_mode(path: Path, mode: str, sizes: list[int], owned: Owned) -> list[Ro
 
 # -- output ----------------------------------------------------------------------------------------
 COLUMNS = ["mode", "N", "rules", "full sync s", "by hand s", "sync/hand", "1 change ms", "change is",
-           "by hand ms", "via ClusterIP µs", "direct µs", "connects"]
+           "by hand ms", "kernel floor ms", "via ClusterIP µs", "direct µs", "connects"]
 
 
 def cells(row: Row) -> list[str]:
@@ -236,6 +243,7 @@ def cells(row: Row) -> list[str]:
     return [row.mode, str(row.services), str(row.rules), f"{row.sync:.3f}", *by_hand,
             f"{row.change * 1000:.1f}", "partial" if row.partial else "full",
             "-" if row.change_by_hand is None else f"{row.change_by_hand * 1000:.1f}",
+            "-" if row.floor is None else f"{row.floor * 1000:.1f}",
             f"{row.via_service:.0f}", f"{row.direct:.0f}", str(row.connects)]
 
 
@@ -251,6 +259,8 @@ def table(rows: list[Row]) -> str:
         "  change is: partial (nftables: render_nftables_changes + nft -f + netlink read-back of what it touched)",
         "  or full (iptables: the whole ruleset again). Goal: < 50 ms at N=10000 in nftables mode.",
         "  by hand ms: that partial transaction through `nsenter --net=NODE nft -f -`, from the same table.",
+        "  kernel floor ms: the kernel's own commit of one new goto into the table (netlink, no nft): any new",
+        "  jump or goto makes it check the whole table for loops, so this bounds every tool from below.",
         f"via ClusterIP / direct µs: mean connect() from the client pod, {CONNECTS} each, alternating, to",
         "  svc-N/2's ClusterIP:80 (DNAT to web-0 or web-1) and to web-0's pod IP:8080; connects: samples each.",
         "  Both cross the node's bridge, whose br_netfilter hands every new connection to the nat rules.",

@@ -204,3 +204,12 @@ def table_of(script: str) -> dict:
     with namespace() as name:
         load(name, script)
         return table(name)
+
+
+@pytest.mark.root
+def test_the_commit_floor_probe_leaves_the_table_as_it_was(throwaway: str) -> None:
+    two = PAIRS[0][0]
+    load(throwaway, full(two))
+    before = table(throwaway)
+    assert 0 < nftread.commit_floor(throwaway) < 5
+    assert table(throwaway) == before
