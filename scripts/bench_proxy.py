@@ -63,7 +63,8 @@ from netlab.model.generate import deployment_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 from netlab.render.iptables import render_iptables
-from netlab.render.nftables import render_nftables, render_nftables_changes
+from netlab.render.nftables import render_nftables
+from netlab.render.nftables_changes import render_nftables_changes
 
 LAB = "bench-proxy"
 ECHO_PORT = 8080

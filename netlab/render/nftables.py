@@ -24,9 +24,8 @@ Two kinds of sync, as kube-proxy has:
   plans are rewritten, as kube-proxy's partial sync does (see there). `scale`/`apply`/`delete`
   use it: at 10000 Services a full sync takes nft tens of seconds, and it empties affinity sets.
 
-Read back: `nft list table` prints its own normal form, so the listing is not compared as text;
-`expected_chains`/`expected_elements` (from the script) and `listed_chains`/`listed_elements`
-(from `nft -j list table ip kube-proxy`) give the applier the same shapes to compare.
+The partial transaction is written by `nftables_changes`, and what the applier compares after
+loading either kind comes from `nftables_readback`.
 
 Only ClusterIP traffic exists so far: NodePort and LoadBalancer Services are programmed for their
 ClusterIP only; nodeport-ips, service-nodeports, no-endpoint-nodeports and firewall-ips are
@@ -38,10 +37,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from ipaddress import IPv4Network
 
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
@@ -112,7 +108,7 @@ def affinity_set(port: ServicePortPlan, endpoint: Endpoint) -> str:
     return "affinity-" + _endpoint_base(port, endpoint)
 
 
-class _Tx:
+class Tx:
     """Lines of a transaction on the kube-proxy table, formatted as knftables formats them."""
 
     def __init__(self) -> None:
@@ -141,36 +137,6 @@ class _Tx:
         self.lines.append(f"delete element {FAMILY} {TABLE} {name} {{ {key} }}")
 
 
-class _Block(_Tx):
-    """The lines of one part of the table (a ClusterIP's element, or one Service port), also kept
-    object by object: a partial sync compares two blocks and rewrites only what differs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.chains: list[str] = []
-        self.sets: dict[str, str] = {}  # name -> its `add set` line
-        self.rules: list[str] = []
-        self.elements: dict[tuple[str, str], str] = {}  # (set or map, key) -> its `add element` line
-
-    def add(self, kind: str, name: str, body: str = "") -> None:
-        super().add(kind, name, body)
-        if kind == "chain":
-            self.chains.append(name)
-        else:
-            self.sets[name] = self.lines[-1]
-
-    def rule(self, chain: str, rule: str, comment: str | None = None) -> None:
-        super().rule(chain, rule, comment)
-        self.rules.append(self.lines[-1])
-
-    def element(self, name: str, key: str, value: str | None = None, comment: str | None = None) -> None:
-        super().element(name, key, value, comment)
-        self.elements[name, key] = self.lines[-1]
-
-
-_NOTHING = _Block()  # the block of a part that does not exist (on one side of a change)
-
-
 def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, service_cidr: IPv4Network) -> str:
     """One `nft -f` transaction that replaces the whole kube-proxy table atomically.
 
@@ -188,7 +154,7 @@ def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, 
     Returns:
         The script, one command a line, ending with a newline.
     """
-    tx = _Tx()
+    tx = Tx()
     tx.add("table", TABLE, 'comment "rules for kube-proxy"')
     tx.lines.append(f"delete table {FAMILY} {TABLE}")
     tx.add("table", TABLE, 'comment "rules for kube-proxy"')
@@ -199,11 +165,11 @@ def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, 
         tx.blank()
         tx.element("cluster-ips", str(svc.cluster_ip))
         for port in svc.ports:
-            _service_port(tx, svc, port, cluster_cidr)
+            service_port(tx, svc, port, cluster_cidr)
     return "\n".join(tx.lines) + "\n"
 
 
-def _setup(tx: _Tx, service_cidr: IPv4Network) -> None:
+def _setup(tx: Tx, service_cidr: IPv4Network) -> None:
     """The fixed part, in the order of kube-proxy's setupNFTables."""
     for name, kind, hook, priority in BASE_CHAINS:
         tx.add("chain", name, f"type {kind} hook {hook} priority {priority}")
@@ -243,7 +209,7 @@ def _setup(tx: _Tx, service_cidr: IPv4Network) -> None:
     tx.rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports")
 
 
-def _service_port(tx: _Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network) -> None:
+def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network) -> None:
     """One Service port, in the order of kube-proxy's syncProxyRules: chains before the rules,
     sets and map elements that name them."""
     proto = port.protocol.lower()
@@ -276,217 +242,3 @@ def _service_port(tx: _Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr
         if svc.session_affinity:
             tx.rule(ep_chain, f"update @{affinity_set(port, ep)} {{ ip saddr }}")
         tx.rule(ep_chain, f"meta l4proto {proto} dnat to {ep}")
-
-
-# -- partial sync -----------------------------------------------------------------------------------
-def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                            service_cidr: IPv4Network) -> str:
-    """One `nft -f` transaction that turns the table `render_nftables(old)` made into the table
-    `render_nftables(new)` makes, touching only the Service ports whose rendering differs.
-
-    As kube-proxy's partial sync (syncProxyRules with tryPartialSync): each changed port's chains
-    get `add chain` + `flush chain` and all their rules again, its affinity sets an `add set` (an
-    existing set keeps the client IPs it holds); map and set elements are added or deleted one by
-    one (kube-proxy's nftElementStorage), a changed value as delete + add; affinity sets no longer
-    used are deleted. Stale chains are flushed and then deleted in this same transaction: kube-
-    proxy deletes them a second later, because on kernels before 6.2 a chain may still count as
-    referenced for a moment after the map element naming it went; this kernel (6.18) takes it in
-    one transaction, and where a kernel refuses, netlab's applier falls back to a full sync. A set
-    whose declaration changed (its timeout) is deleted and added again: not every kernel changes
-    a timeout on `add set` (6.18 does), and delete + add works on all, at the price of the client
-    IPs the set held.
-
-    The order: chains declared, stale chains flushed, sets deleted and declared, rules, elements
-    deleted then added, stale chains deleted; so nothing is referred to before it exists or
-    deleted while a rule or element still names it.
-
-    Args:
-        old: the Services the node's table was rendered for.
-        new: the Services it must hold now.
-        cluster_cidr: as `render_nftables` takes it (the same for both: the cluster section of a
-            running lab does not change).
-        service_cidr: as `render_nftables` takes it; only the fixed part of the table uses it,
-            which a partial sync, as kube-proxy's, leaves alone.
-
-    Returns:
-        The script, one command a line, ending with a newline; "" when nothing differs.
-    """
-    before, after = _changed_blocks(old, new, cluster_cidr)
-    parts = [(before.get(key, _NOTHING), after.get(key, _NOTHING)) for key in dict.fromkeys([*after, *before])]
-    parts = [(was, now) for was, now in parts if was.lines != now.lines]
-    if not parts:
-        return ""
-    tx = _Tx()
-    stale = [chain for was, now in parts for chain in was.chains if chain not in now.chains]
-    for _, now in parts:
-        for chain in now.chains:
-            tx.add("chain", chain)
-            tx.command("flush", "chain", chain)
-    for chain in stale:
-        tx.command("flush", "chain", chain)
-    for was, now in parts:
-        for name, line in was.sets.items():
-            if now.sets.get(name) != line:
-                tx.command("delete", "set", name)
-    for _, now in parts:
-        tx.lines.extend(now.sets.values())
-    for _, now in parts:
-        tx.lines.extend(now.rules)
-    had = {key: line for was, _ in parts for key, line in was.elements.items()}
-    has = {key: line for _, now in parts for key, line in now.elements.items()}
-    for (name, key), line in had.items():
-        if has.get((name, key)) != line:
-            tx.delete_element(name, key)
-    tx.lines.extend(line for key, line in has.items() if had.get(key) != line)
-    for chain in stale:
-        tx.command("delete", "chain", chain)
-    return "\n".join(tx.lines) + "\n"
-
-
-def _changed_blocks(old: Sequence[ServicePlan], new: Sequence[ServicePlan],
-                    cluster_cidr: IPv4Network) -> tuple[dict[str, _Block], dict[str, _Block]]:
-    """The blocks of the Services that differ between the two plans, before and after. Equal
-    Services (most of them, and the same objects when a caller changes one Service) are skipped
-    without rendering: rendering all 10000 costs half a second."""
-    was = {(s.namespace, s.name): s for s in old}
-    now = {(s.namespace, s.name): s for s in new}
-    differ = {key for key in was.keys() | now.keys() if not _same(was.get(key), now.get(key))}
-    return (_blocks((s for s in old if (s.namespace, s.name) in differ), cluster_cidr),
-            _blocks((s for s in new if (s.namespace, s.name) in differ), cluster_cidr))
-
-
-def _same(a: ServicePlan | None, b: ServicePlan | None) -> bool:
-    return a is b or a == b  # dataclass equality does not look at identity first
-
-
-def _blocks(services: Iterable[ServicePlan], cluster_cidr: IPv4Network) -> dict[str, _Block]:
-    """Per Service its ClusterIP's element (keyed `ns/name`), per Service port what `_service_port`
-    writes (keyed by its service chain's name, which names the port: ns/svc/proto/port)."""
-    blocks: dict[str, _Block] = {}
-    for svc in services:
-        if svc.cluster_ip is None:
-            continue
-        blocks[f"{svc.namespace}/{svc.name}"] = address = _Block()
-        address.element("cluster-ips", str(svc.cluster_ip))
-        for port in svc.ports:
-            blocks[service_chain(port)] = block = _Block()
-            _service_port(block, svc, port, cluster_cidr)
-    return blocks
-
-
-# -- read back: what the applier compares after loading ------------------------------------------
-# `nft list table` prints its own normal form (priorities as `dstnat - 10`, `mark set mark or` as
-# `meta mark set meta mark |`, elements in hash order and wrapped, `size 65535` added to dynamic
-# sets), so the applier compares `listed_chains(out) == expected_chains(script)` and
-# `listed_elements(out) == expected_elements(script)`, out being `nft -j list table ip kube-proxy`.
-# After a partial sync it checks only what the transaction touched (`touched`): listing a table
-# of 10000 Services takes nft 1.0.6 about 6 s.
-
-_DECLARED = re.compile(rf"^add (chain|set|map) {FAMILY} {TABLE} (\S+)")
-_DELETED = re.compile(rf"^delete (chain|set) {FAMILY} {TABLE} (\S+)$")
-_ELEMENT = re.compile(rf'^add element {FAMILY} {TABLE} (\S+) {{ (.*?)(?: comment "[^"]*")?(?: : (.*))? }}$')
-_DELETED_ELEMENT = re.compile(rf"^delete element {FAMILY} {TABLE} (\S+) {{ (.*) }}$")
-_DYNAMIC_PREFIX = "affinity-"  # filled by traffic (`update @set`), not by the transaction
-
-
-@dataclass(frozen=True)
-class Touched:
-    """What a transaction leaves behind for each object it names: whether each chain and set
-    exists, and each element's value (`goto X`, `drop`; "" for a plain set's key; None: gone)."""
-
-    chains: dict[str, bool]
-    sets: dict[str, bool]
-    elements: dict[tuple[str, str], str | None]
-
-
-def touched(script: str) -> Touched:
-    """The objects a (partial) transaction adds or deletes, as they must be after it; a later
-    line wins (a changed element is deleted, then added)."""
-    chains: dict[str, bool] = {}
-    sets: dict[str, bool] = {}
-    elements: dict[tuple[str, str], str | None] = {}
-    for line in script.splitlines():
-        if m := _DECLARED.match(line) or _DELETED.match(line):
-            (chains if m[1] == "chain" else sets)[m[2]] = line.startswith("add ")
-        elif m := _ELEMENT.match(line):
-            elements[m[1], m[2]] = m[3] or ""
-        elif m := _DELETED_ELEMENT.match(line):
-            elements[m[1], m[2]] = None
-    return Touched(chains, sets, elements)
-
-
-def expected_chains(rendered: str) -> set[str]:
-    """Every chain the script creates."""
-    return {m[2] for m in map(_DECLARED.match, rendered.splitlines()) if m and m[1] == "chain"}
-
-
-def expected_elements(rendered: str) -> dict[str, set[str]]:
-    """Every set and map the script creates, with its elements as `key` or `key : verdict`
-    (element comments left out); affinity sets are there, always empty."""
-    found: dict[str, set[str]] = {}
-    for line in rendered.splitlines():
-        if (m := _DECLARED.match(line)) and m[1] != "chain":
-            found[m[2]] = set()
-        elif m := _ELEMENT.match(line):
-            found[m[1]].add(m[2] + (f" : {m[3]}" if m[3] else ""))
-    return found
-
-
-def _objects(nft_json: str, kinds: tuple[str, ...]) -> list[dict]:
-    return [obj[kind] for obj in json.loads(nft_json)["nftables"] for kind in kinds if kind in obj]
-
-
-def listed_chains(nft_json: str) -> set[str]:
-    """The chains in the output of `nft -j list table ip kube-proxy`."""
-    return {chain["name"] for chain in _objects(nft_json, ("chain",))}
-
-
-def listed_elements(nft_json: str) -> dict[str, set[str]]:
-    """The sets and maps in the output of `nft -j list table ip kube-proxy`, shaped as
-    `expected_elements` shapes them (what traffic put into affinity sets is left out)."""
-    found: dict[str, set[str]] = {}
-    for obj in _objects(nft_json, ("set", "map")):
-        dynamic = obj["name"].startswith(_DYNAMIC_PREFIX)
-        found[obj["name"]] = set() if dynamic else {_json_element(e) for e in obj.get("elem", ())}
-    return found
-
-
-def _json_element(elem: object) -> str:
-    if isinstance(elem, list):  # a map element: [key, value]
-        return f"{_json_element(elem[0])} : {_json_verdict(elem[1])}"
-    if isinstance(elem, dict) and "elem" in elem:  # a key with a comment or timeout
-        return _json_element(elem["elem"]["val"])
-    if isinstance(elem, dict) and "concat" in elem:
-        return " . ".join(str(part) for part in elem["concat"])
-    return str(elem)
-
-
-def _json_verdict(value: dict) -> str:
-    ((verdict, arg),) = value.items()
-    return f"{verdict} {arg['target']}" if isinstance(arg, dict) else verdict
-
-
-def programmed(nft_json: str) -> dict[str, tuple[str | None, list[str]]]:
-    """What `nft -j list table ip kube-proxy` says is programmed, per service port (`ns/svc:port`):
-    its ClusterIP frontend (`ip:port/PROTO`, from service-ips, or no-endpoint-services when it has
-    no endpoints) and the endpoints its endpoint chains DNAT to."""
-    found: dict[str, tuple[str | None, list[str]]] = {}
-
-    def port_name(chain: str) -> str:  # service-HASH-ns/svc/proto/port[__ip/port] -> ns/svc:port
-        namespace, service, _proto, port = chain.split("-", 2)[2].split("__")[0].split("/")
-        return f"{namespace}/{service}" + (f":{port}" if port else "")
-
-    for obj in _objects(nft_json, ("map", "rule")):
-        if obj.get("name") in ("service-ips", "no-endpoint-services"):
-            for key, verdict in obj.get("elem", ()):
-                commented = key.get("elem", {})
-                ip, proto, port = commented.get("val", key)["concat"]
-                name = commented.get("comment") or port_name(verdict["goto"]["target"])
-                found[name] = (f"{ip}:{port}/{proto.upper()}", found.get(name, (None, []))[1])
-        elif obj.get("chain", "").startswith("endpoint-"):
-            for expr in obj["expr"]:
-                if "dnat" in expr:
-                    name = port_name(obj["chain"])
-                    frontend, endpoints = found.get(name, (None, []))
-                    found[name] = (frontend, sorted(endpoints + [f"{expr['dnat']['addr']}:{expr['dnat']['port']}"]))
-    return found

@@ -15,18 +15,14 @@ import pytest
 from netlab.model import edit, load_lab
 from netlab.plan import make_plan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
-from netlab.render.nftables import (
-    NAME_LENGTH_MAX,
+from netlab.render.nftables import NAME_LENGTH_MAX, affinity_set, endpoint_chain, render_nftables, service_chain
+from netlab.render.nftables_changes import render_nftables_changes
+from netlab.render.nftables_readback import (
     Touched,
-    affinity_set,
-    endpoint_chain,
     expected_chains,
     expected_elements,
     listed_chains,
     listed_elements,
-    render_nftables,
-    render_nftables_changes,
-    service_chain,
     touched,
 )
 
@@ -338,7 +334,7 @@ def test_a_drop_verdict_is_read_back() -> None:
 def test_programmed_reads_frontends_and_endpoints_back_from_nft_json() -> None:
     import json
 
-    from netlab.render.nftables import programmed
+    from netlab.render.nftables_readback import programmed
 
     listing = {"nftables": [
         {"map": {"name": "service-ips", "elem": [[{"concat": ["10.108.209.100", "tcp", 80]},
