@@ -32,18 +32,12 @@ from dataclasses import dataclass
 from netlab.errors import ApplyError, EnvironmentProblem
 from netlab.kernel import ipvs, netns, nftread
 from netlab.plan.model import LabPlan, NodePlan
-from netlab.render import iptables, nftables
+from netlab.render import iptables, nftables_readback
 from netlab.render.iptables import IptablesRuleset, quote, render_iptables, stale_chain_lines
 from netlab.render.ipvs import render_ipvs
-from netlab.render.nftables import (
-    expected_chains,
-    expected_elements,
-    listed_chains,
-    listed_elements,
-    render_nftables,
-    render_nftables_changes,
-    touched,
-)
+from netlab.render.nftables import render_nftables
+from netlab.render.nftables_changes import render_nftables_changes
+from netlab.render.nftables_readback import expected_chains, expected_elements, listed_chains, listed_elements, touched
 
 CONTEXT_LINES = 3
 
@@ -57,17 +51,22 @@ class SyncResult:
     partial: bool = False  # only what changed since the previous plan was written (nftables mode)
 
 
+def has_ipvs() -> bool:
+    """Whether this kernel can run IPVS. A distribution kernel has ip_vs as a module that nothing
+    has loaded yet: kube-proxy loads it itself, and so does this (where the kernel has no module
+    loading, or no such module, it fails quietly and the answer is no)."""
+    if not os.path.exists("/proc/net/ip_vs") and shutil.which("modprobe"):
+        subprocess.run(["modprobe", "-q", "-a", "ip_vs", "ip_vs_rr"], capture_output=True, timeout=30)
+    return os.path.exists("/proc/net/ip_vs")
+
+
 def check_kernel(mode: str) -> None:
     """Refuse early (before anything is made) a proxy mode this kernel cannot run.
 
     Raises:
         EnvironmentProblem: IPVS mode without ip_vs in the kernel.
     """
-    if mode == "ipvs" and not os.path.exists("/proc/net/ip_vs") and shutil.which("modprobe"):
-        # A distribution kernel has ip_vs as a module that nothing has loaded yet: kube-proxy
-        # loads it itself; so does netlab (on a kernel without module loading this fails quietly).
-        subprocess.run(["modprobe", "-q", "-a", "ip_vs", "ip_vs_rr"], capture_output=True, timeout=30)
-    if mode == "ipvs" and not os.path.exists("/proc/net/ip_vs"):
+    if mode == "ipvs" and not has_ipvs():
         raise EnvironmentProblem("this kernel has no IPVS (ip_vs): use --proxy-mode iptables or nftables, "
                                  "or a kernel with ip_vs (the Vagrant VM, scripts/ipvs-vm.sh)")
 
@@ -113,7 +112,7 @@ def read_programmed(plan: LabPlan, node: NodePlan) -> dict[str, tuple[str | None
     """Per service port (`ns/svc:port`), the frontend and endpoints the node's rules hold now."""
     if plan.proxy_mode == "nftables":
         listed = _run(node.netns, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
-        return nftables.programmed(listed.stdout) if listed.returncode == 0 else {}
+        return nftables_readback.programmed(listed.stdout) if listed.returncode == 0 else {}
     if plan.proxy_mode == "iptables":
         return iptables.programmed(_run(node.netns, ["iptables-save"]).stdout)
     held = ipvs.programmed(node.netns)

@@ -12,14 +12,16 @@ from typing import Iterator
 
 import pytest
 
+from netlab.kernel.proxy import has_ipvs
 from netlab.model import find_lab, load_lab
 from netlab.model.generate import deployment_lab
 from netlab.plan import make_plan
 
 REPO = Path(__file__).resolve().parents[2]
-# IPVS runs where the kernel has ip_vs: a distribution kernel, or scripts/ipvs-vm.sh's VM here.
+# IPVS runs where the kernel has ip_vs (loaded as netlab loads it): a distribution kernel, or
+# scripts/ipvs-vm.sh's VM here.
 IPVS = pytest.param("ipvs", marks=[pytest.mark.ipvs, pytest.mark.skipif(
-    not os.path.exists("/proc/net/ip_vs"), reason="this kernel lacks IPVS (ip_vs): scripts/ipvs-vm.sh runs it")])
+    not has_ipvs(), reason="this kernel lacks IPVS (ip_vs): scripts/ipvs-vm.sh runs it")])
 PROXY_MODES = ["iptables", "nftables", IPVS]
 
 
