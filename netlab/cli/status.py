@@ -58,6 +58,7 @@ def collect(running: RunningLab) -> dict:
         "proxyMode": plan.proxy_mode,
         "complete": running.state.settings().get("complete", False),
         "nodes": [{"name": n.name, "netns": n.netns, "ip": ip(n.netns), "podCIDR": str(n.pod_cidr),
+                   **({"publicIP": str(n.public_ip)} if plan.internet_hosts else {}),
                    "present": views[n.netns] is not None,
                    "routes": views[n.netns].routes if views[n.netns] else []} for n in plan.nodes],
         "pods": [{"name": p.name, "namespace": p.namespace, "node": p.node, "netns": p.netns, "ip": ip(p.netns),
@@ -94,7 +95,8 @@ def show(report: dict) -> None:
               + ("" if report["complete"] else ", INCOMPLETE"))
     table = Table("kind", "name", "ip", "where", "netns", box=None, pad_edge=False)
     for node in report["nodes"]:
-        table.add_row("node", node["name"], node["ip"] or "missing", node["podCIDR"], node["netns"])
+        public = f" public {node['publicIP']}" if "publicIP" in node else ""
+        table.add_row("node", node["name"], node["ip"] or "missing", node["podCIDR"] + public, node["netns"])
     for pod in report["pods"]:
         table.add_row("pod", pod["name"], pod["ip"] or "missing", pod["node"], pod["netns"])
     for host in report["hosts"]:

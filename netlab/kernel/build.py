@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from netlab.errors import LabStateError
-from netlab.kernel import netlink, netns, procs, proxy
+from netlab.kernel import egress, netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.ops import NamespaceSpec
@@ -115,6 +115,7 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
                 handles.apply(spec)
             handles.close()
             synced = proxy.sync(plan)
+            egress.program(plan)
             start_echo(plan, state)
             start_containers(plan, state, plan.pods)
     except BaseException:
@@ -125,13 +126,14 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
 
 
 def start_echo(plan: LabPlan, state: LabState) -> None:
-    """One echo server for every echo port of every pod: each socket is bound inside its pod."""
+    """One echo server for every echo port of every pod and internet host: each socket is bound
+    inside its own namespace."""
     listeners: list[tuple[socket.socket, dict]] = []
     try:
-        for pod in plan.pods:
-            if pod.echo_ports():
-                with netns.entered(pod.netns):
-                    listeners += procs.open_echo_sockets(pod)
+        for member in (*plan.pods, *plan.internet_hosts):
+            if member.echo_ports():
+                with netns.entered(member.netns):
+                    listeners += procs.open_echo_sockets(member)
         if listeners:
             pid = procs.start_echo(plan.name, listeners, state.logs / "echo.log")
             state.record("pid", pid)

@@ -28,7 +28,7 @@ from typing import Iterator
 
 from netlab.errors import KernelError
 from netlab.kernel import netns
-from netlab.plan.model import PodPlan
+from netlab.plan.model import HostPlan, PodPlan
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
@@ -36,11 +36,10 @@ ECHO_START_TIMEOUT = 10.0
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def open_echo_sockets(pod: PodPlan) -> list[tuple[socket.socket, dict]]:
-    """Bind the pod's echo ports; the calling thread must be inside the pod's namespace.
-
-    The sockets belong to the pod's namespace from here on, wherever the process using them is.
-    """
+def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict]]:
+    """Bind the pod's (or internet host's) echo ports; the calling thread must be inside its
+    namespace. The sockets belong to that namespace from here on, wherever the process using
+    them is; the server answers /hostname with the pod's or host's name."""
     sockets = []
     for port, protocol in pod.echo_ports():
         kind = socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM

@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass
 
 from netlab.errors import ApplyError, EnvironmentProblem
-from netlab.kernel import ipvs, netns, nftread
+from netlab.kernel import ipvs, nftread
+from netlab.kernel.ruletools import Saved, iptables_restore, iptables_save, numbered_context, run_in
 from netlab.plan.model import LabPlan, NodePlan
 from netlab.render import iptables, nftables_readback
 from netlab.render.iptables import IptablesRuleset, quote, render_iptables, stale_chain_lines
@@ -38,8 +39,6 @@ from netlab.render.ipvs import render_ipvs
 from netlab.render.nftables import render_nftables
 from netlab.render.nftables_changes import render_nftables_changes
 from netlab.render.nftables_readback import expected_chains, expected_elements, listed_chains, listed_elements, touched
-
-CONTEXT_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -111,10 +110,10 @@ def sync_node(plan: LabPlan, node: NodePlan, previous: LabPlan | None = None) ->
 def read_programmed(plan: LabPlan, node: NodePlan) -> dict[str, tuple[str | None, list[str]]]:
     """Per service port (`ns/svc:port`), the frontend and endpoints the node's rules hold now."""
     if plan.proxy_mode == "nftables":
-        listed = _run(node.netns, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
+        listed = run_in(node.netns, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
         return nftables_readback.programmed(listed.stdout) if listed.returncode == 0 else {}
     if plan.proxy_mode == "iptables":
-        return iptables.programmed(_run(node.netns, ["iptables-save"]).stdout)
+        return iptables.programmed(run_in(node.netns, ["iptables-save"]).stdout)
     held = ipvs.programmed(node.netns)
     found: dict[str, tuple[str | None, list[str]]] = {}
     for svc in plan.services:
@@ -125,21 +124,16 @@ def read_programmed(plan: LabPlan, node: NodePlan) -> dict[str, tuple[str | None
     return found
 
 
-def _run(netns_name: str, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["nsenter", f"--net={netns.path(netns_name)}", *argv], input=stdin,
-                           capture_output=True, text=True, timeout=60)
+
 
 
 # -- iptables ---------------------------------------------------------------------------------------
 def _apply_iptables(netns_name: str, ruleset: IptablesRuleset) -> int:
-    saved = _iptables_save(netns_name)
+    saved = iptables_save(netns_name)
     stale = stale_chain_lines(saved.chains, ruleset)
     text = _before_commit(ruleset.restore, stale, _missing_jumps(ruleset, saved))
-    done = _run(netns_name, ["iptables-restore", "--noflush"], text)
-    if done.returncode:
-        raise ApplyError(f"in {netns_name}: iptables-restore refused the ruleset: "
-                         f"{done.stderr.strip()}{_context(text, done.stderr)}")
-    after = _iptables_save(netns_name)
+    iptables_restore(netns_name, text)
+    after = iptables_save(netns_name)
     for table, chains in ruleset.chains.items():
         missing = sorted(chains - after.chains.get(table, set()))
         if missing:
@@ -150,44 +144,9 @@ def _apply_iptables(netns_name: str, ruleset: IptablesRuleset) -> int:
     return after.kube_rules
 
 
-@dataclass
-class _Saved:
-    """What `iptables-save` printed, by table: chain names and rule lines."""
-
-    chains: dict[str, set[str]]
-    rules: dict[str, list[str]]
-
-    def has_jump(self, table: str, chain: str, rule: tuple[str, ...]) -> bool:
-        target = rule[rule.index("-j") + 1]
-        comment = rule[rule.index("--comment") + 1] if "--comment" in rule else ""
-        return any(line.startswith(f"-A {chain} ") and f"-j {target}" in line and comment in line
-                   for line in self.rules.get(table, []))
-
-    @property
-    def kube_rules(self) -> int:
-        return sum(1 for lines in self.rules.values() for line in lines if line.startswith("-A KUBE-"))
 
 
-def _iptables_save(netns_name: str) -> _Saved:
-    done = _run(netns_name, ["iptables-save"])
-    if done.returncode:
-        raise ApplyError(f"in {netns_name}: iptables-save failed: {done.stderr.strip()}")
-    chains: dict[str, set[str]] = {}
-    rules: dict[str, list[str]] = {}
-    table = ""
-    for line in done.stdout.splitlines():
-        if line.startswith("*"):
-            table = line[1:]
-            chains.setdefault(table, set())
-            rules.setdefault(table, [])
-        elif line.startswith(":"):
-            chains[table].add(line[1:].split()[0])
-        elif line.startswith("-A "):
-            rules[table].append(line)
-    return _Saved(chains, rules)
-
-
-def _missing_jumps(ruleset: IptablesRuleset, saved: _Saved) -> dict[str, list[str]]:
+def _missing_jumps(ruleset: IptablesRuleset, saved: Saved) -> dict[str, list[str]]:
     """Per table, `-I` lines for the built-in chains' jumps the kernel does not hold yet."""
     missing: dict[str, list[str]] = {}
     for jump in ruleset.jumps:
@@ -209,15 +168,7 @@ def _before_commit(restore: str, *extra: dict[str, list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _context(text: str, stderr: str) -> str:
-    """The lines around the one iptables-restore names ("line N failed"), numbered."""
-    found = re.search(r"line (\d+)", stderr)
-    if not found:
-        return ""
-    lines = text.splitlines()
-    at = int(found.group(1))
-    window = range(max(1, at - CONTEXT_LINES), min(len(lines), at + CONTEXT_LINES) + 1)
-    return "\n" + "\n".join(f"{'>' if n == at else ' '}{n:5} {lines[n - 1]}" for n in window)
+
 
 
 # -- nftables ---------------------------------------------------------------------------------------
@@ -238,7 +189,7 @@ def _sync_nftables(netns_name: str, plan: LabPlan, previous: LabPlan | None) -> 
 
 def _apply_nftables(netns_name: str, script: str) -> int:
     _nft_load(netns_name, script)
-    listed = _run(netns_name, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
+    listed = run_in(netns_name, ["nft", "-j", "list", "table", "ip", "kube-proxy"])
     if listed.returncode:
         raise ApplyError(f"in {netns_name}: nft list table ip kube-proxy failed: {listed.stderr.strip()}")
     chains, want_chains = listed_chains(listed.stdout), expected_chains(script)
@@ -263,7 +214,7 @@ def _apply_nftables_changes(netns_name: str, script: str) -> None:
 
 
 def _nft_load(netns_name: str, script: str) -> None:
-    done = _run(netns_name, ["nft", "-f", "-"], script)
+    done = run_in(netns_name, ["nft", "-f", "-"], script)
     if done.returncode:
         raise ApplyError(f"in {netns_name}: nft refused the ruleset: {done.stderr.strip().splitlines()[0]}"
                          f"{_nft_context(script, done.stderr)}")
@@ -279,4 +230,4 @@ def _difference(wanted: set[str], held: set[str]) -> str:
 def _nft_context(script: str, stderr: str) -> str:
     """nft names the failing line as `/dev/stdin:N:...`: show the lines around it."""
     found = re.search(r"stdin:(\d+):", stderr)
-    return _context(script, f"line {found.group(1)}") if found else ""
+    return numbered_context(script, f"line {found.group(1)}") if found else ""

@@ -19,6 +19,7 @@ from netlab.model.lab import (
     Cluster,
     GuideStep,
     KubeObject,
+    OutsideHost,
     pod_names,
 )
 
@@ -70,8 +71,9 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
 
 
 def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster,
-                     objects: tuple[KubeObject, ...]) -> None:
-    names = {n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
+                     objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...] = ()) -> None:
+    names = ({n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
+             | {h.name for h in outside})
     containers = {pod: {c.name for c in obj.template.containers}
                   for obj in objects for pod in pod_names((obj,))}
     seen: set[str] = set()

@@ -7,7 +7,7 @@ from YAML; `netlab.plan` turns them into names, addresses and placement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Union
 
@@ -15,6 +15,7 @@ NETWORK_MODES = ("host-gw", "vxlan")
 OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
 ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo containers that declare none
 PROXY_MODES = ("iptables", "nftables", "ipvs")
+INTERNET_ECHO_PORT = 80  # an internet host's echo server: a web server, on the web's port
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ class Cluster:
     underlay: IPv4Network = IPv4Network("192.168.56.0/24")
     node_cidr_mask: int = 24
     cluster_domain: str = "cluster.local"
+
+
+@dataclass(frozen=True)
+class OutsideHost:
+    """A host on the internet side of the gateway (203.0.113.0/24): an echo server on `ports`,
+    and a place to run probes from. Naming one gives the lab its outside world (section 5)."""
+
+    name: str
+    address: IPv4Address | None = None  # None: the next free one from 203.0.113.10
+    ports: tuple[int, ...] = (INTERNET_ECHO_PORT,)
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,7 @@ class Lab:
     checks: tuple[Check, ...] = ()
     guide: tuple[GuideStep, ...] = ()
     ignored_fields: tuple[str, ...] = ()
+    outside: tuple[OutsideHost, ...] = ()
 
 
 def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:

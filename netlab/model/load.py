@@ -29,11 +29,13 @@ from netlab.model.lab import (
     KubeObject,
     Lab,
     NodeSpec,
+    OutsideHost,
     Pod,
     PodTemplate,
     Service,
     pod_names,
 )
+from netlab.model.outside import read_outside
 from netlab.model.services import read_service
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
@@ -121,16 +123,17 @@ class _LabReader(FieldReader):
             return None
         name = self.string(top.get("name"), "name", LAB_NAME, LAB_NAME_MAX)
         cluster = self.cluster(top.get("cluster"))
+        outside = read_outside(self, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
         manifests = [obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
                      if (obj := self.kube_object(raw, i)) is not None]
         objects = tuple(obj for obj in manifests if not isinstance(obj, Service))
         services = tuple(obj for obj in manifests if isinstance(obj, Service))
-        self.unique_names(cluster, objects)
+        self.unique_names(cluster, objects, outside)
         self.unique_services(services)
         self.placement(cluster, objects)
         checks = tuple(read_check(self, raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
         if self.check_pods:
-            check_references(self, checks, cluster, objects)
+            check_references(self, checks, cluster, objects, outside)
         guide = tuple(read_guide_step(self, raw, i) for i, raw in enumerate(self.sequence(top.get("guide"), "guide")))
         known_checks = {c.name for c in checks}
         for i, step in enumerate(guide):
@@ -148,6 +151,7 @@ class _LabReader(FieldReader):
             checks=checks,
             guide=guide,
             ignored_fields=tuple(dict.fromkeys(self.ignored)),
+            outside=outside,
         )
 
     def cluster(self, raw: Any) -> Cluster:
@@ -257,12 +261,13 @@ class _LabReader(FieldReader):
             node_selector=self.labels(spec.get("nodeSelector"), f"{place}.nodeSelector"),
         )
 
-    def unique_names(self, cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
+    def unique_names(self, cluster: Cluster, objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...]) -> None:
         """Nodes, pods and outside hosts share one name space: `netlab exec LAB NAME` picks any."""
         seen: set[str] = set()
-        for name in [n.name for n in cluster.nodes] + pod_names(objects) + list(OUTSIDE_NAMES):
+        for name in ([n.name for n in cluster.nodes] + pod_names(objects) + list(OUTSIDE_NAMES)
+                     + [h.name for h in outside]):
             if name in seen:
-                self.problem("", f"the name {name!r} is used twice (nodes, pods and "
+                self.problem("", f"the name {name!r} is used twice (nodes, pods, outside hosts and "
                                  f"{'/'.join(OUTSIDE_NAMES)} share one set of names)")
             seen.add(name)
 

@@ -26,7 +26,8 @@ def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = 
     return Fields(frozenset(simulated.split()), frozenset(ignored.split()), refused or {})
 
 
-LAB = _fields("name title seed cluster objects checks guide")
+LAB = _fields("name title seed cluster outside objects checks guide")
+OUTSIDE_HOST = _fields("name address ports")
 CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain")
 NODE = _fields("name labels")
 CHECK = _fields("name from ping http udp send bind bridge expect count capture when")

@@ -3,7 +3,8 @@
 The same lab gives the same plan on every run (addresses, MACs, veth names), so a guide can print
 `10.244.1.2` and a learner sees exactly that. Defaults are shared/README.md section 2:
 node N: underlay .10+N, pod CIDR N (10.244.N.0/24), cni0 .1, pods from .2 in creation order;
-gateway .1 on the underlay.
+gateway .1 on the underlay. A lab with an `outside:` also gets node N's public IP 198.51.100.10+N
+(the gateway's 1:1 NAT) and its internet hosts, from 203.0.113.10 in the order given.
 
 Placement: a pod with nodeName goes there; otherwise its eligible nodes are those matching
 nodeSelector (all nodes without one), in the cluster's order. Replica i of a Deployment goes to
@@ -18,13 +19,24 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.errors import PlanError
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Deployment, Lab, PodTemplate
-from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
+from netlab.plan.model import (
+    FIRST_INTERNET_HOST,
+    FIRST_PUBLIC_NODE,
+    GATEWAY_INTERNET,
+    INTERNET,
+    PUBLIC_SIDE,
+    HostPlan,
+    LabPlan,
+    NodePlan,
+    PodPlan,
+    netns_name,
+)
 from netlab.plan.services import plan_services
 
 # Documentation ranges used by the outside world of the edge labs; nothing in a lab may overlap them.
 OUTSIDE_RANGES = {
-    "the public side (198.51.100.0/24)": IPv4Network("198.51.100.0/24"),
-    "the internet hosts (203.0.113.0/24)": IPv4Network("203.0.113.0/24"),
+    f"the public side ({PUBLIC_SIDE})": PUBLIC_SIDE,
+    f"the internet hosts ({INTERNET})": INTERNET,
 }
 FIRST_POD_VETH_INDEX = 100  # ifindexes are chosen, not discovered: no lookups while building
 IFNAMSIZ = 15
@@ -42,11 +54,13 @@ def host_veth_name(namespace: str, pod: str) -> str:
 
 
 RESERVED_IFNAMES = {"lo", "br0"}  # the underlay namespace's own links
+GATEWAY_IFNAMES = {"lo", "eth0", "pub0"}  # the gateway's own links, beside its internet hosts' ports
 
 
-def port_name(name: str) -> str:
-    """The underlay bridge port of a node or host: its own name when it fits IFNAMSIZ and is free."""
-    if len(name) <= IFNAMSIZ and name not in RESERVED_IFNAMES:
+def port_name(name: str, reserved: frozenset[str] | set[str] = RESERVED_IFNAMES) -> str:
+    """The bridge port of a node or host (on the underlay, or on the gateway's pub0): its own
+    name when it fits IFNAMSIZ and is not one of that namespace's own links."""
+    if len(name) <= IFNAMSIZ and name not in reserved:
         return name
     return "veth" + hashlib.sha256(name.encode()).hexdigest()[:8]
 
@@ -93,6 +107,7 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
             vtep_mac=mac_for(lab.name, spec.name, "flannel.1"),
             underlay_port=port_name(spec.name),
             labels=spec.labels,
+            public_ip=PUBLIC_SIDE.network_address + FIRST_PUBLIC_NODE + i if lab.outside else None,
         )
         for i, (spec, cidr) in enumerate(zip(cluster.nodes, node_cidrs), start=1)
     )
@@ -102,6 +117,7 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         ip=IPv4Interface(f"{cluster.underlay.network_address + 1}/{prefix}"),
         underlay_port="gateway",
         mac=mac_for(lab.name, "gateway", "eth0"),
+        bridge_mac=mac_for(lab.name, "gateway", "pub0") if lab.outside else "",
     )
     pods = tuple(_place_pods(lab, nodes, keep or {}))
     return LabPlan(
@@ -112,9 +128,21 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
         nodes=nodes,
         pods=pods,
-        hosts=(gateway,),
+        hosts=(gateway, *_internet_hosts(lab)),
         services=plan_services(lab, pods),
     )
+
+
+def _internet_hosts(lab: Lab) -> list[HostPlan]:
+    """The lab's outside hosts, addressed as given or from 203.0.113.10 upward (skipping given ones)."""
+    taken = {h.address for h in lab.outside if h.address is not None}
+    free = (a for a in INTERNET.hosts() if int(a) - int(INTERNET.network_address) >= FIRST_INTERNET_HOST
+            and a not in taken)
+    return [HostPlan(name=h.name, netns=netns_name(lab.name, h.name),
+                     ip=IPv4Interface(f"{h.address or next(free)}/{GATEWAY_INTERNET.network.prefixlen}"),
+                     underlay_port=port_name(h.name, GATEWAY_IFNAMES), mac=mac_for(lab.name, h.name, "eth0"),
+                     internet=True, ports=h.ports)
+            for h in lab.outside]
 
 
 def _check_ranges(lab: Lab) -> None:

@@ -19,6 +19,13 @@ from netlab.model.lab import Container, Lab
 from netlab.plan.services import ServicePlan
 
 NETNS_PREFIX = "nl-"
+# The outside world of the edge labs (shared/README.md section 2): documentation ranges only.
+PUBLIC_SIDE = IPv4Network("198.51.100.0/24")      # the gateway's public side, the nodes' public IPs
+INTERNET = IPv4Network("203.0.113.0/24")         # internet hosts
+GATEWAY_PUBLIC = IPv4Interface("198.51.100.1/24")
+GATEWAY_INTERNET = IPv4Interface("203.0.113.1/24")  # the internet hosts' router
+FIRST_PUBLIC_NODE = 10     # node N's public IP is 198.51.100.10+N
+FIRST_INTERNET_HOST = 10   # internet hosts from 203.0.113.10
 
 
 def netns_name(lab: str, name: str) -> str:
@@ -38,6 +45,7 @@ class NodePlan:
     vtep_mac: str             # flannel.1's MAC (vxlan mode)
     underlay_port: str        # the node's veth end on the underlay bridge
     labels: dict[str, str]
+    public_ip: IPv4Address | None = None  # what the gateway NATs eth0's address to (labs with an outside)
 
     @property
     def vtep_ip(self) -> IPv4Address:
@@ -67,13 +75,21 @@ class PodPlan:
 
 @dataclass(frozen=True)
 class HostPlan:
-    """A namespace outside the cluster (the gateway now; internet hosts later)."""
+    """A namespace outside the cluster: the gateway on the underlay, or a host on the internet
+    side of the gateway (plugged into its pub0 bridge), with echo ports of its own."""
 
     name: str
     netns: str
     ip: IPv4Interface
-    underlay_port: str
+    underlay_port: str        # its eth0's peer: on the underlay bridge, or (internet) on the gateway's pub0
     mac: str
+    internet: bool = False
+    ports: tuple[int, ...] = ()
+    bridge_mac: str = ""      # the gateway's pub0, in a lab with an outside world
+
+    def echo_ports(self) -> list[tuple[int, str]]:
+        """(port, protocol) its echo server listens on, as `PodPlan.echo_ports` says them."""
+        return [(port, "TCP") for port in self.ports]
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,15 @@ class LabPlan:
     @property
     def name(self) -> str:
         return self.lab.name
+
+    @property
+    def gateway(self) -> HostPlan:
+        return self.hosts[0]
+
+    @property
+    def internet_hosts(self) -> tuple[HostPlan, ...]:
+        """The hosts beyond the gateway; none: the lab has no outside world (no egress NAT)."""
+        return tuple(h for h in self.hosts if h.internet)
 
     @property
     def mtu(self) -> int:
@@ -135,4 +160,7 @@ class LabPlan:
         for item in (*self.nodes, *self.pods, *self.hosts):
             if str(item.ip.ip) == address:
                 return item.name
+        for node in self.nodes:
+            if self.internet_hosts and str(node.public_ip) == address:
+                return f"{node.name}'s public IP"
         return None

@@ -5,14 +5,20 @@ and host's eth0 (a veth whose peer it creates in their namespace), each node mak
 so underlay, then hosts, then nodes, then pods.
 
 Interface indexes: underlay br0 = 2 and ports 10+; every node and host eth0 = 2; node cni0 = 3,
-flannel.1 = 4, pod veths 100 + the pod's slot on the node; pod eth0 = 2.
+flannel.1 = 4, pod veths 100 + the pod's slot on the node; pod eth0 = 2; the gateway's pub0 = 3
+and its internet hosts' ports 10+.
+
+The outside world (labs with `outside:`): the gateway's pub0 bridge is the internet side, with
+the gateway's public address and the internet hosts' router address; each internet host's eth0
+plugs into it and routes everything via the gateway. The gateway's NAT is rules, not links
+(render/egress.py).
 """
 
 from __future__ import annotations
 
 from ipaddress import IPv4Interface, IPv4Network
 
-from netlab.plan.model import LabPlan, NodePlan, PodPlan
+from netlab.plan.model import GATEWAY_INTERNET, GATEWAY_PUBLIC, HostPlan, LabPlan, NodePlan, PodPlan
 from netlab.render.ops import (
     Address,
     Bridge,
@@ -30,6 +36,7 @@ from netlab.render.ops import (
 
 ETH0, CNI0, FLANNEL = 2, 3, 4
 UNDERLAY_BRIDGE, FIRST_UNDERLAY_PORT = 2, 10
+PUB0, FIRST_INTERNET_PORT = 3, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
 IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
@@ -46,7 +53,8 @@ def owner_tag(lab: str) -> str:
 def render_topology(plan: LabPlan) -> list[NamespaceSpec]:
     """Every namespace of the lab with its objects, in build order."""
     return ([underlay_spec(plan)]
-            + [host_spec(plan, h.netns, h.ip) for h in plan.hosts]
+            + [gateway_spec(plan)]
+            + [internet_host_spec(plan, h) for h in plan.internet_hosts]
             + [node_spec(plan, n) for n in plan.nodes]
             + [pod_spec(plan, p) for p in plan.pods])
 
@@ -58,7 +66,7 @@ def _lo(plan: LabPlan) -> LinkUp:
 def underlay_spec(plan: LabPlan) -> NamespaceSpec:
     """The underlay: one bridge that every node's and host's eth0 plugs into (the VPC subnet)."""
     ops: list[Op] = [_lo(plan), Bridge("br0", UNDERLAY_BRIDGE, plan.underlay_bridge_mac)]
-    members = [(h.underlay_port, h.netns, h.mac) for h in plan.hosts]
+    members = [(h.underlay_port, h.netns, h.mac) for h in plan.hosts if not h.internet]
     members += [(n.underlay_port, n.netns, n.mac) for n in plan.nodes]
     for i, (port, netns, mac) in enumerate(members):
         ops.append(Veth(port, FIRST_UNDERLAY_PORT + i, "eth0", ETH0, netns, mac,
@@ -66,9 +74,23 @@ def underlay_spec(plan: LabPlan) -> NamespaceSpec:
     return NamespaceSpec(plan.underlay_netns, tuple(ops))
 
 
-def host_spec(plan: LabPlan, netns: str, ip: IPv4Interface) -> NamespaceSpec:
-    """An outside host on the underlay (the gateway: the VPC router)."""
-    return NamespaceSpec(netns, (IP_FORWARD, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", ip)))
+def gateway_spec(plan: LabPlan) -> NamespaceSpec:
+    """The gateway: the VPC router on the underlay and, in a lab with an outside world, the
+    internet gateway too (pub0, one port per internet host)."""
+    gateway = plan.gateway
+    ops: list[Op] = [IP_FORWARD, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", gateway.ip)]
+    if plan.internet_hosts:
+        ops += [Bridge("pub0", PUB0, gateway.bridge_mac), Address(PUB0, "pub0", GATEWAY_PUBLIC),
+                Address(PUB0, "pub0", GATEWAY_INTERNET)]
+        ops += [Veth(h.underlay_port, FIRST_INTERNET_PORT + i, "eth0", ETH0, h.netns, h.mac, master=PUB0,
+                     master_name="pub0") for i, h in enumerate(plan.internet_hosts)]
+    return NamespaceSpec(gateway.netns, tuple(ops))
+
+
+def internet_host_spec(plan: LabPlan, host: HostPlan) -> NamespaceSpec:
+    """A host on the internet side: its eth0 on the gateway's pub0, everything routed via the gateway."""
+    return NamespaceSpec(host.netns, (_lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", host.ip),
+                                      Route(DEFAULT, ETH0, "eth0", via=GATEWAY_INTERNET.ip)))
 
 
 def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
