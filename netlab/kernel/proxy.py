@@ -95,7 +95,7 @@ def sync_node(plan: LabPlan, node: NodePlan, previous: LabPlan | None = None) ->
     cluster = plan.lab.cluster
     partial = False
     if plan.proxy_mode == "iptables":
-        rules = _apply_iptables(node.netns, render_iptables(plan.services, cluster.pod_cidr))
+        rules = _apply_iptables(node.netns, render_iptables(plan.services, cluster.pod_cidr, node))
     elif plan.proxy_mode == "nftables":
         rules, partial = _sync_nftables(node.netns, plan, previous)
     else:

@@ -110,7 +110,9 @@ class Deployment:
 
 KubeObject = Union[Pod, Deployment]
 
-SERVICE_TYPES = ("ClusterIP",)  # NodePort, LoadBalancer and ExternalName arrive with the edge labs
+SERVICE_TYPES = ("ClusterIP", "NodePort")  # LoadBalancer and ExternalName arrive with their labs
+EXTERNAL_POLICIES = ("Cluster", "Local")   # externalTrafficPolicy
+NODE_PORT_RANGE = (30000, 32767)           # the API server's default --service-node-port-range
 AFFINITY_TIMEOUT_DEFAULT = 10800  # seconds; Kubernetes' default for sessionAffinity: ClientIP
 AFFINITY_TIMEOUT_MAX = 86400
 
@@ -123,6 +125,7 @@ class ServicePort:
     protocol: str = "TCP"
     name: str | None = None
     target_port: int | str | None = None  # None: the same as `port`
+    node_port: int | None = None          # None: allocated (NodePort Services), or none (ClusterIP)
 
 
 @dataclass(frozen=True)
@@ -137,10 +140,16 @@ class Service:
     cluster_ip: str | None = None
     session_affinity: bool = False
     affinity_timeout: int = AFFINITY_TIMEOUT_DEFAULT
+    external_policy: str = "Cluster"      # externalTrafficPolicy (NodePort Services)
 
     @property
     def headless(self) -> bool:
         return self.cluster_ip == "None"
+
+    @property
+    def external(self) -> bool:
+        """Reachable from outside the cluster through every node (NodePort and up)."""
+        return self.type != "ClusterIP"
 
 
 @dataclass(frozen=True)

@@ -71,20 +71,18 @@ LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpre
 POD_TEMPLATE = _fields("metadata spec")
 
 SERVICE_SPEC = _fields(
-    "type selector ports clusterIP sessionAffinity sessionAffinityConfig",
+    "type selector ports clusterIP sessionAffinity sessionAffinityConfig externalTrafficPolicy",
     "clusterIPs ipFamilies ipFamilyPolicy internalTrafficPolicy publishNotReadyAddresses "
     "trafficDistribution allocateLoadBalancerNodePorts",
     {
         "externalIPs": "externalIPs are not simulated yet",
-        "externalTrafficPolicy": "externalTrafficPolicy arrives with NodePort and LoadBalancer Services",
         "loadBalancerIP": "LoadBalancer Services are not simulated yet",
         "loadBalancerSourceRanges": "LoadBalancer Services are not simulated yet",
         "externalName": "ExternalName Services are not simulated yet",
         "healthCheckNodePort": "LoadBalancer Services are not simulated yet",
     },
 )
-SERVICE_PORT = _fields("name port targetPort protocol", "appProtocol",
-                       {"nodePort": "NodePort Services are not simulated yet"})
+SERVICE_PORT = _fields("name port targetPort protocol nodePort", "appProtocol")
 SESSION_AFFINITY_CONFIG = _fields("clientIP")
 CLIENT_IP_CONFIG = _fields("timeoutSeconds")
 

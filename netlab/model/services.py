@@ -1,5 +1,6 @@
-"""v1 Service manifests: ports (targetPort by number or by container-port name), selector,
-clusterIP (given, allocated later by the plan, or None for headless) and session affinity."""
+"""v1 Service manifests: ports (targetPort by number or by container-port name, nodePort), selector,
+clusterIP (given, allocated later by the plan, or None for headless), session affinity, type
+(ClusterIP, NodePort) and externalTrafficPolicy."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from typing import Any
 
 from netlab.model import schema
 from netlab.model.fields import FieldReader, duplicates
-from netlab.model.lab import AFFINITY_TIMEOUT_DEFAULT, AFFINITY_TIMEOUT_MAX, SERVICE_TYPES, Service, ServicePort
+from netlab.model.lab import (
+    AFFINITY_TIMEOUT_DEFAULT,
+    AFFINITY_TIMEOUT_MAX,
+    EXTERNAL_POLICIES,
+    NODE_PORT_RANGE,
+    SERVICE_TYPES,
+    Service,
+    ServicePort,
+)
 
 PORT_NAME_MAX = 15  # IANA service names, as Kubernetes validates port names
 
@@ -32,15 +41,27 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", schema.CLIENT_IP_CONFIG)
     timeout = r.integer(client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
                         f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds", 1, AFFINITY_TIMEOUT_MAX)
+    kind = r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES)
+    policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy",
+                      EXTERNAL_POLICIES)
+    if kind == "ClusterIP":  # as the API server validates
+        if "externalTrafficPolicy" in spec:
+            r.problem(f"{place}.externalTrafficPolicy", "may only be set when type is NodePort or LoadBalancer")
+        for i, port in enumerate(ports):
+            if port.node_port is not None:
+                r.problem(f"{place}.ports[{i}].nodePort", "may not be used when type is ClusterIP")
+    if kind != "ClusterIP" and cluster_ip == "None":
+        r.problem(f"{place}.clusterIP", f"a {kind} Service cannot be headless")
     return Service(
         name=name,
         namespace=namespace,
         ports=ports,
         selector=r.labels(spec.get("selector"), f"{place}.selector"),
-        type=r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES),
+        type=kind,
         cluster_ip=str(cluster_ip) if cluster_ip else None,
         session_affinity=affinity == "ClientIP",
         affinity_timeout=timeout,
+        external_policy=policy,
     )
 
 
@@ -56,6 +77,7 @@ def _port(r: FieldReader, raw: Any, place: str) -> ServicePort:
         protocol=r.choice(p.get("protocol", "TCP"), f"{place}.protocol", ("TCP", "UDP")),
         name=r.string(p["name"], f"{place}.name", max_len=PORT_NAME_MAX) if "name" in p else None,
         target_port=target,
+        node_port=r.integer(p["nodePort"], f"{place}.nodePort", *NODE_PORT_RANGE) if "nodePort" in p else None,
     )
 
 
@@ -69,3 +91,6 @@ def _unique_ports(r: FieldReader, ports: tuple[ServicePort, ...], place: str) ->
     keys = [(p.port, p.protocol) for p in ports]
     for port, protocol in duplicates(keys):
         r.problem(place, f"{protocol} port {port} is listed twice")
+    node_ports = [(p.node_port, p.protocol) for p in ports if p.node_port is not None]
+    for port, protocol in duplicates(node_ports):
+        r.problem(place, f"{protocol} nodePort {port} is listed twice")

@@ -163,4 +163,6 @@ class LabPlan:
         for node in self.nodes:
             if self.internet_hosts and str(node.public_ip) == address:
                 return f"{node.name}'s public IP"
+            if str(node.bridge_ip.ip) == address:
+                return f"{node.name}'s cni0"
         return None

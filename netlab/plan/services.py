@@ -3,7 +3,8 @@
 ClusterIPs: a Service's `clusterIP:` if given; otherwise an address derived from a hash of
 namespace/name inside the service CIDR, so it is the same on every run of the lab (a guide can
 print it). The first address (`kubernetes` would have it) and the tenth (cluster DNS) are never
-handed out by the hash. Headless Services (`clusterIP: None`) get none.
+handed out by the hash. Headless Services (`clusterIP: None`) get none. NodePorts likewise: the
+`nodePort:` given, else one hashed from ns/name:port into 30000-32767, the same on every run.
 
 Endpoints, as the EndpointSlice controller and kube-proxy see them: the pods of the Service's
 namespace whose labels match its selector (every pod netlab runs is ready), each port's targetPort
@@ -19,7 +20,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
 
 from netlab.errors import PlanError
-from netlab.model.lab import Lab, Service, ServicePort
+from netlab.model.lab import NODE_PORT_RANGE, Lab, Service, ServicePort
 
 if TYPE_CHECKING:  # plan.model holds ServicePlan in the LabPlan; only the type is needed here
     from netlab.plan.model import PodPlan
@@ -49,6 +50,7 @@ class ServicePortPlan:
     protocol: str
     endpoints: tuple[Endpoint, ...]
     target: int | str | None = None  # targetPort as written: a number or a container port's name
+    node_port: int | None = None     # on every node's IP (NodePort Services)
 
     @property
     def port_name(self) -> str:
@@ -65,10 +67,16 @@ class ServicePlan:
     ports: tuple[ServicePortPlan, ...]
     session_affinity: bool
     affinity_timeout: int
+    external_local: bool = False  # externalTrafficPolicy: Local (only local endpoints, client IP kept)
 
     @property
     def headless(self) -> bool:
         return self.cluster_ip is None
+
+    @property
+    def external(self) -> bool:
+        """Reachable from outside through every node (it has NodePorts)."""
+        return any(p.node_port for p in self.ports)
 
 
 def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...]:
@@ -78,6 +86,7 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
         PlanError: a given clusterIP lies outside the service CIDR or is taken twice.
     """
     ips = allocate_cluster_ips(lab)
+    node_ports = allocate_node_ports(lab)
     return tuple(
         ServicePlan(
             name=svc.name,
@@ -85,13 +94,49 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
             type=svc.type,
             cluster_ip=ips[svc.namespace, svc.name],
             ports=tuple(ServicePortPlan(svc.namespace, svc.name, p.name, p.port, p.protocol, endpoints(svc, p, pods),
-                                        p.target_port or p.port)
+                                        p.target_port or p.port, node_ports.get((svc.namespace, svc.name, p.port,
+                                                                                 p.protocol)))
                         for p in svc.ports),
             session_affinity=svc.session_affinity,
             affinity_timeout=svc.affinity_timeout,
+            external_local=svc.external and svc.external_policy == "Local",
         )
         for svc in sorted(lab.services, key=lambda s: (s.namespace, s.name))
     )
+
+
+def allocate_node_ports(lab: Lab) -> dict[tuple[str, str, int, str], int]:
+    """(ns, svc, port, protocol) -> nodePort for every port of every NodePort Service.
+
+    Raises:
+        PlanError: a given nodePort is taken twice (for the same protocol).
+    """
+    low, high = NODE_PORT_RANGE
+    found: dict[tuple[str, str, int, str], int] = {}
+    taken: dict[tuple[int, str], str] = {}
+    external = sorted((s for s in lab.services if s.external), key=lambda s: (s.namespace, s.name))
+    for svc in external:
+        for p in svc.ports:
+            if p.node_port is not None:
+                if (p.node_port, p.protocol) in taken:
+                    raise PlanError(f"{lab.source}: Service {svc.name}: nodePort {p.node_port}/{p.protocol} is "
+                                    f"taken by Service {taken[p.node_port, p.protocol]}")
+                taken[p.node_port, p.protocol] = svc.name
+                found[svc.namespace, svc.name, p.port, p.protocol] = p.node_port
+    numbers = {number for number, _ in taken}
+    for svc in external:
+        for p in svc.ports:
+            if p.node_port is None:
+                offset = int.from_bytes(hashlib.sha256(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"
+                                                       .encode()).digest()[:8], "big")
+                size = high - low + 1
+                number = next((low + (offset + step) % size for step in range(size)
+                               if low + (offset + step) % size not in numbers), None)
+                if number is None:
+                    raise PlanError(f"{lab.source}: the nodePort range {low}-{high} is full")
+                numbers.add(number)
+                found[svc.namespace, svc.name, p.port, p.protocol] = number
+    return found
 
 
 def allocate_cluster_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address | None]:

@@ -5,8 +5,9 @@ external destinations" layout of notes/kube-reference.md section 1) with its def
 (mark written `0x00004000`, Go's `%#08x`), detectLocalMode ClusterCIDR (`! -s <clusterCIDR>`),
 localhostNodePorts on (so the KUBE-FIREWALL rule is written), nf_conntrack_tcp_be_liberal off (so
 KUBE-FORWARD drops INVALID), an iptables that supports `--random-fully`, no nfacct counters, fewer than
-1000 endpoints (comments kept). Only ClusterIP Services are rendered so far: KUBE-NODEPORTS is declared
-but empty, and no KUBE-EXT/KUBE-SVL/KUBE-FW chain is ever needed.
+1000 endpoints (comments kept). ClusterIP and NodePort Services (externalTrafficPolicy Cluster or
+Local: KUBE-NODEPORTS -> KUBE-EXT -> KUBE-SVC, or KUBE-SVL with the node's own endpoints); no
+load balancer source ranges, so no KUBE-FW chain.
 
 Everything is written as kube-proxy writes it, not as iptables-save prints it back: options in the
 order of proxier.go (`-m comment --comment ... -m tcp -p tcp -d 10.96.44.201 --dport 80`), addresses
@@ -35,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
+from netlab.plan.model import NodePlan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 
 MASQ_MARK = "0x00004000"     # 1 << masqueradeBit 14, written with Go's %#08x
@@ -141,6 +143,16 @@ def svc_chain(port: ServicePortPlan) -> str:
     return "KUBE-SVC-" + _hash(port.port_name + _proto(port))
 
 
+def svl_chain(port: ServicePortPlan) -> str:
+    """KUBE-SVL-: as KUBE-SVC- (same hash), among the node's own endpoints (externalTrafficPolicy Local)."""
+    return "KUBE-SVL-" + _hash(port.port_name + _proto(port))
+
+
+def ext_chain(port: ServicePortPlan) -> str:
+    """KUBE-EXT-: as KUBE-SVC- (same hash), where traffic to a NodePort (external destination) goes."""
+    return "KUBE-EXT-" + _hash(port.port_name + _proto(port))
+
+
 def sep_chain(port: ServicePortPlan, endpoint: Endpoint) -> str:
     """KUBE-SEP- + base32(sha256("ns/svc:port" + "tcp" + "ip:port"))[:16]: the chain that DNATs to one endpoint."""
     return "KUBE-SEP-" + _hash(port.port_name + _proto(port) + str(endpoint))
@@ -170,12 +182,15 @@ IPTABLES_JUMPS = (
 )
 
 
-def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network) -> IptablesRuleset:
-    """The ruleset kube-proxy's iptables mode writes for these Services on any node.
+def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
+                    node: NodePlan | None = None) -> IptablesRuleset:
+    """The ruleset kube-proxy's iptables mode writes for these Services on one node.
 
     Args:
         services: the plan's Services, in the order to render them; headless ones get no rules.
         cluster_cidr: the pod CIDR: traffic from outside it to a ClusterIP is masqueraded.
+        node: the node it is for: its own endpoints serve externalTrafficPolicy Local (None: a
+            node without any, for callers with ClusterIP Services only).
     """
     filter_chains = [SERVICES, EXTERNAL_SERVICES, FORWARD, NODEPORTS, PROXY_FIREWALL, KUBELET_FIREWALL]
     filter_rules = [line("-A", KUBELET_FIREWALL, comment("block incoming localnet connections"),
@@ -191,6 +206,7 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network) 
             dest = ("-m", proto, "-p", proto, "-d", str(svc.cluster_ip), "--dport", str(port.port))
             if not port.endpoints:
                 filter_rules.append(line("-A", SERVICES, comment(f"{name} has no endpoints"), dest, "-j", "REJECT"))
+                filter_rules += _node_port_filter(port, f"{name} has no endpoints", "REJECT")
                 continue
             chain = svc_chain(port)
             nat_chains.append(chain)
@@ -205,6 +221,11 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network) 
                 nat_rules.append(line("-A", sep, comment(name), "-s", str(ep.ip), "-j", MARK_MASQ))
                 nat_rules.append(line("-A", sep, comment(name), affinity, "-m", proto, "-p", proto,
                                       "-j", "DNAT", "--to-destination", str(ep)))
+            if port.node_port:
+                chains, rules, filtered = _node_port(svc, port, cluster_cidr, node)
+                nat_chains += chains
+                nat_rules += rules
+                filter_rules += filtered
     nat_rules.append(line("-A", SERVICES,
                           comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
                           "-m", "addrtype", "--dst-type", "LOCAL", "-j", NODEPORTS))
@@ -218,20 +239,66 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network) 
     )
 
 
-def _endpoint_choice(svc: ServicePlan, port: ServicePortPlan, chain: str) -> list[str]:
-    """KUBE-SVC's rules after the masquerade rule: affinity checks first, then the random pick.
+def _node_port(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
+               node: NodePlan | None) -> tuple[list[str], list[str], list[str]]:
+    """A NodePort with endpoints: nat chains and rules (KUBE-NODEPORTS -> KUBE-EXT -> the policy
+    chain), and the filter rule that drops it on a node without a local endpoint (policy Local).
+
+    Cluster: KUBE-EXT marks everything for masquerade (the pod may be on another node, and the
+    reply must come back through this one) and goes to KUBE-SVC. Local: pod and node traffic is
+    short-circuited to KUBE-SVC (node traffic masqueraded), anything else goes to KUBE-SVL, which
+    holds only this node's endpoints and keeps the client's address; with none, KUBE-EXT has no
+    last rule and filter KUBE-EXTERNAL-SERVICES drops the packet.
+    """
+    name, proto, ext, svc_ch = port.port_name, _proto(port), ext_chain(port), svc_chain(port)
+    rules = [line("-A", NODEPORTS, comment(name), "-m", proto, "-p", proto, "--dport", str(port.node_port),
+                  "-j", ext)]
+    if not svc.external_local:
+        rules += [line("-A", ext, comment(f"masquerade traffic for {name} external destinations"), "-j", MARK_MASQ),
+                  line("-A", ext, "-j", svc_ch)]
+        return [ext], rules, []
+    local = [ep for ep in port.endpoints if node is not None and ep.node == node.name]
+    rules += [
+        line("-A", ext, comment(f"pod traffic for {name} external destinations"), "-s", str(cluster_cidr),
+             "-j", svc_ch),
+        line("-A", ext, comment(f"masquerade LOCAL traffic for {name} external destinations"),
+             "-m", "addrtype", "--src-type", "LOCAL", "-j", MARK_MASQ),
+        line("-A", ext, comment(f"route LOCAL traffic for {name} external destinations"),
+             "-m", "addrtype", "--src-type", "LOCAL", "-j", svc_ch),
+    ]
+    if not local:
+        return [ext, svl_chain(port)], rules, _node_port_filter(port, f"{name} has no local endpoints", "DROP")
+    rules.append(line("-A", ext, "-j", svl_chain(port)))
+    rules += _endpoint_choice(svc, port, svl_chain(port), local)
+    return [ext, svl_chain(port)], rules, []
+
+
+def _node_port_filter(port: ServicePortPlan, text: str, verdict: str) -> list[str]:
+    """filter KUBE-EXTERNAL-SERVICES: a NodePort nothing may answer is rejected (no endpoints) or dropped."""
+    if not port.node_port:
+        return []
+    proto = _proto(port)
+    return [line("-A", EXTERNAL_SERVICES, comment(text), "-m", "addrtype", "--dst-type", "LOCAL",
+                 "-m", proto, "-p", proto, "--dport", str(port.node_port), "-j", verdict)]
+
+
+def _endpoint_choice(svc: ServicePlan, port: ServicePortPlan, chain: str,
+                     endpoints: Sequence[Endpoint] | None = None) -> list[str]:
+    """A policy chain's picking rules (KUBE-SVC after its masquerade rule, or KUBE-SVL): affinity
+    checks first, then the random pick among `endpoints` (default: all of the port's).
 
     Endpoint i of n is taken with probability 1/(n-i) among those left, so each gets 1/n; the last
     rule has no statistic match and takes whatever falls through.
     """
+    endpoints = port.endpoints if endpoints is None else endpoints
     rules = []
     if svc.session_affinity:
-        for ep in port.endpoints:
+        for ep in endpoints:
             sep = sep_chain(port, ep)
             rules.append(line("-A", chain, comment(f"{port.port_name} -> {ep}"), "-m", "recent", "--name", sep,
                               "--rcheck", "--seconds", str(svc.affinity_timeout), "--reap", "-j", sep))
-    n = len(port.endpoints)
-    for i, ep in enumerate(port.endpoints):
+    n = len(endpoints)
+    for i, ep in enumerate(endpoints):
         pick = ("-m", "statistic", "--mode", "random", "--probability", probability(n - i)) if i < n - 1 else ()
         rules.append(line("-A", chain, comment(f"{port.port_name} -> {ep}"), pick, "-j", sep_chain(port, ep)))
     return rules

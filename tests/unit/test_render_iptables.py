@@ -90,16 +90,27 @@ def golden_text(ruleset: IptablesRuleset) -> str:
 
 
 # -- goldens --------------------------------------------------------------------------------------
+def node_rulesets(path: Path) -> dict[str, IptablesRuleset]:
+    """The lab's golden files and what they hold: `<lab>.rules` for its first node, and
+    `<lab>.<node>.rules` for each other node whose rules differ (externalTrafficPolicy Local)."""
+    plan = make_plan(load_lab(path))
+    first, *others = [render_iptables(plan.services, plan.lab.cluster.pod_cidr, node) for node in plan.nodes]
+    found = {f"{path.stem}.rules": first}
+    for node, ruleset in zip(plan.nodes[1:], others):
+        if ruleset.restore != first.restore:
+            found[f"{path.stem}.{node.name}.rules"] = ruleset
+    return found
+
+
 @pytest.mark.parametrize("path", SERVICE_LABS, ids=[p.stem for p in SERVICE_LABS])
 def test_iptables_golden(golden, path: Path) -> None:
-    plan = make_plan(load_lab(path))
-    ruleset = render_iptables(plan.services, plan.lab.cluster.pod_cidr)
-    check_ruleset(ruleset)
-    golden(GOLDEN / f"{path.stem}.rules", golden_text(ruleset))
+    for name, ruleset in node_rulesets(path).items():
+        check_ruleset(ruleset)
+        golden(GOLDEN / name, golden_text(ruleset))
 
 
 def test_every_iptables_golden_has_its_lab() -> None:
-    assert sorted(p.name for p in GOLDEN.glob("*.rules")) == sorted(f"{p.stem}.rules" for p in SERVICE_LABS)
+    assert sorted(p.name for p in GOLDEN.glob("*.rules")) == sorted(n for p in SERVICE_LABS for n in node_rulesets(p))
     assert "pod-to-service" in [p.stem for p in SERVICE_LABS]
 
 
