@@ -52,12 +52,15 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     for pod in plan.pods:
         out.print(f"  pod  {pod.name:<14} {str(pod.ip.ip):<15} on {pod.node}")
     for svc in plan.services:
-        ports = ", ".join(f"{p.port}/{p.protocol} -> {len(p.endpoints)} endpoint(s)" for p in svc.ports)
+        ports = ", ".join(f"{p.port}/{p.protocol}" + (f" (node port {p.node_port})" if p.node_port else "")
+                          + f" -> {len(p.endpoints)} endpoint(s)" for p in svc.ports)
         out.print(f"  svc  {svc.name:<14} {str(svc.cluster_ip or 'None (headless)'):<15} {ports}")
     if synced:
         slowest = max(r.seconds for r in synced)
-        out.print(f"  kube-proxy ({plan.proxy_mode}): {synced[0].rules} rules on each node, "
-                  f"synced in {slowest * 1000:.0f} ms at most")
+        counts = sorted({r.rules for r in synced})
+        rules = f"{counts[0]} rules on each node" if len(counts) == 1 else "/".join(
+            str(r.rules) for r in synced) + " rules on " + "/".join(r.node for r in synced)
+        out.print(f"  kube-proxy ({plan.proxy_mode}): {rules}, synced in {slowest * 1000:.0f} ms at most")
     ignored = sorted({f.rsplit(".", 1)[-1] for f in plan.lab.ignored_fields} - {"image"})
     if ignored:
         out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")

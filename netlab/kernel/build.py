@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from netlab.errors import LabStateError
-from netlab.kernel import egress, netlink, netns, procs, proxy
+from netlab.kernel import cloud, egress, netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.ops import NamespaceSpec
@@ -118,6 +118,7 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
             egress.program(plan)
             start_echo(plan, state)
             start_containers(plan, state, plan.pods)
+            cloud.sync(plan)  # health-checks the nodes: after their rules and health check ports
     except BaseException:
         handles.close()  # first: a teardown needs descriptors of its own
         teardown(state)
@@ -126,7 +127,8 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
 
 
 def start_echo(plan: LabPlan, state: LabState) -> None:
-    """One echo server for every echo port of every pod and internet host: each socket is bound
+    """One echo server for every echo port of every pod and internet host, and every node's health
+    check ports (LoadBalancer Services with externalTrafficPolicy Local): each socket is bound
     inside its own namespace."""
     listeners: list[tuple[socket.socket, dict]] = []
     try:
@@ -134,6 +136,11 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
             if member.echo_ports():
                 with netns.entered(member.netns):
                     listeners += procs.open_echo_sockets(member)
+        for node in plan.nodes:
+            for svc in plan.services:
+                if svc.health_check_node_port:
+                    with netns.entered(node.netns):
+                        listeners.append(procs.open_health_socket(node, svc))
         if listeners:
             pid = procs.start_echo(plan.name, listeners, state.logs / "echo.log")
             state.record("pid", pid)

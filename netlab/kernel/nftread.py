@@ -10,8 +10,8 @@ partial sync, to read back exactly the objects the transaction touched.
 Messages are encoded and decoded with pyroute2's nftables message classes and sent on a plain
 NETLINK_NETFILTER socket opened inside the node's namespace (as kernel.netlink does for
 rtnetlink). This module reads, and writes only the throwaway objects of `commit_floor`; it knows
-the key shapes of kube-proxy's sets and maps (`ipv4_addr`, and `ipv4_addr . inet_proto .
-inet_service`), nothing else.
+the key shapes of kube-proxy's sets and maps (`ipv4_addr`, `ipv4_addr . inet_proto .
+inet_service` and `inet_proto . inet_service`), nothing else.
 """
 
 from __future__ import annotations
@@ -199,13 +199,14 @@ def _element(reader: _Reader, name: str, key: str) -> str | None:
 
 
 def _key_bytes(key: str) -> bytes:
-    """A key as the kernel stores it: `10.96.0.10`, or `10.96.0.10 . udp . 53` with each field of
-    the concatenation in a 32-bit register of its own (address, protocol byte, port big-endian)."""
-    parts = key.split(" . ")
-    if len(parts) == 1:
+    """A key as the kernel stores it: `10.96.0.10`, `10.96.0.10 . udp . 53` or (NodePorts) `tcp .
+    30080`, each field of a concatenation in a 32-bit register of its own (address, protocol
+    byte, port big-endian)."""
+    *address, protocol, port = key.split(" . ") if " . " in key else (key, None, None)
+    if protocol is None:
         return IPv4Address(key).packed
-    address, protocol, port = parts
-    return IPv4Address(address).packed + struct.pack("=B3x", PROTOCOLS[protocol]) + struct.pack(">H2x", int(port))
+    proto_port = struct.pack("=B3x", PROTOCOLS[protocol]) + struct.pack(">H2x", int(port))
+    return b"".join(IPv4Address(a).packed for a in address) + proto_port
 
 
 

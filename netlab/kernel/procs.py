@@ -28,7 +28,8 @@ from typing import Iterator
 
 from netlab.errors import KernelError
 from netlab.kernel import netns
-from netlab.plan.model import HostPlan, PodPlan
+from netlab.plan.model import HostPlan, NodePlan, PodPlan
+from netlab.plan.services import ServicePlan
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
@@ -50,6 +51,20 @@ def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict
             sock.listen(128)
         sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port}))
     return sockets
+
+
+def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket, dict]:
+    """Bind a LoadBalancer Service's health check port on a node, as kube-proxy serves it there;
+    the calling thread must be inside the node's namespace. It answers with the number of the
+    Service's endpoints on this node (counted now: a change restarts the server)."""
+    assert svc.health_check_node_port is not None
+    local = {ep.ip for port in svc.ports for ep in port.endpoints if ep.node == node.name}
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("0.0.0.0", svc.health_check_node_port))
+    sock.listen(128)
+    return sock, {"pod": node.name, "protocol": "TCP", "port": svc.health_check_node_port,
+                  "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
 
 
 def _tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:

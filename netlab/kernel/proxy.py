@@ -97,11 +97,10 @@ def sync_node(plan: LabPlan, node: NodePlan, previous: LabPlan | None = None) ->
     if plan.proxy_mode == "iptables":
         rules = _apply_iptables(node.netns, render_iptables(plan.services, cluster.pod_cidr, node))
     elif plan.proxy_mode == "nftables":
-        rules, partial = _sync_nftables(node.netns, plan, previous)
+        rules, partial = _sync_nftables(node, plan, previous)
     else:
         check_kernel(plan.proxy_mode)
-        local = {e.ip for svc in plan.services for p in svc.ports for e in p.endpoints if e.node == node.name}
-        ruleset = render_ipvs(plan.services, cluster.pod_cidr, local)
+        ruleset = render_ipvs(plan.services, cluster.pod_cidr, node)
         ipvs.apply(node.netns, ruleset)
         rules = _apply_iptables(node.netns, ruleset.iptables)
     return SyncResult(node.name, plan.proxy_mode, time.perf_counter() - started, rules, partial)
@@ -172,19 +171,20 @@ def _before_commit(restore: str, *extra: dict[str, list[str]]) -> str:
 
 
 # -- nftables ---------------------------------------------------------------------------------------
-def _sync_nftables(netns_name: str, plan: LabPlan, previous: LabPlan | None) -> tuple[int | None, bool]:
+def _sync_nftables(node: NodePlan, plan: LabPlan, previous: LabPlan | None) -> tuple[int | None, bool]:
     """A partial sync when the node holds the table `previous` was rendered into, else (or when the
     partial one fails) a full one. Returns the rules the node holds (None: not counted) and
     whether the sync was partial."""
-    cluster = plan.lab.cluster
+    cluster, netns_name = plan.lab.cluster, node.netns
     if previous is not None and nftread.table_exists(netns_name):
         try:
             _apply_nftables_changes(netns_name, render_nftables_changes(
-                previous.services, plan.services, cluster.pod_cidr, cluster.service_cidr))
+                previous.services, plan.services, cluster.pod_cidr, cluster.service_cidr, node))
             return None, True
         except ApplyError:
             pass  # the table is not what `previous` says (edited by hand?): rebuild it whole
-    return _apply_nftables(netns_name, render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr)), False
+    script = render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr, node)
+    return _apply_nftables(netns_name, script), False
 
 
 def _apply_nftables(netns_name: str, script: str) -> int:

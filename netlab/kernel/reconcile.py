@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netlab.kernel import conntrack, netns, procs, proxy
+from netlab.errors import BadInput
+from netlab.kernel import cloud, conntrack, netns, procs, proxy
 from netlab.kernel.build import Namespaces, refuse_taken, start_containers, start_echo
 from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
@@ -44,6 +45,9 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         LabStateError: a new pod's namespace name is taken by something not netlab's.
         KernelError: the kernel refused a change (the lab may need `netlab down`).
     """
+    if (old.load_balancer_ips, old.lab.outside) != (new.load_balancer_ips, new.lab.outside):
+        raise BadInput(f"lab {new.name}: this change adds, removes or moves a LoadBalancer IP or an outside "
+                       f"host, which rebuilds the lab's outside world: run `netlab down {new.name}` and `up` again")
     before = {p.name: p for p in old.pods}
     after = {p.name: p for p in new.pods}
     gone = [p for name, p in before.items() if name not in after or _replaced(p, after[name])]
@@ -60,6 +64,7 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         flushed = conntrack.flush_stale_udp(new)
         start_echo(new, state)
         start_containers(new, state, added)
+        cloud.sync(new)
     return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Union
 
 NETWORK_MODES = ("host-gw", "vxlan")
-OUTSIDE_NAMES = ("underlay", "gateway")  # namespaces every lab has besides nodes and pods
+OUTSIDE_NAMES = ("underlay", "gateway", "cloud-lb")  # namespaces of netlab's own besides nodes and pods
 ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo containers that declare none
 PROXY_MODES = ("iptables", "nftables", "ipvs")
 INTERNET_ECHO_PORT = 80  # an internet host's echo server: a web server, on the web's port
@@ -110,7 +110,7 @@ class Deployment:
 
 KubeObject = Union[Pod, Deployment]
 
-SERVICE_TYPES = ("ClusterIP", "NodePort")  # LoadBalancer and ExternalName arrive with their labs
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")  # ExternalName arrives with cluster DNS
 EXTERNAL_POLICIES = ("Cluster", "Local")   # externalTrafficPolicy
 NODE_PORT_RANGE = (30000, 32767)           # the API server's default --service-node-port-range
 AFFINITY_TIMEOUT_DEFAULT = 10800  # seconds; Kubernetes' default for sessionAffinity: ClientIP
@@ -141,6 +141,8 @@ class Service:
     session_affinity: bool = False
     affinity_timeout: int = AFFINITY_TIMEOUT_DEFAULT
     external_policy: str = "Cluster"      # externalTrafficPolicy (NodePort Services)
+    load_balancer_ip: str | None = None   # spec.loadBalancerIP: the address asked of the cloud
+    health_check_node_port: int | None = None  # LoadBalancer with policy Local: given, or allocated
 
     @property
     def headless(self) -> bool:

@@ -71,15 +71,14 @@ LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpre
 POD_TEMPLATE = _fields("metadata spec")
 
 SERVICE_SPEC = _fields(
-    "type selector ports clusterIP sessionAffinity sessionAffinityConfig externalTrafficPolicy",
+    "type selector ports clusterIP sessionAffinity sessionAffinityConfig externalTrafficPolicy loadBalancerIP "
+    "healthCheckNodePort",
     "clusterIPs ipFamilies ipFamilyPolicy internalTrafficPolicy publishNotReadyAddresses "
     "trafficDistribution allocateLoadBalancerNodePorts",
     {
         "externalIPs": "externalIPs are not simulated yet",
-        "loadBalancerIP": "LoadBalancer Services are not simulated yet",
-        "loadBalancerSourceRanges": "LoadBalancer Services are not simulated yet",
+        "loadBalancerSourceRanges": "loadBalancerSourceRanges are not simulated yet",
         "externalName": "ExternalName Services are not simulated yet",
-        "healthCheckNodePort": "LoadBalancer Services are not simulated yet",
     },
 )
 SERVICE_PORT = _fields("name port targetPort protocol nodePort", "appProtocol")

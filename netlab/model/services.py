@@ -1,6 +1,6 @@
 """v1 Service manifests: ports (targetPort by number or by container-port name, nodePort), selector,
 clusterIP (given, allocated later by the plan, or None for headless), session affinity, type
-(ClusterIP, NodePort) and externalTrafficPolicy."""
+(ClusterIP, NodePort, LoadBalancer), externalTrafficPolicy, loadBalancerIP, healthCheckNodePort."""
 
 from __future__ import annotations
 
@@ -52,6 +52,20 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
                 r.problem(f"{place}.ports[{i}].nodePort", "may not be used when type is ClusterIP")
     if kind != "ClusterIP" and cluster_ip == "None":
         r.problem(f"{place}.clusterIP", f"a {kind} Service cannot be headless")
+    lb_ip = spec.get("loadBalancerIP")
+    if lb_ip is not None:
+        if kind != "LoadBalancer":
+            r.problem(f"{place}.loadBalancerIP", "may only be set when type is LoadBalancer")
+        try:
+            IPv4Address(str(lb_ip))
+        except ValueError:
+            r.problem(f"{place}.loadBalancerIP", f"{lb_ip!r} is not an IPv4 address")
+    health = spec.get("healthCheckNodePort")
+    if health is not None:
+        health = r.integer(health, f"{place}.healthCheckNodePort", *NODE_PORT_RANGE)
+        if kind != "LoadBalancer" or policy != "Local":
+            r.problem(f"{place}.healthCheckNodePort",
+                      "may only be set when type is LoadBalancer and externalTrafficPolicy is Local")
     return Service(
         name=name,
         namespace=namespace,
@@ -62,6 +76,8 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
         session_affinity=affinity == "ClientIP",
         affinity_timeout=timeout,
         external_policy=policy,
+        load_balancer_ip=str(lb_ip) if lb_ip is not None else None,
+        health_check_node_port=health if isinstance(health, int) else None,
     )
 
 

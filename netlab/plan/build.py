@@ -20,6 +20,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from netlab.errors import PlanError
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Deployment, Lab, PodTemplate
 from netlab.plan.model import (
+    CLOUD_LB,
+    CLOUD_LB_OFFSET,
     FIRST_INTERNET_HOST,
     FIRST_PUBLIC_NODE,
     GATEWAY_INTERNET,
@@ -120,6 +122,10 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         bridge_mac=mac_for(lab.name, "gateway", "pub0") if lab.outside else "",
     )
     pods = tuple(_place_pods(lab, nodes, keep or {}))
+    cloud_lb = HostPlan(name=CLOUD_LB, netns=netns_name(lab.name, CLOUD_LB),
+                        ip=IPv4Interface(f"{cluster.underlay.network_address + CLOUD_LB_OFFSET}/{prefix}"),
+                        underlay_port=CLOUD_LB, mac=mac_for(lab.name, CLOUD_LB, "eth0"))
+    with_lb = (cloud_lb,) if any(s.type == "LoadBalancer" for s in lab.services) else ()
     return LabPlan(
         lab=lab,
         network=network or cluster.network,
@@ -128,7 +134,7 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
         nodes=nodes,
         pods=pods,
-        hosts=(gateway, *_internet_hosts(lab)),
+        hosts=(gateway, *with_lb, *_internet_hosts(lab)),
         services=plan_services(lab, pods),
     )
 

@@ -26,6 +26,8 @@ GATEWAY_PUBLIC = IPv4Interface("198.51.100.1/24")
 GATEWAY_INTERNET = IPv4Interface("203.0.113.1/24")  # the internet hosts' router
 FIRST_PUBLIC_NODE = 10     # node N's public IP is 198.51.100.10+N
 FIRST_INTERNET_HOST = 10   # internet hosts from 203.0.113.10
+CLOUD_LB = "cloud-lb"      # the cloud's load balancer (labs with LoadBalancer Services), underlay .2
+CLOUD_LB_OFFSET = 2
 
 
 def netns_name(lab: str, name: str) -> str:
@@ -111,6 +113,15 @@ class LabPlan:
     @property
     def gateway(self) -> HostPlan:
         return self.hosts[0]
+
+    @property
+    def cloud_lb(self) -> HostPlan | None:
+        """The cloud's load balancer in front of the nodes, if a Service is of type LoadBalancer."""
+        return next((h for h in self.hosts if h.name == CLOUD_LB), None)
+
+    @property
+    def load_balancer_ips(self) -> list[IPv4Address]:
+        return [s.load_balancer_ip for s in self.services if s.load_balancer_ip]
 
     @property
     def internet_hosts(self) -> tuple[HostPlan, ...]:

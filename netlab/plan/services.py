@@ -5,6 +5,7 @@ namespace/name inside the service CIDR, so it is the same on every run of the la
 print it). The first address (`kubernetes` would have it) and the tenth (cluster DNS) are never
 handed out by the hash. Headless Services (`clusterIP: None`) get none. NodePorts likewise: the
 `nodePort:` given, else one hashed from ns/name:port into 30000-32767, the same on every run.
+LoadBalancer IPs come from the lab's pool, 198.51.100.200 upward (`loadBalancerIP:` if asked).
 
 Endpoints, as the EndpointSlice controller and kube-proxy see them: the pods of the Service's
 namespace whose labels match its selector (every pod netlab runs is ready), each port's targetPort
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # plan.model holds ServicePlan in the LabPlan; only the type 
     from netlab.plan.model import PodPlan
 
 RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
+# The lab's cloud hands out LoadBalancer IPs from here (shared/README.md section 2).
+LB_POOL = [IPv4Address("198.51.100.200") + i for i in range(51)]
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class ServicePlan:
     session_affinity: bool
     affinity_timeout: int
     external_local: bool = False  # externalTrafficPolicy: Local (only local endpoints, client IP kept)
+    load_balancer_ip: IPv4Address | None = None  # type LoadBalancer: its external IP (status.loadBalancer)
+    health_check_node_port: int | None = None    # LoadBalancer, policy Local: kube-proxy's health check
 
     @property
     def headless(self) -> bool:
@@ -87,6 +92,7 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
     """
     ips = allocate_cluster_ips(lab)
     node_ports = allocate_node_ports(lab)
+    lb_ips = allocate_load_balancer_ips(lab)
     return tuple(
         ServicePlan(
             name=svc.name,
@@ -94,48 +100,83 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
             type=svc.type,
             cluster_ip=ips[svc.namespace, svc.name],
             ports=tuple(ServicePortPlan(svc.namespace, svc.name, p.name, p.port, p.protocol, endpoints(svc, p, pods),
-                                        p.target_port or p.port, node_ports.get((svc.namespace, svc.name, p.port,
-                                                                                 p.protocol)))
+                                        p.target_port or p.port,
+                                        node_ports.get(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"))
                         for p in svc.ports),
             session_affinity=svc.session_affinity,
             affinity_timeout=svc.affinity_timeout,
             external_local=svc.external and svc.external_policy == "Local",
+            load_balancer_ip=lb_ips.get((svc.namespace, svc.name)),
+            health_check_node_port=node_ports.get(f"{svc.namespace}/{svc.name}/healthz"),
         )
         for svc in sorted(lab.services, key=lambda s: (s.namespace, s.name))
     )
 
 
-def allocate_node_ports(lab: Lab) -> dict[tuple[str, str, int, str], int]:
-    """(ns, svc, port, protocol) -> nodePort for every port of every NodePort Service.
+def allocate_node_ports(lab: Lab) -> dict[str, int]:
+    """Every NodePort, and every LoadBalancer's health check port (policy Local), by key:
+    `ns/svc:port/PROTO` and `ns/svc/healthz`. Given ones first, then the rest hashed from their
+    key into 30000-32767 (the same on every run), each number used once.
 
     Raises:
-        PlanError: a given nodePort is taken twice (for the same protocol).
+        PlanError: a given port is taken twice (a NodePort for the same protocol, or any health check port).
     """
     low, high = NODE_PORT_RANGE
-    found: dict[tuple[str, str, int, str], int] = {}
+    wanted: list[tuple[str, int | None, tuple[int, str]]] = []  # key, given, what must be unique
+    for svc in sorted((s for s in lab.services if s.external), key=lambda s: (s.namespace, s.name)):
+        for p in svc.ports:
+            wanted.append((f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}", p.node_port, (0, p.protocol)))
+        if svc.type == "LoadBalancer" and svc.external_policy == "Local":
+            wanted.append((f"{svc.namespace}/{svc.name}/healthz", svc.health_check_node_port, (0, "TCP")))
+    found: dict[str, int] = {}
     taken: dict[tuple[int, str], str] = {}
-    external = sorted((s for s in lab.services if s.external), key=lambda s: (s.namespace, s.name))
-    for svc in external:
-        for p in svc.ports:
-            if p.node_port is not None:
-                if (p.node_port, p.protocol) in taken:
-                    raise PlanError(f"{lab.source}: Service {svc.name}: nodePort {p.node_port}/{p.protocol} is "
-                                    f"taken by Service {taken[p.node_port, p.protocol]}")
-                taken[p.node_port, p.protocol] = svc.name
-                found[svc.namespace, svc.name, p.port, p.protocol] = p.node_port
+    for key, given, (_, protocol) in wanted:
+        if given is not None:
+            if (given, protocol) in taken:
+                raise PlanError(f"{lab.source}: {key.split(':')[0]}: port {given}/{protocol} is taken by "
+                                f"{taken[given, protocol]}")
+            taken[given, protocol] = key.split(":")[0]
+            found[key] = given
     numbers = {number for number, _ in taken}
-    for svc in external:
-        for p in svc.ports:
-            if p.node_port is None:
-                offset = int.from_bytes(hashlib.sha256(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"
-                                                       .encode()).digest()[:8], "big")
-                size = high - low + 1
-                number = next((low + (offset + step) % size for step in range(size)
-                               if low + (offset + step) % size not in numbers), None)
-                if number is None:
-                    raise PlanError(f"{lab.source}: the nodePort range {low}-{high} is full")
-                numbers.add(number)
-                found[svc.namespace, svc.name, p.port, p.protocol] = number
+    size = high - low + 1
+    for key, given, _ in wanted:
+        if given is None:
+            offset = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+            number = next((low + (offset + step) % size for step in range(size)
+                           if low + (offset + step) % size not in numbers), None)
+            if number is None:
+                raise PlanError(f"{lab.source}: the nodePort range {low}-{high} is full")
+            numbers.add(number)
+            found[key] = number
+    return found
+
+
+def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
+    """Each LoadBalancer Service's external IP, as a cloud controller hands them out: the
+    `loadBalancerIP` asked for, else the lowest free address of the pool (198.51.100.200-250), in
+    the order of namespace/name (the same on every run).
+
+    Raises:
+        PlanError: an address asked for is outside the pool or asked twice; the pool is empty.
+    """
+    services = sorted((s for s in lab.services if s.type == "LoadBalancer"), key=lambda s: (s.namespace, s.name))
+    found: dict[tuple[str, str], IPv4Address] = {}
+    for svc in services:
+        if svc.load_balancer_ip:
+            ip = IPv4Address(svc.load_balancer_ip)
+            if ip not in LB_POOL:
+                raise PlanError(f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is not in the lab's "
+                                f"pool {LB_POOL[0]}-{LB_POOL[-1]}")
+            if ip in found.values():
+                raise PlanError(f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is asked twice")
+            found[svc.namespace, svc.name] = ip
+    free = (ip for ip in LB_POOL if ip not in found.values())
+    for svc in services:
+        if (svc.namespace, svc.name) not in found:
+            ip = next(free, None)
+            if ip is None:
+                raise PlanError(f"{lab.source}: the load balancer pool {LB_POOL[0]}-{LB_POOL[-1]} is empty")
+            found[svc.namespace, svc.name] = ip
     return found
 
 

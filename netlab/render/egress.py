@@ -7,8 +7,9 @@
    order and comments are the agent's own; it loads them as one `iptables-restore --noflush`.
 2. On the gateway, the cloud's internet gateway: each node's private address <-> its public one,
    1:1 (DNAT in, SNAT out), and nothing else leaves: a packet still carrying a pod IP is dropped
-   there (the article's step 3 says why the node must translate first). The gateway is netlab's
-   own, so its ruleset is written whole.
+   there (the article's step 3 says why the node must translate first), except replies from a
+   LoadBalancer IP (the cloud's load balancer hands flows to the nodes unchanged, and the nodes
+   answer the clients directly). The gateway is netlab's own, so its ruleset is written whole.
 
 Lines are written as `iptables-save` prints them (matches in its order), so the applier can find
 each one again in the read-back.
@@ -57,8 +58,10 @@ def gateway_rules(plan: LabPlan) -> dict[str, list[str]]:
         private, public = node.ip.ip, node.public_ip
         nat.append(f'-A POSTROUTING -s {private}/32 -o pub0 -m comment --comment "{node.name}: private {private} '
                    f'-> public {public} (1:1 NAT)" -j SNAT --to-source {public}')
+    replies = [f'-A FORWARD -s {ip}/32 -i eth0 -o pub0 -m comment --comment "load balancer {ip}: nodes answer '
+               f'its clients directly" -j ACCEPT' for ip in plan.load_balancer_ips]
     drop = (f'-A FORWARD ! -s {underlay} -i eth0 -o pub0 -m comment --comment "{_VPC_ONLY_COMMENT}" -j DROP')
-    return {"filter": [drop], "nat": nat}
+    return {"filter": [*replies, drop], "nat": nat}
 
 
 def render_gateway(plan: LabPlan) -> str:

@@ -5,9 +5,9 @@ external destinations" layout of notes/kube-reference.md section 1) with its def
 (mark written `0x00004000`, Go's `%#08x`), detectLocalMode ClusterCIDR (`! -s <clusterCIDR>`),
 localhostNodePorts on (so the KUBE-FIREWALL rule is written), nf_conntrack_tcp_be_liberal off (so
 KUBE-FORWARD drops INVALID), an iptables that supports `--random-fully`, no nfacct counters, fewer than
-1000 endpoints (comments kept). ClusterIP and NodePort Services (externalTrafficPolicy Cluster or
-Local: KUBE-NODEPORTS -> KUBE-EXT -> KUBE-SVC, or KUBE-SVL with the node's own endpoints); no
-load balancer source ranges, so no KUBE-FW chain.
+1000 endpoints (comments kept). ClusterIP, NodePort and LoadBalancer Services (externalTrafficPolicy
+Cluster or Local: KUBE-NODEPORTS / the LB IP -> KUBE-EXT -> KUBE-SVC, or KUBE-SVL with the node's
+own endpoints); no load balancer source ranges, so no KUBE-FW chain.
 
 Everything is written as kube-proxy writes it, not as iptables-save prints it back: options in the
 order of proxier.go (`-m comment --comment ... -m tcp -p tcp -d 10.96.44.201 --dport 80`), addresses
@@ -206,7 +206,7 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
             dest = ("-m", proto, "-p", proto, "-d", str(svc.cluster_ip), "--dport", str(port.port))
             if not port.endpoints:
                 filter_rules.append(line("-A", SERVICES, comment(f"{name} has no endpoints"), dest, "-j", "REJECT"))
-                filter_rules += _node_port_filter(port, f"{name} has no endpoints", "REJECT")
+                filter_rules += _external_filter(svc, port, f"{name} has no endpoints", "REJECT")
                 continue
             chain = svc_chain(port)
             nat_chains.append(chain)
@@ -221,8 +221,8 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
                 nat_rules.append(line("-A", sep, comment(name), "-s", str(ep.ip), "-j", MARK_MASQ))
                 nat_rules.append(line("-A", sep, comment(name), affinity, "-m", proto, "-p", proto,
                                       "-j", "DNAT", "--to-destination", str(ep)))
-            if port.node_port:
-                chains, rules, filtered = _node_port(svc, port, cluster_cidr, node)
+            if port.node_port or svc.load_balancer_ip:
+                chains, rules, filtered = _external(svc, port, cluster_cidr, node)
                 nat_chains += chains
                 nat_rules += rules
                 filter_rules += filtered
@@ -239,10 +239,11 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
     )
 
 
-def _node_port(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
-               node: NodePlan | None) -> tuple[list[str], list[str], list[str]]:
-    """A NodePort with endpoints: nat chains and rules (KUBE-NODEPORTS -> KUBE-EXT -> the policy
-    chain), and the filter rule that drops it on a node without a local endpoint (policy Local).
+def _external(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
+              node: NodePlan | None) -> tuple[list[str], list[str], list[str]]:
+    """The external destinations of a port with endpoints (its NodePort, its LoadBalancer IP):
+    nat chains and rules (both go to KUBE-EXT, which goes to the policy chain), and filter rules
+    (the health check port's ACCEPT; the drop on a node without a local endpoint, policy Local).
 
     Cluster: KUBE-EXT marks everything for masquerade (the pod may be on another node, and the
     reply must come back through this one) and goes to KUBE-SVC. Local: pod and node traffic is
@@ -251,14 +252,23 @@ def _node_port(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Networ
     last rule and filter KUBE-EXTERNAL-SERVICES drops the packet.
     """
     name, proto, ext, svc_ch = port.port_name, _proto(port), ext_chain(port), svc_chain(port)
-    rules = [line("-A", NODEPORTS, comment(name), "-m", proto, "-p", proto, "--dport", str(port.node_port),
-                  "-j", ext)]
+    nat: list[str] = []
+    filtered: list[str] = []
+    if svc.load_balancer_ip:
+        nat.append(line("-A", SERVICES, comment(f"{name} loadbalancer IP"), "-m", proto, "-p", proto,
+                        "-d", str(svc.load_balancer_ip), "--dport", str(port.port), "-j", ext))
+    if svc.health_check_node_port:
+        filtered.append(line("-A", NODEPORTS, comment(f"{name} health check node port"), "-m", "tcp", "-p", "tcp",
+                             "--dport", str(svc.health_check_node_port), "-j", "ACCEPT"))
+    if port.node_port:
+        nat.append(line("-A", NODEPORTS, comment(name), "-m", proto, "-p", proto, "--dport", str(port.node_port),
+                        "-j", ext))
     if not svc.external_local:
-        rules += [line("-A", ext, comment(f"masquerade traffic for {name} external destinations"), "-j", MARK_MASQ),
-                  line("-A", ext, "-j", svc_ch)]
-        return [ext], rules, []
+        nat += [line("-A", ext, comment(f"masquerade traffic for {name} external destinations"), "-j", MARK_MASQ),
+                line("-A", ext, "-j", svc_ch)]
+        return [ext], nat, filtered
     local = [ep for ep in port.endpoints if node is not None and ep.node == node.name]
-    rules += [
+    nat += [
         line("-A", ext, comment(f"pod traffic for {name} external destinations"), "-s", str(cluster_cidr),
              "-j", svc_ch),
         line("-A", ext, comment(f"masquerade LOCAL traffic for {name} external destinations"),
@@ -267,19 +277,25 @@ def _node_port(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Networ
              "-m", "addrtype", "--src-type", "LOCAL", "-j", svc_ch),
     ]
     if not local:
-        return [ext, svl_chain(port)], rules, _node_port_filter(port, f"{name} has no local endpoints", "DROP")
-    rules.append(line("-A", ext, "-j", svl_chain(port)))
-    rules += _endpoint_choice(svc, port, svl_chain(port), local)
-    return [ext, svl_chain(port)], rules, []
+        return [ext, svl_chain(port)], nat, filtered + _external_filter(svc, port, f"{name} has no local endpoints",
+                                                                        "DROP")
+    nat.append(line("-A", ext, "-j", svl_chain(port)))
+    nat += _endpoint_choice(svc, port, svl_chain(port), local)
+    return [ext, svl_chain(port)], nat, filtered
 
 
-def _node_port_filter(port: ServicePortPlan, text: str, verdict: str) -> list[str]:
-    """filter KUBE-EXTERNAL-SERVICES: a NodePort nothing may answer is rejected (no endpoints) or dropped."""
-    if not port.node_port:
-        return []
+def _external_filter(svc: ServicePlan, port: ServicePortPlan, text: str, verdict: str) -> list[str]:
+    """filter KUBE-EXTERNAL-SERVICES: external destinations nothing may answer, rejected (no
+    endpoints at all) or dropped (no local endpoint under policy Local)."""
     proto = _proto(port)
-    return [line("-A", EXTERNAL_SERVICES, comment(text), "-m", "addrtype", "--dst-type", "LOCAL",
-                 "-m", proto, "-p", proto, "--dport", str(port.node_port), "-j", verdict)]
+    rules = []
+    if svc.load_balancer_ip:
+        rules.append(line("-A", EXTERNAL_SERVICES, comment(text), "-m", proto, "-p", proto,
+                          "-d", str(svc.load_balancer_ip), "--dport", str(port.port), "-j", verdict))
+    if port.node_port:
+        rules.append(line("-A", EXTERNAL_SERVICES, comment(text), "-m", "addrtype", "--dst-type", "LOCAL",
+                          "-m", proto, "-p", proto, "--dport", str(port.node_port), "-j", verdict))
+    return rules
 
 
 def _endpoint_choice(svc: ServicePlan, port: ServicePortPlan, chain: str,

@@ -7,11 +7,21 @@ detectLocalMode ClusterCIDR. Four parts:
   reach IPVS in LOCAL_IN;
 - virtual servers: one per ClusterIP:port, real servers weight 1 with Masq (NAT) forwarding;
   ClientIP affinity sets `persistent` with the Service's timeout. A port without endpoints still
-  gets its virtual server (with no real servers), as in kube-proxy;
-- ipsets: every set kube-proxy creates, most of them empty for ClusterIP Services, with their types;
-  KUBE-LOOP-BACK holds only the endpoints on this node (the hairpin case), hence `node_endpoint_ips`;
+  gets its virtual server (with no real servers), as in kube-proxy. A NodePort adds one on the
+  node's IP:nodePort, not bound on kube-ipvs0 (the address is the node's already). kube-proxy
+  (nodePortAddresses unset) makes one per non-loopback node address outside kube-ipvs0; netlab
+  uses only the node's primary IP (eth0), the one labs reach NodePorts on. Policy Cluster: every
+  endpoint. Local: this node's endpoints; with none, every endpoint after all (syncEndpoint's
+  fallback, kubernetes PR 97081, so local pods still reach it). Unlike iptables mode nothing drops
+  outside traffic then: it is forwarded unmasqueraded, and the pod's reply, sent from its own address
+  and not back through this node, is lost to the client;
+- ipsets: every set kube-proxy creates, with their types, most of them empty here; KUBE-LOOP-BACK
+  holds only the endpoints on this node (the hairpin case); KUBE-NODE-PORT-TCP/-UDP every nodePort,
+  their -LOCAL twins those of policy Local;
 - iptables: the rules IPVS mode still needs (masquerade by set match, the VIP access filter), built
-  from the same fixed rules and helpers as iptables mode. The restore input is `*nat` then `*filter`,
+  from the same fixed rules and helpers as iptables mode. NodePorts reach nat KUBE-NODE-PORT through
+  KUBE-SERVICES' `--dst-type LOCAL` rule, where the -LOCAL sets RETURN before their twins mark for
+  masquerade, so policy Local keeps the client's IP. The restore input is `*nat` then `*filter`,
   the order the IPVS proxier writes it; the jumps are ensured the same way (see iptables.py).
 Rules are written in proxier.go's order and form, not iptables-save's.
 """
@@ -22,7 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import NodePlan
+from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 from netlab.render.iptables import (
     FORWARD,
     LOCALHOST,
@@ -76,6 +87,8 @@ IPSETS = (
     (HEALTH_CHECK_NODE_PORT, "bitmap:port", "Kubernetes health check node port"),
     (IPVS_IPS, "hash:ip", "Addresses on the ipvs interface"),
 )
+# Per protocol, the bitmap:port sets of every nodePort and of those with externalTrafficPolicy Local.
+NODE_PORT_SETS = {"TCP": (NODE_PORT_TCP, NODE_PORT_LOCAL_TCP), "UDP": (NODE_PORT_UDP, NODE_PORT_LOCAL_UDP)}
 
 # Sets matched by one rule each when not empty (ipsetWithIptablesChain): set, table, chain, target, match
 # flags, protocol. The -LOCAL sets RETURN before their masquerading twins, so Local policy keeps the source.
@@ -143,13 +156,15 @@ class IpvsRuleset:
 
 
 def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                node_endpoint_ips: set[IPv4Address]) -> IpvsRuleset:
+                node: NodePlan | None = None) -> IpvsRuleset:
     """What kube-proxy's IPVS mode programs for these Services on one node.
 
     Args:
         services: the plan's Services; headless ones get nothing.
         cluster_cidr: the pod CIDR: ClusterIP traffic from outside it is masqueraded.
-        node_endpoint_ips: the endpoint IPs on this node (only they go into KUBE-LOOP-BACK).
+        node: the node it is for: only its endpoints go into KUBE-LOOP-BACK and serve policy Local,
+            and its IP gets the NodePort virtual servers. None: nothing node-specific (no NodePort
+            virtual servers or set entries, as kube-proxy without node IPs), for ClusterIP-only callers.
     """
     addresses: list[IPv4Address] = []
     servers: list[VirtualServer] = []
@@ -159,17 +174,36 @@ def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
             continue
         if svc.cluster_ip not in addresses:
             addresses.append(svc.cluster_ip)
+        persistent = svc.affinity_timeout if svc.session_affinity else None
         for port in svc.ports:
             proto = port.protocol.lower()
-            entries[LOOP_BACK] |= {f"{ep.ip},{proto}:{ep.port},{ep.ip}" for ep in port.endpoints
-                                   if ep.ip in node_endpoint_ips}
+            local = [ep for ep in port.endpoints if node is not None and ep.node == node.name]
+            entries[LOOP_BACK] |= {f"{ep.ip},{proto}:{ep.port},{ep.ip}" for ep in local}
             entries[CLUSTER_IP].add(f"{svc.cluster_ip},{proto}:{port.port}")
-            servers.append(VirtualServer(port.protocol, svc.cluster_ip, port.port, SCHEDULER,
-                                         svc.affinity_timeout if svc.session_affinity else None,
-                                         tuple(RealServer(ep.ip, ep.port) for ep in port.endpoints)))
+            servers.append(VirtualServer(port.protocol, svc.cluster_ip, port.port, SCHEDULER, persistent,
+                                         _reals(port.endpoints)))
+            if node is not None and port.node_port is not None:
+                servers.append(_node_port(svc, port, node, local, entries))
     entries[IPVS_IPS] = {str(ip) for ip in addresses}
     ipsets = tuple(IpSet(name, kind, text, tuple(sorted(entries[name]))) for name, kind, text in IPSETS)
     return IpvsRuleset(tuple(addresses), tuple(servers), ipsets, _iptables(ipsets, cluster_cidr))
+
+
+def _node_port(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, local: list[Endpoint],
+               entries: dict[str, set[str]]) -> VirtualServer:
+    """The virtual server on the node's IP:nodePort; its port goes into the set that marks it for
+    masquerade and, for policy Local, into the -LOCAL set that RETURNs first (the client IP is kept)."""
+    every, only_local = NODE_PORT_SETS[port.protocol]
+    entries[every].add(str(port.node_port))
+    if svc.external_local:
+        entries[only_local].add(str(port.node_port))
+    reals = _reals(local if svc.external_local and local else port.endpoints)
+    return VirtualServer(port.protocol, node.ip.ip, port.node_port, SCHEDULER,
+                         svc.affinity_timeout if svc.session_affinity else None, reals)
+
+
+def _reals(endpoints: Sequence[Endpoint]) -> tuple[RealServer, ...]:
+    return tuple(RealServer(ep.ip, ep.port) for ep in endpoints)
 
 
 def _iptables(ipsets: tuple[IpSet, ...], cluster_cidr: IPv4Network) -> IptablesRuleset:
@@ -199,7 +233,8 @@ def _iptables(ipsets: tuple[IpSet, ...], cluster_cidr: IPv4Network) -> IptablesR
     filt.append(line("-A", NODE_PORT, comment(sets[HEALTH_CHECK_NODE_PORT].comment),
                      match(HEALTH_CHECK_NODE_PORT, "dst"), "-j", "ACCEPT"))
     # Known VIP:ports pass; anything else to an address on kube-ipvs0 would reach the node's own
-    # sockets (the VIP is local), so new connections to it are rejected.
+    # sockets (the VIP is local), so new connections to it are rejected. The node's IP is not on
+    # kube-ipvs0 (not in KUBE-IPVS-IPS), so its NodePorts are left alone.
     filt += [line("-A", IPVS_FILTER, match(name, flags), "-j", "RETURN")
              for name, flags in ((LB, "dst,dst"), (CLUSTER_IP, "dst,dst"), (EXTERNAL_IP, "dst,dst"),
                                  (EXTERNAL_IP_LOCAL, "dst,dst"), (HEALTH_CHECK_NODE_PORT, "dst"))]

@@ -7,8 +7,9 @@ service's vmap and dropped mark-for-masquerade; the labs pin the older layout, w
 step a packet takes. Everything lives in `table ip kube-proxy`, named as kube-proxy names it: the
 node namespace is netlab's own, so the table needs no netlab name.
 
-Names: `service-`/`endpoint-`/`affinity-` + HASH8 + `-ns/svc/proto/portname[__ip/port]`, HASH8 =
-base32(sha256(the rest))[:8], truncated as kube-proxy's hashAndTruncate does (never, in practice).
+Names: `service-`/`local-`/`external-`/`endpoint-`/`affinity-` + HASH8 +
+`-ns/svc/proto/portname[__ip/port]`, HASH8 = base32(sha256(the rest))[:8], truncated as
+kube-proxy's hashAndTruncate does (never, in practice).
 nft takes them unquoted: `/`, `.` and `_` are identifier characters. A name holds at most 255
 characters (the kernel's NFT_NAME_MAXLEN is 256 with the NUL; nft 1.0.6 refuses 256).
 
@@ -27,10 +28,13 @@ Two kinds of sync, as kube-proxy has:
 The partial transaction is written by `nftables_changes`, and what the applier compares after
 loading either kind comes from `nftables_readback`.
 
-Only ClusterIP traffic exists so far: NodePort and LoadBalancer Services are programmed for their
-ClusterIP only; nodeport-ips, service-nodeports, no-endpoint-nodeports and firewall-ips are
-created empty (kube-proxy would put the node's primary IP into nodeport-ips). Headless Services
-get nothing, as in kube-proxy.
+The ruleset is the one node's kube-proxy writes: nodeport-ips holds the node's primary IP
+(nodePortAddresses `primary`, the nftables default), and externalTrafficPolicy Local picks among the
+endpoints on that node only. NodePorts reach an `external-` chain that masquerades (Cluster) or
+keeps the client's address and sends to the `local-` chain (Local), as kube-proxy's
+syncProxyRules does. Without a node (benchmarks, ClusterIP-only tests) nodeport-ips stays empty
+and no endpoint is local. A LoadBalancer Service gets its ClusterIP and NodePorts only, not its
+LoadBalancer IP (so firewall-ips stays empty). Headless Services get nothing, as in kube-proxy.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import hashlib
 from collections.abc import Sequence
 from ipaddress import IPv4Network
 
+from netlab.plan.model import NodePlan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 
 TABLE = "kube-proxy"
@@ -98,6 +103,16 @@ def service_chain(port: ServicePortPlan) -> str:
     return "service-" + _hash_and_truncate(_port_base(port))
 
 
+def local_chain(port: ServicePortPlan) -> str:
+    """The Service port's chain for externalTrafficPolicy Local: it picks a local endpoint."""
+    return "local-" + _hash_and_truncate(_port_base(port))
+
+
+def external_chain(port: ServicePortPlan) -> str:
+    """Where NodePort traffic enters: it applies the external traffic policy."""
+    return "external-" + _hash_and_truncate(_port_base(port))
+
+
 def endpoint_chain(port: ServicePortPlan, endpoint: Endpoint) -> str:
     """One endpoint's chain: hairpin masquerade, affinity bookkeeping, DNAT."""
     return "endpoint-" + _endpoint_base(port, endpoint)
@@ -137,7 +152,8 @@ class Tx:
         self.lines.append(f"delete element {FAMILY} {TABLE} {name} {{ {key} }}")
 
 
-def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, service_cidr: IPv4Network) -> str:
+def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, service_cidr: IPv4Network,
+                    node: NodePlan | None = None) -> str:
     """One `nft -f` transaction that replaces the whole kube-proxy table atomically.
 
     `add table` then `delete table` (so the delete never fails on a fresh node), then the table
@@ -150,6 +166,8 @@ def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, 
         cluster_cidr: the pod network: traffic from outside it is masqueraded (detectLocalMode
             ClusterCIDR, kube-proxy's default).
         service_cidr: traffic to an address in it that no Service holds is dropped.
+        node: the node the ruleset is for: its primary IP takes NodePorts, its endpoints are the
+            local ones. None: no node-specific parts.
 
     Returns:
         The script, one command a line, ending with a newline.
@@ -158,18 +176,18 @@ def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, 
     tx.add("table", TABLE, 'comment "rules for kube-proxy"')
     tx.lines.append(f"delete table {FAMILY} {TABLE}")
     tx.add("table", TABLE, 'comment "rules for kube-proxy"')
-    _setup(tx, service_cidr)
+    _setup(tx, service_cidr, node)
     for svc in services:
         if svc.cluster_ip is None:
             continue
         tx.blank()
         tx.element("cluster-ips", str(svc.cluster_ip))
         for port in svc.ports:
-            service_port(tx, svc, port, cluster_cidr)
+            service_port(tx, svc, port, cluster_cidr, node)
     return "\n".join(tx.lines) + "\n"
 
 
-def _setup(tx: Tx, service_cidr: IPv4Network) -> None:
+def _setup(tx: Tx, service_cidr: IPv4Network, node: NodePlan | None) -> None:
     """The fixed part, in the order of kube-proxy's setupNFTables."""
     for name, kind, hook, priority in BASE_CHAINS:
         tx.add("chain", name, f"type {kind} hook {hook} priority {priority}")
@@ -189,6 +207,8 @@ def _setup(tx: Tx, service_cidr: IPv4Network) -> None:
     tx.rule("cluster-ips-check", "ip daddr @cluster-ips reject", "Reject traffic to invalid ports of ClusterIPs")
     tx.rule("cluster-ips-check", f"ip daddr {{ {service_cidr} }} drop", "Drop traffic to unallocated ClusterIPs")
     tx.add("set", "nodeport-ips", 'type ipv4_addr ; comment "IPs that accept NodePort traffic"')
+    if node is not None:
+        tx.element("nodeport-ips", str(node.ip.ip))
 
     tx.add("map", "no-endpoint-services",
            f'type {_IP_PROTO_PORT} ; comment "vmap to drop or reject packets to services with no endpoints"')
@@ -209,32 +229,47 @@ def _setup(tx: Tx, service_cidr: IPv4Network) -> None:
     tx.rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports")
 
 
-def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network) -> None:
+def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
+                 node: NodePlan | None) -> None:
     """One Service port, in the order of kube-proxy's syncProxyRules: chains before the rules,
     sets and map elements that name them."""
     proto = port.protocol.lower()
     key = f"{svc.cluster_ip} . {proto} . {port.port}"
+    node_port = f"{proto} . {port.node_port}" if port.node_port else None
     endpoints = sorted(port.endpoints, key=str)
     if not endpoints:  # no chains at all: the filter chains reject it (kube-proxy's hasEndpoints)
         tx.element("no-endpoint-services", key, "goto reject-chain", comment=port.port_name)
+        if node_port:
+            tx.element("no-endpoint-nodeports", node_port, "goto reject-chain", comment=port.port_name)
         return
     chain = service_chain(port)
+    # Local policy: outside traffic goes to this node's endpoints only, so it needs no SNAT.
+    local = [ep for ep in endpoints if node is not None and ep.node == node.name] if svc.external_local else []
     for ep in endpoints:
         tx.add("chain", endpoint_chain(port, ep))
     tx.add("chain", chain)
+    if local:
+        tx.add("chain", local_chain(port))
+    if node_port:
+        tx.add("chain", external_chain(port))
     tx.element("service-ips", key, f"goto {chain}")
+    if node_port:
+        tx.element("service-nodeports", node_port, f"goto {external_chain(port)}")
+        if svc.external_local and not local:  # what the external chain does not short-circuit
+            tx.element("no-endpoint-nodeports", node_port, "drop", comment=port.port_name)
 
     # Masquerade off-cluster clients, who may have come in through another node. It comes first,
     # as in kube-proxy: an affinity `goto` below would skip it.
     tx.rule(chain, f"ip daddr {svc.cluster_ip} ip saddr != {cluster_cidr} jump mark-for-masquerade")
+    if node_port:
+        _external_rules(tx, svc, port, cluster_cidr, bool(local))
     if svc.session_affinity:
         for ep in endpoints:
             tx.add("set", affinity_set(port, ep),
                    f"type ipv4_addr ; flags dynamic,timeout ; timeout {svc.affinity_timeout}s")
-        for ep in endpoints:
-            tx.rule(chain, f"ip saddr @{affinity_set(port, ep)} goto {endpoint_chain(port, ep)}")
-    choices = " , ".join(f"{i} : goto {endpoint_chain(port, ep)}" for i, ep in enumerate(endpoints))
-    tx.rule(chain, f"numgen random mod {len(endpoints)} vmap {{ {choices} }}")
+    _pick_endpoint(tx, chain, svc, port, endpoints)
+    if local:
+        _pick_endpoint(tx, local_chain(port), svc, port, local)
 
     for ep in endpoints:
         ep_chain = endpoint_chain(port, ep)
@@ -242,3 +277,33 @@ def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: 
         if svc.session_affinity:
             tx.rule(ep_chain, f"update @{affinity_set(port, ep)} {{ ip saddr }}")
         tx.rule(ep_chain, f"meta l4proto {proto} dnat to {ep}")
+
+
+def _external_rules(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
+                    has_local: bool) -> None:
+    """The external chain. Cluster policy masquerades everything: the endpoint may be on another
+    node, and its reply must come back through this one. Local keeps the client's address and
+    sends it to a local endpoint; pods and the node itself may still use any endpoint, as if they
+    had gone out to a load balancer and come back in (the node masqueraded: the address it sent
+    from may be the one it sent to). With no local endpoint outside traffic falls through, to be
+    dropped by no-endpoint-nodeports in filter-input."""
+    chain, service = external_chain(port), service_chain(port)
+    if not svc.external_local:
+        tx.rule(chain, "jump mark-for-masquerade")
+        tx.rule(chain, f"goto {service}")
+        return
+    tx.rule(chain, f"ip saddr {cluster_cidr} goto {service}", "short-circuit pod traffic")
+    tx.rule(chain, "fib saddr type local jump mark-for-masquerade", "masquerade local traffic")
+    tx.rule(chain, f"fib saddr type local goto {service}", "short-circuit local traffic")
+    if has_local:
+        tx.rule(chain, f"goto {local_chain(port)}")
+
+
+def _pick_endpoint(tx: Tx, chain: str, svc: ServicePlan, port: ServicePortPlan, endpoints: Sequence[Endpoint]) -> None:
+    """kube-proxy's writeServiceToEndpointRules: a client stuck to an endpoint goes back to it,
+    others get one at random."""
+    if svc.session_affinity:
+        for ep in endpoints:
+            tx.rule(chain, f"ip saddr @{affinity_set(port, ep)} goto {endpoint_chain(port, ep)}")
+    choices = " , ".join(f"{i} : goto {endpoint_chain(port, ep)}" for i, ep in enumerate(endpoints))
+    tx.rule(chain, f"numgen random mod {len(endpoints)} vmap {{ {choices} }}")

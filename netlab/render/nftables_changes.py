@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Network
 
+from netlab.plan.model import NodePlan
 from netlab.plan.services import ServicePlan
 from netlab.render.nftables import Tx, service_chain, service_port
 
@@ -46,7 +47,7 @@ _NOTHING = _Block()  # the block of a part that does not exist (on one side of a
 
 
 def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                            service_cidr: IPv4Network) -> str:
+                            service_cidr: IPv4Network, node: NodePlan | None = None) -> str:
     """One `nft -f` transaction that turns the table `render_nftables(old)` made into the table
     `render_nftables(new)` makes, touching only the Service ports whose rendering differs.
 
@@ -73,11 +74,13 @@ def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePla
             running lab does not change).
         service_cidr: as `render_nftables` takes it; only the fixed part of the table uses it,
             which a partial sync, as kube-proxy's, leaves alone.
+        node: as `render_nftables` takes it (the same for both). An endpoint moving between
+            nodes changes the Local-policy parts of a NodePort, which are then rewritten.
 
     Returns:
         The script, one command a line, ending with a newline; "" when nothing differs.
     """
-    before, after = _changed_blocks(old, new, cluster_cidr)
+    before, after = _changed_blocks(old, new, cluster_cidr, node)
     parts = [(before.get(key, _NOTHING), after.get(key, _NOTHING)) for key in dict.fromkeys([*after, *before])]
     parts = [(was, now) for was, now in parts if was.lines != now.lines]
     if not parts:
@@ -109,25 +112,26 @@ def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePla
     return "\n".join(tx.lines) + "\n"
 
 
-def _changed_blocks(old: Sequence[ServicePlan], new: Sequence[ServicePlan],
-                    cluster_cidr: IPv4Network) -> tuple[dict[str, _Block], dict[str, _Block]]:
+def _changed_blocks(old: Sequence[ServicePlan], new: Sequence[ServicePlan], cluster_cidr: IPv4Network,
+                    node: NodePlan | None) -> tuple[dict[str, _Block], dict[str, _Block]]:
     """The blocks of the Services that differ between the two plans, before and after. Equal
     Services (most of them, and the same objects when a caller changes one Service) are skipped
     without rendering: rendering all 10000 costs half a second."""
     was = {(s.namespace, s.name): s for s in old}
     now = {(s.namespace, s.name): s for s in new}
     differ = {key for key in was.keys() | now.keys() if not _same(was.get(key), now.get(key))}
-    return (_blocks((s for s in old if (s.namespace, s.name) in differ), cluster_cidr),
-            _blocks((s for s in new if (s.namespace, s.name) in differ), cluster_cidr))
+    return (_blocks((s for s in old if (s.namespace, s.name) in differ), cluster_cidr, node),
+            _blocks((s for s in new if (s.namespace, s.name) in differ), cluster_cidr, node))
 
 
 def _same(a: ServicePlan | None, b: ServicePlan | None) -> bool:
     return a is b or a == b  # dataclass equality does not look at identity first
 
 
-def _blocks(services: Iterable[ServicePlan], cluster_cidr: IPv4Network) -> dict[str, _Block]:
-    """Per Service its ClusterIP's element (keyed `ns/name`), per Service port what `_service_port`
-    writes (keyed by its service chain's name, which names the port: ns/svc/proto/port)."""
+def _blocks(services: Iterable[ServicePlan], cluster_cidr: IPv4Network, node: NodePlan | None) -> dict[str, _Block]:
+    """Per Service its ClusterIP's element (keyed `ns/name`), per Service port what `service_port`
+    writes, its NodePort's chains and elements included (keyed by its service chain's name, which
+    names the port: ns/svc/proto/port)."""
     blocks: dict[str, _Block] = {}
     for svc in services:
         if svc.cluster_ip is None:
@@ -136,5 +140,5 @@ def _blocks(services: Iterable[ServicePlan], cluster_cidr: IPv4Network) -> dict[
         address.element("cluster-ips", str(svc.cluster_ip))
         for port in svc.ports:
             blocks[service_chain(port)] = block = _Block()
-            service_port(block, svc, port, cluster_cidr)
+            service_port(block, svc, port, cluster_cidr, node)
     return blocks

@@ -40,6 +40,7 @@ PUB0, FIRST_INTERNET_PORT = 3, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
 IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
+MULTIPATH_HASH_L4 = Sysctl("net/ipv4/fib_multipath_hash_policy", "1")  # ECMP per flow (5-tuple), not per address pair
 # Bridged pod traffic must pass the node's netfilter, or a same-node backend's reply skips the
 # Service's reverse NAT (kubeadm's prerequisite; needs br_netfilter, built into this kernel).
 BRIDGE_NF_CALL_IPTABLES = Sysctl("net/bridge/bridge-nf-call-iptables", "1")
@@ -54,6 +55,7 @@ def render_topology(plan: LabPlan) -> list[NamespaceSpec]:
     """Every namespace of the lab with its objects, in build order."""
     return ([underlay_spec(plan)]
             + [gateway_spec(plan)]
+            + ([cloud_lb_spec(plan, plan.cloud_lb)] if plan.cloud_lb else [])
             + [internet_host_spec(plan, h) for h in plan.internet_hosts]
             + [node_spec(plan, n) for n in plan.nodes]
             + [pod_spec(plan, p) for p in plan.pods])
@@ -84,7 +86,17 @@ def gateway_spec(plan: LabPlan) -> NamespaceSpec:
                 Address(PUB0, "pub0", GATEWAY_INTERNET)]
         ops += [Veth(h.underlay_port, FIRST_INTERNET_PORT + i, "eth0", ETH0, h.netns, h.mac, master=PUB0,
                      master_name="pub0") for i, h in enumerate(plan.internet_hosts)]
+    if plan.cloud_lb:  # the cloud routes its load balancers' IPs to the load balancer
+        ops += [Route(IPv4Network(f"{ip}/32"), ETH0, "eth0", via=plan.cloud_lb.ip.ip) for ip in plan.load_balancer_ips]
     return NamespaceSpec(gateway.netns, tuple(ops))
+
+
+def cloud_lb_spec(plan: LabPlan, lb: HostPlan) -> NamespaceSpec:
+    """The cloud's load balancer, on the underlay: it forwards each flow to one healthy node,
+    unchanged (the node's kube-proxy rules match the LoadBalancer IP), by an ECMP route hashed on
+    the flow's 5-tuple; which nodes are healthy the cloud controller decides (kernel/cloud.py)."""
+    return NamespaceSpec(lb.netns, (IP_FORWARD, MULTIPATH_HASH_L4, _lo(plan), LinkUp(ETH0, "eth0"),
+                                    Address(ETH0, "eth0", lb.ip)))
 
 
 def internet_host_spec(plan: LabPlan, host: HostPlan) -> NamespaceSpec:

@@ -49,6 +49,8 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
         peers = {r.peer for r in results}
         if peers != {want}:
             return False, f"the replies came from {', '.join(sorted(peers))}, expected {want}"
+    if "status" in expect and "answeredBy" not in expect:
+        return True, f"HTTP {results[0].status}: {' '.join(results[0].body.split())[:60]}"
     return judge_answers(plan, check, [r.body.strip() for r in results],
                          f"replies from {results[0].peer}; " if "repliedFrom" in expect else "")
 

@@ -8,6 +8,9 @@ over as inherited file descriptors, so this server never touches namespaces at a
 Started as `python -m netlab.workloads.echo` with the fds inherited; stdin carries a JSON manifest:
     {"user": "nobody" | null,
      "sockets": [{"fd": 5, "pod": "web-0", "protocol": "TCP" | "UDP", "port": 8080}, ...]}
+A TCP socket whose entry also has `"health": {"namespace": ..., "name": ..., "localEndpoints": N}`
+is a node's health check port for a LoadBalancer Service (externalTrafficPolicy Local), answered
+as kube-proxy answers it: 200 with N local endpoints, 503 with none, and its JSON body.
 Everything is imported at the top because, after dropping privileges to "user", the interpreter's
 own files may no longer be readable.
 """
@@ -80,6 +83,17 @@ async def read_request_line(reader: asyncio.StreamReader) -> bytes | None:
             return request_line
 
 
+def health(service: dict) -> tuple[int, str, dict[str, str]]:
+    """kube-proxy's service health check answer (pkg/proxy/healthcheck/service_health.go): the
+    cloud's load balancer sends traffic only to nodes that answer 200."""
+    count = int(service["localEndpoints"])
+    body = json.dumps({"service": {"namespace": service["namespace"], "name": service["name"]},
+                       "localEndpoints": count, "serviceProxyHealthy": True}, indent="\t")
+    headers = {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff",
+               "X-Load-Balancing-Endpoint-Weight": str(count)}
+    return (200 if count else 503), body, headers
+
+
 def route(pod: str, peer: str, request_line: bytes) -> tuple[int, str, bool]:
     """Map a request line to (status, body, whether to send the body)."""
     parts = request_line.decode("latin-1").split()
@@ -104,8 +118,10 @@ def route(pod: str, peer: str, request_line: bytes) -> tuple[int, str, bool]:
     return 404, "not found", send_body
 
 
-async def serve_http(pod: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """One request per connection, answered with `Connection: close`; failures stay local."""
+async def serve_http(pod: str, service: dict | None, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
+    """One request per connection, answered with `Connection: close`; failures stay local. With
+    `service`, the socket is a health check port: every request gets the health answer."""
     try:
         peer = address(writer.get_extra_info("peername"))
         try:
@@ -118,11 +134,15 @@ async def serve_http(pod: str, reader: asyncio.StreamReader, writer: asyncio.Str
             if request_line is None:
                 return
             status, body, send_body = route(pod, peer, request_line)
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        if service is not None and status != 431:
+            status, body, headers = health(service)
+            send_body = not request_line.startswith(b"HEAD ")
         payload = body.encode("utf-8", "replace")
         head = (
             f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(payload)}\r\n"
+            + "".join(f"{key}: {value}\r\n" for key, value in headers.items())
+            + f"Content-Length: {len(payload)}\r\n"
             + ("Allow: GET, HEAD\r\n" if status == 405 else "")
             + "Connection: close\r\n\r\n"
         )
@@ -169,17 +189,17 @@ def announce_ready() -> None:
     os.close(devnull)
 
 
-async def serve(sockets: list[tuple[socket.socket, str, str]]) -> None:
-    """Serve every (socket, pod, protocol) in one event loop until SIGTERM or SIGINT."""
+async def serve(sockets: list[tuple[socket.socket, str, str, dict | None]]) -> None:
+    """Serve every (socket, pod, protocol, health service) in one event loop until SIGTERM or SIGINT."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     servers: list[asyncio.AbstractServer] = []
     transports: list[asyncio.BaseTransport] = []
-    for sock, pod, protocol in sockets:
+    for sock, pod, protocol, service in sockets:
         if protocol == "TCP":
-            handler = functools.partial(serve_http, pod)
+            handler = functools.partial(serve_http, pod, service)
             servers.append(await asyncio.start_server(handler, sock=sock, limit=HEAD_LIMIT))
         else:
             transport, _ = await loop.create_datagram_endpoint(functools.partial(UdpEcho, pod), sock=sock)
@@ -200,7 +220,7 @@ def main() -> None:
             raise SystemExit(f"echo: unsupported protocol {entry['protocol']!r} for fd {entry['fd']}")
         sock = socket.socket(fileno=entry["fd"])
         sock.setblocking(False)
-        sockets.append((sock, entry["pod"], protocol))
+        sockets.append((sock, entry["pod"], protocol, entry.get("health")))
     if manifest.get("user") is not None:
         drop_privileges(manifest["user"])
     asyncio.run(serve(sockets))

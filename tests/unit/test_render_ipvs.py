@@ -3,7 +3,8 @@ rules), as goldens per lab and as the facts of kube-reference section 3."""
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from test_render_iptables import CLUSTER_CIDR, SERVICE_LABS, WEB, WEB_HTTP, chec
 
 from netlab.model import load_lab
 from netlab.plan import make_plan
+from netlab.plan.model import NodePlan
+from netlab.plan.services import ServicePlan, ServicePortPlan
 from netlab.render.iptables import forward_accept_rules, masquerade_rules, render_iptables
 from netlab.render.ipvs import (
     IpvsRuleset,
@@ -24,48 +27,89 @@ from netlab.render.ipvs import (
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "ipvs"
 IPSET_NAME_MAX = 31
-NO_LOCAL: set[IPv4Address] = set()
+# labs/service-types.yaml: web (ClusterIP), web-local (NodePort 30081, policy Local) and web-nodeport
+# (NodePort 30080, policy Cluster); their one endpoint, 10.244.1.2:8080, runs on node-1.
+SERVICE_TYPES = make_plan(load_lab(REPO / "labs" / "service-types.yaml"))
+NODE_1, NODE_2 = SERVICE_TYPES.nodes
+NODE_3 = replace(NODE_2, name="node-3", ip=IPv4Interface("192.168.56.13/24"))
+WEB_0 = (RealServer(IPv4Address("10.244.1.2"), 8080),)
+# The running example with each endpoint on the node its address says: 10.244.1.5 on node-1, 10.244.2.7 on node-2.
+WEB_SPREAD_HTTP = replace(WEB_HTTP, endpoints=(WEB_HTTP.endpoints[0], replace(WEB_HTTP.endpoints[1], node="node-2")))
 
 
-def check_ipvs(ruleset: IpvsRuleset) -> None:
+def check_ipvs(ruleset: IpvsRuleset, node: NodePlan | None = None) -> None:
     """The iptables part passes the iptables structure rules; every set a rule matches is created;
-    set names fit ipset's 31 characters; every VIP is bound on kube-ipvs0 and listed in KUBE-IPVS-IPS."""
+    set names fit ipset's 31 characters; every VIP is bound on kube-ipvs0 and listed in KUBE-IPVS-IPS;
+    the only other virtual server address is the node's IP (NodePorts): never bound, and each of its
+    ports in the KUBE-NODE-PORT set of its protocol."""
     check_ruleset(ruleset.iptables)
     names = [s.name for s in ruleset.ipsets]
     assert len(names) == len(set(names)) and all(len(n) <= IPSET_NAME_MAX for n in names)
     words = ruleset.iptables.restore.split()
     assert {words[i + 1] for i, w in enumerate(words) if w == "--match-set"} <= set(names)
-    assert {vs.ip for vs in ruleset.virtual_servers} == set(ruleset.addresses)
+    node_ips = {node.ip.ip} if node else set()
+    assert set(ruleset.addresses) <= {vs.ip for vs in ruleset.virtual_servers} <= set(ruleset.addresses) | node_ips
+    assert not node_ips & set(ruleset.addresses)
     assert sets(ruleset)["KUBE-IPVS-IPS"] == tuple(sorted(str(ip) for ip in ruleset.addresses))
+    for vs in ruleset.virtual_servers:
+        if vs.ip in node_ips:
+            assert str(vs.port) in sets(ruleset)[f"KUBE-NODE-PORT-{vs.protocol}"]
 
 
 def sets(ruleset: IpvsRuleset) -> dict[str, tuple[str, ...]]:
     return {s.name: s.entries for s in ruleset.ipsets}
 
 
+def reals(ruleset: IpvsRuleset) -> dict[tuple[IPv4Address, int], tuple[RealServer, ...]]:
+    """Per virtual server (address, port), its real servers."""
+    return {(vs.ip, vs.port): vs.reals for vs in ruleset.virtual_servers}
+
+
+def node_port_service(port: ServicePortPlan, node_port: int, local: bool = False,
+                      affinity: int | None = None) -> ServicePlan:
+    return replace(service([replace(port, node_port=node_port)], affinity=affinity), type="NodePort",
+                   external_local=local)
+
+
+def lab_service(name: str) -> ServicePlan:
+    return next(svc for svc in SERVICE_TYPES.services if svc.name == name)
+
+
 # -- goldens --------------------------------------------------------------------------------------
+def node_rulesets(path: Path) -> dict[str, tuple[NodePlan, IpvsRuleset]]:
+    """The lab's golden files and what they hold: `<lab>.ipvs` for its first node, and
+    `<lab>.<node>.ipvs` for each other node whose virtual servers differ (NodePorts sit on each
+    node's own IP); KUBE-LOOP-BACK alone differing is not worth a file."""
+    plan = make_plan(load_lab(path))
+    (first, first_rules), *others = [(node, render_ipvs(plan.services, plan.lab.cluster.pod_cidr, node))
+                                     for node in plan.nodes]
+    found = {f"{path.stem}.ipvs": (first, first_rules)}
+    for node, ruleset in others:
+        if ruleset.virtual_servers != first_rules.virtual_servers:
+            found[f"{path.stem}.{node.name}.ipvs"] = (node, ruleset)
+    return found
+
+
 @pytest.mark.parametrize("path", SERVICE_LABS, ids=[p.stem for p in SERVICE_LABS])
 def test_ipvs_golden(golden, path: Path) -> None:
-    """The first node's view (KUBE-LOOP-BACK differs per node)."""
-    plan = make_plan(load_lab(path))
-    node = plan.nodes[0].name
-    local = {ep.ip for svc in plan.services for port in svc.ports for ep in port.endpoints if ep.node == node}
-    ruleset = render_ipvs(plan.services, plan.lab.cluster.pod_cidr, local)
-    check_ipvs(ruleset)
-    text = "\n".join([
-        f"# ipvsadm -Ln on {node}; kube-ipvs0 holds " + " ".join(f"{ip}/32" for ip in ruleset.addresses),
-        ipvsadm_text(ruleset), "# ipset restore", ipset_restore_text(ruleset),
-        *(j.text() for j in ruleset.iptables.jumps), "# iptables-restore --noflush", ruleset.iptables.restore])
-    golden(GOLDEN / f"{path.stem}.ipvs", text)
+    for name, (node, ruleset) in node_rulesets(path).items():
+        check_ipvs(ruleset, node)
+        text = "\n".join([
+            f"# ipvsadm -Ln on {node.name}; kube-ipvs0 holds " + " ".join(f"{ip}/32" for ip in ruleset.addresses),
+            ipvsadm_text(ruleset), "# ipset restore", ipset_restore_text(ruleset),
+            *(j.text() for j in ruleset.iptables.jumps), "# iptables-restore --noflush", ruleset.iptables.restore])
+        golden(GOLDEN / name, text)
 
 
 def test_every_ipvs_golden_has_its_lab() -> None:
-    assert sorted(p.name for p in GOLDEN.glob("*.ipvs")) == sorted(f"{p.stem}.ipvs" for p in SERVICE_LABS)
+    names = [name for path in SERVICE_LABS for name in node_rulesets(path)]
+    assert sorted(p.name for p in GOLDEN.glob("*.ipvs")) == sorted(names)
+    assert {"pod-to-service.ipvs", "service-types.ipvs", "service-types.node-2.ipvs"} <= set(names)
 
 
 # -- virtual servers ------------------------------------------------------------------------------
 def test_the_running_example_is_one_round_robin_virtual_server() -> None:
-    ruleset = render_ipvs([WEB], CLUSTER_CIDR, NO_LOCAL)
+    ruleset = render_ipvs([WEB], CLUSTER_CIDR)
     check_ipvs(ruleset)
     assert ruleset.addresses == (IPv4Address("10.96.44.201"),)
     assert ruleset.virtual_servers == (VirtualServer("TCP", IPv4Address("10.96.44.201"), 80, "rr", None, (
@@ -78,27 +122,26 @@ def test_the_running_example_is_one_round_robin_virtual_server() -> None:
 
 
 def test_client_ip_affinity_makes_the_virtual_server_persistent() -> None:
-    ruleset = render_ipvs([service([WEB_HTTP], affinity=600)], CLUSTER_CIDR, NO_LOCAL)
+    ruleset = render_ipvs([service([WEB_HTTP], affinity=600)], CLUSTER_CIDR)
     assert ruleset.virtual_servers[0].persistent == 600
     assert "TCP  10.96.44.201:80 rr persistent 600" in ipvsadm_text(ruleset).splitlines()
 
 
 def test_a_port_without_endpoints_keeps_its_virtual_server_and_vip() -> None:
-    ruleset = render_ipvs([service([port_plan("http", 80, [])])], CLUSTER_CIDR, NO_LOCAL)
+    ruleset = render_ipvs([service([port_plan("http", 80, [])])], CLUSTER_CIDR)
     assert [(vs.port, vs.reals) for vs in ruleset.virtual_servers] == [(80, ())]
     assert sets(ruleset)["KUBE-CLUSTER-IP"] == ("10.96.44.201,tcp:80",)
 
 
 def test_headless_services_get_nothing() -> None:
-    assert render_ipvs([service([WEB_HTTP], ip=None)], CLUSTER_CIDR, NO_LOCAL) == render_ipvs([], CLUSTER_CIDR,
-                                                                                                NO_LOCAL)
+    assert render_ipvs([service([WEB_HTTP], ip=None)], CLUSTER_CIDR, NODE_1) == render_ipvs([], CLUSTER_CIDR, NODE_1)
 
 
 def test_ipvsadm_sorts_by_protocol_then_address_then_port() -> None:
     udp = service([port_plan("dns", 53, ["10.244.1.5:5353"], "UDP")], ip="10.96.0.10", name="dns")
     late = service([port_plan("b", 90, []), port_plan("a", 80, [])], ip="10.96.0.100", name="late")
     early = service([port_plan("http", 80, ["10.244.1.10:8080", "10.244.1.9:8080"])], ip="10.96.0.9", name="early")
-    lines = ipvsadm_text(render_ipvs([udp, late, early], CLUSTER_CIDR, NO_LOCAL)).splitlines()
+    lines = ipvsadm_text(render_ipvs([udp, late, early], CLUSTER_CIDR)).splitlines()
     assert [line.split()[:2] for line in lines[3:]] == [
         ["TCP", "10.96.0.9:80"], ["->", "10.244.1.9:8080"], ["->", "10.244.1.10:8080"],
         ["TCP", "10.96.0.100:80"], ["TCP", "10.96.0.100:90"], ["UDP", "10.96.0.10:53"], ["->", "10.244.1.5:5353"]]
@@ -106,8 +149,8 @@ def test_ipvsadm_sorts_by_protocol_then_address_then_port() -> None:
 
 # -- ipsets ---------------------------------------------------------------------------------------
 def test_sets_hold_cluster_ips_and_only_this_nodes_endpoints_loop_back() -> None:
-    ruleset = render_ipvs([WEB], CLUSTER_CIDR, {IPv4Address("10.244.1.5")})
-    check_ipvs(ruleset)
+    ruleset = render_ipvs([service([WEB_SPREAD_HTTP])], CLUSTER_CIDR, NODE_1)
+    check_ipvs(ruleset, NODE_1)
     assert sets(ruleset)["KUBE-CLUSTER-IP"] == ("10.96.44.201,tcp:80",)
     assert sets(ruleset)["KUBE-LOOP-BACK"] == ("10.244.1.5,tcp:8080,10.244.1.5",)
     assert sets(ruleset)["KUBE-IPVS-IPS"] == ("10.96.44.201",)
@@ -116,7 +159,7 @@ def test_sets_hold_cluster_ips_and_only_this_nodes_endpoints_loop_back() -> None
 
 
 def test_every_kube_proxy_set_is_created_with_its_type() -> None:
-    text = ipset_restore_text(render_ipvs([WEB], CLUSTER_CIDR, NO_LOCAL))
+    text = ipset_restore_text(render_ipvs([WEB], CLUSTER_CIDR))
     creates = {line.split()[1]: line.split()[2] for line in text.splitlines() if line.startswith("create ")}
     assert creates == {
         "KUBE-LOOP-BACK": "hash:ip,port,ip", "KUBE-CLUSTER-IP": "hash:ip,port", "KUBE-EXTERNAL-IP": "hash:ip,port",
@@ -136,7 +179,7 @@ def test_every_kube_proxy_set_is_created_with_its_type() -> None:
 
 # -- iptables part --------------------------------------------------------------------------------
 def test_ipvs_iptables_rules_of_kube_reference() -> None:
-    restore = render_ipvs([WEB], CLUSTER_CIDR, {IPv4Address("10.244.1.5")}).iptables.restore
+    restore = render_ipvs([service([WEB_SPREAD_HTTP])], CLUSTER_CIDR, NODE_1).iptables.restore
     nat, filt = restore.split("*filter\n")
     assert restore.startswith("*nat\n")
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")] == [
@@ -155,21 +198,119 @@ def test_ipvs_iptables_rules_of_kube_reference() -> None:
 
 
 def test_no_loop_back_rule_while_no_endpoint_is_local() -> None:
-    assert "KUBE-LOOP-BACK" not in render_ipvs([WEB], CLUSTER_CIDR, NO_LOCAL).iptables.restore
+    assert "KUBE-LOOP-BACK" not in render_ipvs([WEB], CLUSTER_CIDR).iptables.restore
 
 
 def test_both_modes_share_the_fixed_masquerade_and_forward_rules() -> None:
-    ipvs = render_ipvs([WEB], CLUSTER_CIDR, NO_LOCAL).iptables.restore.splitlines()
+    ipvs = render_ipvs([WEB], CLUSTER_CIDR).iptables.restore.splitlines()
     iptables = render_iptables([WEB], CLUSTER_CIDR).restore.splitlines()
     for rule in masquerade_rules() + forward_accept_rules():
         assert rule in ipvs and rule in iptables
 
 
 def test_ipvs_jumps_are_ensured_in_kube_proxy_order() -> None:
-    jumps = render_ipvs([], CLUSTER_CIDR, NO_LOCAL).iptables.jumps
+    jumps = render_ipvs([], CLUSTER_CIDR).iptables.jumps
     assert [(j.table, j.chain, j.rule[-1]) for j in jumps] == [
         ("nat", "OUTPUT", "KUBE-SERVICES"), ("nat", "PREROUTING", "KUBE-SERVICES"),
         ("nat", "POSTROUTING", "KUBE-POSTROUTING"), ("filter", "FORWARD", "KUBE-FORWARD"),
         ("filter", "INPUT", "KUBE-NODE-PORT"), ("filter", "INPUT", "KUBE-PROXY-FIREWALL"),
         ("filter", "FORWARD", "KUBE-PROXY-FIREWALL"), ("filter", "INPUT", "KUBE-IPVS-FILTER"),
         ("filter", "OUTPUT", "KUBE-IPVS-OUT-FILTER")]
+
+
+# -- NodePorts and externalTrafficPolicy ------------------------------------------------------------
+def test_a_node_port_is_a_virtual_server_on_each_nodes_own_ip() -> None:
+    """Policy Cluster: the ClusterIP's real servers on every node, also on node-2 where no endpoint
+    runs; the node's IP is not bound on kube-ipvs0 (nor listed in KUBE-IPVS-IPS)."""
+    nodeport = lab_service("web-nodeport")
+    for node in (NODE_1, NODE_2):
+        ruleset = render_ipvs([nodeport], CLUSTER_CIDR, node)
+        check_ipvs(ruleset, node)
+        assert ruleset.virtual_servers == (VirtualServer("TCP", nodeport.cluster_ip, 80, "rr", None, WEB_0),
+                                           VirtualServer("TCP", node.ip.ip, 30080, "rr", None, WEB_0))
+        assert ruleset.addresses == (nodeport.cluster_ip,)
+        assert sets(ruleset)["KUBE-IPVS-IPS"] == (str(nodeport.cluster_ip),)
+    assert f"TCP  {NODE_2.ip.ip}:30080 rr" in ipvsadm_text(render_ipvs([nodeport], CLUSTER_CIDR, NODE_2)).splitlines()
+
+
+def test_policy_local_sends_to_this_nodes_endpoints() -> None:
+    """Each node's own endpoints; a node with none gets all of them after all (kube-proxy's
+    syncEndpoint falls back to the Cluster endpoints, kubernetes PR 97081). The ClusterIP keeps all."""
+    svc = node_port_service(WEB_SPREAD_HTTP, 30081, local=True)
+    one, two = (RealServer(IPv4Address("10.244.1.5"), 8080),), (RealServer(IPv4Address("10.244.2.7"), 8080),)
+    for node, expected in ((NODE_1, one), (NODE_2, two), (NODE_3, one + two)):
+        ruleset = render_ipvs([svc], CLUSTER_CIDR, node)
+        check_ipvs(ruleset, node)
+        assert reals(ruleset) == {(svc.cluster_ip, 80): one + two, (node.ip.ip, 30081): expected}
+
+
+def test_the_service_types_lab_per_node() -> None:
+    """web-local's one endpoint is on node-1: node-1 serves it locally, node-2 falls back to it (an
+    outside client gets no answer there all the same: see render/ipvs.py)."""
+    on_1, on_2 = (render_ipvs(SERVICE_TYPES.services, CLUSTER_CIDR, node) for node in (NODE_1, NODE_2))
+    assert {key: vs for key, vs in reals(on_1).items() if key[0] == NODE_1.ip.ip} == {
+        (NODE_1.ip.ip, 30080): WEB_0, (NODE_1.ip.ip, 30081): WEB_0}
+    assert {key: vs for key, vs in reals(on_2).items() if key[0] == NODE_2.ip.ip} == {
+        (NODE_2.ip.ip, 30080): WEB_0, (NODE_2.ip.ip, 30081): WEB_0}
+    assert sets(on_1)["KUBE-LOOP-BACK"] == ("10.244.1.2,tcp:8080,10.244.1.2",) and not sets(on_2)["KUBE-LOOP-BACK"]
+
+
+def test_node_port_sets_hold_every_node_port_and_the_local_ones_again() -> None:
+    ruleset = render_ipvs(SERVICE_TYPES.services, CLUSTER_CIDR, NODE_2)
+    assert sets(ruleset)["KUBE-NODE-PORT-TCP"] == ("30080", "30081")
+    assert sets(ruleset)["KUBE-NODE-PORT-LOCAL-TCP"] == ("30081",)
+    assert not sets(ruleset)["KUBE-NODE-PORT-UDP"] and not sets(ruleset)["KUBE-NODE-PORT-LOCAL-UDP"]
+    lines = ipset_restore_text(ruleset).splitlines()
+    assert lines[lines.index("flush KUBE-NODE-PORT-TCP") + 1:][:2] == [
+        "add KUBE-NODE-PORT-TCP 30080 -exist", "add KUBE-NODE-PORT-TCP 30081 -exist"]
+    assert "add KUBE-NODE-PORT-LOCAL-TCP 30081 -exist" in lines
+
+
+def test_node_port_rules_return_for_local_before_marking_for_masquerade() -> None:
+    restore = render_ipvs(SERVICE_TYPES.services, CLUSTER_CIDR, NODE_1).iptables.restore
+    nat, filt = restore.split("*filter\n")
+    assert [line for line in nat.splitlines() if line.startswith("-A KUBE-NODE-PORT ")] == [
+        ('-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port with '
+         'externalTrafficPolicy=local" -m set --match-set KUBE-NODE-PORT-LOCAL-TCP dst -j RETURN'),
+        ('-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" '
+         "-m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ"),
+    ]
+    assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")][-2:] == [
+        "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT",
+        "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT"]
+    # In filter, kube-proxy's KUBE-NODE-PORT only accepts health check nodePorts (LoadBalancers).
+    assert [line for line in filt.splitlines() if line.startswith("-A KUBE-NODE-PORT ")] == [
+        ('-A KUBE-NODE-PORT -m comment --comment "Kubernetes health check node port" '
+         "-m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT")]
+
+
+def test_policy_cluster_alone_only_marks_for_masquerade() -> None:
+    restore = render_ipvs([lab_service("web-nodeport")], CLUSTER_CIDR, NODE_1).iptables.restore
+    assert [line.split()[-1] for line in restore.split("*filter\n")[0].splitlines()
+            if line.startswith("-A KUBE-NODE-PORT ")] == ["KUBE-MARK-MASQ"]
+
+
+def test_udp_node_ports_have_their_own_sets() -> None:
+    dns = node_port_service(port_plan("dns", 53, ["10.244.1.5:5353"], "UDP"), 30053, local=True)
+    ruleset = render_ipvs([dns], CLUSTER_CIDR, NODE_1)
+    check_ipvs(ruleset, NODE_1)
+    assert sets(ruleset)["KUBE-NODE-PORT-UDP"] == sets(ruleset)["KUBE-NODE-PORT-LOCAL-UDP"] == ("30053",)
+    assert not sets(ruleset)["KUBE-NODE-PORT-TCP"]
+    assert f"UDP  {NODE_1.ip.ip}:30053 rr" in ipvsadm_text(ruleset).splitlines()
+    assert ('-A KUBE-NODE-PORT -p udp -m comment --comment "Kubernetes nodeport UDP port with '
+            'externalTrafficPolicy=local" -m set --match-set KUBE-NODE-PORT-LOCAL-UDP dst -j RETURN'
+            ) in ruleset.iptables.restore.splitlines()
+
+
+def test_client_ip_affinity_makes_the_node_port_persistent_too() -> None:
+    ruleset = render_ipvs([node_port_service(WEB_HTTP, 30080, affinity=600)], CLUSTER_CIDR, NODE_1)
+    assert [vs.persistent for vs in ruleset.virtual_servers] == [600, 600]
+
+
+def test_without_a_node_there_is_nothing_node_specific() -> None:
+    """No NodePort virtual servers or set entries (kube-proxy skips a nodePort without node IPs), no hairpin."""
+    ruleset = render_ipvs(SERVICE_TYPES.services, CLUSTER_CIDR)
+    check_ipvs(ruleset)
+    assert {vs.port for vs in ruleset.virtual_servers} == {80}
+    assert {name for name, entries in sets(ruleset).items() if entries} == {"KUBE-CLUSTER-IP", "KUBE-IPVS-IPS"}
+    assert "-A KUBE-NODE-PORT -p" not in ruleset.iptables.restore

@@ -14,8 +14,17 @@ import pytest
 
 from netlab.model import edit, load_lab
 from netlab.plan import make_plan
+from netlab.plan.model import NodePlan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
-from netlab.render.nftables import NAME_LENGTH_MAX, affinity_set, endpoint_chain, render_nftables, service_chain
+from netlab.render.nftables import (
+    NAME_LENGTH_MAX,
+    affinity_set,
+    endpoint_chain,
+    external_chain,
+    local_chain,
+    render_nftables,
+    service_chain,
+)
 from netlab.render.nftables_changes import render_nftables_changes
 from netlab.render.nftables_readback import (
     Touched,
@@ -30,34 +39,37 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "nftables"
 LAB_FILES = sorted((REPO / "labs").glob("*.yaml"))
 WITH_SERVICES = [p for p in LAB_FILES if load_lab(p).services]
+SERVICE_TYPES = make_plan(load_lab(REPO / "labs" / "service-types.yaml"))
+NODE_1, NODE_2 = SERVICE_TYPES.nodes
 POD_CIDR = IPv4Network("10.244.0.0/16")
 SERVICE_CIDR = IPv4Network("10.96.0.0/12")
 HEAD = ('add table ip kube-proxy { comment "rules for kube-proxy" ; }', "delete table ip kube-proxy",
         'add table ip kube-proxy { comment "rules for kube-proxy" ; }')
-KUBE_NAME = re.compile(r"^(service|endpoint|affinity)-([A-Z2-7]{8})-((?:[a-z0-9-]+/){2}(?:tcp|udp|sctp)/[a-z0-9-]*"
-                       r"(?:__[0-9.]+/\d+)?)$")
+KUBE_NAME = re.compile(r"^(service|local|external|endpoint|affinity)-([A-Z2-7]{8})-"
+                       r"((?:[a-z0-9-]+/){2}(?:tcp|udp|sctp)/[a-z0-9-]*(?:__[0-9.]+/\d+)?)$")
 
 
-def ep(address: str, port: int = 8080) -> Endpoint:
-    return Endpoint(IPv4Address(address), port, "pod", "node-1")
+def ep(address: str, port: int = 8080, node: str = "node-1") -> Endpoint:
+    return Endpoint(IPv4Address(address), port, "pod", node)
 
 
 def port(ns: str, svc: str, name: str | None, proto: str = "TCP", number: int = 80,
-         endpoints: tuple[Endpoint, ...] = ()) -> ServicePortPlan:
-    return ServicePortPlan(ns, svc, name, number, proto, endpoints)
+         endpoints: tuple[Endpoint, ...] = (), node_port: int | None = None) -> ServicePortPlan:
+    return ServicePortPlan(ns, svc, name, number, proto, endpoints, node_port=node_port)
 
 
 def service(ports: tuple[ServicePortPlan, ...], ip: str | None = "10.96.44.201", affinity: bool = False,
-            timeout: int = 10800) -> ServicePlan:
-    return ServicePlan(ports[0].service, ports[0].namespace, "ClusterIP", IPv4Address(ip) if ip else None,
-                       ports, affinity, timeout)
+            timeout: int = 10800, local: bool = False) -> ServicePlan:
+    kind = "NodePort" if any(p.node_port for p in ports) else "ClusterIP"
+    return ServicePlan(ports[0].service, ports[0].namespace, kind, IPv4Address(ip) if ip else None,
+                       ports, affinity, timeout, external_local=local)
 
 
 WEB = port("default", "web", "http", endpoints=(ep("10.244.1.5"), ep("10.244.2.7")))
 
 
-def render(*services: ServicePlan) -> str:
-    text = render_nftables(services, POD_CIDR, SERVICE_CIDR)
+def render(*services: ServicePlan, node: NodePlan | None = None) -> str:
+    text = render_nftables(services, POD_CIDR, SERVICE_CIDR, node)
     check_structure(text)
     return text
 
@@ -67,23 +79,44 @@ def lines(text: str) -> list[str]:
 
 
 # -- goldens --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", WITH_SERVICES, ids=[p.stem for p in WITH_SERVICES])
-def test_nftables_golden(golden, path: Path) -> None:
+def golden_cases() -> list[tuple[Path, str | None, str]]:
+    """(lab, node, golden file name): a lab with NodePorts once per node, as its table differs by
+    node (nodeport-ips, externalTrafficPolicy Local); a ClusterIP-only lab once, for no node (per
+    node only nodeport-ips would differ)."""
+    cases: list[tuple[Path, str | None, str]] = []
+    for path in WITH_SERVICES:
+        plan = make_plan(load_lab(path))
+        if any(svc.external for svc in plan.services):
+            cases += [(path, node.name, f"{path.stem}.{node.name}.nft") for node in plan.nodes]
+        else:
+            cases.append((path, None, f"{path.stem}.nft"))
+    return cases
+
+
+GOLDEN_CASES = golden_cases()
+
+
+@pytest.mark.parametrize(("path", "node", "name"), GOLDEN_CASES, ids=[name for _, _, name in GOLDEN_CASES])
+def test_nftables_golden(golden, path: Path, node: str | None, name: str) -> None:
     plan = make_plan(load_lab(path))
-    text = render_nftables(plan.services, plan.lab.cluster.pod_cidr, plan.lab.cluster.service_cidr)
+    nodes = {n.name: n for n in plan.nodes}
+    text = render_nftables(plan.services, plan.lab.cluster.pod_cidr, plan.lab.cluster.service_cidr,
+                           nodes[node] if node else None)
     check_structure(text)
-    golden(GOLDEN / f"{path.stem}.nft", text)
+    golden(GOLDEN / name, text)
 
 
 def test_every_nftables_golden_has_its_lab() -> None:
     assert WITH_SERVICES, "no bundled lab has Services"
-    assert sorted(p.name for p in GOLDEN.glob("*.nft")) == sorted(f"{p.stem}.nft" for p in WITH_SERVICES)
+    assert sorted(p.name for p in GOLDEN.glob("*.nft")) == sorted(name for _, _, name in GOLDEN_CASES)
 
 
 @pytest.mark.parametrize("path", LAB_FILES, ids=[p.stem for p in LAB_FILES])
 def test_every_lab_renders_a_well_formed_table(path: Path) -> None:
     plan = make_plan(load_lab(path), proxy_mode="nftables")
-    check_structure(render_nftables(plan.services, plan.lab.cluster.pod_cidr, plan.lab.cluster.service_cidr))
+    for node in (*plan.nodes, None):
+        check_structure(render_nftables(plan.services, plan.lab.cluster.pod_cidr, plan.lab.cluster.service_cidr,
+                                        node))
 
 
 # -- structure rules (the goldens run them too) ---------------------------------------------------
@@ -168,6 +201,12 @@ def test_endpoint_chain_and_affinity_set_names() -> None:
     assert endpoint_chain(svc5, ep("10.180.0.3", 80)) == "endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80"
 
 
+def test_external_and_local_chains_share_the_service_chains_hash() -> None:
+    assert external_chain(WEB) == "external-SUSTUHLJ-default/web/tcp/http"  # notes section 2's running example
+    assert local_chain(WEB) == "local-SUSTUHLJ-default/web/tcp/http"
+    assert external_chain(port("ns2", "svc2", "p80")) == "external-42NFTM6N-ns2/svc2/tcp/p80"  # kube-proxy's golden
+
+
 def test_overlong_names_are_truncated_as_kube_proxy_does() -> None:
     long = port("n" * 220, "web", "http", endpoints=(ep("10.244.1.5"),))  # beyond what Kubernetes allows
     name = endpoint_chain(long, long.endpoints[0])
@@ -235,7 +274,7 @@ def test_base_chains_jumps_and_fixed_rules() -> None:
         "filter-output ct state new jump cluster-ips-check"]
 
 
-def test_nodeport_and_firewall_sets_exist_empty() -> None:
+def test_without_a_node_the_nodeport_and_firewall_sets_exist_empty() -> None:
     text = render(service((WEB,)))
     assert set(expected_elements(text)) >= {"nodeport-ips", "service-nodeports", "no-endpoint-nodeports",
                                             "firewall-ips"}
@@ -293,6 +332,114 @@ def test_rendering_is_deterministic(bundled_lab) -> None:
             == render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr))
 
 
+# -- NodePorts and externalTrafficPolicy (notes section 2, kube-proxy's TestOverallNFTablesRules) --------
+WEB_NP = port("default", "web", "http", endpoints=(ep("10.244.1.5"), ep("10.244.2.7", node="node-2")), node_port=30080)
+NO_ENDPOINT_NODEPORT = "add element ip kube-proxy no-endpoint-nodeports "
+
+
+def chain_rules(text: str, chain: str) -> list[str]:
+    """The rules of one chain, in the order the script adds them, without the `add rule ... chain` prefix."""
+    prefix = f"add rule ip kube-proxy {chain} "
+    return [line.removeprefix(prefix) for line in lines(text) if line.startswith(prefix)]
+
+
+@pytest.mark.parametrize("node", [NODE_1, NODE_2], ids=["node-1", "node-2"])
+def test_nodeport_ips_hold_the_nodes_own_primary_address(node: NodePlan) -> None:
+    text = lines(render(service((WEB,)), node=node))
+    declared = text.index('add set ip kube-proxy nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort '
+                          'traffic" ; }')
+    assert [line for line in text if line.startswith("add element ip kube-proxy nodeport-ips ")] == [
+        f"add element ip kube-proxy nodeport-ips {{ {node.ip.ip} }}"]
+    assert text[declared + 1] == f"add element ip kube-proxy nodeport-ips {{ {node.ip.ip} }}"
+
+
+def test_the_running_example_nodeport_renders_kube_proxys_lines() -> None:
+    """Cluster policy: the external chain masquerades everything and goes on to the service chain."""
+    text = render(service((WEB_NP,)), node=NODE_1)
+    svc, ext = service_chain(WEB_NP), external_chain(WEB_NP)
+    assert chain_rules(text, ext) == ["jump mark-for-masquerade", f"goto {svc}"]
+    assert f"add element ip kube-proxy service-nodeports {{ tcp . 30080 : goto {ext} }}" in lines(text)
+    assert lines(text).index(f"add chain ip kube-proxy {svc}") < lines(text).index(f"add chain ip kube-proxy {ext}")
+    assert not [line for line in lines(text) if line.startswith(NO_ENDPOINT_NODEPORT) or " local-" in line]
+
+
+@pytest.mark.parametrize("node", [NODE_1, NODE_2], ids=["node-1", "node-2"])
+def test_the_nodeport_is_open_on_every_node(node: NodePlan) -> None:
+    text = lines(render(*SERVICE_TYPES.services, node=node))
+    cluster, local = (SERVICE_TYPES.service(name).ports[0] for name in ("web-nodeport", "web-local"))
+    assert [line for line in text if line.startswith("add element ip kube-proxy service-nodeports ")] == [
+        f"add element ip kube-proxy service-nodeports {{ tcp . 30081 : goto {external_chain(local)} }}",
+        f"add element ip kube-proxy service-nodeports {{ tcp . 30080 : goto {external_chain(cluster)} }}"]
+
+
+def test_local_policy_on_the_node_with_the_endpoint_keeps_the_client_address() -> None:
+    text = render(*SERVICE_TYPES.services, node=NODE_1)
+    (local,) = SERVICE_TYPES.service("web-local").ports
+    (endpoint,) = local.endpoints
+    svc, ext, loc = service_chain(local), external_chain(local), local_chain(local)
+    assert endpoint.node == NODE_1.name
+    assert chain_rules(text, ext) == [
+        f'ip saddr 10.244.0.0/16 goto {svc} comment "short-circuit pod traffic"',
+        'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
+        f'fib saddr type local goto {svc} comment "short-circuit local traffic"',
+        f"goto {loc}"]
+    assert chain_rules(text, loc) == [f"numgen random mod 1 vmap {{ 0 : goto {endpoint_chain(local, endpoint)} }}"]
+    assert not [line for line in lines(text) if line.startswith(NO_ENDPOINT_NODEPORT)]
+
+
+def test_local_policy_on_a_node_without_an_endpoint_drops_outside_traffic() -> None:
+    """kube-proxy keeps the external chain (pods and the node itself still reach the Service) and
+    drops what falls through it in filter-input."""
+    text = render(*SERVICE_TYPES.services, node=NODE_2)
+    (local,) = SERVICE_TYPES.service("web-local").ports
+    svc, ext = service_chain(local), external_chain(local)
+    assert [line for line in lines(text) if line.startswith(NO_ENDPOINT_NODEPORT)] == [
+        'add element ip kube-proxy no-endpoint-nodeports { tcp . 30081 comment "default/web-local:http" : drop }']
+    assert chain_rules(text, ext) == [
+        f'ip saddr 10.244.0.0/16 goto {svc} comment "short-circuit pod traffic"',
+        'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
+        f'fib saddr type local goto {svc} comment "short-circuit local traffic"']
+    assert local_chain(local) not in text
+
+
+def test_without_a_node_no_endpoint_is_local() -> None:
+    assert render(*SERVICE_TYPES.services) == render(*SERVICE_TYPES.services, node=NODE_2).replace(
+        f"add element ip kube-proxy nodeport-ips {{ {NODE_2.ip.ip} }}\n", "")
+
+
+def test_the_local_chain_picks_among_local_endpoints_only_and_never_masquerades() -> None:
+    np = port("default", "web", "http", node_port=30080, endpoints=(
+        ep("10.244.1.5"), ep("10.244.1.6"), ep("10.244.2.7", node="node-2")))
+    text = render(service((np,), local=True, affinity=True), node=NODE_1)
+    a, b, c = (endpoint_chain(np, e) for e in np.endpoints)
+    sa, sb, _ = (affinity_set(np, e) for e in np.endpoints)
+    assert chain_rules(text, local_chain(np)) == [
+        f"ip saddr @{sa} goto {a}", f"ip saddr @{sb} goto {b}",
+        f"numgen random mod 2 vmap {{ 0 : goto {a} , 1 : goto {b} }}"]
+    assert chain_rules(text, service_chain(np))[-1] == (
+        f"numgen random mod 3 vmap {{ 0 : goto {a} , 1 : goto {b} , 2 : goto {c} }}")
+    assert f"add chain ip kube-proxy {c}" in lines(text)  # ClusterIP traffic still reaches every endpoint
+
+
+@pytest.mark.parametrize("local", [False, True], ids=["cluster", "local"])
+def test_a_nodeport_without_endpoints_is_rejected_and_gets_no_chain(local: bool) -> None:
+    text = render(service((port("default", "nobody", "http", node_port=30090),), local=local), node=NODE_1)
+    assert [line for line in lines(text) if "nobody" in line] == [
+        'add element ip kube-proxy no-endpoint-services { 10.96.44.201 . tcp . 80 comment "default/nobody:http" '
+        ": goto reject-chain }",
+        'add element ip kube-proxy no-endpoint-nodeports { tcp . 30090 comment "default/nobody:http" '
+        ": goto reject-chain }"]
+
+
+def test_a_multi_port_nodeport_service_gets_an_external_chain_per_port() -> None:
+    http = port("default", "web", "http", endpoints=(ep("10.244.1.5"),), node_port=30080)
+    dns = port("default", "web", "dns", "UDP", 53, (ep("10.244.1.5", 53),), node_port=30053)
+    text = lines(render(service((http, dns)), node=NODE_1))
+    assert [line for line in text if line.startswith("add element ip kube-proxy service-nodeports ")] == [
+        f"add element ip kube-proxy service-nodeports {{ tcp . 30080 : goto {external_chain(http)} }}",
+        f"add element ip kube-proxy service-nodeports {{ udp . 30053 : goto {external_chain(dns)} }}"]
+
+
 # -- read back ------------------------------------------------------------------------------------
 def nft_json(*objects: dict) -> str:
     """A `nft -j list table ip kube-proxy` answer, shaped as nft 1.0.6 prints it."""
@@ -329,6 +476,22 @@ def test_a_drop_verdict_is_read_back() -> None:
     listing = nft_json({"map": {"name": "no-endpoint-services", "elem": [[{"concat": ["10.96.0.20", "tcp", 80]},
                                                                          {"drop": None}]]}})
     assert listed_elements(listing) == {"no-endpoint-services": {"10.96.0.20 . tcp . 80 : drop"}}
+
+
+def test_nodeport_elements_are_read_back_in_the_shape_the_script_gives() -> None:
+    """As nft 1.0.6 lists service-types on node-2 (a Local NodePort dropped there)."""
+    text = render(*SERVICE_TYPES.services, node=NODE_2)
+    cluster, local = (external_chain(SERVICE_TYPES.service(name).ports[0]) for name in ("web-nodeport", "web-local"))
+    listing = nft_json(
+        {"set": {"name": "nodeport-ips", "elem": [str(NODE_2.ip.ip)]}},
+        {"map": {"name": "no-endpoint-nodeports", "elem": [
+            [{"elem": {"val": {"concat": ["tcp", 30081]}, "comment": "default/web-local:http"}}, {"drop": None}]]}},
+        {"map": {"name": "service-nodeports", "elem": [[{"concat": ["tcp", 30080]}, {"goto": {"target": cluster}}],
+                                                       [{"concat": ["tcp", 30081]}, {"goto": {"target": local}}]]}})
+    wanted = expected_elements(text)
+    assert listed_elements(listing) == {name: wanted[name] for name in
+                                        ("nodeport-ips", "no-endpoint-nodeports", "service-nodeports")}
+    assert wanted["no-endpoint-nodeports"] == {"tcp . 30081 : drop"}
 
 
 def test_programmed_reads_frontends_and_endpoints_back_from_nft_json() -> None:
@@ -441,15 +604,16 @@ class NftModel:
         return re.search(rf"(?:goto|jump) {re.escape(chain)}(?:[\s,}}]|$)", text) is not None
 
 
-def changes(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...]) -> str:
-    return render_nftables_changes(old, new, POD_CIDR, SERVICE_CIDR)
+def changes(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...], node: NodePlan | None = None) -> str:
+    return render_nftables_changes(old, new, POD_CIDR, SERVICE_CIDR, node)
 
 
-def assert_changes_reach(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...]) -> str:
+def assert_changes_reach(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...],
+                         node: NodePlan | None = None) -> str:
     """The full render of `old` plus the partial transaction ends as the full render of `new`."""
-    script = changes(old, new)
-    reached = NftModel().load(render_nftables(old, POD_CIDR, SERVICE_CIDR)).load(script)
-    assert reached.state() == NftModel().load(render_nftables(new, POD_CIDR, SERVICE_CIDR)).state()
+    script = changes(old, new, node)
+    reached = NftModel().load(render_nftables(old, POD_CIDR, SERVICE_CIDR, node)).load(script)
+    assert reached.state() == NftModel().load(render_nftables(new, POD_CIDR, SERVICE_CIDR, node)).state()
     return script
 
 
@@ -472,7 +636,8 @@ def test_the_model_of_nft_refuses_what_nft_refuses() -> None:
     with pytest.raises(AssertionError, match="still named by"):
         NftModel().load(text).load(f"delete chain ip kube-proxy {endpoint_chain(WEB, A)}\n")
     with pytest.raises(AssertionError, match="another value"):
-        NftModel().load(text).load("add element ip kube-proxy service-ips { 10.96.44.201 . tcp . 80 : goto reject-chain }\n")
+        NftModel().load(text).load(
+            "add element ip kube-proxy service-ips { 10.96.44.201 . tcp . 80 : goto reject-chain }\n")
 
 
 def test_an_unchanged_lab_gives_an_empty_transaction(bundled_lab) -> None:
@@ -571,3 +736,64 @@ def test_touched_says_how_each_object_must_be_after_the_transaction() -> None:
         elements={("cluster-ips", "10.96.0.20"): None, ("no-endpoint-services", "10.96.0.20 . tcp . 80"): None,
                   ("cluster-ips", "10.96.0.21"): "",
                   ("no-endpoint-services", "10.96.0.21 . tcp . 80"): "goto reject-chain"})
+
+
+# NodePorts: endpoints on node-1 (N1, N1B) and node-2 (N2); `nodeport()` is web with NodePort 30080.
+N1, N1B, N2 = ep("10.244.1.5"), ep("10.244.1.6"), ep("10.244.2.7", node="node-2")
+
+
+def nodeport(*endpoints: Endpoint, local: bool = False, affinity: bool = False) -> ServicePlan:
+    return service((port("default", "web", "http", endpoints=endpoints, node_port=30080),), local=local,
+                   affinity=affinity)
+
+
+NODEPORT_CHANGES = [
+    ((nodeport(N1, N2),), (nodeport(N1),)),                                 # an endpoint leaves
+    ((nodeport(N1),), (nodeport(),)),                                       # the last one leaves
+    ((nodeport(),), (nodeport(N2),)),                                       # the first one is back
+    ((nodeport(N1, local=True),), (nodeport(N2, local=True),)),             # the endpoint moves node-1 -> node-2
+    ((nodeport(N2, local=True),), (nodeport(N1, N1B, local=True),)),        # and back, two of them
+    ((nodeport(N1, N2, local=True),), (nodeport(local=True),)),             # all gone (Local)
+    ((nodeport(local=True),), (nodeport(N1, local=True),)),                 # the first one is back (Local)
+    ((nodeport(N1, N2, local=True, affinity=True),), (nodeport(N2, local=True, affinity=True),)),
+    ((nodeport(N1, N2),), (nodeport(N1, N2, local=True),)),                 # Cluster -> Local
+    ((nodeport(N1, local=True),), (nodeport(N1),)),                         # Local -> Cluster
+    ((web(N1, N2),), (nodeport(N1, N2, local=True),)),                      # ClusterIP -> NodePort
+    ((nodeport(N1, local=True),), (web(N1),)),                              # NodePort -> ClusterIP
+    ((nodeport(N1, local=True), NOBODY), (NOBODY,)),                        # the NodePort Service removed
+]
+NODEPORT_IDS = ["leave", "last-gone", "first-back", "local-moves", "local-moves-back", "local-all-gone",
+                "local-first-back", "local-affinity", "to-local", "to-cluster", "to-nodeport", "to-clusterip",
+                "removed"]
+
+
+@pytest.mark.parametrize("node", [NODE_1, NODE_2, None], ids=["node-1", "node-2", "no-node"])
+@pytest.mark.parametrize(("old", "new"), NODEPORT_CHANGES, ids=NODEPORT_IDS)
+def test_nodeport_changes_reach_the_full_render(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...],
+                                                node: NodePlan | None) -> None:
+    assert assert_changes_reach(old, new, node)
+
+
+def test_the_local_endpoint_leaving_the_node_drops_the_local_chain_and_adds_the_drop() -> None:
+    script = lines(assert_changes_reach((nodeport(N1, local=True),), (nodeport(N2, local=True),), NODE_1))
+    np = nodeport().ports[0]
+    ext, loc = external_chain(np), local_chain(np)
+    assert script.index(f"flush chain ip kube-proxy {ext}") < script.index(f"flush chain ip kube-proxy {loc}") \
+        < script.index(f"delete chain ip kube-proxy {loc}")
+    assert f"add rule ip kube-proxy {ext} goto {loc}" not in script
+    assert ('add element ip kube-proxy no-endpoint-nodeports { tcp . 30080 comment "default/web:http" : drop }'
+            in script)
+    assert not [line for line in script if "service-nodeports" in line]  # the NodePort still enters ext
+
+
+def test_the_last_nodeport_endpoint_gone_rejects_the_nodeport_too() -> None:
+    script = lines(changes((nodeport(N1),), (nodeport(),), NODE_1))
+    assert "delete element ip kube-proxy service-nodeports { tcp . 30080 }" in script
+    assert ('add element ip kube-proxy no-endpoint-nodeports { tcp . 30080 comment "default/web:http" '
+            ": goto reject-chain }") in script
+    assert script[-1] == f"delete chain ip kube-proxy {external_chain(nodeport().ports[0])}"
+
+
+def test_an_endpoint_moving_between_other_nodes_leaves_a_cluster_nodeport_alone() -> None:
+    moved = Endpoint(N2.ip, N2.port, N2.pod, "node-3")
+    assert changes((nodeport(N1, N2),), (nodeport(N1, moved),), NODE_1) == ""

@@ -1,0 +1,84 @@
+"""The cloud controller's half of a LoadBalancer Service (article section 5, ingress steps 1-2):
+which nodes the cloud's load balancer sends each LoadBalancer IP's flows to.
+
+A cloud load balancer health-checks the nodes and spreads flows over the healthy ones. With
+externalTrafficPolicy Cluster every node can forward (clouds check kube-proxy's own health, which
+netlab's nodes always pass); with Local the Service's healthCheckNodePort decides: kube-proxy
+answers 200 there on nodes with a local endpoint and 503 elsewhere, and this module asks each node
+that question over HTTP from the load balancer's namespace, as the cloud would. The choice becomes
+an ECMP route in the load balancer's namespace (`LBIP/32 nexthop via node ...`), hashed per flow
+(fib_multipath_hash_policy 1, set by the topology); with no healthy node, an unreachable route.
+Run after the nodes' rules and health check ports are up, and again after every change.
+"""
+
+from __future__ import annotations
+
+import http.client
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from pyroute2 import IPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from netlab.errors import KernelError
+from netlab.kernel import netns
+from netlab.plan.model import LabPlan, NodePlan
+
+PROBE_TIMEOUT = 1.0  # seconds per node: a health check port answers at once or is down
+RTN_UNREACHABLE = 7  # linux/rtnetlink.h route type: the sender gets "host unreachable"
+
+
+@dataclass(frozen=True)
+class Backends:
+    """Where the load balancer sends one LoadBalancer IP's flows."""
+
+    ip: IPv4Address
+    service: str
+    nodes: tuple[str, ...]
+
+
+def sync(plan: LabPlan) -> list[Backends]:
+    """Health-check the nodes for every LoadBalancer IP and route its flows to the healthy ones.
+
+    Raises:
+        KernelError: the load balancer's namespace refused a route.
+    """
+    lb = plan.cloud_lb
+    if lb is None:
+        return []
+    chosen = []
+    for svc in plan.services:
+        if svc.load_balancer_ip is None:
+            continue
+        healthy = tuple(node for node in plan.nodes
+                        if svc.health_check_node_port is None or _healthy(lb.netns, node, svc.health_check_node_port))
+        chosen.append(Backends(svc.load_balancer_ip, svc.name, tuple(n.name for n in healthy)))
+        _route(lb.netns, svc.load_balancer_ip, [n.ip.ip for n in healthy])
+    return chosen
+
+
+def _healthy(lb_netns: str, node: NodePlan, port: int) -> bool:
+    """GET the node's health check port from the load balancer: 200 means it has a local endpoint."""
+    with netns.entered(lb_netns):  # the connection's socket is made (and stays) in the namespace
+        conn = http.client.HTTPConnection(str(node.ip.ip), port, timeout=PROBE_TIMEOUT)
+        try:
+            conn.request("GET", "/healthz")
+            return conn.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            conn.close()
+
+
+def _route(lb_netns: str, ip: IPv4Address, nodes: list[IPv4Address]) -> None:
+    with netns.entered(lb_netns):
+        ipr = IPRoute()
+    try:
+        if nodes:
+            ipr.route("replace", dst=f"{ip}/32", multipath=[{"gateway": str(node)} for node in nodes])
+        else:
+            ipr.route("replace", dst=f"{ip}/32", type=RTN_UNREACHABLE)
+    except NetlinkError as exc:
+        raise KernelError(f"in {lb_netns}: route {ip}/32: {exc.args[-1]}") from None
+    finally:
+        ipr.close()
