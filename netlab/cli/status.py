@@ -82,9 +82,13 @@ def services(running: RunningLab) -> list[dict]:
             "name": svc.name, "namespace": svc.namespace, "type": svc.type,
             "clusterIP": str(svc.cluster_ip) if svc.cluster_ip else "None",
             "ports": [{"name": p.name, "port": p.port, "targetPort": p.target, "protocol": p.protocol,
-                       "nodePort": None} for p in svc.ports],
+                       "nodePort": p.node_port} for p in svc.ports],
             "endpoints": sorted({e for h in held if h for e in h[1]}),
             "programmed": all(h and h[0] for h in held) if svc.cluster_ip else None,
+            **({"healthCheckNodePort": svc.health_check_node_port} if svc.health_check_node_port else {}),
+            # what a cloud controller writes back: kubectl shows it as EXTERNAL-IP
+            **({"status": {"loadBalancer": {"ingress": [{"ip": str(svc.load_balancer_ip)}]}}}
+               if svc.load_balancer_ip else {}),
         })
     return report
 
@@ -102,9 +106,12 @@ def show(report: dict) -> None:
     for host in report["hosts"]:
         table.add_row("host", host["name"], host["ip"] or "missing", "outside", host["netns"])
     for svc in report["services"]:
-        ports = ", ".join(f"{p['port']}/{p['protocol']}" for p in svc["ports"])
+        ports = ", ".join(f"{p['port']}" + (f":{p['nodePort']}" if p["nodePort"] else "") + f"/{p['protocol']}"
+                          for p in svc["ports"])
+        external = [i["ip"] for i in svc.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
         state = "" if svc["programmed"] in (True, None) else " NOT PROGRAMMED"
-        table.add_row("svc", svc["name"], svc["clusterIP"], ports + state, " ".join(svc["endpoints"]) or "no endpoints")
+        where = f"{svc['type']} {ports}" + (f" external {external[0]}" if external else "") + state
+        table.add_row("svc", svc["name"], svc["clusterIP"], where, " ".join(svc["endpoints"]) or "no endpoints")
     out.print(table)
     for node in report["nodes"]:
         out.print(f"routes in {node['name']}: " + "; ".join(node["routes"]))

@@ -3,8 +3,9 @@
 Mirrors pkg/proxy/ipvs/proxier.go and ipset.go of kube-proxy v1.30-v1.33 (notes/kube-reference.md
 section 3; the mode is deprecated from 1.35) with its defaults: scheduler rr, masqueradeBit 14,
 detectLocalMode ClusterCIDR. Four parts:
-- addresses: every ClusterIP, bound as /32 on the dummy `kube-ipvs0`, so packets to it are local and
-  reach IPVS in LOCAL_IN;
+- addresses: every ClusterIP and LoadBalancer IP, bound as /32 on the dummy `kube-ipvs0`, so
+  packets to it are local and reach IPVS in LOCAL_IN (kube-proxy skips binding an LB IP that is
+  already a node address; the lab's pool, 198.51.100.200 upward, never is);
 - virtual servers: one per ClusterIP:port, real servers weight 1 with Masq (NAT) forwarding;
   ClientIP affinity sets `persistent` with the Service's timeout. A port without endpoints still
   gets its virtual server (with no real servers), as in kube-proxy. A NodePort adds one on the
@@ -14,15 +15,24 @@ detectLocalMode ClusterCIDR. Four parts:
   endpoint. Local: this node's endpoints; with none, every endpoint after all (syncEndpoint's
   fallback, kubernetes PR 97081, so local pods still reach it). Unlike iptables mode nothing drops
   outside traffic then: it is forwarded unmasqueraded, and the pod's reply, sent from its own address
-  and not back through this node, is lost to the client;
+  and not back through this node, is lost to the client. A LoadBalancer adds one on LBIP:port, on
+  every node, with the same real servers as its NodePort (policy Cluster: all; Local: the local
+  ones, else all), written between the ClusterIP's and the NodePort's as syncProxyRules does;
 - ipsets: every set kube-proxy creates, with their types, most of them empty here; KUBE-LOOP-BACK
   holds only the endpoints on this node (the hairpin case); KUBE-NODE-PORT-TCP/-UDP every nodePort,
-  their -LOCAL twins those of policy Local;
+  their -LOCAL twins those of policy Local; KUBE-LOAD-BALANCER every LBIP,proto:port and
+  KUBE-LOAD-BALANCER-LOCAL those of policy Local; KUBE-HEALTH-CHECK-NODE-PORT the
+  healthCheckNodePort of each LoadBalancer with policy Local (kube-proxy skips it, like the
+  NodePort, when it has no node IPs);
 - iptables: the rules IPVS mode still needs (masquerade by set match, the VIP access filter), built
   from the same fixed rules and helpers as iptables mode. NodePorts reach nat KUBE-NODE-PORT through
   KUBE-SERVICES' `--dst-type LOCAL` rule, where the -LOCAL sets RETURN before their twins mark for
-  masquerade, so policy Local keeps the client's IP. The restore input is `*nat` then `*filter`,
-  the order the IPVS proxier writes it; the jumps are ensured the same way (see iptables.py).
+  masquerade, so policy Local keeps the client's IP. LoadBalancer IPs jump from KUBE-SERVICES to nat
+  KUBE-LOAD-BALANCER, which RETURNs the -LOCAL set's and marks the rest for masquerade; filter
+  KUBE-NODE-PORT accepts the health check ports (kube-proxy answers on them). No
+  loadBalancerSourceRanges (the -FW/-SOURCE-* sets stay empty, KUBE-IPVS-OUT-FILTER too). The
+  restore input is `*nat` then `*filter`, the order the IPVS proxier writes it; the jumps are
+  ensured the same way (see iptables.py).
 Rules are written in proxier.go's order and form, not iptables-save's.
 """
 
@@ -164,7 +174,8 @@ def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
         cluster_cidr: the pod CIDR: ClusterIP traffic from outside it is masqueraded.
         node: the node it is for: only its endpoints go into KUBE-LOOP-BACK and serve policy Local,
             and its IP gets the NodePort virtual servers. None: nothing node-specific (no NodePort
-            virtual servers or set entries, as kube-proxy without node IPs), for ClusterIP-only callers.
+            virtual servers or set entries, no health check ports, as kube-proxy without node IPs;
+            LoadBalancer IPs keep theirs, with every endpoint), for ClusterIP-only callers.
     """
     addresses: list[IPv4Address] = []
     servers: list[VirtualServer] = []
@@ -182,8 +193,15 @@ def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
             entries[CLUSTER_IP].add(f"{svc.cluster_ip},{proto}:{port.port}")
             servers.append(VirtualServer(port.protocol, svc.cluster_ip, port.port, SCHEDULER, persistent,
                                          _reals(port.endpoints)))
+            if svc.load_balancer_ip is not None:
+                servers.append(_load_balancer(svc, svc.load_balancer_ip, port, local, entries))
+                if svc.load_balancer_ip not in addresses:
+                    addresses.append(svc.load_balancer_ip)
             if node is not None and port.node_port is not None:
                 servers.append(_node_port(svc, port, node, local, entries))
+            # After the nodePort's part, whose `continue` skips this too when there are no node IPs.
+            if svc.health_check_node_port is not None and (node is not None or port.node_port is None):
+                entries[HEALTH_CHECK_NODE_PORT].add(str(svc.health_check_node_port))
     entries[IPVS_IPS] = {str(ip) for ip in addresses}
     ipsets = tuple(IpSet(name, kind, text, tuple(sorted(entries[name]))) for name, kind, text in IPSETS)
     return IpvsRuleset(tuple(addresses), tuple(servers), ipsets, _iptables(ipsets, cluster_cidr))
@@ -197,9 +215,26 @@ def _node_port(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, local: l
     entries[every].add(str(port.node_port))
     if svc.external_local:
         entries[only_local].add(str(port.node_port))
-    reals = _reals(local if svc.external_local and local else port.endpoints)
     return VirtualServer(port.protocol, node.ip.ip, port.node_port, SCHEDULER,
-                         svc.affinity_timeout if svc.session_affinity else None, reals)
+                         svc.affinity_timeout if svc.session_affinity else None, _external_reals(svc, port, local))
+
+
+def _load_balancer(svc: ServicePlan, ip: IPv4Address, port: ServicePortPlan, local: list[Endpoint],
+                   entries: dict[str, set[str]]) -> VirtualServer:
+    """The virtual server on LBIP:port; the LB IP and port go into KUBE-LOAD-BALANCER (whose chain marks
+    for masquerade) and, for policy Local, into KUBE-LOAD-BALANCER-LOCAL too (RETURNed first)."""
+    entry = f"{ip},{port.protocol.lower()}:{port.port}"
+    entries[LB].add(entry)
+    if svc.external_local:
+        entries[LB_LOCAL].add(entry)
+    return VirtualServer(port.protocol, ip, port.port, SCHEDULER,
+                         svc.affinity_timeout if svc.session_affinity else None, _external_reals(svc, port, local))
+
+
+def _external_reals(svc: ServicePlan, port: ServicePortPlan, local: list[Endpoint]) -> tuple[RealServer, ...]:
+    """syncEndpoint for an external address (NodePort, LB IP): policy Local takes this node's
+    endpoints, or all of them when there are none here (kubernetes PR 97081); Cluster takes all."""
+    return _reals(local if svc.external_local and local else port.endpoints)
 
 
 def _reals(endpoints: Sequence[Endpoint]) -> tuple[RealServer, ...]:

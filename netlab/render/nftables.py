@@ -30,11 +30,20 @@ loading either kind comes from `nftables_readback`.
 
 The ruleset is the one node's kube-proxy writes: nodeport-ips holds the node's primary IP
 (nodePortAddresses `primary`, the nftables default), and externalTrafficPolicy Local picks among the
-endpoints on that node only. NodePorts reach an `external-` chain that masquerades (Cluster) or
-keeps the client's address and sends to the `local-` chain (Local), as kube-proxy's
-syncProxyRules does. Without a node (benchmarks, ClusterIP-only tests) nodeport-ips stays empty
-and no endpoint is local. A LoadBalancer Service gets its ClusterIP and NodePorts only, not its
-LoadBalancer IP (so firewall-ips stays empty). Headless Services get nothing, as in kube-proxy.
+endpoints on that node only. NodePorts and LoadBalancer IPs reach an `external-` chain that
+masquerades (Cluster) or keeps the client's address and sends to the `local-` chain (Local), as
+kube-proxy's syncProxyRules does. Without a node (benchmarks, ClusterIP-only tests) nodeport-ips
+stays empty and no endpoint is local.
+
+A LoadBalancer Service's IP is an element of service-ips leading to the same `external-` chain as
+its NodePort (`LBIP . tcp . 80 : goto external-...`, without a comment, as kube-proxy writes it),
+and of no other set (cluster-ips and its check are for ClusterIPs only). With no endpoint at all
+it is rejected, and with policy Local and no endpoint on this node outside traffic to it is
+dropped, by an element of no-endpoint-services (commented with the port's name), as its NodePort
+is by no-endpoint-nodeports. netlab's Services have no loadBalancerSourceRanges: firewall-ips
+stays empty and there are no `firewall-` chains. The healthCheckNodePort gets no rule: kube-proxy's
+nftables mode answers it from its own HTTP server and writes nothing for it (filter-input accepts
+by default). Headless Services get nothing, as in kube-proxy.
 """
 
 from __future__ import annotations
@@ -109,7 +118,7 @@ def local_chain(port: ServicePortPlan) -> str:
 
 
 def external_chain(port: ServicePortPlan) -> str:
-    """Where NodePort traffic enters: it applies the external traffic policy."""
+    """Where NodePort and LoadBalancer IP traffic enters: it applies the external traffic policy."""
     return "external-" + _hash_and_truncate(_port_base(port))
 
 
@@ -235,33 +244,44 @@ def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: 
     sets and map elements that name them."""
     proto = port.protocol.lower()
     key = f"{svc.cluster_ip} . {proto} . {port.port}"
+    lb_key = f"{svc.load_balancer_ip} . {proto} . {port.port}" if svc.load_balancer_ip else None
     node_port = f"{proto} . {port.node_port}" if port.node_port else None
     endpoints = sorted(port.endpoints, key=str)
     if not endpoints:  # no chains at all: the filter chains reject it (kube-proxy's hasEndpoints)
         tx.element("no-endpoint-services", key, "goto reject-chain", comment=port.port_name)
+        if lb_key:
+            tx.element("no-endpoint-services", lb_key, "goto reject-chain", comment=port.port_name)
         if node_port:
             tx.element("no-endpoint-nodeports", node_port, "goto reject-chain", comment=port.port_name)
         return
     chain = service_chain(port)
     # Local policy: outside traffic goes to this node's endpoints only, so it needs no SNAT.
     local = [ep for ep in endpoints if node is not None and ep.node == node.name] if svc.external_local else []
+    external = bool(node_port or lb_key)  # kube-proxy's ExternallyAccessible (no externalIPs in netlab)
     for ep in endpoints:
         tx.add("chain", endpoint_chain(port, ep))
     tx.add("chain", chain)
     if local:
         tx.add("chain", local_chain(port))
-    if node_port:
+    if external:
         tx.add("chain", external_chain(port))
+    # The elements in kube-proxy's order: ClusterIP, LoadBalancer IP, NodePort. What the external
+    # chain does not short-circuit (policy Local, no endpoint here) is dropped in the filter chains.
+    no_local = svc.external_local and not local
     tx.element("service-ips", key, f"goto {chain}")
+    if lb_key:
+        tx.element("service-ips", lb_key, f"goto {external_chain(port)}")
+        if no_local:
+            tx.element("no-endpoint-services", lb_key, "drop", comment=port.port_name)
     if node_port:
         tx.element("service-nodeports", node_port, f"goto {external_chain(port)}")
-        if svc.external_local and not local:  # what the external chain does not short-circuit
+        if no_local:
             tx.element("no-endpoint-nodeports", node_port, "drop", comment=port.port_name)
 
     # Masquerade off-cluster clients, who may have come in through another node. It comes first,
     # as in kube-proxy: an affinity `goto` below would skip it.
     tx.rule(chain, f"ip daddr {svc.cluster_ip} ip saddr != {cluster_cidr} jump mark-for-masquerade")
-    if node_port:
+    if external:
         _external_rules(tx, svc, port, cluster_cidr, bool(local))
     if svc.session_affinity:
         for ep in endpoints:
@@ -281,12 +301,14 @@ def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: 
 
 def _external_rules(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
                     has_local: bool) -> None:
-    """The external chain. Cluster policy masquerades everything: the endpoint may be on another
-    node, and its reply must come back through this one. Local keeps the client's address and
-    sends it to a local endpoint; pods and the node itself may still use any endpoint, as if they
-    had gone out to a load balancer and come back in (the node masqueraded: the address it sent
-    from may be the one it sent to). With no local endpoint outside traffic falls through, to be
-    dropped by no-endpoint-nodeports in filter-input."""
+    """The external chain, where NodePort and LoadBalancer IP traffic enters. Cluster policy
+    masquerades everything: the endpoint may be on another node, and its reply must come back
+    through this one. Local keeps the client's address and sends it to a local endpoint; pods and
+    the node itself may still use any endpoint, as if they had gone out to a load balancer and
+    come back in (the node masqueraded: the address it sent from may be the one it sent to). With
+    no local endpoint outside traffic falls through, to be dropped in the filter chains: by
+    no-endpoint-nodeports (filter-input) for the NodePort, by no-endpoint-services (filter-input,
+    -forward) for the LoadBalancer IP."""
     chain, service = external_chain(port), service_chain(port)
     if not svc.external_local:
         tx.rule(chain, "jump mark-for-masquerade")

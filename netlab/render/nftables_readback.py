@@ -104,8 +104,13 @@ def _json_verdict(value: dict) -> str:
 def programmed(nft_json: str) -> dict[str, tuple[str | None, list[str]]]:
     """What `nft -j list table ip kube-proxy` says is programmed, per service port (`ns/svc:port`):
     its ClusterIP frontend (`ip:port/PROTO`, from service-ips, or no-endpoint-services when it has
-    no endpoints) and the endpoints its endpoint chains DNAT to."""
+    no endpoints) and the endpoints its endpoint chains DNAT to. A LoadBalancer IP's elements
+    (in service-ips leading to an `external-` chain, in no-endpoint-services an address not in
+    cluster-ips) are not its frontend."""
     found: dict[str, tuple[str | None, list[str]]] = {}
+    sets = _objects(nft_json, ("set",))
+    listed = [{_json_element(e) for e in s.get("elem", ())} for s in sets if s.get("name") == "cluster-ips"]
+    cluster_ips = listed[0] if listed else None  # None: not in the listing, every address may be one
 
     def port_name(chain: str) -> str:  # service-HASH-ns/svc/proto/port[__ip/port] -> ns/svc:port
         namespace, service, _proto, port = chain.split("-", 2)[2].split("__")[0].split("/")
@@ -116,7 +121,10 @@ def programmed(nft_json: str) -> dict[str, tuple[str | None, list[str]]]:
             for key, verdict in obj.get("elem", ()):
                 commented = key.get("elem", {})
                 ip, proto, port = commented.get("val", key)["concat"]
-                name = commented.get("comment") or port_name(verdict["goto"]["target"])
+                target = verdict.get("goto", {}).get("target", "") if isinstance(verdict, dict) else ""
+                if target.startswith("external-") or (cluster_ips is not None and ip not in cluster_ips):
+                    continue
+                name = commented.get("comment") or port_name(target)
                 found[name] = (f"{ip}:{port}/{proto.upper()}", found.get(name, (None, []))[1])
         elif obj.get("chain", "").startswith("endpoint-"):
             for expr in obj["expr"]:
