@@ -212,3 +212,49 @@ def test_the_underlay_holds_a_limited_number_of_nodes(make_lab) -> None:
         make_plan(make_lab(cluster_lab(f"[{nodes}]", cluster="  underlay: 10.0.0.0/27\n")))
     twenty = make_plan(make_lab(cluster_lab(f"[{nodes.rsplit(', ', 1)[0]}]", cluster="  underlay: 10.0.0.0/27\n")))
     assert twenty.nodes[-1].ip == IPv4Interface("10.0.0.30/27")
+
+
+# -- NodePorts and LoadBalancer IPs ----------------------------------------------------------------
+EXTERNAL = """\
+    name: ext
+    cluster:
+      nodes: [node-1]
+    objects:
+      - {apiVersion: v1, kind: Service, metadata: {name: a},
+         spec: {type: LoadBalancer, selector: {app: x}, ports: [{name: a, port: 80}, {name: b, port: 81, protocol: UDP}]}}
+      - {apiVersion: v1, kind: Service, metadata: {name: b},
+         spec: {type: LoadBalancer, loadBalancerIP: 198.51.100.200, externalTrafficPolicy: Local,
+                selector: {app: x}, ports: [{port: 80, nodePort: 30080}]}}
+      - {apiVersion: v1, kind: Service, metadata: {name: c}, spec: {selector: {app: x}, ports: [{port: 80}]}}
+"""
+
+
+def test_node_ports_are_given_or_hashed_once_and_the_same_every_run(make_lab) -> None:
+    lab = make_lab(EXTERNAL)
+    first, again = make_plan(lab), make_plan(lab)
+    ports = {(s.name, p.port): p.node_port for s in first.services for p in s.ports}
+    assert ports == {(s.name, p.port): p.node_port for s in again.services for p in s.ports}
+    assert ports[("b", 80)] == 30080 and ports[("c", 80)] is None
+    numbers = [n for n in ports.values() if n] + [s.health_check_node_port for s in first.services
+                                                  if s.health_check_node_port]
+    assert len(numbers) == len(set(numbers)) == 4 and all(30000 <= n <= 32767 for n in numbers)
+
+
+def test_load_balancer_ips_are_asked_for_or_the_next_free_in_the_pool(make_lab) -> None:
+    plan = make_plan(make_lab(EXTERNAL))
+    ips = {s.name: s.load_balancer_ip for s in plan.services}
+    assert ips == {"a": IPv4Address("198.51.100.201"), "b": IPv4Address("198.51.100.200"), "c": None}
+    assert plan.cloud_lb is not None and plan.cloud_lb.ip == IPv4Interface("192.168.56.2/24")
+    assert [s.external_local for s in plan.services] == [False, True, False]
+
+
+def test_a_load_balancer_ip_outside_the_pool_is_a_plan_error(make_lab) -> None:
+    lab = make_lab(EXTERNAL.replace("198.51.100.200", "198.51.100.99"))
+    with pytest.raises(PlanError, match="198.51.100.99 is not in the lab's pool 198.51.100.200-198.51.100.250"):
+        make_plan(lab)
+
+
+def test_a_node_port_given_twice_is_a_plan_error(make_lab) -> None:
+    lab = make_lab(EXTERNAL.replace("{name: a, port: 80}", "{name: a, port: 80, nodePort: 30080}"))
+    with pytest.raises(PlanError, match="port 30080/TCP is taken by default/a"):
+        make_plan(lab)
