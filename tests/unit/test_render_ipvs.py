@@ -12,7 +12,7 @@ from test_render_iptables import CLUSTER_CIDR, SERVICE_LABS, WEB, WEB_HTTP, chec
 
 from netlab.model import load_lab
 from netlab.plan import make_plan
-from netlab.plan.model import NodePlan
+from netlab.plan.model import LabPlan, NodePlan
 from netlab.plan.services import ServicePlan, ServicePortPlan
 from netlab.render.iptables import forward_accept_rules, masquerade_rules, render_iptables
 from netlab.render.ipvs import (
@@ -35,13 +35,20 @@ NODE_3 = replace(NODE_2, name="node-3", ip=IPv4Interface("192.168.56.13/24"))
 WEB_0 = (RealServer(IPv4Address("10.244.1.2"), 8080),)
 # The running example with each endpoint on the node its address says: 10.244.1.5 on node-1, 10.244.2.7 on node-2.
 WEB_SPREAD_HTTP = replace(WEB_HTTP, endpoints=(WEB_HTTP.endpoints[0], replace(WEB_HTTP.endpoints[1], node="node-2")))
+# labs/ingress-loadbalancer.yaml: web (LoadBalancer 198.51.100.200, NodePort 30080, policy Cluster) and
+# web-local (198.51.100.201, NodePort 30081, policy Local, healthCheckNodePort 32000); web-0 (10.244.1.2)
+# runs on node-1, web-1 (10.244.2.2) on node-2, none on node-3.
+INGRESS = make_plan(load_lab(REPO / "labs" / "ingress-loadbalancer.yaml"))
+LB_IP, LB_LOCAL_IP = IPv4Address("198.51.100.200"), IPv4Address("198.51.100.201")
+WEB_0_ONLY, WEB_1_ONLY = (RealServer(IPv4Address("10.244.1.2"), 8080),), (RealServer(IPv4Address("10.244.2.2"), 8080),)
 
 
 def check_ipvs(ruleset: IpvsRuleset, node: NodePlan | None = None) -> None:
     """The iptables part passes the iptables structure rules; every set a rule matches is created;
     set names fit ipset's 31 characters; every VIP is bound on kube-ipvs0 and listed in KUBE-IPVS-IPS;
     the only other virtual server address is the node's IP (NodePorts): never bound, and each of its
-    ports in the KUBE-NODE-PORT set of its protocol."""
+    ports in the KUBE-NODE-PORT set of its protocol; every bound VIP:port is a ClusterIP's or a
+    LoadBalancer's (in KUBE-CLUSTER-IP or KUBE-LOAD-BALANCER), and every -LOCAL entry has its twin."""
     check_ruleset(ruleset.iptables)
     names = [s.name for s in ruleset.ipsets]
     assert len(names) == len(set(names)) and all(len(n) <= IPSET_NAME_MAX for n in names)
@@ -54,6 +61,10 @@ def check_ipvs(ruleset: IpvsRuleset, node: NodePlan | None = None) -> None:
     for vs in ruleset.virtual_servers:
         if vs.ip in node_ips:
             assert str(vs.port) in sets(ruleset)[f"KUBE-NODE-PORT-{vs.protocol}"]
+        else:
+            entry = f"{vs.ip},{vs.protocol.lower()}:{vs.port}"
+            assert entry in sets(ruleset)["KUBE-CLUSTER-IP"] + sets(ruleset)["KUBE-LOAD-BALANCER"]
+    assert set(sets(ruleset)["KUBE-LOAD-BALANCER-LOCAL"]) <= set(sets(ruleset)["KUBE-LOAD-BALANCER"])
 
 
 def sets(ruleset: IpvsRuleset) -> dict[str, tuple[str, ...]]:
@@ -71,8 +82,14 @@ def node_port_service(port: ServicePortPlan, node_port: int, local: bool = False
                    external_local=local)
 
 
-def lab_service(name: str) -> ServicePlan:
-    return next(svc for svc in SERVICE_TYPES.services if svc.name == name)
+def lb_service(port: ServicePortPlan, node_port: int, ip: str = "198.51.100.200", local: bool = False,
+               health_check: int | None = None, affinity: int | None = None) -> ServicePlan:
+    return replace(node_port_service(port, node_port, local, affinity), type="LoadBalancer",
+                   load_balancer_ip=IPv4Address(ip), health_check_node_port=health_check)
+
+
+def lab_service(name: str, plan: LabPlan = SERVICE_TYPES) -> ServicePlan:
+    return next(svc for svc in plan.services if svc.name == name)
 
 
 # -- goldens --------------------------------------------------------------------------------------
@@ -104,7 +121,8 @@ def test_ipvs_golden(golden, path: Path) -> None:
 def test_every_ipvs_golden_has_its_lab() -> None:
     names = [name for path in SERVICE_LABS for name in node_rulesets(path)]
     assert sorted(p.name for p in GOLDEN.glob("*.ipvs")) == sorted(names)
-    assert {"pod-to-service.ipvs", "service-types.ipvs", "service-types.node-2.ipvs"} <= set(names)
+    assert {"pod-to-service.ipvs", "service-types.ipvs", "service-types.node-2.ipvs", "ingress-loadbalancer.ipvs",
+            "ingress-loadbalancer.node-2.ipvs", "ingress-loadbalancer.node-3.ipvs"} <= set(names)
 
 
 # -- virtual servers ------------------------------------------------------------------------------
@@ -314,3 +332,125 @@ def test_without_a_node_there_is_nothing_node_specific() -> None:
     assert {vs.port for vs in ruleset.virtual_servers} == {80}
     assert {name for name, entries in sets(ruleset).items() if entries} == {"KUBE-CLUSTER-IP", "KUBE-IPVS-IPS"}
     assert "-A KUBE-NODE-PORT -p" not in ruleset.iptables.restore
+
+
+# -- LoadBalancers ----------------------------------------------------------------------------------
+def test_the_lb_ip_is_bound_like_a_cluster_ip_with_a_virtual_server_on_every_node() -> None:
+    """Each LB IP sits on kube-ipvs0 and in KUBE-IPVS-IPS on every node, with a virtual server on
+    LBIP:port; policy Cluster (web) sends to every endpoint, also on node-3 where none runs."""
+    web = lab_service("web", INGRESS)
+    for node in INGRESS.nodes:
+        ruleset = render_ipvs(INGRESS.services, CLUSTER_CIDR, node)
+        check_ipvs(ruleset, node)
+        assert {LB_IP, LB_LOCAL_IP} <= set(ruleset.addresses)
+        assert {"198.51.100.200", "198.51.100.201"} <= set(sets(ruleset)["KUBE-IPVS-IPS"])
+        assert reals(ruleset)[LB_IP, 80] == WEB_0_ONLY + WEB_1_ONLY == reals(ruleset)[web.cluster_ip, 80]
+        assert [(vs.protocol, vs.scheduler, vs.persistent) for vs in ruleset.virtual_servers if vs.ip == LB_IP] == [
+            ("TCP", "rr", None)]
+        assert "TCP  198.51.100.200:80 rr" in ipvsadm_text(ruleset).splitlines()
+
+
+def test_policy_local_lb_ip_sends_to_this_nodes_endpoints_else_all() -> None:
+    """web-local: node-1 web-0, node-2 web-1, node-3 (none local) every endpoint (syncEndpoint's
+    fallback, as for its NodePort); its LB IP and NodePort always have the same real servers."""
+    expected = {"node-1": WEB_0_ONLY, "node-2": WEB_1_ONLY, "node-3": WEB_0_ONLY + WEB_1_ONLY}
+    for node in INGRESS.nodes:
+        ruleset = render_ipvs(INGRESS.services, CLUSTER_CIDR, node)
+        assert reals(ruleset)[LB_LOCAL_IP, 80] == reals(ruleset)[node.ip.ip, 30081] == expected[node.name]
+
+
+def test_lb_virtual_server_comes_between_the_cluster_ips_and_the_node_ports() -> None:
+    """syncProxyRules' order per service port: ClusterIP, (external IPs,) LB ingress IPs, NodePort."""
+    svc = lb_service(WEB_SPREAD_HTTP, 30080)
+    ruleset = render_ipvs([svc], CLUSTER_CIDR, NODE_1)
+    check_ipvs(ruleset, NODE_1)
+    assert [(vs.ip, vs.port) for vs in ruleset.virtual_servers] == [
+        (svc.cluster_ip, 80), (LB_IP, 80), (NODE_1.ip.ip, 30080)]
+    assert ruleset.addresses == (svc.cluster_ip, LB_IP)
+
+
+def test_lb_sets_hold_every_lb_ip_port_the_local_ones_again_and_the_health_check_port() -> None:
+    for node in INGRESS.nodes:
+        found = sets(render_ipvs(INGRESS.services, CLUSTER_CIDR, node))
+        assert found["KUBE-LOAD-BALANCER"] == ("198.51.100.200,tcp:80", "198.51.100.201,tcp:80")
+        assert found["KUBE-LOAD-BALANCER-LOCAL"] == ("198.51.100.201,tcp:80",)
+        assert found["KUBE-HEALTH-CHECK-NODE-PORT"] == ("32000",)
+        assert found["KUBE-NODE-PORT-TCP"] == ("30080", "30081") and found["KUBE-NODE-PORT-LOCAL-TCP"] == ("30081",)
+        # No loadBalancerSourceRanges in netlab: the firewall sets stay empty.
+        assert not found["KUBE-LOAD-BALANCER-FW"] and not found["KUBE-LOAD-BALANCER-SOURCE-IP"]
+        assert not found["KUBE-LOAD-BALANCER-SOURCE-CIDR"]
+    lines = ipset_restore_text(render_ipvs(INGRESS.services, CLUSTER_CIDR, INGRESS.nodes[0])).splitlines()
+    assert lines[lines.index("flush KUBE-LOAD-BALANCER") + 1:][:2] == [
+        "add KUBE-LOAD-BALANCER 198.51.100.200,tcp:80 -exist", "add KUBE-LOAD-BALANCER 198.51.100.201,tcp:80 -exist"]
+    assert "add KUBE-HEALTH-CHECK-NODE-PORT 32000 -exist" in lines
+
+
+def test_lb_rules_jump_to_the_lb_chain_which_returns_local_before_marking() -> None:
+    """kube-proxy's TestOnlyLocalLoadBalancing order: KUBE-SERVICES RETURN localhost, jump to
+    KUBE-LOAD-BALANCER, ClusterIP masquerade, NodePorts, then ACCEPT ClusterIPs and LB IPs; the LB
+    chain RETURNs the -LOCAL set before marking the rest."""
+    restore = render_ipvs(INGRESS.services, CLUSTER_CIDR, INGRESS.nodes[2]).iptables.restore
+    nat, filt = restore.split("*filter\n")
+    assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")] == [
+        "-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN",
+        ('-A KUBE-SERVICES -m comment --comment "Kubernetes service lb portal" '
+         "-m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER"),
+        ('-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
+         "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"),
+        "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT",
+        "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT",
+        "-A KUBE-SERVICES -m set --match-set KUBE-LOAD-BALANCER dst,dst -j ACCEPT",
+    ]
+    assert [line for line in nat.splitlines() if line.startswith("-A KUBE-LOAD-BALANCER")] == [
+        ('-A KUBE-LOAD-BALANCER -m comment --comment "Kubernetes service load balancer ip + port with '
+         'externalTrafficPolicy=local" -m set --match-set KUBE-LOAD-BALANCER-LOCAL dst,dst -j RETURN'),
+        "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ",
+    ]
+    ipvs_filter = [line for line in filt.splitlines() if line.startswith("-A KUBE-IPVS-FILTER")]
+    assert ipvs_filter[0] == "-A KUBE-IPVS-FILTER -m set --match-set KUBE-LOAD-BALANCER dst,dst -j RETURN"
+    assert ipvs_filter[-1].endswith("--match-set KUBE-IPVS-IPS dst -j REJECT")
+    assert ('-A KUBE-NODE-PORT -m comment --comment "Kubernetes health check node port" '
+            "-m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT") in filt.splitlines()
+    # Without source ranges nothing goes to the firewall chains or blocks node access to LB IPs.
+    assert "KUBE-LOAD-BALANCER-FW" not in restore and "-A KUBE-IPVS-OUT-FILTER" not in restore
+    assert [line for line in filt.splitlines() if "KUBE-SOURCE-RANGES-FIREWALL" in line and line.startswith("-A")] == [
+        "-A KUBE-SOURCE-RANGES-FIREWALL -j DROP"]
+
+
+def test_policy_cluster_lb_alone_has_no_local_return() -> None:
+    ruleset = render_ipvs([lb_service(WEB_SPREAD_HTTP, 30080)], CLUSTER_CIDR, NODE_1)
+    assert not sets(ruleset)["KUBE-LOAD-BALANCER-LOCAL"] and not sets(ruleset)["KUBE-HEALTH-CHECK-NODE-PORT"]
+    assert [line for line in ruleset.iptables.restore.splitlines() if line.startswith("-A KUBE-LOAD-BALANCER")] == [
+        "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ"]
+
+
+def test_lb_ip_of_a_udp_port_and_with_affinity() -> None:
+    dns = lb_service(port_plan("dns", 53, ["10.244.1.5:5353"], "UDP"), 30053, local=True, health_check=32001,
+                     affinity=600)
+    ruleset = render_ipvs([dns], CLUSTER_CIDR, NODE_1)
+    check_ipvs(ruleset, NODE_1)
+    assert sets(ruleset)["KUBE-LOAD-BALANCER"] == sets(ruleset)["KUBE-LOAD-BALANCER-LOCAL"] == (
+        "198.51.100.200,udp:53",)
+    assert sets(ruleset)["KUBE-HEALTH-CHECK-NODE-PORT"] == ("32001",)
+    assert "UDP  198.51.100.200:53 rr persistent 600" in ipvsadm_text(ruleset).splitlines()
+
+
+def test_without_a_node_lb_ips_keep_their_virtual_servers_but_no_health_check() -> None:
+    """kube-proxy needs no node IP for LB ingress IPs; with no node nothing is local, so policy Local
+    falls back to every endpoint. The health check port is skipped with the NodePort (its `continue`)."""
+    ruleset = render_ipvs(INGRESS.services, CLUSTER_CIDR)
+    check_ipvs(ruleset)
+    assert reals(ruleset)[LB_IP, 80] == reals(ruleset)[LB_LOCAL_IP, 80] == WEB_0_ONLY + WEB_1_ONLY
+    assert sets(ruleset)["KUBE-LOAD-BALANCER"] and not sets(ruleset)["KUBE-HEALTH-CHECK-NODE-PORT"]
+    assert {vs.port for vs in ruleset.virtual_servers} == {80}
+
+
+def test_a_multi_port_lb_has_one_virtual_server_and_entry_per_port_and_one_health_check() -> None:
+    svc = replace(lb_service(WEB_HTTP, 30080, local=True, health_check=32000),
+                  ports=(replace(WEB_HTTP, node_port=30080), replace(port_plan("https", 443, ["10.244.1.5:8443"]),
+                                                                      node_port=30443)))
+    ruleset = render_ipvs([svc], CLUSTER_CIDR, NODE_1)
+    check_ipvs(ruleset, NODE_1)
+    assert [(vs.ip, vs.port) for vs in ruleset.virtual_servers if vs.ip == LB_IP] == [(LB_IP, 80), (LB_IP, 443)]
+    assert sets(ruleset)["KUBE-LOAD-BALANCER"] == ("198.51.100.200,tcp:443", "198.51.100.200,tcp:80")
+    assert ruleset.addresses.count(LB_IP) == 1 and sets(ruleset)["KUBE-HEALTH-CHECK-NODE-PORT"] == ("32000",)
