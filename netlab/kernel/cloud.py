@@ -1,5 +1,6 @@
-"""The cloud controller's half of a LoadBalancer Service (article section 5, ingress steps 1-2):
-which nodes the cloud's load balancer sends each LoadBalancer IP's flows to.
+"""The way in for LoadBalancer IPs (article section 5, ingress steps 1-2): which nodes the cloud's
+load balancer sends each LoadBalancer IP's flows to (or, in a lab with `loadBalancer: metallb-l2`,
+which node announces each IP: kernel/metallb.py).
 
 A cloud load balancer health-checks the nodes and spreads flows over the healthy ones. With
 externalTrafficPolicy Cluster every node can forward (clouds check kube-proxy's own health, which
@@ -21,7 +22,7 @@ from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from netlab.errors import KernelError
-from netlab.kernel import netns
+from netlab.kernel import metallb, netns
 from netlab.plan.model import LabPlan, NodePlan
 
 PROBE_TIMEOUT = 1.0  # seconds per node: a health check port answers at once or is down
@@ -38,11 +39,14 @@ class Backends:
 
 
 def sync(plan: LabPlan) -> list[Backends]:
-    """Health-check the nodes for every LoadBalancer IP and route its flows to the healthy ones.
+    """Health-check the nodes for every LoadBalancer IP and route its flows to the healthy ones
+    (with MetalLB in L2 mode: elect and announce a node per IP instead).
 
     Raises:
-        KernelError: the load balancer's namespace refused a route.
+        KernelError: the load balancer's namespace (or a node) refused a route (an address).
     """
+    if plan.lab.cluster.load_balancer == "metallb-l2":
+        return [Backends(a.ip, a.service, (a.node,) if a.node else ()) for a in metallb.announce(plan)]
     lb = plan.cloud_lb
     if lb is None:
         return []

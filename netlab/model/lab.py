@@ -15,6 +15,7 @@ NETWORK_MODES = ("host-gw", "vxlan")
 OUTSIDE_NAMES = ("underlay", "gateway", "cloud-lb")  # namespaces of netlab's own besides nodes and pods
 ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo containers that declare none
 PROXY_MODES = ("iptables", "nftables", "ipvs")
+LOAD_BALANCERS = ("cloud", "metallb-l2")
 INTERNET_ECHO_PORT = 80  # an internet host's echo server: a web server, on the web's port
 
 
@@ -38,6 +39,7 @@ class Cluster:
     underlay: IPv4Network = IPv4Network("192.168.56.0/24")
     node_cidr_mask: int = 24
     cluster_domain: str = "cluster.local"
+    load_balancer: str = "cloud"  # who gives LoadBalancer IPs a way in: a cloud LB, or MetalLB in L2 mode
 
 
 @dataclass(frozen=True)

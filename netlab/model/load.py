@@ -19,6 +19,7 @@ from netlab.model import schema
 from netlab.model.checks import check_references, read_check, read_guide_step
 from netlab.model.fields import FieldReader, duplicates
 from netlab.model.lab import (
+    LOAD_BALANCERS,
     NETWORK_MODES,
     OUTSIDE_NAMES,
     PROXY_MODES,
@@ -176,6 +177,8 @@ class _LabReader(FieldReader):
             underlay=self.network(c.get("underlay"), "cluster.underlay", defaults.underlay),
             node_cidr_mask=self.integer(c.get("nodeCIDRMaskSize", 24), "cluster.nodeCIDRMaskSize", 16, 28),
             cluster_domain=str(c.get("clusterDomain") or defaults.cluster_domain),
+            load_balancer=self.choice(c.get("loadBalancer", defaults.load_balancer), "cluster.loadBalancer",
+                                      LOAD_BALANCERS),
         )
 
     def kube_object(self, raw: Any, index: int) -> KubeObject | Service | None:

@@ -28,7 +28,8 @@ def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = 
 
 LAB = _fields("name title seed cluster outside objects checks guide")
 OUTSIDE_HOST = _fields("name address ports")
-CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain")
+CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain "
+                  "loadBalancer")
 NODE = _fields("name labels")
 CHECK = _fields("name from ping http udp send bind bridge expect count capture when")
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true

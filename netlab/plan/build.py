@@ -125,7 +125,8 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
     cloud_lb = HostPlan(name=CLOUD_LB, netns=netns_name(lab.name, CLOUD_LB),
                         ip=IPv4Interface(f"{cluster.underlay.network_address + CLOUD_LB_OFFSET}/{prefix}"),
                         underlay_port=CLOUD_LB, mac=mac_for(lab.name, CLOUD_LB, "eth0"))
-    with_lb = (cloud_lb,) if any(s.type == "LoadBalancer" for s in lab.services) else ()
+    with_lb = (cloud_lb,) if cluster.load_balancer == "cloud" and any(s.type == "LoadBalancer"
+                                                                       for s in lab.services) else ()
     return LabPlan(
         lab=lab,
         network=network or cluster.network,

@@ -40,6 +40,9 @@ PUB0, FIRST_INTERNET_PORT = 3, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
 IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
+# kube-proxy's strictARP (IPVS mode), which MetalLB's L2 mode needs: kube-ipvs0 holds every
+# LoadBalancer IP on every node, and without it every node would answer ARP for them.
+STRICT_ARP = [Sysctl("net/ipv4/conf/all/arp_ignore", "1"), Sysctl("net/ipv4/conf/all/arp_announce", "2")]
 MULTIPATH_HASH_L4 = Sysctl("net/ipv4/fib_multipath_hash_policy", "1")  # ECMP per flow (5-tuple), not per address pair
 # Bridged pod traffic must pass the node's netfilter, or a same-node backend's reply skips the
 # Service's reverse NAT (kubeadm's prerequisite; needs br_netfilter, built into this kernel).
@@ -86,8 +89,10 @@ def gateway_spec(plan: LabPlan) -> NamespaceSpec:
                 Address(PUB0, "pub0", GATEWAY_INTERNET)]
         ops += [Veth(h.underlay_port, FIRST_INTERNET_PORT + i, "eth0", ETH0, h.netns, h.mac, master=PUB0,
                      master_name="pub0") for i, h in enumerate(plan.internet_hosts)]
-    if plan.cloud_lb:  # the cloud routes its load balancers' IPs to the load balancer
-        ops += [Route(IPv4Network(f"{ip}/32"), ETH0, "eth0", via=plan.cloud_lb.ip.ip) for ip in plan.load_balancer_ips]
+    for ip in plan.load_balancer_ips:
+        # to the cloud's load balancer; or, with MetalLB in L2 mode, on the link: whichever node
+        # answers ARP for it gets it
+        ops.append(Route(IPv4Network(f"{ip}/32"), ETH0, "eth0", via=plan.cloud_lb.ip.ip if plan.cloud_lb else None))
     return NamespaceSpec(gateway.netns, tuple(ops))
 
 
@@ -111,6 +116,7 @@ def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
     ops: list[Op] = [
         IP_FORWARD,
         *([BRIDGE_NF_CALL_IPTABLES] if plan.services else []),
+        *(STRICT_ARP if plan.proxy_mode == "ipvs" and plan.lab.cluster.load_balancer == "metallb-l2" else []),
         _lo(plan),
         Bridge("cni0", CNI0, node.bridge_mac, mtu=plan.mtu),
         Address(CNI0, "cni0", node.bridge_ip),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 import pytest
@@ -258,3 +259,16 @@ def test_a_node_port_given_twice_is_a_plan_error(make_lab) -> None:
     lab = make_lab(EXTERNAL.replace("{name: a, port: 80}", "{name: a, port: 80, nodePort: 30080}"))
     with pytest.raises(PlanError, match="port 30080/TCP is taken by default/a"):
         make_plan(lab)
+
+
+def test_metallb_elects_by_hash_among_eligible_nodes_only(bundled_lab) -> None:
+    from netlab.plan.metallb import announcer
+
+    plan = make_plan(bundled_lab("ingress-metallb"))
+    web, local = plan.services
+    assert announcer(web, plan.nodes).name == "node-1"  # min sha256("<node>#198.51.100.200") of all three
+    nodes_with_pods = {ep.node for p in local.ports for ep in p.endpoints}
+    assert announcer(local, plan.nodes).name in nodes_with_pods
+    nobody = replace(web, ports=tuple(replace(p, endpoints=()) for p in web.ports))
+    assert announcer(nobody, plan.nodes) is None
+    assert plan.cloud_lb is None  # L2 mode: no cloud load balancer
