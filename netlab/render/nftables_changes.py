@@ -75,7 +75,8 @@ def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePla
         service_cidr: as `render_nftables` takes it; only the fixed part of the table uses it,
             which a partial sync, as kube-proxy's, leaves alone.
         node: as `render_nftables` takes it (the same for both). An endpoint moving between
-            nodes changes the Local-policy parts of a NodePort, which are then rewritten.
+            nodes changes the Local-policy parts of a NodePort or LoadBalancer IP, which are
+            then rewritten.
 
     Returns:
         The script, one command a line, ending with a newline; "" when nothing differs.
@@ -130,8 +131,9 @@ def _same(a: ServicePlan | None, b: ServicePlan | None) -> bool:
 
 def _blocks(services: Iterable[ServicePlan], cluster_cidr: IPv4Network, node: NodePlan | None) -> dict[str, _Block]:
     """Per Service its ClusterIP's element (keyed `ns/name`), per Service port what `service_port`
-    writes, its NodePort's chains and elements included (keyed by its service chain's name, which
-    names the port: ns/svc/proto/port)."""
+    writes, the external chain and the elements of its NodePort and LoadBalancer IP included
+    (keyed by its service chain's name, which names the port: ns/svc/proto/port): a change of
+    endpoints rewrites them with the port."""
     blocks: dict[str, _Block] = {}
     for svc in services:
         if svc.cluster_ip is None:

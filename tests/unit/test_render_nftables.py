@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
@@ -59,10 +60,12 @@ def port(ns: str, svc: str, name: str | None, proto: str = "TCP", number: int = 
 
 
 def service(ports: tuple[ServicePortPlan, ...], ip: str | None = "10.96.44.201", affinity: bool = False,
-            timeout: int = 10800, local: bool = False) -> ServicePlan:
-    kind = "NodePort" if any(p.node_port for p in ports) else "ClusterIP"
+            timeout: int = 10800, local: bool = False, lb: str | None = None,
+            health: int | None = None) -> ServicePlan:
+    kind = "LoadBalancer" if lb else "NodePort" if any(p.node_port for p in ports) else "ClusterIP"
     return ServicePlan(ports[0].service, ports[0].namespace, kind, IPv4Address(ip) if ip else None,
-                       ports, affinity, timeout, external_local=local)
+                       ports, affinity, timeout, external_local=local,
+                       load_balancer_ip=IPv4Address(lb) if lb else None, health_check_node_port=health)
 
 
 WEB = port("default", "web", "http", endpoints=(ep("10.244.1.5"), ep("10.244.2.7")))
@@ -440,6 +443,117 @@ def test_a_multi_port_nodeport_service_gets_an_external_chain_per_port() -> None
         f"add element ip kube-proxy service-nodeports {{ udp . 30053 : goto {external_chain(dns)} }}"]
 
 
+# -- LoadBalancer IPs (kube-proxy's proxier.go "Capture load-balancer ingress", TestOverallNFTablesRules svc2/svc5) --
+INGRESS = make_plan(load_lab(REPO / "labs" / "ingress-loadbalancer.yaml"))
+INGRESS_NODES = {node.name: node for node in INGRESS.nodes}
+(LB_CLUSTER,), (LB_LOCAL,) = (INGRESS.service(name).ports for name in ("web", "web-local"))
+LB_MAPS = ("service-ips", "no-endpoint-services", "service-nodeports", "no-endpoint-nodeports", "firewall-ips")
+
+
+def elements_of(text: str, port: ServicePortPlan, svc: ServicePlan) -> list[str]:
+    """The lines adding this port's elements to the dispatch and no-endpoint maps, in order."""
+    keys = (f"{svc.cluster_ip} . ", f"{svc.load_balancer_ip} . ", f"tcp . {port.node_port} ")
+    return [line.removeprefix("add element ip kube-proxy ") for line in lines(text)
+            if re.match(rf"add element ip kube-proxy ({'|'.join(LB_MAPS)}) ", line)
+            and any(f"{{ {key}" in line for key in keys)]
+
+
+def render_ingress(node: str, services: tuple[ServicePlan, ...] | None = None) -> str:
+    return render(*(INGRESS.services if services is None else services), node=INGRESS_NODES[node])
+
+
+@pytest.mark.parametrize("node", ["node-1", "node-3"])
+def test_a_cluster_lb_ip_goes_to_the_external_chain_on_every_node(node: str) -> None:
+    """As kube-proxy writes svc5's 5.6.7.8: the NodePort's external chain, no comment."""
+    text = render_ingress(node)
+    ext, svc = external_chain(LB_CLUSTER), service_chain(LB_CLUSTER)
+    assert elements_of(text, LB_CLUSTER, INGRESS.service("web")) == [
+        f"service-ips {{ 10.108.209.100 . tcp . 80 : goto {svc} }}",
+        f"service-ips {{ 198.51.100.200 . tcp . 80 : goto {ext} }}",
+        f"service-nodeports {{ tcp . 30080 : goto {ext} }}"]
+    assert chain_rules(text, ext) == ["jump mark-for-masquerade", f"goto {svc}"]
+
+
+def test_a_local_lb_ip_on_the_node_with_the_endpoint_goes_to_the_local_chain() -> None:
+    text = render_ingress("node-1")
+    ext, svc, loc = external_chain(LB_LOCAL), service_chain(LB_LOCAL), local_chain(LB_LOCAL)
+    assert elements_of(text, LB_LOCAL, INGRESS.service("web-local")) == [
+        f"service-ips {{ 10.104.106.27 . tcp . 80 : goto {svc} }}",
+        f"service-ips {{ 198.51.100.201 . tcp . 80 : goto {ext} }}",
+        f"service-nodeports {{ tcp . 30081 : goto {ext} }}"]
+    assert chain_rules(text, ext)[-1] == f"goto {loc}"
+    (web0,) = [e for e in LB_LOCAL.endpoints if e.node == "node-1"]
+    assert chain_rules(text, loc) == [f"numgen random mod 1 vmap {{ 0 : goto {endpoint_chain(LB_LOCAL, web0)} }}"]
+
+
+def test_a_local_lb_ip_on_a_node_without_an_endpoint_is_dropped_like_its_nodeport() -> None:
+    """As kube-proxy writes svc2's 1.2.3.4 (its endpoint is not local): the external chain still
+    short-circuits pods and the node itself; outside traffic falls through and no-endpoint-services
+    drops it in filter-input/-forward."""
+    text = render_ingress("node-3")
+    ext, svc = external_chain(LB_LOCAL), service_chain(LB_LOCAL)
+    assert elements_of(text, LB_LOCAL, INGRESS.service("web-local")) == [
+        f"service-ips {{ 10.104.106.27 . tcp . 80 : goto {svc} }}",
+        f"service-ips {{ 198.51.100.201 . tcp . 80 : goto {ext} }}",
+        'no-endpoint-services { 198.51.100.201 . tcp . 80 comment "default/web-local:http" : drop }',
+        f"service-nodeports {{ tcp . 30081 : goto {ext} }}",
+        'no-endpoint-nodeports { tcp . 30081 comment "default/web-local:http" : drop }']
+    assert chain_rules(text, ext) == [
+        f'ip saddr 10.244.0.0/16 goto {svc} comment "short-circuit pod traffic"',
+        'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
+        f'fib saddr type local goto {svc} comment "short-circuit local traffic"']
+    assert local_chain(LB_LOCAL) not in text
+
+
+@pytest.mark.parametrize("local", [False, True], ids=["cluster", "local"])
+@pytest.mark.parametrize("node", ["node-1", "node-3"])
+def test_a_lb_ip_without_endpoints_is_rejected_and_gets_no_chain(local: bool, node: str) -> None:
+    """kube-proxy's TestNoEndpointsReject: ClusterIP, LoadBalancer IP and NodePort all rejected."""
+    nobody = service((port("default", "nobody", "http", node_port=30090),), local=local, lb="198.51.100.210")
+    text = render_ingress(node, (nobody,))
+    assert [line for line in lines(text) if "nobody" in line] == [
+        'add element ip kube-proxy no-endpoint-services { 10.96.44.201 . tcp . 80 comment "default/nobody:http" '
+        ": goto reject-chain }",
+        'add element ip kube-proxy no-endpoint-services { 198.51.100.210 . tcp . 80 comment "default/nobody:http" '
+        ": goto reject-chain }",
+        'add element ip kube-proxy no-endpoint-nodeports { tcp . 30090 comment "default/nobody:http" '
+        ": goto reject-chain }"]
+
+
+@pytest.mark.parametrize("node", ["node-1", "node-2", "node-3"])
+def test_a_lb_ip_is_in_no_other_set_and_has_no_firewall(node: str) -> None:
+    """Not in cluster-ips (whose check rejects and drops ClusterIP traffic only); no
+    loadBalancerSourceRanges, so firewall-ips stays empty and there is no firewall- chain."""
+    text = render_ingress(node)
+    lb_lines = [line for line in lines(text) if "198.51.100." in line]
+    assert all(re.match(r"add element ip kube-proxy (service-ips|no-endpoint-services) ", line) for line in lb_lines)
+    assert expected_elements(text)["cluster-ips"] == {"10.108.209.100", "10.104.106.27"}
+    assert expected_elements(text)["firewall-ips"] == set()
+    assert not [line for line in lines(text) if " firewall-" in line and "firewall-check" not in line
+                and "firewall-ips" not in line]
+
+
+@pytest.mark.parametrize("node", ["node-1", "node-2", "node-3"])
+def test_the_health_check_node_port_gets_no_rule(node: str) -> None:
+    """kube-proxy's nftables mode answers healthCheckNodePort from its own HTTP server and writes
+    no rule for it (TestOverallNFTablesRules: svc2's 30000 appears nowhere)."""
+    text = render_ingress(node)
+    assert INGRESS.service("web-local").health_check_node_port == 32000
+    assert "32000" not in text
+    without = tuple(replace(svc, health_check_node_port=None) for svc in INGRESS.services)
+    assert render_ingress(node, without) == text
+
+
+def test_a_lb_ip_without_a_nodeport_still_gets_the_external_chain() -> None:
+    """allocateLoadBalancerNodePorts: false: kube-proxy's ExternallyAccessible holds for the LB IP alone."""
+    only_lb = port("default", "web", "http", endpoints=(ep("10.244.1.5"),))
+    text = render(service((only_lb,), lb="198.51.100.200"), node=NODE_1)
+    ext = external_chain(only_lb)
+    assert f"add element ip kube-proxy service-ips {{ 198.51.100.200 . tcp . 80 : goto {ext} }}" in lines(text)
+    assert chain_rules(text, ext) == ["jump mark-for-masquerade", f"goto {service_chain(only_lb)}"]
+    assert not [line for line in lines(text) if line.startswith("add element ip kube-proxy service-nodeports ")]
+
+
 # -- read back ------------------------------------------------------------------------------------
 def nft_json(*objects: dict) -> str:
     """A `nft -j list table ip kube-proxy` answer, shaped as nft 1.0.6 prints it."""
@@ -797,3 +911,120 @@ def test_the_last_nodeport_endpoint_gone_rejects_the_nodeport_too() -> None:
 def test_an_endpoint_moving_between_other_nodes_leaves_a_cluster_nodeport_alone() -> None:
     moved = Endpoint(N2.ip, N2.port, N2.pod, "node-3")
     assert changes((nodeport(N1, N2),), (nodeport(N1, moved),), NODE_1) == ""
+
+
+# LoadBalancer IPs: its element lives in the Service port's block, so endpoint changes rewrite it.
+def lb(*endpoints: Endpoint, local: bool = False, ip: str = "198.51.100.200", node_port: int | None = 30080,
+       health: int | None = None) -> ServicePlan:
+    return service((port("default", "web", "http", endpoints=endpoints, node_port=node_port),), local=local,
+                   lb=ip, health=health)
+
+
+LB_CHANGES = [
+    ((lb(N1, N2),), (lb(N1),)),                                           # an endpoint leaves
+    ((lb(N1),), (lb(),)),                                                 # the last one leaves
+    ((lb(),), (lb(N2),)),                                                 # the first one is back
+    ((lb(N1, local=True),), (lb(N2, local=True),)),                       # the endpoint moves node-1 -> node-2
+    ((lb(N1, N2, local=True),), (lb(local=True),)),                       # all gone (Local)
+    ((lb(local=True),), (lb(N1, N1B, local=True),)),                      # back, two on node-1 (Local)
+    ((lb(N1, N2),), (lb(N1, N2, ip="198.51.100.201"),)),                  # a new LoadBalancer IP
+    ((nodeport(N1, N2),), (lb(N1, N2),)),                                 # NodePort -> LoadBalancer
+    ((lb(N1, N2, local=True),), (nodeport(N1, N2, local=True),)),         # LoadBalancer -> NodePort
+    ((lb(N1, N2),), (lb(N1, N2, node_port=None),)),                       # its NodePort released
+    ((lb(N1, local=True), NOBODY), (NOBODY,)),                            # the LoadBalancer Service removed
+]
+LB_IDS = ["leave", "last-gone", "first-back", "local-moves", "local-all-gone", "local-back", "new-lb-ip",
+          "from-nodeport", "to-nodeport", "no-nodeport", "removed"]
+
+
+@pytest.mark.parametrize("node", [NODE_1, NODE_2, None], ids=["node-1", "node-2", "no-node"])
+@pytest.mark.parametrize(("old", "new"), LB_CHANGES, ids=LB_IDS)
+def test_lb_changes_reach_the_full_render(old: tuple[ServicePlan, ...], new: tuple[ServicePlan, ...],
+                                         node: NodePlan | None) -> None:
+    assert assert_changes_reach(old, new, node)
+
+
+def test_a_health_check_port_alone_changes_nothing() -> None:
+    assert changes((lb(N1, local=True),), (lb(N1, local=True, health=32000),), NODE_1) == ""
+
+
+def test_the_last_lb_endpoint_gone_rejects_the_lb_ip() -> None:
+    script = lines(changes((lb(N1),), (lb(),), NODE_1))
+    assert "delete element ip kube-proxy service-ips { 198.51.100.200 . tcp . 80 }" in script
+    assert ('add element ip kube-proxy no-endpoint-services { 198.51.100.200 . tcp . 80 comment "default/web:http" '
+            ": goto reject-chain }") in script
+    ext = external_chain(lb().ports[0])
+    assert script.index("delete element ip kube-proxy service-ips { 198.51.100.200 . tcp . 80 }") \
+        < script.index(f"delete chain ip kube-proxy {ext}")
+
+
+def test_the_local_lb_endpoint_leaving_the_node_drops_the_lb_ip() -> None:
+    script = lines(assert_changes_reach((lb(N1, local=True),), (lb(N2, local=True),), NODE_1))
+    assert ('add element ip kube-proxy no-endpoint-services { 198.51.100.200 . tcp . 80 comment "default/web:http" '
+            ": drop }") in script
+    assert not [line for line in script if "service-ips" in line]  # the LB IP still enters the external chain
+
+
+def ingress_scaled(*counts: int) -> list[tuple[int, tuple[ServicePlan, ...]]]:
+    """The ingress lab's Services as `netlab scale web N` leaves them, step by step (pods keep
+    their node and address, as in a running lab)."""
+    source = REPO / "labs" / "ingress-loadbalancer.yaml"
+    plan, text = INGRESS, source.read_text()
+    steps = [(len(INGRESS.service("web").ports[0].endpoints), INGRESS.services)]
+    for count in counts:
+        keep = {p.name: (p.node, str(p.ip.ip)) for p in plan.pods}
+        text = edit.scale(text, "web", count)
+        plan = make_plan(load_lab(source, text, changed=True), keep=keep)
+        steps.append((count, plan.services))
+    return steps
+
+
+@pytest.mark.parametrize("node", ["node-1", "node-2", "node-3"])
+def test_scaling_the_ingress_lab_reaches_the_full_render_on_every_node(node: str) -> None:
+    """web 2 -> 3 -> 1 -> 0 -> 2 (web-2 lands on node-3). An LB IP's elements change only when the
+    Service loses or regains its last endpoint, or (policy Local) its last endpoint on this node."""
+    steps = ingress_scaled(3, 1, 0, 2)
+    assert [count for count, _ in steps] == [2, 3, 1, 0, 2]
+
+    def state(services: tuple[ServicePlan, ...], name: str) -> tuple[bool, bool]:
+        (svc,) = [s for s in services if s.name == name]
+        endpoints = svc.ports[0].endpoints
+        return bool(endpoints), svc.external_local and not any(e.node == node for e in endpoints)
+
+    for (_, old), (_, new) in zip(steps, steps[1:]):
+        script = assert_changes_reach(old, new, INGRESS_NODES[node])
+        for name, ip in (("web", "198.51.100.200"), ("web-local", "198.51.100.201")):
+            touched_lb = f"{{ {ip} . tcp . 80" in script
+            assert touched_lb == (state(old, name) != state(new, name)), (name, script)
+
+
+def test_scaling_to_zero_moves_both_lb_ips_to_no_endpoint_services() -> None:
+    (_, old), (_, new) = ingress_scaled(0)
+    script = lines(assert_changes_reach(old, new, INGRESS_NODES["node-3"]))
+    for ip, name in (("198.51.100.200", "web"), ("198.51.100.201", "web-local")):
+        assert f"delete element ip kube-proxy service-ips {{ {ip} . tcp . 80 }}" in script
+        assert (f'add element ip kube-proxy no-endpoint-services {{ {ip} . tcp . 80 comment "default/{name}:http" '
+                ": goto reject-chain }") in script
+    # node-3's drop for web-local's LB IP becomes the reject (delete, then add with the new value)
+    assert "delete element ip kube-proxy no-endpoint-services { 198.51.100.201 . tcp . 80 }" in script
+
+
+def test_programmed_ignores_lb_ip_elements() -> None:
+    """The frontend `status` reads is the ClusterIP's, whatever order nft lists the elements in."""
+    from netlab.render.nftables_readback import programmed
+
+    svc, ext = service_chain(LB_LOCAL), external_chain(LB_LOCAL)
+    lb_element = [{"concat": ["198.51.100.201", "tcp", 80]}, {"goto": {"target": ext}}]
+    cluster_element = [{"concat": ["10.104.106.27", "tcp", 80]}, {"goto": {"target": svc}}]
+    dropped = [{"elem": {"val": {"concat": ["198.51.100.201", "tcp", 80]}, "comment": "default/web-local:http"}},
+               {"drop": None}]
+    for order in ([lb_element, cluster_element], [cluster_element, lb_element]):
+        listing = nft_json({"set": {"name": "cluster-ips", "elem": ["10.104.106.27"]}},
+                           {"map": {"name": "service-ips", "elem": order}},
+                           {"map": {"name": "no-endpoint-services", "elem": [dropped]}})
+        assert programmed(listing) == {"default/web-local:http": ("10.104.106.27:80/TCP", [])}
+    rejected = [[{"elem": {"val": {"concat": [ip, "tcp", 80]}, "comment": "default/web:http"}},
+                 {"goto": {"target": "reject-chain"}}] for ip in ("198.51.100.200", "10.108.209.100")]
+    listing = nft_json({"set": {"name": "cluster-ips", "elem": ["10.108.209.100"]}},
+                       {"map": {"name": "no-endpoint-services", "elem": rejected}})
+    assert programmed(listing) == {"default/web:http": ("10.108.209.100:80/TCP", [])}
