@@ -86,6 +86,7 @@ def services(running: RunningLab) -> list[dict]:
             "endpoints": sorted({e for h in held if h for e in h[1]}),
             "programmed": all(h and h[0] for h in held) if svc.cluster_ip else None,
             **({"healthCheckNodePort": svc.health_check_node_port} if svc.health_check_node_port else {}),
+            **({"externalName": svc.external_name} if svc.external_name else {}),
             # what a cloud controller writes back: kubectl shows it as EXTERNAL-IP
             **({"status": {"loadBalancer": {"ingress": [{"ip": str(svc.load_balancer_ip)}]}}}
                if svc.load_balancer_ip else {}),
@@ -110,7 +111,8 @@ def show(report: dict) -> None:
                           for p in svc["ports"])
         external = [i["ip"] for i in svc.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
         state = "" if svc["programmed"] in (True, None) else " NOT PROGRAMMED"
-        where = f"{svc['type']} {ports}" + (f" external {external[0]}" if external else "") + state
+        where = (f"{svc['type']} {ports}" + (f" external {external[0]}" if external else "")
+                 + (f" -> {svc['externalName']}" if "externalName" in svc else "") + state)
         table.add_row("svc", svc["name"], svc["clusterIP"], where, " ".join(svc["endpoints"]) or "no endpoints")
     out.print(table)
     for node in report["nodes"]:

@@ -54,7 +54,9 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     for svc in plan.services:
         ports = ", ".join(f"{p.port}/{p.protocol}" + (f" (node port {p.node_port})" if p.node_port else "")
                           + f" -> {len(p.endpoints)} endpoint(s)" for p in svc.ports)
-        out.print(f"  svc  {svc.name:<14} {str(svc.cluster_ip or 'None (headless)'):<15} {ports}")
+        address = svc.cluster_ip or ("None (ExternalName)" if svc.external_name else "None (headless)")
+        out.print(f"  svc  {svc.name:<14} {str(address):<15} {ports}" + (f"-> {svc.external_name}"
+                                                                          if svc.external_name else ""))
     if synced:
         slowest = max(r.seconds for r in synced)
         counts = sorted({r.rules for r in synced})

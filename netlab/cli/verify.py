@@ -27,15 +27,18 @@ def cmd(lab: str, as_json: bool) -> None:
     running = open_running(lab)
     require_tools("ping", "curl", "tcpdump", "bridge", "python3")
     verdicts = verify(running.plan)
-    failed = [v for v in verdicts if not v.passed]
+    failed = [v for v in verdicts if not v.passed and not v.pending]
+    pending = [v for v in verdicts if v.pending]
     if as_json:
         click.echo(json.dumps({"lab": lab, "passed": not failed, "checks": [v.as_dict() for v in verdicts]}, indent=2))
     else:
         table = Table("check", "from", "to", "result", "detail", box=None, pad_edge=False)
         for v in verdicts:
-            result = "[yellow]skip[/]" if v.skipped else "[green]pass[/]" if v.passed else "[red]FAIL[/]"
+            result = ("[yellow]skip[/]" if v.skipped else "[yellow]pending[/]" if v.pending
+                      else "[green]pass[/]" if v.passed else "[red]FAIL[/]")
             table.add_row(v.name, v.source, v.target, result, v.detail)
         out.print(table)
-        out.print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed")
+        out.print(f"{len(verdicts) - len(failed) - len(pending)} passed, "
+                  + (f"{len(pending)} pending, " if pending else "") + f"{len(failed)} failed")
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(verdicts)} checks failed" if not as_json else "")

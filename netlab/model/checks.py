@@ -67,6 +67,7 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
         send=str(c.get("send", "hostname")),
         capture=capture,
         when=when,
+        pending=str(c.get("pending") or ""),
     )
 
 

@@ -112,7 +112,7 @@ class Deployment:
 
 KubeObject = Union[Pod, Deployment]
 
-SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")  # ExternalName arrives with cluster DNS
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 EXTERNAL_POLICIES = ("Cluster", "Local")   # externalTrafficPolicy
 NODE_PORT_RANGE = (30000, 32767)           # the API server's default --service-node-port-range
 AFFINITY_TIMEOUT_DEFAULT = 10800  # seconds; Kubernetes' default for sessionAffinity: ClientIP
@@ -145,10 +145,12 @@ class Service:
     external_policy: str = "Cluster"      # externalTrafficPolicy (NodePort Services)
     load_balancer_ip: str | None = None   # spec.loadBalancerIP: the address asked of the cloud
     health_check_node_port: int | None = None  # LoadBalancer with policy Local: given, or allocated
+    external_name: str | None = None      # ExternalName: the DNS name cluster DNS answers with (a CNAME)
 
     @property
     def headless(self) -> bool:
-        return self.cluster_ip == "None"
+        """No ClusterIP: `clusterIP: None`, or an ExternalName (only cluster DNS knows it)."""
+        return self.cluster_ip == "None" or self.type == "ExternalName"
 
     @property
     def external(self) -> bool:
@@ -182,6 +184,7 @@ class Check:
     send: str = "hostname"  # the datagram a udp check sends (agnhost's UDP commands)
     capture: Capture | None = None
     when: dict[str, str] = field(default_factory=dict)
+    pending: str = ""  # why it cannot run yet (a feature to come): reported as pending, not passed
 
     def applies_to(self, network: str, proxy_mode: str) -> bool:
         """Whether the check runs in this network/proxy mode (`when:` narrows it)."""

@@ -31,7 +31,7 @@ OUTSIDE_HOST = _fields("name address ports")
 CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain "
                   "loadBalancer")
 NODE = _fields("name labels")
-CHECK = _fields("name from ping http udp send bind bridge expect count capture when")
+CHECK = _fields("name from ping http udp send bind bridge expect count capture when pending")
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
 GUIDE_STEP = _fields("title text article run checks")
 
@@ -73,13 +73,13 @@ POD_TEMPLATE = _fields("metadata spec")
 
 SERVICE_SPEC = _fields(
     "type selector ports clusterIP sessionAffinity sessionAffinityConfig externalTrafficPolicy loadBalancerIP "
+    "externalName "
     "healthCheckNodePort",
     "clusterIPs ipFamilies ipFamilyPolicy internalTrafficPolicy publishNotReadyAddresses "
     "trafficDistribution allocateLoadBalancerNodePorts",
     {
         "externalIPs": "externalIPs are not simulated yet",
         "loadBalancerSourceRanges": "loadBalancerSourceRanges are not simulated yet",
-        "externalName": "ExternalName Services are not simulated yet",
     },
 )
 SERVICE_PORT = _fields("name port targetPort protocol nodePort", "appProtocol")

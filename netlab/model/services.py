@@ -4,6 +4,7 @@ clusterIP (given, allocated later by the plan, or None for headless), session af
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -20,15 +21,26 @@ from netlab.model.lab import (
 )
 
 PORT_NAME_MAX = 15  # IANA service names, as Kubernetes validates port names
+DNS_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")  # RFC 1123
+DNS_NAME_MAX = 253
 
 
 def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str) -> Service:
     """The Service from its `spec`; problems go to the reader with `label` (e.g. "Service web")."""
     place = f"{label}: spec"
-    spec = r.mapping(spec_raw, place, schema.SERVICE_SPEC, required=("ports",))
-    ports = tuple(_port(r, raw, f"{place}.ports[{i}]") for i, raw in enumerate(r.sequence(spec.get("ports"), f"{place}.ports")))
-    if spec.get("ports") is not None and not ports:
-        r.problem(f"{place}.ports", "needs at least one port")
+    spec = r.mapping(spec_raw, place, schema.SERVICE_SPEC)
+    kind = r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES)
+    raw_ports = r.sequence(spec.get("ports"), f"{place}.ports")
+    ports = tuple(_port(r, raw, f"{place}.ports[{i}]") for i, raw in enumerate(raw_ports))
+    if not ports and kind != "ExternalName":
+        r.problem(f"{place}.ports", "is required" if spec.get("ports") is None else "needs at least one port")
+    external_name = spec.get("externalName")
+    if kind == "ExternalName" and not external_name:
+        r.problem(f"{place}.externalName", "is required when type is ExternalName")
+    if external_name is not None and kind == "ExternalName":
+        external_name = r.string(external_name, f"{place}.externalName", DNS_NAME, DNS_NAME_MAX)
+    elif external_name is not None:
+        r.problem(f"{place}.externalName", "may only be set when type is ExternalName")
     _unique_ports(r, ports, f"{place}.ports")
     cluster_ip = spec.get("clusterIP")
     if cluster_ip not in (None, "", "None"):
@@ -41,7 +53,6 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", schema.CLIENT_IP_CONFIG)
     timeout = r.integer(client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
                         f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds", 1, AFFINITY_TIMEOUT_MAX)
-    kind = r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES)
     policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy",
                       EXTERNAL_POLICIES)
     if kind == "ClusterIP":  # as the API server validates
@@ -78,6 +89,7 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
         external_policy=policy,
         load_balancer_ip=str(lb_ip) if lb_ip is not None else None,
         health_check_node_port=health if isinstance(health, int) else None,
+        external_name=str(external_name) if kind == "ExternalName" and external_name else None,
     )
 
 

@@ -73,6 +73,7 @@ class ServicePlan:
     external_local: bool = False  # externalTrafficPolicy: Local (only local endpoints, client IP kept)
     load_balancer_ip: IPv4Address | None = None  # type LoadBalancer: its external IP (status.loadBalancer)
     health_check_node_port: int | None = None    # LoadBalancer, policy Local: kube-proxy's health check
+    external_name: str | None = None             # ExternalName: no rules anywhere, a CNAME in cluster DNS
 
     @property
     def headless(self) -> bool:
@@ -108,6 +109,7 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
             external_local=svc.external and svc.external_policy == "Local",
             load_balancer_ip=lb_ips.get((svc.namespace, svc.name)),
             health_check_node_port=node_ports.get(f"{svc.namespace}/{svc.name}/healthz"),
+            external_name=svc.external_name,
         )
         for svc in sorted(lab.services, key=lambda s: (s.namespace, s.name))
     )

@@ -30,6 +30,7 @@ class Verdict:
     passed: bool
     detail: str
     skipped: bool = False
+    pending: bool = False  # not run: what it needs is not built yet (neither passed nor failed)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -44,6 +45,9 @@ def verify(plan: LabPlan) -> list[Verdict]:
 
 def judge(plan: LabPlan, check: Check) -> Verdict:
     verdict = Verdict(check.name, check.source, target_label(check), False, "")
+    if check.pending:
+        verdict.pending, verdict.detail = True, f"pending: {check.pending}"
+        return verdict
     if not check.applies_to(plan.network, plan.proxy_mode):
         verdict.passed, verdict.skipped = True, True
         verdict.detail = "skipped: only when " + ", ".join(f"{k}={v}" for k, v in check.when.items())

@@ -32,4 +32,4 @@ def test_a_local_pod_opens_the_local_policy_node_port_on_its_node(mode: str) -> 
         assert down.code == 0, down.err
         assert _from_internet(f"{LOCAL_VIA_NODE_2}/hostname")[0] != 0
         verify = json.loads(netlab("verify", "service-types", "--json").out)
-        assert [c["name"] for c in verify["checks"] if not c["passed"]] == []
+        assert [c["name"] for c in verify["checks"] if not c["passed"] and not c["pending"]] == []

@@ -27,9 +27,16 @@ from netlab.render.ipvs import (
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "ipvs"
 IPSET_NAME_MAX = 31
-# labs/service-types.yaml: web (ClusterIP), web-local (NodePort 30081, policy Local) and web-nodeport
-# (NodePort 30080, policy Cluster); their one endpoint, 10.244.1.2:8080, runs on node-1.
-SERVICE_TYPES = make_plan(load_lab(REPO / "labs" / "service-types.yaml"))
+
+
+def _clusterip_and_nodeport(plan: LabPlan) -> LabPlan:
+    return replace(plan, services=tuple(s for s in plan.services if s.type in ("ClusterIP", "NodePort")))
+
+
+# The ClusterIP and NodePort Services of labs/service-types.yaml: web (ClusterIP), web-local (NodePort
+# 30081, policy Local) and web-nodeport (NodePort 30080, policy Cluster); their one endpoint,
+# 10.244.1.2:8080, runs on node-1.
+SERVICE_TYPES = _clusterip_and_nodeport(make_plan(load_lab(REPO / "labs" / "service-types.yaml")))
 NODE_1, NODE_2 = SERVICE_TYPES.nodes
 NODE_3 = replace(NODE_2, name="node-3", ip=IPv4Interface("192.168.56.13/24"))
 WEB_0 = (RealServer(IPv4Address("10.244.1.2"), 8080),)

@@ -40,7 +40,10 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "nftables"
 LAB_FILES = sorted((REPO / "labs").glob("*.yaml"))
 WITH_SERVICES = [p for p in LAB_FILES if load_lab(p).services]
-SERVICE_TYPES = make_plan(load_lab(REPO / "labs" / "service-types.yaml"))
+# The ClusterIP and NodePort Services of labs/service-types.yaml (its LoadBalancer: ingress-loadbalancer's tests)
+_ALL_TYPES = make_plan(load_lab(REPO / "labs" / "service-types.yaml"))
+SERVICE_TYPES = replace(_ALL_TYPES, services=tuple(s for s in _ALL_TYPES.services
+                                                   if s.type in ("ClusterIP", "NodePort")))
 NODE_1, NODE_2 = SERVICE_TYPES.nodes
 POD_CIDR = IPv4Network("10.244.0.0/16")
 SERVICE_CIDR = IPv4Network("10.96.0.0/12")

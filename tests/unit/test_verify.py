@@ -296,4 +296,18 @@ def test_every_check_of_pod_to_pod_passes_on_a_healthy_lab(plan, monkeypatch) ->
     verdicts = verify.verify(plan)
     assert [v.name for v in verdicts] == [c.name for c in plan.lab.checks]
     assert all(v.passed and not v.skipped for v in verdicts), [v.detail for v in verdicts if not v.passed]
-    assert set(verdicts[0].as_dict()) == {"name", "from", "to", "passed", "detail", "skipped"}
+    assert set(verdicts[0].as_dict()) == {"name", "from", "to", "passed", "detail", "skipped", "pending"}
+
+
+def test_a_pending_check_is_neither_run_nor_passed(make_lab, monkeypatch) -> None:
+    lab = make_lab("""\
+        name: pend
+        cluster: {nodes: [node-1]}
+        objects:
+          - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}}
+        checks:
+          - {name: later, from: a, ping: a, pending: needs cluster DNS}
+    """)
+    monkeypatch.setattr(probes, "run", lambda *_: pytest.fail("a pending check ran"))
+    (verdict,) = verify.verify(make_plan(lab))
+    assert (verdict.passed, verdict.pending, verdict.detail) == (False, True, "pending: needs cluster DNS")

@@ -1,5 +1,6 @@
 ip netns add nl-service-types.underlay
 ip netns add nl-service-types.gateway
+ip netns add nl-service-types.cloud-lb
 ip netns add nl-service-types.internet
 ip netns add nl-service-types.node-1
 ip netns add nl-service-types.node-2
@@ -8,8 +9,9 @@ ip netns add nl-service-types.client
 ip -n nl-service-types.underlay link set lo up alias netlab:service-types
 ip -n nl-service-types.underlay link add br0 index 2 address 02:b2:30:5b:06:a8 mtu 1500 up type bridge
 ip -n nl-service-types.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:c8:95:a1:13:01 mtu 1500 netns nl-service-types.gateway
-ip -n nl-service-types.underlay link add node-1 index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:05:5c:30:4e:85 mtu 1500 netns nl-service-types.node-1
-ip -n nl-service-types.underlay link add node-2 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:bd:cf:26:a0:20 mtu 1500 netns nl-service-types.node-2
+ip -n nl-service-types.underlay link add cloud-lb index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:54:2f:02:79:bc mtu 1500 netns nl-service-types.cloud-lb
+ip -n nl-service-types.underlay link add node-1 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:05:5c:30:4e:85 mtu 1500 netns nl-service-types.node-1
+ip -n nl-service-types.underlay link add node-2 index 13 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:bd:cf:26:a0:20 mtu 1500 netns nl-service-types.node-2
 ip netns exec nl-service-types.gateway sysctl -qw net/ipv4/ip_forward=1
 ip -n nl-service-types.gateway link set lo up alias netlab:service-types
 ip -n nl-service-types.gateway link set eth0 up
@@ -18,6 +20,12 @@ ip -n nl-service-types.gateway link add pub0 index 3 address 02:98:d1:fd:fe:9b m
 ip -n nl-service-types.gateway addr add 198.51.100.1/24 dev pub0
 ip -n nl-service-types.gateway addr add 203.0.113.1/24 dev pub0
 ip -n nl-service-types.gateway link add internet index 10 mtu 1500 master pub0 up type veth peer name eth0 index 2 address 02:fb:2e:5a:00:18 mtu 1500 netns nl-service-types.internet
+ip -n nl-service-types.gateway route add 198.51.100.200/32 via 192.168.56.2 dev eth0
+ip netns exec nl-service-types.cloud-lb sysctl -qw net/ipv4/ip_forward=1
+ip netns exec nl-service-types.cloud-lb sysctl -qw net/ipv4/fib_multipath_hash_policy=1
+ip -n nl-service-types.cloud-lb link set lo up alias netlab:service-types
+ip -n nl-service-types.cloud-lb link set eth0 up
+ip -n nl-service-types.cloud-lb addr add 192.168.56.2/24 dev eth0
 ip -n nl-service-types.internet link set lo up alias netlab:service-types
 ip -n nl-service-types.internet link set eth0 up
 ip -n nl-service-types.internet addr add 203.0.113.10/24 dev eth0
