@@ -23,7 +23,9 @@ def _ip(netns_name: str, *argv: str) -> str:
 
 
 def _holders() -> set[str]:
-    return {n for n in ("node-1", "node-2", "node-3") if f"{LB_IP}/32" in _ip(f"nl-{LAB}.{n}", "-br", "addr")}
+    """The nodes whose eth0 holds the IP (in IPVS mode every node's kube-ipvs0 holds it too)."""
+    return {n for n in ("node-1", "node-2", "node-3")
+            if f"{LB_IP}/32" in _ip(f"nl-{LAB}.{n}", "-br", "addr", "show", "eth0")}
 
 
 def _answers() -> bool:

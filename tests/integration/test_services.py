@@ -28,7 +28,9 @@ def _answers(url: str, count: int) -> set[str]:
 
 
 def _services() -> dict[str, dict]:
-    return {s["name"]: s for s in json.loads(netlab("status", "pod-to-service", "--json").out)["services"]}
+    status = netlab("status", "pod-to-service", "--json")
+    assert status.code == 0, status.err
+    return {s["name"]: s for s in json.loads(status.out)["services"]}
 
 
 @pytest.mark.parametrize("mode", PROXY_MODES)
