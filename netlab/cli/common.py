@@ -12,6 +12,7 @@ from typing import Callable
 from rich.console import Console
 
 from netlab.errors import BadInput, EnvironmentProblem
+from netlab.kernel import ingress
 from netlab.kernel.reconcile import Change, reconcile
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
@@ -82,6 +83,8 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
     new = replan(running.state, text, changed=True)
     if new.lab.cluster != running.plan.lab.cluster:
         raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
+    if ingress.lab_has_controllers(new):
+        ingress.nginx_binary()  # before anything changes: exit 3 if it is missing
     running.state.lock()
     result = reconcile(running.plan, new, running.state)
     running.state.lab_file.write_text(text)
@@ -97,6 +100,8 @@ def print_change(plan: LabPlan, result: Change) -> None:
         parts.append(f"kube-proxy ({plan.proxy_mode}) resynced on {len(result.synced)} node(s)")
     if result.flushed:
         parts.append(f"{result.flushed} stale UDP conntrack entries flushed")
+    if result.reloaded:
+        parts.append(f"nginx reloaded in {', '.join(result.reloaded)}")
     out.print(f"lab {plan.name}: " + "; ".join(parts))
     for svc in plan.services:
         for port in svc.ports:

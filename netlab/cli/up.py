@@ -15,6 +15,7 @@ import click
 
 from netlab.cli.common import out, remember, require_root, require_tools
 from netlab.kernel.build import build
+from netlab.kernel.ingress import lab_has_controllers, nginx_binary
 from netlab.kernel.proxy import SyncResult, check_kernel
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
@@ -36,6 +37,8 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
     if plan.services:
         check_kernel(plan.proxy_mode)
         require_tools("nsenter", "iptables-restore" if plan.proxy_mode != "nftables" else "nft")
+    if lab_has_controllers(plan):
+        nginx_binary()  # the ingress controller pods run it
     started = time.perf_counter()
     state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
                                                "proxyMode": plan.proxy_mode})
@@ -66,4 +69,7 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     ignored = sorted({f.rsplit(".", 1)[-1] for f in plan.lab.ignored_fields} - {"image"})
     if ignored:
         out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")
+    if plan.lab.ingresses and not lab_has_controllers(plan):
+        out.print("  note: no ingress controller (a container running /nginx-ingress-controller) serves the "
+                  "lab's Ingresses")
     out.print(f"next: sudo netlab verify {plan.name}   (the guide: netlab guide {plan.name})")

@@ -7,7 +7,7 @@ Steps:
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
 4. sync each node's kube-proxy rules for the lab's Services (`kernel.proxy`);
 5. start the workloads: one echo server for all pods (its sockets bound inside each pod), and
-   each container's own command.
+   each container's own command (nginx for an ingress controller's, `kernel.ingress`).
 Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
 A namespace that exists already is never journaled or touched: the build refuses to start.
 """
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from netlab.errors import LabStateError
-from netlab.kernel import cloud, egress, netlink, netns, procs, proxy
+from netlab.kernel import cloud, egress, ingress, netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.ops import NamespaceSpec
@@ -151,10 +151,13 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
 
 
 def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan]) -> None:
-    """Each container's own command (containers without one are the echo server's)."""
+    """Each container's own command (containers without one are the echo server's); a container
+    that runs ingress-nginx's controller gets nginx, configured from the lab's Ingresses."""
     for pod in pods:
         for container in pod.containers:
-            if not container.runs_echo:
+            if ingress.is_controller(container):
+                state.record("pid", ingress.start(plan, state, pod, container))
+            elif not container.runs_echo:
                 log = state.logs / f"{pod.name}_{container.name}.log"
                 argv = list(container.command + container.args)
                 state.record("pid", procs.start_command(plan.name, pod, container.name, argv, dict(container.env), log))

@@ -40,7 +40,10 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict]]:
     """Bind the pod's (or internet host's) echo ports; the calling thread must be inside its
     namespace. The sockets belong to that namespace from here on, wherever the process using
-    them is; the server answers /hostname with the pod's or host's name."""
+    them is; the server answers /hostname with the pod's or host's name (and every path as one,
+    for a netexec container with --http-override)."""
+    overrides = {(flags.http_port, "TCP"): flags.http_override for c in getattr(pod, "containers", ())
+                 if (flags := c.netexec) is not None and flags.http_override}
     sockets = []
     for port, protocol in pod.echo_ports():
         kind = socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM
@@ -49,7 +52,8 @@ def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict
         sock.bind(("0.0.0.0", port))
         if kind == socket.SOCK_STREAM:
             sock.listen(128)
-        sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port}))
+        override = {"override": overrides[port, protocol]} if (port, protocol) in overrides else {}
+        sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port, **override}))
     return sockets
 
 
@@ -67,7 +71,7 @@ def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket,
                   "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
 
 
-def _tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), TAG: lab}
     return {**env, **(extra or {})}
 
@@ -84,7 +88,8 @@ def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -
         proc = subprocess.Popen(
             [sys.executable, "-m", "netlab.workloads.echo"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out, pass_fds=fds, close_fds=True,
-            start_new_session=True, env=_tagged_env(lab, {"PYTHONPATH": _package_root()}), cwd="/",
+            start_new_session=True, env=tagged_env(lab, {"PYTHONPATH": package_root()}), cwd="/",
+            preexec_fn=_unblock_signals,
         )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(json.dumps(manifest).encode())
@@ -98,7 +103,14 @@ def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -
     return proc.pid
 
 
-def _package_root() -> str:
+def _unblock_signals() -> None:
+    """In a child before exec: no blocked signals. A change (reconcile) starts workloads while it
+    holds SIGTERM and friends blocked (`signals_deferred`), and a blocked mask survives exec: the
+    workload would ignore the SIGTERM that stops it."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+def package_root() -> str:
     """Where the running netlab package lives, so the server imports the same code."""
     return str(Path(__file__).resolve().parents[2])
 
@@ -143,12 +155,15 @@ def start_command(lab: str, pod: PodPlan, container: str, argv: list[str], env: 
     Raises:
         KernelError: the command cannot be started (not found, not executable).
     """
+    def in_pod() -> None:
+        _unblock_signals()
+        enter(pod.netns, pod.name, WORKLOAD_USER)
+
     with open(log, "ab") as out:
         try:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, cwd="/",
-                env=_tagged_env(lab, {"HOSTNAME": pod.name, "HOME": "/", **env}),
-                preexec_fn=lambda: enter(pod.netns, pod.name, WORKLOAD_USER),
+                env=tagged_env(lab, {"HOSTNAME": pod.name, "HOME": "/", **env}), preexec_fn=in_pod,
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise KernelError(f"pod {pod.name}, container {container}: cannot run {argv[0]}: "
@@ -196,17 +211,23 @@ def tagged_labs() -> set[str]:
 
 
 def stop(pids: set[int], grace: float = 1.0) -> None:
-    """SIGTERM, then SIGKILL whatever is still there after `grace` seconds."""
+    """SIGTERM, then SIGKILL whatever is still there after `grace` seconds, and wait (as long
+    again at most) until those are gone too: their sockets are closed when this returns."""
     for pid in pids:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    alive = set(pids)
-    while alive and time.monotonic() < deadline:
-        alive = {p for p in alive if _alive(p)}
-        if alive:
-            time.sleep(0.02)
-    for pid in alive:
+    for pid in _still_alive(set(pids), grace):
         _signal(pid, signal.SIGKILL)
+    _still_alive(set(pids), grace)
+
+
+def _still_alive(pids: set[int], within: float) -> set[int]:
+    """Wait up to `within` seconds for the processes to go; those still there."""
+    deadline = time.monotonic() + within
+    living = {p for p in pids if alive(p)}
+    while living and time.monotonic() < deadline:
+        time.sleep(0.02)
+        living = {p for p in living if alive(p)}
+    return living
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -216,9 +237,10 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().split(") ", 1)[1][0] != "Z"
     except (OSError, IndexError):
         return False
+

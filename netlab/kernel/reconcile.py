@@ -7,7 +7,9 @@ Steps, as a cluster would take them:
 * resync kube-proxy's rules on every node in one atomic step each (in nftables mode only what
   changed, as kube-proxy's partial sync), and flush the UDP conntrack entries that still point at
   endpoints that left, as kube-proxy does;
-* start the echo server again for every pod, and the new pods' own commands.
+* start the echo server again for every pod, and the new pods' own commands;
+* render every ingress controller's nginx configuration again and reload nginx where it changed
+  (new endpoints, Ingresses applied or deleted), as the controller does.
 A pod is replaced when its node or containers change; a label change only moves endpoints.
 Ctrl-C waits until the change is done.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netlab.errors import BadInput
-from netlab.kernel import cloud, conntrack, netns, procs, proxy
+from netlab.kernel import cloud, conntrack, ingress, netns, procs, proxy
 from netlab.kernel.build import Namespaces, refuse_taken, start_containers, start_echo
 from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
@@ -32,6 +34,7 @@ class Change:
     removed: tuple[str, ...]
     synced: tuple[proxy.SyncResult, ...]
     flushed: int
+    reloaded: tuple[str, ...] = ()  # ingress controller pods whose nginx took a new configuration
 
 
 def _replaced(old: PodPlan, new: PodPlan) -> bool:
@@ -59,13 +62,16 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         for pod in gone:
             procs.stop(procs.pids_in([pod.netns]))
             netns.remove(pod.netns)
+        ingress.forget(state, gone)
         _add_pods(new, state, added)
         synced = proxy.sync(new, force=bool(old.services), previous=old)
         flushed = conntrack.flush_stale_udp(new)
         start_echo(new, state)
         start_containers(new, state, added)
+        reloaded = ingress.sync(new, state, skip={p.name for p in added})
         cloud.sync(new)
-    return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed)
+    return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed,
+                  tuple(reloaded))
 
 
 def _add_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:

@@ -6,6 +6,7 @@ every name they use (source, capture namespace, expected pods) exists in the lab
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from netlab.model import schema
@@ -22,6 +23,8 @@ from netlab.model.lab import (
     OutsideHost,
     pod_names,
 )
+
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
 
 
 def read_check(r: FieldReader, raw: Any, index: int) -> Check:
@@ -57,6 +60,9 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
         r.problem(f"{place}.send", "only udp checks send a message")
     if "count" in c and kind not in ("http", "udp"):
         r.problem(f"{place}.count", "only http and udp checks repeat (count)")
+    headers = _headers(r, c.get("headers"), f"{place}.headers")
+    if headers and kind != "http":
+        r.problem(f"{place}.headers", "only http checks send request headers")
     return Check(
         name=str(c.get("name")),
         source=str(c.get("from")),
@@ -68,7 +74,21 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
         capture=capture,
         when=when,
         pending=str(c.get("pending") or ""),
+        headers=headers,
     )
+
+
+def _headers(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...]:
+    """Request headers, `{Host: a.example}`: names are HTTP tokens, values one line each."""
+    found = []
+    for name, value in r.labels(raw, place).items():
+        if not HEADER_NAME.match(name):
+            r.problem(f"{place}.{name}", "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
+        elif any(ch in value for ch in "\r\n\0"):
+            r.problem(f"{place}.{name}", "a header value must be one line")
+        else:
+            found.append((name, value))
+    return tuple(found)
 
 
 def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster,

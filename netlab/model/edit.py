@@ -14,7 +14,7 @@ from netlab.errors import BadInput
 
 KIND_ALIASES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "service": "Service", "svc": "Service",
                 "services": "Service", "deployment": "Deployment", "deploy": "Deployment",
-                "deployments": "Deployment"}
+                "deployments": "Deployment", "ingress": "Ingress", "ing": "Ingress", "ingresses": "Ingress"}
 
 
 def _document(text: str) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
     for ref in refs:
         kind, _, name = ref.partition("/")
         if kind.lower() not in KIND_ALIASES or not name:
-            raise BadInput(f"{ref!r} is not KIND/NAME (pod/NAME, service/NAME or deployment/NAME)")
+            raise BadInput(f"{ref!r} is not KIND/NAME (pod/NAME, service/NAME, deployment/NAME or ingress/NAME)")
         key = (KIND_ALIASES[kind.lower()], namespace, name)
         kept = [obj for obj in data["objects"] if _key(obj) != key]
         if len(kept) == len(data["objects"]):

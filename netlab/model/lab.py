@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+from netlab.model.agnhost import Netexec, netexec
+
+if TYPE_CHECKING:  # model.ingress reads Ingress manifests; it needs nothing from here at run time
+    from netlab.model.ingress import Ingress
 
 NETWORK_MODES = ("host-gw", "vxlan")
 OUTSIDE_NAMES = ("underlay", "gateway", "cloud-lb")  # namespaces of netlab's own besides nodes and pods
@@ -70,13 +75,22 @@ class Container:
     env: tuple[tuple[str, str], ...] = ()
 
     @property
+    def netexec(self) -> Netexec | None:
+        """agnhost's netexec, if that is the container's command (`args: [netexec, ...]`)."""
+        return netexec(self.command + self.args)[0]
+
+    @property
     def runs_echo(self) -> bool:
-        """A container without a command runs the built-in echo server (like agnhost netexec)."""
-        return not self.command and not self.args
+        """A container without a command runs the built-in echo server (like agnhost netexec), and
+        so does one that runs agnhost's netexec itself."""
+        return (not self.command and not self.args) or self.netexec is not None
 
     def listens_on(self) -> list[tuple[int, str]]:
         """(port, protocol) it binds in the pod: its declared ports; an echo container without
-        any listens on 8080 (a command container's own binds are its business)."""
+        any listens on 8080; agnhost's netexec on its flags' ports (a command container's own
+        binds are its business)."""
+        if (flags := self.netexec) is not None:
+            return flags.listens_on()
         if self.runs_echo and not self.ports:
             return [(ECHO_DEFAULT_PORT, "TCP")]
         return [(p.port, p.protocol) for p in self.ports]
@@ -185,6 +199,7 @@ class Check:
     capture: Capture | None = None
     when: dict[str, str] = field(default_factory=dict)
     pending: str = ""  # why it cannot run yet (a feature to come): reported as pending, not passed
+    headers: tuple[tuple[str, str], ...] = ()  # request headers an http check sends (Host: a.example)
 
     def applies_to(self, network: str, proxy_mode: str) -> bool:
         """Whether the check runs in this network/proxy mode (`when:` narrows it)."""
@@ -218,6 +233,7 @@ class Lab:
     guide: tuple[GuideStep, ...] = ()
     ignored_fields: tuple[str, ...] = ()
     outside: tuple[OutsideHost, ...] = ()
+    ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
 
 
 def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:

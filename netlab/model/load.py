@@ -16,8 +16,10 @@ import yaml
 
 from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import schema
+from netlab.model.agnhost import netexec
 from netlab.model.checks import check_references, read_check, read_guide_step
 from netlab.model.fields import FieldReader, duplicates
+from netlab.model.ingress import Ingress, check_ingresses, read_ingress
 from netlab.model.lab import (
     LOAD_BALANCERS,
     NETWORK_MODES,
@@ -127,11 +129,13 @@ class _LabReader(FieldReader):
         outside = read_outside(self, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
         manifests = [obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
                      if (obj := self.kube_object(raw, i)) is not None]
-        objects = tuple(obj for obj in manifests if not isinstance(obj, Service))
+        objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress)))
         services = tuple(obj for obj in manifests if isinstance(obj, Service))
+        ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
         self.unique_names(cluster, objects, outside)
         self.unique_services(services)
         self.placement(cluster, objects)
+        check_ingresses(self, ingresses, services, objects, strict=self.check_pods)
         checks = tuple(read_check(self, raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
         if self.check_pods:
             check_references(self, checks, cluster, objects, outside)
@@ -153,6 +157,7 @@ class _LabReader(FieldReader):
             guide=guide,
             ignored_fields=tuple(dict.fromkeys(self.ignored)),
             outside=outside,
+            ingresses=ingresses,
         )
 
     def cluster(self, raw: Any) -> Cluster:
@@ -181,7 +186,7 @@ class _LabReader(FieldReader):
                                       LOAD_BALANCERS),
         )
 
-    def kube_object(self, raw: Any, index: int) -> KubeObject | Service | None:
+    def kube_object(self, raw: Any, index: int) -> KubeObject | Service | Ingress | None:
         if not isinstance(raw, dict):
             self.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
             return None
@@ -198,6 +203,8 @@ class _LabReader(FieldReader):
         namespace = self.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
         if kind == "Service":
             return read_service(self, obj.get("spec"), name, namespace, label)
+        if kind == "Ingress":
+            return read_ingress(self, obj.get("spec"), name, namespace, label)
         if kind == "Pod":
             template = self.pod_spec(obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"),
                                      f"{label}: spec")
@@ -245,6 +252,8 @@ class _LabReader(FieldReader):
                 ports=tuple(ports),
                 env=tuple(env),
             )
+            for problem in netexec(container.command + container.args)[1]:
+                self.problem(f"{cplace}.{'command' if container.command else 'args'}", f"agnhost netexec: {problem}")
             for port, protocol in container.listens_on():
                 if (port, protocol) in taken:
                     self.problem(cplace, f"{protocol} port {port} is already taken by container "

@@ -31,7 +31,7 @@ OUTSIDE_HOST = _fields("name address ports")
 CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain "
                   "loadBalancer")
 NODE = _fields("name labels")
-CHECK = _fields("name from ping http udp send bind bridge expect count capture when pending")
+CHECK = _fields("name from ping http udp send bind bridge expect count capture when pending headers")
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
 GUIDE_STEP = _fields("title text article run checks")
 
@@ -86,8 +86,16 @@ SERVICE_PORT = _fields("name port targetPort protocol nodePort", "appProtocol")
 SESSION_AFFINITY_CONFIG = _fields("clientIP")
 CLIENT_IP_CONFIG = _fields("timeoutSeconds")
 
-# apiVersion and kind of every object a lab may hold (later issues add Ingress...).
-KINDS = {("v1", "Pod"), ("apps/v1", "Deployment"), ("v1", "Service")}
+INGRESS_SPEC = _fields("ingressClassName defaultBackend rules", refused={"tls": "TLS is not simulated yet"})
+INGRESS_RULE = _fields("host http")
+HTTP_INGRESS_RULE_VALUE = _fields("paths")
+HTTP_INGRESS_PATH = _fields("path pathType backend")
+INGRESS_BACKEND = _fields("service", refused={"resource": "resource backends are not simulated"})
+INGRESS_SERVICE_BACKEND = _fields("name port")
+SERVICE_BACKEND_PORT = _fields("number name")
+
+# apiVersion and kind of every object a lab may hold.
+KINDS = {("v1", "Pod"), ("apps/v1", "Deployment"), ("v1", "Service"), ("networking.k8s.io/v1", "Ingress")}
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),

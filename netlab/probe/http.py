@@ -25,14 +25,16 @@ class HttpResult:
     peer: str = ""  # the address the client's socket talked to (and got its replies from)
 
 
-def command(netns: str, url: str) -> list[str]:
+def command(netns: str, url: str, headers: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """curl bounded in time; the peer address and the status follow the body, a line each.
+    `headers` are sent as given (`Host: a.example` replaces the URL's host in the Host header).
 
     -v because only the verbose trace names why a connect failed (refused, no route, unreachable).
     """
+    sent = [arg for name, value in headers for arg in ("-H", f"{name}: {value}")]
     return ["ip", "netns", "exec", netns, "curl", "-sS", "-v", "--noproxy", "*",
             "--connect-timeout", str(CONNECT_TIMEOUT_S), "--max-time", str(MAX_TIME_S),
-            "-w", "\n%{remote_ip}\n%{http_code}", url]
+            *sent, "-w", "\n%{remote_ip}\n%{http_code}", url]
 
 
 def read(returncode: int, stdout: str, stderr: str) -> HttpResult:

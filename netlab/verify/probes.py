@@ -33,7 +33,7 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     host = resolve(plan, parts.hostname or "")
     url = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
     results = [http.read(d.returncode, d.stdout, d.stderr)
-               for d in (run(http.command(netns, url)) for _ in range(check.count))]
+               for d in (run(http.command(netns, url, check.headers)) for _ in range(check.count))]
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
         return judge_failures(check, failures, len(results))

@@ -8,6 +8,8 @@ over as inherited file descriptors, so this server never touches namespaces at a
 Started as `python -m netlab.workloads.echo` with the fds inherited; stdin carries a JSON manifest:
     {"user": "nobody" | null,
      "sockets": [{"fd": 5, "pod": "web-0", "protocol": "TCP" | "UDP", "port": 8080}, ...]}
+A TCP socket whose entry has `"override": "/hostname"` answers every request as a GET of that
+path with no request headers, as netexec's --http-override does.
 A TCP socket whose entry also has `"health": {"namespace": ..., "name": ..., "localEndpoints": N}`
 is a node's health check port for a LoadBalancer Service (externalTrafficPolicy Local), answered
 as kube-proxy answers it: 200 with N local endpoints, 503 with none, and its JSON body.
@@ -28,6 +30,7 @@ import pwd
 import signal
 import socket
 import sys
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 HEAD_LIMIT = 8192  # bytes of request line + headers; beyond that: 431
@@ -36,6 +39,43 @@ HEAD_TIMEOUT = 10.0  # seconds to deliver the head, so idle clients cannot pin c
 
 class HeadTooLarge(Exception):
     """The request head exceeded HEAD_LIMIT."""
+
+
+class BadHead(Exception):
+    """A header line that is not `Name: value` (Go's server answers 400 too)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request's head: its request line and its header fields, in the order received."""
+
+    line: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, key: str) -> str:
+        """The first value of a header, as Go's Header.Get: names compare canonically; Host is
+        not among Go's r.Header (it becomes r.Host), so it is never found here."""
+        wanted = canonical(key)
+        return next((v for k, v in self.headers if canonical(k) == wanted and wanted != "Host"), "")
+
+    def all_headers(self) -> dict[str, list[str]]:
+        """Every header but Host, by canonical name, as Go's r.Header."""
+        found: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            if canonical(key) != "Host":
+                found.setdefault(canonical(key), []).append(value)
+        return found
+
+
+TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def canonical(key: str) -> str:
+    """Go's textproto.CanonicalMIMEHeaderKey: x-forwarded-for -> X-Forwarded-For; a name with a
+    character that is not a token's stays as it is."""
+    if not key or any(ch not in TOKEN for ch in key):
+        return key
+    return "-".join(part[:1].upper() + part[1:].lower() for part in key.split("-"))
 
 
 def log(message: str) -> None:
@@ -59,13 +99,16 @@ def address(peer: tuple) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-async def read_request_line(reader: asyncio.StreamReader) -> bytes | None:
-    """Read the whole head (headers are not needed) and return its request line.
+async def read_request(reader: asyncio.StreamReader) -> Request | None:
+    """Read the whole head: the request line and the header fields, HEAD_LIMIT bytes at most.
 
     None means the client left before finishing the head. Leading blank lines are skipped as
-    RFC 9112 recommends; a line beyond the reader's limit surfaces as ValueError.
+    RFC 9112 recommends; a line beyond the reader's limit surfaces as ValueError. A line starting
+    with a space or tab continues the previous field's value (obsolete folding).
     """
     request_line: bytes | None = None
+    headers: list[tuple[str, str]] = []
+    bad = False
     size = 0
     while True:
         try:
@@ -77,10 +120,24 @@ async def read_request_line(reader: asyncio.StreamReader) -> bytes | None:
             raise HeadTooLarge
         if not line.endswith(b"\n"):
             return None
-        if line.strip():
-            request_line = request_line or line
-        elif request_line is not None:
-            return request_line
+        if not line.strip():
+            if request_line is None:
+                continue
+            if bad:
+                raise BadHead
+            return Request(request_line, tuple(headers))
+        if request_line is None:
+            request_line = line
+            continue
+        text = line.decode("latin-1").rstrip("\r\n")
+        if text[:1] in (" ", "\t") and headers:
+            headers[-1] = (headers[-1][0], f"{headers[-1][1]} {text.strip()}".strip())
+            continue
+        name, colon, value = text.partition(":")
+        if not colon or not name or name != name.strip():
+            bad = True  # read on to the end of the head, then answer 400
+            continue
+        headers.append((name, value.strip(" \t")))
 
 
 def health(service: dict) -> tuple[int, str, dict[str, str]]:
@@ -94,50 +151,63 @@ def health(service: dict) -> tuple[int, str, dict[str, str]]:
     return (200 if count else 503), body, headers
 
 
-def route(pod: str, peer: str, request_line: bytes) -> tuple[int, str, bool]:
-    """Map a request line to (status, body, whether to send the body)."""
-    parts = request_line.decode("latin-1").split()
+def route(pod: str, peer: str, request: Request, override: str = "") -> tuple[int, str, bool]:
+    """Map a request to (status, body, whether to send the body). With `override` (netexec's
+    --http-override), every request is answered as a GET of that path without headers."""
+    parts = request.line.decode("latin-1").split()
     if len(parts) != 3 or not parts[2].startswith("HTTP/"):
         return 400, "bad request", True
     method, target, _ = parts
     if method not in ("GET", "HEAD"):
         return 405, "method not allowed", True
+    if override:
+        target, request = override, Request(request.line)
     try:
         url = urlsplit(target)
     except ValueError:
         return 400, "bad request target", True
     send_body = method == "GET"
+    query = parse_qs(url.query, keep_blank_values=True)
     if url.path == "/hostname":
         return 200, pod, send_body
     if url.path == "/clientip":
         return 200, peer, send_body
     if url.path == "/echo":
-        return 200, parse_qs(url.query, keep_blank_values=True).get("msg", [""])[0], send_body
+        return 200, query.get("msg", [""])[0], send_body
+    if url.path == "/header":  # netexec: one header's value, or all of them as JSON
+        key = query.get("key", [""])[0]
+        if key:
+            return 200, request.header(key), send_body
+        body = json.dumps(request.all_headers(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return 200, body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"), send_body
     if url.path == "/":
         return 200, f"NOW: {datetime.datetime.now(datetime.timezone.utc).isoformat()}", send_body
     return 404, "not found", send_body
 
 
-async def serve_http(pod: str, service: dict | None, reader: asyncio.StreamReader,
+async def serve_http(pod: str, service: dict | None, override: str, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
     """One request per connection, answered with `Connection: close`; failures stay local. With
     `service`, the socket is a health check port: every request gets the health answer."""
     try:
         peer = address(writer.get_extra_info("peername"))
+        request = None
         try:
-            request_line = await asyncio.wait_for(read_request_line(reader), HEAD_TIMEOUT)
+            request = await asyncio.wait_for(read_request(reader), HEAD_TIMEOUT)
         except asyncio.TimeoutError:
             return
         except HeadTooLarge:
             status, body, send_body = 431, "request header fields too large", True
+        except BadHead:
+            status, body, send_body = 400, "malformed header line", True
         else:
-            if request_line is None:
+            if request is None:
                 return
-            status, body, send_body = route(pod, peer, request_line)
+            status, body, send_body = route(pod, peer, request, override)
         headers = {"Content-Type": "text/plain; charset=utf-8"}
-        if service is not None and status != 431:
+        if service is not None and request is not None:
             status, body, headers = health(service)
-            send_body = not request_line.startswith(b"HEAD ")
+            send_body = not request.line.startswith(b"HEAD ")
         payload = body.encode("utf-8", "replace")
         head = (
             f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
@@ -189,17 +259,18 @@ def announce_ready() -> None:
     os.close(devnull)
 
 
-async def serve(sockets: list[tuple[socket.socket, str, str, dict | None]]) -> None:
-    """Serve every (socket, pod, protocol, health service) in one event loop until SIGTERM or SIGINT."""
+async def serve(sockets: list[tuple[socket.socket, str, str, dict | None, str]]) -> None:
+    """Serve every (socket, pod, protocol, health service, override) in one event loop until
+    SIGTERM or SIGINT."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     servers: list[asyncio.AbstractServer] = []
     transports: list[asyncio.BaseTransport] = []
-    for sock, pod, protocol, service in sockets:
+    for sock, pod, protocol, service, override in sockets:
         if protocol == "TCP":
-            handler = functools.partial(serve_http, pod, service)
+            handler = functools.partial(serve_http, pod, service, override)
             servers.append(await asyncio.start_server(handler, sock=sock, limit=HEAD_LIMIT))
         else:
             transport, _ = await loop.create_datagram_endpoint(functools.partial(UdpEcho, pod), sock=sock)
@@ -220,7 +291,7 @@ def main() -> None:
             raise SystemExit(f"echo: unsupported protocol {entry['protocol']!r} for fd {entry['fd']}")
         sock = socket.socket(fileno=entry["fd"])
         sock.setblocking(False)
-        sockets.append((sock, entry["pod"], protocol, entry.get("health")))
+        sockets.append((sock, entry["pod"], protocol, entry.get("health"), entry.get("override") or ""))
     if manifest.get("user") is not None:
         drop_privileges(manifest["user"])
     asyncio.run(serve(sockets))

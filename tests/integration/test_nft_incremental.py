@@ -24,6 +24,7 @@ import pytest
 from netlab.kernel import nftread, proxy
 from netlab.model import edit, load_lab
 from netlab.plan import LabPlan, make_plan
+from netlab.plan.model import NodePlan
 from netlab.render.nftables import affinity_set, render_nftables
 from netlab.render.nftables_changes import render_nftables_changes
 from netlab.render.nftables_readback import touched
@@ -131,9 +132,9 @@ def table(ns: str) -> dict:
     return found
 
 
-def full(plan: LabPlan) -> str:
+def full(plan: LabPlan, node: NodePlan | None = None) -> str:
     cluster = plan.lab.cluster
-    return render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr)
+    return render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr, node)
 
 
 def changes(old: LabPlan, new: LabPlan) -> str:
@@ -191,14 +192,14 @@ def test_proxy_syncs_a_change_partially_and_reads_it_back(throwaway: str) -> Non
     assert (first.partial, first.rules is not None) == (False, True)
     result = proxy.sync_node(one, node, previous=two)
     assert (result.partial, result.rules) == (True, None)
-    assert table(throwaway) == table_of(full(one))
+    assert table(throwaway) == table_of(full(one, node))
 
     # Someone deleted by hand an element the next partial transaction deletes: nft refuses that
     # transaction, and the node gets a full sync instead.
     load(throwaway, f"delete element ip kube-proxy service-ips {{ {one.service('web').cluster_ip} . tcp . 80 }}\n")
     result = proxy.sync_node(none, node, previous=one)
     assert (result.partial, result.rules is not None) == (False, True)
-    assert table(throwaway) == table_of(full(none))
+    assert table(throwaway) == table_of(full(none, node))
 
 
 def table_of(script: str) -> dict:

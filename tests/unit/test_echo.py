@@ -27,6 +27,7 @@ class Echo:
     web_port: int  # TCP, pod web-0
     db_port: int  # TCP, pod db-0
     udp_port: int  # UDP, pod web-0
+    override_port: int  # TCP, pod api-0, every request answered as GET /hostname (netexec --http-override)
 
 
 def listening_tcp() -> socket.socket:
@@ -72,30 +73,31 @@ def udp(port: int, message: bytes, client_port: int = 0) -> tuple[str, int]:
 
 @pytest.fixture
 def echo() -> Iterator[Echo]:
-    web, db = listening_tcp(), listening_tcp()
+    web, db, api = listening_tcp(), listening_tcp(), listening_tcp()
     udp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp_sock.bind((HOST, 0))
-    ports = [s.getsockname()[1] for s in (web, db, udp_sock)]
+    ports = [s.getsockname()[1] for s in (web, db, udp_sock, api)]
     manifest = {
         "user": None,
         "sockets": [
             {"fd": web.fileno(), "pod": "web-0", "protocol": "TCP", "port": ports[0]},
             {"fd": db.fileno(), "pod": "db-0", "protocol": "TCP", "port": ports[1]},
             {"fd": udp_sock.fileno(), "pod": "web-0", "protocol": "UDP", "port": ports[2]},
+            {"fd": api.fileno(), "pod": "api-0", "protocol": "TCP", "port": ports[3], "override": "/hostname"},
         ],
     }
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "netlab.workloads.echo"],
         stdin=subprocess.PIPE,
-        pass_fds=[s.fileno() for s in (web, db, udp_sock)],
+        pass_fds=[s.fileno() for s in (web, db, udp_sock, api)],
         cwd=REPO,
         env=env,
     )
     try:
         proc.stdin.write(json.dumps(manifest).encode())
         proc.stdin.close()
-        for sock in (web, db, udp_sock):
+        for sock in (web, db, udp_sock, api):
             sock.close()
         server = Echo(proc, *ports)
         deadline = time.monotonic() + TIMEOUT
@@ -190,3 +192,46 @@ def test_an_idle_client_does_not_block_others(echo: Echo) -> None:
 def test_sigterm_exits_zero(echo: Echo) -> None:
     echo.proc.terminate()
     assert echo.proc.wait(timeout=TIMEOUT) == 0
+
+
+def get_with(port: int, path: str, headers: list[tuple[str, str]]) -> tuple[int, str]:
+    request = urllib.request.Request(f"http://{HOST}:{port}{path}", headers=dict(headers))
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_header_returns_one_request_headers_value_as_netexec(echo: Echo) -> None:
+    """agnhost's /header?key=K is Go's r.Header.Get(K): the first value, names compared canonically,
+    "" (and 200) when absent; Host is not among the headers (Go keeps it in r.Host)."""
+    sent = [("X-Forwarded-For", "203.0.113.10"), ("x-custom", "one")]
+    assert get_with(echo.web_port, "/header?key=X-Forwarded-For", sent) == (200, "203.0.113.10")
+    assert get_with(echo.web_port, "/header?key=x-forwarded-for", sent) == (200, "203.0.113.10")
+    assert get_with(echo.web_port, "/header?key=X-Custom", sent) == (200, "one")
+    assert get_with(echo.web_port, "/header?key=X-Missing", sent) == (200, "")
+    assert get_with(echo.web_port, "/header?key=Host", sent) == (200, "")
+
+
+def test_header_without_a_key_returns_every_header_as_json(echo: Echo) -> None:
+    raw = raw_tcp(echo.web_port, b"GET /header HTTP/1.1\r\nHost: a.example\r\nx-b: 2\r\nX-A: <1>\r\n"
+                                  b"X-A: 3\r\n  folded\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(body) == {"X-A": ["<1>", "3 folded"], "X-B": ["2"]}
+    assert b"\\u003c1\\u003e" in body  # Go's encoding/json escapes < and >
+
+
+def test_a_malformed_header_line_is_a_bad_request(echo: Echo) -> None:
+    assert raw_tcp(echo.web_port, b"GET /hostname HTTP/1.1\r\nno colon here\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert raw_tcp(echo.web_port, b"GET /hostname HTTP/1.1\r\nX-Bad : 1\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert http_get(echo.web_port, "/hostname") == (200, "web-0")
+
+
+def test_http_override_answers_every_path_as_the_override(echo: Echo) -> None:
+    """netexec --http-override=/hostname: every path (and query) is answered as GET /hostname."""
+    for path in ("/", "/api", "/api/v1/users?x=1", "/echo?msg=hi", "/nope"):
+        assert http_get(echo.override_port, path) == (200, "api-0"), path
+    assert raw_tcp(echo.override_port, b"HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"\r\n\r\n")
+    assert raw_tcp(echo.override_port, b"POST /x HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405 ")

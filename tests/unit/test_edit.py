@@ -69,3 +69,10 @@ def test_delete_removes_by_kind_and_name_with_kubectl_aliases() -> None:
 def test_delete_refuses(ref: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):
         edit.delete(TEXT, [ref])
+
+
+def test_delete_takes_ingresses() -> None:
+    text = find_lab("ingress-http").read_text()
+    for ref in ("ingress/default-backend", "ing/default-backend", "ingresses/default-backend"):
+        left = objects(edit.delete(text, [ref]))
+        assert ("Ingress", "default-backend") not in left and ("Ingress", "apps") in left

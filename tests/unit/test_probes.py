@@ -106,6 +106,13 @@ def test_curl_command_is_bounded_in_time_and_prints_the_status() -> None:
     assert argv[argv.index("--max-time") + 1] == "3" and argv[argv.index("--connect-timeout") + 1] == "2"
     assert argv[argv.index("-w") + 1] == "\n%{remote_ip}\n%{http_code}"
     assert "-v" in argv  # the trace names why a connect failed
+    assert "-H" not in argv
+
+
+def test_curl_sends_the_checks_headers() -> None:
+    argv = http.command(NETNS, "http://198.51.100.200/", (("Host", "a.example"), ("X-Forwarded-For", "192.0.2.66")))
+    headers = [argv[i + 1] for i, arg in enumerate(argv) if arg == "-H"]
+    assert headers == ["Host: a.example", "X-Forwarded-For: 192.0.2.66"] and argv[-1] == "http://198.51.100.200/"
 
 
 def test_tcpdump_command_is_bounded_in_packets() -> None:

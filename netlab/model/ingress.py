@@ -1,0 +1,288 @@
+"""networking.k8s.io/v1 Ingress manifests, and the ingress controller a lab declares (pure).
+
+An Ingress holds host and path rules that send HTTP requests to Services (by port number or
+name), an optional `defaultBackend`, and an `ingressClassName`. Validation is the API server's
+(pathType required; Exact and Prefix paths absolute, without `//`, `/./`, `/../`; hosts DNS names,
+`*.` wildcards allowed, never IP addresses) and ingress-nginx's (strict-validate-path-type, on by
+default: a path is `/` followed by letters, digits and `-._/`), which also keeps nginx's
+configuration safe to write; ImplementationSpecific paths get the same check, since without
+regular expressions (use-regex is not simulated) ingress-nginx treats them as Prefix. `tls` is
+refused (not simulated yet); annotations are
+accepted and ignored, like every object's. In the lab file as written, every backend must name a
+Service port of the lab (a typo would otherwise only show as a 503); after `apply`/`delete` a
+missing one is allowed, as in a cluster, and the controller answers 503 for it.
+
+The controller is declared as a real cluster declares ingress-nginx: a Deployment or Pod whose
+container runs `/nginx-ingress-controller` (the binary's path in the ingress-nginx image), as
+`command:` or `args:`. netlab runs nginx there (netlab.kernel.ingress), configured from the lab's
+Ingresses (netlab.render.ingress). Flags it honours: `--ingress-class` (default nginx: it serves
+Ingresses of that class, and those without a class), `--default-backend-service=NS/NAME` (where
+unmatched hosts go instead of nginx's built-in 404) and `--http-port` (default 80); the others
+(`--publish-service`, `--election-id`, ...) are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING, Any
+
+from netlab.model import schema
+from netlab.model.fields import FieldReader, duplicates
+
+if TYPE_CHECKING:
+    from netlab.model.lab import Container, KubeObject, Service
+
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+# What a path may hold (it goes into nginx's configuration): ingress-nginx's strict path validation
+# (internal/ingress/inspector/rules.go, validPathType).
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
+INVALID_SEQUENCES = ("//", "/./", "/../")  # the API server's invalidPathSequences (%2f cannot pass SAFE_PATH)
+INVALID_SUFFIXES = ("/..", "/.")
+HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+HOST_MAX = 253
+PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")  # IANA_SVC_NAME, as Service port names
+SERVICE_NAME = PORT_NAME  # a DNS label, as metadata.name of every object
+SERVICE_NAME_MAX = 63
+PORT_NAME_MAX = 15
+
+CONTROLLER_BINARY = "/nginx-ingress-controller"  # its path in registry.k8s.io/ingress-nginx/controller
+DEFAULT_CLASS = "nginx"
+DEFAULT_HTTP_PORT = 80
+
+
+@dataclass(frozen=True)
+class IngressBackend:
+    """A Service port an Ingress sends to: `port` is the Service port's number or its name."""
+
+    service: str
+    port: int | str
+
+
+@dataclass(frozen=True)
+class IngressPath:
+    path: str
+    path_type: str  # Exact | Prefix | ImplementationSpecific
+    backend: IngressBackend
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    host: str  # "" matches every host
+    paths: tuple[IngressPath, ...]
+
+
+@dataclass(frozen=True)
+class Ingress:
+    name: str
+    namespace: str
+    rules: tuple[IngressRule, ...]
+    default_backend: IngressBackend | None = None
+    ingress_class: str | None = None  # spec.ingressClassName
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ControllerFlags:
+    """What an ingress-nginx controller container's command line says that netlab honours."""
+
+    ingress_class: str = DEFAULT_CLASS
+    default_backend: tuple[str, str] | None = None  # --default-backend-service NS/NAME
+    http_port: int = DEFAULT_HTTP_PORT
+
+    def serves(self, ingress: Ingress) -> bool:
+        """Whether this controller serves the Ingress: its class, or none given."""
+        return ingress.ingress_class in (None, self.ingress_class)
+
+
+# -- the controller ---------------------------------------------------------------------------
+def is_controller(container: Container) -> bool:
+    """Whether the container runs ingress-nginx's controller (`/nginx-ingress-controller ...`)."""
+    argv = container.command + container.args
+    return bool(argv) and argv[0] in (CONTROLLER_BINARY, CONTROLLER_BINARY.lstrip("/"))
+
+
+def controller_flags(container: Container) -> tuple[ControllerFlags, list[str]]:
+    """The flags netlab honours from a controller container's command line, and what is wrong
+    with them (as `--flag: problem`). Flags come as `--flag=value` or `--flag value`."""
+    argv = list(container.command + container.args)[1:]
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        name, eq, value = word.partition("=")
+        if name in ("--ingress-class", "--default-backend-service", "--http-port") and not eq:
+            if i + 1 >= len(argv):
+                problems.append(f"{name}: needs a value")
+                break
+            value, i = argv[i + 1], i + 1
+        values[name] = value
+        i += 1
+    flags = ControllerFlags()
+    if "--ingress-class" in values:
+        if HOST.match(values["--ingress-class"]) and "*" not in values["--ingress-class"]:
+            flags = ControllerFlags(ingress_class=values["--ingress-class"])
+        else:
+            problems.append(f"--ingress-class: {values['--ingress-class']!r} is not a class name")
+    backend = None
+    if "--default-backend-service" in values:
+        namespace, slash, name = values["--default-backend-service"].partition("/")
+        if slash and namespace and name:
+            backend = (namespace, name)
+        else:
+            problems.append(f"--default-backend-service: {values['--default-backend-service']!r} is not NAMESPACE/NAME")
+    port = DEFAULT_HTTP_PORT
+    if "--http-port" in values:
+        text = values["--http-port"]
+        if text.isdigit() and 0 < int(text) < 65536:
+            port = int(text)
+        else:
+            problems.append(f"--http-port: {text!r} is not a port number")
+    return ControllerFlags(flags.ingress_class, backend, port), problems
+
+
+def controllers(objects: tuple[KubeObject, ...]) -> list[tuple[KubeObject, Container]]:
+    """The objects (Deployment or Pod) whose containers run the ingress controller."""
+    return [(obj, c) for obj in objects for c in obj.template.containers if is_controller(c)]
+
+
+# -- reading ----------------------------------------------------------------------------------
+def read_ingress(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str) -> Ingress:
+    """The Ingress from its `spec`; problems go to the reader with `label` (e.g. "Ingress web")."""
+    place = f"{label}: spec"
+    spec = r.mapping(spec_raw, place, schema.INGRESS_SPEC)
+    ingress_class = spec.get("ingressClassName")
+    if ingress_class is not None:
+        ingress_class = r.string(ingress_class, f"{place}.ingressClassName", HOST, HOST_MAX)
+    default = None
+    if spec.get("defaultBackend") is not None:
+        default = _backend(r, spec["defaultBackend"], f"{place}.defaultBackend")
+    rules = []
+    for i, raw in enumerate(r.sequence(spec.get("rules"), f"{place}.rules")):
+        rplace = f"{place}.rules[{i}]"
+        rule = r.mapping(raw, rplace, schema.INGRESS_RULE)
+        host = rule.get("host") or ""
+        if host:
+            host = _host(r, host, f"{rplace}.host")
+        paths = []
+        if "http" in rule:
+            http = r.mapping(rule.get("http"), f"{rplace}.http", schema.HTTP_INGRESS_RULE_VALUE, required=("paths",))
+            for j, praw in enumerate(r.sequence(http.get("paths"), f"{rplace}.http.paths")):
+                paths.append(_path(r, praw, f"{rplace}.http.paths[{j}]"))
+            if http.get("paths") is not None and not paths:
+                r.problem(f"{rplace}.http.paths", "needs at least one path")
+        rules.append(IngressRule(host, tuple(paths)))
+    if not rules and default is None and spec_raw is not None:
+        r.problem(place, "either defaultBackend or rules must be specified")
+    return Ingress(name, namespace, tuple(rules), default, ingress_class)
+
+
+def _host(r: FieldReader, value: Any, place: str) -> str:
+    host = r.string(value, place)
+    if not host:
+        return ""
+    try:
+        IPv4Address(host)
+        r.problem(place, f"{host!r} must be a DNS name, not an IP address")
+        return ""
+    except ValueError:
+        pass
+    if len(host) > HOST_MAX or not HOST.match(host):
+        r.problem(place, f"{host!r} is not a lower-case DNS name (a.example, or *.example for one label)")
+        return ""
+    return host
+
+
+def _path(r: FieldReader, raw: Any, place: str) -> IngressPath:
+    p = r.mapping(raw, place, schema.HTTP_INGRESS_PATH, required=("pathType", "backend"))
+    path_type = p.get("pathType")
+    if path_type is not None:
+        path_type = r.choice(path_type, f"{place}.pathType", PATH_TYPES)
+    path = p.get("path", "/" if path_type == "ImplementationSpecific" else None)
+    if path is None:
+        r.problem(f"{place}.path", f"must be an absolute path (pathType {path_type} needs one)")
+        path = "/"
+    path = str(path)
+    if not path.startswith("/"):
+        r.problem(f"{place}.path", f"{path!r} must be an absolute path (start with '/')")
+    elif any(s in path for s in INVALID_SEQUENCES) or path.endswith(INVALID_SUFFIXES):
+        r.problem(f"{place}.path", f"{path!r} must not contain '//', '/./' or '/../' nor end in '/.' or '/..'")
+    elif not SAFE_PATH.match(path):
+        r.problem(f"{place}.path", f"{path!r} may hold only letters, digits and - . _ / after its first '/', "
+                                   "as ingress-nginx validates paths (its use-regex is not simulated)")
+    backend = _backend(r, p.get("backend"), f"{place}.backend")
+    return IngressPath(path, path_type or "Prefix", backend)
+
+
+def _backend(r: FieldReader, raw: Any, place: str) -> IngressBackend:
+    refused = isinstance(raw, dict) and "resource" in raw  # said already: no "service is required" too
+    b = r.mapping(raw, place, schema.INGRESS_BACKEND, required=() if refused else ("service",))
+    s = r.mapping(b.get("service"), f"{place}.service", schema.INGRESS_SERVICE_BACKEND, required=("name", "port"))
+    name = ""
+    if s.get("name") is not None:
+        name = r.string(s.get("name"), f"{place}.service.name", SERVICE_NAME, SERVICE_NAME_MAX)
+    port_raw = r.mapping(s.get("port"), f"{place}.service.port", schema.SERVICE_BACKEND_PORT)
+    port: int | str = 0
+    if "number" in port_raw and "name" in port_raw:
+        r.problem(f"{place}.service.port", "cannot set both port name and port number")
+    elif "number" in port_raw:
+        port = r.integer(port_raw["number"], f"{place}.service.port.number", 1, 65535)
+    elif "name" in port_raw:
+        port = r.string(port_raw["name"], f"{place}.service.port.name", PORT_NAME, PORT_NAME_MAX)
+    elif s.get("port") is not None:
+        r.problem(f"{place}.service.port", "port name or number is required")
+    return IngressBackend(name, port)
+
+
+# -- references -------------------------------------------------------------------------------
+def check_ingresses(r: FieldReader, ingresses: tuple[Ingress, ...], services: tuple[Service, ...],
+                    objects: tuple[KubeObject, ...], strict: bool) -> None:
+    """Names unique per namespace; with `strict` (the lab file as written), every backend a port of
+    a Service of the lab, and every controller's --default-backend-service a Service of the lab.
+    The controllers' flags are checked always."""
+    for namespace, name in duplicates([(i.namespace, i.name) for i in ingresses]):
+        r.problem(f"Ingress {name}", f"two Ingresses are named {name} in namespace {namespace}")
+    by_key = {(s.namespace, s.name): s for s in services}
+    for obj, container in controllers(objects):
+        flags, problems = controller_flags(container)
+        spec = "spec" if type(obj).__name__ == "Pod" else "spec.template.spec"
+        where = (f"{type(obj).__name__} {obj.name}: {spec}.containers[{obj.template.containers.index(container)}]."
+                 + ("command" if container.command else "args"))
+        for problem in problems:
+            r.problem(where, f"ingress-nginx controller: {problem}")
+        if strict and flags.default_backend and flags.default_backend not in by_key:
+            r.problem(where, f"ingress-nginx controller: --default-backend-service: no Service "
+                             f"{'/'.join(flags.default_backend)} in the lab")
+    if not strict:
+        return
+    for ing in ingresses:
+        label = f"Ingress {ing.name}: spec"
+        wanted = [("defaultBackend", ing.default_backend)] if ing.default_backend else []
+        wanted += [(f"rules[{i}].http.paths[{j}].backend", p.backend)
+                   for i, rule in enumerate(ing.rules) for j, p in enumerate(rule.paths)]
+        for place, backend in wanted:
+            why = _unresolved(backend, by_key.get((ing.namespace, backend.service)), ing.namespace)
+            if why:
+                r.problem(f"{label}.{place}.service", why)
+
+
+def _unresolved(backend: IngressBackend, svc: Service | None, namespace: str) -> str:
+    """Why a backend names no usable Service port ("" if it does)."""
+    if not backend.service or not backend.port:
+        return ""  # already a problem of its own
+    if svc is None:
+        return f"no Service named {backend.service!r} in namespace {namespace}"
+    if svc.type == "ExternalName":
+        return f"Service {svc.name} is an ExternalName Service: those backends are not simulated yet"
+    port = next((p for p in svc.ports if (p.port if isinstance(backend.port, int) else p.name) == backend.port), None)
+    if port is None:
+        have = ", ".join(str(p.port) + (f" ({p.name})" if p.name else "") for p in svc.ports)
+        return f"Service {svc.name} has no port {backend.port!r} (its ports: {have})"
+    if port.protocol != "TCP":
+        return f"Service {svc.name} port {backend.port!r} is {port.protocol}: an Ingress backend must be TCP"
+    return ""
