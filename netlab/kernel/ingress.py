@@ -8,7 +8,7 @@ pid file and temporary files). The container's process is then the controller's
 namespace, tagged with the lab; it runs nginx as its child (nginx hides its own tag when it sets
 its process titles; the parent keeps it readable, and nginx dies with it). nginx's error log and
 access log are the container's log (logs/<pod>_<container>.log, handed to nobody so that nginx can
-open it again as /dev/stdout). It is ready once nginx listens in the pod.
+open it by its path). It is ready once nginx listens in the pod.
 
 Reload (after `scale`, `apply`, `delete`): render again; if the text differs, have nginx test it
 (`nginx -t`, as nobody, in the pod), put it in place, send the master SIGHUP and wait until the old
@@ -94,8 +94,9 @@ def _log(state: LabState, pod: PodPlan, container: Container) -> Path:
     return state.logs / f"{pod.name}_{container.name}.log"
 
 
-def _render(plan: LabPlan, pod: PodPlan, container: Container, run: Path) -> str:
-    return render_nginx_conf(plan, controller_flags(container)[0], pod.name, str(run))
+def _render(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, run: Path) -> str:
+    return render_nginx_conf(plan, controller_flags(container)[0], pod.name, str(run),
+                             str(_log(state, pod, container)))
 
 
 def _write(path: Path, text: str) -> None:
@@ -120,7 +121,7 @@ def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) ->
     run.mkdir(mode=0o700)
     os.chown(run, nobody.pw_uid, nobody.pw_gid)
     conf = base / "nginx.conf"
-    _write(conf, _render(plan, pod, container, run))
+    _write(conf, _render(plan, state, pod, container, run))
     log = _log(state, pod, container)
     log.touch()
     os.chown(log, nobody.pw_uid, nobody.pw_gid)
@@ -180,7 +181,7 @@ def reload(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) -
     nginx = nginx_binary()
     base, run = _dirs(state, pod.name)
     conf = base / "nginx.conf"
-    text = _render(plan, pod, container, run)
+    text = _render(plan, state, pod, container, run)
     family = _family(plan.name, pod, nginx)
     master = family.master
     if master is None:  # nginx is gone: start the container again, as the kubelet would
@@ -212,7 +213,7 @@ def reload(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) -
 
 def _test(lab: str, nginx: str, conf: Path, pod: PodPlan) -> None:
     """`nginx -t` on a candidate configuration, as nobody in the pod, as ingress-nginx tests before
-    it reloads. stdout is /dev/null (what the configuration's access log opens during the test).
+    it reloads (it opens the access log, the pod's log, for appending, and writes nothing there).
 
     Raises:
         KernelError: nginx refused it, with its reason.

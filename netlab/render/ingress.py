@@ -173,9 +173,11 @@ def _prefix_locations(locations: list[Location]) -> tuple[list[Location], list[L
     return list(kept.values()), dropped
 
 
-def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: str) -> str:
+def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: str, access_log: str) -> str:
     """nginx.conf of the controller pod `pod`: its pid and temporary files in `run_dir` (writable
-    by the unprivileged nginx), its error log on stderr and access log on stdout (the pod's log)."""
+    by the unprivileged nginx), its error log on stderr, its access log appended to `access_log`
+    (the pod's log, which stderr goes to as well). Not /dev/stdout: a process that changed its user
+    may not open its own /proc/self/fd (some kernels refuse it: EACCES)."""
     config = ingress_config(plan, flags)
     upstreams = {u.name: u for u in config.upstreams}
     lines = [
@@ -197,7 +199,7 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
         "",
         "http {",
         f"    log_format upstreaminfo '{LOG_FORMAT}';",
-        "    access_log /dev/stdout upstreaminfo;",
+        f"    access_log {access_log} upstreaminfo;",
         f"    client_body_temp_path {run_dir}/client-body;",
         f"    proxy_temp_path {run_dir}/proxy-temp;",
         f"    fastcgi_temp_path {run_dir}/fastcgi-temp;",

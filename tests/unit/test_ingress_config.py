@@ -31,6 +31,7 @@ from netlab.render.ingress import ingress_config, render_nginx_conf
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "ingress-http.yaml"
 RUN = "/run/netlab/ingress-http/ingress/ingress-nginx-controller-0/run"
+LOG = "/run/netlab/ingress-http/logs/ingress-nginx-controller-0_controller.log"
 NGINX = ControllerFlags()
 
 HEAD = """\
@@ -155,7 +156,7 @@ def test_a_missing_backend_is_allowed_after_a_change(tmp_path: Path) -> None:
     path = tmp_path / "lab.yaml"
     path.write_text(HEAD % "" + ingress("x", f"defaultBackend: {backend('gone')}"))
     plan = make_plan(load_lab(path, changed=True))
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
     assert "return 503;" in conf and "upstream default-gone-80" not in conf
 
 
@@ -185,7 +186,7 @@ def test_a_netexec_container_runs_the_echo_server_on_netexecs_ports() -> None:
 def test_nginx_conf_golden(golden) -> None:
     plan = make_plan(load_lab(LAB))
     golden(REPO / "tests" / "golden" / "ingress" / "ingress-http.nginx.conf",
-           render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN))
+           render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG))
 
 
 def test_the_bundled_lab_routes_as_its_checks_say() -> None:
@@ -198,7 +199,7 @@ def test_the_bundled_lab_routes_as_its_checks_say() -> None:
 
 def test_upstreams_are_the_pods_not_the_cluster_ip() -> None:
     plan = make_plan(load_lab(LAB))
-    conf = render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN)
+    conf = render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG)
     app_a = plan.service("app-a")
     assert str(app_a.cluster_ip) not in conf
     for endpoint in app_a.ports[0].endpoints:
@@ -206,7 +207,7 @@ def test_upstreams_are_the_pods_not_the_cluster_ip() -> None:
 
 
 def test_forwarding_headers_are_ingress_nginxs_defaults() -> None:
-    conf = render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN)
+    conf = render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG)
     for header, value in (("X-Forwarded-For", "$remote_addr"), ("X-Real-IP", "$remote_addr"),
                           ("X-Forwarded-Host", "$best_http_host"), ("X-Forwarded-Proto", "$scheme"),
                           ("Host", "$best_http_host"), ("X-Original-Forwarded-For", "$http_x_forwarded_for")):
@@ -231,7 +232,7 @@ def test_prefix_matches_path_elements_exact_only_its_path_and_exact_wins_its_own
         "/bar/": "default-b-80", "= /bar/": "default-b-80",  # as ingress-nginx: /bar/ as written
         "/": "",                                            # nothing claimed /: the default backend (404)
     }
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
     assert "location /baz/ {  # Ingress default/x: ImplementationSpecific, as Prefix /baz" in conf
 
 
@@ -258,7 +259,7 @@ def test_without_any_default_backend_unknown_hosts_get_nginxs_404(tmp_path: Path
           - host: a.example
             http: {{paths: [{{path: /, pathType: Prefix, backend: {backend('a', 'http')}}}]}}
     """))
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
     default_server = conf[conf.index("server_name _;"):conf.index("server_name a.example;")]
     assert "return 404;" in default_server and "proxy_pass" not in default_server
     assert locations(plan)["a.example"] == {"/": "default-a-http"}
@@ -272,7 +273,7 @@ def test_the_controllers_default_backend_service(tmp_path: Path) -> None:
     """), flags=", --default-backend-service=default/fallback")
     flags = controller_flags(plan.pods[0].containers[0])[0]
     assert locations(plan, flags)["_"] == {"/": "upstream-default-backend"}
-    assert "upstream upstream-default-backend {" in render_nginx_conf(plan, flags, "controller", "/run/x")
+    assert "upstream upstream-default-backend {" in render_nginx_conf(plan, flags, "controller", "/run/x", "/run/x/log")
 
 
 def test_rules_without_a_host_go_to_the_default_server(tmp_path: Path) -> None:
@@ -307,12 +308,13 @@ def test_ingresses_of_another_class_are_not_served(tmp_path: Path) -> None:
 
 def test_a_backend_without_endpoints_answers_503(tmp_path: Path) -> None:
     plan = plan_of(tmp_path, app("a", replicas=0), ingress("x", f"defaultBackend: {backend('a')}"))
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
     assert "upstream default-a-80" not in conf and "return 503;  # the Service has no endpoints" in conf
 
 
 def test_the_configuration_is_the_same_on_every_run() -> None:
-    render = [render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN) for _ in range(2)]
+    render = [render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG)
+              for _ in range(2)]
     assert render[0] == render[1]
 
 
@@ -321,7 +323,8 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path: Path) -> None:
     run = tmp_path / "run"
     run.mkdir()
     conf = tmp_path / "nginx.conf"
-    conf.write_text(render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", str(run)))
+    conf.write_text(render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", str(run),
+                                      str(tmp_path / "pod.log")))
     done = subprocess.run(["nginx", "-t", "-q", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True, timeout=10)
     assert done.returncode == 0, done.stderr
