@@ -112,7 +112,8 @@ R = TypeVar("R")
 # -- the generated lab ---------------------------------------------------------------------------
 def write_lab(workdir: Path, name: str, pods: int) -> tuple[Path, LabPlan]:
     path = workdir / f"{name}.yaml"
-    path.write_text(deployment_lab(name, nodes=NODES, replicas=pods, title=f"Benchmark, {pods} pods over {NODES} nodes"))
+    title = f"Benchmark, {pods} pods over {NODES} nodes"
+    path.write_text(deployment_lab(name, nodes=NODES, replicas=pods, title=title))
     return path, make_plan(load_lab(path))
 
 

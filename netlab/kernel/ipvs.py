@@ -135,7 +135,8 @@ def dump(ipvs: IPVS) -> dict[Key, tuple[tuple[str, int], dict[tuple[str, int], i
         reals = {}
         for dmsg in ipvs.dest("dump", service=service):
             raw = dmsg.get("IPVS_CMD_ATTR_DEST")
-            reals[str(raw.get("IPVS_DEST_ATTR_ADDR")), raw.get("IPVS_DEST_ATTR_PORT")] = raw.get("IPVS_DEST_ATTR_WEIGHT")
+            address, port = str(raw.get("IPVS_DEST_ATTR_ADDR")), raw.get("IPVS_DEST_ATTR_PORT")
+            reals[address, port] = raw.get("IPVS_DEST_ATTR_WEIGHT")
         held[key] = ((service.get("sched_name"), persistent), reals)
     return held
 

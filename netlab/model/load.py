@@ -209,9 +209,11 @@ class _LabReader(FieldReader):
             template = self.pod_spec(obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"),
                                      f"{label}: spec")
             return Pod(name, namespace, template)
-        spec = self.mapping(obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC, required=("selector", "template"))
+        spec = self.mapping(obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC,
+                            required=("selector", "template"))
         replicas = self.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
-        sel = self.mapping(spec.get("selector"), f"{label}: spec.selector", schema.LABEL_SELECTOR, required=("matchLabels",))
+        sel = self.mapping(spec.get("selector"), f"{label}: spec.selector", schema.LABEL_SELECTOR,
+                           required=("matchLabels",))
         selector = self.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
         tpl = self.mapping(spec.get("template"), f"{label}: spec.template", schema.POD_TEMPLATE, required=("spec",))
         tmeta = self.mapping(tpl.get("metadata"), f"{label}: spec.template.metadata", schema.METADATA)

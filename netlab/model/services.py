@@ -49,7 +49,8 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
         except ValueError:
             r.problem(f"{place}.clusterIP", f"{cluster_ip!r} is neither an IPv4 address nor None (headless)")
     affinity = r.choice(spec.get("sessionAffinity", "None"), f"{place}.sessionAffinity", ("None", "ClientIP"))
-    config = r.mapping(spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig", schema.SESSION_AFFINITY_CONFIG)
+    config = r.mapping(spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig",
+                       schema.SESSION_AFFINITY_CONFIG)
     client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", schema.CLIENT_IP_CONFIG)
     timeout = r.integer(client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
                         f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds", 1, AFFINITY_TIMEOUT_MAX)

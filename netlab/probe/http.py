@@ -13,7 +13,8 @@ CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52
 
 # curl 7.88 "connect to X port N failed: R" or "Immediate connect fail for X: R";
 # curl 8 "connect to X port N from Y port M failed: R"
-CONNECT_FAILED = re.compile(r"(?:connect to \S+ port \d+ (?:from \S+ port \d+ )?failed|Immediate connect fail for \S+): (.+)")
+CONNECT_FAILED = re.compile(r"(?:connect to \S+ port \d+ (?:from \S+ port \d+ )?failed"
+                            r"|Immediate connect fail for \S+): (.+)")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Run a lab's checks with real traffic and judge each one: passed, or why not.
 
 Every probe runs inside the check's source namespace (`ip netns exec`), bounded in time; names in
-targets (Services, pods, nodes, hosts) stand for their addresses in the plan (`answers.resolve`). A check with `capture:` runs
-tcpdump in another namespace around its traffic, to show what the wire carried (VXLAN on the
-underlay, for instance). Checks run in the lab's order: later ones may rely on earlier traffic
-(a bridge learns MACs from the pings before it).
+targets (Services, pods, nodes, hosts) stand for their addresses in the plan (`answers.resolve`).
+A check with `capture:` runs tcpdump in another namespace around its traffic, to show what the
+wire carried (VXLAN on the underlay, for instance). Checks run in the lab's order: later ones may
+rely on earlier traffic (a bridge learns MACs from the pings before it). A check marked `pending:`
+is not run: it is reported as pending, neither passed nor failed.
 """
 
 from __future__ import annotations
