@@ -15,10 +15,8 @@ Run after the nodes' rules and health check ports are up, and again after every 
 from __future__ import annotations
 
 import http.client
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from netlab.errors import KernelError
@@ -29,16 +27,7 @@ PROBE_TIMEOUT = 1.0  # seconds per node: a health check port answers at once or 
 RTN_UNREACHABLE = 7  # linux/rtnetlink.h route type: the sender gets "host unreachable"
 
 
-@dataclass(frozen=True)
-class Backends:
-    """Where the load balancer sends one LoadBalancer IP's flows."""
-
-    ip: IPv4Address
-    service: str
-    nodes: tuple[str, ...]
-
-
-def sync(plan: LabPlan) -> list[Backends]:
+def sync(plan: LabPlan) -> None:
     """Health-check the nodes for every LoadBalancer IP and route its flows to the healthy ones
     (with MetalLB in L2 mode: elect and announce a node per IP instead).
 
@@ -46,19 +35,17 @@ def sync(plan: LabPlan) -> list[Backends]:
         KernelError: the load balancer's namespace (or a node) refused a route (an address).
     """
     if plan.lab.cluster.load_balancer == "metallb-l2":
-        return [Backends(a.ip, a.service, (a.node,) if a.node else ()) for a in metallb.announce(plan)]
+        metallb.announce(plan)
+        return
     lb = plan.cloud_lb
     if lb is None:
-        return []
-    chosen = []
+        return
     for svc in plan.services:
         if svc.load_balancer_ip is None:
             continue
-        healthy = tuple(node for node in plan.nodes
-                        if svc.health_check_node_port is None or _healthy(lb.netns, node, svc.health_check_node_port))
-        chosen.append(Backends(svc.load_balancer_ip, svc.name, tuple(n.name for n in healthy)))
-        _route(lb.netns, svc.load_balancer_ip, [n.ip.ip for n in healthy])
-    return chosen
+        healthy = [node.ip.ip for node in plan.nodes
+                   if svc.health_check_node_port is None or _healthy(lb.netns, node, svc.health_check_node_port)]
+        _route(lb.netns, svc.load_balancer_ip, healthy)
 
 
 def _healthy(lb_netns: str, node: NodePlan, port: int) -> bool:
@@ -75,14 +62,11 @@ def _healthy(lb_netns: str, node: NodePlan, port: int) -> bool:
 
 
 def _route(lb_netns: str, ip: IPv4Address, nodes: list[IPv4Address]) -> None:
-    with netns.entered(lb_netns):
-        ipr = IPRoute()
-    try:
-        if nodes:
-            ipr.route("replace", dst=f"{ip}/32", multipath=[{"gateway": str(node)} for node in nodes])
-        else:
-            ipr.route("replace", dst=f"{ip}/32", type=RTN_UNREACHABLE)
-    except NetlinkError as exc:
-        raise KernelError(f"in {lb_netns}: route {ip}/32: {exc.args[-1]}") from None
-    finally:
-        ipr.close()
+    with netns.iproute(lb_netns) as ipr:
+        try:
+            if nodes:
+                ipr.route("replace", dst=f"{ip}/32", multipath=[{"gateway": str(node)} for node in nodes])
+            else:
+                ipr.route("replace", dst=f"{ip}/32", type=RTN_UNREACHABLE)
+        except NetlinkError as exc:
+            raise KernelError(f"in {lb_netns}: route {ip}/32: {exc.args[-1]}") from None

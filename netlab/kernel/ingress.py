@@ -241,19 +241,17 @@ class Family:
 
 def _family(lab: str, pod: PodPlan, nginx: str) -> Family:
     infos: dict[int, tuple[int, str, list[bytes], bool]] = {}  # pid -> ppid, exe, argv, tagged
-    for pid in procs.pids_in([pod.netns]):
+    for pid, tag in procs.tags_in([pod.netns]).items():
         try:
             exe = os.readlink(f"/proc/{pid}/exe")
             with open(f"/proc/{pid}/stat") as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 argv = f.read().split(b"\0")
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                tagged = f"{procs.TAG}={lab}".encode() in f.read().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
         if procs.alive(pid):
-            infos[pid] = (ppid, exe, argv, tagged)
+            infos[pid] = (ppid, exe, argv, tag == lab)
     controller = next((pid for pid, (_, _, argv, tagged) in infos.items()
                        if tagged and CONTROLLER.encode() in argv), None)
     master = next((pid for pid, (ppid, exe, _, _) in infos.items() if controller and ppid == controller

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from netlab.errors import KernelError
@@ -28,20 +26,12 @@ ETH_P_ARP = 0x0806
 BROADCAST = b"\xff" * 6
 
 
-@dataclass(frozen=True)
-class Announcement:
-    ip: IPv4Address
-    service: str
-    node: str | None  # None: nobody announces it (no endpoint, or none local under policy Local)
-
-
-def announce(plan: LabPlan) -> list[Announcement]:
+def announce(plan: LabPlan) -> None:
     """Elect a node per LoadBalancer IP, move the IP there, and announce it.
 
     Raises:
         KernelError: a node refused the address change.
     """
-    made = []
     for svc in plan.services:
         if svc.load_balancer_ip is None:
             continue
@@ -49,24 +39,18 @@ def announce(plan: LabPlan) -> list[Announcement]:
         for node in plan.nodes:
             if _hold(node, svc.load_balancer_ip, node is chosen) and node is chosen:
                 _gratuitous_arp(node, svc.load_balancer_ip)
-        made.append(Announcement(svc.load_balancer_ip, svc.name, chosen.name if chosen else None))
-    return made
 
 
 def _hold(node: NodePlan, ip: IPv4Address, wanted: bool) -> bool:
     """Put the IP on (or take it off) the node's eth0; True if that changed anything."""
-    with netns.entered(node.netns):
-        ipr = IPRoute()
-    try:
-        held = bool(ipr.get_addr(index=ETH0, address=str(ip)))
-        if held == wanted:
-            return False
-        ipr.addr("add" if wanted else "del", index=ETH0, address=str(ip), prefixlen=32)
-        return True
-    except NetlinkError as exc:
-        raise KernelError(f"in {node.netns}: address {ip}/32 on eth0: {exc.args[-1]}") from None
-    finally:
-        ipr.close()
+    with netns.iproute(node.netns) as ipr:
+        try:
+            if bool(ipr.get_addr(index=ETH0, address=str(ip))) == wanted:
+                return False
+            ipr.addr("add" if wanted else "del", index=ETH0, address=str(ip), prefixlen=32)
+            return True
+        except NetlinkError as exc:
+            raise KernelError(f"in {node.netns}: address {ip}/32 on eth0: {exc.args[-1]}") from None
 
 
 def _gratuitous_arp(node: NodePlan, ip: IPv4Address) -> None:

@@ -17,6 +17,8 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
+from pyroute2 import IPRoute
+
 from netlab.errors import EnvironmentProblem, KernelError
 
 NETNS_DIR = "/run/netns"
@@ -86,6 +88,13 @@ def entered(name: str) -> Iterator[None]:
         setns(back)
         os.close(back)
         os.close(fd)
+
+
+def iproute(name: str) -> IPRoute:
+    """A pyroute2 IPRoute bound inside the namespace (a socket stays in the namespace it was made
+    in, whichever thread uses it); use it as `with netns.iproute(name) as ipr:`."""
+    with entered(name):
+        return IPRoute()
 
 
 def _open(name: str) -> int:

@@ -46,12 +46,7 @@ def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict
                  if (flags := c.netexec) is not None and flags.http_override}
     sockets = []
     for port, protocol in pod.echo_ports():
-        kind = socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM
-        sock = socket.socket(socket.AF_INET, kind)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("0.0.0.0", port))
-        if kind == socket.SOCK_STREAM:
-            sock.listen(128)
+        sock = _bound(port, protocol)
         override = {"override": overrides[port, protocol]} if (port, protocol) in overrides else {}
         sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port, **override}))
     return sockets
@@ -63,12 +58,19 @@ def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket,
     Service's endpoints on this node (counted now: a change restarts the server)."""
     assert svc.health_check_node_port is not None
     local = {ep.ip for port in svc.ports for ep in port.endpoints if ep.node == node.name}
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    port = svc.health_check_node_port
+    return _bound(port, "TCP"), {"pod": node.name, "protocol": "TCP", "port": port,
+                                 "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
+
+
+def _bound(port: int, protocol: str) -> socket.socket:
+    """A socket bound to `port` on every address of the calling thread's namespace (listening, for TCP)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("0.0.0.0", svc.health_check_node_port))
-    sock.listen(128)
-    return sock, {"pod": node.name, "protocol": "TCP", "port": svc.health_check_node_port,
-                  "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
+    sock.bind(("0.0.0.0", port))
+    if protocol == "TCP":
+        sock.listen(128)
+    return sock
 
 
 def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -195,8 +197,13 @@ def _scan() -> Iterator[tuple[int, int, str | None]]:
 
 def pids_in(namespaces: list[str]) -> set[int]:
     """Processes living in these namespaces (a pod's containers, a learner's `netlab exec`)."""
+    return set(tags_in(namespaces))
+
+
+def tags_in(namespaces: list[str]) -> dict[int, str | None]:
+    """The processes living in these namespaces, each with its lab tag (None: untagged)."""
     inodes = {i for name in namespaces if (i := netns.inode(name)) is not None}
-    return {pid for pid, inode, _ in _scan() if inode in inodes} if inodes else set()
+    return {pid: tag for pid, inode, tag in _scan() if inode in inodes} if inodes else {}
 
 
 def lab_pids(lab: str, namespaces: list[str]) -> set[int]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
-from pyroute2 import IPRoute
-
 from netlab.kernel import netns
 
 
@@ -43,9 +41,7 @@ class NamespaceView:
 def read(name: str) -> NamespaceView | None:
     if not netns.exists(name):
         return None
-    with netns.entered(name):
-        ipr = IPRoute()
-    with ipr:
+    with netns.iproute(name) as ipr:
         links = ipr.get_links()
         names = {msg["index"]: msg.get("IFLA_IFNAME") for msg in links}
         by_index: dict[int, Link] = {}

@@ -18,7 +18,7 @@ from netlab.model import schema
 from netlab.model.fields import FieldReader
 from netlab.model.lab import INTERNET_ECHO_PORT, OutsideHost
 
-INTERNET = IPv4Network("203.0.113.0/24")  # as netlab.plan.model.INTERNET (the model does not import the plan)
+INTERNET = IPv4Network("203.0.113.0/24")  # the internet side of the gateway (the plan addresses hosts in it)
 INTERNET_ROUTER = INTERNET.network_address + 1  # the gateway's address on the internet side
 
 

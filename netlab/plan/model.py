@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.model.lab import Container, Lab
+from netlab.model.outside import INTERNET, INTERNET_ROUTER
 from netlab.plan.services import ServicePlan
 
 NETNS_PREFIX = "nl-"
 # The outside world of the edge labs (shared/README.md section 2): documentation ranges only.
 PUBLIC_SIDE = IPv4Network("198.51.100.0/24")      # the gateway's public side, the nodes' public IPs
-INTERNET = IPv4Network("203.0.113.0/24")         # internet hosts
 GATEWAY_PUBLIC = IPv4Interface("198.51.100.1/24")
-GATEWAY_INTERNET = IPv4Interface("203.0.113.1/24")  # the internet hosts' router
+GATEWAY_INTERNET = IPv4Interface(f"{INTERNET_ROUTER}/{INTERNET.prefixlen}")  # the internet hosts' router
 FIRST_PUBLIC_NODE = 10     # node N's public IP is 198.51.100.10+N
 FIRST_INTERNET_HOST = 10   # internet hosts from 203.0.113.10
 CLOUD_LB = "cloud-lb"      # the cloud's load balancer (labs with LoadBalancer Services), underlay .2
