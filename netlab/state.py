@@ -7,7 +7,10 @@ Layout of a lab's directory:
   and `pid <pid>` of each process started (those are found by their tag, too). `down` and
   `clean` undo exactly this list, so a crash at any point (even `kill -9`) leaves something
   they can find;
-- `logs/`: the output of the pod's processes.
+- `logs/`: the output of the pod's processes;
+- `env.json`: each pod's Service environment variables, fixed when its containers started (the
+  kubelet computes them at container start, so a later Service does not show until a restart);
+- `dns/`: the zone files the lab's DNS servers answer from (readable by the servers' `nobody`).
 The directory is the lab's lock (flock): one netlab command per lab at a time. Its existence is
 "the lab is up"; `down` removes it, and /run/netlab itself once empty.
 """
@@ -117,6 +120,27 @@ class LabState:
     @property
     def logs(self) -> Path:
         return self.dir / "logs"
+
+    @property
+    def dns_dir(self) -> Path:
+        return self.dir / "dns"
+
+    def service_env(self) -> dict[str, dict[str, str]]:
+        """Each pod's Service variables, as its containers got them."""
+        try:
+            return json.loads((self.dir / "env.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def container_env(self, pod: str, own: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
+        """A container's environment: the pod's Service variables, its own `env` over them (an
+        explicit entry wins, as in the kubelet)."""
+        return {**self.service_env().get(pod, {}), **dict(own)}
+
+    def write_service_env(self, env: dict[str, dict[str, str]]) -> None:
+        tmp = self.dir / "env.json.tmp"
+        tmp.write_text(json.dumps(env, indent=1, sort_keys=True))
+        tmp.replace(self.dir / "env.json")
 
     def settings(self) -> dict:
         try:

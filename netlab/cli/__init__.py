@@ -24,6 +24,7 @@ VERBS = {
     "apply": "netlab.cli.apply",
     "scale": "netlab.cli.scale",
     "delete": "netlab.cli.delete",
+    "restart": "netlab.cli.restart",
     "verify": "netlab.cli.verify",
     "guide": "netlab.cli.guide",
     "clean": "netlab.cli.clean",

@@ -5,6 +5,7 @@ or being built, stay (`netlab down --all` takes those down). Steps:
 * take down every lab whose `up` died before finishing (incomplete, and nobody holds its lock)
 * remove namespaces named nl-* whose lo carries netlab's tag for a lab that is not up
 * stop processes tagged NETLAB_LAB=<lab> for a lab that is not up
+* remove /etc/netns/nl-<lab>.* directories (a namespace's resolv.conf, hosts) of a lab that is not up
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import click
 
 from netlab.cli.common import out, require_root
-from netlab.kernel import netns, procs
+from netlab.kernel import etcfiles, netns, procs
 from netlab.kernel.readback import read
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import NETNS_PREFIX
@@ -36,8 +37,10 @@ def cmd() -> None:
     for lab in procs.tagged_labs() - up:
         strays |= procs.lab_pids(lab, [])
     procs.stop(strays)
-    out.print(f"clean: {len(crashed)} crashed lab(s) taken down, {len(orphans)} stray namespace(s) and "
-              f"{len(strays)} stray process(es) removed")
+    files = etcfiles.leftovers(up)
+    etcfiles.remove(files)
+    out.print(f"clean: {len(crashed)} crashed lab(s) taken down, {len(orphans)} stray namespace(s), "
+              f"{len(strays)} stray process(es) and {len(files)} stray /etc/netns folder(s) removed")
 
 
 def _owner(name: str) -> str | None:

@@ -2,7 +2,10 @@
 
 Steps:
 * find NAME's namespace in the running lab
-* enter it (network namespace, a UTS namespace whose hostname is NAME, /sys of the namespace)
+* enter it (network namespace, a UTS namespace whose hostname is NAME, /sys of the namespace, its
+  /etc files: a pod's resolv.conf and hosts)
+* in a pod, take the container's environment (NAME/CONTAINER, else the first container): the
+  pod's Service variables as its containers got them, the container's own `env` over them
 * replace this process with CMD: its exit code is netlab's
 """
 
@@ -24,12 +27,22 @@ def cmd(lab: str, name: str, command: tuple[str, ...]) -> None:
     require_root("exec")
     if command and command[0] == "--":
         command = command[1:]
-    plan = open_running(lab).plan
-    netns = plan.netns_of(name.split("/")[0])
+    running = open_running(lab)
+    plan = running.plan
+    member_name, _, container_name = name.partition("/")
+    netns = plan.netns_of(member_name)
     if netns is None:
         known = [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]
         raise BadInput(f"lab {lab} has no pod, node or host named {name!r} (it has {', '.join(known)})")
+    env: dict[str, str] = {}
+    pod = next((p for p in plan.pods if p.name == member_name), None)
+    if pod is not None:
+        container = next((c for c in pod.containers if c.name == container_name or not container_name), None)
+        if container is None:
+            raise BadInput(f"pod {member_name} has no container {container_name!r} "
+                           f"(it has {', '.join(c.name for c in pod.containers)})")
+        env = running.state.container_env(pod.name, container.env)
     try:
-        exec_in(netns, name.split("/")[0], list(command), {})
+        exec_in(netns, member_name, list(command), env)
     except FileNotFoundError:
         raise BadInput(f"command not found: {command[0]}") from None

@@ -5,9 +5,12 @@ Steps:
 2. journal every namespace name, then create the namespaces, each with a netlink socket and its
    sysctls (written while the thread is inside it);
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
-4. sync each node's kube-proxy rules for the lab's Services (`kernel.proxy`);
-5. start the workloads: one echo server for all pods (its sockets bound inside each pod), and
-   each container's own command (nginx for an ingress controller's, `kernel.ingress`).
+4. write each namespace's /etc files (a pod's resolv.conf, hosts: `kernel.etcfiles`) and each
+   pod's Service environment variables (those of the Services the lab file creates before it);
+5. sync each node's kube-proxy rules for the lab's Services (`kernel.proxy`), and the DNS zones;
+6. start the workloads: one echo server for all pods (its sockets bound inside each pod), the
+   internet's resolver, and each container's own command (nginx for an ingress controller's,
+   `kernel.ingress`; netlab's DNS server for CoreDNS's, `kernel.dns`).
 Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
 A namespace that exists already is never journaled or touched: the build refuses to start.
 """
@@ -21,10 +24,13 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from netlab.errors import LabStateError
-from netlab.kernel import cloud, egress, ingress, netlink, netns, procs, proxy
+from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
+from netlab.model.clusterdns import is_coredns
 from netlab.plan.model import LabPlan, PodPlan
+from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
+from netlab.render.resolvconf import etc_files
 from netlab.render.topology import render_topology
 from netlab.state import LabState
 
@@ -114,9 +120,14 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
             for spec in specs:
                 handles.apply(spec)
             handles.close()
+            etcfiles.write(state, etc_files(plan))
+            state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
             synced = proxy.sync(plan)
             egress.program(plan)
+            dns.write_zones(plan, state)
             start_echo(plan, state)
+            if (pid := dns.start_resolver(plan, state)) is not None:
+                state.record("pid", pid)
             start_containers(plan, state, plan.pods)
             cloud.sync(plan)  # health-checks the nodes: after their rules and health check ports
     except BaseException:
@@ -151,13 +162,18 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
 
 
 def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan]) -> None:
-    """Each container's own command (containers without one are the echo server's); a container
-    that runs ingress-nginx's controller gets nginx, configured from the lab's Ingresses."""
+    """Each container's own command (containers without one are the echo server's), with the
+    pod's Service variables and its own `env` over them; a container that runs ingress-nginx's
+    controller gets nginx, configured from the lab's Ingresses; one that runs CoreDNS, netlab's
+    DNS server."""
     for pod in pods:
         for container in pod.containers:
+            env = state.container_env(pod.name, container.env)
             if ingress.is_controller(container):
-                state.record("pid", ingress.start(plan, state, pod, container))
+                state.record("pid", ingress.start(plan, state, pod, container, env))
+            elif is_coredns(container):
+                state.record("pid", dns.start_coredns(plan, state, pod, container, env))
             elif not container.runs_echo:
                 log = state.logs / f"{pod.name}_{container.name}.log"
                 argv = list(container.command + container.args)
-                state.record("pid", procs.start_command(plan.name, pod, container.name, argv, dict(container.env), log))
+                state.record("pid", procs.start_command(plan.name, pod, container.name, argv, env, log))

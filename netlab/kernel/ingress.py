@@ -106,8 +106,9 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) -> int:
-    """Write the pod's nginx configuration and start nginx in the pod; return once it listens.
+def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, env: dict[str, str]) -> int:
+    """Write the pod's nginx configuration and start nginx in the pod (the controller's process
+    with the container's environment); return once it listens.
 
     Raises:
         EnvironmentProblem: nginx is not installed.
@@ -126,7 +127,7 @@ def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) ->
     log.touch()
     os.chown(log, nobody.pw_uid, nobody.pw_gid)
     argv = [sys.executable, "-m", CONTROLLER, *_argv(nginx, conf)]
-    pid = procs.start_command(plan.name, pod, container.name, argv, {"PYTHONPATH": procs.package_root()}, log)
+    pid = procs.start_command(plan.name, pod, container.name, argv, {**env, "PYTHONPATH": procs.package_root()}, log)
     port = controller_flags(container)[0].http_port
     deadline = time.monotonic() + START_TIMEOUT
     while True:
@@ -186,7 +187,7 @@ def reload(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) -
     master = family.master
     if master is None:  # nginx is gone: start the container again, as the kubelet would
         procs.stop({family.controller} if family.controller else set())
-        state.record("pid", start(plan, state, pod, container))
+        state.record("pid", start(plan, state, pod, container, state.container_env(pod.name, container.env)))
         return True
     if conf.is_file() and conf.read_text() == text:
         return False

@@ -6,8 +6,9 @@ live in one of the lab's namespaces. Nothing here ever kills by name.
 
 A process "in a pod" runs in the pod's network namespace with a UTS namespace of its own whose
 hostname is the pod's name (what a container sees), and a mount namespace where /sys shows the pod's
-interfaces (as `ip netns exec` arranges). Containers run as `nobody`; `netlab exec` runs as root,
-as `kubectl exec` into most images does, so learners can run ip, tcpdump and friends.
+interfaces and /etc the pod's resolv.conf, hosts and nsswitch.conf (as `ip netns exec` arranges).
+Containers run as `nobody`; `netlab exec` runs as root, as `kubectl exec` into most images does, so
+learners can run ip, tcpdump and friends.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ from pathlib import Path
 from typing import Iterator
 
 from netlab.errors import KernelError
-from netlab.kernel import netns
+from netlab.kernel import etcfiles, netns
 from netlab.plan.model import HostPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
-ECHO_START_TIMEOUT = 10.0
+START_TIMEOUT = 10.0  # netlab's own servers (echo, DNS) say ready within it: a Python start, under load
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -93,15 +94,10 @@ def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -
             start_new_session=True, env=tagged_env(lab, {"PYTHONPATH": package_root()}), cwd="/",
             preexec_fn=_unblock_signals,
         )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
     proc.stdin.write(json.dumps(manifest).encode())
     proc.stdin.close()
-    ready, _, _ = select.select([proc.stdout], [], [], ECHO_START_TIMEOUT)
-    said = proc.stdout.readline().decode().strip() if ready else ""
-    proc.stdout.close()
-    if said != "ready":
-        last = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise KernelError(f"the echo server did not start: {last[0]} (log: {log})")
+    _await_ready(proc, log, "the echo server")
     return proc.pid
 
 
@@ -131,7 +127,7 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
     """Turn the calling (single-threaded) process into one living in a lab namespace.
 
     Enters the network namespace, takes a UTS namespace with `hostname` and a mount namespace
-    with the namespace's /sys, then drops to `user` if given. Used right before exec.
+    with the namespace's /sys and /etc files, then drops to `user` if given. Used right before exec.
     """
     fd = netns.open_fd(netns_name)
     netns.setns(fd)
@@ -141,6 +137,7 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
     _libc.mount(b"none", b"/", None, netns.MS_REC | netns.MS_SLAVE, None)
     _libc.umount2(b"/sys", netns.MNT_DETACH)
     _libc.mount(b"sysfs", b"/sys", b"sysfs", 0, None)
+    etcfiles.bind_over_etc(netns_name)
     name = hostname.encode()
     if _libc.sethostname(name, len(name)) < 0:
         raise KernelError(f"sethostname {hostname}: {os.strerror(ctypes.get_errno())}")
@@ -151,26 +148,47 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
         os.setuid(entry.pw_uid)
 
 
-def start_command(lab: str, pod: PodPlan, container: str, argv: list[str], env: dict[str, str], log: Path) -> int:
-    """Start a container's own command in its pod, unprivileged; returns the pid.
+def start_command(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
+                  log: Path, says_ready: bool = False) -> int:
+    """Start a container's own command in its pod (or a server on an outside host), unprivileged;
+    returns the pid. `says_ready`: a server of netlab's own, which prints `ready` once it serves:
+    return only then.
 
     Raises:
-        KernelError: the command cannot be started (not found, not executable).
+        KernelError: the command cannot be started (not found, not executable), or did not say ready.
     """
-    def in_pod() -> None:
+    def inside() -> None:
         _unblock_signals()
-        enter(pod.netns, pod.name, WORKLOAD_USER)
+        enter(member.netns, member.name, WORKLOAD_USER)
 
     with open(log, "ab") as out:
         try:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, cwd="/",
-                env=tagged_env(lab, {"HOSTNAME": pod.name, "HOME": "/", **env}), preexec_fn=in_pod,
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if says_ready else out, stderr=out,
+                start_new_session=True, cwd="/", preexec_fn=inside,
+                env=tagged_env(lab, {"HOSTNAME": member.name, "HOME": "/", **env}),
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise KernelError(f"pod {pod.name}, container {container}: cannot run {argv[0]}: "
+            raise KernelError(f"{member.name}, container {container}: cannot run {argv[0]}: "
                               f"{getattr(exc, 'strerror', None) or exc}") from None
+    if says_ready:
+        _await_ready(proc, log, f"{member.name}, container {container}")
     return proc.pid
+
+
+def _await_ready(proc: subprocess.Popen, log: Path, what: str) -> None:
+    """Wait (bounded) for the process's `ready` line on its stdout, then let go of the pipe.
+
+    Raises:
+        KernelError: it did not say so in time (the reason is its log's last line).
+    """
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+    said = proc.stdout.readline().decode().strip() if ready else ""
+    proc.stdout.close()
+    if said != "ready":
+        last = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise KernelError(f"{what} did not start: {last[0]} (log: {log})")
 
 
 def exec_in(netns_name: str, hostname: str, argv: list[str], env: dict[str, str]) -> None:

@@ -3,10 +3,12 @@
 Steps, as a cluster would take them:
 * stop the echo server: its sockets hold the namespaces of the pods that go;
 * remove the pods that go (their processes, then their namespaces: their veths go too);
-* add the new pods: namespaces, the node side of each (veth on cni0), their own side;
+* add the new pods: namespaces, the node side of each (veth on cni0), their own side, their /etc
+  files, and the Service variables their containers get (every Service that exists by now);
 * resync kube-proxy's rules on every node in one atomic step each (in nftables mode only what
   changed, as kube-proxy's partial sync), and flush the UDP conntrack entries that still point at
   endpoints that left, as kube-proxy does;
+* render the DNS zones again: cluster DNS answers from them with its next query;
 * start the echo server again for every pod, and the new pods' own commands;
 * render every ingress controller's nginx configuration again and reload nginx where it changed
   (new endpoints, Ingresses applied or deleted), as the controller does.
@@ -19,11 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netlab.errors import BadInput
-from netlab.kernel import cloud, conntrack, ingress, netns, procs, proxy
+from netlab.kernel import cloud, conntrack, dns, etcfiles, ingress, netns, procs, proxy
 from netlab.kernel.build import Namespaces, refuse_taken, start_containers, start_echo
 from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
+from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
+from netlab.render.resolvconf import pod_files
 from netlab.render.topology import pod_attachment, pod_spec
 from netlab.state import LabState
 
@@ -62,10 +66,15 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         for pod in gone:
             procs.stop(procs.pids_in([pod.netns]))
             netns.remove(pod.netns)
+        etcfiles.remove([str(etcfiles.ETC_NETNS / pod.netns) for pod in gone])
         ingress.forget(state, gone)
         _add_pods(new, state, added)
+        existing = {f"{s.namespace}/{s.name}" for s in old.services}
+        kept = {name: env for name, env in state.service_env().items() if name in after}
+        state.write_service_env({**kept, **{p.name: pod_service_env(new, p, existing) for p in added}})
         synced = proxy.sync(new, force=bool(old.services), previous=old)
         flushed = conntrack.flush_stale_udp(new)
+        dns.write_zones(new, state)
         start_echo(new, state)
         start_containers(new, state, added)
         reloaded = ingress.sync(new, state, skip={p.name for p in added})
@@ -80,6 +89,7 @@ def _add_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
     specs = [pod_spec(plan, pod) for pod in pods]
     refuse_taken([spec.netns for spec in specs])
     state.record_many("netns", [spec.netns for spec in specs])
+    etcfiles.write(state, {pod.netns: pod_files(plan, pod) for pod in pods})
     handles = Namespaces()
     try:
         for spec in specs:

@@ -1,7 +1,7 @@
 """Take a lab down (CNI's DEL, for a whole lab): also the cleanup after a crash.
 
 Stops the lab's processes (tagged with it, or living in its namespaces), removes its namespaces
-(their links, addresses, routes and rules go with them) and its state directory. Missing pieces
+(their links, addresses, routes and rules go with them), their /etc files and its state directory. Missing pieces
 are fine. Ctrl-C and SIGTERM wait until it is done, so a teardown cannot itself be left
 half-done. It imports no netlink code: `down` starts fast.
 """
@@ -12,7 +12,7 @@ import signal
 from contextlib import contextmanager
 from typing import Iterator
 
-from netlab.kernel import netns, procs
+from netlab.kernel import etcfiles, netns, procs
 from netlab.state import LabState
 
 
@@ -27,6 +27,7 @@ def teardown(state: LabState) -> None:
         procs.stop(procs.lab_pids(state.name, names))
         for name in reversed(names):
             netns.remove(name)
+        etcfiles.remove(state.records("etc"))
         state.remove()
 
 

@@ -21,10 +21,15 @@ from netlab.model.lab import (
     GuideStep,
     KubeObject,
     OutsideHost,
+    Service,
     pod_names,
 )
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
+RECORD_TYPES = ("A", "AAAA", "SRV", "PTR", "CNAME", "TXT")  # what a dns check may ask for
+RESOLVERS = ("dig", "getent")
+RCODES = ("NOERROR", "NXDOMAIN", "SERVFAIL")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_check(r: FieldReader, raw: Any, index: int) -> Check:
@@ -63,6 +68,15 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     headers = _headers(r, c.get("headers"), f"{place}.headers")
     if headers and kind != "http":
         r.problem(f"{place}.headers", "only http checks send request headers")
+    for key in ("type", "resolver"):
+        if key in c and kind != "dns":
+            r.problem(f"{place}.{key}", "only dns checks have one")
+    record_type = r.choice(c.get("type", "A"), f"{place}.type", RECORD_TYPES)
+    resolver = r.choice(c.get("resolver", "dig"), f"{place}.resolver", RESOLVERS)
+    if kind == "dns":
+        _dns_expectations(r, expect, record_type, resolver, f"{place}.expect")
+    if kind == "env" and not ENV_NAME.match(str(target)):
+        r.problem(f"{place}.env", f"{target!r} is not an environment variable name")
     return Check(
         name=str(c.get("name")),
         source=str(c.get("from")),
@@ -75,7 +89,28 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
         when=when,
         pending=str(c.get("pending") or ""),
         headers=headers,
+        record_type=record_type,
+        resolver=resolver,
     )
+
+
+def _dns_expectations(r: FieldReader, expect: dict, record_type: str, resolver: str, place: str) -> None:
+    """What a dns check may expect: an rcode, the answers (or a Service's endpoints), the CNAME,
+    how many names the resolver tried (the search list); getent reports addresses only."""
+    if "rcode" in expect:
+        r.choice(expect["rcode"], f"{place}.rcode", RCODES)
+    if "answers" in expect and not isinstance(expect["answers"], (list, str)):
+        r.problem(f"{place}.answers", "must be a list of names or addresses")
+    if "tries" in expect:
+        r.integer(expect["tries"], f"{place}.tries", 1, 40)
+    if resolver == "getent":
+        if record_type != "A":
+            r.problem(f"{place}", "getent looks up addresses only (type A)")
+        for key in ("cname", "tries"):
+            if key in expect:
+                r.problem(f"{place}.{key}", "only dig reports it (resolver: dig)")
+        if expect.get("rcode") == "SERVFAIL":
+            r.problem(f"{place}.rcode", "getent cannot tell SERVFAIL from NXDOMAIN")
 
 
 def _headers(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...]:
@@ -92,11 +127,13 @@ def _headers(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...
 
 
 def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster,
-                     objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...] = ()) -> None:
+                     objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...] = (),
+                     services: tuple[Service, ...] = ()) -> None:
     names = ({n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
              | {h.name for h in outside})
     containers = {pod: {c.name for c in obj.template.containers}
                   for obj in objects for pod in pod_names((obj,))}
+    known_services = {(s.name, s.namespace) for s in services}
     seen: set[str] = set()
     for i, check in enumerate(checks):
         if check.name in seen:
@@ -105,10 +142,16 @@ def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster
         member, _, container = check.source.partition("/")
         if member not in names:
             r.problem(f"checks[{i}].from", f"no pod, node or host named {member!r}")
+        elif check.kind == "env" and member not in containers:
+            r.problem(f"checks[{i}].from", "env checks look into a pod's containers: name a pod")
         elif container and container not in containers.get(member, ()):
             r.problem(f"checks[{i}].from", f"{member} has no container {container!r}")
         if check.capture and check.capture.at not in names:
             r.problem(f"checks[{i}].capture.at", f"no pod, node or host named {check.capture.at!r}")
+        wanted_service = check.expect.get("endpointsOf")
+        name, _, namespace = str(wanted_service).partition(".")
+        if wanted_service is not None and (name, namespace or "default") not in known_services:
+            r.problem(f"checks[{i}].expect.endpointsOf", f"no Service {wanted_service!r} (NAME or NAME.NAMESPACE)")
         for key in ("answeredBy", "learned"):
             wanted = check.expect.get(key)
             for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:

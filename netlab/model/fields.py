@@ -72,6 +72,14 @@ class FieldReader:
             return low
         return value
 
+    def boolean(self, value: Any, place: str, default: bool) -> bool:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problem(place, "must be true or false")
+            return default
+        return value
+
     def choice(self, value: Any, place: str, choices: tuple[str, ...]) -> str:
         if value not in choices:
             self.problem(place, f"{value!r} is not one of {', '.join(choices)}")

@@ -45,6 +45,7 @@ class Cluster:
     node_cidr_mask: int = 24
     cluster_domain: str = "cluster.local"
     load_balancer: str = "cloud"  # who gives LoadBalancer IPs a way in: a cloud LB, or MetalLB in L2 mode
+    dns: bool = True  # cluster DNS (CoreDNS behind the kube-dns Service), as every cluster has it
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class OutsideHost:
     name: str
     address: IPv4Address | None = None  # None: the next free one from 203.0.113.10
     ports: tuple[int, ...] = (INTERNET_ECHO_PORT,)
+    dns: tuple[tuple[str, str], ...] = ()  # the internet's resolver: name -> address or outside host name
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,26 @@ class Container:
 
 
 @dataclass(frozen=True)
+class DnsConfig:
+    """A pod's spec.dnsConfig: merged into the resolv.conf its dnsPolicy gives (as the kubelet does)."""
+
+    nameservers: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()
+    options: tuple[tuple[str, str | None], ...] = ()  # (name, value): `ndots:2` is ("ndots", "2")
+
+
+DNS_POLICIES = ("ClusterFirst", "Default", "None", "ClusterFirstWithHostNet")
+
+
+@dataclass(frozen=True)
 class PodTemplate:
     labels: dict[str, str]
     containers: tuple[Container, ...]
     node_name: str | None = None
     node_selector: dict[str, str] = field(default_factory=dict)
+    enable_service_links: bool = True  # the kubelet's Service environment variables
+    dns_policy: str = "ClusterFirst"
+    dns_config: DnsConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ class Pod:
     name: str
     namespace: str
     template: PodTemplate
+    position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,7 @@ class Deployment:
     replicas: int
     selector: dict[str, str]
     template: PodTemplate
+    position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
 
 KubeObject = Union[Pod, Deployment]
@@ -160,6 +179,7 @@ class Service:
     load_balancer_ip: str | None = None   # spec.loadBalancerIP: the address asked of the cloud
     health_check_node_port: int | None = None  # LoadBalancer with policy Local: given, or allocated
     external_name: str | None = None      # ExternalName: the DNS name cluster DNS answers with (a CNAME)
+    position: int = field(default=0, compare=False)  # its place among the lab file's objects (-1: the cluster's)
 
     @property
     def headless(self) -> bool:
@@ -185,8 +205,9 @@ class Capture:
 class Check:
     """One check of `netlab verify`: traffic (or a look at the kernel) from one place.
 
-    `kind` is ping, http, udp, bind or bridge; `target` is what it aims at (a name or address, a
-    URL, NAME:PORT, a port, a bridge); `expect` holds the validated expectations of that kind.
+    `kind` is ping, http, udp, bind, bridge, dns or env; `target` is what it aims at (a name or
+    address, a URL, NAME:PORT, a port, a bridge, a name to look up, a variable); `expect` holds the
+    validated expectations of that kind.
     """
 
     name: str
@@ -200,6 +221,8 @@ class Check:
     when: dict[str, str] = field(default_factory=dict)
     pending: str = ""  # why it cannot run yet (a feature to come): reported as pending, not passed
     headers: tuple[tuple[str, str], ...] = ()  # request headers an http check sends (Host: a.example)
+    record_type: str = "A"   # what a dns check asks for
+    resolver: str = "dig"    # who asks it in the pod: dig (answers and status) or getent (glibc, as programs do)
 
     def applies_to(self, network: str, proxy_mode: str) -> bool:
         """Whether the check runs in this network/proxy mode (`when:` narrows it)."""

@@ -8,19 +8,22 @@ has passed (the CLI loads and plans before it builds).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from importlib import resources
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from netlab.errors import BadInput, LabValidationError, Problem
-from netlab.model import schema
+from netlab.model import clusterdns, schema
 from netlab.model.agnhost import netexec
 from netlab.model.checks import check_references, read_check, read_guide_step
 from netlab.model.fields import FieldReader, duplicates
 from netlab.model.ingress import Ingress, check_ingresses, read_ingress
 from netlab.model.lab import (
+    DNS_POLICIES,
     LOAD_BALANCERS,
     NETWORK_MODES,
     OUTSIDE_NAMES,
@@ -29,6 +32,7 @@ from netlab.model.lab import (
     Container,
     ContainerPort,
     Deployment,
+    DnsConfig,
     KubeObject,
     Lab,
     NodeSpec,
@@ -128,17 +132,19 @@ class _LabReader(FieldReader):
         cluster = self.cluster(top.get("cluster"))
         outside = read_outside(self, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
         manifests = [obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
-                     if (obj := self.kube_object(raw, i)) is not None]
+                     if (obj := self.kube_object(raw, i)) is not None]  # in file order: its `position`
         objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress)))
         services = tuple(obj for obj in manifests if isinstance(obj, Service))
         ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
+        if cluster.dns:
+            objects, services = self.with_cluster_dns(cluster, objects, services, len(manifests))
         self.unique_names(cluster, objects, outside)
         self.unique_services(services)
         self.placement(cluster, objects)
         check_ingresses(self, ingresses, services, objects, strict=self.check_pods)
         checks = tuple(read_check(self, raw, i) for i, raw in enumerate(self.sequence(top.get("checks"), "checks")))
         if self.check_pods:
-            check_references(self, checks, cluster, objects, outside)
+            check_references(self, checks, cluster, objects, outside, services)
         guide = tuple(read_guide_step(self, raw, i) for i, raw in enumerate(self.sequence(top.get("guide"), "guide")))
         known_checks = {c.name for c in checks}
         for i, step in enumerate(guide):
@@ -184,7 +190,23 @@ class _LabReader(FieldReader):
             cluster_domain=str(c.get("clusterDomain") or defaults.cluster_domain),
             load_balancer=self.choice(c.get("loadBalancer", defaults.load_balancer), "cluster.loadBalancer",
                                       LOAD_BALANCERS),
+            dns=self.boolean(c.get("dns"), "cluster.dns", defaults.dns),
         )
+
+    def with_cluster_dns(self, cluster: Cluster, objects: tuple[KubeObject, ...], services: tuple[Service, ...],
+                         count: int) -> tuple[tuple[KubeObject, ...], tuple[Service, ...]]:
+        """The lab's objects with the cluster DNS add-on (netlab.model.clusterdns) added, unless
+        the lab's own objects take its names (then say so: `cluster.dns: false` brings your own)."""
+        taken = [f"Service {s.namespace}/{s.name}" for s in services
+                 if (s.namespace, s.name) == (clusterdns.NAMESPACE, clusterdns.SERVICE)]
+        taken += [f"pod {name}" for name in pod_names(objects) if name in clusterdns.pod_names()]
+        address = clusterdns.cluster_dns_address(cluster.service_cidr)
+        taken += [f"Service {s.namespace}/{s.name}'s clusterIP" for s in services if s.cluster_ip == address]
+        for name in taken:
+            self.problem("cluster.dns", f"{name} is cluster DNS's (kube-system/coredns, kube-dns at {address}); "
+                                        f"set cluster.dns: false to run a lab without it")
+        return ((*objects, clusterdns.coredns_deployment(count)),
+                (clusterdns.kube_dns_service(cluster.service_cidr), *services))
 
     def kube_object(self, raw: Any, index: int) -> KubeObject | Service | Ingress | None:
         if not isinstance(raw, dict):
@@ -202,13 +224,13 @@ class _LabReader(FieldReader):
         name = self.string(m.get("name"), f"{label}: metadata.name", DNS_LABEL, HOSTNAME_MAX)
         namespace = self.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
         if kind == "Service":
-            return read_service(self, obj.get("spec"), name, namespace, label)
+            return replace(read_service(self, obj.get("spec"), name, namespace, label), position=index)
         if kind == "Ingress":
             return read_ingress(self, obj.get("spec"), name, namespace, label)
         if kind == "Pod":
             template = self.pod_spec(obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"),
                                      f"{label}: spec")
-            return Pod(name, namespace, template)
+            return Pod(name, namespace, template, position=index)
         spec = self.mapping(obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC,
                             required=("selector", "template"))
         replicas = self.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
@@ -223,7 +245,7 @@ class _LabReader(FieldReader):
         template = self.pod_spec(tpl.get("spec"), labels, f"{label}: spec.template.spec")
         if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{replicas - 1}"):
             self.problem(f"{label}: metadata.name", f"pod names {name}-N would not fit the kernel's hostname")
-        return Deployment(name, namespace, replicas, selector, template)
+        return Deployment(name, namespace, replicas, selector, template, position=index)
 
     def pod_spec(self, raw: Any, labels: dict[str, str], place: str) -> PodTemplate:
         spec = self.mapping(raw, place, schema.POD_SPEC, required=("containers",))
@@ -268,12 +290,42 @@ class _LabReader(FieldReader):
         if spec.get("containers") is not None and not containers:
             self.problem(f"{place}.containers", "needs at least one container")
         node_name = spec.get("nodeName")
+        policy = self.choice(spec.get("dnsPolicy", "ClusterFirst"), f"{place}.dnsPolicy", DNS_POLICIES)
+        dns_config = self.dns_config(spec.get("dnsConfig"), f"{place}.dnsConfig")
+        if policy == "None" and dns_config is None:
+            self.problem(f"{place}.dnsConfig", "is required when dnsPolicy is None")
         return PodTemplate(
             labels=labels,
             containers=tuple(containers),
             node_name=self.string(node_name, f"{place}.nodeName") if node_name is not None else None,
             node_selector=self.labels(spec.get("nodeSelector"), f"{place}.nodeSelector"),
+            enable_service_links=self.boolean(spec.get("enableServiceLinks"), f"{place}.enableServiceLinks", True),
+            dns_policy=policy,
+            dns_config=dns_config,
         )
+
+    def dns_config(self, raw: Any, place: str) -> DnsConfig | None:
+        """spec.dnsConfig, with the API server's limits (3 nameservers, 32 search domains)."""
+        if raw is None:
+            return None
+        c = self.mapping(raw, place, schema.DNS_CONFIG)
+        nameservers = self.strings(c.get("nameservers"), f"{place}.nameservers")
+        for server in nameservers:
+            try:
+                IPv4Address(server)
+            except ValueError:
+                self.problem(f"{place}.nameservers", f"{server!r} is not an IPv4 address")
+        if len(nameservers) > 3:
+            self.problem(f"{place}.nameservers", "at most 3 nameservers")
+        searches = self.strings(c.get("searches"), f"{place}.searches")
+        if len(searches) > 32:
+            self.problem(f"{place}.searches", "at most 32 search domains")
+        options = []
+        for i, item in enumerate(self.sequence(c.get("options"), f"{place}.options")):
+            o = self.mapping(item, f"{place}.options[{i}]", schema.DNS_OPTION, required=("name",))
+            if o.get("name"):
+                options.append((str(o["name"]), str(o["value"]) if o.get("value") is not None else None))
+        return DnsConfig(nameservers, searches, tuple(options))
 
     def unique_names(self, cluster: Cluster, objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...]) -> None:
         """Nodes, pods and outside hosts share one name space: `netlab exec LAB NAME` picks any."""

@@ -4,8 +4,14 @@
       - name: internet          # a namespace nl-<lab>.internet
         address: 203.0.113.10   # optional: from 203.0.113.10 upward in the order given
         ports: [80]             # optional: the echo server's TCP ports (default 80)
+      - name: public-dns        # the internet's resolver (cluster DNS forwards other names to it)
+        address: 203.0.113.53
+        dns:                    # its records: a name -> an address, or an outside host's name
+          www.example.com: internet
+          example.org: 203.0.113.10
 
-They live in 203.0.113.0/24, a documentation range: nothing of a lab reaches a real network.
+They live in 203.0.113.0/24, a documentation range: nothing of a lab reaches a real network. A
+resolver serves no echo port unless it lists `ports:`; a lab has one resolver at most.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 from netlab.model import schema
 from netlab.model.fields import FieldReader
 from netlab.model.lab import INTERNET_ECHO_PORT, OutsideHost
+from netlab.model.services import DNS_NAME, DNS_NAME_MAX
 
 INTERNET = IPv4Network("203.0.113.0/24")  # the internet side of the gateway (the plan addresses hosts in it)
 INTERNET_ROUTER = INTERNET.network_address + 1  # the gateway's address on the internet side
@@ -32,13 +39,43 @@ def read_outside(r: FieldReader, raw: Any, name_pattern: re.Pattern, name_max: i
             continue
         name = r.string(h.get("name"), f"{place}.name", name_pattern, name_max)
         address = _address(r, h.get("address"), f"{place}.address")
+        records = _records(r, h.get("dns"), f"{place}.dns")
+        default_ports = [] if "dns" in h else [INTERNET_ECHO_PORT]
         ports = tuple(r.integer(p, f"{place}.ports", 1, 65535)
-                      for p in r.sequence(h.get("ports", [INTERNET_ECHO_PORT]), f"{place}.ports"))
-        hosts.append(OutsideHost(name, address, ports))
+                      for p in r.sequence(h.get("ports", default_ports), f"{place}.ports"))
+        hosts.append(OutsideHost(name, address, ports, records))
     given = [h.address for h in hosts if h.address is not None]
     for address in sorted({a for a in given if given.count(a) > 1}):
         r.problem("outside", f"two hosts have the address {address}")
+    if len([h for h in hosts if h.dns]) > 1:
+        r.problem("outside", "only one host may be the internet's resolver (dns:)")
+    names = {h.name for h in hosts}
+    for i, host in enumerate(hosts):
+        for record, value in host.dns:
+            if not _is_address(value) and value not in names:
+                r.problem(f"outside[{i}].dns.{record}", f"{value!r} is neither an IPv4 address nor an outside host")
     return tuple(hosts)
+
+
+def _records(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...]:
+    """A resolver's records: lower-case DNS names (written without the final dot) -> a value."""
+    records = []
+    for name, value in r.labels(raw, place).items():
+        if not DNS_NAME.match(name) or name.endswith(".") or len(name) > DNS_NAME_MAX:
+            r.problem(f"{place}.{name}", "is not a lower-case DNS name such as www.example.com")
+        else:
+            records.append((name, value))
+    if isinstance(raw, dict) and not raw:
+        r.problem(place, "needs at least one record")
+    return tuple(records)
+
+
+def _is_address(value: str) -> bool:
+    try:
+        IPv4Address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _address(r: FieldReader, value: Any, place: str) -> IPv4Address | None:

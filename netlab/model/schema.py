@@ -27,11 +27,12 @@ def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = 
 
 
 LAB = _fields("name title seed cluster outside objects checks guide")
-OUTSIDE_HOST = _fields("name address ports")
+OUTSIDE_HOST = _fields("name address ports dns")
 CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain "
-                  "loadBalancer")
+                  "loadBalancer dns")
 NODE = _fields("name labels")
-CHECK = _fields("name from ping http udp send bind bridge expect count capture when pending headers")
+CHECK = _fields("name from ping http udp send bind bridge dns env type resolver expect count capture when pending "
+                "headers")
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
 GUIDE_STEP = _fields("title text article run checks")
 
@@ -42,12 +43,12 @@ METADATA = _fields(
     "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
 )
 POD_SPEC = _fields(
-    "containers nodeName nodeSelector",
-    "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy dnsConfig "
+    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig",
+    "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
     "serviceAccountName serviceAccount automountServiceAccountToken securityContext "
     "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
     "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
-    "overhead enableServiceLinks setHostnameAsFQDN hostname subdomain hostAliases os "
+    "overhead setHostnameAsFQDN hostname subdomain hostAliases os "
     "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
     {
         "hostNetwork": "pods on the node's network are not simulated yet",
@@ -62,6 +63,8 @@ CONTAINER = _fields(
     "volumeDevices securityContext lifecycle terminationMessagePath terminationMessagePolicy "
     "stdin stdinOnce tty workingDir envFrom resizePolicy restartPolicy",
 )
+DNS_CONFIG = _fields("nameservers searches options")
+DNS_OPTION = _fields("name value")
 CONTAINER_PORT = _fields("containerPort name protocol", "hostPort hostIP")
 ENV_VAR = _fields("name value", refused={"valueFrom": "env valueFrom is not simulated"})
 DEPLOYMENT_SPEC = _fields(
@@ -103,4 +106,6 @@ EXPECT_BY_CHECK = {
     "udp": _fields("reachable reason answeredBy oneBackend clientIP captured"),
     "bind": _fields("inUse"),
     "bridge": _fields("learned"),
+    "dns": _fields("rcode answers cname endpointsOf tries"),
+    "env": _fields("value present"),
 }

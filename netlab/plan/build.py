@@ -145,10 +145,12 @@ def _internet_hosts(lab: Lab) -> list[HostPlan]:
     taken = {h.address for h in lab.outside if h.address is not None}
     free = (a for a in INTERNET.hosts() if int(a) - int(INTERNET.network_address) >= FIRST_INTERNET_HOST
             and a not in taken)
+    addresses = {h.name: h.address or next(free) for h in lab.outside}
     return [HostPlan(name=h.name, netns=netns_name(lab.name, h.name),
-                     ip=IPv4Interface(f"{h.address or next(free)}/{GATEWAY_INTERNET.network.prefixlen}"),
+                     ip=IPv4Interface(f"{addresses[h.name]}/{GATEWAY_INTERNET.network.prefixlen}"),
                      underlay_port=port_name(h.name, GATEWAY_IFNAMES), mac=mac_for(lab.name, h.name, "eth0"),
-                     internet=True, ports=h.ports)
+                     internet=True, ports=h.ports,
+                     dns_records=tuple((name, addresses.get(value) or IPv4Address(value)) for name, value in h.dns))
             for h in lab.outside]
 
 
@@ -198,6 +200,7 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
             taken[node].add(int(IPv4Address(ip)) - int(by_name[node].pod_cidr.network_address) - 2)
     for obj in lab.objects:
         eligible = _eligible(obj.template, nodes)
+        before = frozenset(f"{s.namespace}/{s.name}" for s in lab.services if s.position < obj.position)
         if isinstance(obj, Deployment):
             members = [(f"{obj.name}-{i}", eligible[i % len(eligible)], obj.name) for i in range(obj.replicas)]
         else:
@@ -222,6 +225,10 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
                 labels=obj.template.labels,
                 containers=obj.template.containers,
                 owner=owner,
+                sees_services=before,
+                enable_service_links=obj.template.enable_service_links,
+                dns_policy=obj.template.dns_policy,
+                dns_config=obj.template.dns_config,
             )
 
 

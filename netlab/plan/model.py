@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from netlab.model.lab import Container, Lab
+from netlab.model import clusterdns
+from netlab.model.lab import Container, DnsConfig, Lab
 from netlab.model.outside import INTERNET, INTERNET_ROUTER
 from netlab.plan.services import ServicePlan
 
@@ -69,6 +70,10 @@ class PodPlan:
     labels: dict[str, str]
     containers: tuple[Container, ...]
     owner: str = ""           # the Deployment that made it, if any
+    sees_services: frozenset[str] = frozenset()  # `ns/name` of the Services the lab file creates before it
+    enable_service_links: bool = True
+    dns_policy: str = "ClusterFirst"
+    dns_config: DnsConfig | None = None
 
     def echo_ports(self) -> list[tuple[int, str]]:
         """(port, protocol) the echo server listens on in this pod."""
@@ -88,6 +93,7 @@ class HostPlan:
     internet: bool = False
     ports: tuple[int, ...] = ()
     bridge_mac: str = ""      # the gateway's pub0, in a lab with an outside world
+    dns_records: tuple[tuple[str, IPv4Address], ...] = ()  # the internet's resolver: its A records
 
     def echo_ports(self) -> list[tuple[int, str]]:
         """(port, protocol) its echo server listens on, as `PodPlan.echo_ports` says them."""
@@ -124,6 +130,21 @@ class LabPlan:
         return [s.load_balancer_ip for s in self.services if s.load_balancer_ip]
 
     @property
+    def resolver(self) -> HostPlan | None:
+        """The internet's resolver (an outside host with `dns:`): the nodes' and CoreDNS's upstream."""
+        return next((h for h in self.internet_hosts if h.dns_records), None)
+
+    @property
+    def cluster_dns(self) -> IPv4Address | None:
+        """The kube-dns Service's address, if the lab has cluster DNS."""
+        svc = self.service(clusterdns.SERVICE, clusterdns.NAMESPACE) if self.lab.cluster.dns else None
+        return svc.cluster_ip if svc else None
+
+    def uses_cluster_dns(self, pod: PodPlan) -> bool:
+        """Whether the pod's resolv.conf names cluster DNS (its dnsPolicy, and the lab has it)."""
+        return self.cluster_dns is not None and pod.dns_policy in ("ClusterFirst", "ClusterFirstWithHostNet")
+
+    @property
     def internet_hosts(self) -> tuple[HostPlan, ...]:
         """The hosts beyond the gateway; none: the lab has no outside world (no egress NAT)."""
         return tuple(h for h in self.hosts if h.internet)
@@ -155,9 +176,10 @@ class LabPlan:
         return next((s for s in self.services if (s.name, s.namespace) == (name, namespace)), None)
 
     def address_of(self, name: str) -> IPv4Address | None:
-        """The address a name stands for in checks: a Service's ClusterIP (as cluster DNS would
-        answer a pod), else a pod's, node's or host's own address."""
-        svc = self.service(name)
+        """The address a name stands for in checks: a Service's ClusterIP (`NAME` in default,
+        `NAME.NAMESPACE`: as cluster DNS answers a pod), else a pod's, node's or host's own address."""
+        service, _, namespace = name.partition(".")
+        svc = self.service(service, namespace or "default")
         if svc and svc.cluster_ip:
             return svc.cluster_ip
         item = self.member(name)

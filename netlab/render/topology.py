@@ -105,8 +105,10 @@ def cloud_lb_spec(plan: LabPlan, lb: HostPlan) -> NamespaceSpec:
 
 
 def internet_host_spec(plan: LabPlan, host: HostPlan) -> NamespaceSpec:
-    """A host on the internet side: its eth0 on the gateway's pub0, everything routed via the gateway."""
-    return NamespaceSpec(host.netns, (_lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", host.ip),
+    """A host on the internet side: its eth0 on the gateway's pub0, everything routed via the gateway;
+    the internet's resolver binds port 53 as an unprivileged server."""
+    server = (Sysctl("net/ipv4/ip_unprivileged_port_start", "0"),) if host.dns_records else ()
+    return NamespaceSpec(host.netns, (*server, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", host.ip),
                                       Route(DEFAULT, ETH0, "eth0", via=GATEWAY_INTERNET.ip)))
 
 

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
+from netlab.probe.dns import Lookup
 
 
 def resolve(plan: LabPlan, name: str) -> str:
     """A Service, pod, node or host name stands for its address; anything else is used as it is."""
     address = plan.address_of(name)
     return str(address) if address else name
+
+
+def target_of(plan: LabPlan, source: str, name: str) -> str:
+    """What a check's traffic aims at: from a pod that uses cluster DNS, a name that is not a pod's,
+    node's or host's is left to cluster DNS (as `curl http://web` in a pod); elsewhere, and for
+    those names (which no cluster DNS knows), the name stands for its address in the plan."""
+    pod = next((p for p in plan.pods if p.name == source.split("/")[0]), None)
+    if pod is not None and plan.uses_cluster_dns(pod) and plan.member(name) is None:
+        return name
+    return resolve(plan, name)
 
 
 def who(plan: LabPlan, address: str) -> str:
@@ -57,3 +68,52 @@ def judge_answers(plan: LabPlan, check: Check, bodies: list[str], prefix: str = 
             return False, f"{prefix}the server saw {who(plan, bad)}, expected {who(plan, want)} (NATed source?)"
         return True, f"{prefix}the server saw {who(plan, want)}"
     return True, f"{prefix}answered by {counts}" if expect.get("oneBackend") else f"{prefix}{bodies[0][:60]}"
+
+
+def judge_lookup(plan: LabPlan, check: Check, got: Lookup) -> tuple[bool, str]:
+    """A dns check: the status of the last name tried, how many were tried, the CNAME, the answers."""
+    if got.error:
+        return False, got.error
+    expect = check.expect
+    path = " -> ".join(f"{name} {status}" for name, status in got.tried[:-1])
+    path = f" (tried {path} first)" if path else ""
+    want = str(expect.get("rcode", "NOERROR"))
+    if got.status != want:
+        return False, f"{got.status}, expected {want}{path}"
+    if "tries" in expect and len(got.tried) != expect["tries"]:
+        return False, f"{len(got.tried)} name(s) tried, expected {expect['tries']}{path}"
+    cnames = [c.rstrip(".") for c in got.of_type("CNAME")]
+    if "cname" in expect and str(expect["cname"]).rstrip(".") not in cnames:
+        return False, f"no CNAME to {expect['cname']} (CNAMEs: {', '.join(cnames) or 'none'})"
+    answers = sorted(_normal(check.record_type, data) for data in got.of_type(check.record_type))
+    wanted = _expected_answers(plan, check)
+    if wanted is not None and set(answers) != wanted:
+        return False, f"answered {', '.join(answers) or 'nothing'}, expected {', '.join(sorted(wanted))}{path}"
+    shown = ", ".join(answers) or "no records"
+    chain = f"CNAME {', '.join(cnames)}; " if cnames and check.record_type != "CNAME" else ""
+    return True, f"{got.status}: {chain}{check.record_type} {shown}{path}"
+
+
+def _normal(record_type: str, data: str) -> str:
+    """An answer as checks write it: SRV as `PORT TARGET`, names without the final dot."""
+    if record_type == "SRV":
+        _, _, port, target = data.split()
+        return f"{port} {target.rstrip('.')}"
+    return data.strip('"').rstrip(".")
+
+
+def _expected_answers(plan: LabPlan, check: Check) -> set[str] | None:
+    """The answers a check expects: `endpointsOf` a Service (its endpoints' addresses now), or
+    `answers` (for addresses, names stand for them: a Service's ClusterIP, a pod's IP)."""
+    if "endpointsOf" in check.expect:
+        name, _, namespace = str(check.expect["endpointsOf"]).partition(".")
+        svc = plan.service(name, namespace or "default")
+        return {str(ep.ip) for port in svc.ports for ep in port.endpoints} if svc else set()
+    if "answers" not in check.expect:
+        return None
+    wanted = check.expect["answers"]
+    items = [str(w) for w in (wanted if isinstance(wanted, list) else [wanted])]
+    if check.record_type in ("A", "AAAA"):
+        return {resolve(plan, item) for item in items}
+    return {item.rstrip(".") for item in items}
+

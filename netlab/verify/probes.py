@@ -4,12 +4,13 @@ output, and judge it against the check's expectations. Each returns (passed, det
 from __future__ import annotations
 
 import subprocess
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
-from netlab.probe import bind, bridge, http, ping, udp
-from netlab.verify.answers import judge_answers, judge_failures, resolve
+from netlab.probe import bind, bridge, dns, http, ping, udp
+from netlab.verify.answers import judge_answers, judge_failures, judge_lookup, resolve, target_of
 
 
 def run(argv: list[str], timeout: float = 10.0) -> subprocess.CompletedProcess:
@@ -20,7 +21,7 @@ def run(argv: list[str], timeout: float = 10.0) -> subprocess.CompletedProcess:
 
 
 def probe_ping(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
-    done = run(ping.command(netns, resolve(plan, check.target)))
+    done = run(ping.command(netns, target_of(plan, check.source, check.target)))
     result = ping.read(done.returncode, done.stdout, done.stderr)
     wanted = bool(check.expect.get("reachable", True))
     if result.reachable == wanted:
@@ -30,7 +31,7 @@ def probe_ping(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
 
 def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     parts = urlsplit(check.target)
-    host = resolve(plan, parts.hostname or "")
+    host = target_of(plan, check.source, parts.hostname or "")
     url = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
     results = [http.read(d.returncode, d.stdout, d.stderr)
                for d in (run(http.command(netns, url, check.headers)) for _ in range(check.count))]
@@ -58,7 +59,7 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
 def probe_udp(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     host, _, port = check.target.rpartition(":")
     results = [udp.read(d.returncode, d.stdout)
-               for d in (run(udp.command(netns, resolve(plan, host), int(port), check.send))
+               for d in (run(udp.command(netns, target_of(plan, check.source, host), int(port), check.send))
                          for _ in range(check.count))]
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
@@ -95,4 +96,31 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     return True, f"{check.target} learned " + "; ".join(found)
 
 
-PROBES = {"ping": probe_ping, "http": probe_http, "udp": probe_udp, "bind": probe_bind, "bridge": probe_bridge}
+def probe_dns(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    if check.resolver == "getent":
+        done = run(dns.getent_command(netns, check.target), timeout=DNS_TIMEOUT_S)
+        return judge_lookup(plan, check, dns.read_getent(done.returncode, done.stdout))
+    done = run(dns.dig_command(netns, check.target, check.record_type), timeout=DNS_TIMEOUT_S)
+    return judge_lookup(plan, check, dns.read_dig(done.returncode, done.stdout))
+
+
+def probe_env(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+    """The variable as `netlab exec` into the pod (or POD/CONTAINER) sees it: the container's
+    environment, from the Services that existed when it started."""
+    done = run([sys.executable, "-m", "netlab", "exec", plan.name, check.source, "--", "printenv", check.target])
+    present, value = done.returncode == 0, done.stdout.strip()
+    if done.returncode not in (0, 1):
+        return False, done.stderr.strip() or f"netlab exec failed ({done.returncode})"
+    wanted = bool(check.expect.get("present", True))
+    if present != wanted:
+        return False, f"{check.target}={value}, expected it unset" if present else f"{check.target} is not set"
+    if not present:
+        return True, f"{check.target} is not set"
+    if "value" in check.expect and value != (want := resolve(plan, str(check.expect["value"]))):
+        return False, f"{check.target}={value}, expected {want}"
+    return True, f"{check.target}={value}"
+
+
+DNS_TIMEOUT_S = 15.0  # a search list of 3 and the name as is: 4 queries of 2 s at most, and dig's start
+PROBES = {"ping": probe_ping, "http": probe_http, "udp": probe_udp, "bind": probe_bind, "bridge": probe_bridge,
+          "dns": probe_dns, "env": probe_env}

@@ -25,7 +25,8 @@ MINIMAL = """\
     name: tiny
     cluster:
       nodes: [node-1]
-"""  # ends at column 0, so the indented YAML that tests append lines up with it
+      dns: false
+"""  # ends at column 0, so the indented YAML that tests append lines up with it; no cluster DNS (its own tests)
 
 
 # -- the bundled labs ---------------------------------------------------------------------------

@@ -16,8 +16,9 @@ MAC = re.compile(r"^02(:[0-9a-f]{2}){5}$")
 
 
 def cluster_lab(nodes: str, objects: str = "", cluster: str = "") -> str:
-    """A lab file's text: the nodes (a YAML flow list), extra cluster lines, then objects."""
-    return f"name: plan\ncluster:\n  nodes: {nodes}\n{cluster}objects:\n{objects}"
+    """A lab file's text: the nodes (a YAML flow list), extra cluster lines, then objects; without
+    cluster DNS, whose pods would join every placement (its own tests add it)."""
+    return f"name: plan\ncluster:\n  nodes: {nodes}\n  dns: false\n{cluster}objects:\n{objects}"
 
 
 def deployment(name: str, replicas: int, spec: str = "") -> str:
@@ -220,6 +221,7 @@ EXTERNAL = """\
     name: ext
     cluster:
       nodes: [node-1]
+      dns: false
     objects:
       - {apiVersion: v1, kind: Service, metadata: {name: a},
          spec: {type: LoadBalancer, selector: {app: x}, ports: [{name: a, port: 80}, {name: b, port: 81, protocol: UDP}]}}
@@ -265,7 +267,7 @@ def test_metallb_elects_by_hash_among_eligible_nodes_only(bundled_lab) -> None:
     from netlab.plan.metallb import announcer
 
     plan = make_plan(bundled_lab("ingress-metallb"))
-    web, local = plan.services
+    web, local = (s for s in plan.services if s.namespace == "default")
     assert announcer(web, plan.nodes).name == "node-1"  # min sha256("<node>#198.51.100.200") of all three
     nodes_with_pods = {ep.node for p in local.ports for ep in p.endpoints}
     assert announcer(local, plan.nodes).name in nodes_with_pods

@@ -530,7 +530,7 @@ def test_a_lb_ip_is_in_no_other_set_and_has_no_firewall(node: str) -> None:
     text = render_ingress(node)
     lb_lines = [line for line in lines(text) if "198.51.100." in line]
     assert all(re.match(r"add element ip kube-proxy (service-ips|no-endpoint-services) ", line) for line in lb_lines)
-    assert expected_elements(text)["cluster-ips"] == {"10.108.209.100", "10.104.106.27"}
+    assert expected_elements(text)["cluster-ips"] == {"10.108.209.100", "10.104.106.27", "10.96.0.10"}
     assert expected_elements(text)["firewall-ips"] == set()
     assert not [line for line in lines(text) if " firewall-" in line and "firewall-check" not in line
                 and "firewall-ips" not in line]

@@ -29,6 +29,7 @@ WIDE = """\
 name: wide
 cluster:
   nodes: [node-1, a-node-whose-name-is-long, yet-another-long-node-name]
+  dns: false
 objects:
   - apiVersion: apps/v1
     kind: Deployment

@@ -10,6 +10,8 @@ ip netns add nl-ingress-http.app-a-1
 ip netns add nl-ingress-http.app-b-0
 ip netns add nl-ingress-http.app-b-1
 ip netns add nl-ingress-http.default-backend-0
+ip netns add nl-ingress-http.coredns-0
+ip netns add nl-ingress-http.coredns-1
 ip -n nl-ingress-http.underlay link set lo up alias netlab:ingress-http
 ip -n nl-ingress-http.underlay link add br0 index 2 address 02:25:fa:aa:16:58 mtu 1500 up type bridge
 ip -n nl-ingress-http.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:e0:8e:ea:35:50 mtu 1500 netns nl-ingress-http.gateway
@@ -51,6 +53,8 @@ ip -n nl-ingress-http.node-1 link add veth9395091b index 102 mtu 1500 master cni
 ip -n nl-ingress-http.node-1 link set veth9395091b type bridge_slave hairpin on
 ip -n nl-ingress-http.node-1 link add veth6ba6fb67 index 103 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:a9:13:3d:42:9c mtu 1500 netns nl-ingress-http.default-backend-0
 ip -n nl-ingress-http.node-1 link set veth6ba6fb67 type bridge_slave hairpin on
+ip -n nl-ingress-http.node-1 link add vethf6a97584 index 104 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:0e:31:20:99:53 mtu 1500 netns nl-ingress-http.coredns-0
+ip -n nl-ingress-http.node-1 link set vethf6a97584 type bridge_slave hairpin on
 ip netns exec nl-ingress-http.node-2 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-ingress-http.node-2 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-ingress-http.node-2 link set lo up alias netlab:ingress-http
@@ -64,6 +68,8 @@ ip -n nl-ingress-http.node-2 link add vethd378771b index 100 mtu 1500 master cni
 ip -n nl-ingress-http.node-2 link set vethd378771b type bridge_slave hairpin on
 ip -n nl-ingress-http.node-2 link add veth0eb57776 index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:97:5d:ae:de:8c mtu 1500 netns nl-ingress-http.app-b-1
 ip -n nl-ingress-http.node-2 link set veth0eb57776 type bridge_slave hairpin on
+ip -n nl-ingress-http.node-2 link add veth72b86496 index 102 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:49:e5:b7:ed:62 mtu 1500 netns nl-ingress-http.coredns-1
+ip -n nl-ingress-http.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-ingress-http.ingress-nginx-controller-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-ingress-http.ingress-nginx-controller-0 link set lo up alias netlab:ingress-http
 ip -n nl-ingress-http.ingress-nginx-controller-0 link set eth0 up
@@ -94,3 +100,13 @@ ip -n nl-ingress-http.default-backend-0 link set lo up alias netlab:ingress-http
 ip -n nl-ingress-http.default-backend-0 link set eth0 up
 ip -n nl-ingress-http.default-backend-0 addr add 10.244.1.5/24 dev eth0
 ip -n nl-ingress-http.default-backend-0 route add default via 10.244.1.1 dev eth0
+ip netns exec nl-ingress-http.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-ingress-http.coredns-0 link set lo up alias netlab:ingress-http
+ip -n nl-ingress-http.coredns-0 link set eth0 up
+ip -n nl-ingress-http.coredns-0 addr add 10.244.1.6/24 dev eth0
+ip -n nl-ingress-http.coredns-0 route add default via 10.244.1.1 dev eth0
+ip netns exec nl-ingress-http.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-ingress-http.coredns-1 link set lo up alias netlab:ingress-http
+ip -n nl-ingress-http.coredns-1 link set eth0 up
+ip -n nl-ingress-http.coredns-1 addr add 10.244.2.4/24 dev eth0
+ip -n nl-ingress-http.coredns-1 route add default via 10.244.2.1 dev eth0

@@ -7,6 +7,8 @@ ip netns add nl-ingress-loadbalancer.node-2
 ip netns add nl-ingress-loadbalancer.node-3
 ip netns add nl-ingress-loadbalancer.web-0
 ip netns add nl-ingress-loadbalancer.web-1
+ip netns add nl-ingress-loadbalancer.coredns-0
+ip netns add nl-ingress-loadbalancer.coredns-1
 ip -n nl-ingress-loadbalancer.underlay link set lo up alias netlab:ingress-loadbalancer
 ip -n nl-ingress-loadbalancer.underlay link add br0 index 2 address 02:99:ce:6c:bb:f9 mtu 1500 up type bridge
 ip -n nl-ingress-loadbalancer.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:f3:6a:ce:b5:38 mtu 1500 netns nl-ingress-loadbalancer.gateway
@@ -51,6 +53,8 @@ ip netns exec nl-ingress-loadbalancer.node-1 bridge fdb add 02:99:a3:70:66:50 de
 ip -n nl-ingress-loadbalancer.node-1 route add 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink
 ip -n nl-ingress-loadbalancer.node-1 link add veth53842afe index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:a2:5c:22:bd:b9 mtu 1450 netns nl-ingress-loadbalancer.web-0
 ip -n nl-ingress-loadbalancer.node-1 link set veth53842afe type bridge_slave hairpin on
+ip -n nl-ingress-loadbalancer.node-1 link add vethf6a97584 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:65:d1:2d:ab:9a mtu 1450 netns nl-ingress-loadbalancer.coredns-0
+ip -n nl-ingress-loadbalancer.node-1 link set vethf6a97584 type bridge_slave hairpin on
 ip netns exec nl-ingress-loadbalancer.node-2 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-ingress-loadbalancer.node-2 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-ingress-loadbalancer.node-2 link set lo up alias netlab:ingress-loadbalancer
@@ -69,6 +73,8 @@ ip netns exec nl-ingress-loadbalancer.node-2 bridge fdb add 02:99:a3:70:66:50 de
 ip -n nl-ingress-loadbalancer.node-2 route add 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink
 ip -n nl-ingress-loadbalancer.node-2 link add veth96603d4d index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:f9:44:e7:8a:c9 mtu 1450 netns nl-ingress-loadbalancer.web-1
 ip -n nl-ingress-loadbalancer.node-2 link set veth96603d4d type bridge_slave hairpin on
+ip -n nl-ingress-loadbalancer.node-2 link add veth72b86496 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:a4:63:9f:79:17 mtu 1450 netns nl-ingress-loadbalancer.coredns-1
+ip -n nl-ingress-loadbalancer.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-ingress-loadbalancer.node-3 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-ingress-loadbalancer.node-3 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-ingress-loadbalancer.node-3 link set lo up alias netlab:ingress-loadbalancer
@@ -95,3 +101,13 @@ ip -n nl-ingress-loadbalancer.web-1 link set lo up alias netlab:ingress-loadbala
 ip -n nl-ingress-loadbalancer.web-1 link set eth0 up
 ip -n nl-ingress-loadbalancer.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-ingress-loadbalancer.web-1 route add default via 10.244.2.1 dev eth0
+ip netns exec nl-ingress-loadbalancer.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-ingress-loadbalancer.coredns-0 link set lo up alias netlab:ingress-loadbalancer
+ip -n nl-ingress-loadbalancer.coredns-0 link set eth0 up
+ip -n nl-ingress-loadbalancer.coredns-0 addr add 10.244.1.3/24 dev eth0
+ip -n nl-ingress-loadbalancer.coredns-0 route add default via 10.244.1.1 dev eth0
+ip netns exec nl-ingress-loadbalancer.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-ingress-loadbalancer.coredns-1 link set lo up alias netlab:ingress-loadbalancer
+ip -n nl-ingress-loadbalancer.coredns-1 link set eth0 up
+ip -n nl-ingress-loadbalancer.coredns-1 addr add 10.244.2.3/24 dev eth0
+ip -n nl-ingress-loadbalancer.coredns-1 route add default via 10.244.2.1 dev eth0

@@ -6,6 +6,8 @@ ip netns add nl-ingress-metallb.node-2
 ip netns add nl-ingress-metallb.node-3
 ip netns add nl-ingress-metallb.web-0
 ip netns add nl-ingress-metallb.web-1
+ip netns add nl-ingress-metallb.coredns-0
+ip netns add nl-ingress-metallb.coredns-1
 ip -n nl-ingress-metallb.underlay link set lo up alias netlab:ingress-metallb
 ip -n nl-ingress-metallb.underlay link add br0 index 2 address 02:d9:10:bf:fd:3b mtu 1500 up type bridge
 ip -n nl-ingress-metallb.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:97:2d:0c:12:81 mtu 1500 netns nl-ingress-metallb.gateway
@@ -44,6 +46,8 @@ ip netns exec nl-ingress-metallb.node-1 bridge fdb add 02:ed:9f:8e:94:28 dev fla
 ip -n nl-ingress-metallb.node-1 route add 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink
 ip -n nl-ingress-metallb.node-1 link add veth53842afe index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:32:a4:36:43:bd mtu 1450 netns nl-ingress-metallb.web-0
 ip -n nl-ingress-metallb.node-1 link set veth53842afe type bridge_slave hairpin on
+ip -n nl-ingress-metallb.node-1 link add vethf6a97584 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:29:e0:71:5d:bb mtu 1450 netns nl-ingress-metallb.coredns-0
+ip -n nl-ingress-metallb.node-1 link set vethf6a97584 type bridge_slave hairpin on
 ip netns exec nl-ingress-metallb.node-2 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-ingress-metallb.node-2 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-ingress-metallb.node-2 link set lo up alias netlab:ingress-metallb
@@ -62,6 +66,8 @@ ip netns exec nl-ingress-metallb.node-2 bridge fdb add 02:ed:9f:8e:94:28 dev fla
 ip -n nl-ingress-metallb.node-2 route add 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink
 ip -n nl-ingress-metallb.node-2 link add veth96603d4d index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:68:47:c0:ed:ab mtu 1450 netns nl-ingress-metallb.web-1
 ip -n nl-ingress-metallb.node-2 link set veth96603d4d type bridge_slave hairpin on
+ip -n nl-ingress-metallb.node-2 link add veth72b86496 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:49:21:8b:5e:07 mtu 1450 netns nl-ingress-metallb.coredns-1
+ip -n nl-ingress-metallb.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-ingress-metallb.node-3 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-ingress-metallb.node-3 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-ingress-metallb.node-3 link set lo up alias netlab:ingress-metallb
@@ -88,3 +94,13 @@ ip -n nl-ingress-metallb.web-1 link set lo up alias netlab:ingress-metallb
 ip -n nl-ingress-metallb.web-1 link set eth0 up
 ip -n nl-ingress-metallb.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-ingress-metallb.web-1 route add default via 10.244.2.1 dev eth0
+ip netns exec nl-ingress-metallb.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-ingress-metallb.coredns-0 link set lo up alias netlab:ingress-metallb
+ip -n nl-ingress-metallb.coredns-0 link set eth0 up
+ip -n nl-ingress-metallb.coredns-0 addr add 10.244.1.3/24 dev eth0
+ip -n nl-ingress-metallb.coredns-0 route add default via 10.244.1.1 dev eth0
+ip netns exec nl-ingress-metallb.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-ingress-metallb.coredns-1 link set lo up alias netlab:ingress-metallb
+ip -n nl-ingress-metallb.coredns-1 link set eth0 up
+ip -n nl-ingress-metallb.coredns-1 addr add 10.244.2.3/24 dev eth0
+ip -n nl-ingress-metallb.coredns-1 route add default via 10.244.2.1 dev eth0

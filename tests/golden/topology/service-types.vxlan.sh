@@ -6,6 +6,8 @@ ip netns add nl-service-types.node-1
 ip netns add nl-service-types.node-2
 ip netns add nl-service-types.web-0
 ip netns add nl-service-types.client
+ip netns add nl-service-types.coredns-0
+ip netns add nl-service-types.coredns-1
 ip -n nl-service-types.underlay link set lo up alias netlab:service-types
 ip -n nl-service-types.underlay link add br0 index 2 address 02:b2:30:5b:06:a8 mtu 1500 up type bridge
 ip -n nl-service-types.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:c8:95:a1:13:01 mtu 1500 netns nl-service-types.gateway
@@ -45,6 +47,8 @@ ip netns exec nl-service-types.node-1 bridge fdb add 02:d5:10:9c:40:07 dev flann
 ip -n nl-service-types.node-1 route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink
 ip -n nl-service-types.node-1 link add veth53842afe index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:66:18:be:08:8f mtu 1450 netns nl-service-types.web-0
 ip -n nl-service-types.node-1 link set veth53842afe type bridge_slave hairpin on
+ip -n nl-service-types.node-1 link add vethf6a97584 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:bb:81:5b:43:57 mtu 1450 netns nl-service-types.coredns-0
+ip -n nl-service-types.node-1 link set vethf6a97584 type bridge_slave hairpin on
 ip netns exec nl-service-types.node-2 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-service-types.node-2 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-service-types.node-2 link set lo up alias netlab:service-types
@@ -60,6 +64,8 @@ ip netns exec nl-service-types.node-2 bridge fdb add 02:25:86:f3:b5:54 dev flann
 ip -n nl-service-types.node-2 route add 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink
 ip -n nl-service-types.node-2 link add veth6844d090 index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:3c:d1:39:92:99 mtu 1450 netns nl-service-types.client
 ip -n nl-service-types.node-2 link set veth6844d090 type bridge_slave hairpin on
+ip -n nl-service-types.node-2 link add veth72b86496 index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:80:5a:3f:14:75 mtu 1450 netns nl-service-types.coredns-1
+ip -n nl-service-types.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-service-types.web-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-service-types.web-0 link set lo up alias netlab:service-types
 ip -n nl-service-types.web-0 link set eth0 up
@@ -70,3 +76,13 @@ ip -n nl-service-types.client link set lo up alias netlab:service-types
 ip -n nl-service-types.client link set eth0 up
 ip -n nl-service-types.client addr add 10.244.2.2/24 dev eth0
 ip -n nl-service-types.client route add default via 10.244.2.1 dev eth0
+ip netns exec nl-service-types.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-service-types.coredns-0 link set lo up alias netlab:service-types
+ip -n nl-service-types.coredns-0 link set eth0 up
+ip -n nl-service-types.coredns-0 addr add 10.244.1.3/24 dev eth0
+ip -n nl-service-types.coredns-0 route add default via 10.244.1.1 dev eth0
+ip netns exec nl-service-types.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-service-types.coredns-1 link set lo up alias netlab:service-types
+ip -n nl-service-types.coredns-1 link set eth0 up
+ip -n nl-service-types.coredns-1 addr add 10.244.2.3/24 dev eth0
+ip -n nl-service-types.coredns-1 route add default via 10.244.2.1 dev eth0

@@ -1,0 +1,69 @@
+"""A lab's DNS servers: cluster DNS in the coredns pods, and the internet's resolver.
+
+Both are netlab's DNS server (netlab.workloads.dns), started as their container would be: as
+nobody, in their namespace, bound to port 53 (UDP and TCP) themselves; each answers from a zone
+file in the lab's state directory (dns/, readable by nobody) that netlab renders
+(netlab.render.dns) at `up` and after every change. The servers look at the file before each
+query, so a change shows in the very next answer, as CoreDNS's API watch makes it show.
+
+- cluster DNS (a container that runs /coredns): `kubernetes cluster.local` with `pods insecure`
+  from cluster.zone; other names go to the lab's internet resolver (CoreDNS's `forward .
+  /etc/resolv.conf`, the pod's dnsPolicy being Default), through the node's masquerade and the
+  gateway, like any pod's traffic. Without a resolver in the lab, those names get SERVFAIL.
+- the internet's resolver (an outside host with `dns:`): authoritative for every name, from
+  internet.zone: anything it does not hold is NXDOMAIN.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from netlab.kernel import procs
+from netlab.model.clusterdns import METRICS_PORT
+from netlab.model.lab import Container
+from netlab.plan.model import LabPlan, PodPlan
+from netlab.render.dns import cluster_zone, internet_zone
+from netlab.state import LabState
+
+CLUSTER_ZONE, INTERNET_ZONE = "cluster.zone", "internet.zone"
+SERVER = "netlab.workloads.dns"
+
+
+def write_zones(plan: LabPlan, state: LabState) -> None:
+    """Render the lab's zones into place (each replaced in one rename: a server never reads half)."""
+    serial = int(time.time())
+    zones = {CLUSTER_ZONE: cluster_zone(plan, serial) if plan.cluster_dns else None,
+             INTERNET_ZONE: internet_zone(plan, serial) if plan.resolver else None}
+    folder = state.dns_dir
+    for name, text in zones.items():
+        if text is None:
+            continue
+        folder.mkdir(mode=0o755, exist_ok=True)
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.chmod(0o644)
+        tmp.replace(folder / name)
+
+
+def _server(*args: str) -> list[str]:
+    return [sys.executable, "-m", SERVER, "--listen", "0.0.0.0:53", *args]
+
+
+def start_coredns(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, env: dict[str, str]) -> int:
+    """Cluster DNS in a coredns pod; returns once it serves."""
+    upstream = ["--upstream", str(plan.resolver.ip.ip)] if plan.resolver else []
+    argv = _server("--zone", str(state.dns_dir / CLUSTER_ZONE), "--domain", plan.lab.cluster.cluster_domain,
+                   "--pods", "insecure", "--metrics", f"0.0.0.0:{METRICS_PORT}", *upstream)
+    return procs.start_command(plan.name, pod, container.name, argv, {**env, "PYTHONPATH": procs.package_root()},
+                               state.logs / f"{pod.name}_{container.name}.log", says_ready=True)
+
+
+def start_resolver(plan: LabPlan, state: LabState) -> int | None:
+    """The internet's resolver, if the lab has one; returns once it serves."""
+    host = plan.resolver
+    if host is None:
+        return None
+    argv = _server("--zone", str(state.dns_dir / INTERNET_ZONE), "--domain", ".")
+    return procs.start_command(plan.name, host, "dns", argv, {"PYTHONPATH": procs.package_root()},
+                               state.logs / f"{host.name}_dns.log", says_ready=True)

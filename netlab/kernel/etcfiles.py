@@ -1,0 +1,78 @@
+"""Each lab namespace's own /etc files, where `ip netns exec` looks for them: /etc/netns/<netns>/.
+
+`ip netns exec NAME` bind-mounts every file of /etc/netns/NAME over its /etc namesake in the
+command's mount namespace; `netlab exec` and the containers netlab starts do the same
+(`bind_over_etc`). So a pod's resolv.conf, hosts and nsswitch.conf (netlab.render.resolvconf) are
+what every program in the pod reads, however it was started: `getent hosts web`, `dig`, `curl`.
+
+Every directory is journaled before it is made and named after its namespace (`nl-<lab>.<name>`),
+so `down` removes exactly the lab's, and `clean` finds those of a lab that is not up. /etc/netns
+itself goes when the last one does (it is made when missing; an empty one is nobody's).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+from pathlib import Path
+
+from netlab.errors import KernelError
+from netlab.kernel.netns import MS_BIND
+from netlab.plan.model import NETNS_PREFIX
+from netlab.state import LabState
+
+ETC_NETNS = Path("/etc/netns")
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def write(state: LabState, files: dict[str, dict[str, str]]) -> None:
+    """Write each namespace's files (a namespace's directory is journaled before it is made)."""
+    state.record_many("etc", [str(ETC_NETNS / netns) for netns in files])
+    ETC_NETNS.mkdir(mode=0o755, exist_ok=True)
+    for netns, contents in files.items():
+        folder = ETC_NETNS / netns
+        folder.mkdir(mode=0o755, exist_ok=True)
+        for name, text in contents.items():
+            tmp = folder / f".{name}.tmp"
+            tmp.write_text(text)
+            tmp.chmod(0o644)
+            tmp.replace(folder / name)
+
+
+def remove(paths: list[str]) -> None:
+    """Remove these namespaces' directories (only ever /etc/netns/nl-*), and /etc/netns if empty."""
+    for path in paths:
+        folder = Path(path)
+        if folder.parent == ETC_NETNS and folder.name.startswith(NETNS_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
+    try:
+        ETC_NETNS.rmdir()
+    except OSError:
+        pass
+
+
+def leftovers(up: set[str]) -> list[str]:
+    """Directories of netlab namespaces whose lab is not up (after a crash or a lost /run/netlab)."""
+    try:
+        names = os.listdir(ETC_NETNS)
+    except FileNotFoundError:
+        return []
+    return [str(ETC_NETNS / n) for n in sorted(names)
+            if n.startswith(NETNS_PREFIX) and n[len(NETNS_PREFIX):].split(".")[0] not in up]
+
+
+def bind_over_etc(netns: str) -> None:
+    """In a fresh mount namespace: mount each of the namespace's files over /etc/<file>, as
+    `ip netns exec` does."""
+    folder = ETC_NETNS / netns
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.startswith(".") or not os.path.exists(f"/etc/{name}"):
+            continue  # ip netns exec, too, mounts only over files that exist
+        source, target = str(folder / name).encode(), f"/etc/{name}".encode()
+        if _libc.mount(source, target, b"none", MS_BIND, None) < 0:
+            raise KernelError(f"bind {folder / name} over /etc/{name}: {os.strerror(ctypes.get_errno())}")
