@@ -74,7 +74,7 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     record_type = r.choice(c.get("type", "A"), f"{place}.type", RECORD_TYPES)
     resolver = r.choice(c.get("resolver", "dig"), f"{place}.resolver", RESOLVERS)
     if kind == "dns":
-        _dns_expectations(r, expect, record_type, resolver, f"{place}.expect")
+        _dns_expectations(r, expect, record_type, resolver, place)
     if kind == "env" and not ENV_NAME.match(str(target)):
         r.problem(f"{place}.env", f"{target!r} is not an environment variable name")
     return Check(
@@ -98,19 +98,19 @@ def _dns_expectations(r: FieldReader, expect: dict, record_type: str, resolver: 
     """What a dns check may expect: an rcode, the answers (or a Service's endpoints), the CNAME,
     how many names the resolver tried (the search list); getent reports addresses only."""
     if "rcode" in expect:
-        r.choice(expect["rcode"], f"{place}.rcode", RCODES)
+        r.choice(expect["rcode"], f"{place}.expect.rcode", RCODES)
     if "answers" in expect and not isinstance(expect["answers"], (list, str)):
-        r.problem(f"{place}.answers", "must be a list of names or addresses")
+        r.problem(f"{place}.expect.answers", "must be a list of names or addresses")
     if "tries" in expect:
-        r.integer(expect["tries"], f"{place}.tries", 1, 40)
+        r.integer(expect["tries"], f"{place}.expect.tries", 1, 40)
     if resolver == "getent":
         if record_type != "A":
-            r.problem(f"{place}", "getent looks up addresses only (type A)")
+            r.problem(f"{place}.type", "getent looks up addresses only (type A)")
         for key in ("cname", "tries"):
             if key in expect:
-                r.problem(f"{place}.{key}", "only dig reports it (resolver: dig)")
+                r.problem(f"{place}.expect.{key}", "only dig reports it (resolver: dig)")
         if expect.get("rcode") == "SERVFAIL":
-            r.problem(f"{place}.rcode", "getent cannot tell SERVFAIL from NXDOMAIN")
+            r.problem(f"{place}.expect.rcode", "getent cannot tell SERVFAIL from NXDOMAIN")
 
 
 def _headers(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...]:

@@ -89,9 +89,9 @@ def judge_lookup(plan: LabPlan, check: Check, got: Lookup) -> tuple[bool, str]:
     wanted = _expected_answers(plan, check)
     if wanted is not None and set(answers) != wanted:
         return False, f"answered {', '.join(answers) or 'nothing'}, expected {', '.join(sorted(wanted))}{path}"
-    shown = ", ".join(answers) or "no records"
     chain = f"CNAME {', '.join(cnames)}; " if cnames and check.record_type != "CNAME" else ""
-    return True, f"{got.status}: {chain}{check.record_type} {shown}{path}"
+    shown = f": {chain}{check.record_type} {', '.join(answers)}" if answers else ""
+    return True, f"{got.status}{shown}{path}"
 
 
 def _normal(record_type: str, data: str) -> str:

@@ -100,7 +100,8 @@ def probe_dns(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     if check.resolver == "getent":
         done = run(dns.getent_command(netns, check.target), timeout=DNS_TIMEOUT_S)
         return judge_lookup(plan, check, dns.read_getent(done.returncode, done.stdout))
-    done = run(dns.dig_command(netns, check.target, check.record_type), timeout=DNS_TIMEOUT_S)
+    name = resolve(plan, check.target) if check.record_type == "PTR" else check.target  # -x wants the address
+    done = run(dns.dig_command(netns, name, check.record_type), timeout=DNS_TIMEOUT_S)
     return judge_lookup(plan, check, dns.read_dig(done.returncode, done.stdout))
 
 

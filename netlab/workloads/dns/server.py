@@ -1,0 +1,585 @@
+"""The DNS server's sockets: UDP and TCP on one address, forwarding, truncation, zone reloading,
+metrics and signals, around the pure answers of `lookup`.
+
+One asyncio loop does everything. Hostile input costs only itself: a packet that does not parse
+is answered FORMERR when its header can be read and dropped otherwise, and an exception while
+answering is logged (one line per kind and second at most) and answered SERVFAIL. The upstream
+is the one given on the command line, by address: this process never reads /etc/resolv.conf, so
+a lab cannot leak queries to the host's resolver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import os
+import secrets
+import signal
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dnslib import CLASS, EDNS0, OPCODE, QTYPE, RCODE, RR, DNSHeader, DNSQuestion, DNSRecord
+from dnslib.label import DNSBuffer, DNSLabel, DNSLabelError
+
+from netlab.workloads.dns.lookup import (
+    Answer,
+    Forward,
+    Policy,
+    Table,
+    ZoneError,
+    fits_wire,
+    lookup,
+    name_key,
+    parse_zone,
+)
+
+HEADER_SIZE = 12
+UDP_MIN, UDP_MAX, TCP_MAX = 512, 4096, 65535  # response size limits (RFC 1035, EDNS0 capped as CoreDNS does)
+FORWARD_TIMEOUT, UDP_ATTEMPTS = 2.0, 2
+MAX_FORWARDS = 256  # upstream exchanges in flight; beyond that SERVFAIL rather than unbounded sockets
+TCP_IDLE, MAX_TCP = 10.0, 128
+METRICS_LIMIT, METRICS_TIMEOUT = 8192, 5.0
+MONITORED_TYPES = frozenset({"A", "AAAA", "NS", "PTR", "SOA", "MX", "SRV", "TXT", "CNAME", "DS", "DNSKEY", "RRSIG",
+                             "NSEC", "NSEC3", "HINFO", "NAPTR", "IXFR", "AXFR", "ANY"})  # CoreDNS's; others: "other"
+
+
+class RateLimitedLog:
+    """One line to stderr (the pod's log) per kind of problem and interval: a flood of bad
+    packets must not become a flood of log lines."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.last: dict[str, float] = {}
+
+    def __call__(self, kind: str, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last.get(kind, -self.interval) < self.interval:
+            return
+        self.last[kind] = now
+        print(f"dns: {message}", file=sys.stderr, flush=True)
+
+
+log = RateLimitedLog()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An IP address literal and a port; never a host name, which would need a resolver."""
+
+    host: str
+    port: int
+
+    @property
+    def family(self) -> socket.AddressFamily:
+        return socket.AF_INET6 if ":" in self.host else socket.AF_INET
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_endpoint(text: str, default_port: int | None = None) -> Endpoint:
+    """`ADDR:PORT`, `[V6]:PORT`, or `ADDR`/`V6` alone when a default port applies."""
+    host, port = split_host_port(text)
+    if port is None and default_port is None:
+        raise ValueError(f"{text!r}: a port is required (ADDR:PORT)")
+    if port is not None and not (port.isdigit() and 0 < int(port) <= 65535):
+        raise ValueError(f"{text!r}: bad port")
+    try:
+        return Endpoint(str(ipaddress.ip_address(host)), int(port) if port is not None else default_port)
+    except ValueError:
+        raise ValueError(f"{text!r}: not an IP address") from None
+
+
+def split_host_port(text: str) -> tuple[str, str | None]:
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, (rest[1:] if rest.startswith(":") else rest or None)
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, port
+    return text, None
+
+
+class ZoneFile:
+    """The table from the zone file, re-read when the file changes: netlab rewrites it atomically
+    (temp + rename), so a stat per query sees every change at once and parsing happens only then.
+    A file that cannot be read or parsed leaves the previous table in place."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.table: Table | None = None
+        self.version: tuple[int, int, int] | None = None
+        self.problem = ""
+
+    def current(self) -> Table | None:
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            self.report(f"zone {self.path}: {exc.strerror}")
+            return self.table
+        version = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if version != self.version:
+            self.version = version
+            self.load()
+        return self.table
+
+    def load(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as file:
+                self.table = parse_zone(file.read())
+            self.problem = ""
+        except OSError as exc:
+            self.report(f"zone {self.path}: {exc.strerror}")
+        except (UnicodeDecodeError, ZoneError) as exc:
+            self.report(f"zone {self.path}: does not parse: {exc}")
+
+    def report(self, problem: str) -> None:
+        """Log a problem once, not once per query, saying what is served meanwhile."""
+        if problem != self.problem:
+            self.problem = problem
+            served = "keeping the previous records" if self.table is not None else "answering SERVFAIL until it loads"
+            print(f"dns: {problem}; {served}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query worth answering: its header, its one question, and what a UDP response may take."""
+
+    header: DNSHeader
+    question: DNSQuestion
+    udp_size: int
+    edns: bool  # it carried an OPT record, so the response carries one too
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A query refused as a whole (FORMERR, NOTIMP, REFUSED), with its question when readable."""
+
+    header: DNSHeader
+    question: DNSQuestion | None
+    rcode: int
+
+
+def decode(packet: bytes) -> Query | Rejection | None:
+    """Read a query off the wire. None: drop it (too short for a header, or a response: answering
+    those invites loops). The section counts are checked first as miekg/dns (CoreDNS) does, which
+    also bounds the parsing work any one packet can cause."""
+    if len(packet) < HEADER_SIZE:
+        return None
+    header = DNSHeader.parse(DNSBuffer(packet))
+    if header.qr:
+        return None
+    if header.opcode != OPCODE.QUERY:
+        return Rejection(header, first_question(packet, header), RCODE.NOTIMP)
+    if header.q != 1 or header.a > 1 or header.auth > 1 or header.ar > 2:
+        return Rejection(header, None, RCODE.FORMERR)
+    try:
+        record = DNSRecord.parse(packet)
+    except Exception:  # DNSError mostly; RecursionError for deep pointer chains, ValueError in some rdata
+        return Rejection(header, first_question(packet, header), RCODE.FORMERR)
+    question = record.questions[0]
+    if not fits_wire(question.qname):
+        return Rejection(header, None, RCODE.FORMERR)
+    if question.qclass != CLASS.IN:
+        return Rejection(header, question, RCODE.REFUSED)
+    opt = next((rr for rr in record.ar if rr.rtype == QTYPE.OPT), None)
+    udp_size = UDP_MIN if opt is None else min(max(opt.edns_len, UDP_MIN), UDP_MAX)
+    return Query(header, question, udp_size, opt is not None)
+
+
+def first_question(packet: bytes, header: DNSHeader) -> DNSQuestion | None:
+    """The first question when it parses and could be sent back, for an error response."""
+    if header.q < 1:
+        return None
+    buffer = DNSBuffer(packet)
+    buffer.offset = HEADER_SIZE
+    try:
+        question = DNSQuestion.parse(buffer)
+    except Exception:  # as in decode: whatever dnslib raises, the question is unreadable
+        return None
+    return question if fits_wire(question.qname) else None
+
+
+def response_header(query: DNSHeader, rcode: int, authoritative: bool) -> DNSHeader:
+    """The response's header: the query's id, opcode, RD and CD; RA since we forward."""
+    return DNSHeader(id=query.id, bitmap=0, qr=1, opcode=query.opcode, aa=int(authoritative), rd=query.rd,
+                     ra=1, cd=query.cd, rcode=rcode)
+
+
+def encode_rejection(rejection: Rejection) -> bytes:
+    questions = [rejection.question] if rejection.question is not None else []
+    return DNSRecord(response_header(rejection.header, rejection.rcode, False), questions).pack()
+
+
+def build_response(query: Query, answer: Answer, chased: Sequence[RR] = ()) -> DNSRecord:
+    record = DNSRecord(response_header(query.header, answer.rcode, answer.authoritative), [query.question],
+                       [*answer.answer, *chased], auth=list(answer.authority), ar=list(answer.additional))
+    if query.edns:
+        record.add_ar(EDNS0(udp_len=query.udp_size))
+    return record
+
+
+def servfail(query: Query) -> bytes:
+    """SERVFAIL, not authoritative; small enough for any transport."""
+    return build_response(query, Answer(RCODE.SERVFAIL, authoritative=False)).pack()
+
+
+def truncated(header: DNSHeader, query: Query) -> bytes:
+    """Header and question only, TC set: the client asks again over TCP (RFC 7766 prefers this
+    to a partial RRset)."""
+    header.tc = 1
+    record = DNSRecord(header, [query.question])
+    if query.edns:
+        record.add_ar(EDNS0(udp_len=query.udp_size))
+    return record.pack()
+
+
+def fit(record: DNSRecord, query: Query, tcp: bool) -> bytes:
+    wire = record.pack()
+    return wire if len(wire) <= size_limit(query, tcp) else truncated(record.header, query)
+
+
+def fit_relayed(reply: bytes, query: Query, tcp: bool) -> bytes:
+    """An upstream response as it came (the client's id already in place), truncated when too
+    big for the client's UDP buffer."""
+    if len(reply) <= size_limit(query, tcp):
+        return reply
+    return truncated(DNSHeader.parse(DNSBuffer(reply)), query)
+
+
+def size_limit(query: Query, tcp: bool) -> int:
+    return TCP_MAX if tcp else query.udp_size
+
+
+def is_reply_to(reply: bytes, message: bytes) -> bool:
+    """Same id and the QR bit: enough with a connected socket and a random id and port."""
+    return len(reply) >= HEADER_SIZE and reply[:2] == message[:2] and bool(reply[2] & 0x80)
+
+
+async def exchange_udp(upstream: Endpoint, message: bytes) -> bytes | None:
+    """Ask over UDP from a fresh socket (so a fresh random source port) per attempt."""
+    loop = asyncio.get_running_loop()
+    for _ in range(UDP_ATTEMPTS):
+        with socket.socket(upstream.family, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            try:
+                sock.connect((upstream.host, upstream.port))
+                await loop.sock_sendall(sock, message)
+                return await asyncio.wait_for(receive_reply(loop, sock, message), FORWARD_TIMEOUT)
+            except (OSError, asyncio.TimeoutError):  # refused (nothing listening), unreachable, silent
+                continue
+    return None
+
+
+async def receive_reply(loop: asyncio.AbstractEventLoop, sock: socket.socket, message: bytes) -> bytes:
+    """The first datagram that answers `message` (the caller's timeout bounds the wait)."""
+    while True:
+        reply = await loop.sock_recv(sock, TCP_MAX)
+        if is_reply_to(reply, message):
+            return reply
+
+
+async def exchange_tcp(upstream: Endpoint, message: bytes) -> bytes | None:
+    """Ask over TCP, one message on a connection of its own."""
+    try:
+        return await asyncio.wait_for(tcp_round_trip(upstream, message), FORWARD_TIMEOUT)
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        return None
+
+
+async def tcp_round_trip(upstream: Endpoint, message: bytes) -> bytes | None:
+    reader, writer = await asyncio.open_connection(upstream.host, upstream.port)
+    try:
+        writer.write(len(message).to_bytes(2, "big") + message)
+        await writer.drain()
+        length = int.from_bytes(await reader.readexactly(2), "big")
+        reply = await reader.readexactly(length)
+        return reply if is_reply_to(reply, message) else None
+    finally:
+        writer.close()
+
+
+class Metrics:
+    """The two counters of CoreDNS's prometheus plugin that labs look at."""
+
+    def __init__(self, listen: Endpoint) -> None:
+        self.server = f"dns://:{listen.port}"
+        self.family = "2" if listen.family == socket.AF_INET6 else "1"
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self.responses: Counter[str] = Counter()
+
+    def count(self, proto: str, qtype: int | None, response: bytes) -> None:
+        name = QTYPE.get(qtype) if qtype is not None else "other"
+        self.requests[proto, name if name in MONITORED_TYPES else "other"] += 1
+        self.responses[RCODE.get(response[3] & 0x0F)] += 1
+
+    def render(self) -> str:
+        lines = ["# HELP coredns_dns_requests_total Counter of DNS requests made per zone, protocol and family.",
+                 "# TYPE coredns_dns_requests_total counter"]
+        lines += [f'coredns_dns_requests_total{{server="{self.server}",zone=".",proto="{proto}",'
+                  f'family="{self.family}",type="{qtype}"}} {n}' for (proto, qtype), n in sorted(self.requests.items())]
+        lines += ["# HELP coredns_dns_responses_total Counter of response status codes.",
+                  "# TYPE coredns_dns_responses_total counter"]
+        lines += [f'coredns_dns_responses_total{{server="{self.server}",zone=".",rcode="{rcode}",plugin=""}} {n}'
+                  for rcode, n in sorted(self.responses.items())]
+        return "\n".join(lines) + "\n"
+
+    async def serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """HTTP/1.0 by hand: `GET /metrics` is 200 with the counters, anything else 404."""
+        try:
+            request_line = await asyncio.wait_for(read_head(reader), METRICS_TIMEOUT)
+            parts = request_line.split()
+            found = len(parts) == 3 and parts[0] == b"GET" and parts[1].split(b"?")[0] == b"/metrics"
+            status, body = ("200 OK", self.render()) if found else ("404 Not Found", "404 page not found\n")
+            payload = body.encode()
+            writer.write(f"HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                         f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+            await writer.drain()
+        except (OSError, ValueError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass  # a client that is slow, too long-winded or gone gets nothing
+        finally:
+            writer.close()
+
+
+async def read_head(reader: asyncio.StreamReader) -> bytes:
+    """The request line, after reading the head to its blank line (METRICS_LIMIT bytes at most)."""
+    request_line = await reader.readuntil(b"\n")
+    size, line = len(request_line), request_line
+    while line.strip():
+        line = await reader.readuntil(b"\n")
+        size += len(line)
+        if size > METRICS_LIMIT:
+            raise ValueError("request head too large")
+    return request_line
+
+
+class DnsServer:
+    """Answers queries from either transport: decode, table or upstream, encode."""
+
+    def __init__(self, zone: ZoneFile, policy: Policy | None, upstream: Endpoint | None, metrics: Metrics) -> None:
+        self.zone = zone
+        self.policy = policy
+        self.upstream = upstream
+        self.metrics = metrics
+        self.forwards = 0
+        self.connections = 0
+
+    async def respond(self, packet: bytes, tcp: bool) -> bytes | None:
+        """The response to one message, or None to send nothing."""
+        decoded = decode(packet)
+        if decoded is None:
+            return None
+        if isinstance(decoded, Rejection):
+            response = encode_rejection(decoded)
+            qtype = decoded.question.qtype if decoded.question is not None else None
+        else:
+            response = await self.answer_safely(decoded, packet, tcp)
+            qtype = decoded.question.qtype
+        self.metrics.count("tcp" if tcp else "udp", qtype, response)
+        return response
+
+    async def answer_safely(self, query: Query, packet: bytes, tcp: bool) -> bytes:
+        try:
+            return await self.answer(query, packet, tcp)
+        except Exception as exc:  # a bug or dnslib surprise costs this query only
+            log(type(exc).__name__, f"answering {query.question.qname} {QTYPE.get(query.question.qtype)}: "
+                                    f"{type(exc).__name__}: {exc}")
+            return servfail(query)
+
+    async def answer(self, query: Query, packet: bytes, tcp: bool) -> bytes:
+        table = self.zone.current()
+        if table is None or self.policy is None:
+            return servfail(query)
+        decision = lookup(table, self.policy, query.question.qname, query.question.qtype)
+        if isinstance(decision, Forward):
+            reply = await self.ask_upstream(packet, tcp)
+            if reply is None:
+                return servfail(query)
+            return fit_relayed(reply, query, tcp)
+        chased = await self.chase(*decision.chase) if decision.chase is not None else ()
+        return fit(build_response(query, decision, chased), query, tcp)
+
+    async def ask_upstream(self, message: bytes, tcp: bool) -> bytes | None:
+        """Send `message` under a fresh random id and return the reply with the original id back
+        in place; None when there is no upstream, too many exchanges are in flight, or it fails."""
+        if self.upstream is None or self.forwards >= MAX_FORWARDS:
+            return None
+        self.forwards += 1
+        try:
+            outgoing = secrets.randbits(16).to_bytes(2, "big") + message[2:]
+            reply = await (exchange_tcp if tcp else exchange_udp)(self.upstream, outgoing)
+            return message[:2] + reply[2:] if reply is not None else None
+        finally:
+            self.forwards -= 1
+
+    async def chase(self, target: DNSLabel, qtype: int) -> tuple[RR, ...]:
+        """The upstream's answer records for a CNAME target outside the domain (ExternalName);
+        nothing when it fails, so the client still gets the CNAME."""
+        query = DNSRecord(DNSHeader(bitmap=0, rd=1), [DNSQuestion(target, qtype)])
+        query.add_ar(EDNS0(udp_len=UDP_MAX))
+        message = query.pack()
+        reply = await self.ask_upstream(message, tcp=False)
+        if reply is not None and reply[2] & 0x02:  # truncated: ask again over TCP
+            reply = await self.ask_upstream(message, tcp=True)
+        if reply is None:
+            return ()
+        try:
+            return tuple(DNSRecord.parse(reply).rr)
+        except Exception:  # an upstream answer dnslib cannot read adds nothing
+            return ()
+
+    async def serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Length-prefixed messages, answered in turn, until the client stops, stays idle for
+        TCP_IDLE, sends a zero length or leaves mid-message. Beyond MAX_TCP connections, a new
+        one is closed at once: idle clients cannot exhaust the process's file descriptors."""
+        if self.connections >= MAX_TCP:
+            writer.close()
+            return
+        self.connections += 1
+        try:
+            while True:
+                prefix = await asyncio.wait_for(reader.readexactly(2), TCP_IDLE)
+                length = int.from_bytes(prefix, "big")
+                if length == 0:
+                    break
+                message = await asyncio.wait_for(reader.readexactly(length), TCP_IDLE)
+                response = await self.respond(message, tcp=True)
+                if response is not None:
+                    writer.write(len(response).to_bytes(2, "big") + response)
+                    await asyncio.wait_for(writer.drain(), TCP_IDLE)  # a client that stops reading goes too
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+            pass  # idle, gone, or cut short: the connection ends, nothing to report
+        finally:
+            self.connections -= 1
+            writer.close()
+
+
+class UdpService(asyncio.DatagramProtocol):
+    """One task per datagram, so an answer that waits for the upstream holds up no other."""
+
+    transport: asyncio.DatagramTransport
+
+    def __init__(self, server: DnsServer) -> None:
+        self.server = server
+        self.tasks: set[asyncio.Task] = set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple) -> None:
+        task = asyncio.ensure_future(self.reply(data, addr))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def reply(self, data: bytes, addr: tuple) -> None:
+        response = await self.server.respond(data, tcp=False)
+        if response is not None:
+            self.transport.sendto(response, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        """ICMP errors about an earlier reply concern that client only: ignore them."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The command line, checked. `policy` None: an argument was unusable, every query is then
+    answered SERVFAIL (the server still starts, as CoreDNS does before its informers sync)."""
+
+    zone: str
+    policy: Policy | None
+    upstream: Endpoint | None
+    listen: Endpoint
+    metrics: Endpoint | None
+
+
+def parse_args(argv: Sequence[str]) -> Config:
+    """Parse the command line; a bad --listen or --metrics ends the process (exit 1: nothing to
+    bind), any other bad value is logged and served as SERVFAIL."""
+    parser = argparse.ArgumentParser(prog="python -m netlab.workloads.dns", description="netlab's DNS server")
+    parser.add_argument("--zone", required=True, help="zone file (RFC 1035 master format), re-read when it changes")
+    parser.add_argument("--domain", required=True, help="the domain answered with authority ('.' for all)")
+    parser.add_argument("--upstream", help="ADDR[:PORT] for every other name (none: SERVFAIL)")
+    parser.add_argument("--pods", default="disabled", help="insecure: answer <dashed-ip>.<ns>.pod.<domain>")
+    parser.add_argument("--listen", default="0.0.0.0:53", help="ADDR:PORT for UDP and TCP")
+    parser.add_argument("--metrics", help="ADDR:PORT for Prometheus metrics over HTTP")
+    args = parser.parse_args(argv)
+    try:
+        listen = parse_endpoint(args.listen)
+        metrics = parse_endpoint(args.metrics) if args.metrics else None
+    except ValueError as exc:
+        raise SystemExit(f"dns: {exc}") from None
+    problems = []
+    upstream = None
+    if args.upstream:
+        try:
+            upstream = parse_endpoint(args.upstream, default_port=53)
+        except ValueError as exc:
+            problems.append(f"--upstream {exc}")
+    if args.pods not in ("insecure", "disabled"):
+        problems.append(f"--pods {args.pods!r}: insecure or disabled")
+    try:
+        domain = DNSLabel(args.domain)
+        if not fits_wire(domain):
+            raise DNSLabelError("too long")
+    except (UnicodeError, DNSLabelError) as exc:
+        problems.append(f"--domain {args.domain!r}: {exc}")
+    for problem in problems:
+        print(f"dns: {problem}; answering SERVFAIL", file=sys.stderr, flush=True)
+    policy = None if problems else Policy(name_key(domain), pods_insecure=args.pods == "insecure")
+    return Config(args.zone, policy, upstream, listen, metrics)
+
+
+def announce_ready() -> None:
+    """Tell the parent every socket is bound ("ready" on stdout), then let go of stdout: the
+    parent reads that one line and nothing else is ever written there."""
+    print("ready", flush=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+async def serve(config: Config) -> int:
+    """Bind, announce, serve until SIGTERM or SIGINT (0); 1 when a socket cannot be bound."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    zone = ZoneFile(config.zone)
+    metrics = Metrics(config.listen)
+    server = DnsServer(zone, config.policy, config.upstream, metrics)
+    host, port = config.listen.host, config.listen.port
+    closables: list[asyncio.AbstractServer | asyncio.BaseTransport] = []
+    try:
+        what = f"udp {config.listen}"
+        transport, _ = await loop.create_datagram_endpoint(lambda: UdpService(server), local_addr=(host, port))
+        closables.append(transport)
+        what = f"tcp {config.listen}"
+        closables.append(await asyncio.start_server(server.serve_tcp, host, port, reuse_address=True))
+        if config.metrics is not None:
+            what = f"metrics {config.metrics}"
+            closables.append(await asyncio.start_server(metrics.serve_http, config.metrics.host, config.metrics.port,
+                                                        reuse_address=True, limit=METRICS_LIMIT))
+    except OSError as exc:
+        print(f"dns: cannot bind {what}: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        for closable in closables:
+            closable.close()
+        return 1
+    zone.current()  # load now: a zone problem shows in the log at start, not at the first query
+    announce_ready()
+    await stop.wait()
+    for closable in closables:
+        closable.close()
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    config = parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(serve(config))
+    return 0
