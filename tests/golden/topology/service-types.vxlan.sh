@@ -2,6 +2,7 @@ ip netns add nl-service-types.underlay
 ip netns add nl-service-types.gateway
 ip netns add nl-service-types.cloud-lb
 ip netns add nl-service-types.internet
+ip netns add nl-service-types.public-dns
 ip netns add nl-service-types.node-1
 ip netns add nl-service-types.node-2
 ip netns add nl-service-types.web-0
@@ -22,6 +23,7 @@ ip -n nl-service-types.gateway link add pub0 index 3 address 02:98:d1:fd:fe:9b m
 ip -n nl-service-types.gateway addr add 198.51.100.1/24 dev pub0
 ip -n nl-service-types.gateway addr add 203.0.113.1/24 dev pub0
 ip -n nl-service-types.gateway link add internet index 10 mtu 1500 master pub0 up type veth peer name eth0 index 2 address 02:fb:2e:5a:00:18 mtu 1500 netns nl-service-types.internet
+ip -n nl-service-types.gateway link add public-dns index 11 mtu 1500 master pub0 up type veth peer name eth0 index 2 address 02:43:e2:72:66:4c mtu 1500 netns nl-service-types.public-dns
 ip -n nl-service-types.gateway route add 198.51.100.200/32 via 192.168.56.2 dev eth0
 ip netns exec nl-service-types.cloud-lb sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-service-types.cloud-lb sysctl -qw net/ipv4/fib_multipath_hash_policy=1
@@ -32,6 +34,11 @@ ip -n nl-service-types.internet link set lo up alias netlab:service-types
 ip -n nl-service-types.internet link set eth0 up
 ip -n nl-service-types.internet addr add 203.0.113.10/24 dev eth0
 ip -n nl-service-types.internet route add default via 203.0.113.1 dev eth0
+ip netns exec nl-service-types.public-dns sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-service-types.public-dns link set lo up alias netlab:service-types
+ip -n nl-service-types.public-dns link set eth0 up
+ip -n nl-service-types.public-dns addr add 203.0.113.53/24 dev eth0
+ip -n nl-service-types.public-dns route add default via 203.0.113.1 dev eth0
 ip netns exec nl-service-types.node-1 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-service-types.node-1 sysctl -qw net/bridge/bridge-nf-call-iptables=1
 ip -n nl-service-types.node-1 link set lo up alias netlab:service-types
