@@ -14,7 +14,7 @@ import click
 from rich.table import Table
 
 from netlab.cli.common import RunningLab, open_running, out, require_root
-from netlab.kernel import procs, proxy, readback
+from netlab.kernel import dns, procs, proxy, readback
 from netlab.state import LabState
 
 
@@ -72,18 +72,23 @@ def collect(running: RunningLab) -> dict:
 
 def services(running: RunningLab) -> list[dict]:
     """The contract's services, the endpoints and ClusterIP as the first node's rules hold them
-    (every node holds the same rules for ClusterIP Services)."""
+    (every node holds the same rules for ClusterIP Services); a headless Service's endpoints as
+    cluster DNS's zone holds them (no rules anywhere: DNS is all there is of it)."""
     plan = running.plan
     programmed = proxy.read_programmed(plan, plan.nodes[0]) if plan.services else {}
+    in_dns = dns.held_addresses(plan, running.state)
     report = []
     for svc in plan.services:
         held = [programmed.get(p.port_name) for p in svc.ports]
+        answered = in_dns.get(f"{svc.name}.{svc.namespace}", set())
+        endpoints = ({str(e) for p in svc.ports for e in p.endpoints if str(e.ip) in answered}
+                     if svc.headless else {e for h in held if h for e in h[1]})
         report.append({
             "name": svc.name, "namespace": svc.namespace, "type": svc.type,
             "clusterIP": str(svc.cluster_ip) if svc.cluster_ip else "None",
             "ports": [{"name": p.name, "port": p.port, "targetPort": p.target, "protocol": p.protocol,
                        "nodePort": p.node_port} for p in svc.ports],
-            "endpoints": sorted({e for h in held if h for e in h[1]}),
+            "endpoints": sorted(endpoints),
             "programmed": all(h and h[0] for h in held) if svc.cluster_ip else None,
             **({"healthCheckNodePort": svc.health_check_node_port} if svc.health_check_node_port else {}),
             **({"externalName": svc.external_name} if svc.external_name else {}),

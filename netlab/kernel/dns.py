@@ -19,6 +19,8 @@ from __future__ import annotations
 import sys
 import time
 
+from dnslib import QTYPE, RR
+
 from netlab.kernel import procs
 from netlab.model.clusterdns import METRICS_PORT
 from netlab.model.lab import Container
@@ -44,6 +46,22 @@ def write_zones(plan: LabPlan, state: LabState) -> None:
         tmp.write_text(text)
         tmp.chmod(0o644)
         tmp.replace(folder / name)
+
+
+def held_addresses(plan: LabPlan, state: LabState) -> dict[str, set[str]]:
+    """The addresses cluster DNS answers for each Service name (`name.namespace`), as its zone
+    holds them now: a headless Service's endpoints live there and nowhere else."""
+    try:
+        text = (state.dns_dir / CLUSTER_ZONE).read_text()
+    except FileNotFoundError:
+        return {}
+    suffix = f".svc.{plan.lab.cluster.cluster_domain.rstrip('.')}."
+    held: dict[str, set[str]] = {}
+    for rr in RR.fromZone(text):
+        name = str(rr.rname)
+        if rr.rtype == QTYPE.A and name.endswith(suffix) and name.count(".") == suffix.count(".") + 1:
+            held.setdefault(name[:-len(suffix)], set()).add(str(rr.rdata))
+    return held
 
 
 def _server(*args: str) -> list[str]:

@@ -53,8 +53,9 @@ def tagged_pids(lab: str) -> list[int]:
 
 
 def leftovers(lab: str, namespaces: list[str]) -> list[str]:
-    """Everything of a lab still on the machine: namespaces, state, tagged processes."""
+    """Everything of a lab still on the machine: namespaces, their /etc files, state, tagged processes."""
     found = [f"netns {n}" for n in namespaces if os.path.exists(f"/run/netns/{n}")]
+    found += [f"files /etc/netns/{n}" for n in namespaces if os.path.exists(f"/etc/netns/{n}")]
     if os.path.exists(f"/run/netlab/{lab}"):
         found.append(f"state /run/netlab/{lab}")
     found += [f"pid {p}" for p in tagged_pids(lab)]
@@ -104,6 +105,7 @@ def snapshot() -> dict[str, str]:
         "rules": run("ip", "rule", "show"),
         "iptables": "\n".join(line for line in run("iptables-save").splitlines() if not line.startswith("#")),
         "nftables": run("nft", "list", "ruleset"),
+        "/etc/netns": run("ls", "-la", "/etc/netns"),  # where ip netns exec finds a namespace's /etc files
     }
     for root, _dirs, files in os.walk("/proc/sys/net"):
         for name in files:

@@ -90,7 +90,9 @@ def test_the_controller_reloads_when_endpoints_change(mode: str) -> None:
         scaled = netlab("scale", LAB, "app-a", "3")
         assert scaled.code == 0, scaled.err
         assert f"nginx reloaded in {CONTROLLER}" in scaled.out
-        assert "server 10.244.1.6:8080 max_fails=0 fail_timeout=0;  # app-a-2" in CONF.read_text()
+        pods = json.loads(netlab("status", LAB, "--json").out)["pods"]
+        new_pod = next(p["ip"] for p in pods if p["name"] == "app-a-2")
+        assert f"server {new_pod}:8080 max_fails=0 fail_timeout=0;  # app-a-2" in CONF.read_text()
         after = _nginx()
         # the same master took the new configuration; its workers are new ones
         assert after["master"] == before["master"] and not set(after["worker"]) & set(before["worker"])

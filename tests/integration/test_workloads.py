@@ -47,7 +47,7 @@ def test_containers_run_as_nobody_in_their_pod(tmp_path: Path) -> None:
                             "%{http_code}", "http://10.244.2.3:80/")
         assert answer.out == "200"
         pids = tagged_pids("t-work")
-        assert len(pids) == 3  # one echo server for all pods, two containers
+        assert len(pids) == 5  # one echo server for all pods, two containers, cluster DNS's two
         assert {_status_field(p, "Uid") for p in pids} == {"65534"}
         shell_ns = os.stat("/run/netns/nl-t-work.shell").st_ino
         in_pod = [p for p in pids if os.stat(f"/proc/{p}/ns/net").st_ino == shell_ns]
@@ -62,7 +62,8 @@ def test_containers_run_as_nobody_in_their_pod(tmp_path: Path) -> None:
 def test_one_echo_server_serves_every_pod(tmp_path: Path) -> None:
     lab = write_lab(tmp_path, "t-echo", nodes=2, replicas=6)
     with lab_up(str(lab)):
-        assert len(tagged_pids("t-echo")) == 1
+        servers = [Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[2] for p in tagged_pids("t-echo")]
+        assert sorted(servers) == [b"netlab.workloads.dns"] * 2 + [b"netlab.workloads.echo"]
         for pod, ip in (("web-5", "10.244.2.4"), ("web-0", "10.244.1.2")):
             got = netlab("exec", "t-echo", "web-1", "--", "curl", "-s", f"http://{ip}:8080/hostname")
             assert got.out == pod
