@@ -84,11 +84,13 @@ need_room() {
         die 3 "$cache has $free MB free; preparing the guest kernel needs about $need_mb MB"
 }
 
-# $cache/$kver/tree: the kernel's modules (only the subtrees the tests and 9p need) with a fresh
-# modules.dep, and boot/vmlinux-$kver. Built under a temporary name, moved in place when complete.
+# $cache/$kver/tree: the kernel's modules (only the subtrees the tests, 9p and the overlay on /etc
+# need) with a fresh modules.dep, and boot/vmlinux-$kver. Built under a temporary name, moved in
+# place when complete. The marker names the version of that list: a tree from an older list is built again.
+ready=ready-2
 prepare_kernel() {
     local pkg=$1 kver=$2 m old
-    [ -f "$cache/$kver/ready" ] && return
+    [ -f "$cache/$kver/$ready" ] && return
     need_room
     say "preparing the guest kernel $kver in $cache (once per kernel version)"
     build=$(mktemp -d "$cache/.build.XXXXXX")
@@ -100,19 +102,19 @@ prepare_kernel() {
     mkdir -p "$build/$kver/tree"
     dpkg-deb --fsys-tarfile "$build/${pkg}"_*.deb | tar -x -C "$build/$kver/tree" --wildcards \
         "./boot/vmlinuz-$kver" "$m/modules.order" "$m/modules.builtin*" \
-        "$m/kernel/net" "$m/kernel/fs/9p" "$m/kernel/fs/netfs" "$m/kernel/fs/fscache" \
+        "$m/kernel/net" "$m/kernel/fs/9p" "$m/kernel/fs/netfs" "$m/kernel/fs/fscache" "$m/kernel/fs/overlayfs" \
         "$m/kernel/drivers/virtio" "$m/kernel/drivers/net" "$m/kernel/lib" "$m/kernel/crypto" \
         "$m/kernel/arch/x86/crypto"
     rm "$build/${pkg}"_*.deb
     depmod -b "$build/$kver/tree" "$kver"   # the .deb ships no modules.dep
     /usr/bin/python3 "$vmdir/vmlinux.py" "$build/$kver/tree/boot/vmlinuz-$kver" "$build/$kver/tree/boot/vmlinux-$kver"
     rm "$build/$kver/tree/boot/vmlinuz-$kver"
-    touch "$build/$kver/ready"
+    touch "$build/$kver/$ready"
     rm -rf "${cache:?}/$kver"
     mv "$build/$kver" "$cache/$kver"
     rm -rf "$build"; build=""
-    for old in "$cache"/*/ready; do   # an older kernel's tree is of no more use
-        old=${old%/ready}
+    for old in "$cache"/*/"$ready"; do   # an older kernel's tree is of no more use
+        old=${old%/"$ready"}
         if [ -e "$old" ] && [ "$old" != "$cache/$kver" ]; then rm -rf "$old"; fi
     done
 }
