@@ -126,9 +126,10 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
             egress.program(plan)
             dns.write_zones(plan, state)
             start_echo(plan, state)
-            if (pid := dns.start_resolver(plan, state)) is not None:
-                state.record("pid", pid)
-            start_containers(plan, state, plan.pods)
+            resolver = dns.start_resolver(plan, state)
+            if resolver is not None:
+                state.record("pid", resolver.pid)
+            start_containers(plan, state, plan.pods, also_waiting=[resolver] if resolver else [])
             cloud.sync(plan)  # health-checks the nodes: after their rules and health check ports
     except BaseException:
         handles.close()  # first: a teardown needs descriptors of its own
@@ -161,19 +162,25 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
             sock.close()
 
 
-def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan]) -> None:
+def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan],
+                     also_waiting: list[procs.Starting] | None = None) -> None:
     """Each container's own command (containers without one are the echo server's), with the
     pod's Service variables and its own `env` over them; a container that runs ingress-nginx's
     controller gets nginx, configured from the lab's Ingresses; one that runs CoreDNS, netlab's
-    DNS server."""
+    DNS server. Servers of netlab's own start side by side: return once all of them (and those
+    `also_waiting`) serve."""
+    waiting = list(also_waiting or [])
     for pod in pods:
         for container in pod.containers:
             env = state.container_env(pod.name, container.env)
             if ingress.is_controller(container):
                 state.record("pid", ingress.start(plan, state, pod, container, env))
             elif is_coredns(container):
-                state.record("pid", dns.start_coredns(plan, state, pod, container, env))
+                waiting.append(dns.start_coredns(plan, state, pod, container, env))
+                state.record("pid", waiting[-1].pid)
             elif not container.runs_echo:
                 log = state.logs / f"{pod.name}_{container.name}.log"
                 argv = list(container.command + container.args)
                 state.record("pid", procs.start_command(plan.name, pod, container.name, argv, env, log))
+    for server in waiting:
+        server.wait_ready()

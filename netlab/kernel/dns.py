@@ -68,20 +68,21 @@ def _server(*args: str) -> list[str]:
     return [sys.executable, "-m", SERVER, "--listen", "0.0.0.0:53", *args]
 
 
-def start_coredns(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, env: dict[str, str]) -> int:
-    """Cluster DNS in a coredns pod; returns once it serves."""
+def start_coredns(plan: LabPlan, state: LabState, pod: PodPlan, container: Container,
+                  env: dict[str, str]) -> procs.Starting:
+    """Cluster DNS in a coredns pod (wait for it: `wait_ready`)."""
     upstream = ["--upstream", str(plan.resolver.ip.ip)] if plan.resolver else []
     argv = _server("--zone", str(state.dns_dir / CLUSTER_ZONE), "--domain", plan.lab.cluster.cluster_domain,
                    "--pods", "insecure", "--metrics", f"0.0.0.0:{METRICS_PORT}", *upstream)
-    return procs.start_command(plan.name, pod, container.name, argv, {**env, "PYTHONPATH": procs.package_root()},
-                               state.logs / f"{pod.name}_{container.name}.log", says_ready=True)
+    return procs.start_server(plan.name, pod, container.name, argv, {**env, "PYTHONPATH": procs.package_root()},
+                              state.logs / f"{pod.name}_{container.name}.log")
 
 
-def start_resolver(plan: LabPlan, state: LabState) -> int | None:
-    """The internet's resolver, if the lab has one; returns once it serves."""
+def start_resolver(plan: LabPlan, state: LabState) -> procs.Starting | None:
+    """The internet's resolver, if the lab has one (wait for it: `wait_ready`)."""
     host = plan.resolver
     if host is None:
         return None
     argv = _server("--zone", str(state.dns_dir / INTERNET_ZONE), "--domain", ".")
-    return procs.start_command(plan.name, host, "dns", argv, {"PYTHONPATH": procs.package_root()},
-                               state.logs / f"{host.name}_dns.log", says_ready=True)
+    return procs.start_server(plan.name, host, "dns", argv, {"PYTHONPATH": procs.package_root()},
+                              state.logs / f"{host.name}_dns.log")

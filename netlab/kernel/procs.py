@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -149,21 +150,50 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
 
 
 def start_command(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
-                  log: Path, says_ready: bool = False) -> int:
-    """Start a container's own command in its pod (or a server on an outside host), unprivileged;
-    returns the pid. `says_ready`: a server of netlab's own, which prints `ready` once it serves:
-    return only then.
+                  log: Path) -> int:
+    """Start a container's own command in its pod, unprivileged; returns the pid.
 
     Raises:
-        KernelError: the command cannot be started (not found, not executable), or did not say ready.
+        KernelError: the command cannot be started (not found, not executable).
     """
+    return _spawn(lab, member, container, argv, env, log, says_ready=False).pid
+
+
+@dataclass(frozen=True)
+class Starting:
+    """A server of netlab's own, started in its namespace, that has yet to say it serves: several
+    start side by side, then each is waited for."""
+
+    proc: subprocess.Popen
+    log: Path
+    what: str
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self) -> None:
+        """Raises: KernelError: it did not say `ready` in time (its log's last line says why)."""
+        _await_ready(self.proc, self.log, self.what)
+
+
+def start_server(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
+                 log: Path) -> Starting:
+    """Start a server of netlab's own (it prints `ready` once it serves) as a container would run,
+    in its pod or on an outside host, unprivileged; `wait_ready` the result."""
+    return Starting(_spawn(lab, member, container, argv, env, log, says_ready=True), log,
+                    f"{member.name}, container {container}")
+
+
+def _spawn(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
+           log: Path, says_ready: bool) -> subprocess.Popen:
     def inside() -> None:
         _unblock_signals()
         enter(member.netns, member.name, WORKLOAD_USER)
 
     with open(log, "ab") as out:
         try:
-            proc = subprocess.Popen(
+            return subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if says_ready else out, stderr=out,
                 start_new_session=True, cwd="/", preexec_fn=inside,
                 env=tagged_env(lab, {"HOSTNAME": member.name, "HOME": "/", **env}),
@@ -171,9 +201,6 @@ def start_command(lab: str, member: PodPlan | HostPlan, container: str, argv: li
         except (OSError, subprocess.SubprocessError) as exc:
             raise KernelError(f"{member.name}, container {container}: cannot run {argv[0]}: "
                               f"{getattr(exc, 'strerror', None) or exc}") from None
-    if says_ready:
-        _await_ready(proc, log, f"{member.name}, container {container}")
-    return proc.pid
 
 
 def _await_ready(proc: subprocess.Popen, log: Path, what: str) -> None:
