@@ -1,5 +1,6 @@
-"""The DNS server's sockets: UDP and TCP on one address, forwarding, truncation, zone reloading,
-metrics and signals, around the pure answers of `lookup`.
+"""The DNS server's sockets: UDP and TCP on one address, zone reloading and signals, around the
+pure answers of `lookup`. The wire format (decoding, encoding, truncation) is in `wire`, the
+exchanges with the upstream in `upstream`, the metrics endpoint in `metrics`.
 
 One asyncio loop does everything. Hostile input costs only itself: a packet that does not parse
 is answered FORMERR when its header can be read and dropped otherwise, and an exception while
@@ -13,22 +14,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import os
 import secrets
 import signal
-import socket
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dnslib import CLASS, EDNS0, OPCODE, QTYPE, RCODE, RR, DNSHeader, DNSQuestion, DNSRecord
-from dnslib.label import DNSBuffer, DNSLabel, DNSLabelError
+from dnslib import EDNS0, QTYPE, RR, DNSHeader, DNSQuestion, DNSRecord
+from dnslib.label import DNSLabel, DNSLabelError
 
 from netlab.workloads.dns.lookup import (
-    Answer,
     Forward,
     Policy,
     Table,
@@ -38,15 +35,22 @@ from netlab.workloads.dns.lookup import (
     name_key,
     parse_zone,
 )
+from netlab.workloads.dns.metrics import METRICS_LIMIT, Metrics
+from netlab.workloads.dns.upstream import Endpoint, exchange_tcp, exchange_udp, parse_endpoint
+from netlab.workloads.dns.wire import (
+    UDP_MAX,
+    Query,
+    Rejection,
+    build_response,
+    decode,
+    encode_rejection,
+    fit,
+    fit_relayed,
+    servfail,
+)
 
-HEADER_SIZE = 12
-UDP_MIN, UDP_MAX, TCP_MAX = 512, 4096, 65535  # response size limits (RFC 1035, EDNS0 capped as CoreDNS does)
-FORWARD_TIMEOUT, UDP_ATTEMPTS = 2.0, 2
 MAX_FORWARDS = 256  # upstream exchanges in flight; beyond that SERVFAIL rather than unbounded sockets
 TCP_IDLE, MAX_TCP = 10.0, 128
-METRICS_LIMIT, METRICS_TIMEOUT = 8192, 5.0
-MONITORED_TYPES = frozenset({"A", "AAAA", "NS", "PTR", "SOA", "MX", "SRV", "TXT", "CNAME", "DS", "DNSKEY", "RRSIG",
-                             "NSEC", "NSEC3", "HINFO", "NAPTR", "IXFR", "AXFR", "ANY"})  # CoreDNS's; others: "other"
 
 
 class RateLimitedLog:
@@ -66,44 +70,6 @@ class RateLimitedLog:
 
 
 log = RateLimitedLog()
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """An IP address literal and a port; never a host name, which would need a resolver."""
-
-    host: str
-    port: int
-
-    @property
-    def family(self) -> socket.AddressFamily:
-        return socket.AF_INET6 if ":" in self.host else socket.AF_INET
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-def parse_endpoint(text: str, default_port: int | None = None) -> Endpoint:
-    """`ADDR:PORT`, `[V6]:PORT`, or `ADDR`/`V6` alone when a default port applies."""
-    host, port = split_host_port(text)
-    if port is None and default_port is None:
-        raise ValueError(f"{text!r}: a port is required (ADDR:PORT)")
-    if port is not None and not (port.isdigit() and 0 < int(port) <= 65535):
-        raise ValueError(f"{text!r}: bad port")
-    try:
-        return Endpoint(str(ipaddress.ip_address(host)), int(port) if port is not None else default_port)
-    except ValueError:
-        raise ValueError(f"{text!r}: not an IP address") from None
-
-
-def split_host_port(text: str) -> tuple[str, str | None]:
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        return host, (rest[1:] if rest.startswith(":") else rest or None)
-    if text.count(":") == 1:
-        host, port = text.split(":")
-        return host, port
-    return text, None
 
 
 class ZoneFile:
@@ -146,217 +112,6 @@ class ZoneFile:
             served = "keeping the previous records" if self.table is not None else "answering SERVFAIL until it loads"
             print(f"dns: {problem}; {served}", file=sys.stderr, flush=True)
 
-
-@dataclass(frozen=True)
-class Query:
-    """A query worth answering: its header, its one question, and what a UDP response may take."""
-
-    header: DNSHeader
-    question: DNSQuestion
-    udp_size: int
-    edns: bool  # it carried an OPT record, so the response carries one too
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A query refused as a whole (FORMERR, NOTIMP, REFUSED), with its question when readable."""
-
-    header: DNSHeader
-    question: DNSQuestion | None
-    rcode: int
-
-
-def decode(packet: bytes) -> Query | Rejection | None:
-    """Read a query off the wire. None: drop it (too short for a header, or a response: answering
-    those invites loops). The section counts are checked first as miekg/dns (CoreDNS) does, which
-    also bounds the parsing work any one packet can cause."""
-    if len(packet) < HEADER_SIZE:
-        return None
-    header = DNSHeader.parse(DNSBuffer(packet))
-    if header.qr:
-        return None
-    if header.opcode != OPCODE.QUERY:
-        return Rejection(header, first_question(packet, header), RCODE.NOTIMP)
-    if header.q != 1 or header.a > 1 or header.auth > 1 or header.ar > 2:
-        return Rejection(header, None, RCODE.FORMERR)
-    try:
-        record = DNSRecord.parse(packet)
-    except Exception:  # DNSError mostly; RecursionError for deep pointer chains, ValueError in some rdata
-        return Rejection(header, first_question(packet, header), RCODE.FORMERR)
-    question = record.questions[0]
-    if not fits_wire(question.qname):
-        return Rejection(header, None, RCODE.FORMERR)
-    if question.qclass != CLASS.IN:
-        return Rejection(header, question, RCODE.REFUSED)
-    opt = next((rr for rr in record.ar if rr.rtype == QTYPE.OPT), None)
-    udp_size = UDP_MIN if opt is None else min(max(opt.edns_len, UDP_MIN), UDP_MAX)
-    return Query(header, question, udp_size, opt is not None)
-
-
-def first_question(packet: bytes, header: DNSHeader) -> DNSQuestion | None:
-    """The first question when it parses and could be sent back, for an error response."""
-    if header.q < 1:
-        return None
-    buffer = DNSBuffer(packet)
-    buffer.offset = HEADER_SIZE
-    try:
-        question = DNSQuestion.parse(buffer)
-    except Exception:  # as in decode: whatever dnslib raises, the question is unreadable
-        return None
-    return question if fits_wire(question.qname) else None
-
-
-def response_header(query: DNSHeader, rcode: int, authoritative: bool) -> DNSHeader:
-    """The response's header: the query's id, opcode, RD and CD; RA since we forward."""
-    return DNSHeader(id=query.id, bitmap=0, qr=1, opcode=query.opcode, aa=int(authoritative), rd=query.rd,
-                     ra=1, cd=query.cd, rcode=rcode)
-
-
-def encode_rejection(rejection: Rejection) -> bytes:
-    questions = [rejection.question] if rejection.question is not None else []
-    return DNSRecord(response_header(rejection.header, rejection.rcode, False), questions).pack()
-
-
-def build_response(query: Query, answer: Answer, chased: Sequence[RR] = ()) -> DNSRecord:
-    record = DNSRecord(response_header(query.header, answer.rcode, answer.authoritative), [query.question],
-                       [*answer.answer, *chased], auth=list(answer.authority), ar=list(answer.additional))
-    if query.edns:
-        record.add_ar(EDNS0(udp_len=query.udp_size))
-    return record
-
-
-def servfail(query: Query) -> bytes:
-    """SERVFAIL, not authoritative; small enough for any transport."""
-    return build_response(query, Answer(RCODE.SERVFAIL, authoritative=False)).pack()
-
-
-def truncated(header: DNSHeader, query: Query) -> bytes:
-    """Header and question only, TC set: the client asks again over TCP (RFC 7766 prefers this
-    to a partial RRset)."""
-    header.tc = 1
-    record = DNSRecord(header, [query.question])
-    if query.edns:
-        record.add_ar(EDNS0(udp_len=query.udp_size))
-    return record.pack()
-
-
-def fit(record: DNSRecord, query: Query, tcp: bool) -> bytes:
-    wire = record.pack()
-    return wire if len(wire) <= size_limit(query, tcp) else truncated(record.header, query)
-
-
-def fit_relayed(reply: bytes, query: Query, tcp: bool) -> bytes:
-    """An upstream response as it came (the client's id already in place), truncated when too
-    big for the client's UDP buffer."""
-    if len(reply) <= size_limit(query, tcp):
-        return reply
-    return truncated(DNSHeader.parse(DNSBuffer(reply)), query)
-
-
-def size_limit(query: Query, tcp: bool) -> int:
-    return TCP_MAX if tcp else query.udp_size
-
-
-def is_reply_to(reply: bytes, message: bytes) -> bool:
-    """Same id and the QR bit: enough with a connected socket and a random id and port."""
-    return len(reply) >= HEADER_SIZE and reply[:2] == message[:2] and bool(reply[2] & 0x80)
-
-
-async def exchange_udp(upstream: Endpoint, message: bytes) -> bytes | None:
-    """Ask over UDP from a fresh socket (so a fresh random source port) per attempt."""
-    loop = asyncio.get_running_loop()
-    for _ in range(UDP_ATTEMPTS):
-        with socket.socket(upstream.family, socket.SOCK_DGRAM) as sock:
-            sock.setblocking(False)
-            try:
-                sock.connect((upstream.host, upstream.port))
-                await loop.sock_sendall(sock, message)
-                return await asyncio.wait_for(receive_reply(loop, sock, message), FORWARD_TIMEOUT)
-            except (OSError, asyncio.TimeoutError):  # refused (nothing listening), unreachable, silent
-                continue
-    return None
-
-
-async def receive_reply(loop: asyncio.AbstractEventLoop, sock: socket.socket, message: bytes) -> bytes:
-    """The first datagram that answers `message` (the caller's timeout bounds the wait)."""
-    while True:
-        reply = await loop.sock_recv(sock, TCP_MAX)
-        if is_reply_to(reply, message):
-            return reply
-
-
-async def exchange_tcp(upstream: Endpoint, message: bytes) -> bytes | None:
-    """Ask over TCP, one message on a connection of its own."""
-    try:
-        return await asyncio.wait_for(tcp_round_trip(upstream, message), FORWARD_TIMEOUT)
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
-        return None
-
-
-async def tcp_round_trip(upstream: Endpoint, message: bytes) -> bytes | None:
-    reader, writer = await asyncio.open_connection(upstream.host, upstream.port)
-    try:
-        writer.write(len(message).to_bytes(2, "big") + message)
-        await writer.drain()
-        length = int.from_bytes(await reader.readexactly(2), "big")
-        reply = await reader.readexactly(length)
-        return reply if is_reply_to(reply, message) else None
-    finally:
-        writer.close()
-
-
-class Metrics:
-    """The two counters of CoreDNS's prometheus plugin that labs look at."""
-
-    def __init__(self, listen: Endpoint) -> None:
-        self.server = f"dns://:{listen.port}"
-        self.family = "2" if listen.family == socket.AF_INET6 else "1"
-        self.requests: Counter[tuple[str, str]] = Counter()
-        self.responses: Counter[str] = Counter()
-
-    def count(self, proto: str, qtype: int | None, response: bytes) -> None:
-        name = QTYPE.get(qtype) if qtype is not None else "other"
-        self.requests[proto, name if name in MONITORED_TYPES else "other"] += 1
-        self.responses[RCODE.get(response[3] & 0x0F)] += 1
-
-    def render(self) -> str:
-        lines = ["# HELP coredns_dns_requests_total Counter of DNS requests made per zone, protocol and family.",
-                 "# TYPE coredns_dns_requests_total counter"]
-        lines += [f'coredns_dns_requests_total{{server="{self.server}",zone=".",proto="{proto}",'
-                  f'family="{self.family}",type="{qtype}"}} {n}' for (proto, qtype), n in sorted(self.requests.items())]
-        lines += ["# HELP coredns_dns_responses_total Counter of response status codes.",
-                  "# TYPE coredns_dns_responses_total counter"]
-        lines += [f'coredns_dns_responses_total{{server="{self.server}",zone=".",rcode="{rcode}",plugin=""}} {n}'
-                  for rcode, n in sorted(self.responses.items())]
-        return "\n".join(lines) + "\n"
-
-    async def serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """HTTP/1.0 by hand: `GET /metrics` is 200 with the counters, anything else 404."""
-        try:
-            request_line = await asyncio.wait_for(read_head(reader), METRICS_TIMEOUT)
-            parts = request_line.split()
-            found = len(parts) == 3 and parts[0] == b"GET" and parts[1].split(b"?")[0] == b"/metrics"
-            status, body = ("200 OK", self.render()) if found else ("404 Not Found", "404 page not found\n")
-            payload = body.encode()
-            writer.write(f"HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                         f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
-            await writer.drain()
-        except (OSError, ValueError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass  # a client that is slow, too long-winded or gone gets nothing
-        finally:
-            writer.close()
-
-
-async def read_head(reader: asyncio.StreamReader) -> bytes:
-    """The request line, after reading the head to its blank line (METRICS_LIMIT bytes at most)."""
-    request_line = await reader.readuntil(b"\n")
-    size, line = len(request_line), request_line
-    while line.strip():
-        line = await reader.readuntil(b"\n")
-        size += len(line)
-        if size > METRICS_LIMIT:
-            raise ValueError("request head too large")
-    return request_line
 
 
 class DnsServer:
