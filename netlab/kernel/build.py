@@ -120,7 +120,7 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
             for spec in specs:
                 handles.apply(spec)
             handles.close()
-            etcfiles.write(state, etc_files(plan))
+            etcfiles.write(state, etc_files(plan, nsswitch=not etcfiles.machine_nsswitch_will_do()))
             state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
             synced = proxy.sync(plan)
             egress.program(plan)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from netlab.errors import KernelError
@@ -23,21 +24,44 @@ from netlab.plan.model import NETNS_PREFIX
 from netlab.state import LabState
 
 ETC_NETNS = Path("/etc/netns")
+# Folders are independent, and creating a file in /etc can take ~0.65 ms (measured on the dev VM,
+# 5x /tmp's): a few writers side by side halve the time at 500 pods.
+WRITERS = 8
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def write(state: LabState, files: dict[str, dict[str, str]]) -> None:
-    """Write each namespace's files (a namespace's directory is journaled before it is made)."""
+    """Write the files of namespaces that are being made (nothing reads them yet: each is written
+    once, in place). A namespace's directory is journaled before it is made."""
     state.record_many("etc", [str(ETC_NETNS / netns) for netns in files])
     ETC_NETNS.mkdir(mode=0o755, exist_ok=True)
-    for netns, contents in files.items():
-        folder = ETC_NETNS / netns
-        folder.mkdir(mode=0o755, exist_ok=True)
-        for name, text in contents.items():
-            tmp = folder / f".{name}.tmp"
-            tmp.write_text(text)
-            tmp.chmod(0o644)
-            tmp.replace(folder / name)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(_write_folder, files.items()))
+
+
+def _write_folder(item: tuple[str, dict[str, str]]) -> None:
+    netns, contents = item
+    folder = ETC_NETNS / netns
+    shutil.rmtree(folder, ignore_errors=True)  # a replaced pod's
+    os.mkdir(folder, 0o755)
+    for name, text in contents.items():
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+
+
+def machine_nsswitch_will_do() -> bool:
+    """Whether the machine's nsswitch.conf looks hosts up as a container image does (`files dns`):
+    then pods need no nsswitch.conf of their own (one file less per pod to write)."""
+    try:
+        lines = Path("/etc/nsswitch.conf").read_text().splitlines()
+    except OSError:
+        return True  # glibc's default for hosts: dns, then files
+    hosts = next((line.split(":", 1)[1].split() for line in lines if line.strip().startswith("hosts:")), None)
+    return hosts in (None, ["files", "dns"])
 
 
 def remove(paths: list[str]) -> None:
@@ -71,7 +95,7 @@ def bind_over_etc(netns: str) -> None:
     except FileNotFoundError:
         return
     for name in names:
-        if name.startswith(".") or not os.path.exists(f"/etc/{name}"):
+        if not os.path.exists(f"/etc/{name}"):
             continue  # ip netns exec, too, mounts only over files that exist
         source, target = str(folder / name).encode(), f"/etc/{name}".encode()
         if _libc.mount(source, target, b"none", MS_BIND, None) < 0:

@@ -89,7 +89,8 @@ def _add_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
     specs = [pod_spec(plan, pod) for pod in pods]
     refuse_taken([spec.netns for spec in specs])
     state.record_many("netns", [spec.netns for spec in specs])
-    etcfiles.write(state, {pod.netns: pod_files(plan, pod) for pod in pods})
+    nsswitch = not etcfiles.machine_nsswitch_will_do()
+    etcfiles.write(state, {pod.netns: pod_files(plan, pod, nsswitch) for pod in pods})
     handles = Namespaces()
     try:
         for spec in specs:

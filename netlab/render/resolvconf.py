@@ -8,8 +8,8 @@
 - A node's resolv.conf names the lab's internet resolver, if it has one; otherwise no nameserver
   at all (glibc then asks 127.0.0.1 and is refused at once): a lab never asks the machine's own.
 - hosts as the kubelet writes it (its header, localhost lines, the pod's own IP and name).
-- nsswitch.conf as a container image has it (`hosts: files dns`), whatever the machine's says
-  (mdns4_minimal would claim every `.local` name, cluster.local included).
+- nsswitch.conf as a container image has it (`hosts: files dns`), where the machine's says
+  otherwise (mdns4_minimal would claim every `.local` name, cluster.local included).
 """
 
 from __future__ import annotations
@@ -90,13 +90,15 @@ def pod_hosts(pod: PodPlan) -> str:
     return f"{HOSTS_HEADER}{pod.ip.ip}\t{pod.name}\n"
 
 
-def pod_files(plan: LabPlan, pod: PodPlan) -> dict[str, str]:
-    """The files that stand in for a pod's /etc ones (`ip netns exec` and `netlab exec` mount them)."""
-    return {"resolv.conf": pod_resolver(plan, pod).text(), "hosts": pod_hosts(pod), "nsswitch.conf": NSSWITCH}
+def pod_files(plan: LabPlan, pod: PodPlan, nsswitch: bool = False) -> dict[str, str]:
+    """The files that stand in for a pod's /etc ones (`ip netns exec` and `netlab exec` mount
+    them); `nsswitch`: the machine's own nsswitch.conf would not do for a container."""
+    files = {"resolv.conf": pod_resolver(plan, pod).text(), "hosts": pod_hosts(pod)}
+    return {**files, "nsswitch.conf": NSSWITCH} if nsswitch else files
 
 
-def etc_files(plan: LabPlan) -> dict[str, dict[str, str]]:
+def etc_files(plan: LabPlan, nsswitch: bool = False) -> dict[str, dict[str, str]]:
     """Per namespace of the lab, its /etc stand-ins: every pod's, and every other one's resolv.conf."""
-    pods = {pod.netns: pod_files(plan, pod) for pod in plan.pods}
+    pods = {pod.netns: pod_files(plan, pod, nsswitch) for pod in plan.pods}
     node = {"resolv.conf": node_resolver(plan).text()}
     return {ns: pods.get(ns, node) for ns in plan.all_netns()}
