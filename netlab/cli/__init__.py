@@ -27,6 +27,7 @@ VERBS = {
     "restart": "netlab.cli.restart",
     "verify": "netlab.cli.verify",
     "guide": "netlab.cli.guide",
+    "capture": "netlab.cli.capture",
     "clean": "netlab.cli.clean",
 }
 

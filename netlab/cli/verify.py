@@ -1,14 +1,17 @@
-"""netlab verify LAB [--json]: prove the lab's paths with real traffic.
+"""netlab verify LAB [--json] [--junit FILE]: prove the lab's paths with real traffic.
 
 Steps:
 * open the running lab (its recorded lab file and plan)
-* run each check from inside its source namespace (ping, curl, bind, bridge fdb, tcpdump)
-* print a table (check, from, to, result, detail) or JSON; exit 0 if all passed, 1 if not
+* run each check from inside its source namespace (ping, curl, UDP, dig, bind, bridge fdb, tcpdump)
+* print a table (check, from, to, result, detail) or JSON, and write a JUnit report if asked;
+  exit 0 if all passed, 1 if not
 """
 
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import click
 from rich.table import Table
@@ -16,17 +19,23 @@ from rich.table import Table
 from netlab.cli.common import open_running, out, require_root, require_tools
 from netlab.errors import CheckFailed
 from netlab.verify import verify
+from netlab.verify.junit import junit_xml
 
 
 @click.command("verify")
 @click.argument("lab")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def cmd(lab: str, as_json: bool) -> None:
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write the verdicts as a JUnit XML report to this file (for CI).")
+def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     """Run LAB's checks with real traffic; exit 1 if any fails."""
     require_root("verify")
     running = open_running(lab)
-    require_tools("ping", "curl", "tcpdump", "bridge", "python3")
+    require_tools("ping", "curl", "tcpdump", "bridge", "python3", "dig")
+    started = time.monotonic()
     verdicts = verify(running.plan)
+    if junit is not None:
+        junit.write_text(junit_xml(lab, verdicts, time.monotonic() - started))
     failed = [v for v in verdicts if not v.passed and not v.pending]
     pending = [v for v in verdicts if v.pending]
     if as_json:
