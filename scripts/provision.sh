@@ -22,7 +22,7 @@ extras=""
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-    iproute2 iptables nftables conntrack ipset curl iputils-ping tcpdump dnsutils \
+    iproute2 iptables nftables conntrack ipset curl iputils-ping tcpdump dnsutils graphviz \
     python3 python3-venv procps ca-certificates
 
 # nginx, for the ingress controller pods (lab ingress-http): netlab runs it itself, as nobody, inside

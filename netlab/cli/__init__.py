@@ -28,6 +28,7 @@ VERBS = {
     "verify": "netlab.cli.verify",
     "guide": "netlab.cli.guide",
     "capture": "netlab.cli.capture",
+    "diagram": "netlab.cli.diagram",
     "clean": "netlab.cli.clean",
 }
 
