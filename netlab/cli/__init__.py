@@ -29,6 +29,7 @@ VERBS = {
     "guide": "netlab.cli.guide",
     "capture": "netlab.cli.capture",
     "diagram": "netlab.cli.diagram",
+    "explain": "netlab.cli.explain",
     "clean": "netlab.cli.clean",
 }
 

@@ -20,11 +20,8 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from netlab.errors import ApplyError, EnvironmentProblem
 from netlab.kernel import netns
-from netlab.render.ipvs import IpvsRuleset, VirtualServer, ipset_restore_text
+from netlab.render.ipvs import DUMMY, SYSCTLS, IpvsRuleset, VirtualServer, ipset_restore_text
 
-DUMMY = "kube-ipvs0"
-SYSCTLS = {"net/ipv4/vs/conntrack": "1", "net/ipv4/vs/expire_nodest_conn": "1",
-           "net/ipv4/vs/expire_quiescent_template": "1"}
 PROTOCOLS = {"TCP": socket.IPPROTO_TCP, "UDP": socket.IPPROTO_UDP}
 MASQ = 0  # IP_VS_CONN_F_MASQ; pyroute2's IPVSDest defaults to 3 (direct routing)
 PERSISTENT = 0x1  # IP_VS_SVC_F_PERSISTENT: ClientIP session affinity

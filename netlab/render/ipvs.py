@@ -282,6 +282,9 @@ def _iptables(ipsets: tuple[IpSet, ...], cluster_cidr: IPv4Network) -> IptablesR
 
 
 PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "SCTP": 132}
+DUMMY = "kube-ipvs0"  # where kube-proxy binds every ClusterIP (and LB IP) as /32
+SYSCTLS = {"net/ipv4/vs/conntrack": "1", "net/ipv4/vs/expire_nodest_conn": "1",
+           "net/ipv4/vs/expire_quiescent_template": "1"}  # what kube-proxy sets on each node
 
 
 def ipvsadm_text(ruleset: IpvsRuleset) -> str:
