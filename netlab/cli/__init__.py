@@ -30,6 +30,7 @@ VERBS = {
     "capture": "netlab.cli.capture",
     "diagram": "netlab.cli.diagram",
     "explain": "netlab.cli.explain",
+    "trace": "netlab.cli.trace",
     "clean": "netlab.cli.clean",
 }
 

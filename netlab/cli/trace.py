@@ -1,0 +1,47 @@
+"""netlab trace LAB FROM TO [--port P]: one real request, and the path the kernel made it take.
+
+Steps:
+* find the client pod FROM and what TO stands for (a Service's ClusterIP and port, a pod, an
+  outside host, an address)
+* trace one request through every node's netfilter rules (netlab.kernel.packettrace)
+* print, node by node, each rule the connection's first packet met, in order, with its verdict
+  (the article's numbered steps: KUBE-SERVICES, KUBE-SVC, KUBE-SEP, the DNAT), and the conntrack
+  entry with the NAT it holds (IPVS's own connection table: `ipvsadm -Lnc` in the node)
+"""
+
+from __future__ import annotations
+
+import click
+
+from netlab.cli.common import open_running, out, require_root, require_tools
+from netlab.kernel.packettrace import Traced, run_trace
+
+
+@click.command("trace")
+@click.argument("lab")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@click.option("--port", type=click.IntRange(1, 65535), help="The port to reach (default: the Service's first).")
+def cmd(lab: str, source: str, target: str, port: int | None) -> None:
+    """Send one request FROM a pod TO a Service, pod or host of LAB and show the rules it met."""
+    require_root("trace")
+    require_tools("nft", "conntrack", "curl", "nsenter")
+    show(run_trace(open_running(lab).plan, source, target, port))
+
+
+def show(traced: Traced) -> None:
+    out.print(f"[bold]{traced.source} -> {traced.target}[/] ({traced.address}:{traced.port}/{traced.protocol}): "
+              f"{traced.answer}")
+    for hop in traced.hops:
+        out.print(f"\n[bold]{hop.name}[/]: the connection's first packet, rule by rule")
+        for event in hop.events:
+            if event.what.startswith("rule "):
+                out.print(f"  {event.table} {event.chain}: {event.rule}  -> {event.verdict}", markup=False)
+            else:  # the packet itself, a chain's policy, or a base chain's "verdict continue"
+                out.print(f"  {event.table} {event.chain}: {event.what}", markup=False)
+        for flow in hop.flows:
+            nat = "; ".join(flow.rewrites()) or "no NAT"
+            out.print(f"  conntrack {flow.protocol}: {' '.join(flow.original)} | reply {' '.join(flow.reply)}: {nat}",
+                      markup=False)
+    if not traced.hops:
+        out.print("no node saw the request (a route missing in the pod?)")

@@ -1,0 +1,107 @@
+"""Tracing one request through the nodes' netfilter rules: the commands, and reading what they print.
+
+The recipe of shared/notes/packet-trace.md: a table of netlab's own (`netlab-trace`) marks the
+client's packets with `meta nftrace set 1` before conntrack and NAT see them (priority -350, on
+prerouting and output); `nft monitor trace` in each node then prints every rule the marked packet
+meets, iptables-nft's KUBE-* chains included (by chain name: their comments are xt matches that nft
+shows without arguments), and kube-proxy's nftables table. conntrack tells what NAT made of the
+flow. Only the first packet of a connection walks the nat chains: later ones ride on conntrack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+TABLE = "netlab-trace"
+EVENT = re.compile(r"^trace id (\w+) (\w+) (\S+) (\S+) (.*)$")
+VERDICT = re.compile(r"\(verdict ([^)]+)\)\s*$")
+CONNTRACK_FIELDS = re.compile(r"(src|dst|sport|dport)=(\S+)")
+
+
+def mark_script(source: IPv4Address) -> str:
+    """An `nft -f` script: netlab's trace table, marking every packet the source sends."""
+    return (f"table ip {TABLE} {{\n"
+            f"  chain pre {{ type filter hook prerouting priority -350; ip saddr {source} meta nftrace set 1; }}\n"
+            f"  chain out {{ type filter hook output priority -350; ip saddr {source} meta nftrace set 1; }}\n"
+            "}\n")
+
+
+def unmark_script() -> str:
+    return f"delete table ip {TABLE}\n"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of `nft monitor trace`: a packet (`packet: ...`), a rule it met with the verdict,
+    or a chain's policy."""
+
+    trace: str
+    table: str
+    chain: str
+    what: str          # "packet: iif ...", "rule ... (verdict jump X)", "verdict continue", "policy accept"
+
+    @property
+    def verdict(self) -> str:
+        found = VERDICT.search(self.what)
+        if found:
+            return found.group(1)
+        return self.what.split(" ", 1)[1] if self.what.startswith(("verdict", "policy")) else ""
+
+    @property
+    def rule(self) -> str:
+        """The rule as nft shows it, without its counters and verdict suffix."""
+        text = VERDICT.sub("", self.what.removeprefix("rule ")).strip()
+        return re.sub(r"\s*counter packets \d+ bytes \d+", "", text).strip()
+
+
+def read_events(stdout: str) -> list[Event]:
+    """The trace events, in order (netlab's own marking table included)."""
+    events = []
+    for line in stdout.splitlines():
+        found = EVENT.match(line.strip())
+        if found:
+            trace, family, table, chain, what = found.groups()
+            events.append(Event(trace, f"{family} {table}", chain, what))
+    return events
+
+
+def first_packet(events: list[Event]) -> list[Event]:
+    """The events of the first packet traced (the connection's first, which walks the nat chains),
+    without the marking table's own."""
+    if not events:
+        return []
+    first = events[0].trace
+    return [e for e in events if e.trace == first and not e.table.endswith(f" {TABLE}")]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A conntrack entry: the original direction and the reply direction's addresses."""
+
+    protocol: str
+    original: tuple[str, str, str, str]   # src, dst, sport, dport
+    reply: tuple[str, str, str, str]
+
+    def rewrites(self) -> list[str]:
+        """What NAT did, from the two directions: the destination (DNAT) and the source (SNAT)."""
+        (osrc, odst, osport, odport), (rsrc, rdst, rsport, rdport) = self.original, self.reply
+        found = []
+        if (odst, odport) != (rsrc, rsport):
+            found.append(f"DNAT {odst}:{odport} -> {rsrc}:{rsport}")
+        if (osrc, osport) != (rdst, rdport):
+            found.append(f"SNAT {osrc}:{osport} -> {rdst}:{rdport}")
+        return found
+
+
+def read_flows(stdout: str) -> list[Flow]:
+    """`conntrack -L` lines (tcp/udp) as flows."""
+    flows = []
+    for line in stdout.splitlines():
+        fields = CONNTRACK_FIELDS.findall(line)
+        if len(fields) < 8 or not line.split():
+            continue
+        values = [value for _, value in fields[:8]]
+        flows.append(Flow(line.split()[0], tuple(values[:4]), tuple(values[4:8])))  # type: ignore[arg-type]
+    return flows
