@@ -35,13 +35,9 @@ def show(traced: Traced) -> None:
     for hop in traced.hops:
         out.print(f"\n[bold]{hop.name}[/]: the connection's first packet, rule by rule")
         for event in hop.events:
-            if event.what.startswith("rule "):
-                out.print(f"  {event.table} {event.chain}: {event.rule}  -> {event.verdict}", markup=False)
-            else:  # the packet itself, a chain's policy, or a base chain's "verdict continue"
-                out.print(f"  {event.table} {event.chain}: {event.what}", markup=False)
+            out.print(f"  {event.table} {event.chain}: {event.summary()}", markup=False)
         for flow in hop.flows:
             nat = "; ".join(flow.rewrites()) or "no NAT"
-            out.print(f"  conntrack {flow.protocol}: {' '.join(flow.original)} | reply {' '.join(flow.reply)}: {nat}",
-                      markup=False)
+            out.print(f"  conntrack: {flow.text()}: {nat}", markup=False)
     if not traced.hops:
         out.print("no node saw the request (a route missing in the pod?)")

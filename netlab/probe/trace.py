@@ -16,6 +16,7 @@ from ipaddress import IPv4Address
 
 TABLE = "netlab-trace"
 EVENT = re.compile(r"^trace id (\w+) (\w+) (\S+) (\S+) (.*)$")
+PACKET_FIELD = re.compile(r"\b(iif|oif|ip saddr|ip daddr) (\S+)")
 VERDICT = re.compile(r"\(verdict ([^)]+)\)\s*$")
 CONNTRACK_FIELDS = re.compile(r"(src|dst|sport|dport)=(\S+)")
 
@@ -55,6 +56,29 @@ class Event:
         text = VERDICT.sub("", self.what.removeprefix("rule ")).strip()
         return re.sub(r"\s*counter packets \d+ bytes \d+", "", text).strip()
 
+    @property
+    def packet_id(self) -> str | None:
+        """The IP id of a `packet:` event: the same packet shows once per hook it passes."""
+        found = re.search(r"\bip id (\d+)", self.what) if self.what.startswith("packet:") else None
+        return found.group(1) if found else None
+
+    def summary(self) -> str:
+        """One short line: the packet as addresses, ports and flags; a rule and where it sent the
+        packet (unless the rule says so itself: `jump X`); a policy or verdict as nft says it."""
+        if self.what.startswith("packet:"):
+            fields = dict(PACKET_FIELD.findall(self.what))
+            ifaces = " ".join(f"{k} {fields[k].strip(chr(34))}" for k in ("iif", "oif") if k in fields)
+            proto = next((p for p in ("tcp", "udp") if f"{p} dport" in self.what), "")
+            ports = (re.search(rf"{proto} sport (\d+)", self.what), re.search(rf"{proto} dport (\d+)", self.what))
+            src = fields.get("ip saddr", "?") + (f":{ports[0].group(1)}" if proto and ports[0] else "")
+            dst = fields.get("ip daddr", "?") + (f":{ports[1].group(1)}" if proto and ports[1] else "")
+            flags = re.search(r"tcp flags == (\S+)", self.what)
+            return f"packet {ifaces} {src} -> {dst} {proto}{' ' + flags.group(1) if flags else ''}".strip()
+        if self.what.startswith("rule "):
+            verdict = self.verdict
+            return self.rule if self.rule.endswith(verdict) else f"{self.rule} -> {verdict}"
+        return self.what
+
 
 def read_events(stdout: str) -> list[Event]:
     """The trace events, in order (netlab's own marking table included)."""
@@ -69,11 +93,19 @@ def read_events(stdout: str) -> list[Event]:
 
 def first_packet(events: list[Event]) -> list[Event]:
     """The events of the first packet traced (the connection's first, which walks the nat chains),
-    without the marking table's own."""
+    without the marking table's own: one trace id can carry a flow's later packets too, so the
+    walk ends where a packet with another IP id shows."""
     if not events:
         return []
     first = events[0].trace
-    return [e for e in events if e.trace == first and not e.table.endswith(f" {TABLE}")]
+    ids = [e.packet_id for e in events if e.packet_id]
+    walk = []
+    for event in events:
+        if event.trace != first or (event.packet_id and ids and event.packet_id != ids[0]):
+            break
+        if not event.table.endswith(f" {TABLE}"):
+            walk.append(event)
+    return walk
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,10 @@ class Flow:
     protocol: str
     original: tuple[str, str, str, str]   # src, dst, sport, dport
     reply: tuple[str, str, str, str]
+
+    def text(self) -> str:
+        (osrc, odst, osport, odport), (rsrc, rdst, rsport, rdport) = self.original, self.reply
+        return f"{self.protocol} {osrc}:{osport} -> {odst}:{odport}, reply {rsrc}:{rsport} -> {rdst}:{rdport}"
 
     def rewrites(self) -> list[str]:
         """What NAT did, from the two directions: the destination (DNAT) and the source (SNAT)."""

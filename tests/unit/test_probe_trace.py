@@ -50,3 +50,18 @@ def test_the_marking_table_hooks_before_conntrack() -> None:
     script = mark_script(IPv4Address("10.244.1.2"))
     assert "hook prerouting priority -350; ip saddr 10.244.1.2 meta nftrace set 1;" in script
     assert "hook output priority -350;" in script
+
+
+def test_a_trace_id_reused_by_later_packets_ends_the_walk() -> None:
+    """The same packet shows once per hook (one IP id); the flow's next packet may keep the id."""
+    lines = ['trace id aa ip nat PREROUTING packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.96.0.10 ip id 7 '
+             "udp sport 4000 udp dport 53",
+             "trace id aa ip nat PREROUTING rule jump KUBE-SERVICES (verdict jump KUBE-SERVICES)",
+             'trace id aa ip filter FORWARD packet: iif "cni0" oif "cni0" ip saddr 10.244.1.2 ip daddr 10.244.1.4 '
+             "ip id 7 udp sport 4000 udp dport 53",
+             'trace id aa ip filter FORWARD packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.244.1.4 ip id 8 '
+             "udp sport 4000 udp dport 53"]
+    walk = first_packet(read_events("\n".join(lines)))
+    assert [e.summary() for e in walk] == ["packet iif cni0 10.244.1.2:4000 -> 10.96.0.10:53 udp",
+                                           "jump KUBE-SERVICES",
+                                           "packet iif cni0 oif cni0 10.244.1.2:4000 -> 10.244.1.4:53 udp"]
