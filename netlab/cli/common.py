@@ -19,7 +19,11 @@ from netlab.plan import LabPlan, make_plan
 from netlab.state import LabState
 
 # A terminal gets rich's own width; a pipe or a CI log gets lines long enough for a table row.
+# rich turns colours off where the output is not a terminal, and wherever NO_COLOR is set.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+# Progress of what takes more than a second (verify's checks), on stderr: shown on a terminal
+# only, so that stdout stays the report (or the JSON).
+progress = Console(stderr=True, highlight=False)
 
 
 def require_root(verb: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from netlab.cli.common import open_running, out, require_root, require_tools
+from netlab.cli.common import open_running, out, progress, require_root, require_tools
 from netlab.errors import CheckFailed
 from netlab.verify import verify
 from netlab.verify.junit import junit_xml
@@ -33,7 +33,9 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     running = open_running(lab)
     require_tools("ping", "curl", "tcpdump", "bridge", "python3", "dig")
     started = time.monotonic()
-    verdicts = verify(running.plan)
+    checks = running.plan.lab.checks
+    with progress.status(f"verify {lab}: starting") as shown:  # on a terminal only (stderr)
+        verdicts = verify(running.plan, lambda i, c: shown.update(f"verify {lab}: {i + 1}/{len(checks)} {c.name}"))
     if junit is not None:
         junit.write_text(junit_xml(lab, verdicts, time.monotonic() - started))
     failed = [v for v in verdicts if not v.passed and not v.pending]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
@@ -39,9 +40,15 @@ class Verdict:
         return data
 
 
-def verify(plan: LabPlan) -> list[Verdict]:
-    """Judge every check of the lab (those that do not apply to its mode are skipped)."""
-    return [judge(plan, check) for check in plan.lab.checks]
+def verify(plan: LabPlan, on_check: Callable[[int, Check], None] | None = None) -> list[Verdict]:
+    """Judge every check of the lab (those that do not apply to its mode are skipped);
+    `on_check(i, check)` hears of each one before it runs (a progress display)."""
+    verdicts = []
+    for i, check in enumerate(plan.lab.checks):
+        if on_check:
+            on_check(i, check)
+        verdicts.append(judge(plan, check))
+    return verdicts
 
 
 def judge(plan: LabPlan, check: Check) -> Verdict:
