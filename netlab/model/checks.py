@@ -167,4 +167,27 @@ def read_guide_step(r: FieldReader, raw: Any, index: int) -> GuideStep:
         article=str(g.get("article") or ""),
         run=r.strings(g.get("run"), f"{place}.run"),
         checks=r.strings(g.get("checks"), f"{place}.checks"),
+        translations=read_translations(r, g, place, schema.TRANSLATION),
     )
+
+
+def read_translations(r: FieldReader, owner: dict, place: str, fields: schema.Fields) -> dict[str, dict[str, str]]:
+    """The `zh-TW:` (one field per translated language) of a guide step or of the lab: language ->
+    {"title", "text"}. A translation names its title; commands and check names are not translated."""
+    translations: dict[str, dict[str, str]] = {}
+    for language in schema.TRANSLATED:
+        if language not in owner:
+            continue
+        where = f"{place}.{language}" if place else language
+        raw = owner[language]
+        t = r.mapping({} if raw is None else raw, where, fields, required=("title",))  # empty: title is missing
+        if t.get("title") is None:
+            continue  # the mapping said so (required)
+        texts = {"title": r.string(t["title"], f"{where}.title")}
+        if t.get("text") is not None:
+            if isinstance(t["text"], str):
+                texts["text"] = t["text"].strip()
+            else:
+                r.problem(f"{where}.text", "must be a string")
+        translations[language] = texts
+    return translations

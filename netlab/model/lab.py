@@ -22,6 +22,7 @@ ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo cont
 PROXY_MODES = ("iptables", "nftables", "ipvs")
 LOAD_BALANCERS = ("cloud", "metallb-l2")
 INTERNET_ECHO_PORT = 80  # an internet host's echo server: a web server, on the web's port
+LANGUAGES = ("en", "zh-TW")  # a guide's languages: the lab file's own (English), then its translations
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ class GuideStep:
     article: str = ""
     run: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title", "text"}
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class Lab:
     ignored_fields: tuple[str, ...] = ()
     outside: tuple[OutsideHost, ...] = ()
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
 
 
 def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:

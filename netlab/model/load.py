@@ -19,7 +19,7 @@ import yaml
 from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import clusterdns, schema
 from netlab.model.agnhost import netexec
-from netlab.model.checks import check_references, read_check, read_guide_step
+from netlab.model.checks import check_references, read_check, read_guide_step, read_translations
 from netlab.model.fields import FieldReader, duplicates
 from netlab.model.ingress import Ingress, check_ingresses, read_ingress
 from netlab.model.lab import (
@@ -129,6 +129,7 @@ class _LabReader(FieldReader):
         if self.problems and not top:
             return None
         name = self.string(top.get("name"), "name", LAB_NAME, LAB_NAME_MAX)
+        translations = read_translations(self, top, "", schema.LAB_TRANSLATION)  # the title's, as `zh-TW: {title}`
         cluster = self.cluster(top.get("cluster"))
         outside = read_outside(self, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
         manifests = [obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
@@ -164,6 +165,7 @@ class _LabReader(FieldReader):
             ignored_fields=tuple(dict.fromkeys(self.ignored)),
             outside=outside,
             ingresses=ingresses,
+            translations=translations,
         )
 
     def cluster(self, raw: Any) -> Cluster:
