@@ -67,6 +67,6 @@ def read_picture(running: RunningLab) -> diagram.Picture:
     drawn = tuple(
         diagram.Service(s["name"], s["namespace"], s["clusterIP"],
                         ", ".join(f"{p['port']}/{p['protocol']}" for p in s["ports"]),
-                        tuple(f"{e} ({plan.name_of(e.split(':')[0])})" for e in s["endpoints"]))
+                        tuple((e, plan.name_of(e.split(":")[0]) or "?") for e in s["endpoints"]))
         for s in services(running))
     return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn)

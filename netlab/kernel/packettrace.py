@@ -15,11 +15,11 @@ from __future__ import annotations
 import subprocess
 import time
 from dataclasses import dataclass
-from ipaddress import IPv4Address
 
 from netlab.errors import BadInput
 from netlab.kernel import netns
 from netlab.kernel.ruletools import run_in
+from netlab.model.fields import is_ipv4
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 from netlab.probe import http, trace, udp
 
@@ -55,7 +55,7 @@ def target_of(plan: LabPlan, target: str, port: int | None) -> tuple[str, int, s
         BadInput: the lab has no such target, or no port can be chosen.
     """
     name, _, namespace = target.partition(".")
-    svc = plan.service(name, namespace or "default") if not _is_address(target) else None
+    svc = plan.service(name, namespace or "default") if not is_ipv4(target) else None
     if svc is not None and svc.cluster_ip is not None:
         chosen = next((p for p in svc.ports if port in (None, p.port)), None)
         if chosen is None:
@@ -63,7 +63,7 @@ def target_of(plan: LabPlan, target: str, port: int | None) -> tuple[str, int, s
                            f"{', '.join(str(p.port) for p in svc.ports)})")
         return str(svc.cluster_ip), chosen.port, chosen.protocol
     member = plan.member(target)
-    if member is None and not _is_address(target):
+    if member is None and not is_ipv4(target):
         raise BadInput(f"lab {plan.name} has no Service with a ClusterIP, pod or host named {target!r}")
     address = str(member.ip.ip) if member is not None else target
     ports = member.echo_ports() if isinstance(member, (PodPlan, HostPlan)) else []
@@ -71,14 +71,6 @@ def target_of(plan: LabPlan, target: str, port: int | None) -> tuple[str, int, s
         raise BadInput(f"say which port of {target} to trace (--port)")
     protocol = next((proto for number, proto in ports if number == port), "TCP") if port else ports[0][1]
     return address, port or ports[0][0], protocol
-
-
-def _is_address(text: str) -> bool:
-    try:
-        IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Traced:

@@ -9,11 +9,20 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from netlab.errors import Problem
 from netlab.model import schema
+
+
+def is_ipv4(text: str) -> bool:
+    """Whether the text is an IPv4 address (where a name or an address may stand)."""
+    try:
+        IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def duplicates(items: list) -> list:

@@ -21,7 +21,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from netlab.model import schema
-from netlab.model.fields import FieldReader
+from netlab.model.fields import FieldReader, is_ipv4
 from netlab.model.lab import INTERNET_ECHO_PORT, OutsideHost
 from netlab.model.services import DNS_NAME, DNS_NAME_MAX
 
@@ -52,7 +52,7 @@ def read_outside(r: FieldReader, raw: Any, name_pattern: re.Pattern, name_max: i
     names = {h.name for h in hosts}
     for i, host in enumerate(hosts):
         for record, value in host.dns:
-            if not _is_address(value) and value not in names:
+            if not is_ipv4(value) and value not in names:
                 r.problem(f"outside[{i}].dns.{record}", f"{value!r} is neither an IPv4 address nor an outside host")
     return tuple(hosts)
 
@@ -69,13 +69,6 @@ def _records(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...
         r.problem(place, "needs at least one record")
     return tuple(records)
 
-
-def _is_address(value: str) -> bool:
-    try:
-        IPv4Address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _address(r: FieldReader, value: Any, place: str) -> IPv4Address | None:

@@ -53,7 +53,7 @@ class Service:
     namespace: str
     cluster_ip: str
     ports: str                 # "80/TCP, 53/UDP"
-    endpoints: tuple[str, ...]  # "10.244.1.3:8080 (web-0)"
+    endpoints: tuple[tuple[str, str], ...]  # ("10.244.1.3:8080", "web-0")
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def ascii_art(p: Picture) -> str:
     if p.services:
         lines += ["", f"Services (programmed by kube-proxy, {p.proxy_mode} mode)"]
         for svc in p.services:
-            target = ", ".join(svc.endpoints) or "no endpoints"
+            target = ", ".join(f"{address} ({pod})" for address, pod in svc.endpoints) or "no endpoints"
             lines.append(f"  {svc.namespace}/{svc.name} {svc.cluster_ip} {svc.ports} -> {target}")
     lines += ["", "Routes"] + [f"  {node.name}: {'; '.join(node.routes)}" for node in p.nodes]
     return "\n".join(lines) + "\n"
@@ -104,59 +104,87 @@ def _id(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
 
 
-def mermaid(p: Picture) -> str:
-    lines = ["flowchart TB", '  underlay(["underlay br0"])']
+@dataclass(frozen=True)
+class _Box:
+    id: str
+    lines: tuple[str, ...]
+    shape: str = "box"       # box, oval (the underlay bridge), hexagon (a Service)
+
+
+@dataclass(frozen=True)
+class _Edge:
+    a: str
+    b: str
+    label: str = ""
+    dashed: bool = False     # a Service to its endpoints: a rule, not a wire
+
+
+@dataclass
+class _Graph:
+    """The picture as boxes and edges, clusters per node: what Mermaid and dot both draw."""
+
+    loose: list[_Box]
+    clusters: list[tuple[str, str, list[_Box]]]   # (id, label, boxes)
+    edges: list[_Edge]
+
+
+def _graph(p: Picture) -> _Graph:
+    graph = _Graph([_Box("underlay", ("underlay br0",), "oval")], [], [])
     for node in p.nodes:
-        lines.append(f'  subgraph {_id("node", node.name)}["{node.name}"]')
-        lines.append(f'    {_id(node.name, "eth0")}["{_iface(node.eth0)}"]')
-        for bridge in node.bridges:
-            lines.append(f'    {_id(node.name, bridge.name)}["{bridge.label()}"]')
+        boxes = [_Box(_id(node.name, "eth0"), (_iface(node.eth0),))]
+        boxes += [_Box(_id(node.name, bridge.name), (bridge.label(),)) for bridge in node.bridges]
         for pod in (pod for pod in p.pods if pod.node == node.name):
-            lines.append(f'    {_id("pod", pod.name)}["pod {pod.name}<br/>{_iface(pod.eth0)}"]')
-            cni0 = _id(node.name, "cni0")
+            boxes.append(_Box(_id("pod", pod.name), (f"pod {pod.name}", _iface(pod.eth0))))
             veth = pod.veth.name if pod.veth else "veth MISSING"
-            lines.append(f'    {cni0} ---|"{veth}"| {_id("pod", pod.name)}')
-        lines.append("  end")
-        lines.append(f'  underlay --- {_id(node.name, "eth0")}')
+            graph.edges.append(_Edge(_id(node.name, "cni0"), _id("pod", pod.name), veth))
+        graph.clusters.append((_id("cluster", node.name), node.name, boxes))
+        graph.edges.append(_Edge("underlay", _id(node.name, "eth0")))
     for host in p.hosts:
-        lines.append(f'  {_id("host", host.name)}["{host.name}<br/>{_iface(host.eth0)}"]')
-        lines.append(f'  underlay --- {_id("host", host.name)}')
+        graph.loose.append(_Box(_id("host", host.name), (host.name, _iface(host.eth0))))
+        graph.edges.append(_Edge("underlay", _id("host", host.name)))
     for svc in p.services:
         sid = _id("svc", svc.namespace, svc.name)
-        lines.append(f'  {sid}{{{{"Service {svc.name}<br/>{svc.cluster_ip} {svc.ports}"}}}}')
-        for endpoint in svc.endpoints:
-            pod = endpoint.rsplit("(", 1)[-1].rstrip(")")
-            lines.append(f'  {sid} -.->|"{endpoint.split(" ")[0]}"| {_id("pod", pod)}')
+        graph.loose.append(_Box(sid, (f"Service {svc.name}", f"{svc.cluster_ip} {svc.ports}"), "hexagon"))
+        graph.edges += [_Edge(sid, _id("pod", pod), address, dashed=True) for address, pod in svc.endpoints]
+    return graph
+
+
+MERMAID_SHAPES = {"box": '["{}"]', "oval": '(["{}"])', "hexagon": '{{{{"{}"}}}}'}
+
+
+def mermaid(p: Picture) -> str:
+    graph = _graph(p)
+
+    def box(b: _Box) -> str:
+        return b.id + MERMAID_SHAPES[b.shape].format("<br/>".join(b.lines))
+
+    lines = ["flowchart TB"]
+    for cluster_id, label, boxes in graph.clusters:
+        lines += [f'  subgraph {cluster_id}["{label}"]'] + [f"    {box(b)}" for b in boxes] + ["  end"]
+    lines += [f"  {box(b)}" for b in graph.loose]
+    for e in graph.edges:
+        arrow = "-.->" if e.dashed else "---"
+        lines.append(f'  {e.a} {arrow}|"{e.label}"| {e.b}' if e.label else f"  {e.a} {arrow} {e.b}")
     return "\n".join(lines) + "\n"
 
 
 def dot(p: Picture) -> str:
+    graph = _graph(p)
+
     def quote(text: str) -> str:
         return '"' + text.replace('"', '\\"') + '"'
 
-    lines = [f"graph {quote(p.lab)} {{", "  rankdir=TB; node [shape=box, fontname=monospace];",
-             f'  underlay [label={quote("underlay br0")}, shape=oval];']
-    for node in p.nodes:
-        lines.append(f"  subgraph {_id('cluster', node.name)} {{ label={quote(node.name)};")
-        lines.append(f"    {_id(node.name, 'eth0')} [label={quote(_iface(node.eth0))}];")
-        for bridge in node.bridges:
-            lines.append(f"    {_id(node.name, bridge.name)} [label={quote(bridge.label())}];")
-        for pod in (pod for pod in p.pods if pod.node == node.name):
-            veth = pod.veth.name if pod.veth else "veth MISSING"
-            label = quote(f"pod {pod.name}" + NEWLINE + _iface(pod.eth0))
-            lines.append(f"    {_id('pod', pod.name)} [label={label}];")
-            lines.append(f"    {_id(node.name, 'cni0')} -- {_id('pod', pod.name)} [label={quote(veth)}];")
-        lines.append("  }")
-        lines.append(f"  underlay -- {_id(node.name, 'eth0')};")
-    for host in p.hosts:
-        lines.append(f"  {_id('host', host.name)} [label={quote(host.name + NEWLINE + _iface(host.eth0))}];")
-        lines.append(f"  underlay -- {_id('host', host.name)};")
-    for svc in p.services:
-        sid = _id("svc", svc.namespace, svc.name)
-        label = quote(f"Service {svc.name}" + NEWLINE + f"{svc.cluster_ip} {svc.ports}")
-        lines.append(f"  {sid} [shape=hexagon, label={label}];")
-        for endpoint in svc.endpoints:
-            pod = endpoint.rsplit("(", 1)[-1].rstrip(")")
-            lines.append(f"  {sid} -- {_id('pod', pod)} [style=dashed, label={quote(endpoint.split(' ')[0])}];")
+    def box(b: _Box) -> str:
+        shape = "" if b.shape == "box" else f", shape={b.shape}"
+        return f"{b.id} [label={quote(NEWLINE.join(b.lines))}{shape}];"
+
+    lines = [f"graph {quote(p.lab)} {{", "  rankdir=TB; node [shape=box, fontname=monospace];"]
+    for cluster_id, label, boxes in graph.clusters:
+        lines += [f"  subgraph {cluster_id} {{ label={quote(label)};"] + [f"    {box(b)}" for b in boxes] + ["  }"]
+    lines += [f"  {box(b)}" for b in graph.loose]
+    for e in graph.edges:
+        style = [f"label={quote(e.label)}"] if e.label else []
+        style += ["style=dashed"] if e.dashed else []
+        lines.append(f"  {e.a} -- {e.b}" + (f" [{', '.join(style)}];" if style else ";"))
     lines.append("}")
     return "\n".join(lines) + "\n"

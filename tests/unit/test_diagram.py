@@ -29,7 +29,7 @@ PICTURE = Picture(
     ),
     hosts=(Host("gateway", Iface("eth0", ("192.168.56.1/24",))),),
     services=(Service("web", "default", "10.108.209.100", "80/TCP",
-                      ("10.244.1.3:8080 (web-0)", "10.244.2.2:8080 (web-1)")),),
+                      (("10.244.1.3:8080", "web-0"), ("10.244.2.2:8080", "web-1"))),),
 )
 
 
@@ -46,7 +46,8 @@ def test_mermaid_has_a_subgraph_per_node_and_the_service_edges() -> None:
     text = mermaid(PICTURE)
     assert text.startswith("flowchart TB\n")
     assert text.count("subgraph ") == 2 and text.count("\n  end") == 2
-    assert 'node_1_cni0 ---|"veth1f2e3d4c"| pod_client' in text
+    assert 'svc_default_web{{"Service web<br/>10.108.209.100 80/TCP"}}' in text
+    assert 'node_1_cni0 ---|"veth1f2e3d4c"| pod_client' in text and "underlay --- node_1_eth0" in text
     assert 'svc_default_web -.->|"10.244.2.2:8080"| pod_web_1' in text
 
 
@@ -54,6 +55,7 @@ def test_dot_is_a_graph_with_a_cluster_per_node() -> None:
     text = dot(PICTURE)
     assert text.startswith('graph "pod-to-service" {') and text.rstrip().endswith("}")
     assert text.count("subgraph cluster_node_") == 2
+    assert 'svc_default_web -- pod_web_1 [label="10.244.2.2:8080", style=dashed];' in text
 
 
 def test_graphviz_draws_it_as_svg() -> None:
