@@ -6,7 +6,7 @@ Steps:
 * trace one request through every node's netfilter rules (netlab.kernel.packettrace)
 * print, node by node, each rule the connection's first packet met, in order, with its verdict
   (the article's numbered steps: KUBE-SERVICES, KUBE-SVC, KUBE-SEP, the DNAT), and the conntrack
-  entry with the NAT it holds (IPVS's own connection table: `ipvsadm -Lnc` in the node)
+  entry with the NAT it holds (in IPVS mode also IPVS's own connection table's entry)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from netlab.kernel.packettrace import Traced, run_trace
 def cmd(lab: str, source: str, target: str, port: int | None) -> None:
     """Send one request FROM a pod TO a Service, pod or host of LAB and show the rules it met."""
     require_root("trace")
-    require_tools("nft", "conntrack", "curl", "nsenter")
+    require_tools("nft", "conntrack", "curl", "nsenter", "ipvsadm")
     show(run_trace(open_running(lab).plan, source, target, port))
 
 
@@ -39,5 +39,7 @@ def show(traced: Traced) -> None:
         for flow in hop.flows:
             nat = "; ".join(flow.rewrites()) or "no NAT"
             out.print(f"  conntrack: {flow.text()}: {nat}", markup=False)
+        for entry in hop.ipvs:
+            out.print(f"  IPVS connection (pro expire state source virtual destination): {entry}", markup=False)
     if not traced.hops:
         out.print("no node saw the request (a route missing in the pod?)")

@@ -4,7 +4,8 @@ Steps, every one bounded and undone:
 * in every node (and the gateway, in a lab with an outside), load netlab's trace table, which
   marks the client's packets, and start `nft monitor trace`;
 * send one request from the client pod (curl, or one UDP datagram for a UDP port);
-* stop the monitors, read each node's conntrack entries of the client;
+* stop the monitors, read each node's conntrack entries of the client (and in IPVS mode, whose
+  decision is not a netfilter rule, its entries of IPVS's connection table, `ipvsadm -Lnc`);
 * delete the trace tables, whatever happened (also on Ctrl-C).
 What a node printed for the connection's first packet is the walk through its rules; conntrack
 shows the NAT the walk decided.
@@ -35,6 +36,7 @@ class Hop:
     name: str
     events: tuple[trace.Event, ...]
     flows: tuple[trace.Flow, ...]
+    ipvs: tuple[str, ...] = ()  # IPVS mode: the client's entries of IPVS's own connection table
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,9 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
         if not events:
             continue
         listed = run_in(member.netns, ["conntrack", "-L", "-s", str(pod.ip.ip)])
-        hops.append(Hop(member.name, tuple(events), tuple(trace.read_flows(listed.stdout))))
+        ipvs = run_in(member.netns, ["ipvsadm", "-Lnc"]).stdout if plan.proxy_mode == "ipvs" else ""
+        hops.append(Hop(member.name, tuple(events), tuple(trace.read_flows(listed.stdout)),
+                        tuple(trace.read_ipvs_connections(ipvs, pod.ip.ip))))
     return Traced(source, target, address, number, protocol, answer, tuple(hops))
 
 

@@ -141,3 +141,8 @@ def read_flows(stdout: str) -> list[Flow]:
         values = [value for _, value in fields[:8]]
         flows.append(Flow(line.split()[0], tuple(values[:4]), tuple(values[4:8])))  # type: ignore[arg-type]
     return flows
+
+
+def read_ipvs_connections(stdout: str, client: IPv4Address) -> list[str]:
+    """The client's lines of `ipvsadm -Lnc` (pro expire state source virtual destination)."""
+    return [" ".join(line.split()) for line in stdout.splitlines() if f" {client}:" in f" {line}"]

@@ -11,22 +11,25 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from harness import REPO, lab_up, netlab
+from harness import IPVS, REPO, lab_up, netlab
 
 LAB = "pod-to-service"
 
 
-@pytest.mark.parametrize("mode", ["iptables", "nftables"])
+@pytest.mark.parametrize("mode", ["iptables", "nftables", IPVS])
 def test_trace_shows_the_rules_the_request_met_and_the_dnat(mode: str) -> None:
-    """(IPVS decides outside netfilter: its trace shows the surrounding rules only, so not here.)"""
+    """IPVS decides outside netfilter: there the trace shows IPVS's connection entry instead."""
     with lab_up(LAB, "--proxy-mode", mode):
         done = netlab("trace", LAB, "client", "web")
         assert done.code == 0, done.err
         assert "answered by web-" in done.out
         if mode == "iptables":
             assert all(chain in done.out for chain in ("KUBE-SERVICES", "KUBE-SVC-", "KUBE-SEP-")), done.out
-        else:
+        elif mode == "nftables":
             assert "ip kube-proxy services" in done.out and "ip kube-proxy endpoint-" in done.out, done.out
+        else:
+            entry = r"IPVS connection .*: TCP \S+ \S+ 10\.244\.1\.2:\d+ 10\.108\.209\.100:80 10\.244\."
+            assert re.search(entry, done.out), done.out
         assert "DNAT 10.108.209.100:80 -> 10.244." in done.out
         for node in ("node-1", "node-2"):
             tables = subprocess.run(["ip", "netns", "exec", f"nl-{LAB}.{node}", "nft", "list", "tables"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address
 
-from netlab.probe.trace import Flow, first_packet, mark_script, read_events, read_flows
+from netlab.probe.trace import Flow, first_packet, mark_script, read_events, read_flows, read_ipvs_connections
 
 SVC, SEP = "KUBE-SVC-CDGGSHYLG3RE2FKL", "KUBE-SEP-AFGSLHOD2HFNCBX4"
 MONITOR = "\n".join([  # as measured (shared/notes/packet-trace.md), lines abridged
@@ -65,3 +65,11 @@ def test_a_trace_id_reused_by_later_packets_ends_the_walk() -> None:
     assert [e.summary() for e in walk] == ["packet iif cni0 10.244.1.2:4000 -> 10.96.0.10:53 udp",
                                            "jump KUBE-SERVICES",
                                            "packet iif cni0 oif cni0 10.244.1.2:4000 -> 10.244.1.4:53 udp"]
+
+
+def test_ipvs_connections_of_the_client() -> None:
+    listed = ("IPVS connection entries\npro expire state       source             virtual            destination\n"
+              "TCP 01:59  TIME_WAIT   10.244.1.2:40968   10.96.44.201:80    10.244.1.3:8080\n"
+              "TCP 01:58  TIME_WAIT   10.244.1.20:5000   10.96.44.201:80    10.244.1.3:8080\n")
+    assert read_ipvs_connections(listed, IPv4Address("10.244.1.2")) == [
+        "TCP 01:59 TIME_WAIT 10.244.1.2:40968 10.96.44.201:80 10.244.1.3:8080"]
