@@ -32,11 +32,19 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 def write(state: LabState, files: dict[str, dict[str, str]]) -> None:
     """Write the files of namespaces that are being made (nothing reads them yet: each is written
-    once, in place). A namespace's directory is journaled before it is made."""
+    once, in place). A namespace's directory is journaled before it is made.
+
+    Raises:
+        KernelError: /etc/netns cannot be written (a read-only /etc, a full disk).
+    """
     state.record_many("etc", [str(ETC_NETNS / netns) for netns in files])
-    ETC_NETNS.mkdir(mode=0o755, exist_ok=True)
-    with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(_write_folder, files.items()))
+    try:
+        ETC_NETNS.mkdir(mode=0o755, exist_ok=True)
+        with ThreadPoolExecutor(WRITERS) as pool:
+            list(pool.map(_write_folder, files.items()))
+    except OSError as exc:
+        raise KernelError(f"cannot write {exc.filename or ETC_NETNS}: {exc.strerror} (netlab keeps each namespace's "
+                          f"resolv.conf and hosts in {ETC_NETNS}, where ip netns exec finds them)") from None
 
 
 def _write_folder(item: tuple[str, dict[str, str]]) -> None:
