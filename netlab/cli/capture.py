@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import open_running, require_root, require_tools
-from netlab.errors import BadInput
+from netlab.cli.common import netns_named, open_running, require_root, require_tools
 from netlab.kernel.procs import exec_in
 
 
@@ -29,10 +28,7 @@ def cmd(lab: str, target: str, tcpdump_args: tuple[str, ...]) -> None:
     args = list(tcpdump_args[1:] if tcpdump_args[:1] == ("--",) else tcpdump_args)
     name, _, interface = target.partition(":")
     plan = open_running(lab).plan
-    netns = plan.netns_of(name)
-    if netns is None:
-        known = [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]
-        raise BadInput(f"lab {lab} has no pod, node or host named {name!r} (it has {', '.join(known)})")
+    netns = netns_named(plan, name)
     in_pod_or_host = plan.member(name) is not None and name not in {n.name for n in plan.nodes}
     interface = interface or ("eth0" if in_pod_or_host else "any")
     exec_in(netns, name, ["tcpdump", "-i", interface, *(args or ["-n"])], {})

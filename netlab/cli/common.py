@@ -55,6 +55,19 @@ def open_running(name: str) -> RunningLab:
     return RunningLab(state, replan(state, state.lab_file.read_text()))
 
 
+def netns_named(plan: LabPlan, name: str) -> str:
+    """The namespace of a pod, node, outside host or `underlay` of a running lab (exec, capture).
+
+    Raises:
+        BadInput: the lab has no such member (the message lists those it has).
+    """
+    netns = plan.netns_of(name)
+    if netns is None:
+        known = [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]
+        raise BadInput(f"lab {plan.name} has no pod, node or host named {name!r} (it has {', '.join(known)})")
+    return netns
+
+
 def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:
     """Plan lab-file text as the running lab is planned: its modes, its pods' nodes and addresses
     (`changed`: the text is an edit of the lab, see `load_lab`; by default, as recorded).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import open_running, require_root
+from netlab.cli.common import netns_named, open_running, require_root
 from netlab.errors import BadInput
 from netlab.kernel.procs import exec_in
 
@@ -30,10 +30,7 @@ def cmd(lab: str, name: str, command: tuple[str, ...]) -> None:
     running = open_running(lab)
     plan = running.plan
     member_name, _, container_name = name.partition("/")
-    netns = plan.netns_of(member_name)
-    if netns is None:
-        known = [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]
-        raise BadInput(f"lab {lab} has no pod, node or host named {name!r} (it has {', '.join(known)})")
+    netns = netns_named(plan, member_name)
     env: dict[str, str] = {}
     pod = next((p for p in plan.pods if p.name == member_name), None)
     if pod is not None:

@@ -170,15 +170,18 @@ def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan],
     DNS server. Servers of netlab's own start side by side: return once all of them (and those
     `also_waiting`) serve."""
     waiting = list(also_waiting or [])
+    service_env = state.service_env()  # once: a lab of 500 pods must not read it 500 times
     for pod in pods:
         for container in pod.containers:
-            env = state.container_env(pod.name, container.env)
+            if container.runs_echo:
+                continue  # the echo server's: it serves every pod from one process
+            env = state.container_env(pod.name, container.env, service_env)
             if ingress.is_controller(container):
                 state.record("pid", ingress.start(plan, state, pod, container, env))
             elif is_coredns(container):
                 waiting.append(dns.start_coredns(plan, state, pod, container, env))
                 state.record("pid", waiting[-1].pid)
-            elif not container.runs_echo:
+            else:
                 log = state.logs / f"{pod.name}_{container.name}.log"
                 argv = list(container.command + container.args)
                 state.record("pid", procs.start_command(plan.name, pod, container.name, argv, env, log))

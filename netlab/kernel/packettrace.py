@@ -50,7 +50,7 @@ class Traced:
     hops: tuple[Hop, ...]
 
 
-def target_of(plan: LabPlan, target: str, port: int | None) -> tuple[str, int, str]:
+def destination_of(plan: LabPlan, target: str, port: int | None) -> tuple[str, int, str]:
     """(address, port, protocol) of a Service (`NAME`, `NAME.NAMESPACE`), pod, host or address.
 
     Raises:
@@ -84,7 +84,7 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
     pod = next((p for p in plan.pods if p.name == source), None)
     if pod is None:
         raise BadInput(f"lab {plan.name} has no pod named {source!r}: a trace starts in a pod")
-    address, number, protocol = target_of(plan, target, port)
+    address, number, protocol = destination_of(plan, target, port)
     watched: list[NodePlan | HostPlan] = [*plan.nodes, *([plan.gateway] if plan.internet_hosts else [])]
     monitors: dict[str, subprocess.Popen] = {}
     try:
