@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.errors import LabStateError
+from netlab.model.lab import Task
+from netlab.plan.tasks import StepTask
 
 RUN_DIR = Path("/run/netlab")
 LOCK_WAIT = 30.0
@@ -153,6 +155,14 @@ class LabState:
         tmp = self.dir / "lab.json.tmp"
         tmp.write_text(json.dumps(settings, indent=1))
         tmp.replace(self.dir / "lab.json")
+
+    def tasks(self, key: str) -> list[StepTask]:
+        """Learner tasks recorded under `key`: "learner" (left to the learner by `up`, what
+        `check` judges) or "left" (not built yet: what `step` builds next)."""
+        return [StepTask(step, Task(kind, target)) for step, kind, target in self.settings().get(f"tasks.{key}", [])]
+
+    def write_tasks(self, key: str, tasks: list[StepTask]) -> None:
+        self.write_settings({**self.settings(), f"tasks.{key}": [[t.step, t.task.kind, t.task.target] for t in tasks]})
 
     def claim_if_crashed(self) -> bool:
         """True (and the lock taken) if the lab's `up` died before finishing: the directory says

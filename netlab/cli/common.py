@@ -96,6 +96,10 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
         LabStateError: the lab is not up. BadInput: the edit is invalid.
     """
     running = open_running(name)
+    left = running.state.tasks("left")
+    if left:
+        raise BadInput(f"lab {name} leaves step {left[0].step} to you: change it once every step is built "
+                       f"(netlab step {name}, netlab solve {name} STEP)")
     text = edit(running.state.lab_file.read_text())
     new = replan(running.state, text, changed=True)
     if new.lab.cluster != running.plan.lab.cluster:

@@ -59,7 +59,7 @@ def read_picture(running: RunningLab) -> diagram.Picture:
     nodes = tuple(
         diagram.Node(n.name, iface(n.netns, "eth0"),
                      tuple(i for bridge in ("cni0", "flannel.1") if (i := iface(n.netns, bridge))),
-                     tuple(views[n.netns].routes) if views[n.netns] else ())
+                     tuple(map(str, views[n.netns].routes)) if views[n.netns] else ())
         for n in plan.nodes)
     pods = tuple(diagram.Pod(p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth))
                  for p in plan.pods)

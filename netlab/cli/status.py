@@ -60,7 +60,7 @@ def collect(running: RunningLab) -> dict:
         "nodes": [{"name": n.name, "netns": n.netns, "ip": ip(n.netns), "podCIDR": str(n.pod_cidr),
                    **({"publicIP": str(n.public_ip)} if plan.internet_hosts else {}),
                    "present": views[n.netns] is not None,
-                   "routes": views[n.netns].routes if views[n.netns] else []} for n in plan.nodes],
+                   "routes": [str(r) for r in views[n.netns].routes] if views[n.netns] else []} for n in plan.nodes],
         "pods": [{"name": p.name, "namespace": p.namespace, "node": p.node, "netns": p.netns, "ip": ip(p.netns),
                   "labels": p.labels, "present": views[p.netns] is not None} for p in plan.pods],
         "services": services(running),

@@ -3,7 +3,9 @@
 Steps:
 * load and validate the lab file, lay out the plan (bad input stops here, nothing is made)
 * claim the lab's state directory and lock (a lab that is up stays as it is)
-* build namespaces, links, addresses, routes; start the echo server and containers
+* build namespaces, links, addresses, routes; start the echo server and containers; with
+  `--until-step N` or `--leave STEP`, all but the tasks of the later steps or of that step
+  (plan/tasks.py), which are recorded for `step`, `solve` and `check`
 * print the nodes and pods with their addresses, and what to try next
 """
 
@@ -20,6 +22,7 @@ from netlab.kernel.proxy import SyncResult, check_kernel
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan
+from netlab.plan.tasks import StepTask, left_tasks
 from netlab.state import LabState
 
 
@@ -27,12 +30,17 @@ from netlab.state import LabState
 @click.argument("lab")
 @click.option("--network", type=click.Choice(NETWORK_MODES), help="Pod network between nodes (default: the lab's).")
 @click.option("--proxy-mode", type=click.Choice(PROXY_MODES), help="kube-proxy mode (default: the lab's).")
-def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
+@click.option("--until-step", type=int, metavar="N",
+              help="Build only what guide steps 1..N build (`netlab step` builds the next).")
+@click.option("--leave", type=int, metavar="STEP",
+              help="Learner mode: build all but guide step STEP's tasks; `netlab check` judges yours.")
+def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int | None, leave: int | None) -> None:
     """Build LAB (a bundled lab's name or a lab file) and start its workloads."""
     path = find_lab(lab)
     text = path.read_text()
     model = load_lab(path, text)
     plan = make_plan(model, network=network, proxy_mode=proxy_mode)
+    left = left_tasks(model, until_step=until_step, leave=leave)
     require_root("up")
     if plan.services:
         check_kernel(plan.proxy_mode)
@@ -42,10 +50,23 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
     started = time.perf_counter()
     state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
                                                "proxyMode": plan.proxy_mode})
-    synced = build(plan, state)
+    synced = build(plan, state, [t.task for t in left])
     remember(state, plan)
+    state.write_tasks("left", left)
+    state.write_tasks("learner", left)
     state.mark_complete()
     summarize(plan, synced, time.perf_counter() - started)
+    if left:
+        say_left(plan, left)
+
+
+def say_left(plan: LabPlan, left: list[StepTask]) -> None:
+    """What the learner has to build, and the three ways on: by hand, step by step, or solved."""
+    for step in sorted({t.step for t in left}):
+        tasks = ", ".join(str(t.task) for t in left if t.step == step)
+        out.print(f"  left for you, step {step} ({plan.lab.guide[step - 1].title}): {tasks}", markup=False)
+    out.print(f"  build it by hand (netlab guide {plan.name}), then netlab check {plan.name}; "
+              f"netlab step {plan.name} builds the next step, netlab solve {plan.name} STEP one step", markup=False)
 
 
 def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:

@@ -27,7 +27,9 @@ from netlab.errors import LabStateError
 from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.model.clusterdns import is_coredns
+from netlab.model.lab import Task
 from netlab.plan.model import LabPlan, PodPlan
+from netlab.plan.tasks import proxied, without
 from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import etc_files
@@ -98,8 +100,9 @@ def refuse_taken(names: list[str]) -> None:
                             f"netlab leaves it alone")
 
 
-def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
-    """Create everything the plan describes; roll back on any failure or interrupt.
+def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> list[proxy.SyncResult]:
+    """Create everything the plan describes but the tasks `left` to the learner (plan/tasks.py);
+    roll back on any failure or interrupt.
 
     Returns:
         how each node's kube-proxy rules were synced (none for a lab without Services).
@@ -107,11 +110,11 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
     Raises:
         LabStateError: one of the lab's namespace names is taken (nothing was made).
     """
-    specs = render_topology(plan)
     procs.raise_fd_limit()  # ~2 descriptors per namespace while building, the echo server's sockets
     handles = Namespaces()
     try:
         with interrupts_roll_back():
+            specs = without(render_topology(plan), plan, left or [])
             refuse_taken([spec.netns for spec in specs])
             state.record_many("netns", [spec.netns for spec in specs])
             netns.ensure_run_dir()
@@ -122,7 +125,7 @@ def build(plan: LabPlan, state: LabState) -> list[proxy.SyncResult]:
             handles.close()
             etcfiles.write(state, etc_files(plan, nsswitch=not etcfiles.machine_nsswitch_will_do()))
             state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
-            synced = proxy.sync(plan)
+            synced = proxy.sync(proxied(plan, left or []))
             egress.program(plan)
             dns.write_zones(plan, state)
             start_echo(plan, state)

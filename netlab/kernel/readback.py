@@ -2,13 +2,15 @@
 
 Each namespace is read with one pyroute2 IPRoute opened inside it (the thread enters, the socket
 stays bound to the namespace): its links with state, MAC and bridge, their IPv4 addresses, and its
-main-table routes. A namespace that is gone reads as None.
+main-table routes; on request a device's neighbours and forwarding entries (flannel's VXLAN
+programming). A namespace that is gone reads as None.
 """
 
 from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 
 from netlab.kernel import netns
 
@@ -23,14 +25,26 @@ class Link:
     master: str | None
     kind: str | None
     alias: str | None = None
+    peer_index: int | None = None  # a veth's: its peer's index, in the peer's namespace
     addresses: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RouteView:
+    dst: IPv4Network
+    gateway: str | None
+    dev: str | None
+
+    def __str__(self) -> str:
+        text = "default" if self.dst.prefixlen == 0 else str(self.dst)
+        return text + (f" via {self.gateway}" if self.gateway else "") + (f" dev {self.dev}" if self.dev else "")
 
 
 @dataclass
 class NamespaceView:
     name: str
     links: dict[str, Link]
-    routes: list[str]
+    routes: list[RouteView]
 
     def ip(self, link: str = "eth0") -> str | None:
         """The first address of a link, without its prefix length."""
@@ -54,18 +68,27 @@ def read(name: str) -> NamespaceView | None:
                 master=names.get(msg.get("IFLA_MASTER")),
                 kind=info.get("IFLA_INFO_KIND") if info else None,
                 alias=msg.get("IFLA_IFALIAS"),
+                peer_index=msg.get("IFLA_LINK") if msg.get("IFLA_LINK") != msg["index"] else None,
             )
         for msg in ipr.get_addr(family=socket.AF_INET):
             if msg["index"] in by_index:
                 by_index[msg["index"]].addresses.append(f"{msg.get('IFA_ADDRESS')}/{msg['prefixlen']}")
-        routes = [_route_text(msg, by_index) for msg in ipr.get_routes(family=socket.AF_INET, table=254)]
+        routes = [_route(msg, by_index) for msg in ipr.get_routes(family=socket.AF_INET, table=254)]
     return NamespaceView(name, {link.name: link for link in by_index.values()}, routes)
 
 
-def _route_text(msg: dict, links: dict[int, Link]) -> str:
-    dst = msg.get("RTA_DST")
-    text = f"{dst}/{msg['dst_len']}" if dst else "default"
-    if msg.get("RTA_GATEWAY"):
-        text += f" via {msg.get('RTA_GATEWAY')}"
+def _route(msg: dict, links: dict[int, Link]) -> RouteView:
     oif = links.get(msg.get("RTA_OIF"))
-    return text + (f" dev {oif.name}" if oif else "")
+    return RouteView(IPv4Network(f"{msg.get('RTA_DST') or '0.0.0.0'}/{msg['dst_len']}", strict=False),
+                     msg.get("RTA_GATEWAY"), oif.name if oif else None)
+
+
+def forwarding(name: str, index: int) -> tuple[dict[str, str], dict[str, str]]:
+    """A device's permanent IPv4 neighbours (address -> MAC) and its forwarding entries (MAC ->
+    underlay address): what flannel programs on flannel.1 for each other node."""
+    with netns.iproute(name) as ipr:
+        neighbours = {msg.get("NDA_DST"): msg.get("NDA_LLADDR")
+                      for msg in ipr.get_neighbours(family=socket.AF_INET, ifindex=index)}
+        fdb = {msg.get("NDA_LLADDR"): msg.get("NDA_DST")
+               for msg in ipr.get_neighbours(family=socket.AF_BRIDGE, ifindex=index) if msg.get("NDA_DST")}
+    return neighbours, fdb

@@ -24,6 +24,7 @@ from netlab.model.lab import (
     Service,
     pod_names,
 )
+from netlab.model.tasks import read_tasks
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
 RECORD_TYPES = ("A", "AAAA", "SRV", "PTR", "CNAME", "TXT")  # what a dns check may ask for
@@ -168,6 +169,7 @@ def read_guide_step(r: FieldReader, raw: Any, index: int) -> GuideStep:
         run=r.strings(g.get("run"), f"{place}.run"),
         checks=r.strings(g.get("checks"), f"{place}.checks"),
         translations=read_translations(r, g, place, schema.TRANSLATION),
+        builds=read_tasks(r, g.get("builds"), f"{place}.builds"),
     )
 
 

@@ -231,6 +231,23 @@ class Check:
         return all(wanted.get(k) == v for k, v in self.when.items())
 
 
+TASK_KINDS = ("veth", "routes", "service")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A piece of the lab that a guide step builds, and that learner mode leaves to the learner:
+    `veth POD` (the pod's veth pair on cni0, its address and default route: the CNI plugin's ADD),
+    `routes NODE` (the node's routes to the other nodes' pod subnets: flannel's), `service NAME`
+    (kube-proxy's rules for the Service, NAME or NAME.NAMESPACE, on every node)."""
+
+    kind: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}"
+
+
 @dataclass(frozen=True)
 class GuideStep:
     """A step of the lab's workshop guide: what to do and look at, and which checks it unlocks."""
@@ -241,6 +258,7 @@ class GuideStep:
     run: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title", "text"}
+    builds: tuple[Task, ...] = ()  # what `up --until-step` builds only from this step on
 
 
 @dataclass(frozen=True)

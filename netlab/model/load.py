@@ -44,6 +44,7 @@ from netlab.model.lab import (
 )
 from netlab.model.outside import read_outside
 from netlab.model.services import read_service
+from netlab.model.tasks import check_tasks
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -152,6 +153,7 @@ class _LabReader(FieldReader):
             for ref in step.checks:
                 if ref not in known_checks:
                     self.problem(f"guide[{i}].checks", f"no check named {ref!r}")
+        check_tasks(self, guide, cluster, objects, services)
         return Lab(
             name=name,
             title=str(top.get("title") or name),

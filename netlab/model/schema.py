@@ -37,10 +37,11 @@ NODE = _fields("name labels")
 CHECK = _fields("name from ping http udp send bind bridge dns env type resolver expect count capture when pending "
                 "headers")
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
-GUIDE_STEP = _fields("title text article run checks " + " ".join(TRANSLATED))
+GUIDE_STEP = _fields("title text article run checks builds " + " ".join(TRANSLATED))
 TRANSLATION = _fields("title text", refused={  # a guide step's `zh-TW:`
     "run": "commands are not translated: the step's run serves every language",
     "checks": "check names are not translated: the step's checks serve every language",
+    "builds": "what a step builds is not translated: the step's builds serve every language",
     "article": "the article's section is not translated: the step's article serves every language",
 })
 LAB_TRANSLATION = _fields("title")   # the lab's own `zh-TW:`

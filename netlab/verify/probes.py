@@ -7,6 +7,7 @@ import subprocess
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
+from netlab.kernel import readback
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
 from netlab.probe import bind, bridge, dns, http, ping, udp
@@ -85,8 +86,7 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     missing = []
     found = []
     for name in wanted:
-        member = plan.member(name)
-        mac = getattr(member, "mac", None)
+        mac = _eth0_mac(plan.member(name))
         if mac in learned:
             found.append(f"{name} {mac} on {learned[mac]}")
         else:
@@ -94,6 +94,13 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     if missing:
         return False, f"{check.target} has not learned {', '.join(missing)}"
     return True, f"{check.target} learned " + "; ".join(found)
+
+
+def _eth0_mac(member: object) -> str | None:
+    """The MAC the member's eth0 has: netlab's planned one, or a learner's own (a veth they made)."""
+    view = readback.read(member.netns) if hasattr(member, "netns") else None
+    eth0 = view.links.get("eth0") if view else None
+    return eth0.mac if eth0 else getattr(member, "mac", None)
 
 
 def probe_dns(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:

@@ -1,0 +1,58 @@
+"""netlab check LAB [--json] [--junit FILE]: judge the learner's tasks, each done or not yet with a hint.
+
+Steps:
+* open the running lab: the tasks `up --leave`/`--until-step` left to the learner, or, for a
+  lab built whole, every task its guide names (all done: the lab as netlab builds it)
+* judge each from the kernel's read-back and real traffic (verify/tasks.py)
+* print a table (step, task, result, detail) or JSON, and a JUnit report if asked;
+  exit 0 if every task is done, 1 if not
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from netlab.cli.common import open_running, out, progress, require_root
+from netlab.errors import CheckFailed
+from netlab.plan.tasks import lab_tasks
+from netlab.verify.junit import junit_xml
+from netlab.verify.tasks import judge_task
+
+
+@click.command("check")
+@click.argument("lab")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write the verdicts as a JUnit XML report to this file.")
+def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
+    """Say, per learner task of LAB, done or not yet and what is missing; exit 1 if any is not done."""
+    require_root("check")
+    running = open_running(lab)
+    tasks = running.state.tasks("learner") or lab_tasks(running.plan.lab)
+    started = time.monotonic()
+    verdicts = []
+    with progress.status(f"check {lab}: starting") as shown:  # on a terminal only (stderr)
+        for i, task in enumerate(tasks):
+            shown.update(f"check {lab}: {i + 1}/{len(tasks)} {task}")
+            verdicts.append(judge_task(running.plan, task))
+    if junit is not None:
+        junit.write_text(junit_xml(lab, [v.as_verdict() for v in verdicts], time.monotonic() - started, verb="check"))
+    waiting = [v for v in verdicts if not v.done]
+    if as_json:
+        click.echo(json.dumps({"lab": lab, "done": not waiting, "tasks": [v.as_dict() for v in verdicts]}, indent=2))
+    elif not verdicts:
+        out.print(f"lab {lab} has no learner tasks (no guide step says what it builds)", markup=False)
+    else:
+        table = Table("step", "task", "result", "detail", box=None, pad_edge=False)
+        for v in verdicts:
+            table.add_row(str(v.step), v.task, "[green]done[/]" if v.done else "[red]not yet[/]", v.detail)
+        out.print(table)
+        out.print(f"{len(verdicts) - len(waiting)} of {len(verdicts)} tasks done"
+                  + (f" (stuck? netlab solve {lab} {waiting[0].step})" if waiting else ""))
+    if waiting:
+        raise CheckFailed(f"{len(waiting)} of {len(verdicts)} tasks not done yet" if not as_json else "")

@@ -1,0 +1,46 @@
+"""netlab solve LAB STEP: build a guide step's tasks for a learner who is stuck.
+
+Steps:
+* open the running lab; the step must build something (its guide's `builds:`)
+* remove what the learner made of those tasks, then build them as `up` does (kernel/tasks.py)
+* record that they are built, and print what was added, as `ip`/`iptables`/`nft` commands
+`netlab step LAB` (cli/step.py) is the same for the first step not built yet.
+"""
+
+from __future__ import annotations
+
+import click
+
+from netlab.cli.common import RunningLab, open_running, out, require_root
+from netlab.kernel.tasks import build_tasks
+from netlab.plan.tasks import step_tasks
+from netlab.render.taskcmds import task_commands
+
+
+@click.command("solve")
+@click.argument("lab")
+@click.argument("step", type=int)
+def cmd(lab: str, step: int) -> None:
+    """Build guide step STEP's tasks of the running LAB (learner mode's way out)."""
+    require_root("solve")
+    running = open_running(lab)
+    step_tasks(running.plan.lab, step)  # bad input before the lock: the step builds nothing
+    build_step(running, step)
+
+
+def build_step(running: RunningLab, step: int) -> None:
+    """Build one step's tasks and say what changed in the kernel."""
+    plan, state = running.plan, running.state
+    chosen = [t.task for t in step_tasks(plan.lab, step)]
+    state.lock()
+    left = [t for t in state.tasks("left") if t.step != step]
+    build_tasks(plan, chosen, [t.task for t in left])
+    state.write_tasks("left", left)
+    guide_step = plan.lab.guide[step - 1]
+    out.print(f"lab {plan.name}: built step {step} ({guide_step.title}): {', '.join(map(str, chosen))}",
+              markup=False)
+    for line in task_commands(plan, chosen, [t.task for t in left]):
+        out.print(f"  {line}", markup=False, soft_wrap=True)
+    following = sorted({t.step for t in left})
+    out.print(f"next: netlab check {plan.name}" + (f"; netlab step {plan.name} builds step {following[0]}"
+                                                  if following else ""), markup=False)

@@ -1,0 +1,62 @@
+"""A guide step's `builds:` (the tasks learner mode leaves to the learner), read and checked.
+
+    builds: [{veth: pod-a}, {routes: node-1}, {service: web}]
+
+Each task is built by one step only, and names something the lab has: a pod; a node of a lab
+with more than one (a single node has no other node to route to); a Service with a ClusterIP
+(kube-proxy has no rules for a headless or ExternalName one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netlab.model.fields import FieldReader
+from netlab.model.lab import TASK_KINDS, Cluster, GuideStep, KubeObject, Service, Task, pod_names
+
+
+def read_tasks(r: FieldReader, raw: Any, place: str) -> tuple[Task, ...]:
+    tasks = []
+    for i, item in enumerate(r.sequence(raw, place)):
+        where = f"{place}[{i}]"
+        if not isinstance(item, dict) or len(item) != 1:
+            r.problem(where, f"must be one of {', '.join(f'{{{k}: NAME}}' for k in TASK_KINDS)}")
+            continue
+        (kind, target), = item.items()
+        if kind not in TASK_KINDS:
+            r.problem(where, f"unknown task {kind!r} (known: {', '.join(TASK_KINDS)})")
+            continue
+        tasks.append(Task(kind, r.string(target, f"{where}.{kind}")))
+    return tuple(tasks)
+
+
+def service_key(target: str) -> tuple[str, str]:
+    """A `service` task's (name, namespace): NAME is in default, NAME.NAMESPACE as cluster DNS says it."""
+    name, _, namespace = target.partition(".")
+    return name, namespace or "default"
+
+
+def check_tasks(r: FieldReader, guide: tuple[GuideStep, ...], cluster: Cluster,
+                objects: tuple[KubeObject, ...], services: tuple[Service, ...]) -> None:
+    pods = set(pod_names(objects))
+    nodes = {n.name for n in cluster.nodes}
+    by_key = {(s.name, s.namespace): s for s in services}
+    built_by: dict[Task, int] = {}
+    for i, step in enumerate(guide):
+        place = f"guide[{i}].builds"
+        for task in step.builds:
+            if task in built_by:
+                r.problem(place, f"{task} is built by step {built_by[task] + 1} already")
+            built_by[task] = i
+            if task.kind == "veth" and task.target not in pods:
+                r.problem(place, f"no pod named {task.target!r}")
+            elif task.kind == "routes" and task.target not in nodes:
+                r.problem(place, f"no node named {task.target!r}")
+            elif task.kind == "routes" and len(nodes) < 2:
+                r.problem(place, "a lab with one node has no routes to other nodes")
+            elif task.kind == "service":
+                svc = by_key.get(service_key(task.target))
+                if svc is None:
+                    r.problem(place, f"no Service named {task.target!r}")
+                elif svc.headless:
+                    r.problem(place, f"Service {task.target} has no ClusterIP: kube-proxy has no rules for it")

@@ -1,0 +1,143 @@
+"""Judge a lab's learner tasks (`netlab check`): done, or not yet and why, from the kernel and traffic.
+
+Each task is read back from the kernel and compared with what it would have built
+(verify/hints.py); where the kernel holds it, real traffic proves it: a pod's veth task, one
+ping from the pod to its gateway (cni0); a Service's, a TCP connection from a pod on each node
+(one that is not the Service's endpoint: without kube-proxy's masquerade rule a pod cannot reach
+itself through its Service) to each TCP port of the ClusterIP. A node's routes need the other
+node's routes back to carry traffic, so they are judged by the kernel's tables alone. Anything
+that goes wrong while inspecting is a "not yet" with the reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from dataclasses import dataclass
+
+from netlab.errors import NetlabError
+from netlab.kernel import netns, readback
+from netlab.kernel.ruletools import iptables_save, run_in
+from netlab.model.tasks import service_key
+from netlab.plan.model import LabPlan, NodePlan, PodPlan
+from netlab.plan.services import ServicePlan
+from netlab.plan.tasks import StepTask
+from netlab.probe import ping
+from netlab.render.topology import FLANNEL
+from netlab.verify import Verdict
+from netlab.verify.hints import routes_hint, service_hint, veth_hint
+
+CONNECT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class TaskVerdict:
+    step: int
+    task: str
+    done: bool
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "task": self.task, "done": self.done, "detail": self.detail}
+
+    def as_verdict(self) -> Verdict:
+        """As one of verify's verdicts, for the JUnit report."""
+        return Verdict(f"step {self.step}: {self.task}", f"step {self.step}", self.task, self.done, self.detail)
+
+
+def judge_task(plan: LabPlan, step_task: StepTask) -> TaskVerdict:
+    task = step_task.task
+    try:
+        if task.kind == "veth":
+            done, detail = _veth(plan, task.target)
+        elif task.kind == "routes":
+            done, detail = _routes(plan, task.target)
+        else:
+            done, detail = _service(plan, plan.service(*service_key(task.target)))
+    except (NetlabError, OSError, subprocess.SubprocessError) as error:
+        done, detail = False, f"could not inspect it ({error})"
+    return TaskVerdict(step_task.step, str(task), done, detail)
+
+
+def _veth(plan: LabPlan, name: str) -> tuple[bool, str]:
+    pod = next(p for p in plan.pods if p.name == name)
+    node = next(n for n in plan.nodes if n.name == pod.node)
+    pod_view, node_view = readback.read(pod.netns), readback.read(node.netns)
+    if pod_view is None or node_view is None:
+        return False, f"{pod.name}'s or {node.name}'s namespace is gone (netlab down, then up)"
+    hint = veth_hint(pod, node, pod_view, node_view)
+    if hint:
+        return False, hint
+    pinged = subprocess.run(ping.command(pod.netns, str(pod.gateway)), capture_output=True, text=True, timeout=10)
+    result = ping.read(pinged.returncode, pinged.stdout, pinged.stderr)
+    if not result.reachable:
+        return False, f"{pod.name}'s eth0 looks right, but a ping to {pod.gateway} (cni0) got {result.detail}"
+    return True, f"{pod.name} {pod.ip} on cni0 of {node.name}; ping to {pod.gateway}: {result.detail}"
+
+
+def _routes(plan: LabPlan, name: str) -> tuple[bool, str]:
+    node = next(n for n in plan.nodes if n.name == name)
+    view = readback.read(node.netns)
+    if view is None:
+        return False, f"{node.name}'s namespace is gone (netlab down, then up)"
+    neighbours, fdb = readback.forwarding(node.netns, FLANNEL) if plan.network == "vxlan" else ({}, {})
+    hint = routes_hint(plan, node, view, neighbours, fdb)
+    if hint:
+        return False, hint
+    others = ", ".join(str(n.pod_cidr) for n in plan.nodes if n is not node)
+    return True, f"{node.name} routes {others} ({plan.network})"
+
+
+def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
+    for node in plan.nodes:
+        hint = _rules_hint(plan, svc, node)
+        if hint:
+            return False, hint
+    proved = []
+    for node in plan.nodes:
+        client = _client_on(plan, svc, node)
+        for port in (p for p in svc.ports if p.protocol == "TCP" and p.endpoints and client):
+            failure = _connect(client.netns, str(svc.cluster_ip), port.port)
+            if failure:
+                return False, (f"the rules look right, but {client.name} on {node.name} could not connect to "
+                        f"{svc.cluster_ip}:{port.port}: {failure}")
+            proved.append(f"{client.name}->{svc.cluster_ip}:{port.port}")
+    return True, f"{svc.name}'s rules on every node" + (f"; connected {', '.join(proved)}" if proved else "")
+
+
+def _rules_hint(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> str | None:
+    """iptables mode: the rules themselves; nftables and IPVS: that the node knows the ClusterIP."""
+    ip = str(svc.cluster_ip)
+    if plan.proxy_mode == "iptables":
+        return service_hint(svc, node, iptables_save(node.netns).rules)
+    if plan.proxy_mode == "nftables":
+        listed = run_in(node.netns, ["nft", "list", "ruleset"]).stdout
+        return None if ip in listed else (f"no nftables rule in {node.name} matches {svc.name}'s ClusterIP {ip} "
+                                          f"(nft list ruleset)")
+    listed = run_in(node.netns, ["ipvsadm", "-Ln"]).stdout
+    return None if f"{ip}:" in listed else f"{node.name} has no IPVS virtual server for {ip} (ipvsadm -Ln)"
+
+
+def _client_on(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> PodPlan | None:
+    """A pod on the node, with its eth0 up, that is not one of the Service's endpoints."""
+    endpoints = {e.pod for port in svc.ports for e in port.endpoints}
+    for pod in (p for p in plan.pods if p.node == node.name and p.name not in endpoints):
+        view = readback.read(pod.netns)
+        eth0 = view.links.get("eth0") if view else None
+        if eth0 and eth0.state == "up" and eth0.addresses:
+            return pod
+    return None
+
+
+def _connect(netns_name: str, address: str, port: int) -> str | None:
+    """Open and close one TCP connection from inside the namespace; the reason if it fails."""
+    with netns.entered(netns_name):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(CONNECT_TIMEOUT_S)
+        sock.connect((address, port))
+        return None
+    except OSError as error:
+        return "timed out" if isinstance(error, TimeoutError) else error.strerror or str(error)
+    finally:
+        sock.close()
