@@ -23,12 +23,14 @@ UI = {
     "en": {
         "article": "(article: {seed})",
         "proves": "proves: {check} (from {source})",
+        "builds": "builds: {tasks}  (left to you by: sudo netlab up {lab} --leave {step})",
         "footer": "bring it up: sudo netlab up {lab}; prove it: sudo netlab verify {lab}",
         "fell_back": "{count} step(s) have no translation and are shown in English.",
     },
     "zh-TW": {
         "article": "（文章章節：{seed}）",
         "proves": "驗證：{check}（從 {source} 執行）",
+        "builds": "建立：{tasks}（留給你動手做：sudo netlab up {lab} --leave {step}）",
         "footer": "啟動實驗：sudo netlab up {lab}；驗證結果：sudo netlab verify {lab}",
         "fell_back": "有 {count} 個步驟還沒有繁體中文翻譯，以英文顯示。",
     },
@@ -57,6 +59,9 @@ def cmd(lab: str, network: str | None, lang: str) -> None:
             out.print(expand(plan, text), markup=False)
         for command in step.run:
             out.print(f"  $ sudo {expand(plan, command)}", markup=False)
+        if step.builds:
+            tasks = ", ".join(map(str, step.builds))
+            out.print("  " + ui["builds"].format(tasks=tasks, lab=plan.name, step=number), markup=False)
         for name in step.checks:
             out.print("  " + ui["proves"].format(check=name, source=checks[name].source), markup=False)
         out.print()

@@ -58,6 +58,7 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int |
     summarize(plan, synced, time.perf_counter() - started)
     if left:
         say_left(plan, left)
+    out.print(f"next: sudo netlab verify {plan.name}   (the guide: netlab guide {plan.name})")
 
 
 def say_left(plan: LabPlan, left: list[StepTask]) -> None:
@@ -93,4 +94,3 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     if plan.lab.ingresses and not lab_has_controllers(plan):
         out.print("  note: no ingress controller (a container running /nginx-ingress-controller) serves the "
                   "lab's Ingresses")
-    out.print(f"next: sudo netlab verify {plan.name}   (the guide: netlab guide {plan.name})")
