@@ -21,7 +21,7 @@ from netlab.state import LabState
 # A terminal gets rich's own width; a pipe or a CI log gets lines long enough for a table row.
 # rich turns colours off where the output is not a terminal, and wherever NO_COLOR is set.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-# Progress of what takes more than a second (verify's checks), on stderr: shown on a terminal
+# Progress of what may take more than a second (up, changes, verify, check, trace), on stderr: shown on a terminal
 # only, so that stdout stays the report (or the JSON).
 progress = Console(stderr=True, highlight=False)
 
@@ -107,7 +107,8 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
     if ingress.lab_has_controllers(new):
         ingress.nginx_binary()  # before anything changes: exit 3 if it is missing
     running.state.lock()
-    result = reconcile(running.plan, new, running.state)
+    with progress.status(f"{name}: changing the running lab"):
+        result = reconcile(running.plan, new, running.state)
     running.state.lab_file.write_text(text)
     running.state.write_settings({**running.state.settings(), "changed": True})
     remember(running.state, new)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import open_running, out, require_root, require_tools
+from netlab.cli.common import open_running, out, progress, require_root, require_tools
 from netlab.kernel.packettrace import Traced, run_trace
 
 
@@ -26,7 +26,10 @@ def cmd(lab: str, source: str, target: str, port: int | None) -> None:
     """Send one request FROM a pod TO a Service, pod or host of LAB and show the rules it met."""
     require_root("trace")
     require_tools("nft", "conntrack", "curl", "nsenter", "ipvsadm")
-    show(run_trace(open_running(lab).plan, source, target, port))
+    plan = open_running(lab).plan
+    with progress.status(f"trace {lab}: one request from {source} to {target}, watched in every node"):
+        traced = run_trace(plan, source, target, port)
+    show(traced)
 
 
 def show(traced: Traced) -> None:

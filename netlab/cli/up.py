@@ -15,7 +15,7 @@ import time
 
 import click
 
-from netlab.cli.common import out, remember, require_root, require_tools
+from netlab.cli.common import out, progress, remember, require_root, require_tools
 from netlab.kernel.build import build
 from netlab.kernel.ingress import lab_has_controllers, nginx_binary
 from netlab.kernel.proxy import SyncResult, check_kernel
@@ -50,7 +50,8 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int |
     started = time.perf_counter()
     state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
                                                "proxyMode": plan.proxy_mode})
-    synced = build(plan, state, [t.task for t in left])
+    with progress.status(f"up {model.name}: building {len(plan.all_netns())} namespaces, rules and workloads"):
+        synced = build(plan, state, [t.task for t in left])
     remember(state, plan)
     state.write_tasks("left", left)
     state.write_tasks("learner", left)

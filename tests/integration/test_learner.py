@@ -156,3 +156,35 @@ def test_bad_steps_are_one_line_and_build_nothing() -> None:
         done = netlab("up", "pod-to-pod", *args)
         assert done.code == 2 and said in done.err and len(done.err.strip().splitlines()) == 1, done.err
     assert not Path("/run/netlab/pod-to-pod").exists()
+
+
+OWN_LAB = """\
+name: my-lab
+title: An instructor's own lab
+cluster: {nodes: [node-1, node-2], dns: false}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node-1, containers: [{name: c, image: x}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node-2, containers: [{name: c, image: x}]}}
+checks:
+  - {name: a pings b, from: a, ping: b}
+guide:
+  - {title: Route node-1 to node-2's pods, builds: [{routes: node-1}, {routes: node-2}], checks: [a pings b]}
+"""
+
+
+def test_an_instructors_own_lab_file_gets_learner_mode(tmp_path: Path) -> None:
+    own = tmp_path / "my-lab.yaml"
+    own.write_text(OWN_LAB)
+    guide = netlab("guide", str(own))
+    assert guide.code == 0 and "builds: routes node-1, routes node-2" in guide.out, guide.err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(OWN_LAB.replace("{routes: node-2}", "{routes: node-9}, {vxlan: a}"))
+    refused = netlab("up", str(bad), "--leave", "1")
+    assert refused.code == 2 and "no node named 'node-9'" in refused.err and "unknown task 'vxlan'" in refused.err
+    with lab_up(str(own), "--leave", "1"):
+        assert netlab("verify", "my-lab").code == 1
+        assert [t["done"] for t in checked("my-lab").values()] == [False, False]
+        sh("ip", "-n", "nl-my-lab.node-1", "route", "add", "10.244.2.0/24", "via", "192.168.56.12")
+        assert [t["done"] for t in checked("my-lab").values()] == [True, False]
+        assert netlab("solve", "my-lab", "1").code == 0
+        assert netlab("verify", "my-lab").code == 0
