@@ -46,6 +46,7 @@ def collect(running: RunningLab) -> dict:
     plan = running.plan
     views = {name: readback.read(name) for name in plan.all_netns()}
     pids = procs.lab_pids(plan.name, plan.all_netns())
+    left = running.state.tasks("left")
 
     def ip(netns: str) -> str | None:
         view = views.get(netns)
@@ -67,6 +68,8 @@ def collect(running: RunningLab) -> dict:
         "hosts": [{"name": h.name, "netns": h.netns, "ip": ip(h.netns), "present": views[h.netns] is not None}
                   for h in plan.hosts],
         "processes": len(pids),
+        "learnerTasks": [{"step": t.step, "task": str(t.task), "built": t not in left}
+                         for t in running.state.tasks("learner")],
     }
 
 
@@ -122,3 +125,7 @@ def show(report: dict) -> None:
     out.print(table)
     for node in report["nodes"]:
         out.print(f"routes in {node['name']}: " + "; ".join(node["routes"]))
+    for task in report["learnerTasks"]:
+        out.print(f"learner task, step {task['step']}: {task['task']} "
+                  + ("(built by netlab step/solve)" if task["built"] else "(left to the learner: netlab check)"),
+                  markup=False)
