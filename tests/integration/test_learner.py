@@ -186,5 +186,7 @@ def test_an_instructors_own_lab_file_gets_learner_mode(tmp_path: Path) -> None:
         assert [t["done"] for t in checked("my-lab").values()] == [False, False]
         sh("ip", "-n", "nl-my-lab.node-1", "route", "add", "10.244.2.0/24", "via", "192.168.56.12")
         assert [t["done"] for t in checked("my-lab").values()] == [True, False]
+        assert [t["built"] for t in json.loads(netlab("status", "my-lab", "--json").out)["learnerTasks"]] == [False] * 2
         assert netlab("solve", "my-lab", "1").code == 0
         assert netlab("verify", "my-lab").code == 0
+        assert [t["built"] for t in json.loads(netlab("status", "my-lab", "--json").out)["learnerTasks"]] == [True] * 2
