@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from netlab.cli.common import open_running, out, progress, require_root
+from netlab.cli.common import open_running, out, progress, report_options, require_root
 from netlab.errors import CheckFailed
 from netlab.plan.tasks import lab_tasks
 from netlab.verify.junit import junit_xml
@@ -26,9 +26,7 @@ from netlab.verify.tasks import judge_task
 
 @click.command("check")
 @click.argument("lab")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Also write the verdicts as a JUnit XML report to this file.")
+@report_options
 def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     """Say, per learner task of LAB, done or not yet and what is missing; exit 1 if any is not done."""
     require_root("check")

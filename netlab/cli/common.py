@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import click
 from rich.console import Console
 
 from netlab.errors import BadInput, EnvironmentProblem
@@ -24,6 +25,13 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 # Progress of what may take more than a second (up, changes, verify, check, trace), on stderr: shown on a terminal
 # only, so that stdout stays the report (or the JSON).
 progress = Console(stderr=True, highlight=False)
+
+
+def report_options(command: Callable) -> Callable:
+    """`--json` and `--junit FILE`: how verify and check report to scripts and CI."""
+    command = click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                           help="Also write the verdicts as a JUnit XML report to this file (for CI).")(command)
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(command)
 
 
 def require_root(verb: str) -> None:

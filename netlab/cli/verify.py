@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from netlab.cli.common import open_running, out, progress, require_root, require_tools
+from netlab.cli.common import open_running, out, progress, report_options, require_root, require_tools
 from netlab.errors import CheckFailed
 from netlab.verify import verify
 from netlab.verify.junit import junit_xml
@@ -24,9 +24,7 @@ from netlab.verify.junit import junit_xml
 
 @click.command("verify")
 @click.argument("lab")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Also write the verdicts as a JUnit XML report to this file (for CI).")
+@report_options
 def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     """Run LAB's checks with real traffic; exit 1 if any fails."""
     require_root("verify")
