@@ -4,15 +4,14 @@ tools read: svg parses as XML with an <svg> root, Mermaid is a flowchart, dot is
 
 The picture is deterministic from one `up` to the next (veth names are hashes of the pod's name,
 addresses are planned, the MetalLB announcer is a hash, endpoints are sorted), so the snapshot is
-compared as it is. Snapshots are regenerated only on purpose, as the unit tests' goldens are:
+compared as it is (tests/conftest.py's golden fixture). Snapshots are regenerated only on purpose:
 `NETLAB_UPDATE_GOLDEN=1 pytest tests/integration/test_diagrams.py`, then `git diff tests/golden`.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,36 +24,19 @@ GOLDEN = REPO / "tests" / "golden" / "diagram" / "live"
 LABS = sorted(path.stem for path in (REPO / "labs").glob("*.yaml"))
 
 
-def assert_golden(path: Path, actual: str) -> None:
-    """tests/unit/conftest.py's convention (that conftest is not visible here): `actual` must equal
-    the file, which NETLAB_UPDATE_GOLDEN=1 rewrites instead."""
-    if os.environ.get("NETLAB_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual)
-        return
-    shown = path.relative_to(REPO)
-    if not path.is_file():
-        pytest.fail(f"{shown} is missing (NETLAB_UPDATE_GOLDEN=1 creates it)", pytrace=False)
-    expected = path.read_text()
-    if actual != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                                            fromfile=str(shown), tofile="now"))
-        pytest.fail(f"{shown} differs (NETLAB_UPDATE_GOLDEN=1 regenerates it):\n{diff}", pytrace=False)
-
-
 def test_every_bundled_lab_is_covered() -> None:
     assert len(LABS) >= 10 and "pod-to-service" in LABS
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_diagram_of_each_lab(lab: str) -> None:
+def test_diagram_of_each_lab(lab: str, golden: Callable[[Path, str], None]) -> None:
     plan = make_plan(load_lab(find_lab(lab)))
     with lab_up(lab):
         drawn = {form: netlab("diagram", lab, "--format", form) for form in ("ascii", "mermaid", "dot", "svg")}
     for form, run in drawn.items():
         assert run.code == 0 and run.err == "", f"{form}: {run.err}"
     ascii_art = drawn["ascii"].out
-    assert_golden(GOLDEN / f"{lab}.txt", ascii_art)
+    golden(GOLDEN / f"{lab}.txt", ascii_art)
     # what the snapshot must hold whatever it is regenerated to: every node, pod and Service, nothing lost
     assert "MISSING" not in ascii_art
     for node in plan.nodes:
