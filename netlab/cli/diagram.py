@@ -15,7 +15,7 @@ import subprocess
 import click
 
 from netlab.cli.common import RunningLab, open_running, require_root, require_tools
-from netlab.cli.status import services
+from netlab.cli.status import external_ip, ports_text, services
 from netlab.errors import KernelError
 from netlab.kernel import readback
 from netlab.render import diagram
@@ -65,8 +65,8 @@ def read_picture(running: RunningLab) -> diagram.Picture:
                  for p in plan.pods)
     hosts = tuple(diagram.Host(h.name, iface(h.netns, "eth0")) for h in plan.hosts)
     drawn = tuple(
-        diagram.Service(s["name"], s["namespace"], s["clusterIP"],
-                        ", ".join(f"{p['port']}/{p['protocol']}" for p in s["ports"]),
-                        tuple((e, plan.name_of(e.split(":")[0]) or "?") for e in s["endpoints"]))
+        diagram.Service(s["name"], s["namespace"], s["clusterIP"], ports_text(s),
+                        tuple((e, plan.name_of(e.split(":")[0]) or "?") for e in s["endpoints"]), s["type"],
+                        s.get("externalName") or external_ip(s))
         for s in services(running))
     return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn)

@@ -102,6 +102,17 @@ def services(running: RunningLab) -> list[dict]:
     return report
 
 
+def ports_text(svc: dict) -> str:
+    """A status Service's ports as kubectl shows them: `80/TCP`, `80:30080/TCP` with a node port."""
+    return ", ".join(f"{p['port']}" + (f":{p['nodePort']}" if p["nodePort"] else "") + f"/{p['protocol']}"
+                     for p in svc["ports"])
+
+
+def external_ip(svc: dict) -> str:
+    """A status Service's LoadBalancer IP, as the cloud wrote it back ("" if none)."""
+    return next((i["ip"] for i in svc.get("status", {}).get("loadBalancer", {}).get("ingress", [])), "")
+
+
 def show(report: dict) -> None:
     out.print(f"lab [bold]{report['name']}[/] ({report['title']}): network {report['network']}, "
               f"proxy {report['proxyMode']}, {report['processes']} processes"
@@ -115,11 +126,9 @@ def show(report: dict) -> None:
     for host in report["hosts"]:
         table.add_row("host", host["name"], host["ip"] or "missing", "outside", host["netns"])
     for svc in report["services"]:
-        ports = ", ".join(f"{p['port']}" + (f":{p['nodePort']}" if p["nodePort"] else "") + f"/{p['protocol']}"
-                          for p in svc["ports"])
-        external = [i["ip"] for i in svc.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
+        external = external_ip(svc)
         state = "" if svc["programmed"] in (True, None) else " NOT PROGRAMMED"
-        where = (f"{svc['type']} {ports}" + (f" external {external[0]}" if external else "")
+        where = (f"{svc['type']} {ports_text(svc)}" + (f" external {external}" if external else "")
                  + (f" -> {svc['externalName']}" if "externalName" in svc else "") + state)
         table.add_row("svc", svc["name"], svc["clusterIP"], where, " ".join(svc["endpoints"]) or "no endpoints")
     out.print(table)

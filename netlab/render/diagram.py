@@ -52,8 +52,18 @@ class Service:
     name: str
     namespace: str
     cluster_ip: str
-    ports: str                 # "80/TCP, 53/UDP"
+    ports: str                 # "80/TCP, 53/UDP", "80:30080/TCP" (a node port), as kubectl shows them
     endpoints: tuple[tuple[str, str], ...]  # ("10.244.1.3:8080", "web-0")
+    type: str = "ClusterIP"
+    external: str = ""         # a LoadBalancer's IP, an ExternalName's name
+
+    def summary(self) -> str:
+        """Type, addresses and ports as `kubectl get svc` shows them, and who answers for it."""
+        if self.type == "ExternalName":
+            return f"ExternalName -> {self.external} (a CNAME in cluster DNS: no rules)"
+        external = f" external {self.external}" if self.external else ""
+        headless = " (headless: cluster DNS answers with the endpoints, no rules)" if self.cluster_ip == "None" else ""
+        return f"{self.type} {self.cluster_ip}{external} {self.ports}{headless}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,8 @@ def ascii_art(p: Picture) -> str:
         lines += ["", f"Services (programmed by kube-proxy, {p.proxy_mode} mode)"]
         for svc in p.services:
             target = ", ".join(f"{address} ({pod})" for address, pod in svc.endpoints) or "no endpoints"
-            lines.append(f"  {svc.namespace}/{svc.name} {svc.cluster_ip} {svc.ports} -> {target}")
+            lines.append(f"  {svc.namespace}/{svc.name} {svc.summary()}"
+                         + ("" if svc.type == "ExternalName" else f" -> {target}"))
     lines += ["", "Routes"] + [f"  {node.name}: {'; '.join(node.routes)}" for node in p.nodes]
     return "\n".join(lines) + "\n"
 
@@ -144,7 +155,7 @@ def _graph(p: Picture) -> _Graph:
         graph.edges.append(_Edge("underlay", _id("host", host.name)))
     for svc in p.services:
         sid = _id("svc", svc.namespace, svc.name)
-        graph.loose.append(_Box(sid, (f"Service {svc.name}", f"{svc.cluster_ip} {svc.ports}"), "hexagon"))
+        graph.loose.append(_Box(sid, (f"Service {svc.name}", svc.summary()), "hexagon"))
         graph.edges += [_Edge(sid, _id("pod", pod), address, dashed=True) for address, pod in svc.endpoints]
     return graph
 

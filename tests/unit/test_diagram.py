@@ -46,7 +46,7 @@ def test_mermaid_has_a_subgraph_per_node_and_the_service_edges() -> None:
     text = mermaid(PICTURE)
     assert text.startswith("flowchart TB\n")
     assert text.count("subgraph ") == 2 and text.count("\n  end") == 2
-    assert 'svc_default_web{{"Service web<br/>10.108.209.100 80/TCP"}}' in text
+    assert 'svc_default_web{{"Service web<br/>ClusterIP 10.108.209.100 80/TCP"}}' in text
     assert 'node_1_cni0 ---|"veth1f2e3d4c"| pod_client' in text and "underlay --- node_1_eth0" in text
     assert 'svc_default_web -.->|"10.244.2.2:8080"| pod_web_1' in text
 
