@@ -26,7 +26,9 @@ def read_tasks(r: FieldReader, raw: Any, place: str) -> tuple[Task, ...]:
         if kind not in TASK_KINDS:
             r.problem(where, f"unknown task {kind!r} (known: {', '.join(TASK_KINDS)})")
             continue
-        tasks.append(Task(kind, r.string(target, f"{where}.{kind}")))
+        name = r.string(target, f"{where}.{kind}")
+        if name:  # a bad name is said once: it does not also name a missing pod or a second task
+            tasks.append(Task(kind, name))
     return tuple(tasks)
 
 
@@ -45,8 +47,10 @@ def check_tasks(r: FieldReader, guide: tuple[GuideStep, ...], cluster: Cluster,
     for i, step in enumerate(guide):
         place = f"guide[{i}].builds"
         for task in step.builds:
-            if task in built_by:
-                r.problem(place, f"{task} is built by step {built_by[task] + 1} already")
+            if task in built_by:  # said once: whether it exists was judged where it was first named
+                r.problem(place, f"{task} is named twice in this step" if built_by[task] == i
+                          else f"{task} is built by step {built_by[task] + 1} already")
+                continue
             built_by[task] = i
             if task.kind == "veth" and task.target not in pods:
                 r.problem(place, f"no pod named {task.target!r}")
