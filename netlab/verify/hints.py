@@ -133,10 +133,7 @@ def service_hint(svc: ServicePlan, node: NodePlan, saved: dict[str, list[str]]) 
         if elsewhere:
             return (f"{node.name}'s rule for {ip} is in table {elsewhere}: rewriting a destination (DNAT) is done "
                     f"in table nat")
-        port = svc.ports[0]
-        return (f"{node.name} has no nat rule for {svc.name}'s ClusterIP {ip}: "
-                f"iptables -t nat -A PREROUTING -d {ip}/32 -p {port.protocol.lower()} --dport {port.port} "
-                f"-j DNAT --to-destination {_example(port)}")
+        return f"{node.name} has no nat rule for {svc.name}'s ClusterIP {ip}: {_dnat_command(svc, svc.ports[0], node)}"
     reached = _reachable(nat, "PREROUTING")
     for port in svc.ports:
         hint = _port_hint(svc, port, node, nat, mine, reached)
@@ -147,11 +144,13 @@ def service_hint(svc: ServicePlan, node: NodePlan, saved: dict[str, list[str]]) 
 
 def _port_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, nat: list[list[str]],
                mine: list[list[str]], reached: set[str]) -> str | None:
-    ip, proto = str(svc.cluster_ip), port.protocol.lower()
-    rules = [rule for rule in mine
-             if _option(rule, "-p") in (None, proto) and _option(rule, "--dport") in (None, str(port.port))]
+    ip = str(svc.cluster_ip)
+    rules = [rule for rule in mine if _matches_port(rule, port)]
     if not rules:
-        other = mine[0]
+        other = next((rule for rule in mine if not any(_matches_port(rule, p) for p in svc.ports)), None)
+        if other is None:  # the rules there serve the Service's other ports: this one has none
+            return (f"{node.name} has no nat rule for {svc.name}'s port {port.port}/{port.protocol} "
+                    f"({ip}:{port.port}): {_dnat_command(svc, port, node)}")
         said = f"{_option(other, '-p') or 'any protocol'} port {_option(other, '--dport') or 'any'}"
         target = (" (that is the pods' targetPort; a client sends to the Service's port)"
                   if port.endpoints and _option(other, "--dport") == str(port.endpoints[0].port) else "")
@@ -168,7 +167,9 @@ def _port_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, nat: lis
     if not targets:
         return f"{node.name}'s rule for {ip}:{port.port} does not rewrite the destination (-j DNAT --to-destination)"
     endpoints = {str(e) for e in port.endpoints}
-    for target in sorted(targets):
+    # DNAT without a port keeps the packet's: right where the Service's port is the targetPort
+    same_port = {str(e.ip) for e in port.endpoints if e.port == port.port}
+    for target in sorted(targets - same_port):
         if target in endpoints:
             continue
         address, _, to_port = target.partition(":")
@@ -180,8 +181,16 @@ def _port_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, nat: lis
     return None
 
 
-def _example(port: ServicePortPlan) -> str:
-    return str(port.endpoints[0]) if port.endpoints else "POD_IP:TARGET_PORT"
+def _dnat_command(svc: ServicePlan, port: ServicePortPlan, node: NodePlan) -> str:
+    """The rule that serves one port of the Service, as a command to run in the node's namespace."""
+    example = str(port.endpoints[0]) if port.endpoints else "POD_IP:TARGET_PORT"
+    return (f"ip netns exec {node.netns} iptables -t nat -A PREROUTING -d {svc.cluster_ip}/32 "
+            f"-p {port.protocol.lower()} --dport {port.port} -j DNAT --to-destination {example}")
+
+
+def _matches_port(rule: list[str], port: ServicePortPlan) -> bool:
+    return (_option(rule, "-p") in (None, port.protocol.lower())
+            and _option(rule, "--dport") in (None, str(port.port)))
 
 
 def _matches_ip(rule: list[str], ip: str) -> bool:
