@@ -3,10 +3,13 @@
 Steps:
 * load and plan the lab (its file, or a running lab's own copy: the pods as they are now)
 * print it as a shell script (netlab.render.explain): ip/bridge/sysctl, the /etc files, kube-proxy's
-  iptables-restore / nft / ipvsadm input per node, the egress NAT, and the workloads as comments
+  iptables-restore / nft / ipvsadm input per node, the egress NAT, and the commands that start the
+  workloads; netlab's own servers in it run with this interpreter (it imports netlab)
 """
 
 from __future__ import annotations
+
+import sys
 
 import click
 
@@ -28,4 +31,4 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
         plan = open_running(lab).plan
     else:
         plan = make_plan(load_lab(find_lab(lab)), network=network, proxy_mode=proxy_mode)
-    click.echo(explain(plan), nl=False)
+    click.echo(explain(plan, python=sys.executable), nl=False)

@@ -32,6 +32,7 @@ from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
 from netlab.plan.model import HostPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan
+from netlab.workloads.echo import bound
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
@@ -48,7 +49,7 @@ def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict
                  if (flags := c.netexec) is not None and flags.http_override}
     sockets = []
     for port, protocol in pod.echo_ports():
-        sock = _bound(port, protocol)
+        sock = bound(port, protocol)
         override = {"override": overrides[port, protocol]} if (port, protocol) in overrides else {}
         sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port, **override}))
     return sockets
@@ -61,18 +62,8 @@ def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket,
     assert svc.health_check_node_port is not None
     local = {ep.ip for port in svc.ports for ep in port.endpoints if ep.node == node.name}
     port = svc.health_check_node_port
-    return _bound(port, "TCP"), {"pod": node.name, "protocol": "TCP", "port": port,
-                                 "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
-
-
-def _bound(port: int, protocol: str) -> socket.socket:
-    """A socket bound to `port` on every address of the calling thread's namespace (listening, for TCP)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("0.0.0.0", port))
-    if protocol == "TCP":
-        sock.listen(128)
-    return sock
+    return bound(port, "TCP"), {"pod": node.name, "protocol": "TCP", "port": port,
+                                "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
 
 
 def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -13,12 +13,20 @@ path with no request headers, as netexec's --http-override does.
 A TCP socket whose entry also has `"health": {"namespace": ..., "name": ..., "localEndpoints": N}`
 is a node's health check port for a LoadBalancer Service (externalTrafficPolicy Local), answered
 as kube-proxy answers it: 200 with N local endpoints, 503 with none, and its JSON body.
+
+By hand (the scripts of `netlab explain`), one server per container, with agnhost netexec's flags:
+    python -m netlab.workloads.echo --http-port 8080 [--http-port P]... [--udp-port P]...
+        [--http-override PATH] [--hostname NAME] [--user USER]
+It binds the ports itself, on every address of the namespace it runs in, then becomes USER; it
+answers /hostname with NAME, by default its host name, as agnhost does (a container's is its pod's).
+
 Everything is imported at the top because, after dropping privileges to "user", the interpreter's
 own files may no longer be readable.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import datetime
@@ -35,6 +43,9 @@ from urllib.parse import parse_qs, urlsplit
 
 HEAD_LIMIT = 8192  # bytes of request line + headers; beyond that: 431
 HEAD_TIMEOUT = 10.0  # seconds to deliver the head, so idle clients cannot pin connections
+
+
+Listener = tuple[socket.socket, str, str, dict | None, str]  # socket, pod, protocol, health service, override
 
 
 class HeadTooLarge(Exception):
@@ -259,7 +270,7 @@ def announce_ready() -> None:
     os.close(devnull)
 
 
-async def serve(sockets: list[tuple[socket.socket, str, str, dict | None, str]]) -> None:
+async def serve(sockets: list[Listener]) -> None:
     """Serve every (socket, pod, protocol, health service, override) in one event loop until
     SIGTERM or SIGINT."""
     loop = asyncio.get_running_loop()
@@ -281,21 +292,74 @@ async def serve(sockets: list[tuple[socket.socket, str, str, dict | None, str]])
         closable.close()
 
 
-def main() -> None:
-    """Read the manifest, wrap the inherited fds, drop privileges, serve."""
-    manifest = json.load(sys.stdin)
+def bound(port: int, protocol: str) -> socket.socket:
+    """A socket bound to `port` on every address of the calling thread's namespace (listening, for TCP)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("0.0.0.0", port))
+    if protocol == "TCP":
+        sock.listen(128)
+    return sock
+
+
+def inherited(manifest: dict) -> list[Listener]:
+    """The sockets netlab bound in the pods' namespaces and handed over, as the manifest names them."""
     sockets = []
     for entry in manifest["sockets"]:
         protocol = entry["protocol"].upper()
         if protocol not in ("TCP", "UDP"):
             raise SystemExit(f"echo: unsupported protocol {entry['protocol']!r} for fd {entry['fd']}")
-        sock = socket.socket(fileno=entry["fd"])
+        sockets.append((socket.socket(fileno=entry["fd"]), entry["pod"], protocol, entry.get("health"),
+                        entry.get("override") or ""))
+    return sockets
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m netlab.workloads.echo",
+                                     description="netlab's echo server (like agnhost netexec), by hand")
+    parser.add_argument("--http-port", type=int, action="append", default=[], help="a TCP port served over HTTP")
+    parser.add_argument("--udp-port", type=int, action="append", default=[], help="a UDP port")
+    parser.add_argument("--http-override", default="", help="answer every HTTP request as a GET of this path")
+    parser.add_argument("--hostname", default=socket.gethostname(), help="what /hostname answers")
+    parser.add_argument("--user", help="become this user once the ports are bound")
+    args = parser.parse_args(argv)
+    if not args.http_port and not args.udp_port:
+        parser.error("give at least one --http-port or --udp-port")
+    return args
+
+
+def own(args: argparse.Namespace) -> list[Listener]:
+    """Bind the ports the command line names, in the namespace this process runs in.
+
+    Raises:
+        SystemExit: a port cannot be bound (taken, or privileged for this user).
+    """
+    wanted = [(port, "TCP") for port in args.http_port] + [(port, "UDP") for port in args.udp_port]
+    sockets = []
+    for port, protocol in wanted:
+        try:
+            sock = bound(port, protocol)
+        except OSError as exc:
+            raise SystemExit(f"echo: cannot bind {protocol} port {port}: {exc.strerror or exc}") from None
+        sockets.append((sock, args.hostname, protocol, None, args.http_override if protocol == "TCP" else ""))
+    return sockets
+
+
+def main(argv: list[str]) -> None:
+    """Wrap the inherited fds the manifest on stdin names (no arguments: netlab's one server for
+    many pods), or bind the ports the arguments name (by hand); drop privileges, serve."""
+    if argv:
+        args = parse_args(argv)
+        sockets, user = own(args), args.user
+    else:
+        manifest = json.load(sys.stdin)
+        sockets, user = inherited(manifest), manifest.get("user")
+    for sock, *_ in sockets:
         sock.setblocking(False)
-        sockets.append((sock, entry["pod"], protocol, entry.get("health"), entry.get("override") or ""))
-    if manifest.get("user") is not None:
-        drop_privileges(manifest["user"])
+    if user is not None:
+        drop_privileges(user)
     asyncio.run(serve(sockets))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

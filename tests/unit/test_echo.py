@@ -235,3 +235,41 @@ def test_http_override_answers_every_path_as_the_override(echo: Echo) -> None:
         assert http_get(echo.override_port, path) == (200, "api-0"), path
     assert raw_tcp(echo.override_port, b"HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"\r\n\r\n")
     assert raw_tcp(echo.override_port, b"POST /x HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405 ")
+
+
+def free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("0.0.0.0", 0))
+        return sock.getsockname()[1]
+
+
+def by_hand(*args: str) -> subprocess.Popen:
+    """The echo server as `netlab explain`'s scripts start it: it binds the ports it is given."""
+    return subprocess.Popen([sys.executable, "-m", "netlab.workloads.echo", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_by_hand_it_binds_its_ports_and_answers_with_its_host_name() -> None:
+    """`--http-port P --udp-port Q --http-override /hostname`, without --hostname: /hostname is
+    the host's name (a container's: its pod's), as agnhost's is."""
+    http_port, udp_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
+    proc = by_hand("--http-port", str(http_port), "--udp-port", str(udp_port), "--http-override", "/hostname")
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        assert http_get(http_port, "/any/path") == (200, socket.gethostname())
+        assert udp(udp_port, b"hostname")[0] == socket.gethostname()
+        proc.terminate()
+        assert proc.wait(timeout=TIMEOUT) == 0
+    finally:
+        proc.kill()
+        proc.communicate(timeout=TIMEOUT)
+
+
+def test_by_hand_a_taken_port_is_one_line_and_exit_1() -> None:
+    with listening_tcp() as taken:
+        port = taken.getsockname()[1]
+        proc = by_hand("--http-port", str(port), "--hostname", "web-0")
+        _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1
+    assert err.decode() == f"echo: cannot bind TCP port {port}: Address already in use\n"

@@ -1,9 +1,11 @@
 #!/bin/sh
 # lab pod-to-service (Pod to Service (kube-proxy's ClusterIP, for real)): pod network host-gw, kube-proxy iptables
 # The commands that build it by hand, in the order `netlab up` builds it; run as root where
-# the lab is not up. To take it down again:
+# the lab is not up. To take it down again (the workloads first, then the namespaces and files):
+#   kill $(cat /run/netlab-explain/pod-to-service/*.pid)
 #   for ns in $(ip netns list | grep -o '^nl-pod-to-service\.[^ ]*'); do ip netns del "$ns"; done
-#   rm -rf /etc/netns/nl-pod-to-service.*
+#   rm -rf /etc/netns/nl-pod-to-service.* /run/netlab-explain/pod-to-service
+#   rmdir --ignore-fail-on-non-empty /etc/netns /run/netlab-explain
 set -e
 
 # --- 1. namespaces, links, addresses, routes and sysctls (netlab sends each namespace's as one netlink batch)
@@ -449,9 +451,115 @@ ip netns exec nl-pod-to-service.node-2 iptables -t nat -I POSTROUTING -m comment
 ip netns exec nl-pod-to-service.node-2 iptables -t filter -I INPUT -j KUBE-FIREWALL
 ip netns exec nl-pod-to-service.node-2 iptables -t filter -I OUTPUT -j KUBE-FIREWALL
 
-# --- 5. the workloads (netlab runs these itself; by hand, start your own servers)
-# client/shell: netlab's echo server (like agnhost netexec) on 8080/TCP
-# web-0/web: netlab's echo server (like agnhost netexec) on 8080/TCP, 9090/TCP, 5353/UDP
-# web-1/web: netlab's echo server (like agnhost netexec) on 8080/TCP, 9090/TCP, 5353/UDP
-# coredns-0/coredns: CoreDNS: netlab's DNS server on 53/UDP+TCP, from /run/netlab/pod-to-service/dns/cluster.zone
-# coredns-1/coredns: CoreDNS: netlab's DNS server on 53/UDP+TCP, from /run/netlab/pod-to-service/dns/cluster.zone
+# --- 5. the workloads, started as netlab starts them
+# Each workload runs as a container would: in its namespace, with the pod's name as hostname (a UTS
+# namespace of its own), only the variables given as its environment, unprivileged, in a session
+# of its own; its output goes to $RUN/NAME.log, its pid to $RUN/NAME.pid. setpriv makes a command
+# nobody; the echo server binds its ports first (an internet host's port 80 is privileged), then
+# becomes nobody itself. netlab's own servers are modules of netlab: $PYTHON must import netlab
+# (`netlab explain` names the interpreter it runs with).
+PYTHON=python3
+RUN=/run/netlab-explain/pod-to-service
+umask 022  # nobody reads the zone files
+mkdir -p "$RUN"
+start() {  # start NAME NETNS HOSTNAME [VAR=value]... COMMAND [ARG]...
+  name=$1 netns=$2 host=$3
+  shift 3
+  setsid ip netns exec "$netns" unshare --uts \
+    sh -c 'cd / && hostname "$0" && exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/ HOSTNAME="$0" "$@"' \
+    "$host" "$@" </dev/null >"$RUN/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+}
+ready() {  # ready NAME...: wait until each of netlab's servers says it serves (10 s at most each)
+  for name in "$@"; do
+    i=0
+    until grep -qsx ready "$RUN/$name.log"; do
+      i=$((i + 1))
+      if [ "$i" -gt 100 ]; then echo "$name did not start: $(tail -n 1 "$RUN/$name.log")" >&2; exit 1; fi
+      sleep 0.1
+    done
+  done
+}
+cat > "$RUN/cluster.zone" <<'EOF'
+$ORIGIN cluster.local.
+$TTL 5
+@ 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 5
+dns-version 28800 IN TXT "1.1.0"
+
+; default/client-self: ClusterIP 10.99.151.226, 1 endpoint(s)
+client-self.default.svc IN A 10.99.151.226
+_http._tcp.client-self.default.svc IN SRV 0 100 80 client-self.default.svc.cluster.local.
+client-self.default.svc IN SRV 0 100 80 client-self.default.svc.cluster.local.
+10-244-1-2.client-self.default.svc IN A 10.244.1.2
+
+; default/nobody-home: ClusterIP 10.105.179.236, 0 endpoint(s)
+nobody-home.default.svc IN A 10.105.179.236
+_http._tcp.nobody-home.default.svc IN SRV 0 100 80 nobody-home.default.svc.cluster.local.
+nobody-home.default.svc IN SRV 0 100 80 nobody-home.default.svc.cluster.local.
+
+; default/web: ClusterIP 10.108.209.100, 2 endpoint(s)
+web.default.svc IN A 10.108.209.100
+_http._tcp.web.default.svc IN SRV 0 100 80 web.default.svc.cluster.local.
+web.default.svc IN SRV 0 100 80 web.default.svc.cluster.local.
+10-244-1-3.web.default.svc IN A 10.244.1.3
+10-244-2-2.web.default.svc IN A 10.244.2.2
+
+; default/web-multi: ClusterIP 10.110.158.206, 2 endpoint(s)
+web-multi.default.svc IN A 10.110.158.206
+_http._tcp.web-multi.default.svc IN SRV 0 100 80 web-multi.default.svc.cluster.local.
+_metrics._tcp.web-multi.default.svc IN SRV 0 100 9100 web-multi.default.svc.cluster.local.
+web-multi.default.svc IN SRV 0 50 80 web-multi.default.svc.cluster.local.
+web-multi.default.svc IN SRV 0 50 9100 web-multi.default.svc.cluster.local.
+10-244-1-3.web-multi.default.svc IN A 10.244.1.3
+10-244-2-2.web-multi.default.svc IN A 10.244.2.2
+
+; default/web-sticky: ClusterIP 10.109.183.198, 2 endpoint(s)
+web-sticky.default.svc IN A 10.109.183.198
+_http._tcp.web-sticky.default.svc IN SRV 0 100 80 web-sticky.default.svc.cluster.local.
+web-sticky.default.svc IN SRV 0 100 80 web-sticky.default.svc.cluster.local.
+10-244-1-3.web-sticky.default.svc IN A 10.244.1.3
+10-244-2-2.web-sticky.default.svc IN A 10.244.2.2
+
+; default/web-udp: ClusterIP 10.108.179.110, 2 endpoint(s)
+web-udp.default.svc IN A 10.108.179.110
+_dns._udp.web-udp.default.svc IN SRV 0 100 53 web-udp.default.svc.cluster.local.
+web-udp.default.svc IN SRV 0 100 53 web-udp.default.svc.cluster.local.
+10-244-1-3.web-udp.default.svc IN A 10.244.1.3
+10-244-2-2.web-udp.default.svc IN A 10.244.2.2
+
+; kube-system/kube-dns: ClusterIP 10.96.0.10, 2 endpoint(s)
+kube-dns.kube-system.svc IN A 10.96.0.10
+_dns._udp.kube-dns.kube-system.svc IN SRV 0 100 53 kube-dns.kube-system.svc.cluster.local.
+_dns-tcp._tcp.kube-dns.kube-system.svc IN SRV 0 100 53 kube-dns.kube-system.svc.cluster.local.
+_metrics._tcp.kube-dns.kube-system.svc IN SRV 0 100 9153 kube-dns.kube-system.svc.cluster.local.
+kube-dns.kube-system.svc IN SRV 0 50 53 kube-dns.kube-system.svc.cluster.local.
+kube-dns.kube-system.svc IN SRV 0 50 9153 kube-dns.kube-system.svc.cluster.local.
+10-244-1-4.kube-dns.kube-system.svc IN A 10.244.1.4
+10-244-2-3.kube-dns.kube-system.svc IN A 10.244.2.3
+
+; reverse lookups of ClusterIPs and endpoints
+226.151.99.10.in-addr.arpa. IN PTR client-self.default.svc.cluster.local.
+2.1.244.10.in-addr.arpa. IN PTR 10-244-1-2.client-self.default.svc.cluster.local.
+236.179.105.10.in-addr.arpa. IN PTR nobody-home.default.svc.cluster.local.
+100.209.108.10.in-addr.arpa. IN PTR web.default.svc.cluster.local.
+3.1.244.10.in-addr.arpa. IN PTR 10-244-1-3.web.default.svc.cluster.local.
+2.2.244.10.in-addr.arpa. IN PTR 10-244-2-2.web.default.svc.cluster.local.
+206.158.110.10.in-addr.arpa. IN PTR web-multi.default.svc.cluster.local.
+3.1.244.10.in-addr.arpa. IN PTR 10-244-1-3.web-multi.default.svc.cluster.local.
+2.2.244.10.in-addr.arpa. IN PTR 10-244-2-2.web-multi.default.svc.cluster.local.
+198.183.109.10.in-addr.arpa. IN PTR web-sticky.default.svc.cluster.local.
+3.1.244.10.in-addr.arpa. IN PTR 10-244-1-3.web-sticky.default.svc.cluster.local.
+2.2.244.10.in-addr.arpa. IN PTR 10-244-2-2.web-sticky.default.svc.cluster.local.
+110.179.108.10.in-addr.arpa. IN PTR web-udp.default.svc.cluster.local.
+3.1.244.10.in-addr.arpa. IN PTR 10-244-1-3.web-udp.default.svc.cluster.local.
+2.2.244.10.in-addr.arpa. IN PTR 10-244-2-2.web-udp.default.svc.cluster.local.
+10.0.96.10.in-addr.arpa. IN PTR kube-dns.kube-system.svc.cluster.local.
+4.1.244.10.in-addr.arpa. IN PTR 10-244-1-4.kube-dns.kube-system.svc.cluster.local.
+3.2.244.10.in-addr.arpa. IN PTR 10-244-2-3.kube-dns.kube-system.svc.cluster.local.
+EOF
+start client_shell nl-pod-to-service.client client "$PYTHON" -m netlab.workloads.echo --user nobody --http-port 8080
+start web-0_web nl-pod-to-service.web-0 web-0 "$PYTHON" -m netlab.workloads.echo --user nobody --http-port 8080 --http-port 9090 --udp-port 5353
+start web-1_web nl-pod-to-service.web-1 web-1 "$PYTHON" -m netlab.workloads.echo --user nobody --http-port 8080 --http-port 9090 --udp-port 5353
+start coredns-0_coredns nl-pod-to-service.coredns-0 coredns-0 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -m netlab.workloads.dns --listen 0.0.0.0:53 --zone "$RUN/cluster.zone" --domain cluster.local --pods insecure --metrics 0.0.0.0:9153
+start coredns-1_coredns nl-pod-to-service.coredns-1 coredns-1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PYTHON" -m netlab.workloads.dns --listen 0.0.0.0:53 --zone "$RUN/cluster.zone" --domain cluster.local --pods insecure --metrics 0.0.0.0:9153
+ready client_shell web-0_web web-1_web coredns-0_coredns coredns-1_coredns
