@@ -87,7 +87,7 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
                  "(a pod's resolv.conf and hosts, as the kubelet writes them)", _etc(plan)),
     ]
     if plan.services:
-        rules = "".join(_proxy(plan, node) for node in plan.nodes)
+        rules = "".join(proxy_commands(plan, node) for node in plan.nodes)
         parts.append(_section(f"3. kube-proxy's rules on every node ({plan.proxy_mode} mode)", rules))
     if plan.internet_hosts:
         cidr = plan.lab.cluster.pod_cidr
@@ -116,7 +116,8 @@ def _etc(plan: LabPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _proxy(plan: LabPlan, node: NodePlan) -> str:
+def proxy_commands(plan: LabPlan, node: NodePlan) -> str:
+    """A node's kube-proxy input as commands (`explain`; `step` and `solve` print the lines a Service adds)."""
     cluster = plan.lab.cluster
     if plan.proxy_mode == "nftables":
         return _heredoc(node.netns, "nft -f -", render_nftables(plan.services, cluster.pod_cidr,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan
 from netlab.plan.tasks import proxied, task_ops
-from netlab.render.explain import _proxy
+from netlab.render.explain import proxy_commands
 from netlab.render.ipcmd import command
 
 
@@ -21,7 +21,7 @@ def task_commands(plan: LabPlan, built: list[Task], still_left: list[Task]) -> l
     if any(task.kind == "service" for task in built):
         before, after = proxied(plan, still_left + built), proxied(plan, still_left)
         for node in plan.nodes:
-            old = set(_proxy(before, node).splitlines())
-            added = [line for line in _proxy(after, node).splitlines() if line not in old]
+            old = set(proxy_commands(before, node).splitlines())
+            added = [line for line in proxy_commands(after, node).splitlines() if line not in old]
             lines += [f"# {node.name}: kube-proxy ({plan.proxy_mode}) adds"] + [f"  {line}" for line in added]
     return lines
