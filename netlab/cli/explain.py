@@ -3,8 +3,9 @@
 Steps:
 * load and plan the lab (its file, or a running lab's own copy: the pods as they are now)
 * print it as a shell script (netlab.render.explain): ip/bridge/sysctl, the /etc files, kube-proxy's
-  iptables-restore / nft / ipvsadm input per node, the egress NAT, and the commands that start the
-  workloads; netlab's own servers in it run with this interpreter (it imports netlab)
+  iptables-restore / nft / ipvsadm input per node, the egress NAT, the commands that start the
+  workloads (netlab's own servers in it run with this interpreter: it imports netlab), and the
+  LoadBalancer IPs' way in (the cloud's routes, MetalLB's addresses)
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ that question over HTTP from the load balancer's namespace, as the cloud would. 
 an ECMP route in the load balancer's namespace (`LBIP/32 nexthop via node ...`), hashed per flow
 (fib_multipath_hash_policy 1, set by the topology); with no healthy node, an unreachable route.
 Run after the nodes' rules and health check ports are up, and again after every change.
+plan/cloud.py predicts the same choice from the plan (`netlab explain` scripts the route from it).
 """
 
 from __future__ import annotations

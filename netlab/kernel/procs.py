@@ -32,7 +32,7 @@ from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
 from netlab.plan.model import HostPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan
-from netlab.workloads.echo import bound
+from netlab.workloads.echo import bound, health_service
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
@@ -60,10 +60,9 @@ def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket,
     the calling thread must be inside the node's namespace. It answers with the number of the
     Service's endpoints on this node (counted now: a change restarts the server)."""
     assert svc.health_check_node_port is not None
-    local = {ep.ip for port in svc.ports for ep in port.endpoints if ep.node == node.name}
     port = svc.health_check_node_port
     return bound(port, "TCP"), {"pod": node.name, "protocol": "TCP", "port": port,
-                                "health": {"namespace": svc.namespace, "name": svc.name, "localEndpoints": len(local)}}
+                                "health": health_service(svc.namespace, svc.name, svc.local_endpoints(node.name))}
 
 
 def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:

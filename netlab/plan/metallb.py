@@ -19,9 +19,8 @@ from netlab.plan.services import ServicePlan
 
 def announcer(svc: ServicePlan, nodes: Sequence[NodePlan]) -> NodePlan | None:
     """The node whose speaker answers ARP for the Service's LoadBalancer IP (None: no one)."""
-    holding = {ep.node for port in svc.ports for ep in port.endpoints}
-    if svc.load_balancer_ip is None or not holding:
+    if svc.load_balancer_ip is None or not any(port.endpoints for port in svc.ports):
         return None
-    eligible = [n for n in nodes if not svc.external_local or n.name in holding]
+    eligible = [n for n in nodes if not svc.external_local or svc.local_endpoints(n.name)]
     return min(eligible, key=lambda n: hashlib.sha256(f"{n.name}#{svc.load_balancer_ip}".encode()).digest(),
                default=None)

@@ -84,6 +84,11 @@ class ServicePlan:
         """Reachable from outside through every node (it has NodePorts)."""
         return any(p.node_port for p in self.ports)
 
+    def local_endpoints(self, node: str) -> int:
+        """How many of its endpoints run on `node`: what kube-proxy's health check port answers there
+        (the cloud's load balancer and MetalLB pick nodes by it, for externalTrafficPolicy Local)."""
+        return len({ep.ip for port in self.ports for ep in port.endpoints if ep.node == node})
+
 
 def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...]:
     """Every Service of the lab with its ClusterIP and endpoints, sorted by namespace and name.

@@ -6,11 +6,14 @@ each node's kube-proxy rules as kube-proxy loads them (one `iptables-restore` or
 transaction, or IPVS's dummy device, ipsets and `ipvsadm` virtual servers), the egress NAT, and
 the workloads, started as `up` starts them: netlab's echo server for each echo container, netlab's
 DNS server for CoreDNS and the internet's resolver (from zone files the script writes), each other
-container's own command with its Service variables. Everything is rendered from the plan, as `up`
-builds it; nothing is read from a running lab, so it explains a lab that is not up too. Run as it
-is, the script gives a lab on which the lab's own checks pass, but those through an ingress
-controller, a cloud load balancer or MetalLB (netlab plays their control loops itself: they are
-comments here) and `env:` checks (they ask `netlab exec`, which needs the lab up).
+container's own command with its Service variables, nginx for an ingress controller (from the
+nginx.conf netlab renders), kube-proxy's health check ports on the nodes; then the way in for
+LoadBalancer IPs: the cloud load balancer's ECMP route to the nodes that pass its health check, or
+the address on the node MetalLB elects. netlab plays those control loops (the ingress controller,
+the cloud's, MetalLB's speaker) again on every change; the script sets their result once, as the
+plan predicts it. Everything is rendered from the plan, as `up` builds it; nothing is read from a
+running lab, so it explains a lab that is not up too. Run as it is, the script gives a lab on which
+the lab's own checks pass, but `env:` checks (they ask `netlab exec`, which needs the lab's state).
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from __future__ import annotations
 import shlex
 
 from netlab.model.clusterdns import METRICS_PORT, is_coredns
-from netlab.model.ingress import is_controller
+from netlab.model.ingress import controller_flags, is_controller
 from netlab.model.lab import Container
+from netlab.plan.cloud import healthy_nodes
+from netlab.plan.metallb import announcer
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
 from netlab.render.envvars import pod_service_env
+from netlab.render.ingress import render_nginx_conf
 from netlab.render.ipcmd import script
 from netlab.render.iptables import IptablesRuleset, render_iptables
 from netlab.render.ipvs import DUMMY, SYSCTLS, IpvsRuleset, ipset_restore_text, render_ipvs
@@ -57,15 +63,24 @@ start() {{  # start NAME NETNS HOSTNAME [VAR=value]... COMMAND [ARG]...
 }}
 ready() {{  # ready NAME...: wait until each of netlab's servers says it serves (10 s at most each)
   for name in "$@"; do
-    i=0
-    until grep -qsx ready "$RUN/$name.log"; do
-      i=$((i + 1))
-      if [ "$i" -gt 100 ]; then echo "$name did not start: $(tail -n 1 "$RUN/$name.log")" >&2; exit 1; fi
-      sleep 0.1
-    done
+    within "$name" grep -qsx ready "$RUN/$name.log"
+  done
+}}
+listens() {{  # listens NAME NETNS PORT: wait until a TCP port listens there (nginx says nothing)
+  within "$1" sh -c 'ip netns exec "$0" ss -Hltn "sport = :$1" | grep -q .' "$2" "$3"
+}}
+within() {{  # within NAME COMMAND...: retry the command for 10 s at most, then say why NAME failed
+  name=$1
+  shift
+  i=0
+  until "$@"; do
+    i=$((i + 1))
+    if [ "$i" -gt 100 ]; then echo "$name did not start: $(tail -n 1 "$RUN/$name.log")" >&2; exit 1; fi
+    sleep 0.1
   done
 }}
 """
+NGINX = "nginx -e stderr -c"  # -e (nginx 1.19.5+): no try at its compiled-in error log, as nobody
 
 
 def explain(plan: LabPlan, python: str = "python3") -> str:
@@ -97,6 +112,8 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
         parts.append(_section("4. the way out: ip-masq-agent on every node, the gateway's 1:1 NAT", egress))
     parts.append(_section("5. the workloads, started as netlab starts them",
                           START.format(python=shlex.quote(python), run=run) + _workloads(plan)))
+    if plan.lab.cluster.load_balancer == "metallb-l2" or plan.cloud_lb:
+        parts.append(_section("6. the way in for LoadBalancer IPs, as netlab's control loops set it", _way_in(plan)))
     return "\n".join(parts)
 
 
@@ -164,9 +181,7 @@ def _workloads(plan: LabPlan) -> str:
                 servers.append(name)
                 text += _start(name, pod.netns, pod.name, _coredns(plan))
             elif is_controller(container):
-                text += (f"# {pod.name}/{container.name}: ingress-nginx's controller is a control loop, which "
-                         "netlab plays: it renders\n# nginx.conf from the Ingresses and endpoints, tests it and "
-                         "reloads nginx on every change; not scripted\n")
+                text += _nginx(plan, pod, container)
             else:
                 text += _start(name, pod.netns, pod.name, _command(plan, pod, container))
     for host in plan.internet_hosts:
@@ -178,11 +193,55 @@ def _workloads(plan: LabPlan) -> str:
             text += _start(servers[-1], host.netns, host.name,
                            [AS_NOBODY, '"$PYTHON"', "-m", DNS, "--listen", "0.0.0.0:53",
                             "--zone", '"$RUN/internet.zone"', "--domain", "."])
-    text += "".join(f"# every node: kube-proxy's health check port {svc.health_check_node_port}/TCP of "
-                    f"{svc.namespace}/{svc.name}, which the cloud's load\n# balancer asks; netlab plays that "
-                    "load balancer (its echo server answers the port): not scripted\n"
-                    for svc in plan.services if svc.health_check_node_port)
-    return text + (f"ready {' '.join(servers)}\n" if servers else "")
+    for node in plan.nodes:
+        if checks := _health_checks(plan, node):
+            servers.append(f"{node.name}_health")
+            text += _start(servers[-1], node.netns, node.name, _echo([]) + checks)
+    text += f"ready {' '.join(servers)}\n" if servers else ""
+    return text + "".join(f"listens {pod.name}_{c.name} {pod.netns} {controller_flags(c)[0].http_port}\n"
+                          for pod in plan.pods for c in pod.containers if is_controller(c))
+
+
+def _health_checks(plan: LabPlan, node: NodePlan) -> list[str]:
+    """kube-proxy's health check ports on a node (LoadBalancer Services with externalTrafficPolicy
+    Local), as the echo server's arguments: each answers with the Service's endpoints there."""
+    return [f"--health-check {svc.health_check_node_port} {svc.namespace}/{svc.name} "
+            f"{svc.local_endpoints(node.name)}" for svc in plan.services if svc.health_check_node_port]
+
+
+def _nginx(plan: LabPlan, pod: PodPlan, container: Container) -> str:
+    """ingress-nginx's controller: nginx, from the nginx.conf netlab renders for the pod (its run
+    directory nobody's alone, its access log the container's log); netlab's controller renders it
+    again and reloads nginx on every change, a script does not."""
+    name = f"{pod.name}_{container.name}"
+    base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
+    conf = render_nginx_conf(plan, controller_flags(container)[0], pod.name, f"{base}/run",
+                             f"{RUN_DIR}/{plan.name}/{name}.log")
+    return (f"# {pod.name}/{container.name}: ingress-nginx's controller runs nginx from the nginx.conf it renders "
+            "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
+            f"mkdir -p {base}/run\ntouch \"$RUN/{name}.log\"\n"
+            f"chown nobody:nogroup {base}/run \"$RUN/{name}.log\"\nchmod 700 {base}/run\n"
+            f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
+            + _start(name, pod.netns, pod.name, _as_container(plan, pod, container, f"{NGINX} {base}/nginx.conf")))
+
+
+def _way_in(plan: LabPlan) -> str:
+    """MetalLB's announcement (the elected node holds the IP, so its kernel answers ARP), or the
+    cloud load balancer's ECMP route to the nodes that pass the health check."""
+    text = ""
+    for svc in plan.services:
+        if svc.load_balancer_ip is None:
+            continue
+        ip = svc.load_balancer_ip
+        if plan.lab.cluster.load_balancer == "metallb-l2":
+            node = announcer(svc, plan.nodes)
+            text += (f"ip -n {node.netns} addr add {ip}/32 dev eth0  # MetalLB's speaker on {node.name}; on a move "
+                     f"it sends a gratuitous ARP (arping -U)\n" if node else f"# {ip}: no endpoint, nobody announces\n")
+        elif plan.cloud_lb:
+            hops = " ".join(f"nexthop via {node.ip.ip}" for node in healthy_nodes(svc, plan.nodes))
+            route = f"{ip}/32 {hops}" if hops else f"unreachable {ip}/32"  # no healthy node: the client hears so
+            text += f"ip -n {plan.cloud_lb.netns} route replace {route}\n"
+    return text
 
 
 def _zones(plan: LabPlan) -> str:
@@ -215,8 +274,12 @@ def _coredns(plan: LabPlan) -> list[str]:
 
 
 def _command(plan: LabPlan, pod: PodPlan, container: Container) -> list[str]:
-    """A container's own command, with the pod's Service variables and its own `env` over them
-    (what the kubelet gives it), as nobody."""
+    """A container's own command, as the container runs it."""
+    return _as_container(plan, pod, container, " ".join(shlex.quote(w) for w in container.command + container.args))
+
+
+def _as_container(plan: LabPlan, pod: PodPlan, container: Container, command: str) -> list[str]:
+    """A command (shell words) with the pod's Service variables and the container's own `env` over
+    them (what the kubelet gives it), as nobody."""
     env = {**pod_service_env(plan, pod), **dict(container.env)}
-    return [*(shlex.quote(f"{key}={value}") for key, value in env.items()), AS_NOBODY,
-            *(shlex.quote(word) for word in container.command + container.args)]
+    return [*(shlex.quote(f"{key}={value}") for key, value in env.items()), AS_NOBODY, command]

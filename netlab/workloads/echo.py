@@ -17,8 +17,10 @@ as kube-proxy answers it: 200 with N local endpoints, 503 with none, and its JSO
 By hand (the scripts of `netlab explain`), one server per container, with agnhost netexec's flags:
     python -m netlab.workloads.echo --http-port 8080 [--http-port P]... [--udp-port P]...
         [--http-override PATH] [--hostname NAME] [--user USER]
+        [--health-check PORT NAMESPACE/NAME LOCAL_ENDPOINTS]...
 It binds the ports itself, on every address of the namespace it runs in, then becomes USER; it
 answers /hostname with NAME, by default its host name, as agnhost does (a container's is its pod's).
+A --health-check port is a node's, answered as kube-proxy answers it for that many local endpoints.
 
 Everything is imported at the top because, after dropping privileges to "user", the interpreter's
 own files may no longer be readable.
@@ -322,10 +324,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--http-override", default="", help="answer every HTTP request as a GET of this path")
     parser.add_argument("--hostname", default=socket.gethostname(), help="what /hostname answers")
     parser.add_argument("--user", help="become this user once the ports are bound")
+    parser.add_argument("--health-check", nargs=3, action="append", default=[],
+                        metavar=("PORT", "NAMESPACE/NAME", "LOCAL_ENDPOINTS"),
+                        help="a node's health check port for a Service, answered as kube-proxy answers it")
     args = parser.parse_args(argv)
-    if not args.http_port and not args.udp_port:
-        parser.error("give at least one --http-port or --udp-port")
+    if not args.http_port and not args.udp_port and not args.health_check:
+        parser.error("give at least one --http-port, --udp-port or --health-check")
     return args
+
+
+def health_service(namespace: str, name: str, local_endpoints: int) -> dict:
+    """What a health check port answers about (a manifest entry's `health`)."""
+    return {"namespace": namespace, "name": name, "localEndpoints": local_endpoints}
+
+
+def _health_checks(args: argparse.Namespace) -> list[tuple[int, dict]]:
+    """--health-check PORT NAMESPACE/NAME N, as (port, health service).
+
+    Raises:
+        SystemExit: a port or count is no number, or the Service has no namespace.
+    """
+    checks = []
+    for port, service, count in args.health_check:
+        namespace, slash, name = service.partition("/")
+        if not (port.isdigit() and count.isdigit() and slash and name):
+            raise SystemExit(f"echo: --health-check {port} {service} {count}: want PORT NAMESPACE/NAME N")
+        checks.append((int(port), health_service(namespace, name, int(count))))
+    return checks
 
 
 def own(args: argparse.Namespace) -> list[Listener]:
@@ -334,14 +359,16 @@ def own(args: argparse.Namespace) -> list[Listener]:
     Raises:
         SystemExit: a port cannot be bound (taken, or privileged for this user).
     """
-    wanted = [(port, "TCP") for port in args.http_port] + [(port, "UDP") for port in args.udp_port]
+    wanted = [(port, "TCP", None) for port in args.http_port] + [(port, "UDP", None) for port in args.udp_port]
+    wanted += [(port, "TCP", service) for port, service in _health_checks(args)]
     sockets = []
-    for port, protocol in wanted:
+    for port, protocol, service in wanted:
         try:
             sock = bound(port, protocol)
         except OSError as exc:
             raise SystemExit(f"echo: cannot bind {protocol} port {port}: {exc.strerror or exc}") from None
-        sockets.append((sock, args.hostname, protocol, None, args.http_override if protocol == "TCP" else ""))
+        override = args.http_override if protocol == "TCP" and service is None else ""
+        sockets.append((sock, args.hostname, protocol, service, override))
     return sockets
 
 

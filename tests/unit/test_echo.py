@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -250,20 +251,27 @@ def by_hand(*args: str) -> subprocess.Popen:
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def test_by_hand_it_binds_its_ports_and_answers_with_its_host_name() -> None:
-    """`--http-port P --udp-port Q --http-override /hostname`, without --hostname: /hostname is
-    the host's name (a container's: its pod's), as agnhost's is."""
-    http_port, udp_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
-    proc = by_hand("--http-port", str(http_port), "--udp-port", str(udp_port), "--http-override", "/hostname")
+@contextlib.contextmanager
+def serving_by_hand(*args: str) -> Iterator[None]:
+    """The echo server by hand, once it says ready; on leaving, SIGTERM must end it with status 0."""
+    proc = by_hand(*args)
     try:
         assert proc.stdout.readline() == b"ready\n"
-        assert http_get(http_port, "/any/path") == (200, socket.gethostname())
-        assert udp(udp_port, b"hostname")[0] == socket.gethostname()
+        yield
         proc.terminate()
         assert proc.wait(timeout=TIMEOUT) == 0
     finally:
         proc.kill()
         proc.communicate(timeout=TIMEOUT)
+
+
+def test_by_hand_it_binds_its_ports_and_answers_with_its_host_name() -> None:
+    """`--http-port P --udp-port Q --http-override /hostname`, without --hostname: /hostname is
+    the host's name (a container's: its pod's), as agnhost's is."""
+    http_port, udp_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
+    with serving_by_hand("--http-port", str(http_port), "--udp-port", str(udp_port), "--http-override", "/hostname"):
+        assert http_get(http_port, "/any/path") == (200, socket.gethostname())
+        assert udp(udp_port, b"hostname")[0] == socket.gethostname()
 
 
 def test_by_hand_a_taken_port_is_one_line_and_exit_1() -> None:
@@ -273,3 +281,21 @@ def test_by_hand_a_taken_port_is_one_line_and_exit_1() -> None:
         _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 1
     assert err.decode() == f"echo: cannot bind TCP port {port}: Address already in use\n"
+
+
+def test_by_hand_a_health_check_port_answers_as_kube_proxy() -> None:
+    """`--health-check PORT NAMESPACE/NAME N`: 200 with local endpoints, 503 without (the cloud's
+    load balancer then leaves the node out)."""
+    with_one, with_none = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
+    with serving_by_hand("--health-check", str(with_one), "default/web", "1", "--health-check", str(with_none),
+                         "default/web", "0"):
+        status, body = http_get(with_one, "/healthz")
+        assert status == 200 and json.loads(body)["service"] == {"namespace": "default", "name": "web"}
+        assert http_get(with_none, "/healthz")[0] == 503
+
+
+def test_by_hand_a_health_check_without_a_namespace_is_refused() -> None:
+    port = free_port(socket.SOCK_STREAM)
+    proc = by_hand("--health-check", str(port), "web", "1")
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1 and err.decode() == f"echo: --health-check {port} web 1: want PORT NAMESPACE/NAME N\n"

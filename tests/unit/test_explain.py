@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from netlab.model import list_labs
+from netlab.model.ingress import controller_flags, is_controller
 from netlab.plan import make_plan
 from netlab.render.dns import internet_zone
 from netlab.render.envvars import pod_service_env
 from netlab.render.explain import AS_NOBODY, ZONE_SERIAL, explain
+from netlab.render.ingress import render_nginx_conf
 from netlab.render.ipcmd import script
 from netlab.render.iptables import render_iptables
 from netlab.render.topology import render_topology
@@ -24,8 +26,9 @@ GOLDEN = REPO / "tests" / "golden" / "explain"
 CASES = [(lab, mode) for lab in list_labs() for mode in ("iptables", "nftables", "ipvs")]
 
 
-def test_pod_to_service_golden(bundled_lab, golden) -> None:
-    golden(GOLDEN / "pod-to-service.sh", explain(make_plan(bundled_lab("pod-to-service"))))
+@pytest.mark.parametrize("name", ["pod-to-service", "ingress-http"])  # ingress-http: nginx, health checks, cloud LB
+def test_golden(bundled_lab, golden, name: str) -> None:
+    golden(GOLDEN / f"{name}.sh", explain(make_plan(bundled_lab(name))))
 
 
 @pytest.mark.parametrize(("lab", "mode"), CASES, ids=[f"{lab.name}-{mode}" for lab, mode in CASES])
@@ -95,3 +98,59 @@ def test_every_workload_starts_as_up_starts_it(make_lab) -> None:
 def test_the_servers_run_with_the_interpreter_given(bundled_lab) -> None:
     text = explain(make_plan(bundled_lab("pod-to-pod")), python="/opt/my venv/bin/python")
     assert "\nPYTHON='/opt/my venv/bin/python'\n" in text
+
+
+LOAD_BALANCED = """
+name: lb-by-hand
+cluster: {{nodes: [node-1, node-2], loadBalancer: {lb}}}
+objects:
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: web}}
+    spec: {{type: LoadBalancer, externalTrafficPolicy: Local, selector: {{app: web}}, ports: [{{port: 80}}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: none}}
+    spec: {{type: LoadBalancer, externalTrafficPolicy: Local, selector: {{app: none}}, ports: [{{port: 80}}]}}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {{name: web, labels: {{app: web}}}}
+    spec: {{nodeName: node-2, containers: [{{name: web, args: [netexec, --http-port=80]}}]}}
+"""
+
+
+def test_the_cloud_routes_to_the_nodes_that_pass_the_health_check(make_lab) -> None:
+    """policy Local: only the node with a local endpoint answers 200, so the route has one hop; a
+    Service without endpoints is unreachable. Every node serves the health check ports."""
+    plan = make_plan(make_lab(LOAD_BALANCED.format(lb="cloud")))
+    web, none = (plan.service(name, "default") for name in ("web", "none"))
+    node_2 = next(node for node in plan.nodes if node.name == "node-2")
+    lb = plan.cloud_lb.netns
+    text = explain(plan)
+    assert f"ip -n {lb} route replace {web.load_balancer_ip}/32 nexthop via {node_2.ip.ip}\n" in text
+    assert f"ip -n {lb} route replace unreachable {none.load_balancer_ip}/32\n" in text
+    assert (f"start node-1_health nl-lb-by-hand.node-1 node-1 \"$PYTHON\" -m netlab.workloads.echo --user nobody "
+            f"--health-check {none.health_check_node_port} default/none 0 "
+            f"--health-check {web.health_check_node_port} default/web 0\n") in text  # Services by name
+    assert f"--health-check {web.health_check_node_port} default/web 1\n" in text
+
+
+def test_metallb_puts_the_ip_on_the_node_it_elects(make_lab) -> None:
+    plan = make_plan(make_lab(LOAD_BALANCED.format(lb="metallb-l2")))
+    web, none = (plan.service(name, "default") for name in ("web", "none"))
+    text = explain(plan)
+    assert f"ip -n nl-lb-by-hand.node-2 addr add {web.load_balancer_ip}/32 dev eth0  # MetalLB" in text
+    assert f"# {none.load_balancer_ip}: no endpoint, nobody announces\n" in text and "route replace" not in text
+
+
+def test_an_ingress_controller_runs_nginx_from_netlabs_nginx_conf(bundled_lab) -> None:
+    plan = make_plan(bundled_lab("ingress-http"))
+    pod = next(p for p in plan.pods if any(is_controller(c) for c in p.containers))
+    container = next(c for c in pod.containers if is_controller(c))
+    base = f"/run/netlab-explain/ingress-http/ingress/{pod.name}"
+    conf = render_nginx_conf(plan, controller_flags(container)[0], pod.name, f"{base}/run",
+                             f"/run/netlab-explain/ingress-http/{pod.name}_{container.name}.log")
+    text = explain(plan)
+    assert f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n" in text
+    assert f"{AS_NOBODY} nginx -e stderr -c {base}/nginx.conf\n" in text
+    assert f"listens {pod.name}_{container.name} {pod.netns} 80\n" in text

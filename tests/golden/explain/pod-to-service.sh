@@ -472,12 +472,20 @@ start() {  # start NAME NETNS HOSTNAME [VAR=value]... COMMAND [ARG]...
 }
 ready() {  # ready NAME...: wait until each of netlab's servers says it serves (10 s at most each)
   for name in "$@"; do
-    i=0
-    until grep -qsx ready "$RUN/$name.log"; do
-      i=$((i + 1))
-      if [ "$i" -gt 100 ]; then echo "$name did not start: $(tail -n 1 "$RUN/$name.log")" >&2; exit 1; fi
-      sleep 0.1
-    done
+    within "$name" grep -qsx ready "$RUN/$name.log"
+  done
+}
+listens() {  # listens NAME NETNS PORT: wait until a TCP port listens there (nginx says nothing)
+  within "$1" sh -c 'ip netns exec "$0" ss -Hltn "sport = :$1" | grep -q .' "$2" "$3"
+}
+within() {  # within NAME COMMAND...: retry the command for 10 s at most, then say why NAME failed
+  name=$1
+  shift
+  i=0
+  until "$@"; do
+    i=$((i + 1))
+    if [ "$i" -gt 100 ]; then echo "$name did not start: $(tail -n 1 "$RUN/$name.log")" >&2; exit 1; fi
+    sleep 0.1
   done
 }
 cat > "$RUN/cluster.zone" <<'EOF'
