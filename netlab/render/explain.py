@@ -90,7 +90,9 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
     parts = [
         f"#!/bin/sh\n# lab {plan.name} ({plan.lab.title}): pod network {plan.network}, kube-proxy {plan.proxy_mode}\n"
         "# The commands that build it by hand, in the order `netlab up` builds it; run as root where\n"
-        "# the lab is not up. To take it down again (the workloads first, then the namespaces and files):\n"
+        "# the lab is not up: the lab's checks pass on it, but its `env:` checks, which ask `netlab exec`\n"
+        "# and so need the state `netlab up` keeps. To take it down again (the workloads first, then the\n"
+        "# namespaces and files):\n"
         f"#   kill $(cat {run}/*.pid)\n"
         f"#   for ns in $(ip netns list | grep -o '^nl-{plan.name}\\.[^ ]*'); do ip netns del \"$ns\"; done\n"
         f"#   rm -rf /etc/netns/nl-{plan.name}.* {run}\n"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # lab ingress-http (Ingress controller (L7) behind a LoadBalancer: nginx routes by host and path): pod network host-gw, kube-proxy iptables
 # The commands that build it by hand, in the order `netlab up` builds it; run as root where
-# the lab is not up. To take it down again (the workloads first, then the namespaces and files):
+# the lab is not up: the lab's checks pass on it, but its `env:` checks, which ask `netlab exec`
+# and so need the state `netlab up` keeps. To take it down again (the workloads first, then the
+# namespaces and files):
 #   kill $(cat /run/netlab-explain/ingress-http/*.pid)
 #   for ns in $(ip netns list | grep -o '^nl-ingress-http\.[^ ]*'); do ip netns del "$ns"; done
 #   rm -rf /etc/netns/nl-ingress-http.* /run/netlab-explain/ingress-http

@@ -1,7 +1,9 @@
 #!/bin/sh
 # lab pod-to-service (Pod to Service (kube-proxy's ClusterIP, for real)): pod network host-gw, kube-proxy iptables
 # The commands that build it by hand, in the order `netlab up` builds it; run as root where
-# the lab is not up. To take it down again (the workloads first, then the namespaces and files):
+# the lab is not up: the lab's checks pass on it, but its `env:` checks, which ask `netlab exec`
+# and so need the state `netlab up` keeps. To take it down again (the workloads first, then the
+# namespaces and files):
 #   kill $(cat /run/netlab-explain/pod-to-service/*.pid)
 #   for ns in $(ip netns list | grep -o '^nl-pod-to-service\.[^ ]*'); do ip netns del "$ns"; done
 #   rm -rf /etc/netns/nl-pod-to-service.* /run/netlab-explain/pod-to-service
