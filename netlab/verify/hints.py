@@ -11,6 +11,7 @@ what the packet needs, not netlab's naming.
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 
 from netlab.kernel.readback import Link, NamespaceView
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
@@ -164,8 +165,16 @@ def _port_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, nat: lis
                     f"a pod's packet enters the node through PREROUTING")
         return f"{node.name}'s rule for {ip}:{port.port} is in chain {chain}, which PREROUTING never jumps to"
     targets = {t for rule in live for t in _dnat_targets(nat, rule)}
+    return _targets_hint(svc, port, node, targets, "-j DNAT --to-destination")
+
+
+def _targets_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, targets: set[str],
+                  syntax: str) -> str | None:
+    """Where the rules send a Service port's packets must be its endpoints (`syntax`: how the
+    rule tool names the DNAT target, for the hint's command)."""
+    ip = str(svc.cluster_ip)
     if not targets:
-        return f"{node.name}'s rule for {ip}:{port.port} does not rewrite the destination (-j DNAT --to-destination)"
+        return f"{node.name}'s rule for {ip}:{port.port} does not rewrite the destination ({syntax} POD_IP:PORT)"
     endpoints = {str(e) for e in port.endpoints}
     # DNAT without a port keeps the packet's: right where the Service's port is the targetPort
     same_port = {str(e.ip) for e in port.endpoints if e.port == port.port}
@@ -175,10 +184,110 @@ def _port_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, nat: lis
         address, _, to_port = target.partition(":")
         if any(str(e.ip) == address for e in port.endpoints):
             return (f"{node.name} DNATs {ip}:{port.port} to {target}: the pods listen on {port.endpoints[0].port} "
-                    f"(the targetPort), so --to-destination {address}:{port.endpoints[0].port}")
+                    f"(the targetPort), so {syntax} {address}:{port.endpoints[0].port}")
         listed = ", ".join(sorted(endpoints)) or "none"
         return f"{node.name} DNATs {ip}:{port.port} to {target}, which is not an endpoint of {svc.name} ({listed})"
     return None
+
+
+def nft_service_hint(svc: ServicePlan, node: NodePlan, ruleset: str) -> str | None:
+    """nftables (`ruleset`: `nft list ruleset`): kube-proxy's table holding the ClusterIP (its
+    sets and maps do), or, for each port, a learner's rule in a nat chain a pod's packet passes
+    (hook prerouting, or a chain one jumps to) matching the address, protocol and port, with
+    `dnat to` an endpoint."""
+    ip = str(svc.cluster_ip)
+    rules = _nft_rules(ruleset)
+    if any(ip in rule.text for rule in rules if rule.table == "kube-proxy"):
+        return None
+    mine = [rule for rule in rules if rule.chain and ip in rule.text.split()]
+    if not mine:
+        port = svc.ports[0]
+        example = str(port.endpoints[0]) if port.endpoints else "POD_IP:TARGET_PORT"
+        return (f"no nftables rule in {node.name} matches {svc.name}'s ClusterIP {ip}: ip netns exec {node.netns} "
+                f"nft 'add table ip learn; add chain ip learn pre {{ type nat hook prerouting priority dstnat; }}; "
+                f"add rule ip learn pre ip daddr {ip} {port.protocol.lower()} dport {port.port} dnat to {example}'")
+    reached = _nft_reached(rules)
+    for port in svc.ports:
+        serving = [rule for rule in mine if _nft_matches_port(rule.text.split(), port)]
+        if not serving:
+            return (f"{node.name} has no nftables rule for {svc.name}'s port {port.port}/{port.protocol} "
+                    f"({ip} {port.protocol.lower()} dport {port.port})")
+        live = [rule for rule in serving if (rule.table, rule.chain) in reached]
+        if not live:
+            rule = serving[0]
+            if rule.hook == "output":
+                return (f"{node.name}'s rule for {ip}:{port.port} is in chain {rule.chain}, hook output, which only "
+                        f"the node's own packets pass: a pod's packet enters the node through hook prerouting")
+            return (f"{node.name}'s rule for {ip}:{port.port} is in chain {rule.chain}, which no chain with hook "
+                    f"prerouting jumps to")
+        targets = {t for rule in live for t in _nft_dnat_targets(rules, rule)}
+        hint = _targets_hint(svc, port, node, targets, "dnat to")
+        if hint:
+            return hint
+    return None
+
+
+@dataclass(frozen=True)
+class _NftRule:
+    table: str
+    chain: str
+    hook: str | None
+    text: str
+
+
+def _nft_rules(ruleset: str) -> list[_NftRule]:
+    """Each line of `nft list ruleset` with its table: a rule with its chain and the chain's hook,
+    a set's or map's elements with no chain."""
+    rules, table, chain, hook = [], "", "", None
+    for line in (raw.strip() for raw in ruleset.splitlines()):
+        words = line.split()
+        if words[:1] == ["table"] and len(words) >= 3:
+            table, chain = words[2], ""
+        elif words[:1] in (["set"], ["map"]):
+            chain = ""
+        elif words[:1] == ["chain"] and len(words) >= 2:
+            chain, hook = words[1], None
+        elif words[:1] == ["type"] and "hook" in words[:-1]:
+            hook = words[words.index("hook") + 1].rstrip(";")
+        elif table and line and line != "}" and not line.startswith(("policy", "#")):
+            rules.append(_NftRule(table, chain, hook, line))
+    return rules
+
+
+def _nft_dnat_targets(rules: list[_NftRule], rule: _NftRule, depth: int = 0) -> set[str]:
+    """Where an nftables rule sends a packet: its own `dnat to`, or those of the chain it jumps to."""
+    words = rule.text.split()
+    if "dnat" in words and "to" in words[words.index("dnat"):-1]:
+        return {words[words.index("to", words.index("dnat")) + 1]}
+    verb = next((v for v in ("jump", "goto") if v in words[:-1]), None)
+    if verb is None or depth > 8:
+        return set()
+    chain = words[words.index(verb) + 1]
+    return {t for inner in rules if (inner.table, inner.chain) == (rule.table, chain)
+            for t in _nft_dnat_targets(rules, inner, depth + 1)}
+
+
+def _nft_reached(rules: list[_NftRule]) -> set[tuple[str, str]]:
+    """The chains a pod's packet may pass: those with hook prerouting and those they jump or go to."""
+    seen = {(r.table, r.chain) for r in rules if r.hook == "prerouting"}
+    todo = list(seen)
+    while todo:
+        table, chain = todo.pop()
+        for rule in rules:
+            words = rule.text.split()
+            for verb in ("jump", "goto"):
+                if (rule.table, rule.chain) == (table, chain) and verb in words[:-1]:
+                    target = (table, words[words.index(verb) + 1])
+                    if target not in seen:
+                        seen.add(target)
+                        todo.append(target)
+    return seen
+
+
+def _nft_matches_port(words: list[str], port: ServicePortPlan) -> bool:
+    protocol = next((w for w in words if w in ("tcp", "udp", "sctp")), None)
+    dport = words[words.index("dport") + 1] if "dport" in words[:-1] else None
+    return protocol in (None, port.protocol.lower()) and dport in (None, str(port.port))
 
 
 def _dnat_command(svc: ServicePlan, port: ServicePortPlan, node: NodePlan) -> str:

@@ -25,7 +25,7 @@ from netlab.plan.tasks import StepTask
 from netlab.probe import ping
 from netlab.render.topology import FLANNEL
 from netlab.verify import Verdict
-from netlab.verify.hints import routes_hint, service_hint, veth_hint
+from netlab.verify.hints import nft_service_hint, routes_hint, service_hint, veth_hint
 
 CONNECT_TIMEOUT_S = 2.0
 
@@ -108,14 +108,12 @@ def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
 
 
 def _rules_hint(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> str | None:
-    """iptables mode: the rules themselves; nftables and IPVS: that the node knows the ClusterIP."""
+    """iptables and nftables mode: the rules themselves; IPVS: that the node has the virtual server."""
     ip = str(svc.cluster_ip)
     if plan.proxy_mode == "iptables":
         return service_hint(svc, node, iptables_save(node.netns).rules)
     if plan.proxy_mode == "nftables":
-        listed = run_in(node.netns, ["nft", "list", "ruleset"]).stdout
-        return None if ip in listed else (f"no nftables rule in {node.name} matches {svc.name}'s ClusterIP {ip} "
-                                          f"(nft list ruleset)")
+        return nft_service_hint(svc, node, run_in(node.netns, ["nft", "list", "ruleset"]).stdout)
     listed = run_in(node.netns, ["ipvsadm", "-Ln"]).stdout
     return None if f"{ip}:" in listed else f"{node.name} has no IPVS virtual server for {ip} (ipvsadm -Ln)"
 

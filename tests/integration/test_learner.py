@@ -145,6 +145,14 @@ def test_service_task_in_the_other_proxy_modes(mode: str) -> None:
     lab = "pod-to-service"
     with lab_up(lab, "--proxy-mode", mode, "--leave", "3"):
         assert not checked(lab)["service web"]["done"]
+        if mode == "nftables":  # a learner's own table, its DNAT in a chain only the node's own packets pass
+            svc = make_plan(load_lab(find_lab(lab))).service("web")
+            script = ("add table ip learn; add chain ip learn out { type nat hook output priority -100; }; "
+                      f"add rule ip learn out ip daddr {svc.cluster_ip} tcp dport 80 "
+                      f"dnat to {svc.ports[0].endpoints[0]}")
+            sh("ip", "netns", "exec", f"nl-{lab}.node-1", "nft", script)
+            verdict = checked(lab)["service web"]
+            assert not verdict["done"] and "hook prerouting" in verdict["detail"], verdict
         assert netlab("solve", lab, "3").code == 0
         verdict = checked(lab)["service web"]
         assert verdict["done"], verdict

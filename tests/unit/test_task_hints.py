@@ -16,7 +16,7 @@ from netlab.model.lab import Task
 from netlab.plan import make_plan
 from netlab.plan.tasks import proxied
 from netlab.render.iptables import IptablesRuleset, render_iptables
-from netlab.verify.hints import routes_hint, service_hint, veth_hint
+from netlab.verify.hints import nft_service_hint, routes_hint, service_hint, veth_hint
 
 DEFAULT = IPv4Network("0.0.0.0/0")
 UNDERLAY = IPv4Network("192.168.56.0/24")
@@ -352,7 +352,8 @@ def test_service_wrong_protocol(web: Services) -> None:
 
 def test_service_rule_without_dnat(web: Services) -> None:
     hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j ACCEPT"))
-    assert hint == f"node-1's rule for {web.ip}:80 does not rewrite the destination (-j DNAT --to-destination)"
+    assert hint == (f"node-1's rule for {web.ip}:80 does not rewrite the destination "
+                    f"(-j DNAT --to-destination POD_IP:PORT)")
 
 
 def test_service_dnat_to_a_non_endpoint(web: Services) -> None:
@@ -366,7 +367,7 @@ def test_service_dnat_to_a_non_endpoint(web: Services) -> None:
 def test_service_dnat_without_the_target_port(web: Services, to: str) -> None:
     hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination {to}"))
     assert hint == (f"node-1 DNATs {web.ip}:80 to {to}: the pods listen on 8080 (the targetPort), "
-                    f"so --to-destination 10.244.1.3:8080")
+                    f"so -j DNAT --to-destination 10.244.1.3:8080")
 
 
 def test_service_one_endpoint_is_enough(web: Services) -> None:
@@ -442,3 +443,43 @@ def test_service_a_port_without_a_rule_is_named(dns: Services) -> None:
     assert hint is not None and "9153/TCP" in hint
     assert "matches" not in hint, "the rules there are right: the port without one is what is missing"
     assert f"--dport 9153 -j DNAT --to-destination {endpoint}:9153" in hint
+
+
+# -- service, nftables ------------------------------------------------------------------------------
+def learner_table(rule: str, hook: str = "prerouting") -> str:
+    """`nft list ruleset` as it prints a learner's table of one nat chain."""
+    return ("table ip learn {\n\tchain pre {\n"
+            f"\t\ttype nat hook {hook} priority dstnat; policy accept;\n\t\t{rule}\n\t}}\n}}\n")
+
+
+NFT_CASES = [
+    ("", "no nftables rule in node-1 matches web's ClusterIP 10.108.209.100"),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080", hook="output"),
+     "hook output, which only the node's own packets pass"),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 8080 dnat to 10.244.1.3:8080"),
+     "no nftables rule for web's port 80/TCP"),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.9.9:8080"),
+     "which is not an endpoint of web"),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3"),
+     "so dnat to 10.244.1.3:8080"),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 80 counter"), "does not rewrite the destination (dnat to"),
+    ("table ip learn {\n\tchain svc {\n\t\tip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080\n\t}\n}\n",
+     "in chain svc, which no chain with hook prerouting jumps to"),
+]
+
+
+@pytest.mark.parametrize(("ruleset", "said"), NFT_CASES)
+def test_nft_service_hints(web: Services, ruleset: str, said: str) -> None:
+    hint = nft_service_hint(web.svc, web.node, ruleset)
+    assert hint is not None and said in hint, hint
+
+
+@pytest.mark.parametrize("ruleset", [
+    learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080"),
+    learner_table("ip daddr 10.108.209.100 tcp dport 80 jump svc").replace(
+        "\t}\n}", "\t}\n\tchain svc {\n\t\tdnat to 10.244.2.2:8080\n\t}\n}"),
+    "table ip kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
+    "\t\telements = { 10.108.209.100 . tcp . 80 : goto service-x }\n\t}\n}\n",
+])
+def test_nft_service_done(web: Services, ruleset: str) -> None:
+    assert nft_service_hint(web.svc, web.node, ruleset) is None
