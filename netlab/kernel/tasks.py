@@ -3,8 +3,9 @@
 A stuck learner may have made half of a task, or made it wrong: first what they made of it goes
 (the pod's links, whose veth peers go with them; the node's routes into the pod network that are
 not its own subnet's, and flannel.1's neighbours and forwarding entries; the nat rules outside
-kube-proxy's chains that name the Service's ClusterIP), then the task's objects are made in one
-netlink batch per namespace, or kube-proxy syncs every node for the Services no longer left.
+kube-proxy's chains, and the nftables rules outside its table, that name the Service's ClusterIP),
+then the task's objects are made in one netlink batch per namespace, or kube-proxy syncs every
+node for the Services no longer left.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import socket
 from ipaddress import IPv4Network
 
+from netlab.errors import KernelError
 from netlab.kernel import netns, proxy
 from netlab.kernel.build import Namespaces
-from netlab.kernel.ruletools import iptables_restore, iptables_save
+from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
 from netlab.model.lab import Task
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan
 from netlab.plan.tasks import proxied, task_ops
+from netlab.render.nftables import TABLE as NFT_TABLE
+from netlab.render.nftlisting import listed_rules
 from netlab.render.ops import NamespaceSpec
 from netlab.render.topology import CNI0, FLANNEL
 
@@ -84,10 +88,19 @@ def _clear_routes(netns_name: str, pod_cidr: IPv4Network) -> None:
 
 
 def _clear_rules(plan: LabPlan, cluster_ip: str) -> None:
-    """The learner's own nat rules for the ClusterIP (kube-proxy's sync replaces its own chains)."""
+    """The learner's own rules for the ClusterIP, iptables nat rules and nftables rules alike
+    (kube-proxy's sync replaces its own chains and table)."""
     for node in plan.nodes:
         mine = [line for line in iptables_save(node.netns).rules.get("nat", [])
                 if cluster_ip in line.split() or f"{cluster_ip}/32" in line.split()
                 if not line.split()[1].startswith("KUBE-")]
         if mine:
             iptables_restore(node.netns, "*nat\n" + "".join("-D" + line[2:] + "\n" for line in mine) + "COMMIT\n")
+        listed = run_in(node.netns, ["nft", "-a", "list", "ruleset"])
+        doomed = [r for r in listed_rules(listed.stdout) if r.chain and r.table != NFT_TABLE
+                  and cluster_ip in r.words and r.handle] if listed.returncode == 0 else []
+        if doomed:
+            script = "".join(f"delete rule {r.family} {r.table} {r.chain} handle {r.handle}\n" for r in doomed)
+            done = run_in(node.netns, ["nft", "-f", "-"], script)
+            if done.returncode:
+                raise KernelError(f"in {node.netns}: nft could not delete the learner's rules: {done.stderr.strip()}")

@@ -11,11 +11,12 @@ what the packet needs, not netlab's naming.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 
 from netlab.kernel.readback import Link, NamespaceView
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan, ServicePortPlan
+from netlab.render.nftables import TABLE as NFT_TABLE
+from netlab.render.nftlisting import NftRule, listed_rules
 
 BUILT_IN = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"}
 
@@ -196,10 +197,10 @@ def nft_service_hint(svc: ServicePlan, node: NodePlan, ruleset: str) -> str | No
     (hook prerouting, or a chain one jumps to) matching the address, protocol and port, with
     `dnat to` an endpoint."""
     ip = str(svc.cluster_ip)
-    rules = _nft_rules(ruleset)
-    if any(ip in rule.text for rule in rules if rule.table == "kube-proxy"):
+    rules = listed_rules(ruleset)
+    if any(ip in rule.text for rule in rules if rule.table == NFT_TABLE):
         return None
-    mine = [rule for rule in rules if rule.chain and ip in rule.text.split()]
+    mine = [rule for rule in rules if rule.chain and ip in rule.words]
     if not mine:
         port = svc.ports[0]
         example = str(port.endpoints[0]) if port.endpoints else "POD_IP:TARGET_PORT"
@@ -208,7 +209,7 @@ def nft_service_hint(svc: ServicePlan, node: NodePlan, ruleset: str) -> str | No
                 f"add rule ip learn pre ip daddr {ip} {port.protocol.lower()} dport {port.port} dnat to {example}'")
     reached = _nft_reached(rules)
     for port in svc.ports:
-        serving = [rule for rule in mine if _nft_matches_port(rule.text.split(), port)]
+        serving = [rule for rule in mine if _nft_matches_port(rule.words, port)]
         if not serving:
             return (f"{node.name} has no nftables rule for {svc.name}'s port {port.port}/{port.protocol} "
                     f"({ip} {port.protocol.lower()} dport {port.port})")
@@ -227,36 +228,9 @@ def nft_service_hint(svc: ServicePlan, node: NodePlan, ruleset: str) -> str | No
     return None
 
 
-@dataclass(frozen=True)
-class _NftRule:
-    table: str
-    chain: str
-    hook: str | None
-    text: str
-
-
-def _nft_rules(ruleset: str) -> list[_NftRule]:
-    """Each line of `nft list ruleset` with its table: a rule with its chain and the chain's hook,
-    a set's or map's elements with no chain."""
-    rules, table, chain, hook = [], "", "", None
-    for line in (raw.strip() for raw in ruleset.splitlines()):
-        words = line.split()
-        if words[:1] == ["table"] and len(words) >= 3:
-            table, chain = words[2], ""
-        elif words[:1] in (["set"], ["map"]):
-            chain = ""
-        elif words[:1] == ["chain"] and len(words) >= 2:
-            chain, hook = words[1], None
-        elif words[:1] == ["type"] and "hook" in words[:-1]:
-            hook = words[words.index("hook") + 1].rstrip(";")
-        elif table and line and line != "}" and not line.startswith(("policy", "#")):
-            rules.append(_NftRule(table, chain, hook, line))
-    return rules
-
-
-def _nft_dnat_targets(rules: list[_NftRule], rule: _NftRule, depth: int = 0) -> set[str]:
+def _nft_dnat_targets(rules: list[NftRule], rule: NftRule, depth: int = 0) -> set[str]:
     """Where an nftables rule sends a packet: its own `dnat to`, or those of the chain it jumps to."""
-    words = rule.text.split()
+    words = rule.words
     if "dnat" in words and "to" in words[words.index("dnat"):-1]:
         return {words[words.index("to", words.index("dnat")) + 1]}
     verb = next((v for v in ("jump", "goto") if v in words[:-1]), None)
@@ -267,14 +241,14 @@ def _nft_dnat_targets(rules: list[_NftRule], rule: _NftRule, depth: int = 0) -> 
             for t in _nft_dnat_targets(rules, inner, depth + 1)}
 
 
-def _nft_reached(rules: list[_NftRule]) -> set[tuple[str, str]]:
+def _nft_reached(rules: list[NftRule]) -> set[tuple[str, str]]:
     """The chains a pod's packet may pass: those with hook prerouting and those they jump or go to."""
     seen = {(r.table, r.chain) for r in rules if r.hook == "prerouting"}
     todo = list(seen)
     while todo:
         table, chain = todo.pop()
         for rule in rules:
-            words = rule.text.split()
+            words = rule.words
             for verb in ("jump", "goto"):
                 if (rule.table, rule.chain) == (table, chain) and verb in words[:-1]:
                     target = (table, words[words.index(verb) + 1])
