@@ -68,6 +68,21 @@ def free_port() -> int:
     raise AssertionError("no free port for both TCP and UDP")
 
 
+def closed_port() -> int:
+    """A port nothing listens on that stays so: below the kernel's ephemeral range, so no socket
+    opened later (the test's own client, the server's upstream socket) can be given it. A port from
+    free_port() once came back as the client's own, which then received the forwarded query."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in range(low - 1, 1024, -1):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no closed port below the ephemeral range")
+
+
 def wait_ready(proc: subprocess.Popen) -> bool:
     """True once the process printed `ready`; False if it exited first. Bounded by TIMEOUT."""
     deadline = time.monotonic() + TIMEOUT
@@ -254,7 +269,7 @@ def test_forwarding_and_externalname_chase_through_the_upstream(start_dns: Calla
 
 
 def test_upstream_down_is_servfail_within_3_seconds(start_dns: Callable[..., Dns]) -> None:
-    dns = start_dns(CLUSTER_ZONE, "--domain", "cluster.local", "--upstream", f"{HOST}:{free_port()}")
+    dns = start_dns(CLUSTER_ZONE, "--domain", "cluster.local", "--upstream", f"{HOST}:{closed_port()}")
     for tcp in (False, True):
         started = time.monotonic()
         assert ask(dns.port, query("example.org"), tcp).header.rcode == RCODE.SERVFAIL
