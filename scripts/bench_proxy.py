@@ -73,7 +73,7 @@ ECHO_PODS = 2
 FIRST_SERVICE_OFFSET = 256  # ClusterIPs from the service CIDR's .1.0: clear of .1 (kubernetes) and .10 (DNS)
 CONNECTS = 2000
 CONNECT_SECONDS = 30.0
-FLOOR_TRIES = 5           # commits of the kernel-floor probe; the median is reported
+FLOOR_TRIES = 5  # commits of the kernel-floor probe; the median is reported
 CLIENT_POD = """\
   - apiVersion: v1
     kind: Pod
@@ -113,23 +113,24 @@ class Row:
     mode: str
     services: int
     rules: int | None = None
-    sync: float = 0.0          # netlab's full sync, seconds
+    sync: float = 0.0  # netlab's full sync, seconds
     by_hand: float | None = None  # the same text loaded by hand, seconds (None: IPVS mode)
-    change: float = 0.0        # one endpoint change through netlab, seconds
+    change: float = 0.0  # one endpoint change through netlab, seconds
     partial: bool = False
     change_by_hand: float | None = None  # the same partial transaction through nft -f, seconds
     floor: float | None = None  # the kernel's commit of one new goto, seconds (nftables mode)
-    via_service: float = 0.0   # mean connect() to the ClusterIP, µs
-    direct: float = 0.0        # mean connect() to the pod IP, µs
+    via_service: float = 0.0  # mean connect() to the ClusterIP, µs
+    direct: float = 0.0  # mean connect() to the pod IP, µs
     connects: int = 0
-    missing: str = ""          # why the mode could not run
+    missing: str = ""  # why the mode could not run
 
 
 # -- the lab and its Services ------------------------------------------------------------------------
 def write_lab(workdir: Path) -> Path:
     path = workdir / f"{LAB}.yaml"
-    path.write_text(deployment_lab(LAB, nodes=1, replicas=ECHO_PODS, title="Benchmark of kube-proxy's rules",
-                                   extra=CLIENT_POD))
+    path.write_text(
+        deployment_lab(LAB, nodes=1, replicas=ECHO_PODS, title="Benchmark of kube-proxy's rules", extra=CLIENT_POD)
+    )
     return path
 
 
@@ -168,8 +169,14 @@ def load_full_by_hand(plan: LabPlan) -> float | None:
 def load_by_hand(plan: LabPlan, argv: list[str], text: str) -> float:
     """Seconds `argv` takes to load `text` from its stdin in the node's namespace (nsenter included)."""
     started = time.perf_counter()
-    done = subprocess.run(["nsenter", f"--net={netns.path(plan.nodes[0].netns)}", *argv], input=text,
-                          capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
+    done = subprocess.run(
+        ["nsenter", f"--net={netns.path(plan.nodes[0].netns)}", *argv],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
     took = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"{argv[0]} refused the ruleset by hand: {done.stderr.strip()[:500]}")
@@ -181,8 +188,20 @@ def connect_times(plan: LabPlan, service: ServicePlan) -> tuple[float, float, in
     client = next(p for p in plan.pods if p.name == "client")
     web0 = next(p for p in plan.pods if p.name == "web-0")
     targets = [[str(service.cluster_ip), SERVICE_PORT], [str(web0.ip.ip), ECHO_PORT]]
-    out = run(["ip", "netns", "exec", client.netns, sys.executable, "-c", CLIENT, json.dumps(targets),
-               str(CONNECTS), str(CONNECT_SECONDS)])
+    out = run(
+        [
+            "ip",
+            "netns",
+            "exec",
+            client.netns,
+            sys.executable,
+            "-c",
+            CLIENT,
+            json.dumps(targets),
+            str(CONNECTS),
+            str(CONNECT_SECONDS),
+        ]
+    )
     means = json.loads(out)
     (via, count), (direct, _) = means[f"{targets[0][0]}:{SERVICE_PORT}"], means[f"{targets[1][0]}:{ECHO_PORT}"]
     return via, direct, count
@@ -206,8 +225,11 @@ def bench_size(base: LabPlan, count: int) -> Row:
     if result.partial:
         proxy.sync_node(plan, node, previous=changed)  # untimed: the endpoint back, for the same start
         cluster = plan.lab.cluster
-        row.change_by_hand = load_by_hand(plan, ["nft", "-f", "-"], render_nftables_changes(
-            plan.services, changed.services, cluster.pod_cidr, cluster.service_cidr))
+        row.change_by_hand = load_by_hand(
+            plan,
+            ["nft", "-f", "-"],
+            render_nftables_changes(plan.services, changed.services, cluster.pod_cidr, cluster.service_cidr),
+        )
         row.floor = statistics.median(nftread.commit_floor(node.netns) for _ in range(FLOOR_TRIES))
     row.via_service, row.direct, row.connects = connect_times(plan, plan.services[count // 2])
     return row
@@ -233,19 +255,41 @@ def bench_mode(path: Path, mode: str, sizes: list[int], owned: Owned) -> list[Ro
 
 
 # -- output ----------------------------------------------------------------------------------------
-COLUMNS = ["mode", "N", "rules", "full sync s", "by hand s", "sync/hand", "1 change ms", "change is",
-           "by hand ms", "kernel floor ms", "via ClusterIP µs", "direct µs", "connects"]
+COLUMNS = [
+    "mode",
+    "N",
+    "rules",
+    "full sync s",
+    "by hand s",
+    "sync/hand",
+    "1 change ms",
+    "change is",
+    "by hand ms",
+    "kernel floor ms",
+    "via ClusterIP µs",
+    "direct µs",
+    "connects",
+]
 
 
 def cells(row: Row) -> list[str]:
     if row.missing:
         return [row.mode, "-", row.missing] + [""] * (len(COLUMNS) - 3)
     by_hand = ["-", "-"] if row.by_hand is None else [f"{row.by_hand:.3f}", f"{row.sync / row.by_hand:.2f}"]
-    return [row.mode, str(row.services), str(row.rules), f"{row.sync:.3f}", *by_hand,
-            f"{row.change * 1000:.1f}", "partial" if row.partial else "full",
-            "-" if row.change_by_hand is None else f"{row.change_by_hand * 1000:.1f}",
-            "-" if row.floor is None else f"{row.floor * 1000:.1f}",
-            f"{row.via_service:.0f}", f"{row.direct:.0f}", str(row.connects)]
+    return [
+        row.mode,
+        str(row.services),
+        str(row.rules),
+        f"{row.sync:.3f}",
+        *by_hand,
+        f"{row.change * 1000:.1f}",
+        "partial" if row.partial else "full",
+        "-" if row.change_by_hand is None else f"{row.change_by_hand * 1000:.1f}",
+        "-" if row.floor is None else f"{row.floor * 1000:.1f}",
+        f"{row.via_service:.0f}",
+        f"{row.direct:.0f}",
+        str(row.connects),
+    ]
 
 
 def table(rows: list[Row]) -> str:
@@ -297,6 +341,7 @@ def main() -> int:
         return rows
 
     return report(run_cleanly(measure), table, started)
+
 
 if __name__ == "__main__":
     sys.exit(main())

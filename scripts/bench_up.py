@@ -46,9 +46,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from netlab.kernel.procs import TAG
 from netlab.model import load_lab
@@ -201,8 +202,12 @@ def bench_netlab(path: Path, plan: LabPlan, owned: Owned) -> NetlabRun:
 
 def ask_hostname(netns: str, ip: str) -> str:
     """GET /hostname of the pod at `ip`, from inside another lab namespace."""
-    done = subprocess.run(["ip", "netns", "exec", netns, "curl", "-s", "--max-time", "2",
-                           f"http://{ip}:{ECHO_PORT}/hostname"], capture_output=True, text=True, timeout=10)
+    done = subprocess.run(
+        ["ip", "netns", "exec", netns, "curl", "-s", "--max-time", "2", f"http://{ip}:{ECHO_PORT}/hostname"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     return done.stdout.strip() if done.returncode == 0 else f"curl exit {done.returncode}"
 
 
@@ -258,8 +263,12 @@ def bench_size(workdir: Path, pods: int, owned: Owned) -> Row:
     _, batch_plan = write_lab(workdir, f"benchbt-{pods}", pods)
     for plan in (netlab_plan, bash_plan, batch_plan):
         refuse_existing(plan)
-    return Row(pods, bench_netlab(netlab_path, netlab_plan, owned),
-               bench_bash(workdir, bash_plan, owned), bench_batch(workdir, batch_plan, owned))
+    return Row(
+        pods,
+        bench_netlab(netlab_path, netlab_plan, owned),
+        bench_bash(workdir, bash_plan, owned),
+        bench_batch(workdir, batch_plan, owned),
+    )
 
 
 # -- safety --------------------------------------------------------------------------------------
@@ -267,8 +276,10 @@ def refuse_existing(plan: LabPlan) -> None:
     """Never touch what this run did not make: stop if any of the lab's names exists already."""
     taken = [n for n in plan.all_netns() if (NETNS_DIR / n).exists()]
     if taken or (RUN_DIR / plan.name).exists() or tagged_pids(plan.name):
-        raise SystemExit(f"lab {plan.name} or its namespaces ({', '.join(taken[:3]) or 'none'}) exist already: "
-                         f"`netlab down {plan.name}` / `ip netns del` them first")
+        raise SystemExit(
+            f"lab {plan.name} or its namespaces ({', '.join(taken[:3]) or 'none'}) exist already: "
+            f"`netlab down {plan.name}` / `ip netns del` them first"
+        )
 
 
 def cleanup(owned: Owned) -> None:
@@ -306,16 +317,44 @@ def machine() -> str:
     return f"machine: nproc {len(os.sched_getaffinity(0))}, kernel {platform.release()}, {pretty}"
 
 
-COLUMNS = ["N", "up s", "down s", "up ms/pod", "down ms/pod", "build s", "procs", "RSS MiB", "kern MiB",
-           "bash up s", "bash down s", "batch up s", "batch down s", "up/bash", "web-0 -> web-1"]
+COLUMNS = [
+    "N",
+    "up s",
+    "down s",
+    "up ms/pod",
+    "down ms/pod",
+    "build s",
+    "procs",
+    "RSS MiB",
+    "kern MiB",
+    "bash up s",
+    "bash down s",
+    "batch up s",
+    "batch down s",
+    "up/bash",
+    "web-0 -> web-1",
+]
 
 
 def cells(row: Row) -> list[str]:
     nl, sh, bt = row.netlab, row.bash, row.batch
-    return [str(row.pods), f"{nl.up:.3f}", f"{nl.down:.3f}", f"{nl.up / row.pods * 1000:.2f}",
-            f"{nl.down / row.pods * 1000:.2f}", f"{nl.build:.2f}", str(nl.procs), f"{nl.rss_mib:.1f}",
-            f"{nl.kernel_mib:.1f}", f"{sh.up:.3f}", f"{sh.down:.3f}", f"{bt.up:.3f}", f"{bt.down:.3f}",
-            f"{nl.up / sh.up:.2f}", nl.answer]
+    return [
+        str(row.pods),
+        f"{nl.up:.3f}",
+        f"{nl.down:.3f}",
+        f"{nl.up / row.pods * 1000:.2f}",
+        f"{nl.down / row.pods * 1000:.2f}",
+        f"{nl.build:.2f}",
+        str(nl.procs),
+        f"{nl.rss_mib:.1f}",
+        f"{nl.kernel_mib:.1f}",
+        f"{sh.up:.3f}",
+        f"{sh.down:.3f}",
+        f"{bt.up:.3f}",
+        f"{bt.down:.3f}",
+        f"{nl.up / sh.up:.2f}",
+        nl.answer,
+    ]
 
 
 def aligned(grid: list[list[str]]) -> list[str]:
@@ -418,6 +457,7 @@ def report(rows: list[R] | None, render: Callable[[list[R]], str], started: floa
     print(render(rows))
     print(f"\nwhole run: {time.perf_counter() - started:.1f} s; nothing left behind", flush=True)
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,8 +29,11 @@ def assert_golden(path: Path, actual: str) -> None:
         pytest.fail(f"{shown} is missing (NETLAB_UPDATE_GOLDEN=1 creates it)", pytrace=False)
     expected = path.read_text()
     if actual != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                                            fromfile=str(shown), tofile="now"))
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True), actual.splitlines(keepends=True), fromfile=str(shown), tofile="now"
+            )
+        )
         pytest.fail(f"{shown} differs (NETLAB_UPDATE_GOLDEN=1 regenerates it):\n{diff}", pytrace=False)
 
 

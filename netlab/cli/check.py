@@ -50,7 +50,9 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
         for v in verdicts:
             table.add_row(str(v.step), v.task, "[green]done[/]" if v.done else "[red]not yet[/]", v.detail)
         out.print(table)
-        out.print(f"{len(verdicts) - len(waiting)} of {len(verdicts)} tasks done"
-                  + (f" (stuck? netlab solve {lab} {waiting[0].step})" if waiting else ""))
+        out.print(
+            f"{len(verdicts) - len(waiting)} of {len(verdicts)} tasks done"
+            + (f" (stuck? netlab solve {lab} {waiting[0].step})" if waiting else "")
+        )
     if waiting:
         raise CheckFailed(f"{len(waiting)} of {len(verdicts)} tasks not done yet" if not as_json else "")

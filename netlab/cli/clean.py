@@ -39,8 +39,10 @@ def cmd() -> None:
     procs.stop(strays)
     files = etcfiles.leftovers(up)
     etcfiles.remove(files)
-    out.print(f"clean: {len(crashed)} crashed lab(s) taken down, {len(orphans)} stray namespace(s), "
-              f"{len(strays)} stray process(es) and {len(files)} stray /etc/netns folder(s) removed")
+    out.print(
+        f"clean: {len(crashed)} crashed lab(s) taken down, {len(orphans)} stray namespace(s), "
+        f"{len(strays)} stray process(es) and {len(files)} stray /etc/netns folder(s) removed"
+    )
 
 
 def _owner(name: str) -> str | None:
@@ -48,4 +50,4 @@ def _owner(name: str) -> str | None:
     view = read(name)
     lo = view.links.get("lo") if view else None
     tag = owner_tag("")
-    return lo.alias[len(tag):] if lo and lo.alias and lo.alias.startswith(tag) else None
+    return lo.alias[len(tag) :] if lo and lo.alias and lo.alias.startswith(tag) else None

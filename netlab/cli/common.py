@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import click
 from rich.console import Console
@@ -29,8 +29,12 @@ progress = Console(stderr=True, highlight=False)
 
 def report_options(command: Callable) -> Callable:
     """`--json` and `--junit FILE`: how verify and check report to scripts and CI."""
-    command = click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                           help="Also write the verdicts as a JUnit XML report to this file (for CI).")(command)
+    command = click.option(
+        "--junit",
+        "junit",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help="Also write the verdicts as a JUnit XML report to this file (for CI).",
+    )(command)
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(command)
 
 
@@ -106,8 +110,10 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
     running = open_running(name)
     left = running.state.tasks("left")
     if left:
-        raise BadInput(f"lab {name} leaves step {left[0].step} to you: change it once every step is built "
-                       f"(netlab step {name}, netlab solve {name} STEP)")
+        raise BadInput(
+            f"lab {name} leaves step {left[0].step} to you: change it once every step is built "
+            f"(netlab step {name}, netlab solve {name} STEP)"
+        )
     text = edit(running.state.lab_file.read_text())
     new = replan(running.state, text, changed=True)
     if new.lab.cluster != running.plan.lab.cluster:
@@ -124,8 +130,10 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
 
 
 def print_change(plan: LabPlan, result: Change) -> None:
-    parts = [f"{len(result.added)} pod(s) added" + (f" ({', '.join(result.added)})" if result.added else ""),
-             f"{len(result.removed)} removed" + (f" ({', '.join(result.removed)})" if result.removed else "")]
+    parts = [
+        f"{len(result.added)} pod(s) added" + (f" ({', '.join(result.added)})" if result.added else ""),
+        f"{len(result.removed)} removed" + (f" ({', '.join(result.removed)})" if result.removed else ""),
+    ]
     if result.synced:
         parts.append(f"kube-proxy ({plan.proxy_mode}) resynced on {len(result.synced)} node(s)")
     if result.flushed:

@@ -57,16 +57,28 @@ def read_picture(running: RunningLab) -> diagram.Picture:
 
     node_netns = {n.name: n.netns for n in plan.nodes}
     nodes = tuple(
-        diagram.Node(n.name, iface(n.netns, "eth0"),
-                     tuple(i for bridge in ("cni0", "flannel.1") if (i := iface(n.netns, bridge))),
-                     tuple(map(str, views[n.netns].routes)) if views[n.netns] else ())
-        for n in plan.nodes)
-    pods = tuple(diagram.Pod(p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth))
-                 for p in plan.pods)
+        diagram.Node(
+            n.name,
+            iface(n.netns, "eth0"),
+            tuple(i for bridge in ("cni0", "flannel.1") if (i := iface(n.netns, bridge))),
+            tuple(map(str, views[n.netns].routes)) if views[n.netns] else (),
+        )
+        for n in plan.nodes
+    )
+    pods = tuple(
+        diagram.Pod(p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth)) for p in plan.pods
+    )
     hosts = tuple(diagram.Host(h.name, iface(h.netns, "eth0")) for h in plan.hosts)
     drawn = tuple(
-        diagram.Service(s["name"], s["namespace"], s["clusterIP"], ports_text(s),
-                        tuple((e, plan.name_of(e.split(":")[0]) or "?") for e in s["endpoints"]), s["type"],
-                        s.get("externalName") or external_ip(s))
-        for s in services(running))
+        diagram.Service(
+            s["name"],
+            s["namespace"],
+            s["clusterIP"],
+            ports_text(s),
+            tuple((e, plan.name_of(e.split(":")[0]) or "?") for e in s["endpoints"]),
+            s["type"],
+            s.get("externalName") or external_ip(s),
+        )
+        for s in services(running)
+    )
     return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn)

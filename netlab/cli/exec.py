@@ -36,8 +36,10 @@ def cmd(lab: str, name: str, command: tuple[str, ...]) -> None:
     if pod is not None:
         container = next((c for c in pod.containers if c.name == container_name or not container_name), None)
         if container is None:
-            raise BadInput(f"pod {member_name} has no container {container_name!r} "
-                           f"(it has {', '.join(c.name for c in pod.containers)})")
+            raise BadInput(
+                f"pod {member_name} has no container {container_name!r} "
+                f"(it has {', '.join(c.name for c in pod.containers)})"
+            )
         env = running.state.container_env(pod.name, container.env)
     try:
         exec_in(netns, member_name, list(command), env)

@@ -40,8 +40,13 @@ UI = {
 @click.command("guide")
 @click.argument("lab")
 @click.option("--network", type=click.Choice(NETWORK_MODES), help="Show the steps for this pod network.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="The language of the steps (zh-TW: Traditional Chinese).")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The language of the steps (zh-TW: Traditional Chinese).",
+)
 def cmd(lab: str, network: str | None, lang: str) -> None:
     """Print LAB's guided steps."""
     plan = make_plan(load_lab(find_lab(lab)), network=network)

@@ -28,6 +28,8 @@ def cmd(lab: str, pod: str) -> None:
         raise BadInput(f"lab {lab} has no pod named {pod!r} (it has {', '.join(p.name for p in running.plan.pods)})")
     running.state.lock()
     env = restart(running.plan, running.state, member)
-    services = sorted({name[:-len("_SERVICE_HOST")] for name in env if name.endswith("_SERVICE_HOST")})
-    out.print(f"pod {pod} restarted: its containers see {len(services)} Service(s) in their environment"
-              + (f" ({', '.join(services)})" if services else ""))
+    services = sorted({name[: -len("_SERVICE_HOST")] for name in env if name.endswith("_SERVICE_HOST")})
+    out.print(
+        f"pod {pod} restarted: its containers see {len(services)} Service(s) in their environment"
+        + (f" ({', '.join(services)})" if services else "")
+    )

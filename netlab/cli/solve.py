@@ -37,10 +37,12 @@ def build_step(running: RunningLab, step: int) -> None:
     build_tasks(plan, chosen, [t.task for t in left])
     state.write_tasks("left", left)
     guide_step = plan.lab.guide[step - 1]
-    out.print(f"lab {plan.name}: built step {step} ({guide_step.title}): {', '.join(map(str, chosen))}",
-              markup=False)
+    out.print(f"lab {plan.name}: built step {step} ({guide_step.title}): {', '.join(map(str, chosen))}", markup=False)
     for line in task_commands(plan, chosen, [t.task for t in left]):
         out.print(f"  {line}", markup=False, soft_wrap=True)
     following = sorted({t.step for t in left})
-    out.print(f"next: netlab check {plan.name}" + (f"; netlab step {plan.name} builds step {following[0]}"
-                                                  if following else ""), markup=False)
+    out.print(
+        f"next: netlab check {plan.name}"
+        + (f"; netlab step {plan.name} builds step {following[0]}" if following else ""),
+        markup=False,
+    )

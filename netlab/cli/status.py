@@ -58,18 +58,39 @@ def collect(running: RunningLab) -> dict:
         "network": plan.network,
         "proxyMode": plan.proxy_mode,
         "complete": running.state.settings().get("complete", False),
-        "nodes": [{"name": n.name, "netns": n.netns, "ip": ip(n.netns), "podCIDR": str(n.pod_cidr),
-                   **({"publicIP": str(n.public_ip)} if plan.internet_hosts else {}),
-                   "present": views[n.netns] is not None,
-                   "routes": [str(r) for r in views[n.netns].routes] if views[n.netns] else []} for n in plan.nodes],
-        "pods": [{"name": p.name, "namespace": p.namespace, "node": p.node, "netns": p.netns, "ip": ip(p.netns),
-                  "labels": p.labels, "present": views[p.netns] is not None} for p in plan.pods],
+        "nodes": [
+            {
+                "name": n.name,
+                "netns": n.netns,
+                "ip": ip(n.netns),
+                "podCIDR": str(n.pod_cidr),
+                **({"publicIP": str(n.public_ip)} if plan.internet_hosts else {}),
+                "present": views[n.netns] is not None,
+                "routes": [str(r) for r in views[n.netns].routes] if views[n.netns] else [],
+            }
+            for n in plan.nodes
+        ],
+        "pods": [
+            {
+                "name": p.name,
+                "namespace": p.namespace,
+                "node": p.node,
+                "netns": p.netns,
+                "ip": ip(p.netns),
+                "labels": p.labels,
+                "present": views[p.netns] is not None,
+            }
+            for p in plan.pods
+        ],
         "services": services(running),
-        "hosts": [{"name": h.name, "netns": h.netns, "ip": ip(h.netns), "present": views[h.netns] is not None}
-                  for h in plan.hosts],
+        "hosts": [
+            {"name": h.name, "netns": h.netns, "ip": ip(h.netns), "present": views[h.netns] is not None}
+            for h in plan.hosts
+        ],
         "processes": len(pids),
-        "learnerTasks": [{"step": t.step, "task": str(t.task), "built": t not in left}
-                         for t in running.state.tasks("learner")],
+        "learnerTasks": [
+            {"step": t.step, "task": str(t.task), "built": t not in left} for t in running.state.tasks("learner")
+        ],
     }
 
 
@@ -84,28 +105,47 @@ def services(running: RunningLab) -> list[dict]:
     for svc in plan.services:
         held = [programmed.get(p.port_name) for p in svc.ports]
         answered = in_dns.get(f"{svc.name}.{svc.namespace}", set())
-        endpoints = ({str(e) for p in svc.ports for e in p.endpoints if str(e.ip) in answered}
-                     if svc.headless else {e for h in held if h for e in h[1]})
-        report.append({
-            "name": svc.name, "namespace": svc.namespace, "type": svc.type,
-            "clusterIP": str(svc.cluster_ip) if svc.cluster_ip else "None",
-            "ports": [{"name": p.name, "port": p.port, "targetPort": p.target, "protocol": p.protocol,
-                       "nodePort": p.node_port} for p in svc.ports],
-            "endpoints": sorted(endpoints),
-            "programmed": all(h and h[0] for h in held) if svc.cluster_ip else None,
-            **({"healthCheckNodePort": svc.health_check_node_port} if svc.health_check_node_port else {}),
-            **({"externalName": svc.external_name} if svc.external_name else {}),
-            # what a cloud controller writes back: kubectl shows it as EXTERNAL-IP
-            **({"status": {"loadBalancer": {"ingress": [{"ip": str(svc.load_balancer_ip)}]}}}
-               if svc.load_balancer_ip else {}),
-        })
+        endpoints = (
+            {str(e) for p in svc.ports for e in p.endpoints if str(e.ip) in answered}
+            if svc.headless
+            else {e for h in held if h for e in h[1]}
+        )
+        report.append(
+            {
+                "name": svc.name,
+                "namespace": svc.namespace,
+                "type": svc.type,
+                "clusterIP": str(svc.cluster_ip) if svc.cluster_ip else "None",
+                "ports": [
+                    {
+                        "name": p.name,
+                        "port": p.port,
+                        "targetPort": p.target,
+                        "protocol": p.protocol,
+                        "nodePort": p.node_port,
+                    }
+                    for p in svc.ports
+                ],
+                "endpoints": sorted(endpoints),
+                "programmed": all(h and h[0] for h in held) if svc.cluster_ip else None,
+                **({"healthCheckNodePort": svc.health_check_node_port} if svc.health_check_node_port else {}),
+                **({"externalName": svc.external_name} if svc.external_name else {}),
+                # what a cloud controller writes back: kubectl shows it as EXTERNAL-IP
+                **(
+                    {"status": {"loadBalancer": {"ingress": [{"ip": str(svc.load_balancer_ip)}]}}}
+                    if svc.load_balancer_ip
+                    else {}
+                ),
+            }
+        )
     return report
 
 
 def ports_text(svc: dict) -> str:
     """A status Service's ports as kubectl shows them: `80/TCP`, `80:30080/TCP` with a node port."""
-    return ", ".join(f"{p['port']}" + (f":{p['nodePort']}" if p["nodePort"] else "") + f"/{p['protocol']}"
-                     for p in svc["ports"])
+    return ", ".join(
+        f"{p['port']}" + (f":{p['nodePort']}" if p["nodePort"] else "") + f"/{p['protocol']}" for p in svc["ports"]
+    )
 
 
 def external_ip(svc: dict) -> str:
@@ -114,9 +154,10 @@ def external_ip(svc: dict) -> str:
 
 
 def show(report: dict) -> None:
-    out.print(f"lab [bold]{report['name']}[/] ({report['title']}): network {report['network']}, "
-              f"proxy {report['proxyMode']}, {report['processes']} processes"
-              + ("" if report["complete"] else ", INCOMPLETE"))
+    out.print(
+        f"lab [bold]{report['name']}[/] ({report['title']}): network {report['network']}, "
+        f"proxy {report['proxyMode']}, {report['processes']} processes" + ("" if report["complete"] else ", INCOMPLETE")
+    )
     table = Table("kind", "name", "ip", "where", "netns", box=None, pad_edge=False)
     for node in report["nodes"]:
         public = f" public {node['publicIP']}" if "publicIP" in node else ""
@@ -128,13 +169,19 @@ def show(report: dict) -> None:
     for svc in report["services"]:
         external = external_ip(svc)
         state = "" if svc["programmed"] in (True, None) else " NOT PROGRAMMED"
-        where = (f"{svc['type']} {ports_text(svc)}" + (f" external {external}" if external else "")
-                 + (f" -> {svc['externalName']}" if "externalName" in svc else "") + state)
+        where = (
+            f"{svc['type']} {ports_text(svc)}"
+            + (f" external {external}" if external else "")
+            + (f" -> {svc['externalName']}" if "externalName" in svc else "")
+            + state
+        )
         table.add_row("svc", svc["name"], svc["clusterIP"], where, " ".join(svc["endpoints"]) or "no endpoints")
     out.print(table)
     for node in report["nodes"]:
         out.print(f"routes in {node['name']}: " + "; ".join(node["routes"]))
     for task in report["learnerTasks"]:
-        out.print(f"learner task, step {task['step']}: {task['task']} "
-                  + ("(built by netlab step/solve)" if task["built"] else "(left to the learner: netlab check)"),
-                  markup=False)
+        out.print(
+            f"learner task, step {task['step']}: {task['task']} "
+            + ("(built by netlab step/solve)" if task["built"] else "(left to the learner: netlab check)"),
+            markup=False,
+        )

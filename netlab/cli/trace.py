@@ -33,8 +33,10 @@ def cmd(lab: str, source: str, target: str, port: int | None) -> None:
 
 
 def show(traced: Traced) -> None:
-    out.print(f"[bold]{traced.source} -> {traced.target}[/] ({traced.address}:{traced.port}/{traced.protocol}): "
-              f"{traced.answer}")
+    out.print(
+        f"[bold]{traced.source} -> {traced.target}[/] ({traced.address}:{traced.port}/{traced.protocol}): "
+        f"{traced.answer}"
+    )
     for hop in traced.hops:
         out.print(f"\n[bold]{hop.name}[/]: the connection's first packet, rule by rule")
         for event in hop.events:

@@ -30,10 +30,18 @@ from netlab.state import LabState
 @click.argument("lab")
 @click.option("--network", type=click.Choice(NETWORK_MODES), help="Pod network between nodes (default: the lab's).")
 @click.option("--proxy-mode", type=click.Choice(PROXY_MODES), help="kube-proxy mode (default: the lab's).")
-@click.option("--until-step", type=int, metavar="N",
-              help="Build only what guide steps 1..N build (`netlab step` builds the next).")
-@click.option("--leave", type=int, metavar="STEP",
-              help="Learner mode: build all but guide step STEP's tasks; `netlab check` judges yours.")
+@click.option(
+    "--until-step",
+    type=int,
+    metavar="N",
+    help="Build only what guide steps 1..N build (`netlab step` builds the next).",
+)
+@click.option(
+    "--leave",
+    type=int,
+    metavar="STEP",
+    help="Learner mode: build all but guide step STEP's tasks; `netlab check` judges yours.",
+)
 def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int | None, leave: int | None) -> None:
     """Build LAB (a bundled lab's name or a lab file) and start its workloads."""
     path = find_lab(lab)
@@ -48,8 +56,9 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int |
     if lab_has_controllers(plan):
         nginx_binary()  # the ingress controller pods run it
     started = time.perf_counter()
-    state = LabState.create(model.name, text, {"source": str(path), "network": plan.network,
-                                               "proxyMode": plan.proxy_mode})
+    state = LabState.create(
+        model.name, text, {"source": str(path), "network": plan.network, "proxyMode": plan.proxy_mode}
+    )
     with progress.status(f"up {model.name}: building {len(plan.all_netns())} namespaces, rules and workloads"):
         synced = build(plan, state, [t.task for t in left])
     remember(state, plan)
@@ -67,31 +76,44 @@ def say_left(plan: LabPlan, left: list[StepTask]) -> None:
     for step in sorted({t.step for t in left}):
         tasks = ", ".join(str(t.task) for t in left if t.step == step)
         out.print(f"  left for you, step {step} ({plan.lab.guide[step - 1].title}): {tasks}", markup=False)
-    out.print(f"  build it by hand (netlab guide {plan.name}), then netlab check {plan.name}; "
-              f"netlab step {plan.name} builds the next step, netlab solve {plan.name} STEP one step", markup=False)
+    out.print(
+        f"  build it by hand (netlab guide {plan.name}), then netlab check {plan.name}; "
+        f"netlab step {plan.name} builds the next step, netlab solve {plan.name} STEP one step",
+        markup=False,
+    )
 
 
 def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     out.print(f"lab [bold]{plan.name}[/] is up in {seconds:.2f} s  ({plan.lab.title}; network {plan.network})")
     for node in plan.nodes:
-        out.print(f"  node {node.name:<14} {str(node.ip.ip):<15} pods {node.pod_cidr}  netns {node.netns}")
+        out.print(f"  node {node.name:<14} {node.ip.ip!s:<15} pods {node.pod_cidr}  netns {node.netns}")
     for pod in plan.pods:
-        out.print(f"  pod  {pod.name:<14} {str(pod.ip.ip):<15} on {pod.node}")
+        out.print(f"  pod  {pod.name:<14} {pod.ip.ip!s:<15} on {pod.node}")
     for svc in plan.services:
-        ports = ", ".join(f"{p.port}/{p.protocol}" + (f" (node port {p.node_port})" if p.node_port else "")
-                          + f" -> {len(p.endpoints)} endpoint(s)" for p in svc.ports)
+        ports = ", ".join(
+            f"{p.port}/{p.protocol}"
+            + (f" (node port {p.node_port})" if p.node_port else "")
+            + f" -> {len(p.endpoints)} endpoint(s)"
+            for p in svc.ports
+        )
         address = svc.cluster_ip or ("None (ExternalName)" if svc.external_name else "None (headless)")
-        out.print(f"  svc  {svc.name:<14} {str(address):<15} {ports}" + (f"-> {svc.external_name}"
-                                                                          if svc.external_name else ""))
+        out.print(
+            f"  svc  {svc.name:<14} {address!s:<15} {ports}"
+            + (f"-> {svc.external_name}" if svc.external_name else "")
+        )
     if synced:
         slowest = max(r.seconds for r in synced)
         counts = sorted({r.rules for r in synced})
-        rules = f"{counts[0]} rules on each node" if len(counts) == 1 else "/".join(
-            str(r.rules) for r in synced) + " rules on " + "/".join(r.node for r in synced)
+        rules = (
+            f"{counts[0]} rules on each node"
+            if len(counts) == 1
+            else "/".join(str(r.rules) for r in synced) + " rules on " + "/".join(r.node for r in synced)
+        )
         out.print(f"  kube-proxy ({plan.proxy_mode}): {rules}, synced in {slowest * 1000:.0f} ms at most")
     ignored = sorted({f.rsplit(".", 1)[-1] for f in plan.lab.ignored_fields} - {"image"})
     if ignored:
         out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")
     if plan.lab.ingresses and not lab_has_controllers(plan):
-        out.print("  note: no ingress controller (a container running /nginx-ingress-controller) serves the "
-                  "lab's Ingresses")
+        out.print(
+            "  note: no ingress controller (a container running /nginx-ingress-controller) serves the lab's Ingresses"
+        )

@@ -43,11 +43,21 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     else:
         table = Table("check", "from", "to", "result", "detail", box=None, pad_edge=False)
         for v in verdicts:
-            result = ("[yellow]skip[/]" if v.skipped else "[yellow]pending[/]" if v.pending
-                      else "[green]pass[/]" if v.passed else "[red]FAIL[/]")
+            result = (
+                "[yellow]skip[/]"
+                if v.skipped
+                else "[yellow]pending[/]"
+                if v.pending
+                else "[green]pass[/]"
+                if v.passed
+                else "[red]FAIL[/]"
+            )
             table.add_row(v.name, v.source, v.target, result, v.detail)
         out.print(table)
-        out.print(f"{len(verdicts) - len(failed) - len(pending)} passed, "
-                  + (f"{len(pending)} pending, " if pending else "") + f"{len(failed)} failed")
+        out.print(
+            f"{len(verdicts) - len(failed) - len(pending)} passed, "
+            + (f"{len(pending)} pending, " if pending else "")
+            + f"{len(failed)} failed"
+        )
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(verdicts)} checks failed" if not as_json else "")

@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 from netlab.errors import LabStateError
 from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs, proxy
@@ -44,6 +44,7 @@ class Interrupted(KeyboardInterrupt):
 @contextmanager
 def interrupts_roll_back() -> Iterator[None]:
     """Turn SIGTERM/SIGHUP into an exception for the duration, so `finally` and rollback run."""
+
     def handler(signum: int, _frame: object) -> None:
         raise Interrupted(signal.Signals(signum).name)
 
@@ -96,8 +97,9 @@ def refuse_taken(names: list[str]) -> None:
     """
     taken = [name for name in names if netns.exists(name)]
     if taken:
-        raise LabStateError(f"network namespace {taken[0]} exists already and is not this lab's: "
-                            f"netlab leaves it alone")
+        raise LabStateError(
+            f"network namespace {taken[0]} exists already and is not this lab's: netlab leaves it alone"
+        )
 
 
 def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> list[proxy.SyncResult]:
@@ -165,8 +167,9 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
             sock.close()
 
 
-def start_containers(plan: LabPlan, state: LabState, pods: Iterable[PodPlan],
-                     also_waiting: list[procs.Starting] | None = None) -> None:
+def start_containers(
+    plan: LabPlan, state: LabState, pods: Iterable[PodPlan], also_waiting: list[procs.Starting] | None = None
+) -> None:
     """Each container's own command (containers without one are the echo server's), with the
     pod's Service variables and its own `env` over them; a container that runs ingress-nginx's
     controller gets nginx, configured from the lab's Ingresses; one that runs CoreDNS, netlab's

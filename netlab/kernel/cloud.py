@@ -44,8 +44,11 @@ def sync(plan: LabPlan) -> None:
     for svc in plan.services:
         if svc.load_balancer_ip is None:
             continue
-        healthy = [node.ip.ip for node in plan.nodes
-                   if svc.health_check_node_port is None or _healthy(lb.netns, node, svc.health_check_node_port)]
+        healthy = [
+            node.ip.ip
+            for node in plan.nodes
+            if svc.health_check_node_port is None or _healthy(lb.netns, node, svc.health_check_node_port)
+        ]
         _route(lb.netns, svc.load_balancer_ip, healthy)
 
 

@@ -41,8 +41,9 @@ def flush_stale_udp(plan: LabPlan) -> int:
                 frontend = ["-p", "udp", "--orig-dst", str(svc.cluster_ip), "--orig-port-dst", str(port.port)]
                 listing = subprocess.run([*enter, "-L", *frontend], capture_output=True, text=True, timeout=10)
                 for source in stale_reply_sources(listing.stdout, {str(e.ip) for e in port.endpoints}):
-                    done = subprocess.run([*enter, "-D", *frontend, "--reply-src", source],
-                                          capture_output=True, text=True, timeout=10)
+                    done = subprocess.run(
+                        [*enter, "-D", *frontend, "--reply-src", source], capture_output=True, text=True, timeout=10
+                    )
                     found = DELETED.search(done.stderr)
                     removed += int(found.group(1)) if found else 0
     return removed

@@ -35,8 +35,10 @@ SERVER = "netlab.workloads.dns"
 def write_zones(plan: LabPlan, state: LabState) -> None:
     """Render the lab's zones into place (each replaced in one rename: a server never reads half)."""
     serial = int(time.time())
-    zones = {CLUSTER_ZONE: cluster_zone(plan, serial) if plan.cluster_dns else None,
-             INTERNET_ZONE: internet_zone(plan, serial) if plan.resolver else None}
+    zones = {
+        CLUSTER_ZONE: cluster_zone(plan, serial) if plan.cluster_dns else None,
+        INTERNET_ZONE: internet_zone(plan, serial) if plan.resolver else None,
+    }
     folder = state.dns_dir
     for name, text in zones.items():
         if text is None:
@@ -60,7 +62,7 @@ def held_addresses(plan: LabPlan, state: LabState) -> dict[str, set[str]]:
     for rr in RR.fromZone(text):
         name = str(rr.rname)
         if rr.rtype == QTYPE.A and name.endswith(suffix) and name.count(".") == suffix.count(".") + 1:
-            held.setdefault(name[:-len(suffix)], set()).add(str(rr.rdata))
+            held.setdefault(name[: -len(suffix)], set()).add(str(rr.rdata))
     return held
 
 
@@ -68,14 +70,30 @@ def _server(*args: str) -> list[str]:
     return [sys.executable, "-m", SERVER, "--listen", "0.0.0.0:53", *args]
 
 
-def start_coredns(plan: LabPlan, state: LabState, pod: PodPlan, container: Container,
-                  env: dict[str, str]) -> procs.Starting:
+def start_coredns(
+    plan: LabPlan, state: LabState, pod: PodPlan, container: Container, env: dict[str, str]
+) -> procs.Starting:
     """Cluster DNS in a coredns pod (wait for it: `wait_ready`)."""
     upstream = ["--upstream", str(plan.resolver.ip.ip)] if plan.resolver else []
-    argv = _server("--zone", str(state.dns_dir / CLUSTER_ZONE), "--domain", plan.lab.cluster.cluster_domain,
-                   "--pods", "insecure", "--metrics", f"0.0.0.0:{METRICS_PORT}", *upstream)
-    return procs.start_server(plan.name, pod, container.name, argv, {**env, "PYTHONPATH": procs.package_root()},
-                              state.logs / f"{pod.name}_{container.name}.log")
+    argv = _server(
+        "--zone",
+        str(state.dns_dir / CLUSTER_ZONE),
+        "--domain",
+        plan.lab.cluster.cluster_domain,
+        "--pods",
+        "insecure",
+        "--metrics",
+        f"0.0.0.0:{METRICS_PORT}",
+        *upstream,
+    )
+    return procs.start_server(
+        plan.name,
+        pod,
+        container.name,
+        argv,
+        {**env, "PYTHONPATH": procs.package_root()},
+        state.logs / f"{pod.name}_{container.name}.log",
+    )
 
 
 def start_resolver(plan: LabPlan, state: LabState) -> procs.Starting | None:
@@ -84,5 +102,6 @@ def start_resolver(plan: LabPlan, state: LabState) -> procs.Starting | None:
     if host is None:
         return None
     argv = _server("--zone", str(state.dns_dir / INTERNET_ZONE), "--domain", ".")
-    return procs.start_server(plan.name, host, "dns", argv, {"PYTHONPATH": procs.package_root()},
-                              state.logs / f"{host.name}_dns.log")
+    return procs.start_server(
+        plan.name, host, "dns", argv, {"PYTHONPATH": procs.package_root()}, state.logs / f"{host.name}_dns.log"
+    )

@@ -43,8 +43,10 @@ def write(state: LabState, files: dict[str, dict[str, str]]) -> None:
         with ThreadPoolExecutor(WRITERS) as pool:
             list(pool.map(_write_folder, files.items()))
     except OSError as exc:
-        raise KernelError(f"cannot write {exc.filename or ETC_NETNS}: {exc.strerror} (netlab keeps each namespace's "
-                          f"resolv.conf and hosts in {ETC_NETNS}, where ip netns exec finds them)") from None
+        raise KernelError(
+            f"cannot write {exc.filename or ETC_NETNS}: {exc.strerror} (netlab keeps each namespace's "
+            f"resolv.conf and hosts in {ETC_NETNS}, where ip netns exec finds them)"
+        ) from None
 
 
 def _write_folder(item: tuple[str, dict[str, str]]) -> None:
@@ -90,8 +92,11 @@ def leftovers(up: set[str]) -> list[str]:
         names = os.listdir(ETC_NETNS)
     except FileNotFoundError:
         return []
-    return [str(ETC_NETNS / n) for n in sorted(names)
-            if n.startswith(NETNS_PREFIX) and n[len(NETNS_PREFIX):].split(".")[0] not in up]
+    return [
+        str(ETC_NETNS / n)
+        for n in sorted(names)
+        if n.startswith(NETNS_PREFIX) and n[len(NETNS_PREFIX) :].split(".")[0] not in up
+    ]
 
 
 def bind_over_etc(netns: str) -> None:

@@ -42,7 +42,7 @@ from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.ingress import render_nginx_conf
 from netlab.state import LabState
 
-START_TIMEOUT = 5.0    # nginx listens within milliseconds; a failure shows in its log at once
+START_TIMEOUT = 5.0  # nginx listens within milliseconds; a failure shows in its log at once
 RELOAD_TIMEOUT = 12.0  # the old workers finish their requests: worker_shutdown_timeout (10 s) at most
 TEST_TIMEOUT = 10.0
 SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
@@ -57,8 +57,9 @@ def nginx_binary() -> str:
     """
     found = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:{SEARCH_PATH}")
     if found is None:
-        raise EnvironmentProblem("nginx not found: the lab's ingress controller runs it "
-                                 "(scripts/provision.sh installs it)")
+        raise EnvironmentProblem(
+            "nginx not found: the lab's ingress controller runs it (scripts/provision.sh installs it)"
+        )
     return os.path.realpath(found)
 
 
@@ -95,8 +96,7 @@ def _log(state: LabState, pod: PodPlan, container: Container) -> Path:
 
 
 def _render(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, run: Path) -> str:
-    return render_nginx_conf(plan, controller_flags(container)[0], pod.name, str(run),
-                             str(_log(state, pod, container)))
+    return render_nginx_conf(plan, controller_flags(container)[0], pod.name, str(run), str(_log(state, pod, container)))
 
 
 def _write(path: Path, text: str) -> None:
@@ -147,8 +147,11 @@ def _listens(pid: int, port: int) -> bool:
     except OSError:
         return False
     wanted = f":{port:04X}"
-    return any(f[1].endswith(wanted) and f[3] == "0A" and f"socket:[{f[9]}]" in held
-               for f in (line.split() for line in lines) if len(f) > 9)
+    return any(
+        f[1].endswith(wanted) and f[3] == "0A" and f"socket:[{f[9]}]" in held
+        for f in (line.split() for line in lines)
+        if len(f) > 9
+    )
 
 
 def _last_line(log: Path) -> str:
@@ -220,10 +223,17 @@ def _test(lab: str, nginx: str, conf: Path, pod: PodPlan) -> None:
         KernelError: nginx refused it, with its reason.
     """
     try:
-        done = subprocess.run(_argv(nginx, conf, "-t", "-q"), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, timeout=TEST_TIMEOUT, cwd="/",
-                              env=procs.tagged_env(lab, {"HOME": "/"}),
-                              preexec_fn=lambda: procs.enter(pod.netns, pod.name, procs.WORKLOAD_USER))
+        done = subprocess.run(
+            _argv(nginx, conf, "-t", "-q"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TEST_TIMEOUT,
+            cwd="/",
+            env=procs.tagged_env(lab, {"HOME": "/"}),
+            preexec_fn=lambda: procs.enter(pod.netns, pod.name, procs.WORKLOAD_USER),
+        )
     except subprocess.TimeoutExpired:
         raise KernelError(f"pod {pod.name}: nginx -t did not finish in {TEST_TIMEOUT:.0f} s") from None
     if done.returncode != 0:
@@ -253,12 +263,13 @@ def _family(lab: str, pod: PodPlan, nginx: str) -> Family:
             continue
         if procs.alive(pid):
             infos[pid] = (ppid, exe, argv, tag == lab)
-    controller = next((pid for pid, (_, _, argv, tagged) in infos.items()
-                       if tagged and CONTROLLER.encode() in argv), None)
-    master = next((pid for pid, (ppid, exe, _, _) in infos.items() if controller and ppid == controller
-                   and exe == nginx), None)
-    workers = frozenset(pid for pid, (ppid, exe, _, _) in infos.items() if master and ppid == master
-                        and exe == nginx)
+    controller = next(
+        (pid for pid, (_, _, argv, tagged) in infos.items() if tagged and CONTROLLER.encode() in argv), None
+    )
+    master = next(
+        (pid for pid, (ppid, exe, _, _) in infos.items() if controller and ppid == controller and exe == nginx), None
+    )
+    workers = frozenset(pid for pid, (ppid, exe, _, _) in infos.items() if master and ppid == master and exe == nginx)
     return Family(controller, master, workers)
 
 

@@ -43,8 +43,13 @@ def apply(netns_name: str, ruleset: IpvsRuleset) -> None:
         ipvs = IPVS()
     with ipr:
         _bind_addresses(ipr, netns_name, ruleset.addresses)
-    done = subprocess.run(["nsenter", f"--net={netns.path(netns_name)}", "ipset", "restore"],
-                          input=ipset_restore_text(ruleset), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["nsenter", f"--net={netns.path(netns_name)}", "ipset", "restore"],
+        input=ipset_restore_text(ruleset),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if done.returncode:
         raise ApplyError(f"in {netns_name}: ipset restore refused the sets: {done.stderr.strip()}")
     with ipvs:
@@ -80,8 +85,12 @@ def _bind_addresses(ipr: IPRoute, netns_name: str, wanted: tuple[IPv4Address, ..
 
 
 def _service(server: VirtualServer) -> IPVSService:
-    fields = {"addr": str(server.ip), "port": server.port, "protocol": PROTOCOLS[server.protocol],
-              "sched_name": server.scheduler}
+    fields = {
+        "addr": str(server.ip),
+        "port": server.port,
+        "protocol": PROTOCOLS[server.protocol],
+        "sched_name": server.scheduler,
+    }
     if server.persistent:
         fields.update(flags={"flags": PERSISTENT, "mask": 0xFFFF}, timeout=server.persistent)
     return IPVSService(**fields)
@@ -116,8 +125,10 @@ def _sync_servers(ipvs: IPVS, netns_name: str, wanted: tuple[VirtualServer, ...]
     for key, server in desired.items():
         reals = {(str(r.ip), r.port): r.weight for r in server.reals}
         if key not in held or held[key][1] != reals:
-            raise ApplyError(f"in {netns_name}: after the sync IPVS does not hold {server.protocol} "
-                             f"{server.ip}:{server.port} as rendered")
+            raise ApplyError(
+                f"in {netns_name}: after the sync IPVS does not hold {server.protocol} "
+                f"{server.ip}:{server.port} as rendered"
+            )
 
 
 def dump(ipvs: IPVS) -> dict[Key, tuple[tuple[str, int], dict[tuple[str, int], int]]]:

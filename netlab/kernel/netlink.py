@@ -13,7 +13,7 @@ import errno
 import os
 import socket
 import struct
-from typing import Iterable
+from collections.abc import Iterable
 
 from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST
 from pyroute2.netlink.rtnl import RTM_NEWADDR, RTM_NEWLINK, RTM_NEWNEIGH, RTM_NEWROUTE
@@ -53,9 +53,19 @@ def open_socket() -> socket.socket:
     return sock
 
 
-def _link(index: int, name: str | None = None, *, mac: str | None = None, mtu: int | None = None,
-          master: int | None = None, up: bool = True, kind: str | None = None, data: dict | None = None,
-          alias: str | None = None, netns_fd: int | None = None) -> dict:
+def _link(
+    index: int,
+    name: str | None = None,
+    *,
+    mac: str | None = None,
+    mtu: int | None = None,
+    master: int | None = None,
+    up: bool = True,
+    kind: str | None = None,
+    data: dict | None = None,
+    alias: str | None = None,
+    netns_fd: int | None = None,
+) -> dict:
     """The fields of an ifinfmsg (also used for a veth's peer, which nests one)."""
     attrs: list = []
     if name:
@@ -90,22 +100,52 @@ def encode(op: Op, seq: int, fds: dict[str, int]) -> bytes:
         msg, mtype, flags = ifinfmsg(), RTM_NEWLINK, CREATE
         # The kernel refuses IFF_UP on a peer being created (ENOTCONN): its namespace brings it up.
         peer = _link(op.peer_index, op.peer, mac=op.peer_mac, mtu=op.mtu, netns_fd=fds[op.peer_netns], up=False)
-        fields = _link(op.index, op.name, mtu=op.mtu, master=op.master, kind="veth",
-                       data={"attrs": [("VETH_INFO_PEER", peer)]})
+        fields = _link(
+            op.index, op.name, mtu=op.mtu, master=op.master, kind="veth", data={"attrs": [("VETH_INFO_PEER", peer)]}
+        )
     elif isinstance(op, Hairpin):
         msg, mtype, flags = ifinfmsg(), RTM_NEWLINK, CHANGE
-        fields = {"index": op.index, "attrs": [("IFLA_LINKINFO", {"attrs": [
-            ("IFLA_INFO_SLAVE_KIND", "bridge"), ("IFLA_INFO_SLAVE_DATA", {"attrs": [("IFLA_BRPORT_MODE", 1)]})]})]}
+        fields = {
+            "index": op.index,
+            "attrs": [
+                (
+                    "IFLA_LINKINFO",
+                    {
+                        "attrs": [
+                            ("IFLA_INFO_SLAVE_KIND", "bridge"),
+                            ("IFLA_INFO_SLAVE_DATA", {"attrs": [("IFLA_BRPORT_MODE", 1)]}),
+                        ]
+                    },
+                )
+            ],
+        }
     elif isinstance(op, Vxlan):
         msg, mtype, flags = ifinfmsg(), RTM_NEWLINK, CREATE
-        fields = _link(op.index, op.name, mac=op.mac, mtu=op.mtu, kind="vxlan", data={"attrs": [
-            ("IFLA_VXLAN_ID", op.vni), ("IFLA_VXLAN_LOCAL", str(op.local)), ("IFLA_VXLAN_LINK", op.dev_index),
-            ("IFLA_VXLAN_PORT", op.port), ("IFLA_VXLAN_LEARNING", 0)]})
+        fields = _link(
+            op.index,
+            op.name,
+            mac=op.mac,
+            mtu=op.mtu,
+            kind="vxlan",
+            data={
+                "attrs": [
+                    ("IFLA_VXLAN_ID", op.vni),
+                    ("IFLA_VXLAN_LOCAL", str(op.local)),
+                    ("IFLA_VXLAN_LINK", op.dev_index),
+                    ("IFLA_VXLAN_PORT", op.port),
+                    ("IFLA_VXLAN_LEARNING", 0),
+                ]
+            },
+        )
     elif isinstance(op, Address):
         msg, mtype, flags = ifaddrmsg(), RTM_NEWADDR, CREATE
         ip = str(op.address.ip)
-        fields = {"family": socket.AF_INET, "prefixlen": op.address.network.prefixlen, "index": op.index,
-                  "attrs": [("IFA_LOCAL", ip), ("IFA_ADDRESS", ip)]}
+        fields = {
+            "family": socket.AF_INET,
+            "prefixlen": op.address.network.prefixlen,
+            "index": op.index,
+            "attrs": [("IFA_LOCAL", ip), ("IFA_ADDRESS", ip)],
+        }
     elif isinstance(op, Route):
         msg, mtype, flags = rtmsg(), RTM_NEWROUTE, CREATE
         attrs: list = [("RTA_OIF", op.dev_index)]
@@ -113,17 +153,33 @@ def encode(op: Op, seq: int, fds: dict[str, int]) -> bytes:
             attrs.append(("RTA_DST", str(op.dst.network_address)))
         if op.via:
             attrs.append(("RTA_GATEWAY", str(op.via)))
-        fields = {"family": socket.AF_INET, "dst_len": op.dst.prefixlen, "table": RT_TABLE_MAIN,
-                  "proto": RTPROT_BOOT, "scope": RT_SCOPE_UNIVERSE, "type": RTN_UNICAST,
-                  "flags": RTNH_F_ONLINK if op.onlink else 0, "attrs": attrs}
+        fields = {
+            "family": socket.AF_INET,
+            "dst_len": op.dst.prefixlen,
+            "table": RT_TABLE_MAIN,
+            "proto": RTPROT_BOOT,
+            "scope": RT_SCOPE_UNIVERSE,
+            "type": RTN_UNICAST,
+            "flags": RTNH_F_ONLINK if op.onlink else 0,
+            "attrs": attrs,
+        }
     elif isinstance(op, Neighbour):
         msg, mtype, flags = ndmsg(), RTM_NEWNEIGH, CREATE
-        fields = {"family": socket.AF_INET, "ifindex": op.dev_index, "state": NUD_PERMANENT,
-                  "attrs": [("NDA_DST", str(op.address)), ("NDA_LLADDR", op.lladdr)]}
+        fields = {
+            "family": socket.AF_INET,
+            "ifindex": op.dev_index,
+            "state": NUD_PERMANENT,
+            "attrs": [("NDA_DST", str(op.address)), ("NDA_LLADDR", op.lladdr)],
+        }
     elif isinstance(op, Fdb):
         msg, mtype, flags = ndmsg(), RTM_NEWNEIGH, CREATE
-        fields = {"family": AF_BRIDGE, "ifindex": op.dev_index, "state": NUD_PERMANENT, "flags": NTF_SELF,
-                  "attrs": [("NDA_LLADDR", op.lladdr), ("NDA_DST", str(op.dst))]}
+        fields = {
+            "family": AF_BRIDGE,
+            "ifindex": op.dev_index,
+            "state": NUD_PERMANENT,
+            "flags": NTF_SELF,
+            "attrs": [("NDA_LLADDR", op.lladdr), ("NDA_DST", str(op.dst))],
+        }
     else:
         raise TypeError(f"{op!r} is not a netlink op")
     for key, value in fields.items():
@@ -159,8 +215,9 @@ def apply_ops(ops: Iterable[Op], fds: dict[str, int], sock: socket.socket, netns
         seq, code, reason = min(failures)
         op = ops[seq - 1]
         if code == errno.EOPNOTSUPP and type(op) in LINK_KINDS:
-            raise EnvironmentProblem(f"this kernel cannot make {LINK_KINDS[type(op)]} links "
-                                     f"(`ip {' '.join(op_args(op))}`: {reason})")
+            raise EnvironmentProblem(
+                f"this kernel cannot make {LINK_KINDS[type(op)]} links (`ip {' '.join(op_args(op))}`: {reason})"
+            )
         raise KernelError(f"in {netns_name}: `ip {' '.join(op_args(op))}` failed: {reason}")
 
 
@@ -177,7 +234,7 @@ def _read_acks(sock: socket.socket, count: int) -> list[tuple[int, int, str]]:
                 seen += 1
                 (code,) = struct.unpack_from("i", buf, offset + 16)
                 if code:
-                    failures.append((seq, -code, _reason(-code, buf[offset + 36: offset + length])))
+                    failures.append((seq, -code, _reason(-code, buf[offset + 36 : offset + length])))
             offset += (length + 3) & ~3
     return failures
 
@@ -191,7 +248,7 @@ def _reason(code: int, tlvs: bytes) -> str:
         if length < 4:
             break
         if kind == NLMSGERR_ATTR_MSG:
-            text = tlvs[offset + 4: offset + length].split(b"\0")[0].decode(errors="replace")
+            text = tlvs[offset + 4 : offset + length].split(b"\0")[0].decode(errors="replace")
             return f"{reason} ({text})"
         offset += (length + 3) & ~3
     return reason
@@ -207,4 +264,3 @@ def write_sysctls(ops: Iterable[Op]) -> None:
         if isinstance(op, Sysctl):
             with open(f"/proc/sys/{op.path}", "w") as f:
                 f.write(op.value)
-

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from pyroute2 import IPRoute
 
@@ -63,8 +63,9 @@ def ensure_run_dir() -> None:
     os.makedirs(NETNS_DIR, exist_ok=True)
     if _libc.mount(b"", NETNS_DIR.encode(), b"none", MS_SHARED | MS_REC, None) == 0:
         return
-    _check(_libc.mount(NETNS_DIR.encode(), NETNS_DIR.encode(), b"none", MS_BIND | MS_REC, None),
-           f"bind-mount {NETNS_DIR}")
+    _check(
+        _libc.mount(NETNS_DIR.encode(), NETNS_DIR.encode(), b"none", MS_BIND | MS_REC, None), f"bind-mount {NETNS_DIR}"
+    )
     _check(_libc.mount(b"", NETNS_DIR.encode(), b"none", MS_SHARED | MS_REC, None), f"share {NETNS_DIR}")
 
 

@@ -134,7 +134,7 @@ class _Reader:
                     if code:
                         raise KernelError(f"in {self.where}: {TABLE}: {os.strerror(-code)}")
                 elif seq == self.seq:
-                    answer = msg_class(data[offset:offset + length])
+                    answer = msg_class(data[offset : offset + length])
                     answer.decode()
                 offset += (length + 3) & ~3
 
@@ -183,9 +183,15 @@ def mismatches(netns_name: str, expected: Touched) -> list[str]:
 def _element(reader: _Reader, name: str, key: str) -> str | None:
     """What set or map `name` holds for `key`: its verdict (`goto X`), "" in a plain set, or None."""
     wanted = {"attrs": [("NFTA_SET_ELEM_KEY", {"attrs": [("NFTA_DATA_VALUE", _key_bytes(key))]})]}
-    answer = reader.get(nft_set_elem_list_msg, NFT_MSG_GETSETELEM,
-                        [("NFTA_SET_ELEM_LIST_TABLE", TABLE), ("NFTA_SET_ELEM_LIST_SET", name),
-                         ("NFTA_SET_ELEM_LIST_ELEMENTS", [wanted])])
+    answer = reader.get(
+        nft_set_elem_list_msg,
+        NFT_MSG_GETSETELEM,
+        [
+            ("NFTA_SET_ELEM_LIST_TABLE", TABLE),
+            ("NFTA_SET_ELEM_LIST_SET", name),
+            ("NFTA_SET_ELEM_LIST_ELEMENTS", [wanted]),
+        ],
+    )
     if answer is None:
         return None
     (element,) = answer.get_attr("NFTA_SET_ELEM_LIST_ELEMENTS")
@@ -209,9 +215,8 @@ def _key_bytes(key: str) -> bytes:
     return b"".join(IPv4Address(a).packed for a in address) + proto_port
 
 
-
 FLOOR_CHAIN = "netlab-commit-floor"  # a throwaway chain, deleted again at once
-FLOOR_KEY = "0.0.0.0 . tcp . 0"     # a service-ips key no Service has
+FLOOR_KEY = "0.0.0.0 . tcp . 0"  # a service-ips key no Service has
 
 
 def commit_floor(netns_name: str) -> float:
@@ -226,20 +231,39 @@ def commit_floor(netns_name: str) -> float:
     """
     element = [("NFTA_SET_ELEM_LIST_TABLE", TABLE), ("NFTA_SET_ELEM_LIST_SET", "service-ips")]
     key = {"attrs": [("NFTA_DATA_VALUE", _key_bytes(FLOOR_KEY))]}
-    goto = {"attrs": [("NFTA_DATA_VERDICT", {"attrs": [("NFTA_VERDICT_CODE", NFT_GOTO),
-                                                        ("NFTA_VERDICT_CHAIN", FLOOR_CHAIN)]})]}
+    goto = {
+        "attrs": [
+            ("NFTA_DATA_VERDICT", {"attrs": [("NFTA_VERDICT_CODE", NFT_GOTO), ("NFTA_VERDICT_CHAIN", FLOOR_CHAIN)]})
+        ]
+    }
     chain = [("NFTA_CHAIN_TABLE", TABLE), ("NFTA_CHAIN_NAME", FLOOR_CHAIN)]
     with _reading(netns_name) as socket_:
         started = time.perf_counter()
-        socket_.transaction([
-            (nft_chain_msg, NFT_MSG_NEWCHAIN, chain),
-            (nft_set_elem_list_msg, NFT_MSG_NEWSETELEM, [*element, ("NFTA_SET_ELEM_LIST_ELEMENTS", [
-                {"attrs": [("NFTA_SET_ELEM_KEY", key), ("NFTA_SET_ELEM_DATA", goto)]}])]),
-        ])
+        socket_.transaction(
+            [
+                (nft_chain_msg, NFT_MSG_NEWCHAIN, chain),
+                (
+                    nft_set_elem_list_msg,
+                    NFT_MSG_NEWSETELEM,
+                    [
+                        *element,
+                        (
+                            "NFTA_SET_ELEM_LIST_ELEMENTS",
+                            [{"attrs": [("NFTA_SET_ELEM_KEY", key), ("NFTA_SET_ELEM_DATA", goto)]}],
+                        ),
+                    ],
+                ),
+            ]
+        )
         took = time.perf_counter() - started
-        socket_.transaction([
-            (nft_set_elem_list_msg, NFT_MSG_DELSETELEM, [*element, ("NFTA_SET_ELEM_LIST_ELEMENTS", [
-                {"attrs": [("NFTA_SET_ELEM_KEY", key)]}])]),
-            (nft_chain_msg, NFT_MSG_DELCHAIN, chain),
-        ])
+        socket_.transaction(
+            [
+                (
+                    nft_set_elem_list_msg,
+                    NFT_MSG_DELSETELEM,
+                    [*element, ("NFTA_SET_ELEM_LIST_ELEMENTS", [{"attrs": [("NFTA_SET_ELEM_KEY", key)]}])],
+                ),
+                (nft_chain_msg, NFT_MSG_DELCHAIN, chain),
+            ]
+        )
     return took

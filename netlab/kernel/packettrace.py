@@ -24,9 +24,9 @@ from netlab.model.fields import is_ipv4
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 from netlab.probe import http, trace, udp
 
-MONITOR_READY_S = 0.5   # nft monitor prints nothing when it starts: give it this long to listen
-MONITOR_MAX_S = 30      # a monitor stops by itself after this long, whatever happens to netlab
-SETTLE_S = 0.3          # after the request, for the last events to be printed
+MONITOR_READY_S = 0.5  # nft monitor prints nothing when it starts: give it this long to listen
+MONITOR_MAX_S = 30  # a monitor stops by itself after this long, whatever happens to netlab
+SETTLE_S = 0.3  # after the request, for the last events to be printed
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Traced:
     address: str
     port: int
     protocol: str
-    answer: str       # who answered, or why nobody did
+    answer: str  # who answered, or why nobody did
     hops: tuple[Hop, ...]
 
 
@@ -61,8 +61,7 @@ def destination_of(plan: LabPlan, target: str, port: int | None) -> tuple[str, i
     if svc is not None and svc.cluster_ip is not None:
         chosen = next((p for p in svc.ports if port in (None, p.port)), None)
         if chosen is None:
-            raise BadInput(f"Service {target} has no port {port} (it has "
-                           f"{', '.join(str(p.port) for p in svc.ports)})")
+            raise BadInput(f"Service {target} has no port {port} (it has {', '.join(str(p.port) for p in svc.ports)})")
         return str(svc.cluster_ip), chosen.port, chosen.protocol
     member = plan.member(target)
     if member is None and not is_ipv4(target):
@@ -91,8 +90,19 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
         for member in watched:
             run_in(member.netns, ["nft", "-f", "-"], trace.mark_script(pod.ip.ip))
             monitors[member.name] = subprocess.Popen(
-                ["nsenter", f"--net={netns.path(member.netns)}", "timeout", str(MONITOR_MAX_S), "nft", "monitor",
-                 "trace"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                [
+                    "nsenter",
+                    f"--net={netns.path(member.netns)}",
+                    "timeout",
+                    str(MONITOR_MAX_S),
+                    "nft",
+                    "monitor",
+                    "trace",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
         time.sleep(MONITOR_READY_S)
         answer = _request(pod, address, number, protocol)
         time.sleep(SETTLE_S)
@@ -110,18 +120,26 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
             continue
         listed = run_in(member.netns, ["conntrack", "-L", "-s", str(pod.ip.ip)])
         ipvs = run_in(member.netns, ["ipvsadm", "-Lnc"]).stdout if plan.proxy_mode == "ipvs" else ""
-        hops.append(Hop(member.name, tuple(events), tuple(trace.read_flows(listed.stdout)),
-                        tuple(trace.read_ipvs_connections(ipvs, pod.ip.ip))))
+        hops.append(
+            Hop(
+                member.name,
+                tuple(events),
+                tuple(trace.read_flows(listed.stdout)),
+                tuple(trace.read_ipvs_connections(ipvs, pod.ip.ip)),
+            )
+        )
     return Traced(source, target, address, number, protocol, answer, tuple(hops))
 
 
 def _request(pod: PodPlan, address: str, port: int, protocol: str) -> str:
     if protocol == "UDP":
-        done = subprocess.run(udp.command(pod.netns, address, port, "hostname"), capture_output=True, text=True,
-                              timeout=30)
+        done = subprocess.run(
+            udp.command(pod.netns, address, port, "hostname"), capture_output=True, text=True, timeout=30
+        )
         got = udp.read(done.returncode, done.stdout)
         return f"answered by {got.body}" if got.ok else got.error
-    done = subprocess.run(http.command(pod.netns, f"http://{address}:{port}/hostname"), capture_output=True,
-                          text=True, timeout=30)
+    done = subprocess.run(
+        http.command(pod.netns, f"http://{address}:{port}/hostname"), capture_output=True, text=True, timeout=30
+    )
     got = http.read(done.returncode, done.stdout, done.stderr)
     return f"answered by {got.body.strip()}" if got.ok else got.error

@@ -24,9 +24,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
@@ -45,8 +45,11 @@ def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict
     namespace. The sockets belong to that namespace from here on, wherever the process using
     them is; the server answers /hostname with the pod's or host's name (and every path as one,
     for a netexec container with --http-override)."""
-    overrides = {(flags.http_port, "TCP"): flags.http_override for c in getattr(pod, "containers", ())
-                 if (flags := c.netexec) is not None and flags.http_override}
+    overrides = {
+        (flags.http_port, "TCP"): flags.http_override
+        for c in getattr(pod, "containers", ())
+        if (flags := c.netexec) is not None and flags.http_override
+    }
     sockets = []
     for port, protocol in pod.echo_ports():
         sock = bound(port, protocol)
@@ -61,8 +64,12 @@ def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket,
     Service's endpoints on this node (counted now: a change restarts the server)."""
     assert svc.health_check_node_port is not None
     port = svc.health_check_node_port
-    return bound(port, "TCP"), {"pod": node.name, "protocol": "TCP", "port": port,
-                                "health": health_service(svc.namespace, svc.name, svc.local_endpoints(node.name))}
+    return bound(port, "TCP"), {
+        "pod": node.name,
+        "protocol": "TCP",
+        "port": port,
+        "health": health_service(svc.namespace, svc.name, svc.local_endpoints(node.name)),
+    }
 
 
 def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -81,8 +88,14 @@ def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "netlab.workloads.echo"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=out, pass_fds=fds, close_fds=True,
-            start_new_session=True, env=tagged_env(lab, {"PYTHONPATH": package_root()}), cwd="/",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=out,
+            pass_fds=fds,
+            close_fds=True,
+            start_new_session=True,
+            env=tagged_env(lab, {"PYTHONPATH": package_root()}),
+            cwd="/",
             preexec_fn=_unblock_signals,
         )
     assert proc.stdin is not None
@@ -139,8 +152,9 @@ def enter(netns_name: str, hostname: str, user: str | None = None) -> None:
         os.setuid(entry.pw_uid)
 
 
-def start_command(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
-                  log: Path) -> int:
+def start_command(
+    lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str], log: Path
+) -> int:
     """Start a container's own command in its pod, unprivileged; returns the pid.
 
     Raises:
@@ -167,16 +181,25 @@ class Starting:
         _await_ready(self.proc, self.log, self.what)
 
 
-def start_server(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
-                 log: Path) -> Starting:
+def start_server(
+    lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str], log: Path
+) -> Starting:
     """Start a server of netlab's own (it prints `ready` once it serves) as a container would run,
     in its pod or on an outside host, unprivileged; `wait_ready` the result."""
-    return Starting(_spawn(lab, member, container, argv, env, log, says_ready=True), log,
-                    f"{member.name}, container {container}")
+    return Starting(
+        _spawn(lab, member, container, argv, env, log, says_ready=True), log, f"{member.name}, container {container}"
+    )
 
 
-def _spawn(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str], env: dict[str, str],
-           log: Path, says_ready: bool) -> subprocess.Popen:
+def _spawn(
+    lab: str,
+    member: PodPlan | HostPlan,
+    container: str,
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    says_ready: bool,
+) -> subprocess.Popen:
     def inside() -> None:
         _unblock_signals()
         enter(member.netns, member.name, WORKLOAD_USER)
@@ -184,13 +207,19 @@ def _spawn(lab: str, member: PodPlan | HostPlan, container: str, argv: list[str]
     with open(log, "ab") as out:
         try:
             return subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if says_ready else out, stderr=out,
-                start_new_session=True, cwd="/", preexec_fn=inside,
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if says_ready else out,
+                stderr=out,
+                start_new_session=True,
+                cwd="/",
+                preexec_fn=inside,
                 env=tagged_env(lab, {"HOSTNAME": member.name, "HOME": "/", **env}),
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise KernelError(f"{member.name}, container {container}: cannot run {argv[0]}: "
-                              f"{getattr(exc, 'strerror', None) or exc}") from None
+            raise KernelError(
+                f"{member.name}, container {container}: cannot run {argv[0]}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
 
 
 def _await_ready(proc: subprocess.Popen, log: Path, what: str) -> None:
@@ -224,7 +253,7 @@ def _scan() -> Iterator[tuple[int, int, str | None]]:
         try:
             inode = os.stat(f"/proc/{entry}/ns/net").st_ino
             with open(f"/proc/{entry}/environ", "rb") as f:
-                tag = next((v[len(prefix):].decode() for v in f.read().split(b"\0") if v.startswith(prefix)), None)
+                tag = next((v[len(prefix) :].decode() for v in f.read().split(b"\0") if v.startswith(prefix)), None)
         except OSError:
             continue
         yield int(entry), inode, tag
@@ -285,4 +314,3 @@ def alive(pid: int) -> bool:
             return f.read().split(") ", 1)[1][0] != "Z"
     except (OSError, IndexError):
         return False
-

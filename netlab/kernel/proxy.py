@@ -46,7 +46,7 @@ class SyncResult:
     node: str
     mode: str
     seconds: float
-    rules: int | None     # rules the node holds; None after a partial sync, which does not list them
+    rules: int | None  # rules the node holds; None after a partial sync, which does not list them
     partial: bool = False  # only what changed since the previous plan was written (nftables mode)
 
 
@@ -66,8 +66,10 @@ def check_kernel(mode: str) -> None:
         EnvironmentProblem: IPVS mode without ip_vs in the kernel.
     """
     if mode == "ipvs" and not has_ipvs():
-        raise EnvironmentProblem("this kernel has no IPVS (ip_vs): use --proxy-mode iptables or nftables, "
-                                 "or a kernel with ip_vs (the Vagrant VM, scripts/ipvs-vm.sh)")
+        raise EnvironmentProblem(
+            "this kernel has no IPVS (ip_vs): use --proxy-mode iptables or nftables, "
+            "or a kernel with ip_vs (the Vagrant VM, scripts/ipvs-vm.sh)"
+        )
 
 
 def sync(plan: LabPlan, force: bool = False, previous: LabPlan | None = None) -> list[SyncResult]:
@@ -123,9 +125,6 @@ def read_programmed(plan: LabPlan, node: NodePlan) -> dict[str, tuple[str | None
     return found
 
 
-
-
-
 # -- iptables ---------------------------------------------------------------------------------------
 def _apply_iptables(netns_name: str, ruleset: IptablesRuleset) -> int:
     saved = iptables_save(netns_name)
@@ -141,8 +140,6 @@ def _apply_iptables(netns_name: str, ruleset: IptablesRuleset) -> int:
     if absent:
         raise ApplyError(f"in {netns_name}: after iptables-restore, {absent[0].chain} lacks its jump")
     return after.kube_rules
-
-
 
 
 def _missing_jumps(ruleset: IptablesRuleset, saved: Saved) -> dict[str, list[str]]:
@@ -167,9 +164,6 @@ def _before_commit(restore: str, *extra: dict[str, list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-
-
-
 # -- nftables ---------------------------------------------------------------------------------------
 def _sync_nftables(node: NodePlan, plan: LabPlan, previous: LabPlan | None) -> tuple[int | None, bool]:
     """A partial sync when the node holds the table `previous` was rendered into, else (or when the
@@ -178,8 +172,10 @@ def _sync_nftables(node: NodePlan, plan: LabPlan, previous: LabPlan | None) -> t
     cluster, netns_name = plan.lab.cluster, node.netns
     if previous is not None and nftread.table_exists(netns_name):
         try:
-            _apply_nftables_changes(netns_name, render_nftables_changes(
-                previous.services, plan.services, cluster.pod_cidr, cluster.service_cidr, node))
+            _apply_nftables_changes(
+                netns_name,
+                render_nftables_changes(previous.services, plan.services, cluster.pod_cidr, cluster.service_cidr, node),
+            )
             return None, True
         except ApplyError:
             pass  # the table is not what `previous` says (edited by hand?): rebuild it whole
@@ -216,8 +212,10 @@ def _apply_nftables_changes(netns_name: str, script: str) -> None:
 def _nft_load(netns_name: str, script: str) -> None:
     done = run_in(netns_name, ["nft", "-f", "-"], script)
     if done.returncode:
-        raise ApplyError(f"in {netns_name}: nft refused the ruleset: {done.stderr.strip().splitlines()[0]}"
-                         f"{_nft_context(script, done.stderr)}")
+        raise ApplyError(
+            f"in {netns_name}: nft refused the ruleset: {done.stderr.strip().splitlines()[0]}"
+            f"{_nft_context(script, done.stderr)}"
+        )
 
 
 def _difference(wanted: set[str], held: set[str]) -> str:

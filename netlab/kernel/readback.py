@@ -62,9 +62,11 @@ def read(name: str) -> NamespaceView | None:
         for msg in links:
             info = msg.get("IFLA_LINKINFO")
             by_index[msg["index"]] = Link(
-                name=names[msg["index"]], index=msg["index"],
+                name=names[msg["index"]],
+                index=msg["index"],
                 state="up" if msg["flags"] & 1 else "down",
-                mac=msg.get("IFLA_ADDRESS") or "", mtu=msg.get("IFLA_MTU") or 0,
+                mac=msg.get("IFLA_ADDRESS") or "",
+                mtu=msg.get("IFLA_MTU") or 0,
                 master=names.get(msg.get("IFLA_MASTER")),
                 kind=info.get("IFLA_INFO_KIND") if info else None,
                 alias=msg.get("IFLA_IFALIAS"),
@@ -79,16 +81,24 @@ def read(name: str) -> NamespaceView | None:
 
 def _route(msg: dict, links: dict[int, Link]) -> RouteView:
     oif = links.get(msg.get("RTA_OIF"))
-    return RouteView(IPv4Network(f"{msg.get('RTA_DST') or '0.0.0.0'}/{msg['dst_len']}", strict=False),
-                     msg.get("RTA_GATEWAY"), oif.name if oif else None)
+    return RouteView(
+        IPv4Network(f"{msg.get('RTA_DST') or '0.0.0.0'}/{msg['dst_len']}", strict=False),
+        msg.get("RTA_GATEWAY"),
+        oif.name if oif else None,
+    )
 
 
 def forwarding(name: str, index: int) -> tuple[dict[str, str], dict[str, str]]:
     """A device's permanent IPv4 neighbours (address -> MAC) and its forwarding entries (MAC ->
     underlay address): what flannel programs on flannel.1 for each other node."""
     with netns.iproute(name) as ipr:
-        neighbours = {msg.get("NDA_DST"): msg.get("NDA_LLADDR")
-                      for msg in ipr.get_neighbours(family=socket.AF_INET, ifindex=index)}
-        fdb = {msg.get("NDA_LLADDR"): msg.get("NDA_DST")
-               for msg in ipr.get_neighbours(family=socket.AF_BRIDGE, ifindex=index) if msg.get("NDA_DST")}
+        neighbours = {
+            msg.get("NDA_DST"): msg.get("NDA_LLADDR")
+            for msg in ipr.get_neighbours(family=socket.AF_INET, ifindex=index)
+        }
+        fdb = {
+            msg.get("NDA_LLADDR"): msg.get("NDA_DST")
+            for msg in ipr.get_neighbours(family=socket.AF_BRIDGE, ifindex=index)
+            if msg.get("NDA_DST")
+        }
     return neighbours, fdb

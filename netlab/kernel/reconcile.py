@@ -53,8 +53,10 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         KernelError: the kernel refused a change (the lab may need `netlab down`).
     """
     if (old.load_balancer_ips, old.lab.outside) != (new.load_balancer_ips, new.lab.outside):
-        raise BadInput(f"lab {new.name}: this change adds, removes or moves a LoadBalancer IP or an outside "
-                       f"host, which rebuilds the lab's outside world: run `netlab down {new.name}` and `up` again")
+        raise BadInput(
+            f"lab {new.name}: this change adds, removes or moves a LoadBalancer IP or an outside "
+            f"host, which rebuilds the lab's outside world: run `netlab down {new.name}` and `up` again"
+        )
     before = {p.name: p for p in old.pods}
     after = {p.name: p for p in new.pods}
     gone = [p for name, p in before.items() if name not in after or _replaced(p, after[name])]
@@ -79,8 +81,7 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         start_containers(new, state, added)
         reloaded = ingress.sync(new, state, skip={p.name for p in added})
         cloud.sync(new)
-    return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed,
-                  tuple(reloaded))
+    return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
 
 
 def _add_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:

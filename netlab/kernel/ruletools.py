@@ -19,8 +19,13 @@ LOAD_TIMEOUT = 600
 
 def run_in(netns_name: str, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
     """`argv` in the namespace's network (nsenter), text in and out, bounded in time."""
-    return subprocess.run(["nsenter", f"--net={netns.path(netns_name)}", *argv], input=stdin,
-                          capture_output=True, text=True, timeout=LOAD_TIMEOUT)
+    return subprocess.run(
+        ["nsenter", f"--net={netns.path(netns_name)}", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=LOAD_TIMEOUT,
+    )
 
 
 @dataclass
@@ -33,8 +38,10 @@ class Saved:
     def has_jump(self, table: str, chain: str, rule: tuple[str, ...]) -> bool:
         target = rule[rule.index("-j") + 1]
         comment = rule[rule.index("--comment") + 1] if "--comment" in rule else ""
-        return any(line.startswith(f"-A {chain} ") and f"-j {target}" in line and comment in line
-                   for line in self.rules.get(table, []))
+        return any(
+            line.startswith(f"-A {chain} ") and f"-j {target}" in line and comment in line
+            for line in self.rules.get(table, [])
+        )
 
     @property
     def kube_rules(self) -> int:
@@ -68,8 +75,10 @@ def iptables_restore(netns_name: str, text: str, noflush: bool = True) -> None:
     """
     done = run_in(netns_name, ["iptables-restore", *(["--noflush"] if noflush else [])], text)
     if done.returncode:
-        raise ApplyError(f"in {netns_name}: iptables-restore refused the ruleset: "
-                         f"{done.stderr.strip()}{numbered_context(text, done.stderr)}")
+        raise ApplyError(
+            f"in {netns_name}: iptables-restore refused the ruleset: "
+            f"{done.stderr.strip()}{numbered_context(text, done.stderr)}"
+        )
 
 
 def numbered_context(text: str, stderr: str) -> str:

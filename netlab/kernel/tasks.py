@@ -91,14 +91,24 @@ def _clear_rules(plan: LabPlan, cluster_ip: str) -> None:
     """The learner's own rules for the ClusterIP, iptables nat rules and nftables rules alike
     (kube-proxy's sync replaces its own chains and table)."""
     for node in plan.nodes:
-        mine = [line for line in iptables_save(node.netns).rules.get("nat", [])
-                if cluster_ip in line.split() or f"{cluster_ip}/32" in line.split()
-                if not line.split()[1].startswith("KUBE-")]
+        mine = [
+            line
+            for line in iptables_save(node.netns).rules.get("nat", [])
+            if cluster_ip in line.split() or f"{cluster_ip}/32" in line.split()
+            if not line.split()[1].startswith("KUBE-")
+        ]
         if mine:
             iptables_restore(node.netns, "*nat\n" + "".join("-D" + line[2:] + "\n" for line in mine) + "COMMIT\n")
         listed = run_in(node.netns, ["nft", "-a", "list", "ruleset"])
-        doomed = [r for r in listed_rules(listed.stdout) if r.chain and r.table != NFT_TABLE
-                  and cluster_ip in r.words and r.handle] if listed.returncode == 0 else []
+        doomed = (
+            [
+                r
+                for r in listed_rules(listed.stdout)
+                if r.chain and r.table != NFT_TABLE and cluster_ip in r.words and r.handle
+            ]
+            if listed.returncode == 0
+            else []
+        )
         if doomed:
             script = "".join(f"delete rule {r.family} {r.table} {r.chain} handle {r.handle}\n" for r in doomed)
             done = run_in(node.netns, ["nft", "-f", "-"], script)

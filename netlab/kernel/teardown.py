@@ -9,8 +9,8 @@ half-done. It imports no netlink code: `down` starts fast.
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from netlab.kernel import etcfiles, netns, procs
 from netlab.state import LabState

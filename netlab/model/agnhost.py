@@ -18,8 +18,11 @@ from dataclasses import dataclass
 HTTP_PORT, UDP_PORT = 8080, 8081  # netexec's defaults
 AGNHOST = ("/agnhost", "agnhost")
 IGNORED = ("--udp-listen-addresses", "--delay-shutdown")
-REFUSED = {"--tls-cert-file": "HTTPS is not simulated", "--tls-private-key-file": "HTTPS is not simulated",
-           "--sctp-port": "SCTP is not simulated"}
+REFUSED = {
+    "--tls-cert-file": "HTTPS is not simulated",
+    "--tls-private-key-file": "HTTPS is not simulated",
+    "--sctp-port": "SCTP is not simulated",
+}
 VALUED = ("--http-port", "--udp-port", "--http-override", *IGNORED, *REFUSED)
 
 

@@ -46,8 +46,11 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     if c.get("capture") is not None:
         cap = r.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("at", "filter"))
         if cap.get("at") and cap.get("filter"):
-            capture = Capture(at=str(cap["at"]), filter=str(cap["filter"]),
-                              interface=str(cap["interface"]) if cap.get("interface") else None)
+            capture = Capture(
+                at=str(cap["at"]),
+                filter=str(cap["filter"]),
+                interface=str(cap["interface"]) if cap.get("interface") else None,
+            )
     when = r.labels(c.get("when"), f"{place}.when")
     modes = {"network": NETWORK_MODES, "proxyMode": PROXY_MODES}
     for key, value in when.items():
@@ -127,13 +130,16 @@ def _headers(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...
     return tuple(found)
 
 
-def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster,
-                     objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...] = (),
-                     services: tuple[Service, ...] = ()) -> None:
-    names = ({n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES)
-             | {h.name for h in outside})
-    containers = {pod: {c.name for c in obj.template.containers}
-                  for obj in objects for pod in pod_names((obj,))}
+def check_references(
+    r: FieldReader,
+    checks: tuple[Check, ...],
+    cluster: Cluster,
+    objects: tuple[KubeObject, ...],
+    outside: tuple[OutsideHost, ...] = (),
+    services: tuple[Service, ...] = (),
+) -> None:
+    names = {n.name for n in cluster.nodes} | set(pod_names(objects)) | set(OUTSIDE_NAMES) | {h.name for h in outside}
+    containers = {pod: {c.name for c in obj.template.containers} for obj in objects for pod in pod_names((obj,))}
     known_services = {(s.name, s.namespace) for s in services}
     seen: set[str] = set()
     for i, check in enumerate(checks):
@@ -158,6 +164,7 @@ def check_references(r: FieldReader, checks: tuple[Check, ...], cluster: Cluster
             for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
                 if ref not in names:
                     r.problem(f"checks[{i}].expect.{key}", f"no pod named {ref!r}")
+
 
 def read_guide_step(r: FieldReader, raw: Any, index: int) -> GuideStep:
     place = f"guide[{index}]"

@@ -20,7 +20,7 @@ DEPLOYMENT = "coredns"
 SERVICE = "kube-dns"
 REPLICAS = 2
 LABELS = {"k8s-app": "kube-dns"}
-DNS_OFFSET = 10                 # kubeadm: the tenth address of the service CIDR
+DNS_OFFSET = 10  # kubeadm: the tenth address of the service CIDR
 COREDNS_BINARY = "/coredns"
 COREFILE = "/etc/coredns/Corefile"
 METRICS_PORT = 9153
@@ -34,8 +34,11 @@ def kube_dns_service(service_cidr: IPv4Network) -> Service:
     return Service(
         name=SERVICE,
         namespace=NAMESPACE,
-        ports=(ServicePort(53, "UDP", "dns"), ServicePort(53, "TCP", "dns-tcp"),
-               ServicePort(METRICS_PORT, "TCP", "metrics")),
+        ports=(
+            ServicePort(53, "UDP", "dns"),
+            ServicePort(53, "TCP", "dns-tcp"),
+            ServicePort(METRICS_PORT, "TCP", "metrics"),
+        ),
         selector=dict(LABELS),
         cluster_ip=cluster_dns_address(service_cidr),
         position=-1,
@@ -47,8 +50,11 @@ def coredns_deployment(position: int) -> Deployment:
         name="coredns",
         command=(COREDNS_BINARY,),
         args=("-conf", COREFILE),
-        ports=(ContainerPort(53, "UDP", "dns"), ContainerPort(53, "TCP", "dns-tcp"),
-               ContainerPort(METRICS_PORT, "TCP", "metrics")),
+        ports=(
+            ContainerPort(53, "UDP", "dns"),
+            ContainerPort(53, "TCP", "dns-tcp"),
+            ContainerPort(METRICS_PORT, "TCP", "metrics"),
+        ),
     )
     template = PodTemplate(labels=dict(LABELS), containers=(container,), dns_policy="Default")
     return Deployment(DEPLOYMENT, NAMESPACE, REPLICAS, dict(LABELS), template, position=position)

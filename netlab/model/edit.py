@@ -12,9 +12,20 @@ import yaml
 
 from netlab.errors import BadInput
 
-KIND_ALIASES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "service": "Service", "svc": "Service",
-                "services": "Service", "deployment": "Deployment", "deploy": "Deployment",
-                "deployments": "Deployment", "ingress": "Ingress", "ing": "Ingress", "ingresses": "Ingress"}
+KIND_ALIASES = {
+    "pod": "Pod",
+    "po": "Pod",
+    "pods": "Pod",
+    "service": "Service",
+    "svc": "Service",
+    "services": "Service",
+    "deployment": "Deployment",
+    "deploy": "Deployment",
+    "deployments": "Deployment",
+    "ingress": "Ingress",
+    "ing": "Ingress",
+    "ingresses": "Ingress",
+}
 
 
 def _document(text: str) -> dict[str, Any]:

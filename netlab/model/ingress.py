@@ -213,8 +213,11 @@ def _path(r: FieldReader, raw: Any, place: str) -> IngressPath:
     elif any(s in path for s in INVALID_SEQUENCES) or path.endswith(INVALID_SUFFIXES):
         r.problem(f"{place}.path", f"{path!r} must not contain '//', '/./' or '/../' nor end in '/.' or '/..'")
     elif not SAFE_PATH.match(path):
-        r.problem(f"{place}.path", f"{path!r} may hold only letters, digits and - . _ / after its first '/', "
-                                   "as ingress-nginx validates paths (its use-regex is not simulated)")
+        r.problem(
+            f"{place}.path",
+            f"{path!r} may hold only letters, digits and - . _ / after its first '/', "
+            "as ingress-nginx validates paths (its use-regex is not simulated)",
+        )
     backend = _backend(r, p.get("backend"), f"{place}.backend")
     return IngressPath(path, path_type or "Prefix", backend)
 
@@ -240,8 +243,13 @@ def _backend(r: FieldReader, raw: Any, place: str) -> IngressBackend:
 
 
 # -- references -------------------------------------------------------------------------------
-def check_ingresses(r: FieldReader, ingresses: tuple[Ingress, ...], services: tuple[Service, ...],
-                    objects: tuple[KubeObject, ...], strict: bool) -> None:
+def check_ingresses(
+    r: FieldReader,
+    ingresses: tuple[Ingress, ...],
+    services: tuple[Service, ...],
+    objects: tuple[KubeObject, ...],
+    strict: bool,
+) -> None:
     """Names unique per namespace; with `strict` (the lab file as written), every backend a port of
     a Service of the lab, and every controller's --default-backend-service a Service of the lab.
     The controllers' flags are checked always."""
@@ -251,20 +259,27 @@ def check_ingresses(r: FieldReader, ingresses: tuple[Ingress, ...], services: tu
     for obj, container in controllers(objects):
         flags, problems = controller_flags(container)
         spec = "spec" if type(obj).__name__ == "Pod" else "spec.template.spec"
-        where = (f"{type(obj).__name__} {obj.name}: {spec}.containers[{obj.template.containers.index(container)}]."
-                 + ("command" if container.command else "args"))
+        where = f"{type(obj).__name__} {obj.name}: {spec}.containers[{obj.template.containers.index(container)}]." + (
+            "command" if container.command else "args"
+        )
         for problem in problems:
             r.problem(where, f"ingress-nginx controller: {problem}")
         if strict and flags.default_backend and flags.default_backend not in by_key:
-            r.problem(where, f"ingress-nginx controller: --default-backend-service: no Service "
-                             f"{'/'.join(flags.default_backend)} in the lab")
+            r.problem(
+                where,
+                f"ingress-nginx controller: --default-backend-service: no Service "
+                f"{'/'.join(flags.default_backend)} in the lab",
+            )
     if not strict:
         return
     for ing in ingresses:
         label = f"Ingress {ing.name}: spec"
         wanted = [("defaultBackend", ing.default_backend)] if ing.default_backend else []
-        wanted += [(f"rules[{i}].http.paths[{j}].backend", p.backend)
-                   for i, rule in enumerate(ing.rules) for j, p in enumerate(rule.paths)]
+        wanted += [
+            (f"rules[{i}].http.paths[{j}].backend", p.backend)
+            for i, rule in enumerate(ing.rules)
+            for j, p in enumerate(rule.paths)
+        ]
         for place, backend in wanted:
             why = _unresolved(backend, by_key.get((ing.namespace, backend.service)), ing.namespace)
             if why:

@@ -147,8 +147,8 @@ class Deployment:
 KubeObject = Union[Pod, Deployment]
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
-EXTERNAL_POLICIES = ("Cluster", "Local")   # externalTrafficPolicy
-NODE_PORT_RANGE = (30000, 32767)           # the API server's default --service-node-port-range
+EXTERNAL_POLICIES = ("Cluster", "Local")  # externalTrafficPolicy
+NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
 AFFINITY_TIMEOUT_DEFAULT = 10800  # seconds; Kubernetes' default for sessionAffinity: ClientIP
 AFFINITY_TIMEOUT_MAX = 86400
 
@@ -161,7 +161,7 @@ class ServicePort:
     protocol: str = "TCP"
     name: str | None = None
     target_port: int | str | None = None  # None: the same as `port`
-    node_port: int | None = None          # None: allocated (NodePort Services), or none (ClusterIP)
+    node_port: int | None = None  # None: allocated (NodePort Services), or none (ClusterIP)
 
 
 @dataclass(frozen=True)
@@ -176,10 +176,10 @@ class Service:
     cluster_ip: str | None = None
     session_affinity: bool = False
     affinity_timeout: int = AFFINITY_TIMEOUT_DEFAULT
-    external_policy: str = "Cluster"      # externalTrafficPolicy (NodePort Services)
-    load_balancer_ip: str | None = None   # spec.loadBalancerIP: the address asked of the cloud
+    external_policy: str = "Cluster"  # externalTrafficPolicy (NodePort Services)
+    load_balancer_ip: str | None = None  # spec.loadBalancerIP: the address asked of the cloud
     health_check_node_port: int | None = None  # LoadBalancer with policy Local: given, or allocated
-    external_name: str | None = None      # ExternalName: the DNS name cluster DNS answers with (a CNAME)
+    external_name: str | None = None  # ExternalName: the DNS name cluster DNS answers with (a CNAME)
     position: int = field(default=0, compare=False)  # its place among the lab file's objects (-1: the cluster's)
 
     @property
@@ -222,8 +222,8 @@ class Check:
     when: dict[str, str] = field(default_factory=dict)
     pending: str = ""  # why it cannot run yet (a feature to come): reported as pending, not passed
     headers: tuple[tuple[str, str], ...] = ()  # request headers an http check sends (Host: a.example)
-    record_type: str = "A"   # what a dns check asks for
-    resolver: str = "dig"    # who asks it in the pod: dig (answers and status) or getent (glibc, as programs do)
+    record_type: str = "A"  # what a dns check asks for
+    resolver: str = "dig"  # who asks it in the pod: dig (answers and status) or getent (glibc, as programs do)
 
     def applies_to(self, network: str, proxy_mode: str) -> bool:
         """Whether the check runs in this network/proxy mode (`when:` narrows it)."""

@@ -133,8 +133,11 @@ class _LabReader(FieldReader):
         translations = read_translations(self, top, "", schema.LAB_TRANSLATION)  # the title's, as `zh-TW: {title}`
         cluster = self.cluster(top.get("cluster"))
         outside = read_outside(self, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
-        manifests = [obj for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
-                     if (obj := self.kube_object(raw, i)) is not None]  # in file order: its `position`
+        manifests = [
+            obj
+            for i, raw in enumerate(self.sequence(top.get("objects"), "objects"))
+            if (obj := self.kube_object(raw, i)) is not None
+        ]  # in file order: its `position`
         objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress)))
         services = tuple(obj for obj in manifests if isinstance(obj, Service))
         ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
@@ -192,25 +195,35 @@ class _LabReader(FieldReader):
             underlay=self.network(c.get("underlay"), "cluster.underlay", defaults.underlay),
             node_cidr_mask=self.integer(c.get("nodeCIDRMaskSize", 24), "cluster.nodeCIDRMaskSize", 16, 28),
             cluster_domain=str(c.get("clusterDomain") or defaults.cluster_domain),
-            load_balancer=self.choice(c.get("loadBalancer", defaults.load_balancer), "cluster.loadBalancer",
-                                      LOAD_BALANCERS),
+            load_balancer=self.choice(
+                c.get("loadBalancer", defaults.load_balancer), "cluster.loadBalancer", LOAD_BALANCERS
+            ),
             dns=self.boolean(c.get("dns"), "cluster.dns", defaults.dns),
         )
 
-    def with_cluster_dns(self, cluster: Cluster, objects: tuple[KubeObject, ...], services: tuple[Service, ...],
-                         count: int) -> tuple[tuple[KubeObject, ...], tuple[Service, ...]]:
+    def with_cluster_dns(
+        self, cluster: Cluster, objects: tuple[KubeObject, ...], services: tuple[Service, ...], count: int
+    ) -> tuple[tuple[KubeObject, ...], tuple[Service, ...]]:
         """The lab's objects with the cluster DNS add-on (netlab.model.clusterdns) added, unless
         the lab's own objects take its names (then say so: `cluster.dns: false` brings your own)."""
-        taken = [f"Service {s.namespace}/{s.name}" for s in services
-                 if (s.namespace, s.name) == (clusterdns.NAMESPACE, clusterdns.SERVICE)]
+        taken = [
+            f"Service {s.namespace}/{s.name}"
+            for s in services
+            if (s.namespace, s.name) == (clusterdns.NAMESPACE, clusterdns.SERVICE)
+        ]
         taken += [f"pod {name}" for name in pod_names(objects) if name in clusterdns.pod_names()]
         address = clusterdns.cluster_dns_address(cluster.service_cidr)
         taken += [f"Service {s.namespace}/{s.name}'s clusterIP" for s in services if s.cluster_ip == address]
         for name in taken:
-            self.problem("cluster.dns", f"{name} is cluster DNS's (kube-system/coredns, kube-dns at {address}); "
-                                        f"set cluster.dns: false to run a lab without it")
-        return ((*objects, clusterdns.coredns_deployment(count)),
-                (clusterdns.kube_dns_service(cluster.service_cidr), *services))
+            self.problem(
+                "cluster.dns",
+                f"{name} is cluster DNS's (kube-system/coredns, kube-dns at {address}); "
+                f"set cluster.dns: false to run a lab without it",
+            )
+        return (
+            (*objects, clusterdns.coredns_deployment(count)),
+            (clusterdns.kube_dns_service(cluster.service_cidr), *services),
+        )
 
     def kube_object(self, raw: Any, index: int) -> KubeObject | Service | Ingress | None:
         if not isinstance(raw, dict):
@@ -232,14 +245,17 @@ class _LabReader(FieldReader):
         if kind == "Ingress":
             return read_ingress(self, obj.get("spec"), name, namespace, label)
         if kind == "Pod":
-            template = self.pod_spec(obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"),
-                                     f"{label}: spec")
+            template = self.pod_spec(
+                obj.get("spec"), self.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"
+            )
             return Pod(name, namespace, template, position=index)
-        spec = self.mapping(obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC,
-                            required=("selector", "template"))
+        spec = self.mapping(
+            obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC, required=("selector", "template")
+        )
         replicas = self.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
-        sel = self.mapping(spec.get("selector"), f"{label}: spec.selector", schema.LABEL_SELECTOR,
-                           required=("matchLabels",))
+        sel = self.mapping(
+            spec.get("selector"), f"{label}: spec.selector", schema.LABEL_SELECTOR, required=("matchLabels",)
+        )
         selector = self.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
         tpl = self.mapping(spec.get("template"), f"{label}: spec.template", schema.POD_TEMPLATE, required=("spec",))
         tmeta = self.mapping(tpl.get("metadata"), f"{label}: spec.template.metadata", schema.METADATA)
@@ -284,8 +300,11 @@ class _LabReader(FieldReader):
                 self.problem(f"{cplace}.{'command' if container.command else 'args'}", f"agnhost netexec: {problem}")
             for port, protocol in container.listens_on():
                 if (port, protocol) in taken:
-                    self.problem(cplace, f"{protocol} port {port} is already taken by container "
-                                         f"{taken[port, protocol]}: containers of a pod share one network namespace")
+                    self.problem(
+                        cplace,
+                        f"{protocol} port {port} is already taken by container "
+                        f"{taken[port, protocol]}: containers of a pod share one network namespace",
+                    )
                 taken[port, protocol] = cname
             containers.append(container)
         names = [c.name for c in containers]
@@ -334,11 +353,15 @@ class _LabReader(FieldReader):
     def unique_names(self, cluster: Cluster, objects: tuple[KubeObject, ...], outside: tuple[OutsideHost, ...]) -> None:
         """Nodes, pods and outside hosts share one name space: `netlab exec LAB NAME` picks any."""
         seen: set[str] = set()
-        for name in ([n.name for n in cluster.nodes] + pod_names(objects) + list(OUTSIDE_NAMES)
-                     + [h.name for h in outside]):
+        for name in (
+            [n.name for n in cluster.nodes] + pod_names(objects) + list(OUTSIDE_NAMES) + [h.name for h in outside]
+        ):
             if name in seen:
-                self.problem("", f"the name {name!r} is used twice (nodes, pods, outside hosts and "
-                                 f"{'/'.join(OUTSIDE_NAMES)} share one set of names)")
+                self.problem(
+                    "",
+                    f"the name {name!r} is used twice (nodes, pods, outside hosts and "
+                    f"{'/'.join(OUTSIDE_NAMES)} share one set of names)",
+                )
             seen.add(name)
 
     def unique_services(self, services: tuple[Service, ...]) -> None:

@@ -41,8 +41,10 @@ def read_outside(r: FieldReader, raw: Any, name_pattern: re.Pattern, name_max: i
         address = _address(r, h.get("address"), f"{place}.address")
         records = _records(r, h.get("dns"), f"{place}.dns")
         default_ports = [] if "dns" in h else [INTERNET_ECHO_PORT]
-        ports = tuple(r.integer(p, f"{place}.ports", 1, 65535)
-                      for p in r.sequence(h.get("ports", default_ports), f"{place}.ports"))
+        ports = tuple(
+            r.integer(p, f"{place}.ports", 1, 65535)
+            for p in r.sequence(h.get("ports", default_ports), f"{place}.ports")
+        )
         hosts.append(OutsideHost(name, address, ports, records))
     given = [h.address for h in hosts if h.address is not None]
     for address in sorted({a for a in given if given.count(a) > 1}):
@@ -70,7 +72,6 @@ def _records(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, str], ...
     return tuple(records)
 
 
-
 def _address(r: FieldReader, value: Any, place: str) -> IPv4Address | None:
     if value is None:
         return None
@@ -80,7 +81,6 @@ def _address(r: FieldReader, value: Any, place: str) -> IPv4Address | None:
         r.problem(place, f"{value!r} is not an IPv4 address")
         return None
     if address not in INTERNET or address in (INTERNET.network_address, INTERNET_ROUTER, INTERNET.broadcast_address):
-        r.problem(place, f"{address} is not a host address of the internet side {INTERNET} "
-                         f"(.1 is the gateway's)")
+        r.problem(place, f"{address} is not a host address of the internet side {INTERNET} (.1 is the gateway's)")
         return None
     return address

@@ -31,20 +31,25 @@ def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = 
 TRANSLATED = LANGUAGES[1:]  # a lab file is in English; a field per other language holds its translation
 LAB = _fields("name title seed cluster outside objects checks guide " + " ".join(TRANSLATED))
 OUTSIDE_HOST = _fields("name address ports dns")
-CLUSTER = _fields("nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain "
-                  "loadBalancer dns")
+CLUSTER = _fields(
+    "nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain loadBalancer dns"
+)
 NODE = _fields("name labels")
-CHECK = _fields("name from ping http udp send bind bridge dns env type resolver expect count capture when pending "
-                "headers")
+CHECK = _fields(
+    "name from ping http udp send bind bridge dns env type resolver expect count capture when pending headers"
+)
 CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
 GUIDE_STEP = _fields("title text article run checks builds " + " ".join(TRANSLATED))
-TRANSLATION = _fields("title text", refused={  # a guide step's `zh-TW:`
-    "run": "commands are not translated: the step's run serves every language",
-    "checks": "check names are not translated: the step's checks serve every language",
-    "builds": "what a step builds is not translated: the step's builds serve every language",
-    "article": "the article's section is not translated: the step's article serves every language",
-})
-LAB_TRANSLATION = _fields("title")   # the lab's own `zh-TW:`
+TRANSLATION = _fields(
+    "title text",
+    refused={  # a guide step's `zh-TW:`
+        "run": "commands are not translated: the step's run serves every language",
+        "checks": "check names are not translated: the step's checks serve every language",
+        "builds": "what a step builds is not translated: the step's builds serve every language",
+        "article": "the article's section is not translated: the step's article serves every language",
+    },
+)
+LAB_TRANSLATION = _fields("title")  # the lab's own `zh-TW:`
 
 OBJECT = _fields("apiVersion kind metadata spec", "status")
 METADATA = _fields(

@@ -49,13 +49,17 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
         except ValueError:
             r.problem(f"{place}.clusterIP", f"{cluster_ip!r} is neither an IPv4 address nor None (headless)")
     affinity = r.choice(spec.get("sessionAffinity", "None"), f"{place}.sessionAffinity", ("None", "ClientIP"))
-    config = r.mapping(spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig",
-                       schema.SESSION_AFFINITY_CONFIG)
+    config = r.mapping(
+        spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig", schema.SESSION_AFFINITY_CONFIG
+    )
     client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", schema.CLIENT_IP_CONFIG)
-    timeout = r.integer(client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
-                        f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds", 1, AFFINITY_TIMEOUT_MAX)
-    policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy",
-                      EXTERNAL_POLICIES)
+    timeout = r.integer(
+        client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
+        f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds",
+        1,
+        AFFINITY_TIMEOUT_MAX,
+    )
+    policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy", EXTERNAL_POLICIES)
     if kind == "ClusterIP":  # as the API server validates
         if "externalTrafficPolicy" in spec:
             r.problem(f"{place}.externalTrafficPolicy", "may only be set when type is NodePort or LoadBalancer")
@@ -76,8 +80,10 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     if health is not None:
         health = r.integer(health, f"{place}.healthCheckNodePort", *NODE_PORT_RANGE)
         if kind != "LoadBalancer" or policy != "Local":
-            r.problem(f"{place}.healthCheckNodePort",
-                      "may only be set when type is LoadBalancer and externalTrafficPolicy is Local")
+            r.problem(
+                f"{place}.healthCheckNodePort",
+                "may only be set when type is LoadBalancer and externalTrafficPolicy is Local",
+            )
     return Service(
         name=name,
         namespace=namespace,

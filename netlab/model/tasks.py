@@ -22,7 +22,7 @@ def read_tasks(r: FieldReader, raw: Any, place: str) -> tuple[Task, ...]:
         if not isinstance(item, dict) or len(item) != 1:
             r.problem(where, f"must be one of {', '.join(f'{{{k}: NAME}}' for k in TASK_KINDS)}")
             continue
-        (kind, target), = item.items()
+        ((kind, target),) = item.items()
         if kind not in TASK_KINDS:
             r.problem(where, f"unknown task {kind!r} (known: {', '.join(TASK_KINDS)})")
             continue
@@ -38,8 +38,13 @@ def service_key(target: str) -> tuple[str, str]:
     return name, namespace or "default"
 
 
-def check_tasks(r: FieldReader, guide: tuple[GuideStep, ...], cluster: Cluster,
-                objects: tuple[KubeObject, ...], services: tuple[Service, ...]) -> None:
+def check_tasks(
+    r: FieldReader,
+    guide: tuple[GuideStep, ...],
+    cluster: Cluster,
+    objects: tuple[KubeObject, ...],
+    services: tuple[Service, ...],
+) -> None:
     pods = set(pod_names(objects))
     nodes = {n.name for n in cluster.nodes}
     by_key = {(s.name, s.namespace): s for s in services}
@@ -48,8 +53,12 @@ def check_tasks(r: FieldReader, guide: tuple[GuideStep, ...], cluster: Cluster,
         place = f"guide[{i}].builds"
         for task in step.builds:
             if task in built_by:  # said once: whether it exists was judged where it was first named
-                r.problem(place, f"{task} is named twice in this step" if built_by[task] == i
-                          else f"{task} is built by step {built_by[task] + 1} already")
+                r.problem(
+                    place,
+                    f"{task} is named twice in this step"
+                    if built_by[task] == i
+                    else f"{task} is built by step {built_by[task] + 1} already",
+                )
                 continue
             built_by[task] = i
             if task.kind == "veth" and task.target not in pods:

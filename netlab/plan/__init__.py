@@ -3,4 +3,4 @@
 from netlab.plan.build import make_plan
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan, netns_name
 
-__all__ = ["make_plan", "HostPlan", "LabPlan", "NodePlan", "PodPlan", "netns_name"]
+__all__ = ["HostPlan", "LabPlan", "NodePlan", "PodPlan", "make_plan", "netns_name"]

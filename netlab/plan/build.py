@@ -70,8 +70,9 @@ def port_name(name: str, reserved: frozenset[str] | set[str] = RESERVED_IFNAMES)
 Allocations = dict[str, tuple[str, str]]  # pod -> (node, IP) of a running lab: host-local IPAM's memory
 
 
-def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = None,
-              keep: Allocations | None = None) -> LabPlan:
+def make_plan(
+    lab: Lab, network: str | None = None, proxy_mode: str | None = None, keep: Allocations | None = None
+) -> LabPlan:
     """Lay out the whole lab.
 
     Args:
@@ -93,8 +94,10 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
     node_cidrs = list(_node_cidrs(lab, len(cluster.nodes)))
     underlay_hosts = cluster.underlay.num_addresses - 2
     if len(cluster.nodes) + 10 > underlay_hosts:
-        raise PlanError(f"{lab.source}: cluster.underlay {cluster.underlay} holds at most "
-                        f"{underlay_hosts - 10} nodes, the lab has {len(cluster.nodes)}")
+        raise PlanError(
+            f"{lab.source}: cluster.underlay {cluster.underlay} holds at most "
+            f"{underlay_hosts - 10} nodes, the lab has {len(cluster.nodes)}"
+        )
     prefix = cluster.underlay.prefixlen
     nodes = tuple(
         NodePlan(
@@ -122,11 +125,16 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
         bridge_mac=mac_for(lab.name, "gateway", "pub0") if lab.outside else "",
     )
     pods = tuple(_place_pods(lab, nodes, keep or {}))
-    cloud_lb = HostPlan(name=CLOUD_LB, netns=netns_name(lab.name, CLOUD_LB),
-                        ip=IPv4Interface(f"{cluster.underlay.network_address + CLOUD_LB_OFFSET}/{prefix}"),
-                        underlay_port=CLOUD_LB, mac=mac_for(lab.name, CLOUD_LB, "eth0"))
-    with_lb = (cloud_lb,) if cluster.load_balancer == "cloud" and any(s.type == "LoadBalancer"
-                                                                       for s in lab.services) else ()
+    cloud_lb = HostPlan(
+        name=CLOUD_LB,
+        netns=netns_name(lab.name, CLOUD_LB),
+        ip=IPv4Interface(f"{cluster.underlay.network_address + CLOUD_LB_OFFSET}/{prefix}"),
+        underlay_port=CLOUD_LB,
+        mac=mac_for(lab.name, CLOUD_LB, "eth0"),
+    )
+    with_lb = (
+        (cloud_lb,) if cluster.load_balancer == "cloud" and any(s.type == "LoadBalancer" for s in lab.services) else ()
+    )
     return LabPlan(
         lab=lab,
         network=network or cluster.network,
@@ -143,15 +151,23 @@ def make_plan(lab: Lab, network: str | None = None, proxy_mode: str | None = Non
 def _internet_hosts(lab: Lab) -> list[HostPlan]:
     """The lab's outside hosts, addressed as given or from 203.0.113.10 upward (skipping given ones)."""
     taken = {h.address for h in lab.outside if h.address is not None}
-    free = (a for a in INTERNET.hosts() if int(a) - int(INTERNET.network_address) >= FIRST_INTERNET_HOST
-            and a not in taken)
+    free = (
+        a for a in INTERNET.hosts() if int(a) - int(INTERNET.network_address) >= FIRST_INTERNET_HOST and a not in taken
+    )
     addresses = {h.name: h.address or next(free) for h in lab.outside}
-    return [HostPlan(name=h.name, netns=netns_name(lab.name, h.name),
-                     ip=IPv4Interface(f"{addresses[h.name]}/{GATEWAY_INTERNET.network.prefixlen}"),
-                     underlay_port=port_name(h.name, GATEWAY_IFNAMES), mac=mac_for(lab.name, h.name, "eth0"),
-                     internet=True, ports=h.ports,
-                     dns_records=tuple((name, addresses.get(value) or IPv4Address(value)) for name, value in h.dns))
-            for h in lab.outside]
+    return [
+        HostPlan(
+            name=h.name,
+            netns=netns_name(lab.name, h.name),
+            ip=IPv4Interface(f"{addresses[h.name]}/{GATEWAY_INTERNET.network.prefixlen}"),
+            underlay_port=port_name(h.name, GATEWAY_IFNAMES),
+            mac=mac_for(lab.name, h.name, "eth0"),
+            internet=True,
+            ports=h.ports,
+            dns_records=tuple((name, addresses.get(value) or IPv4Address(value)) for name, value in h.dns),
+        )
+        for h in lab.outside
+    ]
 
 
 def _check_ranges(lab: Lab) -> None:
@@ -164,7 +180,7 @@ def _check_ranges(lab: Lab) -> None:
     }
     names = list(ranges)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             if ranges[a].overlaps(ranges[b]):
                 raise PlanError(f"{lab.source}: {a} overlaps {b}")
 
@@ -173,12 +189,15 @@ def _node_cidrs(lab: Lab, count: int):
     """Node N's pod CIDR is subnet number N of the cluster's pod CIDR (10.244.N.0/24)."""
     c = lab.cluster
     if c.node_cidr_mask < c.pod_cidr.prefixlen:
-        raise PlanError(f"{lab.source}: cluster.nodeCIDRMaskSize /{c.node_cidr_mask} is larger than "
-                        f"cluster.podCIDR {c.pod_cidr}")
+        raise PlanError(
+            f"{lab.source}: cluster.nodeCIDRMaskSize /{c.node_cidr_mask} is larger than cluster.podCIDR {c.pod_cidr}"
+        )
     available = 2 ** (c.node_cidr_mask - c.pod_cidr.prefixlen) - 1
     if count > available:
-        raise PlanError(f"{lab.source}: cluster.podCIDR {c.pod_cidr} holds {available} node CIDRs of "
-                        f"/{c.node_cidr_mask}, the lab has {count} nodes")
+        raise PlanError(
+            f"{lab.source}: cluster.podCIDR {c.pod_cidr} holds {available} node CIDRs of "
+            f"/{c.node_cidr_mask}, the lab has {count} nodes"
+        )
     size = 2 ** (32 - c.node_cidr_mask)
     for n in range(1, count + 1):
         yield IPv4Network(f"{c.pod_cidr.network_address + n * size}/{c.node_cidr_mask}")
@@ -236,6 +255,8 @@ def _free_slot(lab: Lab, node: NodePlan, taken: set[int], pod: str) -> int:
     capacity = node.pod_cidr.num_addresses - 3  # network, cni0 (.1), broadcast
     slot = next((i for i in range(capacity) if i not in taken), None)
     if slot is None:
-        raise PlanError(f"{lab.source}: node {node.name}'s pod CIDR {node.pod_cidr} holds "
-                        f"{capacity} pods; {pod} would be one too many")
+        raise PlanError(
+            f"{lab.source}: node {node.name}'s pod CIDR {node.pod_cidr} holds "
+            f"{capacity} pods; {pod} would be one too many"
+        )
     return slot

@@ -22,5 +22,6 @@ def announcer(svc: ServicePlan, nodes: Sequence[NodePlan]) -> NodePlan | None:
     if svc.load_balancer_ip is None or not any(port.endpoints for port in svc.ports):
         return None
     eligible = [n for n in nodes if not svc.external_local or svc.local_endpoints(n.name)]
-    return min(eligible, key=lambda n: hashlib.sha256(f"{n.name}#{svc.load_balancer_ip}".encode()).digest(),
-               default=None)
+    return min(
+        eligible, key=lambda n: hashlib.sha256(f"{n.name}#{svc.load_balancer_ip}".encode()).digest(), default=None
+    )

@@ -22,12 +22,12 @@ from netlab.plan.services import ServicePlan
 
 NETNS_PREFIX = "nl-"
 # The outside world of the edge labs (shared/README.md section 2): documentation ranges only.
-PUBLIC_SIDE = IPv4Network("198.51.100.0/24")      # the gateway's public side, the nodes' public IPs
+PUBLIC_SIDE = IPv4Network("198.51.100.0/24")  # the gateway's public side, the nodes' public IPs
 GATEWAY_PUBLIC = IPv4Interface("198.51.100.1/24")
 GATEWAY_INTERNET = IPv4Interface(f"{INTERNET_ROUTER}/{INTERNET.prefixlen}")  # the internet hosts' router
-FIRST_PUBLIC_NODE = 10     # node N's public IP is 198.51.100.10+N
-FIRST_INTERNET_HOST = 10   # internet hosts from 203.0.113.10
-CLOUD_LB = "cloud-lb"      # the cloud's load balancer (labs with LoadBalancer Services), underlay .2
+FIRST_PUBLIC_NODE = 10  # node N's public IP is 198.51.100.10+N
+FIRST_INTERNET_HOST = 10  # internet hosts from 203.0.113.10
+CLOUD_LB = "cloud-lb"  # the cloud's load balancer (labs with LoadBalancer Services), underlay .2
 CLOUD_LB_OFFSET = 2
 
 
@@ -38,15 +38,15 @@ def netns_name(lab: str, name: str) -> str:
 @dataclass(frozen=True)
 class NodePlan:
     name: str
-    index: int                # 1-based: node N has underlay .10+N and pod CIDR number N
+    index: int  # 1-based: node N has underlay .10+N and pod CIDR number N
     netns: str
-    ip: IPv4Interface         # eth0 on the underlay
-    mac: str                  # eth0's MAC
+    ip: IPv4Interface  # eth0 on the underlay
+    mac: str  # eth0's MAC
     pod_cidr: IPv4Network
     bridge_ip: IPv4Interface  # cni0, the pods' default gateway
     bridge_mac: str
-    vtep_mac: str             # flannel.1's MAC (vxlan mode)
-    underlay_port: str        # the node's veth end on the underlay bridge
+    vtep_mac: str  # flannel.1's MAC (vxlan mode)
+    underlay_port: str  # the node's veth end on the underlay bridge
     labels: dict[str, str]
     public_ip: IPv4Address | None = None  # what the gateway NATs eth0's address to (labs with an outside)
 
@@ -59,17 +59,17 @@ class NodePlan:
 @dataclass(frozen=True)
 class PodPlan:
     name: str
-    namespace: str            # the Kubernetes namespace (default unless metadata.namespace)
+    namespace: str  # the Kubernetes namespace (default unless metadata.namespace)
     node: str
     netns: str
     ip: IPv4Interface
     gateway: IPv4Address
-    host_veth: str            # the veth end in the node namespace, on cni0
+    host_veth: str  # the veth end in the node namespace, on cni0
     host_ifindex: int
     mac: str
     labels: dict[str, str]
     containers: tuple[Container, ...]
-    owner: str = ""           # the Deployment that made it, if any
+    owner: str = ""  # the Deployment that made it, if any
     sees_services: frozenset[str] = frozenset()  # `ns/name` of the Services the lab file creates before it
     enable_service_links: bool = True
     dns_policy: str = "ClusterFirst"
@@ -88,11 +88,11 @@ class HostPlan:
     name: str
     netns: str
     ip: IPv4Interface
-    underlay_port: str        # its eth0's peer: on the underlay bridge, or (internet) on the gateway's pub0
+    underlay_port: str  # its eth0's peer: on the underlay bridge, or (internet) on the gateway's pub0
     mac: str
     internet: bool = False
     ports: tuple[int, ...] = ()
-    bridge_mac: str = ""      # the gateway's pub0, in a lab with an outside world
+    bridge_mac: str = ""  # the gateway's pub0, in a lab with an outside world
     dns_records: tuple[tuple[str, IPv4Address], ...] = ()  # the internet's resolver: its A records
 
     def echo_ports(self) -> list[tuple[int, str]]:
@@ -156,8 +156,12 @@ class LabPlan:
 
     def all_netns(self) -> list[str]:
         """Every namespace of the lab, in the order they are built."""
-        return ([self.underlay_netns] + [h.netns for h in self.hosts]
-                + [n.netns for n in self.nodes] + [p.netns for p in self.pods])
+        return (
+            [self.underlay_netns]
+            + [h.netns for h in self.hosts]
+            + [n.netns for n in self.nodes]
+            + [p.netns for p in self.pods]
+        )
 
     def member(self, name: str) -> NodePlan | PodPlan | HostPlan | None:
         """The node, pod or outside host of that name."""

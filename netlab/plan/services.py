@@ -53,7 +53,7 @@ class ServicePortPlan:
     protocol: str
     endpoints: tuple[Endpoint, ...]
     target: int | str | None = None  # targetPort as written: a number or a container port's name
-    node_port: int | None = None     # on every node's IP (NodePort Services)
+    node_port: int | None = None  # on every node's IP (NodePort Services)
 
     @property
     def port_name(self) -> str:
@@ -72,8 +72,8 @@ class ServicePlan:
     affinity_timeout: int
     external_local: bool = False  # externalTrafficPolicy: Local (only local endpoints, client IP kept)
     load_balancer_ip: IPv4Address | None = None  # type LoadBalancer: its external IP (status.loadBalancer)
-    health_check_node_port: int | None = None    # LoadBalancer, policy Local: kube-proxy's health check
-    external_name: str | None = None             # ExternalName: no rules anywhere, a CNAME in cluster DNS
+    health_check_node_port: int | None = None  # LoadBalancer, policy Local: kube-proxy's health check
+    external_name: str | None = None  # ExternalName: no rules anywhere, a CNAME in cluster DNS
 
     @property
     def headless(self) -> bool:
@@ -105,10 +105,19 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
             namespace=svc.namespace,
             type=svc.type,
             cluster_ip=ips[svc.namespace, svc.name],
-            ports=tuple(ServicePortPlan(svc.namespace, svc.name, p.name, p.port, p.protocol, endpoints(svc, p, pods),
-                                        p.target_port or p.port,
-                                        node_ports.get(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"))
-                        for p in svc.ports),
+            ports=tuple(
+                ServicePortPlan(
+                    svc.namespace,
+                    svc.name,
+                    p.name,
+                    p.port,
+                    p.protocol,
+                    endpoints(svc, p, pods),
+                    p.target_port or p.port,
+                    node_ports.get(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"),
+                )
+                for p in svc.ports
+            ),
             session_affinity=svc.session_affinity,
             affinity_timeout=svc.affinity_timeout,
             external_local=svc.external and svc.external_policy == "Local",
@@ -140,8 +149,9 @@ def allocate_node_ports(lab: Lab) -> dict[str, int]:
     for key, given, (_, protocol) in wanted:
         if given is not None:
             if (given, protocol) in taken:
-                raise PlanError(f"{lab.source}: {key.split(':')[0]}: port {given}/{protocol} is taken by "
-                                f"{taken[given, protocol]}")
+                raise PlanError(
+                    f"{lab.source}: {key.split(':')[0]}: port {given}/{protocol} is taken by {taken[given, protocol]}"
+                )
             taken[given, protocol] = key.split(":")[0]
             found[key] = given
     numbers = {number for number, _ in taken}
@@ -149,8 +159,10 @@ def allocate_node_ports(lab: Lab) -> dict[str, int]:
     for key, given, _ in wanted:
         if given is None:
             offset = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
-            number = next((low + (offset + step) % size for step in range(size)
-                           if low + (offset + step) % size not in numbers), None)
+            number = next(
+                (low + (offset + step) % size for step in range(size) if low + (offset + step) % size not in numbers),
+                None,
+            )
             if number is None:
                 raise PlanError(f"{lab.source}: the nodePort range {low}-{high} is full")
             numbers.add(number)
@@ -172,8 +184,10 @@ def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
         if svc.load_balancer_ip:
             ip = IPv4Address(svc.load_balancer_ip)
             if ip not in LB_POOL:
-                raise PlanError(f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is not in the lab's "
-                                f"pool {LB_POOL[0]}-{LB_POOL[-1]}")
+                raise PlanError(
+                    f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is not in the lab's "
+                    f"pool {LB_POOL[0]}-{LB_POOL[-1]}"
+                )
             if ip in found.values():
                 raise PlanError(f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is asked twice")
             found[svc.namespace, svc.name] = ip
@@ -195,8 +209,9 @@ def allocate_cluster_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address | None]:
         if svc.cluster_ip and not svc.headless:
             ip = IPv4Address(svc.cluster_ip)
             if ip not in cidr:
-                raise PlanError(f"{lab.source}: Service {svc.name}: clusterIP {ip} is outside "
-                                f"cluster.serviceCIDR {cidr}")
+                raise PlanError(
+                    f"{lab.source}: Service {svc.name}: clusterIP {ip} is outside cluster.serviceCIDR {cidr}"
+                )
             if ip in taken:
                 raise PlanError(f"{lab.source}: Service {svc.name}: clusterIP {ip} is taken by Service {taken[ip]}")
             taken[ip] = svc.name

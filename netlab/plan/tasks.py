@@ -90,9 +90,13 @@ def task_ops(plan: LabPlan, task: Task) -> dict[str, tuple[Op, ...]]:
     if task.kind == "routes":
         node = next(n for n in plan.nodes if n.name == task.target)
         others = {n.pod_cidr for n in plan.nodes if n is not node}
-        return {node.netns: tuple(op for op in node_spec(plan, node).ops
-                                  if isinstance(op, (Neighbour, Fdb))
-                                  or (isinstance(op, Route) and op.dst in others))}
+        return {
+            node.netns: tuple(
+                op
+                for op in node_spec(plan, node).ops
+                if isinstance(op, (Neighbour, Fdb)) or (isinstance(op, Route) and op.dst in others)
+            )
+        }
     return {}
 
 
@@ -109,8 +113,7 @@ def without(specs: list[NamespaceSpec], plan: LabPlan, left: list[Task]) -> list
     for task in left:
         for netns, ops in task_ops(plan, task).items():
             removed.setdefault(netns, set()).update(ops)
-    return [replace(spec, ops=tuple(op for op in spec.ops if op not in removed.get(spec.netns, ())))
-            for spec in specs]
+    return [replace(spec, ops=tuple(op for op in spec.ops if op not in removed.get(spec.netns, ()))) for spec in specs]
 
 
 def proxied(plan: LabPlan, left: list[Task]) -> LabPlan:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-SCRIPT = ("import socket,sys\n"
-          "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM if sys.argv[2]=='UDP' else socket.SOCK_STREAM)\n"
-          "try:\n s.bind(('0.0.0.0',int(sys.argv[1])))\nexcept OSError as e:\n print(e.strerror);sys.exit(1)\n"
-          "print('free')\n")
+SCRIPT = (
+    "import socket,sys\n"
+    "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM if sys.argv[2]=='UDP' else socket.SOCK_STREAM)\n"
+    "try:\n s.bind(('0.0.0.0',int(sys.argv[1])))\nexcept OSError as e:\n print(e.strerror);sys.exit(1)\n"
+    "print('free')\n"
+)
 
 
 def command(netns: str, port: int, protocol: str = "TCP") -> list[str]:

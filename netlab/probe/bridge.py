@@ -12,5 +12,8 @@ def command(netns: str, bridge: str) -> list[str]:
 def read(stdout: str) -> dict[str, str]:
     """Learned (dynamic) entries: MAC -> port. Permanent entries (the bridge's own) are left out."""
     entries = json.loads(stdout or "[]")
-    return {e["mac"]: e.get("ifname", "") for e in entries
-            if "permanent" not in e.get("state", "") and "self" not in e.get("flags", [])}
+    return {
+        e["mac"]: e.get("ifname", "")
+        for e in entries
+        if "permanent" not in e.get("state", "") and "self" not in e.get("flags", [])
+    }

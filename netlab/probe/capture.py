@@ -9,8 +9,20 @@ MAX_PACKETS = 1000
 
 def command(netns: str, bpf_filter: str, interface: str | None = None) -> list[str]:
     """Line-buffered, no name lookups, bounded in count; stopped by the runner after the traffic."""
-    return ["ip", "netns", "exec", netns, "tcpdump", "-n", "-l", "-c", str(MAX_PACKETS),
-            "-i", interface or "any", *bpf_filter.split()]
+    return [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        "tcpdump",
+        "-n",
+        "-l",
+        "-c",
+        str(MAX_PACKETS),
+        "-i",
+        interface or "any",
+        *bpf_filter.split(),
+    ]
 
 
 def read(stdout: str, stderr: str) -> tuple[int, str]:

@@ -33,8 +33,19 @@ class Lookup:
 
 def dig_command(netns: str, name: str, record_type: str) -> list[str]:
     query = ["-x", name] if record_type == "PTR" else [name, record_type]
-    return ["ip", "netns", "exec", netns, "dig", "+search", "+showsearch", "+tries=1", f"+time={TIMEOUT_S}",
-            "+nocookie", *query]
+    return [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        "dig",
+        "+search",
+        "+showsearch",
+        "+tries=1",
+        f"+time={TIMEOUT_S}",
+        "+nocookie",
+        *query,
+    ]
 
 
 def getent_command(netns: str, name: str) -> list[str]:
@@ -46,16 +57,19 @@ def read_dig(returncode: int, stdout: str) -> Lookup:
     attempts = [part for part in re.split(r"\n(?=; <<>> DiG)", stdout) if HEADER.search(part)]
     if not attempts:
         said = stdout.strip().splitlines()
-        return Lookup("NO ANSWER", error=next((line for line in said if "timed out" in line or "no servers" in line),
-                                              f"dig failed ({returncode})"))
+        return Lookup(
+            "NO ANSWER",
+            error=next(
+                (line for line in said if "timed out" in line or "no servers" in line), f"dig failed ({returncode})"
+            ),
+        )
     tried = []
     for part in attempts:
         question = QUESTION.search(part)
         tried.append((question.group(1).rstrip(".") if question else "?", HEADER.search(part).group(1)))
     last = attempts[-1]
     answer = last.split(";; ANSWER SECTION:\n", 1)[1].split("\n\n", 1)[0] if ";; ANSWER SECTION:" in last else ""
-    records = tuple((m.group(2), m.group(3).strip()) for line in answer.splitlines()
-                    if (m := RECORD.match(line)))
+    records = tuple((m.group(2), m.group(3).strip()) for line in answer.splitlines() if (m := RECORD.match(line)))
     return Lookup(tried[-1][1], tuple(tried), records)
 
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
 # curl exit codes worth a plain-language reason (curl(1), EXIT CODES)
-CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52: "empty reply",
-               56: "connection reset"}
+CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52: "empty reply", 56: "connection reset"}
 
 
 # curl 7.88 "connect to X port N failed: R" or "Immediate connect fail for X: R";
 # curl 8 "connect to X port N from Y port M failed: R"
-CONNECT_FAILED = re.compile(r"(?:connect to \S+ port \d+ (?:from \S+ port \d+ )?failed"
-                            r"|Immediate connect fail for \S+): (.+)")
+CONNECT_FAILED = re.compile(
+    r"(?:connect to \S+ port \d+ (?:from \S+ port \d+ )?failed"
+    r"|Immediate connect fail for \S+): (.+)"
+)
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,25 @@ def command(netns: str, url: str, headers: tuple[tuple[str, str], ...] = ()) -> 
     -v because only the verbose trace names why a connect failed (refused, no route, unreachable).
     """
     sent = [arg for name, value in headers for arg in ("-H", f"{name}: {value}")]
-    return ["ip", "netns", "exec", netns, "curl", "-sS", "-v", "--noproxy", "*",
-            "--connect-timeout", str(CONNECT_TIMEOUT_S), "--max-time", str(MAX_TIME_S),
-            *sent, "-w", "\n%{remote_ip}\n%{http_code}", url]
+    return [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        "curl",
+        "-sS",
+        "-v",
+        "--noproxy",
+        "*",
+        "--connect-timeout",
+        str(CONNECT_TIMEOUT_S),
+        "--max-time",
+        str(MAX_TIME_S),
+        *sent,
+        "-w",
+        "\n%{remote_ip}\n%{http_code}",
+        url,
+    ]
 
 
 def read(returncode: int, stdout: str, stderr: str) -> HttpResult:

@@ -23,10 +23,12 @@ CONNTRACK_FIELDS = re.compile(r"(src|dst|sport|dport)=(\S+)")
 
 def mark_script(source: IPv4Address) -> str:
     """An `nft -f` script: netlab's trace table, marking every packet the source sends."""
-    return (f"table ip {TABLE} {{\n"
-            f"  chain pre {{ type filter hook prerouting priority -350; ip saddr {source} meta nftrace set 1; }}\n"
-            f"  chain out {{ type filter hook output priority -350; ip saddr {source} meta nftrace set 1; }}\n"
-            "}\n")
+    return (
+        f"table ip {TABLE} {{\n"
+        f"  chain pre {{ type filter hook prerouting priority -350; ip saddr {source} meta nftrace set 1; }}\n"
+        f"  chain out {{ type filter hook output priority -350; ip saddr {source} meta nftrace set 1; }}\n"
+        "}\n"
+    )
 
 
 def unmark_script() -> str:
@@ -41,7 +43,7 @@ class Event:
     trace: str
     table: str
     chain: str
-    what: str          # "packet: iif ...", "rule ... (verdict jump X)", "verdict continue", "policy accept"
+    what: str  # "packet: iif ...", "rule ... (verdict jump X)", "verdict continue", "policy accept"
 
     @property
     def verdict(self) -> str:
@@ -113,7 +115,7 @@ class Flow:
     """A conntrack entry: the original direction and the reply direction's addresses."""
 
     protocol: str
-    original: tuple[str, str, str, str]   # src, dst, sport, dport
+    original: tuple[str, str, str, str]  # src, dst, sport, dport
     reply: tuple[str, str, str, str]
 
     def text(self) -> str:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TIMEOUT_S = 2
-SCRIPT = ("import socket,sys\n"
-          "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(float(sys.argv[4]))\n"
-          "s.connect((sys.argv[1],int(sys.argv[2])))\n"
-          "try:\n s.send(sys.argv[3].encode());print(s.recv(65535).decode(errors='replace'))\n"
-          "except socket.timeout:\n print('timeout');sys.exit(1)\n"
-          "except ConnectionRefusedError:\n print('refused');sys.exit(1)\n"
-          "except OSError as e:\n print(e.strerror);sys.exit(1)\n")
+SCRIPT = (
+    "import socket,sys\n"
+    "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(float(sys.argv[4]))\n"
+    "s.connect((sys.argv[1],int(sys.argv[2])))\n"
+    "try:\n s.send(sys.argv[3].encode());print(s.recv(65535).decode(errors='replace'))\n"
+    "except socket.timeout:\n print('timeout');sys.exit(1)\n"
+    "except ConnectionRefusedError:\n print('refused');sys.exit(1)\n"
+    "except OSError as e:\n print(e.strerror);sys.exit(1)\n"
+)
 
 
 @dataclass(frozen=True)
@@ -34,5 +36,9 @@ def read(returncode: int, stdout: str) -> UdpResult:
     said = stdout.strip()
     if returncode == 0:
         return UdpResult(True, said)
-    return UdpResult(False, error={"refused": "refused (port unreachable)", "timeout": "no answer (timeout)"}
-                     .get(said, said or "no answer"))
+    return UdpResult(
+        False,
+        error={"refused": "refused (port unreachable)", "timeout": "no answer (timeout)"}.get(
+            said, said or "no answer"
+        ),
+    )

@@ -29,8 +29,8 @@ class Iface:
 class Pod:
     name: str
     node: str
-    eth0: Iface | None        # None: the kernel lost it (or the namespace)
-    veth: Iface | None        # the node-side end on cni0
+    eth0: Iface | None  # None: the kernel lost it (or the namespace)
+    veth: Iface | None  # the node-side end on cni0
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ class Service:
     name: str
     namespace: str
     cluster_ip: str
-    ports: str                 # "80/TCP, 53/UDP", "80:30080/TCP" (a node port), as kubectl shows them
+    ports: str  # "80/TCP, 53/UDP", "80:30080/TCP" (a node port), as kubectl shows them
     endpoints: tuple[tuple[str, str], ...]  # ("10.244.1.3:8080", "web-0")
     type: str = "ClusterIP"
-    external: str = ""         # a LoadBalancer's IP, an ExternalName's name
+    external: str = ""  # a LoadBalancer's IP, an ExternalName's name
 
     def summary(self) -> str:
         """Type, addresses and ports as `kubectl get svc` shows them, and who answers for it."""
@@ -104,8 +104,10 @@ def ascii_art(p: Picture) -> str:
         lines += ["", f"Services (programmed by kube-proxy, {p.proxy_mode} mode)"]
         for svc in p.services:
             target = ", ".join(f"{address} ({pod})" for address, pod in svc.endpoints) or "no endpoints"
-            lines.append(f"  {svc.namespace}/{svc.name} {svc.summary()}"
-                         + ("" if svc.type == "ExternalName" else f" -> {target}"))
+            lines.append(
+                f"  {svc.namespace}/{svc.name} {svc.summary()}"
+                + ("" if svc.type == "ExternalName" else f" -> {target}")
+            )
     lines += ["", "Routes"] + [f"  {node.name}: {'; '.join(node.routes)}" for node in p.nodes]
     return "\n".join(lines) + "\n"
 
@@ -119,7 +121,7 @@ def _id(*parts: str) -> str:
 class _Box:
     id: str
     lines: tuple[str, ...]
-    shape: str = "box"       # box, oval (the underlay bridge), hexagon (a Service)
+    shape: str = "box"  # box, oval (the underlay bridge), hexagon (a Service)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class _Edge:
     a: str
     b: str
     label: str = ""
-    dashed: bool = False     # a Service to its endpoints: a rule, not a wire
+    dashed: bool = False  # a Service to its endpoints: a rule, not a wire
 
 
 @dataclass
@@ -135,7 +137,7 @@ class _Graph:
     """The picture as boxes and edges, clusters per node: what Mermaid and dot both draw."""
 
     loose: list[_Box]
-    clusters: list[tuple[str, str, list[_Box]]]   # (id, label, boxes)
+    clusters: list[tuple[str, str, list[_Box]]]  # (id, label, boxes)
     edges: list[_Edge]
 
 

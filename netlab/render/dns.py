@@ -46,8 +46,12 @@ def soa(apex: str, ttl: int, serial: int) -> str:
 def cluster_zone(plan: LabPlan, serial: int) -> str:
     """Every record cluster DNS holds for the lab's Services, in the plan's order."""
     domain = plan.lab.cluster.cluster_domain.rstrip(".") + "."
-    lines = [f"$ORIGIN {domain}", f"$TTL {TTL}", soa(domain, TTL, serial).replace(domain, "@", 1),
-             f'dns-version {VERSION_TTL} IN TXT "{SCHEMA_VERSION}"']
+    lines = [
+        f"$ORIGIN {domain}",
+        f"$TTL {TTL}",
+        soa(domain, TTL, serial).replace(domain, "@", 1),
+        f'dns-version {VERSION_TTL} IN TXT "{SCHEMA_VERSION}"',
+    ]
     pointers: list[str] = []
     for svc in plan.services:
         lines += ["", f"; {svc.namespace}/{svc.name}: {_summary(svc)}"]
@@ -104,8 +108,10 @@ def _srv(owner: str, ports: list[tuple[ServicePortPlan, list[str]]]) -> list[str
     for port, targets in ports:
         if port.name and targets:
             weight = 100 // len(targets)
-            records += [f"_{port.name}._{port.protocol.lower()}.{owner} IN SRV 0 {weight} {port.port} {target}"
-                        for target in targets]
+            records += [
+                f"_{port.name}._{port.protocol.lower()}.{owner} IN SRV 0 {weight} {port.port} {target}"
+                for target in targets
+            ]
     # a number served over UDP and TCP (kube-dns's 53) is one record: an RRset holds no duplicates
     every = list(dict.fromkeys((port.port, target) for port, targets in ports for target in targets))
     records += [f"{owner} IN SRV 0 {100 // len(every)} {number} {target}" for number, target in every]
@@ -121,6 +127,7 @@ def internet_zone(plan: LabPlan, serial: int) -> str:
     lines = [f"$TTL {INTERNET_TTL}"]
     for apex in apexes:
         lines += ["", soa(apex, INTERNET_TTL, serial)]
-        lines += [f"{name}. IN A {address}" for name, address in resolver.dns_records
-                  if f".{name}.".endswith(f".{apex}")]
+        lines += [
+            f"{name}. IN A {address}" for name, address in resolver.dns_records if f".{name}.".endswith(f".{apex}")
+        ]
     return "\n".join(lines) + "\n"

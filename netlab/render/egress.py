@@ -23,8 +23,9 @@ from netlab.plan.model import LabPlan
 
 MASQ_CHAIN = "IP-MASQ-AGENT"
 LINK_LOCAL = IPv4Network("169.254.0.0/16")  # spared unless masqLinkLocal: true (the agent's default)
-_JUMP_COMMENT = ("ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic "
-                 "to our custom IP-MASQ-AGENT chain")
+_JUMP_COMMENT = (
+    "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom IP-MASQ-AGENT chain"
+)
 _NON_MASQ_COMMENT = "ip-masq-agent: local traffic is not subject to MASQUERADE"
 _MASQ_COMMENT = "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)"
 _VPC_ONLY_COMMENT = "internet gateway: only VPC addresses have a public IP, anything else is dropped"
@@ -35,8 +36,10 @@ def masq_agent_rules(pod_cidr: IPv4Network) -> list[str]:
     """The node's `-A` lines in table nat: the POSTROUTING jump, then the agent's chain."""
     return [
         f'-A POSTROUTING -m comment --comment "{_JUMP_COMMENT}" -m addrtype ! --dst-type LOCAL -j {MASQ_CHAIN}',
-        *(f'-A {MASQ_CHAIN} -d {cidr} -m comment --comment "{_NON_MASQ_COMMENT}" -j RETURN'
-          for cidr in (LINK_LOCAL, pod_cidr)),
+        *(
+            f'-A {MASQ_CHAIN} -d {cidr} -m comment --comment "{_NON_MASQ_COMMENT}" -j RETURN'
+            for cidr in (LINK_LOCAL, pod_cidr)
+        ),
         f'-A {MASQ_CHAIN} -m comment --comment "{_MASQ_COMMENT}" -j MASQUERADE',
     ]
 
@@ -52,15 +55,22 @@ def gateway_rules(plan: LabPlan) -> dict[str, list[str]]:
     nat: list[str] = []
     for node in plan.nodes:
         private, public = node.ip.ip, node.public_ip
-        nat.append(f'-A PREROUTING -d {public}/32 -i pub0 -m comment --comment "{node.name}: public {public} '
-                   f'-> private {private} (1:1 NAT)" -j DNAT --to-destination {private}')
+        nat.append(
+            f'-A PREROUTING -d {public}/32 -i pub0 -m comment --comment "{node.name}: public {public} '
+            f'-> private {private} (1:1 NAT)" -j DNAT --to-destination {private}'
+        )
     for node in plan.nodes:
         private, public = node.ip.ip, node.public_ip
-        nat.append(f'-A POSTROUTING -s {private}/32 -o pub0 -m comment --comment "{node.name}: private {private} '
-                   f'-> public {public} (1:1 NAT)" -j SNAT --to-source {public}')
-    replies = [f'-A FORWARD -s {ip}/32 -i eth0 -o pub0 -m comment --comment "load balancer {ip}: nodes answer '
-               f'its clients directly" -j ACCEPT' for ip in plan.load_balancer_ips]
-    drop = (f'-A FORWARD ! -s {underlay} -i eth0 -o pub0 -m comment --comment "{_VPC_ONLY_COMMENT}" -j DROP')
+        nat.append(
+            f'-A POSTROUTING -s {private}/32 -o pub0 -m comment --comment "{node.name}: private {private} '
+            f'-> public {public} (1:1 NAT)" -j SNAT --to-source {public}'
+        )
+    replies = [
+        f'-A FORWARD -s {ip}/32 -i eth0 -o pub0 -m comment --comment "load balancer {ip}: nodes answer '
+        f'its clients directly" -j ACCEPT'
+        for ip in plan.load_balancer_ips
+    ]
+    drop = f'-A FORWARD ! -s {underlay} -i eth0 -o pub0 -m comment --comment "{_VPC_ONLY_COMMENT}" -j DROP'
     return {"filter": [*replies, drop], "nat": nat}
 
 

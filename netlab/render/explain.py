@@ -98,22 +98,32 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
         f"#   rm -rf /etc/netns/nl-{plan.name}.* {run}\n"
         f"#   rmdir --ignore-fail-on-non-empty /etc/netns {RUN_DIR}\n"
         "set -e\n",
-        _section("1. namespaces, links, addresses, routes and sysctls (netlab sends each namespace's "
-                 "as one netlink batch)", script(render_topology(plan))),
-        _section("2. each namespace's /etc files, which ip netns exec mounts over /etc "
-                 "(a pod's resolv.conf and hosts, as the kubelet writes them)", _etc(plan)),
+        _section(
+            "1. namespaces, links, addresses, routes and sysctls (netlab sends each namespace's as one netlink batch)",
+            script(render_topology(plan)),
+        ),
+        _section(
+            "2. each namespace's /etc files, which ip netns exec mounts over /etc "
+            "(a pod's resolv.conf and hosts, as the kubelet writes them)",
+            _etc(plan),
+        ),
     ]
     if plan.services:
         rules = "".join(proxy_commands(plan, node) for node in plan.nodes)
         parts.append(_section(f"3. kube-proxy's rules on every node ({plan.proxy_mode} mode)", rules))
     if plan.internet_hosts:
         cidr = plan.lab.cluster.pod_cidr
-        egress = "".join(_heredoc(node.netns, "iptables-restore --noflush", render_masq_agent(cidr))
-                         for node in plan.nodes)
+        egress = "".join(
+            _heredoc(node.netns, "iptables-restore --noflush", render_masq_agent(cidr)) for node in plan.nodes
+        )
         egress += _heredoc(plan.gateway.netns, "iptables-restore", render_gateway(plan))
         parts.append(_section("4. the way out: ip-masq-agent on every node, the gateway's 1:1 NAT", egress))
-    parts.append(_section("5. the workloads, started as netlab starts them",
-                          START.format(python=shlex.quote(python), run=run) + _workloads(plan)))
+    parts.append(
+        _section(
+            "5. the workloads, started as netlab starts them",
+            START.format(python=shlex.quote(python), run=run) + _workloads(plan),
+        )
+    )
     if plan.lab.cluster.load_balancer == "metallb-l2" or plan.cloud_lb:
         parts.append(_section("6. the way in for LoadBalancer IPs, as netlab's control loops set it", _way_in(plan)))
     return "\n".join(parts)
@@ -139,8 +149,9 @@ def proxy_commands(plan: LabPlan, node: NodePlan) -> str:
     """A node's kube-proxy input as commands (`explain`; `step` and `solve` print the lines a Service adds)."""
     cluster = plan.lab.cluster
     if plan.proxy_mode == "nftables":
-        return _heredoc(node.netns, "nft -f -", render_nftables(plan.services, cluster.pod_cidr,
-                                                                cluster.service_cidr, node))
+        return _heredoc(
+            node.netns, "nft -f -", render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr, node)
+        )
     if plan.proxy_mode == "ipvs":
         ruleset = render_ipvs(plan.services, cluster.pod_cidr, node)
         return _ipvs(node.netns, ruleset) + _iptables(node.netns, ruleset.iptables)
@@ -163,8 +174,10 @@ def _ipvs(netns: str, ruleset: IpvsRuleset) -> str:
         service = f"{IPVSADM_PROTOCOL[vs.protocol]} {vs.ip}:{vs.port}"
         persistent = f" -p {vs.persistent}" if vs.persistent is not None else ""
         text += f"ip netns exec {netns} ipvsadm -A {service} -s {vs.scheduler}{persistent}\n"
-        text += "".join(f"ip netns exec {netns} ipvsadm -a {service} -r {real.ip}:{real.port} -m -w {real.weight}\n"
-                        for real in vs.reals)
+        text += "".join(
+            f"ip netns exec {netns} ipvsadm -a {service} -r {real.ip}:{real.port} -m -w {real.weight}\n"
+            for real in vs.reals
+        )
     return text
 
 
@@ -192,23 +205,44 @@ def _workloads(plan: LabPlan) -> str:
             text += _start(servers[-1], host.netns, host.name, _echo(host.echo_ports()))
         if host.dns_records:
             servers.append(f"{host.name}_dns")
-            text += _start(servers[-1], host.netns, host.name,
-                           [AS_NOBODY, '"$PYTHON"', "-m", DNS, "--listen", "0.0.0.0:53",
-                            "--zone", '"$RUN/internet.zone"', "--domain", "."])
+            text += _start(
+                servers[-1],
+                host.netns,
+                host.name,
+                [
+                    AS_NOBODY,
+                    '"$PYTHON"',
+                    "-m",
+                    DNS,
+                    "--listen",
+                    "0.0.0.0:53",
+                    "--zone",
+                    '"$RUN/internet.zone"',
+                    "--domain",
+                    ".",
+                ],
+            )
     for node in plan.nodes:
         if checks := _health_checks(plan, node):
             servers.append(f"{node.name}_health")
             text += _start(servers[-1], node.netns, node.name, _echo([]) + checks)
     text += f"ready {' '.join(servers)}\n" if servers else ""
-    return text + "".join(f"listens {pod.name}_{c.name} {pod.netns} {controller_flags(c)[0].http_port}\n"
-                          for pod in plan.pods for c in pod.containers if is_controller(c))
+    return text + "".join(
+        f"listens {pod.name}_{c.name} {pod.netns} {controller_flags(c)[0].http_port}\n"
+        for pod in plan.pods
+        for c in pod.containers
+        if is_controller(c)
+    )
 
 
 def _health_checks(plan: LabPlan, node: NodePlan) -> list[str]:
     """kube-proxy's health check ports on a node (LoadBalancer Services with externalTrafficPolicy
     Local), as the echo server's arguments: each answers with the Service's endpoints there."""
-    return [f"--health-check {svc.health_check_node_port} {svc.namespace}/{svc.name} "
-            f"{svc.local_endpoints(node.name)}" for svc in plan.services if svc.health_check_node_port]
+    return [
+        f"--health-check {svc.health_check_node_port} {svc.namespace}/{svc.name} {svc.local_endpoints(node.name)}"
+        for svc in plan.services
+        if svc.health_check_node_port
+    ]
 
 
 def _nginx(plan: LabPlan, pod: PodPlan, container: Container) -> str:
@@ -217,14 +251,17 @@ def _nginx(plan: LabPlan, pod: PodPlan, container: Container) -> str:
     again and reloads nginx on every change, a script does not."""
     name = f"{pod.name}_{container.name}"
     base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
-    conf = render_nginx_conf(plan, controller_flags(container)[0], pod.name, f"{base}/run",
-                             f"{RUN_DIR}/{plan.name}/{name}.log")
-    return (f"# {pod.name}/{container.name}: ingress-nginx's controller runs nginx from the nginx.conf it renders "
-            "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
-            f"mkdir -p {base}/run\ntouch \"$RUN/{name}.log\"\n"
-            f"chown nobody:nogroup {base}/run \"$RUN/{name}.log\"\nchmod 700 {base}/run\n"
-            f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
-            + _start(name, pod.netns, pod.name, _as_container(plan, pod, container, f"{NGINX} {base}/nginx.conf")))
+    conf = render_nginx_conf(
+        plan, controller_flags(container)[0], pod.name, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log"
+    )
+    return (
+        f"# {pod.name}/{container.name}: ingress-nginx's controller runs nginx from the nginx.conf it renders "
+        "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
+        f'mkdir -p {base}/run\ntouch "$RUN/{name}.log"\n'
+        f'chown nobody:nogroup {base}/run "$RUN/{name}.log"\nchmod 700 {base}/run\n'
+        f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
+        + _start(name, pod.netns, pod.name, _as_container(plan, pod, container, f"{NGINX} {base}/nginx.conf"))
+    )
 
 
 def _way_in(plan: LabPlan) -> str:
@@ -237,8 +274,12 @@ def _way_in(plan: LabPlan) -> str:
         ip = svc.load_balancer_ip
         if plan.lab.cluster.load_balancer == "metallb-l2":
             node = announcer(svc, plan.nodes)
-            text += (f"ip -n {node.netns} addr add {ip}/32 dev eth0  # MetalLB's speaker on {node.name}; on a move "
-                     f"it sends a gratuitous ARP (arping -U)\n" if node else f"# {ip}: no endpoint, nobody announces\n")
+            text += (
+                f"ip -n {node.netns} addr add {ip}/32 dev eth0  # MetalLB's speaker on {node.name}; on a move "
+                f"it sends a gratuitous ARP (arping -U)\n"
+                if node
+                else f"# {ip}: no endpoint, nobody announces\n"
+            )
         elif plan.cloud_lb:
             hops = " ".join(f"nexthop via {node.ip.ip}" for node in healthy_nodes(svc, plan.nodes))
             route = f"{ip}/32 {hops}" if hops else f"unreachable {ip}/32"  # no healthy node: the client hears so
@@ -248,8 +289,10 @@ def _way_in(plan: LabPlan) -> str:
 
 def _zones(plan: LabPlan) -> str:
     """The zone files netlab renders for its DNS servers (kernel.dns writes them at `up`)."""
-    zones = {"cluster.zone": cluster_zone(plan, ZONE_SERIAL) if plan.cluster_dns else None,
-             "internet.zone": internet_zone(plan, ZONE_SERIAL) if plan.resolver else None}
+    zones = {
+        "cluster.zone": cluster_zone(plan, ZONE_SERIAL) if plan.cluster_dns else None,
+        "internet.zone": internet_zone(plan, ZONE_SERIAL) if plan.resolver else None,
+    }
     return "".join(f"cat > \"$RUN/{name}\" <<'EOF'\n{text}EOF\n" for name, text in zones.items() if text)
 
 
@@ -270,9 +313,23 @@ def _echo(ports: list[tuple[int, str]], container: Container | None = None) -> l
 def _coredns(plan: LabPlan) -> list[str]:
     """netlab's DNS server in CoreDNS's place, with the arguments kernel.dns gives it."""
     upstream = ["--upstream", str(plan.resolver.ip.ip)] if plan.resolver else []
-    return [AS_NOBODY, '"$PYTHON"', "-m", DNS, "--listen", "0.0.0.0:53", "--zone", '"$RUN/cluster.zone"',
-            "--domain", plan.lab.cluster.cluster_domain, "--pods", "insecure", "--metrics",
-            f"0.0.0.0:{METRICS_PORT}", *upstream]
+    return [
+        AS_NOBODY,
+        '"$PYTHON"',
+        "-m",
+        DNS,
+        "--listen",
+        "0.0.0.0:53",
+        "--zone",
+        '"$RUN/cluster.zone"',
+        "--domain",
+        plan.lab.cluster.cluster_domain,
+        "--pods",
+        "insecure",
+        "--metrics",
+        f"0.0.0.0:{METRICS_PORT}",
+        *upstream,
+    ]
 
 
 def _command(plan: LabPlan, pod: PodPlan, container: Container) -> list[str]:

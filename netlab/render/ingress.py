@@ -36,26 +36,28 @@ DEFAULT_SERVER = "_"
 DEFAULT_UPSTREAM = "upstream-default-backend"
 ROOT = "/"
 # ingress-nginx's log-format-upstream, without the canary's alternative upstream name.
-LOG_FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
-              '"$http_user_agent" $request_length $request_time [$proxy_upstream_name] $upstream_addr '
-              '$upstream_response_length $upstream_response_time $upstream_status $req_id')
+LOG_FORMAT = (
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+    '"$http_user_agent" $request_length $request_time [$proxy_upstream_name] $upstream_addr '
+    "$upstream_response_length $upstream_response_time $upstream_status $req_id"
+)
 
 
 @dataclass(frozen=True)
 class Upstream:
     name: str
-    service: str          # namespace/name
-    port: str             # as the Ingress named it: a number or a port name
+    service: str  # namespace/name
+    port: str  # as the Ingress named it: a number or a port name
     endpoints: tuple[Endpoint, ...]
 
 
 @dataclass(frozen=True)
 class Location:
-    path: str               # what nginx matches: /api/ for Prefix /api
-    exact: bool             # `location = path`
-    path_type: str          # Exact or Prefix (ImplementationSpecific is Prefix; so is a server's default location)
-    upstream: str = ""      # "": the built-in default backend (404)
-    ingress: str = ""       # namespace/name of the Ingress that made it
+    path: str  # what nginx matches: /api/ for Prefix /api
+    exact: bool  # `location = path`
+    path_type: str  # Exact or Prefix (ImplementationSpecific is Prefix; so is a server's default location)
+    upstream: str = ""  # "": the built-in default backend (404)
+    ingress: str = ""  # namespace/name of the Ingress that made it
     ingress_path: str = ""  # the path as that Ingress wrote it
     placeholder: bool = False  # a server's `location /` until a rule claims it
     written_type: str = ""  # the pathType as that Ingress wrote it
@@ -85,15 +87,19 @@ class IngressConfig:
 def ingress_config(plan: LabPlan, flags: ControllerFlags) -> IngressConfig:
     """Lay out the controller's servers, locations and upstreams as ingress-nginx does."""
     served = [i for i in plan.lab.ingresses if flags.serves(i)]
-    notes = [f"Ingress {i.key}: class {i.ingress_class}, not this controller's ({flags.ingress_class})"
-             for i in plan.lab.ingresses if not flags.serves(i)]
+    notes = [
+        f"Ingress {i.key}: class {i.ingress_class}, not this controller's ({flags.ingress_class})"
+        for i in plan.lab.ingresses
+        if not flags.serves(i)
+    ]
     upstreams: dict[str, Upstream] = {}
 
     def upstream(namespace: str, backend: IngressBackend) -> str:
         name = f"{namespace}-{backend.service}-{backend.port}"
         if name not in upstreams:
-            upstreams[name] = Upstream(name, f"{namespace}/{backend.service}", str(backend.port),
-                                       _endpoints(plan, namespace, backend))
+            upstreams[name] = Upstream(
+                name, f"{namespace}/{backend.service}", str(backend.port), _endpoints(plan, namespace, backend)
+            )
         return name
 
     default = Location(ROOT, False, "Prefix", placeholder=True)
@@ -102,8 +108,9 @@ def ingress_config(plan: LabPlan, flags: ControllerFlags) -> IngressConfig:
         svc = plan.service(name, namespace)
         port = next((p for p in svc.ports if p.protocol == "TCP"), None) if svc else None
         if port and port.endpoints:  # without endpoints ingress-nginx falls back to its own 404
-            upstreams[DEFAULT_UPSTREAM] = Upstream(DEFAULT_UPSTREAM, f"{namespace}/{name}", str(port.port),
-                                                   port.endpoints)
+            upstreams[DEFAULT_UPSTREAM] = Upstream(
+                DEFAULT_UPSTREAM, f"{namespace}/{name}", str(port.port), port.endpoints
+            )
             default = replace(default, upstream=DEFAULT_UPSTREAM)
     servers: dict[str, list[Location]] = {DEFAULT_SERVER: [default]}
     for ing in served:
@@ -120,33 +127,57 @@ def ingress_config(plan: LabPlan, flags: ControllerFlags) -> IngressConfig:
             locations = servers[host]
             for path in rule.paths:
                 path_type = "Exact" if path.path_type == "Exact" else "Prefix"
-                loc = Location(path.path, path_type == "Exact", path_type, upstream(ing.namespace, path.backend),
-                               ing.key, path.path, written_type=path.path_type)
-                same = next((i for i, old in enumerate(locations) if old.key == loc.key
-                             and (old.path_type == loc.path_type or old.placeholder)), None)
+                loc = Location(
+                    path.path,
+                    path_type == "Exact",
+                    path_type,
+                    upstream(ing.namespace, path.backend),
+                    ing.key,
+                    path.path,
+                    written_type=path.path_type,
+                )
+                same = next(
+                    (
+                        i
+                        for i, old in enumerate(locations)
+                        if old.key == loc.key and (old.path_type == loc.path_type or old.placeholder)
+                    ),
+                    None,
+                )
                 if same is None:
                     locations.append(loc)
                 elif locations[same].placeholder:
                     locations[same] = loc
                 else:
-                    notes.append(f"Ingress {ing.key}: {host} {path.path} ({path_type}) is "
-                                 f"{locations[same].ingress}'s already")
+                    notes.append(
+                        f"Ingress {ing.key}: {host} {path.path} ({path_type}) is {locations[same].ingress}'s already"
+                    )
     built = []
     for host in sorted(servers):
         locations, dropped = _prefix_locations(servers[host])
-        notes += [f"Ingress {loc.ingress}: {host} {loc.ingress_path} ({loc.path_type}) would be nginx's "
-                  f"location {loc.key} a second time" for loc in dropped]
+        notes += [
+            f"Ingress {loc.ingress}: {host} {loc.ingress_path} ({loc.path_type}) would be nginx's "
+            f"location {loc.key} a second time"
+            for loc in dropped
+        ]
         built.append(Server(host, tuple(sorted(locations, key=lambda loc: loc.path, reverse=True))))
-    return IngressConfig(tuple(built), tuple(upstreams[n] for n in sorted(upstreams)),
-                         tuple(i.key for i in served), tuple(notes))
+    return IngressConfig(
+        tuple(built), tuple(upstreams[n] for n in sorted(upstreams)), tuple(i.key for i in served), tuple(notes)
+    )
 
 
 def _endpoints(plan: LabPlan, namespace: str, backend: IngressBackend) -> tuple[Endpoint, ...]:
     svc = plan.service(backend.service, namespace)
     if svc is None:
         return ()
-    port = next((p for p in svc.ports if (p.port if isinstance(backend.port, int) else p.name) == backend.port
-                 and p.protocol == "TCP"), None)
+    port = next(
+        (
+            p
+            for p in svc.ports
+            if (p.port if isinstance(backend.port, int) else p.name) == backend.port and p.protocol == "TCP"
+        ),
+        None,
+    )
     return port.endpoints if port else ()
 
 
@@ -263,14 +294,14 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
     for server in config.servers:
         lines.append("")
         if server.hostname == DEFAULT_SERVER:
-            lines += ["    # the default server: requests whose Host no rule names",
-                      "    server {",
-                      "        server_name _;",
-                      f"        listen {flags.http_port} default_server backlog=4096;"]
+            lines += [
+                "    # the default server: requests whose Host no rule names",
+                "    server {",
+                "        server_name _;",
+                f"        listen {flags.http_port} default_server backlog=4096;",
+            ]
         else:
-            lines += ["    server {",
-                      f"        server_name {server.hostname};",
-                      f"        listen {flags.http_port};"]
+            lines += ["    server {", f"        server_name {server.hostname};", f"        listen {flags.http_port};"]
         for loc in server.locations:
             lines += [""] + _location(loc, upstreams)
         lines.append("    }")
@@ -281,10 +312,12 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
 def _location(loc: Location, upstreams: dict[str, Upstream]) -> list[str]:
     head = f"        location {loc.key} {{"
     if not loc.upstream:
-        return [head,
-                f'            set $proxy_upstream_name "{DEFAULT_UPSTREAM}";',
-                "            return 404;  # ingress-nginx's built-in default backend",
-                "        }"]
+        return [
+            head,
+            f'            set $proxy_upstream_name "{DEFAULT_UPSTREAM}";',
+            "            return 404;  # ingress-nginx's built-in default backend",
+            "        }",
+        ]
     up = upstreams[loc.upstream]
     namespace, service = up.service.split("/")
     if loc.ingress_path:
@@ -292,13 +325,15 @@ def _location(loc: Location, upstreams: dict[str, Upstream]) -> list[str]:
         made = f"Ingress {loc.ingress}: {written} {loc.ingress_path}"
     else:
         made = f"Ingress {loc.ingress}: spec.defaultBackend" if loc.ingress else "--default-backend-service"
-    body = [f"        location {loc.key} {{  # {made}",
-            f'            set $namespace           "{namespace}";',
-            f'            set $ingress_name        "{loc.ingress.partition("/")[2]}";',
-            f'            set $service_name        "{service}";',
-            f'            set $service_port        "{up.port}";',
-            f'            set $location_path       "{loc.ingress_path or ROOT}";',
-            f'            set $proxy_upstream_name "{up.name}";']
+    body = [
+        f"        location {loc.key} {{  # {made}",
+        f'            set $namespace           "{namespace}";',
+        f'            set $ingress_name        "{loc.ingress.partition("/")[2]}";',
+        f'            set $service_name        "{service}";',
+        f'            set $service_port        "{up.port}";',
+        f'            set $location_path       "{loc.ingress_path or ROOT}";',
+        f'            set $proxy_upstream_name "{up.name}";',
+    ]
     if up.endpoints:
         body.append(f"            proxy_pass http://{up.name};")
     else:

@@ -29,19 +29,72 @@ def op_args(op: Op) -> list[str]:
     if isinstance(op, LinkUp):
         return ["link", "set", op.name, "up"] + (["alias", op.alias] if op.alias else [])
     if isinstance(op, Bridge):
-        return ["link", "add", op.name, "index", str(op.index), "address", op.mac, "mtu", str(op.mtu),
-                "up", "type", "bridge"]
+        return [
+            "link",
+            "add",
+            op.name,
+            "index",
+            str(op.index),
+            "address",
+            op.mac,
+            "mtu",
+            str(op.mtu),
+            "up",
+            "type",
+            "bridge",
+        ]
     if isinstance(op, Veth):
         master = ["master", op.master_name] if op.master_name else []
-        return ["link", "add", op.name, "index", str(op.index), "mtu", str(op.mtu), *master, "up",
-                "type", "veth", "peer", "name", op.peer, "index", str(op.peer_index),
-                "address", op.peer_mac, "mtu", str(op.mtu), "netns", op.peer_netns]
+        return [
+            "link",
+            "add",
+            op.name,
+            "index",
+            str(op.index),
+            "mtu",
+            str(op.mtu),
+            *master,
+            "up",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            op.peer,
+            "index",
+            str(op.peer_index),
+            "address",
+            op.peer_mac,
+            "mtu",
+            str(op.mtu),
+            "netns",
+            op.peer_netns,
+        ]
     if isinstance(op, Hairpin):
         return ["link", "set", op.name, "type", "bridge_slave", "hairpin", "on"]
     if isinstance(op, Vxlan):
-        return ["link", "add", op.name, "index", str(op.index), "address", op.mac, "mtu", str(op.mtu), "up",
-                "type", "vxlan", "id", str(op.vni), "local", str(op.local), "dev", op.dev,
-                "dstport", str(op.port), "nolearning"]
+        return [
+            "link",
+            "add",
+            op.name,
+            "index",
+            str(op.index),
+            "address",
+            op.mac,
+            "mtu",
+            str(op.mtu),
+            "up",
+            "type",
+            "vxlan",
+            "id",
+            str(op.vni),
+            "local",
+            str(op.local),
+            "dev",
+            op.dev,
+            "dstport",
+            str(op.port),
+            "nolearning",
+        ]
     if isinstance(op, Address):
         return ["addr", "add", str(op.address), "dev", op.dev]
     if isinstance(op, Route):

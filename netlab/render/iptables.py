@@ -39,7 +39,7 @@ from ipaddress import IPv4Network
 from netlab.plan.model import NodePlan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 
-MASQ_MARK = "0x00004000"     # 1 << masqueradeBit 14, written with Go's %#08x
+MASQ_MARK = "0x00004000"  # 1 << masqueradeBit 14, written with Go's %#08x
 LOCALHOST = "127.0.0.0/8"
 # Prefixes of the per-service chains kube-proxy owns and deletes when stale (isServiceChainName).
 SERVICE_CHAIN_PREFIXES = ("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-")
@@ -54,9 +54,9 @@ NEW = ("-m", "conntrack", "--ctstate", "NEW")
 class Jump:
     """A rule kube-proxy keeps in a built-in chain (ensured with -C, else -I, as its EnsureRule does)."""
 
-    table: str                # "nat" | "filter"
-    chain: str                # built-in chain: PREROUTING, OUTPUT, POSTROUTING, INPUT, FORWARD
-    rule: tuple[str, ...]     # argv after the chain
+    table: str  # "nat" | "filter"
+    chain: str  # built-in chain: PREROUTING, OUTPUT, POSTROUTING, INPUT, FORWARD
+    rule: tuple[str, ...]  # argv after the chain
 
     def args(self, op: str) -> list[str]:
         """The argv after `iptables` for one operation on this rule: "-C" (check), "-I", "-D"."""
@@ -70,8 +70,8 @@ class Jump:
 @dataclass(frozen=True)
 class IptablesRuleset:
     jumps: tuple[Jump, ...]
-    restore: str                          # input for `iptables-restore --noflush`
-    chains: dict[str, frozenset[str]]     # table -> the KUBE-* chains this ruleset declares
+    restore: str  # input for `iptables-restore --noflush`
+    chains: dict[str, frozenset[str]]  # table -> the KUBE-* chains this ruleset declares
 
 
 def quote(arg: str) -> str:
@@ -114,8 +114,14 @@ def masquerade_rules() -> list[str]:
     return [
         line("-A", POSTROUTING, "-m", "mark", "!", "--mark", f"{MASQ_MARK}/{MASQ_MARK}", "-j", "RETURN"),
         line("-A", POSTROUTING, "-j", "MARK", "--xor-mark", MASQ_MARK),
-        line("-A", POSTROUTING, comment("kubernetes service traffic requiring SNAT"), "-j", "MASQUERADE",
-             "--random-fully"),
+        line(
+            "-A",
+            POSTROUTING,
+            comment("kubernetes service traffic requiring SNAT"),
+            "-j",
+            "MASQUERADE",
+            "--random-fully",
+        ),
         line("-A", MARK_MASQ, "-j", "MARK", "--or-mark", MASQ_MARK),
     ]
 
@@ -123,10 +129,28 @@ def masquerade_rules() -> list[str]:
 def forward_accept_rules() -> list[str]:
     """KUBE-FORWARD's accepts: marked traffic (e.g. NodePorts under a FORWARD policy DROP) and its replies."""
     return [
-        line("-A", FORWARD, comment("kubernetes forwarding rules"), "-m", "mark", "--mark",
-             f"{MASQ_MARK}/{MASQ_MARK}", "-j", "ACCEPT"),
-        line("-A", FORWARD, comment("kubernetes forwarding conntrack rule"), "-m", "conntrack", "--ctstate",
-             "RELATED,ESTABLISHED", "-j", "ACCEPT"),
+        line(
+            "-A",
+            FORWARD,
+            comment("kubernetes forwarding rules"),
+            "-m",
+            "mark",
+            "--mark",
+            f"{MASQ_MARK}/{MASQ_MARK}",
+            "-j",
+            "ACCEPT",
+        ),
+        line(
+            "-A",
+            FORWARD,
+            comment("kubernetes forwarding conntrack rule"),
+            "-m",
+            "conntrack",
+            "--ctstate",
+            "RELATED,ESTABLISHED",
+            "-j",
+            "ACCEPT",
+        ),
     ]
 
 
@@ -182,8 +206,9 @@ IPTABLES_JUMPS = (
 )
 
 
-def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                    node: NodePlan | None = None) -> IptablesRuleset:
+def render_iptables(
+    services: Sequence[ServicePlan], cluster_cidr: IPv4Network, node: NodePlan | None = None
+) -> IptablesRuleset:
     """The ruleset kube-proxy's iptables mode writes for these Services on one node.
 
     Args:
@@ -193,9 +218,25 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
             node without any, for callers with ClusterIP Services only).
     """
     filter_chains = [SERVICES, EXTERNAL_SERVICES, FORWARD, NODEPORTS, PROXY_FIREWALL, KUBELET_FIREWALL]
-    filter_rules = [line("-A", KUBELET_FIREWALL, comment("block incoming localnet connections"),
-                         "-d", LOCALHOST, "!", "-s", LOCALHOST,
-                         "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "DROP")]
+    filter_rules = [
+        line(
+            "-A",
+            KUBELET_FIREWALL,
+            comment("block incoming localnet connections"),
+            "-d",
+            LOCALHOST,
+            "!",
+            "-s",
+            LOCALHOST,
+            "-m",
+            "conntrack",
+            "!",
+            "--ctstate",
+            "RELATED,ESTABLISHED,DNAT",
+            "-j",
+            "DROP",
+        )
+    ]
     nat_chains = [SERVICES, NODEPORTS, POSTROUTING, MARK_MASQ]
     nat_rules = masquerade_rules()
     for svc in services:
@@ -211,24 +252,49 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
             chain = svc_chain(port)
             nat_chains.append(chain)
             nat_rules.append(line("-A", SERVICES, comment(f"{name} cluster IP"), dest, "-j", chain))
-            nat_rules.append(line("-A", chain, comment(f"{name} cluster IP"), dest, "!", "-s", str(cluster_cidr),
-                                  "-j", MARK_MASQ))
+            nat_rules.append(
+                line("-A", chain, comment(f"{name} cluster IP"), dest, "!", "-s", str(cluster_cidr), "-j", MARK_MASQ)
+            )
             nat_rules += _endpoint_choice(svc, port, chain)
             for ep in port.endpoints:
                 sep = sep_chain(port, ep)
                 nat_chains.append(sep)
                 affinity = ("-m", "recent", "--name", sep, "--set") if svc.session_affinity else ()
                 nat_rules.append(line("-A", sep, comment(name), "-s", str(ep.ip), "-j", MARK_MASQ))
-                nat_rules.append(line("-A", sep, comment(name), affinity, "-m", proto, "-p", proto,
-                                      "-j", "DNAT", "--to-destination", str(ep)))
+                nat_rules.append(
+                    line(
+                        "-A",
+                        sep,
+                        comment(name),
+                        affinity,
+                        "-m",
+                        proto,
+                        "-p",
+                        proto,
+                        "-j",
+                        "DNAT",
+                        "--to-destination",
+                        str(ep),
+                    )
+                )
             if port.node_port or svc.load_balancer_ip:
                 chains, rules, filtered = _external(svc, port, cluster_cidr, node)
                 nat_chains += chains
                 nat_rules += rules
                 filter_rules += filtered
-    nat_rules.append(line("-A", SERVICES,
-                          comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
-                          "-m", "addrtype", "--dst-type", "LOCAL", "-j", NODEPORTS))
+    nat_rules.append(
+        line(
+            "-A",
+            SERVICES,
+            comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
+            "-m",
+            "addrtype",
+            "--dst-type",
+            "LOCAL",
+            "-j",
+            NODEPORTS,
+        )
+    )
     filter_rules.append(line("-A", FORWARD, "-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"))
     filter_rules += forward_accept_rules()
     restore = section("filter", filter_chains, filter_rules) + section("nat", nat_chains, nat_rules)
@@ -239,8 +305,9 @@ def render_iptables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
     )
 
 
-def _external(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
-              node: NodePlan | None) -> tuple[list[str], list[str], list[str]]:
+def _external(
+    svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network, node: NodePlan | None
+) -> tuple[list[str], list[str], list[str]]:
     """The external destinations of a port with endpoints (its NodePort, its LoadBalancer IP):
     nat chains and rules (both go to KUBE-EXT, which goes to the policy chain), and filter rules
     (the health check port's ACCEPT; the drop on a node without a local endpoint, policy Local).
@@ -255,30 +322,83 @@ def _external(svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network
     nat: list[str] = []
     filtered: list[str] = []
     if svc.load_balancer_ip:
-        nat.append(line("-A", SERVICES, comment(f"{name} loadbalancer IP"), "-m", proto, "-p", proto,
-                        "-d", str(svc.load_balancer_ip), "--dport", str(port.port), "-j", ext))
+        nat.append(
+            line(
+                "-A",
+                SERVICES,
+                comment(f"{name} loadbalancer IP"),
+                "-m",
+                proto,
+                "-p",
+                proto,
+                "-d",
+                str(svc.load_balancer_ip),
+                "--dport",
+                str(port.port),
+                "-j",
+                ext,
+            )
+        )
     if svc.health_check_node_port:
-        filtered.append(line("-A", NODEPORTS, comment(f"{name} health check node port"), "-m", "tcp", "-p", "tcp",
-                             "--dport", str(svc.health_check_node_port), "-j", "ACCEPT"))
+        filtered.append(
+            line(
+                "-A",
+                NODEPORTS,
+                comment(f"{name} health check node port"),
+                "-m",
+                "tcp",
+                "-p",
+                "tcp",
+                "--dport",
+                str(svc.health_check_node_port),
+                "-j",
+                "ACCEPT",
+            )
+        )
     if port.node_port:
-        nat.append(line("-A", NODEPORTS, comment(name), "-m", proto, "-p", proto, "--dport", str(port.node_port),
-                        "-j", ext))
+        nat.append(
+            line("-A", NODEPORTS, comment(name), "-m", proto, "-p", proto, "--dport", str(port.node_port), "-j", ext)
+        )
     if not svc.external_local:
-        nat += [line("-A", ext, comment(f"masquerade traffic for {name} external destinations"), "-j", MARK_MASQ),
-                line("-A", ext, "-j", svc_ch)]
+        nat += [
+            line("-A", ext, comment(f"masquerade traffic for {name} external destinations"), "-j", MARK_MASQ),
+            line("-A", ext, "-j", svc_ch),
+        ]
         return [ext], nat, filtered
     local = [ep for ep in port.endpoints if node is not None and ep.node == node.name]
     nat += [
-        line("-A", ext, comment(f"pod traffic for {name} external destinations"), "-s", str(cluster_cidr),
-             "-j", svc_ch),
-        line("-A", ext, comment(f"masquerade LOCAL traffic for {name} external destinations"),
-             "-m", "addrtype", "--src-type", "LOCAL", "-j", MARK_MASQ),
-        line("-A", ext, comment(f"route LOCAL traffic for {name} external destinations"),
-             "-m", "addrtype", "--src-type", "LOCAL", "-j", svc_ch),
+        line(
+            "-A", ext, comment(f"pod traffic for {name} external destinations"), "-s", str(cluster_cidr), "-j", svc_ch
+        ),
+        line(
+            "-A",
+            ext,
+            comment(f"masquerade LOCAL traffic for {name} external destinations"),
+            "-m",
+            "addrtype",
+            "--src-type",
+            "LOCAL",
+            "-j",
+            MARK_MASQ,
+        ),
+        line(
+            "-A",
+            ext,
+            comment(f"route LOCAL traffic for {name} external destinations"),
+            "-m",
+            "addrtype",
+            "--src-type",
+            "LOCAL",
+            "-j",
+            svc_ch,
+        ),
     ]
     if not local:
-        return [ext, svl_chain(port)], nat, filtered + _external_filter(svc, port, f"{name} has no local endpoints",
-                                                                        "DROP")
+        return (
+            [ext, svl_chain(port)],
+            nat,
+            filtered + _external_filter(svc, port, f"{name} has no local endpoints", "DROP"),
+        )
     nat.append(line("-A", ext, "-j", svl_chain(port)))
     nat += _endpoint_choice(svc, port, svl_chain(port), local)
     return [ext, svl_chain(port)], nat, filtered
@@ -290,16 +410,49 @@ def _external_filter(svc: ServicePlan, port: ServicePortPlan, text: str, verdict
     proto = _proto(port)
     rules = []
     if svc.load_balancer_ip:
-        rules.append(line("-A", EXTERNAL_SERVICES, comment(text), "-m", proto, "-p", proto,
-                          "-d", str(svc.load_balancer_ip), "--dport", str(port.port), "-j", verdict))
+        rules.append(
+            line(
+                "-A",
+                EXTERNAL_SERVICES,
+                comment(text),
+                "-m",
+                proto,
+                "-p",
+                proto,
+                "-d",
+                str(svc.load_balancer_ip),
+                "--dport",
+                str(port.port),
+                "-j",
+                verdict,
+            )
+        )
     if port.node_port:
-        rules.append(line("-A", EXTERNAL_SERVICES, comment(text), "-m", "addrtype", "--dst-type", "LOCAL",
-                          "-m", proto, "-p", proto, "--dport", str(port.node_port), "-j", verdict))
+        rules.append(
+            line(
+                "-A",
+                EXTERNAL_SERVICES,
+                comment(text),
+                "-m",
+                "addrtype",
+                "--dst-type",
+                "LOCAL",
+                "-m",
+                proto,
+                "-p",
+                proto,
+                "--dport",
+                str(port.node_port),
+                "-j",
+                verdict,
+            )
+        )
     return rules
 
 
-def _endpoint_choice(svc: ServicePlan, port: ServicePortPlan, chain: str,
-                     endpoints: Sequence[Endpoint] | None = None) -> list[str]:
+def _endpoint_choice(
+    svc: ServicePlan, port: ServicePortPlan, chain: str, endpoints: Sequence[Endpoint] | None = None
+) -> list[str]:
     """A policy chain's picking rules (KUBE-SVC after its masquerade rule, or KUBE-SVL): affinity
     checks first, then the random pick among `endpoints` (default: all of the port's).
 
@@ -311,8 +464,23 @@ def _endpoint_choice(svc: ServicePlan, port: ServicePortPlan, chain: str,
     if svc.session_affinity:
         for ep in endpoints:
             sep = sep_chain(port, ep)
-            rules.append(line("-A", chain, comment(f"{port.port_name} -> {ep}"), "-m", "recent", "--name", sep,
-                              "--rcheck", "--seconds", str(svc.affinity_timeout), "--reap", "-j", sep))
+            rules.append(
+                line(
+                    "-A",
+                    chain,
+                    comment(f"{port.port_name} -> {ep}"),
+                    "-m",
+                    "recent",
+                    "--name",
+                    sep,
+                    "--rcheck",
+                    "--seconds",
+                    str(svc.affinity_timeout),
+                    "--reap",
+                    "-j",
+                    sep,
+                )
+            )
     n = len(endpoints)
     for i, ep in enumerate(endpoints):
         pick = ("-m", "statistic", "--mode", "random", "--probability", probability(n - i)) if i < n - 1 else ()
@@ -331,16 +499,19 @@ def stale_chain_lines(existing: dict[str, set[str]], ruleset: IptablesRuleset) -
     """
     lines: dict[str, list[str]] = {}
     for table, chains in sorted(existing.items()):
-        stale = sorted(c for c in chains - ruleset.chains.get(table, frozenset())
-                       if c.startswith(SERVICE_CHAIN_PREFIXES))
+        stale = sorted(
+            c for c in chains - ruleset.chains.get(table, frozenset()) if c.startswith(SERVICE_CHAIN_PREFIXES)
+        )
         if stale:
             lines[table] = [f":{c} - [0:0]" for c in stale] + [f"-X {c}" for c in stale]
     return lines
 
 
 _SEP_DNAT = re.compile(r'^-A KUBE-SEP-\S+ .*--comment "?([^"]+?)"? .*-j DNAT --to-destination (\S+)$')
-_CLUSTER_IP = re.compile(r'^-A KUBE-SERVICES -d (\S+)/32 -p (\w+) .*--comment "(\S+) (cluster IP|has no endpoints)" '
-                         r'.*--dport (\d+) ')
+_CLUSTER_IP = re.compile(
+    r'^-A KUBE-SERVICES -d (\S+)/32 -p (\w+) .*--comment "(\S+) (cluster IP|has no endpoints)" '
+    r".*--dport (\d+) "
+)
 
 
 def programmed(save_text: str) -> dict[str, tuple[str | None, list[str]]]:

@@ -83,17 +83,26 @@ IPSETS = (
     (LB, "hash:ip,port", "Kubernetes service lb portal"),
     (LB_FW, "hash:ip,port", "Kubernetes service load balancer ip + port for load balancer with sourceRange"),
     (LB_LOCAL, "hash:ip,port", "Kubernetes service load balancer ip + port with externalTrafficPolicy=local"),
-    (LB_SOURCE_IP, "hash:ip,port,ip",
-     "Kubernetes service load balancer ip + port + source IP for packet filter purpose"),
-    (LB_SOURCE_CIDR, "hash:ip,port,net",
-     "Kubernetes service load balancer ip + port + source cidr for packet filter purpose"),
+    (
+        LB_SOURCE_IP,
+        "hash:ip,port,ip",
+        "Kubernetes service load balancer ip + port + source IP for packet filter purpose",
+    ),
+    (
+        LB_SOURCE_CIDR,
+        "hash:ip,port,net",
+        "Kubernetes service load balancer ip + port + source cidr for packet filter purpose",
+    ),
     (NODE_PORT_TCP, "bitmap:port", "Kubernetes nodeport TCP port for masquerade purpose"),
     (NODE_PORT_LOCAL_TCP, "bitmap:port", "Kubernetes nodeport TCP port with externalTrafficPolicy=local"),
     (NODE_PORT_UDP, "bitmap:port", "Kubernetes nodeport UDP port for masquerade purpose"),
     (NODE_PORT_LOCAL_UDP, "bitmap:port", "Kubernetes nodeport UDP port with externalTrafficPolicy=local"),
     (NODE_PORT_SCTP, "hash:ip,port", "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'"),
-    (NODE_PORT_LOCAL_SCTP, "hash:ip,port",
-     "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'"),
+    (
+        NODE_PORT_LOCAL_SCTP,
+        "hash:ip,port",
+        "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'",
+    ),
     (HEALTH_CHECK_NODE_PORT, "bitmap:port", "Kubernetes health check node port"),
     (IPVS_IPS, "hash:ip", "Addresses on the ipvs interface"),
 )
@@ -141,11 +150,11 @@ class RealServer:
 
 @dataclass(frozen=True)
 class VirtualServer:
-    protocol: str              # "TCP" | "UDP" | "SCTP"
+    protocol: str  # "TCP" | "UDP" | "SCTP"
     ip: IPv4Address
     port: int
     scheduler: str
-    persistent: int | None     # ClientIP affinity timeout in seconds
+    persistent: int | None  # ClientIP affinity timeout in seconds
     reals: tuple[RealServer, ...]
 
 
@@ -154,19 +163,20 @@ class IpSet:
     name: str
     type: str
     comment: str
-    entries: tuple[str, ...]   # sorted, in ipset's own entry syntax
+    entries: tuple[str, ...]  # sorted, in ipset's own entry syntax
 
 
 @dataclass(frozen=True)
 class IpvsRuleset:
-    addresses: tuple[IPv4Address, ...]      # bound as /32 on the dummy kube-ipvs0
+    addresses: tuple[IPv4Address, ...]  # bound as /32 on the dummy kube-ipvs0
     virtual_servers: tuple[VirtualServer, ...]
     ipsets: tuple[IpSet, ...]
-    iptables: IptablesRuleset               # the few iptables rules IPVS mode still uses
+    iptables: IptablesRuleset  # the few iptables rules IPVS mode still uses
 
 
-def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                node: NodePlan | None = None) -> IpvsRuleset:
+def render_ipvs(
+    services: Sequence[ServicePlan], cluster_cidr: IPv4Network, node: NodePlan | None = None
+) -> IpvsRuleset:
     """What kube-proxy's IPVS mode programs for these Services on one node.
 
     Args:
@@ -191,8 +201,9 @@ def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
             local = [ep for ep in port.endpoints if node is not None and ep.node == node.name]
             entries[LOOP_BACK] |= {f"{ep.ip},{proto}:{ep.port},{ep.ip}" for ep in local}
             entries[CLUSTER_IP].add(f"{svc.cluster_ip},{proto}:{port.port}")
-            servers.append(VirtualServer(port.protocol, svc.cluster_ip, port.port, SCHEDULER, persistent,
-                                         _reals(port.endpoints)))
+            servers.append(
+                VirtualServer(port.protocol, svc.cluster_ip, port.port, SCHEDULER, persistent, _reals(port.endpoints))
+            )
             if svc.load_balancer_ip is not None:
                 servers.append(_load_balancer(svc, svc.load_balancer_ip, port, local, entries))
                 if svc.load_balancer_ip not in addresses:
@@ -207,28 +218,42 @@ def render_ipvs(services: Sequence[ServicePlan], cluster_cidr: IPv4Network,
     return IpvsRuleset(tuple(addresses), tuple(servers), ipsets, _iptables(ipsets, cluster_cidr))
 
 
-def _node_port(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, local: list[Endpoint],
-               entries: dict[str, set[str]]) -> VirtualServer:
+def _node_port(
+    svc: ServicePlan, port: ServicePortPlan, node: NodePlan, local: list[Endpoint], entries: dict[str, set[str]]
+) -> VirtualServer:
     """The virtual server on the node's IP:nodePort; its port goes into the set that marks it for
     masquerade and, for policy Local, into the -LOCAL set that RETURNs first (the client IP is kept)."""
     every, only_local = NODE_PORT_SETS[port.protocol]
     entries[every].add(str(port.node_port))
     if svc.external_local:
         entries[only_local].add(str(port.node_port))
-    return VirtualServer(port.protocol, node.ip.ip, port.node_port, SCHEDULER,
-                         svc.affinity_timeout if svc.session_affinity else None, _external_reals(svc, port, local))
+    return VirtualServer(
+        port.protocol,
+        node.ip.ip,
+        port.node_port,
+        SCHEDULER,
+        svc.affinity_timeout if svc.session_affinity else None,
+        _external_reals(svc, port, local),
+    )
 
 
-def _load_balancer(svc: ServicePlan, ip: IPv4Address, port: ServicePortPlan, local: list[Endpoint],
-                   entries: dict[str, set[str]]) -> VirtualServer:
+def _load_balancer(
+    svc: ServicePlan, ip: IPv4Address, port: ServicePortPlan, local: list[Endpoint], entries: dict[str, set[str]]
+) -> VirtualServer:
     """The virtual server on LBIP:port; the LB IP and port go into KUBE-LOAD-BALANCER (whose chain marks
     for masquerade) and, for policy Local, into KUBE-LOAD-BALANCER-LOCAL too (RETURNed first)."""
     entry = f"{ip},{port.protocol.lower()}:{port.port}"
     entries[LB].add(entry)
     if svc.external_local:
         entries[LB_LOCAL].add(entry)
-    return VirtualServer(port.protocol, ip, port.port, SCHEDULER,
-                         svc.affinity_timeout if svc.session_affinity else None, _external_reals(svc, port, local))
+    return VirtualServer(
+        port.protocol,
+        ip,
+        port.port,
+        SCHEDULER,
+        svc.affinity_timeout if svc.session_affinity else None,
+        _external_reals(svc, port, local),
+    )
 
 
 def _external_reals(svc: ServicePlan, port: ServicePortPlan, local: list[Endpoint]) -> tuple[RealServer, ...]:
@@ -252,39 +277,76 @@ def _iptables(ipsets: tuple[IpSet, ...], cluster_cidr: IPv4Network) -> IptablesR
     filt: list[str] = []
     for name, table, chain, target, flags, proto in SET_RULES:
         if sets[name].entries:
-            rule = line("-A", chain, ("-p", proto) if proto else (), comment(sets[name].comment),
-                        match(name, flags), "-j", target)
+            rule = line(
+                "-A",
+                chain,
+                ("-p", proto) if proto else (),
+                comment(sets[name].comment),
+                match(name, flags),
+                "-j",
+                target,
+            )
             (nat if table == "nat" else filt).append(rule)
     if sets[CLUSTER_IP].entries:
-        nat.append(line("-A", SERVICES, comment(sets[CLUSTER_IP].comment), match(CLUSTER_IP, "dst,dst"),
-                        "!", "-s", str(cluster_cidr), "-j", MARK_MASQ))
+        nat.append(
+            line(
+                "-A",
+                SERVICES,
+                comment(sets[CLUSTER_IP].comment),
+                match(CLUSTER_IP, "dst,dst"),
+                "!",
+                "-s",
+                str(cluster_cidr),
+                "-j",
+                MARK_MASQ,
+            )
+        )
     nat.append(line("-A", SERVICES, "-m", "addrtype", "--dst-type", "LOCAL", "-j", NODE_PORT))
     nat.append(line("-A", LOAD_BALANCER, "-j", MARK_MASQ))
     filt.append(line("-A", SOURCE_RANGES_FIREWALL, "-j", "DROP"))
     # Accept VIP traffic here at the end of KUBE-SERVICES, so no later nat rule gets in IPVS's way.
-    nat += [line("-A", SERVICES, match(name, "dst,dst"), "-j", "ACCEPT") for name in (CLUSTER_IP, LB)
-            if sets[name].entries]
+    nat += [
+        line("-A", SERVICES, match(name, "dst,dst"), "-j", "ACCEPT") for name in (CLUSTER_IP, LB) if sets[name].entries
+    ]
     filt += forward_accept_rules()
-    filt.append(line("-A", NODE_PORT, comment(sets[HEALTH_CHECK_NODE_PORT].comment),
-                     match(HEALTH_CHECK_NODE_PORT, "dst"), "-j", "ACCEPT"))
+    filt.append(
+        line(
+            "-A",
+            NODE_PORT,
+            comment(sets[HEALTH_CHECK_NODE_PORT].comment),
+            match(HEALTH_CHECK_NODE_PORT, "dst"),
+            "-j",
+            "ACCEPT",
+        )
+    )
     # Known VIP:ports pass; anything else to an address on kube-ipvs0 would reach the node's own
     # sockets (the VIP is local), so new connections to it are rejected. The node's IP is not on
     # kube-ipvs0 (not in KUBE-IPVS-IPS), so its NodePorts are left alone.
-    filt += [line("-A", IPVS_FILTER, match(name, flags), "-j", "RETURN")
-             for name, flags in ((LB, "dst,dst"), (CLUSTER_IP, "dst,dst"), (EXTERNAL_IP, "dst,dst"),
-                                 (EXTERNAL_IP_LOCAL, "dst,dst"), (HEALTH_CHECK_NODE_PORT, "dst"))]
-    filt.append(line("-A", IPVS_FILTER, "-m", "conntrack", "--ctstate", "NEW", match(IPVS_IPS, "dst"),
-                     "-j", "REJECT"))
+    filt += [
+        line("-A", IPVS_FILTER, match(name, flags), "-j", "RETURN")
+        for name, flags in (
+            (LB, "dst,dst"),
+            (CLUSTER_IP, "dst,dst"),
+            (EXTERNAL_IP, "dst,dst"),
+            (EXTERNAL_IP_LOCAL, "dst,dst"),
+            (HEALTH_CHECK_NODE_PORT, "dst"),
+        )
+    ]
+    filt.append(line("-A", IPVS_FILTER, "-m", "conntrack", "--ctstate", "NEW", match(IPVS_IPS, "dst"), "-j", "REJECT"))
     nat += masquerade_rules()
     restore = section("nat", NAT_CHAINS, nat) + section("filter", FILTER_CHAINS, filt)
-    return IptablesRuleset(IPVS_JUMPS, "\n".join(restore) + "\n",
-                           {"nat": frozenset(NAT_CHAINS), "filter": frozenset(FILTER_CHAINS)})
+    return IptablesRuleset(
+        IPVS_JUMPS, "\n".join(restore) + "\n", {"nat": frozenset(NAT_CHAINS), "filter": frozenset(FILTER_CHAINS)}
+    )
 
 
 PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "SCTP": 132}
 DUMMY = "kube-ipvs0"  # where kube-proxy binds every ClusterIP (and LB IP) as /32
-SYSCTLS = {"net/ipv4/vs/conntrack": "1", "net/ipv4/vs/expire_nodest_conn": "1",
-           "net/ipv4/vs/expire_quiescent_template": "1"}  # what kube-proxy sets on each node
+SYSCTLS = {
+    "net/ipv4/vs/conntrack": "1",
+    "net/ipv4/vs/expire_nodest_conn": "1",
+    "net/ipv4/vs/expire_quiescent_template": "1",
+}  # what kube-proxy sets on each node
 
 
 def ipvsadm_text(ruleset: IpvsRuleset) -> str:
@@ -294,9 +356,11 @@ def ipvsadm_text(ruleset: IpvsRuleset) -> str:
     port; counters are 0 (a rendering has no traffic). Trailing column padding is stripped, so
     compare with `ipvsadm -Ln` output after stripping each line too.
     """
-    lines = ["IP Virtual Server version 1.2.1 (size=4096)",
-             "Prot LocalAddress:Port Scheduler Flags",
-             "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"]
+    lines = [
+        "IP Virtual Server version 1.2.1 (size=4096)",
+        "Prot LocalAddress:Port Scheduler Flags",
+        "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+    ]
     for vs in sorted(ruleset.virtual_servers, key=lambda v: (PROTOCOL_NUMBERS[v.protocol], v.ip, v.port)):
         flags = f" persistent {vs.persistent}" if vs.persistent is not None else ""
         lines.append(f"{vs.protocol}  {vs.ip}:{vs.port} {vs.scheduler}{flags}")

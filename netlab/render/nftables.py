@@ -59,8 +59,8 @@ from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 TABLE = "kube-proxy"
 FAMILY = "ip"
 MASQUERADE_MARK = "0x00004000"  # masqueradeBit 14, formatted with Go's %#08x as kube-proxy does
-NAME_LENGTH_MAX = 255           # kernel NFT_NAME_MAXLEN 256, NUL included
-_CHAIN_BASE_MAX = 256 - 16      # kube-proxy: knftables.NameLengthMax - chainNamePrefixLengthMax
+NAME_LENGTH_MAX = 255  # kernel NFT_NAME_MAXLEN 256, NUL included
+_CHAIN_BASE_MAX = 256 - 16  # kube-proxy: knftables.NameLengthMax - chainNamePrefixLengthMax
 
 # (name, type, hook, priority): priorities as knftables writes them, i.e. as numbers.
 BASE_CHAINS = (
@@ -96,7 +96,7 @@ _PROTO_PORT = "inet_proto . inet_service : verdict"
 def _hash_and_truncate(name: str) -> str:
     """kube-proxy's hashAndTruncate: the hash keeps a name unique and tells near-twins apart."""
     hashed = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()[:8] + "-" + name
-    return hashed if len(hashed) <= _CHAIN_BASE_MAX else hashed[:_CHAIN_BASE_MAX - 3] + "..."
+    return hashed if len(hashed) <= _CHAIN_BASE_MAX else hashed[: _CHAIN_BASE_MAX - 3] + "..."
 
 
 def _port_base(port: ServicePortPlan) -> str:
@@ -161,8 +161,9 @@ class Tx:
         self.lines.append(f"delete element {FAMILY} {TABLE} {name} {{ {key} }}")
 
 
-def render_nftables(services: Sequence[ServicePlan], cluster_cidr: IPv4Network, service_cidr: IPv4Network,
-                    node: NodePlan | None = None) -> str:
+def render_nftables(
+    services: Sequence[ServicePlan], cluster_cidr: IPv4Network, service_cidr: IPv4Network, node: NodePlan | None = None
+) -> str:
     """One `nft -f` transaction that replaces the whole kube-proxy table atomically.
 
     `add table` then `delete table` (so the delete never fails on a fresh node), then the table
@@ -219,17 +220,26 @@ def _setup(tx: Tx, service_cidr: IPv4Network, node: NodePlan | None) -> None:
     if node is not None:
         tx.element("nodeport-ips", str(node.ip.ip))
 
-    tx.add("map", "no-endpoint-services",
-           f'type {_IP_PROTO_PORT} ; comment "vmap to drop or reject packets to services with no endpoints"')
-    tx.add("map", "no-endpoint-nodeports",
-           f'type {_PROTO_PORT} ; comment "vmap to drop or reject packets to service nodeports with no endpoints"')
+    tx.add(
+        "map",
+        "no-endpoint-services",
+        f'type {_IP_PROTO_PORT} ; comment "vmap to drop or reject packets to services with no endpoints"',
+    )
+    tx.add(
+        "map",
+        "no-endpoint-nodeports",
+        f'type {_PROTO_PORT} ; comment "vmap to drop or reject packets to service nodeports with no endpoints"',
+    )
     tx.add("chain", "reject-chain", 'comment "helper for @no-endpoint-services / @no-endpoint-nodeports"')
     tx.rule("reject-chain", "reject")
     tx.rule("service-endpoints-check", "ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
     tx.rule("nodeport-endpoints-check", "ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports")
 
-    tx.add("map", "firewall-ips",
-           f'type {_IP_PROTO_PORT} ; comment "destinations that are subject to LoadBalancerSourceRanges"')
+    tx.add(
+        "map",
+        "firewall-ips",
+        f'type {_IP_PROTO_PORT} ; comment "destinations that are subject to LoadBalancerSourceRanges"',
+    )
     tx.rule("firewall-check", "ip daddr . meta l4proto . th dport vmap @firewall-ips")
 
     tx.add("map", "service-ips", f'type {_IP_PROTO_PORT} ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic"')
@@ -238,8 +248,9 @@ def _setup(tx: Tx, service_cidr: IPv4Network, node: NodePlan | None) -> None:
     tx.rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports")
 
 
-def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
-                 node: NodePlan | None) -> None:
+def service_port(
+    tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network, node: NodePlan | None
+) -> None:
     """One Service port, in the order of kube-proxy's syncProxyRules: chains before the rules,
     sets and map elements that name them."""
     proto = port.protocol.lower()
@@ -285,8 +296,11 @@ def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: 
         _external_rules(tx, svc, port, cluster_cidr, bool(local))
     if svc.session_affinity:
         for ep in endpoints:
-            tx.add("set", affinity_set(port, ep),
-                   f"type ipv4_addr ; flags dynamic,timeout ; timeout {svc.affinity_timeout}s")
+            tx.add(
+                "set",
+                affinity_set(port, ep),
+                f"type ipv4_addr ; flags dynamic,timeout ; timeout {svc.affinity_timeout}s",
+            )
     _pick_endpoint(tx, chain, svc, port, endpoints)
     if local:
         _pick_endpoint(tx, local_chain(port), svc, port, local)
@@ -299,8 +313,9 @@ def service_port(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: 
         tx.rule(ep_chain, f"meta l4proto {proto} dnat to {ep}")
 
 
-def _external_rules(tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network,
-                    has_local: bool) -> None:
+def _external_rules(
+    tx: Tx, svc: ServicePlan, port: ServicePortPlan, cluster_cidr: IPv4Network, has_local: bool
+) -> None:
     """The external chain, where NodePort and LoadBalancer IP traffic enters. Cluster policy
     masquerades everything: the endpoint may be on another node, and its reply must come back
     through this one. Local keeps the client's address and sends it to a local endpoint; pods and

@@ -46,8 +46,13 @@ class _Block(Tx):
 _NOTHING = _Block()  # the block of a part that does not exist (on one side of a change)
 
 
-def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                            service_cidr: IPv4Network, node: NodePlan | None = None) -> str:
+def render_nftables_changes(
+    old: Sequence[ServicePlan],
+    new: Sequence[ServicePlan],
+    cluster_cidr: IPv4Network,
+    service_cidr: IPv4Network,
+    node: NodePlan | None = None,
+) -> str:
     """One `nft -f` transaction that turns the table `render_nftables(old)` made into the table
     `render_nftables(new)` makes, touching only the Service ports whose rendering differs.
 
@@ -113,16 +118,19 @@ def render_nftables_changes(old: Sequence[ServicePlan], new: Sequence[ServicePla
     return "\n".join(tx.lines) + "\n"
 
 
-def _changed_blocks(old: Sequence[ServicePlan], new: Sequence[ServicePlan], cluster_cidr: IPv4Network,
-                    node: NodePlan | None) -> tuple[dict[str, _Block], dict[str, _Block]]:
+def _changed_blocks(
+    old: Sequence[ServicePlan], new: Sequence[ServicePlan], cluster_cidr: IPv4Network, node: NodePlan | None
+) -> tuple[dict[str, _Block], dict[str, _Block]]:
     """The blocks of the Services that differ between the two plans, before and after. Equal
     Services (most of them, and the same objects when a caller changes one Service) are skipped
     without rendering: rendering all 10000 costs half a second."""
     was = {(s.namespace, s.name): s for s in old}
     now = {(s.namespace, s.name): s for s in new}
     differ = {key for key in was.keys() | now.keys() if not _same(was.get(key), now.get(key))}
-    return (_blocks((s for s in old if (s.namespace, s.name) in differ), cluster_cidr, node),
-            _blocks((s for s in new if (s.namespace, s.name) in differ), cluster_cidr, node))
+    return (
+        _blocks((s for s in old if (s.namespace, s.name) in differ), cluster_cidr, node),
+        _blocks((s for s in new if (s.namespace, s.name) in differ), cluster_cidr, node),
+    )
 
 
 def _same(a: ServicePlan | None, b: ServicePlan | None) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 class NftRule:
     family: str
     table: str
-    chain: str       # "" for a set's or map's lines
+    chain: str  # "" for a set's or map's lines
     hook: str | None
     text: str
 

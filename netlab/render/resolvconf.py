@@ -51,8 +51,9 @@ class Resolver:
         lines = [f"search {' '.join(self.searches)}"] if self.searches else []
         lines += [f"nameserver {ns}" for ns in self.nameservers]
         if self.options:
-            lines.append("options " + " ".join(name if value is None else f"{name}:{value}"
-                                                for name, value in self.options))
+            lines.append(
+                "options " + " ".join(name if value is None else f"{name}:{value}" for name, value in self.options)
+            )
         return "\n".join(lines) + "\n" if lines else "# no nameserver in this lab: nothing outside answers\n"
 
 
@@ -67,9 +68,11 @@ def pod_resolver(plan: LabPlan, pod: PodPlan) -> Resolver:
         base = Resolver()
     elif plan.uses_cluster_dns(pod):
         domain = plan.lab.cluster.cluster_domain
-        base = Resolver(nameservers=(str(plan.cluster_dns),),
-                        searches=(f"{pod.namespace}.svc.{domain}", f"svc.{domain}", domain),
-                        options=(("ndots", str(NDOTS)),))
+        base = Resolver(
+            nameservers=(str(plan.cluster_dns),),
+            searches=(f"{pod.namespace}.svc.{domain}", f"svc.{domain}", domain),
+            options=(("ndots", str(NDOTS)),),
+        )
     else:
         base = node_resolver(plan)
     return merge(base, pod.dns_config) if pod.dns_config else base

@@ -16,8 +16,9 @@ from netlab.render.ipcmd import command
 
 
 def task_commands(plan: LabPlan, built: list[Task], still_left: list[Task]) -> list[str]:
-    lines = [" ".join(command(netns, op)) for task in built for netns, ops in task_ops(plan, task).items()
-             for op in ops]
+    lines = [
+        " ".join(command(netns, op)) for task in built for netns, ops in task_ops(plan, task).items() for op in ops
+    ]
     if any(task.kind == "service" for task in built):
         before, after = proxied(plan, still_left + built), proxied(plan, still_left)
         for node in plan.nodes:

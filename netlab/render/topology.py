@@ -56,12 +56,14 @@ def owner_tag(lab: str) -> str:
 
 def render_topology(plan: LabPlan) -> list[NamespaceSpec]:
     """Every namespace of the lab with its objects, in build order."""
-    return ([underlay_spec(plan)]
-            + [gateway_spec(plan)]
-            + ([cloud_lb_spec(plan, plan.cloud_lb)] if plan.cloud_lb else [])
-            + [internet_host_spec(plan, h) for h in plan.internet_hosts]
-            + [node_spec(plan, n) for n in plan.nodes]
-            + [pod_spec(plan, p) for p in plan.pods])
+    return (
+        [underlay_spec(plan)]
+        + [gateway_spec(plan)]
+        + ([cloud_lb_spec(plan, plan.cloud_lb)] if plan.cloud_lb else [])
+        + [internet_host_spec(plan, h) for h in plan.internet_hosts]
+        + [node_spec(plan, n) for n in plan.nodes]
+        + [pod_spec(plan, p) for p in plan.pods]
+    )
 
 
 def _lo(plan: LabPlan) -> LinkUp:
@@ -74,8 +76,9 @@ def underlay_spec(plan: LabPlan) -> NamespaceSpec:
     members = [(h.underlay_port, h.netns, h.mac) for h in plan.hosts if not h.internet]
     members += [(n.underlay_port, n.netns, n.mac) for n in plan.nodes]
     for i, (port, netns, mac) in enumerate(members):
-        ops.append(Veth(port, FIRST_UNDERLAY_PORT + i, "eth0", ETH0, netns, mac,
-                        master=UNDERLAY_BRIDGE, master_name="br0"))
+        ops.append(
+            Veth(port, FIRST_UNDERLAY_PORT + i, "eth0", ETH0, netns, mac, master=UNDERLAY_BRIDGE, master_name="br0")
+        )
     return NamespaceSpec(plan.underlay_netns, tuple(ops))
 
 
@@ -85,10 +88,17 @@ def gateway_spec(plan: LabPlan) -> NamespaceSpec:
     gateway = plan.gateway
     ops: list[Op] = [IP_FORWARD, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", gateway.ip)]
     if plan.internet_hosts:
-        ops += [Bridge("pub0", PUB0, gateway.bridge_mac), Address(PUB0, "pub0", GATEWAY_PUBLIC),
-                Address(PUB0, "pub0", GATEWAY_INTERNET)]
-        ops += [Veth(h.underlay_port, FIRST_INTERNET_PORT + i, "eth0", ETH0, h.netns, h.mac, master=PUB0,
-                     master_name="pub0") for i, h in enumerate(plan.internet_hosts)]
+        ops += [
+            Bridge("pub0", PUB0, gateway.bridge_mac),
+            Address(PUB0, "pub0", GATEWAY_PUBLIC),
+            Address(PUB0, "pub0", GATEWAY_INTERNET),
+        ]
+        ops += [
+            Veth(
+                h.underlay_port, FIRST_INTERNET_PORT + i, "eth0", ETH0, h.netns, h.mac, master=PUB0, master_name="pub0"
+            )
+            for i, h in enumerate(plan.internet_hosts)
+        ]
     for ip in plan.load_balancer_ips:
         # to the cloud's load balancer; or, with MetalLB in L2 mode, on the link: whichever node
         # answers ARP for it gets it
@@ -100,16 +110,25 @@ def cloud_lb_spec(plan: LabPlan, lb: HostPlan) -> NamespaceSpec:
     """The cloud's load balancer, on the underlay: it forwards each flow to one healthy node,
     unchanged (the node's kube-proxy rules match the LoadBalancer IP), by an ECMP route hashed on
     the flow's 5-tuple; which nodes are healthy the cloud controller decides (kernel/cloud.py)."""
-    return NamespaceSpec(lb.netns, (IP_FORWARD, MULTIPATH_HASH_L4, _lo(plan), LinkUp(ETH0, "eth0"),
-                                    Address(ETH0, "eth0", lb.ip)))
+    return NamespaceSpec(
+        lb.netns, (IP_FORWARD, MULTIPATH_HASH_L4, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", lb.ip))
+    )
 
 
 def internet_host_spec(plan: LabPlan, host: HostPlan) -> NamespaceSpec:
     """A host on the internet side: its eth0 on the gateway's pub0, everything routed via the gateway;
     the internet's resolver binds port 53 as an unprivileged server."""
     server = (Sysctl("net/ipv4/ip_unprivileged_port_start", "0"),) if host.dns_records else ()
-    return NamespaceSpec(host.netns, (*server, _lo(plan), LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", host.ip),
-                                      Route(DEFAULT, ETH0, "eth0", via=GATEWAY_INTERNET.ip)))
+    return NamespaceSpec(
+        host.netns,
+        (
+            *server,
+            _lo(plan),
+            LinkUp(ETH0, "eth0"),
+            Address(ETH0, "eth0", host.ip),
+            Route(DEFAULT, ETH0, "eth0", via=GATEWAY_INTERNET.ip),
+        ),
+    )
 
 
 def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
@@ -149,17 +168,31 @@ def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
 def pod_attachment(plan: LabPlan, pod: PodPlan) -> list[Op]:
     """The node's side of a pod (what the CNI bridge plugin's ADD makes): the veth pair with its
     peer as the pod's eth0, on cni0, in hairpin mode."""
-    return [Veth(pod.host_veth, pod.host_ifindex, "eth0", ETH0, pod.netns, pod.mac,
-                 master=CNI0, master_name="cni0", mtu=plan.mtu),
-            Hairpin(pod.host_ifindex, pod.host_veth)]
+    return [
+        Veth(
+            pod.host_veth,
+            pod.host_ifindex,
+            "eth0",
+            ETH0,
+            pod.netns,
+            pod.mac,
+            master=CNI0,
+            master_name="cni0",
+            mtu=plan.mtu,
+        ),
+        Hairpin(pod.host_ifindex, pod.host_veth),
+    ]
 
 
 def pod_spec(plan: LabPlan, pod: PodPlan) -> NamespaceSpec:
     """A pod: lo, eth0 with its address, a default route via cni0; unprivileged ports from 0."""
-    return NamespaceSpec(pod.netns, (
-        Sysctl("net/ipv4/ip_unprivileged_port_start", "0"),
-        _lo(plan),
-        LinkUp(ETH0, "eth0"),
-        Address(ETH0, "eth0", pod.ip),
-        Route(DEFAULT, ETH0, "eth0", via=pod.gateway),
-    ))
+    return NamespaceSpec(
+        pod.netns,
+        (
+            Sysctl("net/ipv4/ip_unprivileged_port_start", "0"),
+            _lo(plan),
+            LinkUp(ETH0, "eth0"),
+            Address(ETH0, "eth0", pod.ip),
+            Route(DEFAULT, ETH0, "eth0", via=pod.gateway),
+        ),
+    )

@@ -88,8 +88,12 @@ def judge(plan: LabPlan, check: Check) -> Verdict:
 def _start_capture(netns: str, check: Check) -> subprocess.Popen:
     """tcpdump, started and ready (it says 'listening on') before the traffic goes."""
     assert check.capture
-    proc = subprocess.Popen(capture.command(netns, check.capture.filter, check.capture.interface),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        capture.command(netns, check.capture.filter, check.capture.interface),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr
     deadline = time.monotonic() + CAPTURE_READY_S
     banner = ""

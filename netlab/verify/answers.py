@@ -56,8 +56,11 @@ def judge_answers(plan: LabPlan, check: Check, bodies: list[str], prefix: str = 
         got = set(bodies)
         if got != wanted:
             wrong, missing = got - wanted, wanted - got
-            why = (f"answered by the wrong pod: {', '.join(sorted(wrong))}" if wrong
-                   else f"{', '.join(sorted(missing))} never answered")
+            why = (
+                f"answered by the wrong pod: {', '.join(sorted(wrong))}"
+                if wrong
+                else f"{', '.join(sorted(missing))} never answered"
+            )
             return False, f"{prefix}{why} ({counts})"
         return True, f"{prefix}answered by {counts}"
     if "clientIP" in expect:
@@ -116,4 +119,3 @@ def _expected_answers(plan: LabPlan, check: Check) -> set[str] | None:
     if check.record_type in ("A", "AAAA"):
         return {resolve(plan, item) for item in items}
     return {item.rstrip(".") for item in items}
-

@@ -29,18 +29,24 @@ def veth_hint(pod: PodPlan, node: NodePlan, pod_view: NamespaceView, node_view: 
         others = [link.name for link in pod_view.links.values() if link.name != "lo"]
         if others:
             return f"{pod.name} has {others[0]} but no eth0: the pod's end must be named eth0 (peer name eth0)"
-        return (f"{pod.name} has no eth0 yet: make the pair in {node.name}: ip -n {node.netns} link add "
-                f"{pod.host_veth} type veth peer name eth0 netns {pod.netns}")
+        return (
+            f"{pod.name} has no eth0 yet: make the pair in {node.name}: ip -n {node.netns} link add "
+            f"{pod.host_veth} type veth peer name eth0 netns {pod.netns}"
+        )
     if eth0.kind != "veth":
         return f"{pod.name}'s eth0 is a {eth0.kind or 'plain'} link, not one end of a veth pair"
     peer = _peer(eth0, node_view)
     if peer is None:
-        return (f"the other end of {pod.name}'s eth0 is not in {node.name}: make the pair from {node.name}'s "
-                f"namespace (ip -n {node.netns} link add ... peer name eth0 netns {pod.netns})")
+        return (
+            f"the other end of {pod.name}'s eth0 is not in {node.name}: make the pair from {node.name}'s "
+            f"namespace (ip -n {node.netns} link add ... peer name eth0 netns {pod.netns})"
+        )
     if peer.master != "cni0":
         where = f"on {peer.master}" if peer.master else "on no bridge"
-        return (f"{peer.name}, {node.name}'s end of the pair, is {where}, not on cni0: "
-                f"ip -n {node.netns} link set {peer.name} master cni0")
+        return (
+            f"{peer.name}, {node.name}'s end of the pair, is {where}, not on cni0: "
+            f"ip -n {node.netns} link set {peer.name} master cni0"
+        )
     if peer.state != "up":
         return f"{peer.name}, {node.name}'s end of the pair, is down: ip -n {node.netns} link set {peer.name} up"
     if eth0.state != "up":
@@ -50,8 +56,14 @@ def veth_hint(pod: PodPlan, node: NodePlan, pod_view: NamespaceView, node_view: 
 
 def _peer(eth0: Link, node_view: NamespaceView) -> Link | None:
     """The node's link that is eth0's peer: each names the other's index."""
-    return next((link for link in node_view.links.values()
-                 if link.index == eth0.peer_index and link.peer_index == eth0.index and link.kind == "veth"), None)
+    return next(
+        (
+            link
+            for link in node_view.links.values()
+            if link.index == eth0.peer_index and link.peer_index == eth0.index and link.kind == "veth"
+        ),
+        None,
+    )
 
 
 def _address_hint(pod: PodPlan, node: NodePlan, eth0: Link) -> str | None:
@@ -61,10 +73,14 @@ def _address_hint(pod: PodPlan, node: NodePlan, eth0: Link) -> str | None:
         return f"{pod.name}'s eth0 has no address: ip -n {pod.netns} addr add {pod.ip} dev eth0"
     same = next((a for a in eth0.addresses if a.split("/")[0] == str(pod.ip.ip)), None)
     if same:
-        return (f"{pod.name}'s eth0 has {same}: wrong prefix length, {node.name}'s pod subnet is {node.pod_cidr} "
-                f"(/{pod.ip.network.prefixlen}: the pods beside it and the gateway are on its link)")
-    return (f"{pod.name}'s eth0 has {eth0.addresses[0]}, not {pod.ip}: the address the lab gives {pod.name} "
-            f"(its Services and checks expect it)")
+        return (
+            f"{pod.name}'s eth0 has {same}: wrong prefix length, {node.name}'s pod subnet is {node.pod_cidr} "
+            f"(/{pod.ip.network.prefixlen}: the pods beside it and the gateway are on its link)"
+        )
+    return (
+        f"{pod.name}'s eth0 has {eth0.addresses[0]}, not {pod.ip}: the address the lab gives {pod.name} "
+        f"(its Services and checks expect it)"
+    )
 
 
 def _default_route_hint(pod: PodPlan, pod_view: NamespaceView) -> str | None:
@@ -72,28 +88,39 @@ def _default_route_hint(pod: PodPlan, pod_view: NamespaceView) -> str | None:
     if default is None:
         return f"{pod.name} has no default route: ip -n {pod.netns} route add default via {pod.gateway}"
     if default.gateway != str(pod.gateway):
-        return (f"{pod.name}'s default route goes via {default.gateway or 'no gateway'}, not via {pod.gateway} "
-                f"(cni0, its node's bridge)")
+        return (
+            f"{pod.name}'s default route goes via {default.gateway or 'no gateway'}, not via {pod.gateway} "
+            f"(cni0, its node's bridge)"
+        )
     return None
 
 
-def routes_hint(plan: LabPlan, node: NodePlan, view: NamespaceView,
-                neighbours: dict[str, str], fdb: dict[str, str]) -> str | None:
+def routes_hint(
+    plan: LabPlan, node: NodePlan, view: NamespaceView, neighbours: dict[str, str], fdb: dict[str, str]
+) -> str | None:
     """A route to each other node's pod subnet: host-gw via that node's underlay address;
     vxlan via its VTEP on flannel.1, whose MAC (neighbour) and underlay address (fdb) are known."""
     for other in (n for n in plan.nodes if n is not node):
         route = next((r for r in view.routes if r.dst == other.pod_cidr), None)
         if route is None:
-            near = next((r for r in view.routes
-                         if r.dst.prefixlen and r.dst.overlaps(other.pod_cidr) and r.dev != "cni0"), None)
+            near = next(
+                (r for r in view.routes if r.dst.prefixlen and r.dst.overlaps(other.pod_cidr) and r.dev != "cni0"), None
+            )
             if near:
-                return (f"{node.name} has a route to {near.dst}: wrong prefix length, {other.name}'s pods are "
-                        f"{other.pod_cidr} (one subnet per node)")
+                return (
+                    f"{node.name} has a route to {near.dst}: wrong prefix length, {other.name}'s pods are "
+                    f"{other.pod_cidr} (one subnet per node)"
+                )
             nexthop = f"{other.vtep_ip} dev flannel.1 onlink" if plan.network == "vxlan" else str(other.ip.ip)
-            return (f"{node.name} has no route to {other.name}'s pods ({other.pod_cidr}): "
-                    f"ip -n {node.netns} route add {other.pod_cidr} via {nexthop}")
-        hint = (_vxlan_hint(node, other, route.gateway, route.dev, neighbours, fdb) if plan.network == "vxlan"
-                else _host_gw_hint(plan, node, other, route.gateway))
+            return (
+                f"{node.name} has no route to {other.name}'s pods ({other.pod_cidr}): "
+                f"ip -n {node.netns} route add {other.pod_cidr} via {nexthop}"
+            )
+        hint = (
+            _vxlan_hint(node, other, route.gateway, route.dev, neighbours, fdb)
+            if plan.network == "vxlan"
+            else _host_gw_hint(plan, node, other, route.gateway)
+        )
         if hint:
             return hint
     return None
@@ -103,22 +130,37 @@ def _host_gw_hint(plan: LabPlan, node: NodePlan, other: NodePlan, gateway: str |
     if gateway == str(other.ip.ip):
         return None
     owner = next((n.name for n in plan.nodes if str(n.ip.ip) == gateway), None)
-    return (f"{node.name}'s route to {other.pod_cidr} goes via {gateway or 'no next hop'}"
-            + (f" ({owner})" if owner else "") + f", but {other.name}'s pods live behind {other.ip.ip}, {other.name}")
+    return (
+        f"{node.name}'s route to {other.pod_cidr} goes via {gateway or 'no next hop'}"
+        + (f" ({owner})" if owner else "")
+        + f", but {other.name}'s pods live behind {other.ip.ip}, {other.name}"
+    )
 
 
-def _vxlan_hint(node: NodePlan, other: NodePlan, gateway: str | None, dev: str | None,
-                neighbours: dict[str, str], fdb: dict[str, str]) -> str | None:
+def _vxlan_hint(
+    node: NodePlan,
+    other: NodePlan,
+    gateway: str | None,
+    dev: str | None,
+    neighbours: dict[str, str],
+    fdb: dict[str, str],
+) -> str | None:
     vtep = str(other.vtep_ip)
     if (gateway, dev) != (vtep, "flannel.1"):
-        return (f"{node.name}'s route to {other.pod_cidr} goes via {gateway or 'no next hop'} dev {dev}: with vxlan "
-                f"it goes via {vtep} dev flannel.1 onlink ({other.name}'s VTEP)")
+        return (
+            f"{node.name}'s route to {other.pod_cidr} goes via {gateway or 'no next hop'} dev {dev}: with vxlan "
+            f"it goes via {vtep} dev flannel.1 onlink ({other.name}'s VTEP)"
+        )
     if neighbours.get(vtep) != other.vtep_mac:
-        return (f"flannel.1 in {node.name} does not know {vtep}'s MAC: ip -n {node.netns} neigh replace {vtep} "
-                f"lladdr {other.vtep_mac} dev flannel.1 nud permanent")
+        return (
+            f"flannel.1 in {node.name} does not know {vtep}'s MAC: ip -n {node.netns} neigh replace {vtep} "
+            f"lladdr {other.vtep_mac} dev flannel.1 nud permanent"
+        )
     if fdb.get(other.vtep_mac) != str(other.ip.ip):
-        return (f"flannel.1 in {node.name} does not know where {other.vtep_mac} lives: bridge -n {node.netns} fdb "
-                f"append {other.vtep_mac} dev flannel.1 dst {other.ip.ip}")
+        return (
+            f"flannel.1 in {node.name} does not know where {other.vtep_mac} lives: bridge -n {node.netns} fdb "
+            f"append {other.vtep_mac} dev flannel.1 dst {other.ip.ip}"
+        )
     return None
 
 
@@ -130,11 +172,19 @@ def service_hint(svc: ServicePlan, node: NodePlan, saved: dict[str, list[str]]) 
     ip = str(svc.cluster_ip)
     mine = [rule for rule in nat if _matches_ip(rule, ip)]
     if not mine:
-        elsewhere = next((table for table, lines in saved.items()
-                          if table != "nat" and any(_matches_ip(shlex.split(line), ip) for line in lines)), None)
+        elsewhere = next(
+            (
+                table
+                for table, lines in saved.items()
+                if table != "nat" and any(_matches_ip(shlex.split(line), ip) for line in lines)
+            ),
+            None,
+        )
         if elsewhere:
-            return (f"{node.name}'s rule for {ip} is in table {elsewhere}: rewriting a destination (DNAT) is done "
-                    f"in table nat")
+            return (
+                f"{node.name}'s rule for {ip} is in table {elsewhere}: rewriting a destination (DNAT) is done "
+                f"in table nat"
+            )
         return f"{node.name} has no nat rule for {svc.name}'s ClusterIP {ip}: {_dnat_command(svc, svc.ports[0], node)}"
     reached = _reachable(nat, "PREROUTING")
     for port in svc.ports:
@@ -144,33 +194,48 @@ def service_hint(svc: ServicePlan, node: NodePlan, saved: dict[str, list[str]]) 
     return None
 
 
-def _port_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, nat: list[list[str]],
-               mine: list[list[str]], reached: set[str]) -> str | None:
+def _port_hint(
+    svc: ServicePlan,
+    port: ServicePortPlan,
+    node: NodePlan,
+    nat: list[list[str]],
+    mine: list[list[str]],
+    reached: set[str],
+) -> str | None:
     ip = str(svc.cluster_ip)
     rules = [rule for rule in mine if _matches_port(rule, port)]
     if not rules:
         other = next((rule for rule in mine if not any(_matches_port(rule, p) for p in svc.ports)), None)
         if other is None:  # the rules there serve the Service's other ports: this one has none
-            return (f"{node.name} has no nat rule for {svc.name}'s port {port.port}/{port.protocol} "
-                    f"({ip}:{port.port}): {_dnat_command(svc, port, node)}")
+            return (
+                f"{node.name} has no nat rule for {svc.name}'s port {port.port}/{port.protocol} "
+                f"({ip}:{port.port}): {_dnat_command(svc, port, node)}"
+            )
         said = f"{_option(other, '-p') or 'any protocol'} port {_option(other, '--dport') or 'any'}"
-        target = (" (that is the pods' targetPort; a client sends to the Service's port)"
-                  if port.endpoints and _option(other, "--dport") == str(port.endpoints[0].port) else "")
-        return (f"{node.name}'s rule for {ip} matches {said}{target}, "
-                f"but {svc.name}'s port is {port.port}/{port.protocol}")
+        target = (
+            " (that is the pods' targetPort; a client sends to the Service's port)"
+            if port.endpoints and _option(other, "--dport") == str(port.endpoints[0].port)
+            else ""
+        )
+        return (
+            f"{node.name}'s rule for {ip} matches {said}{target}, but {svc.name}'s port is {port.port}/{port.protocol}"
+        )
     live = [rule for rule in rules if rule[1] in reached]
     if not live:
         chain = rules[0][1]
         if chain == "OUTPUT":
-            return (f"{node.name}'s rule for {ip}:{port.port} is in OUTPUT, which only the node's own packets pass: "
-                    f"a pod's packet enters the node through PREROUTING")
+            return (
+                f"{node.name}'s rule for {ip}:{port.port} is in OUTPUT, which only the node's own packets pass: "
+                f"a pod's packet enters the node through PREROUTING"
+            )
         return f"{node.name}'s rule for {ip}:{port.port} is in chain {chain}, which PREROUTING never jumps to"
     targets = {t for rule in live for t in _dnat_targets(nat, rule)}
     return _targets_hint(svc, port, node, targets, "-j DNAT --to-destination")
 
 
-def _targets_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, targets: set[str],
-                  syntax: str) -> str | None:
+def _targets_hint(
+    svc: ServicePlan, port: ServicePortPlan, node: NodePlan, targets: set[str], syntax: str
+) -> str | None:
     """Where the rules send a Service port's packets must be its endpoints (`syntax`: how the
     rule tool names the DNAT target, for the hint's command)."""
     ip = str(svc.cluster_ip)
@@ -184,8 +249,10 @@ def _targets_hint(svc: ServicePlan, port: ServicePortPlan, node: NodePlan, targe
             continue
         address, _, to_port = target.partition(":")
         if any(str(e.ip) == address for e in port.endpoints):
-            return (f"{node.name} DNATs {ip}:{port.port} to {target}: the pods listen on {port.endpoints[0].port} "
-                    f"(the targetPort), so {syntax} {address}:{port.endpoints[0].port}")
+            return (
+                f"{node.name} DNATs {ip}:{port.port} to {target}: the pods listen on {port.endpoints[0].port} "
+                f"(the targetPort), so {syntax} {address}:{port.endpoints[0].port}"
+            )
         listed = ", ".join(sorted(endpoints)) or "none"
         return f"{node.name} DNATs {ip}:{port.port} to {target}, which is not an endpoint of {svc.name} ({listed})"
     return None
@@ -204,23 +271,31 @@ def nft_service_hint(svc: ServicePlan, node: NodePlan, ruleset: str) -> str | No
     if not mine:
         port = svc.ports[0]
         example = str(port.endpoints[0]) if port.endpoints else "POD_IP:TARGET_PORT"
-        return (f"no nftables rule in {node.name} matches {svc.name}'s ClusterIP {ip}: ip netns exec {node.netns} "
-                f"nft 'add table ip learn; add chain ip learn pre {{ type nat hook prerouting priority dstnat; }}; "
-                f"add rule ip learn pre ip daddr {ip} {port.protocol.lower()} dport {port.port} dnat to {example}'")
+        return (
+            f"no nftables rule in {node.name} matches {svc.name}'s ClusterIP {ip}: ip netns exec {node.netns} "
+            f"nft 'add table ip learn; add chain ip learn pre {{ type nat hook prerouting priority dstnat; }}; "
+            f"add rule ip learn pre ip daddr {ip} {port.protocol.lower()} dport {port.port} dnat to {example}'"
+        )
     reached = _nft_reached(rules)
     for port in svc.ports:
         serving = [rule for rule in mine if _nft_matches_port(rule.words, port)]
         if not serving:
-            return (f"{node.name} has no nftables rule for {svc.name}'s port {port.port}/{port.protocol} "
-                    f"({ip} {port.protocol.lower()} dport {port.port})")
+            return (
+                f"{node.name} has no nftables rule for {svc.name}'s port {port.port}/{port.protocol} "
+                f"({ip} {port.protocol.lower()} dport {port.port})"
+            )
         live = [rule for rule in serving if (rule.table, rule.chain) in reached]
         if not live:
             rule = serving[0]
             if rule.hook == "output":
-                return (f"{node.name}'s rule for {ip}:{port.port} is in chain {rule.chain}, hook output, which only "
-                        f"the node's own packets pass: a pod's packet enters the node through hook prerouting")
-            return (f"{node.name}'s rule for {ip}:{port.port} is in chain {rule.chain}, which no chain with hook "
-                    f"prerouting jumps to")
+                return (
+                    f"{node.name}'s rule for {ip}:{port.port} is in chain {rule.chain}, hook output, which only "
+                    f"the node's own packets pass: a pod's packet enters the node through hook prerouting"
+                )
+            return (
+                f"{node.name}'s rule for {ip}:{port.port} is in chain {rule.chain}, which no chain with hook "
+                f"prerouting jumps to"
+            )
         targets = {t for rule in live for t in _nft_dnat_targets(rules, rule)}
         hint = _targets_hint(svc, port, node, targets, "dnat to")
         if hint:
@@ -231,14 +306,18 @@ def nft_service_hint(svc: ServicePlan, node: NodePlan, ruleset: str) -> str | No
 def _nft_dnat_targets(rules: list[NftRule], rule: NftRule, depth: int = 0) -> set[str]:
     """Where an nftables rule sends a packet: its own `dnat to`, or those of the chain it jumps to."""
     words = rule.words
-    if "dnat" in words and "to" in words[words.index("dnat"):-1]:
+    if "dnat" in words and "to" in words[words.index("dnat") : -1]:
         return {words[words.index("to", words.index("dnat")) + 1]}
     verb = next((v for v in ("jump", "goto") if v in words[:-1]), None)
     if verb is None or depth > 8:
         return set()
     chain = words[words.index(verb) + 1]
-    return {t for inner in rules if (inner.table, inner.chain) == (rule.table, chain)
-            for t in _nft_dnat_targets(rules, inner, depth + 1)}
+    return {
+        t
+        for inner in rules
+        if (inner.table, inner.chain) == (rule.table, chain)
+        for t in _nft_dnat_targets(rules, inner, depth + 1)
+    }
 
 
 def _nft_reached(rules: list[NftRule]) -> set[tuple[str, str]]:
@@ -267,13 +346,14 @@ def _nft_matches_port(words: list[str], port: ServicePortPlan) -> bool:
 def _dnat_command(svc: ServicePlan, port: ServicePortPlan, node: NodePlan) -> str:
     """The rule that serves one port of the Service, as a command to run in the node's namespace."""
     example = str(port.endpoints[0]) if port.endpoints else "POD_IP:TARGET_PORT"
-    return (f"ip netns exec {node.netns} iptables -t nat -A PREROUTING -d {svc.cluster_ip}/32 "
-            f"-p {port.protocol.lower()} --dport {port.port} -j DNAT --to-destination {example}")
+    return (
+        f"ip netns exec {node.netns} iptables -t nat -A PREROUTING -d {svc.cluster_ip}/32 "
+        f"-p {port.protocol.lower()} --dport {port.port} -j DNAT --to-destination {example}"
+    )
 
 
 def _matches_port(rule: list[str], port: ServicePortPlan) -> bool:
-    return (_option(rule, "-p") in (None, port.protocol.lower())
-            and _option(rule, "--dport") in (None, str(port.port)))
+    return _option(rule, "-p") in (None, port.protocol.lower()) and _option(rule, "--dport") in (None, str(port.port))
 
 
 def _matches_ip(rule: list[str], ip: str) -> bool:

@@ -17,8 +17,16 @@ def junit_xml(lab: str, verdicts: list[Verdict], seconds: float, verb: str = "ve
     failed = [v for v in verdicts if not v.passed and not v.pending]
     skipped = [v for v in verdicts if v.skipped or v.pending]
     suites = ET.Element("testsuites")
-    suite = ET.SubElement(suites, "testsuite", name=f"netlab {verb} {lab}", tests=str(len(verdicts)),
-                          failures=str(len(failed)), errors="0", skipped=str(len(skipped)), time=f"{seconds:.3f}")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"netlab {verb} {lab}",
+        tests=str(len(verdicts)),
+        failures=str(len(failed)),
+        errors="0",
+        skipped=str(len(skipped)),
+        time=f"{seconds:.3f}",
+    )
     for v in verdicts:
         case = ET.SubElement(suite, "testcase", classname=f"netlab.{lab}", name=v.name)
         said = f"from {v.source} to {v.target}: {v.detail}"

@@ -34,8 +34,10 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     parts = urlsplit(check.target)
     host = target_of(plan, check.source, parts.hostname or "")
     url = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
-    results = [http.read(d.returncode, d.stdout, d.stderr)
-               for d in (run(http.command(netns, url, check.headers)) for _ in range(check.count))]
+    results = [
+        http.read(d.returncode, d.stdout, d.stderr)
+        for d in (run(http.command(netns, url, check.headers)) for _ in range(check.count))
+    ]
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
         return judge_failures(check, failures, len(results))
@@ -53,15 +55,23 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
             return False, f"the replies came from {', '.join(sorted(peers))}, expected {want}"
     if "status" in expect and "answeredBy" not in expect:
         return True, f"HTTP {results[0].status}: {' '.join(results[0].body.split())[:60]}"
-    return judge_answers(plan, check, [r.body.strip() for r in results],
-                         f"replies from {results[0].peer}; " if "repliedFrom" in expect else "")
+    return judge_answers(
+        plan,
+        check,
+        [r.body.strip() for r in results],
+        f"replies from {results[0].peer}; " if "repliedFrom" in expect else "",
+    )
 
 
 def probe_udp(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     host, _, port = check.target.rpartition(":")
-    results = [udp.read(d.returncode, d.stdout)
-               for d in (run(udp.command(netns, target_of(plan, check.source, host), int(port), check.send))
-                         for _ in range(check.count))]
+    results = [
+        udp.read(d.returncode, d.stdout)
+        for d in (
+            run(udp.command(netns, target_of(plan, check.source, host), int(port), check.send))
+            for _ in range(check.count)
+        )
+    ]
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
         return judge_failures(check, failures, len(results))
@@ -130,5 +140,12 @@ def probe_env(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
 
 
 DNS_TIMEOUT_S = 15.0  # a search list of 3 and the name as is: 4 queries of 2 s at most, and dig's start
-PROBES = {"ping": probe_ping, "http": probe_http, "udp": probe_udp, "bind": probe_bind, "bridge": probe_bridge,
-          "dns": probe_dns, "env": probe_env}
+PROBES = {
+    "ping": probe_ping,
+    "http": probe_http,
+    "udp": probe_udp,
+    "bind": probe_bind,
+    "bridge": probe_bridge,
+    "dns": probe_dns,
+    "env": probe_env,
+}

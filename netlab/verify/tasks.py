@@ -101,8 +101,10 @@ def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
         for port in (p for p in svc.ports if p.protocol == "TCP" and p.endpoints):
             failure = _connect(client.netns, str(svc.cluster_ip), port.port)
             if failure:
-                return False, (f"the rules look right, but {client.name} on {node.name} could not connect to "
-                               f"{svc.cluster_ip}:{port.port}: {failure}")
+                return False, (
+                    f"the rules look right, but {client.name} on {node.name} could not connect to "
+                    f"{svc.cluster_ip}:{port.port}: {failure}"
+                )
             proved.append(f"{client.name}->{svc.cluster_ip}:{port.port}")
     return True, f"{svc.name}'s rules on every node" + (f"; connected {', '.join(proved)}" if proved else "")
 

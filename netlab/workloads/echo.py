@@ -157,10 +157,19 @@ def health(service: dict) -> tuple[int, str, dict[str, str]]:
     """kube-proxy's service health check answer (pkg/proxy/healthcheck/service_health.go): the
     cloud's load balancer sends traffic only to nodes that answer 200."""
     count = int(service["localEndpoints"])
-    body = json.dumps({"service": {"namespace": service["namespace"], "name": service["name"]},
-                       "localEndpoints": count, "serviceProxyHealthy": True}, indent="\t")
-    headers = {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff",
-               "X-Load-Balancing-Endpoint-Weight": str(count)}
+    body = json.dumps(
+        {
+            "service": {"namespace": service["namespace"], "name": service["name"]},
+            "localEndpoints": count,
+            "serviceProxyHealthy": True,
+        },
+        indent="\t",
+    )
+    headers = {
+        "Content-Type": "application/json",
+        "X-Content-Type-Options": "nosniff",
+        "X-Load-Balancing-Endpoint-Weight": str(count),
+    }
     return (200 if count else 503), body, headers
 
 
@@ -198,8 +207,9 @@ def route(pod: str, peer: str, request: Request, override: str = "") -> tuple[in
     return 404, "not found", send_body
 
 
-async def serve_http(pod: str, service: dict | None, override: str, reader: asyncio.StreamReader,
-                     writer: asyncio.StreamWriter) -> None:
+async def serve_http(
+    pod: str, service: dict | None, override: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     """One request per connection, answered with `Connection: close`; failures stay local. With
     `service`, the socket is a health check port: every request gets the health answer."""
     try:
@@ -311,22 +321,35 @@ def inherited(manifest: dict) -> list[Listener]:
         protocol = entry["protocol"].upper()
         if protocol not in ("TCP", "UDP"):
             raise SystemExit(f"echo: unsupported protocol {entry['protocol']!r} for fd {entry['fd']}")
-        sockets.append((socket.socket(fileno=entry["fd"]), entry["pod"], protocol, entry.get("health"),
-                        entry.get("override") or ""))
+        sockets.append(
+            (
+                socket.socket(fileno=entry["fd"]),
+                entry["pod"],
+                protocol,
+                entry.get("health"),
+                entry.get("override") or "",
+            )
+        )
     return sockets
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m netlab.workloads.echo",
-                                     description="netlab's echo server (like agnhost netexec), by hand")
+    parser = argparse.ArgumentParser(
+        prog="python -m netlab.workloads.echo", description="netlab's echo server (like agnhost netexec), by hand"
+    )
     parser.add_argument("--http-port", type=int, action="append", default=[], help="a TCP port served over HTTP")
     parser.add_argument("--udp-port", type=int, action="append", default=[], help="a UDP port")
     parser.add_argument("--http-override", default="", help="answer every HTTP request as a GET of this path")
     parser.add_argument("--hostname", default=socket.gethostname(), help="what /hostname answers")
     parser.add_argument("--user", help="become this user once the ports are bound")
-    parser.add_argument("--health-check", nargs=3, action="append", default=[],
-                        metavar=("PORT", "NAMESPACE/NAME", "LOCAL_ENDPOINTS"),
-                        help="a node's health check port for a Service, answered as kube-proxy answers it")
+    parser.add_argument(
+        "--health-check",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("PORT", "NAMESPACE/NAME", "LOCAL_ENDPOINTS"),
+        help="a node's health check port for a Service, answered as kube-proxy answers it",
+    )
     args = parser.parse_args(argv)
     if not args.http_port and not args.udp_port and not args.health_check:
         parser.error("give at least one --http-port, --udp-port or --health-check")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -20,8 +20,13 @@ from netlab.plan import make_plan
 REPO = Path(__file__).resolve().parents[2]
 # IPVS runs where the kernel has ip_vs (loaded as netlab loads it): a distribution kernel, or
 # scripts/ipvs-vm.sh's VM here.
-IPVS = pytest.param("ipvs", marks=[pytest.mark.ipvs, pytest.mark.skipif(
-    not has_ipvs(), reason="this kernel lacks IPVS (ip_vs): scripts/ipvs-vm.sh runs it")])
+IPVS = pytest.param(
+    "ipvs",
+    marks=[
+        pytest.mark.ipvs,
+        pytest.mark.skipif(not has_ipvs(), reason="this kernel lacks IPVS (ip_vs): scripts/ipvs-vm.sh runs it"),
+    ],
+)
 PROXY_MODES = ["iptables", "nftables", IPVS]
 
 
@@ -34,8 +39,15 @@ class Run:
 
 def netlab(*args: str, timeout: float = 120, user_env: dict[str, str] | None = None) -> Run:
     """Run the CLI from this checkout, no standard input, bounded in time."""
-    done = subprocess.run([sys.executable, "-m", "netlab", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, env={**os.environ, **(user_env or {})})
+    done = subprocess.run(
+        [sys.executable, "-m", "netlab", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(user_env or {})},
+    )
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -94,6 +106,7 @@ VOLATILE_SYSCTLS = ("nf_conntrack_count",)  # counters that move with any traffi
 
 def snapshot() -> dict[str, str]:
     """The host namespace's links, addresses, routes, rules, firewall and /proc/sys/net."""
+
     def run(*argv: str) -> str:
         done = subprocess.run(argv, capture_output=True, text=True)
         return done.stdout

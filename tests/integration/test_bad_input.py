@@ -27,17 +27,27 @@ DEPLOYMENT = """\
 
 CASES = {
     "malformed-yaml": ("name: x\ncluster: [nodes: {\n", "malformed YAML"),
-    "unknown-field": (DEPLOYMENT.replace("replicas: 1", "replica: 1"), "spec.replica: unknown field (did you mean replicas?)"),
+    "unknown-field": (
+        DEPLOYMENT.replace("replicas: 1", "replica: 1"),
+        "spec.replica: unknown field (did you mean replicas?)",
+    ),
     "unknown-kind": ("  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n", "unknown kind v1 ConfigMap"),
-    "duplicate-names": (DEPLOYMENT.replace("name: api}", "name: web}").replace("app: api", "app: web"),
-                        "the name 'web-0' is used twice"),
-    "name-too-long": (DEPLOYMENT.replace("metadata: {name: api}", "metadata: {name: " + "a" * 70 + "}"), "at most 63 fit"),
+    "duplicate-names": (
+        DEPLOYMENT.replace("name: api}", "name: web}").replace("app: api", "app: web"),
+        "the name 'web-0' is used twice",
+    ),
+    "name-too-long": (
+        DEPLOYMENT.replace("metadata: {name: api}", "metadata: {name: " + "a" * 70 + "}"),
+        "at most 63 fit",
+    ),
 }
 
 
 def _nothing_of(lab: str) -> None:
     assert not os.path.exists(f"/run/netlab/{lab}")
-    assert not any(n.startswith(f"nl-{lab}.") for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else []))
+    assert not any(
+        n.startswith(f"nl-{lab}.") for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else [])
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -60,10 +70,13 @@ def test_unknown_lab() -> None:
     assert (run.code, run.err.strip()) == (2, "netlab: no lab named 'no-such-lab' (netlab list shows the labs)")
 
 
-@pytest.mark.parametrize("cluster, message", [
-    ("  podCIDR: 10.96.0.0/16\n", "cluster.podCIDR 10.96.0.0/16 overlaps cluster.serviceCIDR 10.96.0.0/12"),
-    ("  underlay: 203.0.113.0/24\n", "overlaps the internet hosts"),
-])
+@pytest.mark.parametrize(
+    "cluster, message",
+    [
+        ("  podCIDR: 10.96.0.0/16\n", "cluster.podCIDR 10.96.0.0/16 overlaps cluster.serviceCIDR 10.96.0.0/12"),
+        ("  underlay: 203.0.113.0/24\n", "overlaps the internet hosts"),
+    ],
+)
 def test_overlapping_cidrs(tmp_path: Path, cluster: str, message: str) -> None:
     path = write_lab(tmp_path, "t-cidr")
     path.write_text(path.read_text().replace("cluster:\n", "cluster:\n" + cluster))
@@ -92,9 +105,24 @@ def test_not_root_is_exit_3() -> None:
         shutil.copytree(REPO / "netlab", copy / "netlab")
         shutil.copytree(REPO / "labs", copy / "labs")
         subprocess.run(["chmod", "-R", "a+rX", str(copy)], check=True)
-        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-                               "-m", "netlab", "up", "pod-to-pod"], cwd=copy, capture_output=True, text=True,
-                              timeout=60, env={"PATH": os.environ["PATH"], "PYTHONPATH": str(copy)})
+        done = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "netlab",
+                "up",
+                "pod-to-pod",
+            ],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(copy)},
+        )
     finally:
         shutil.rmtree(copy)
     assert "Permission denied" not in done.stderr, f"{sys.executable} cannot run as nobody: use scripts/test.sh"
@@ -105,8 +133,13 @@ def test_not_root_is_exit_3() -> None:
 
 def test_root_without_capabilities_is_exit_3() -> None:
     """uid 0 without CAP_SYS_ADMIN: the kernel refuses the first namespace; nothing stays."""
-    done = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-sys_admin", sys.executable, "-m", "netlab",
-                           "up", "pod-to-pod"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["setpriv", "--inh-caps=-all", "--bounding-set=-sys_admin", sys.executable, "-m", "netlab", "up", "pod-to-pod"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 3, done.stderr
     assert "needs root (CAP_SYS_ADMIN)" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     _nothing_of("pod-to-pod")

@@ -34,17 +34,23 @@ def test_every_resolver_in_a_pod_finds_services() -> None:
         status = json.loads(netlab("status", LAB, "--json").out)
         web = next(s["clusterIP"] for s in status["services"] if s["name"] == "web")
         assert in_pod(LAB, "late", "getent", "hosts", "web").split()[:2] == [web, "web.default.svc.cluster.local"]
-        python = in_pod(LAB, "late", "python3", "-c",
-                        "import socket; print(socket.getaddrinfo('api.shop', 80)[0][4][0])")
+        python = in_pod(
+            LAB, "late", "python3", "-c", "import socket; print(socket.getaddrinfo('api.shop', 80)[0][4][0])"
+        )
         assert python.strip() == next(s["clusterIP"] for s in status["services"] if s["name"] == "api")
         assert f"Address: {web}" in in_pod(LAB, "shopper", "nslookup", "web.default")
         assert in_pod(LAB, "late", "dig", "+tcp", "+short", "+search", "web").split() == [web]
-        direct = subprocess.run(["ip", "netns", "exec", f"nl-{LAB}.late", "getent", "hosts", "web"],
-                                capture_output=True, text=True, timeout=10)
+        direct = subprocess.run(
+            ["ip", "netns", "exec", f"nl-{LAB}.late", "getent", "hosts", "web"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         assert direct.stdout.split()[:1] == [web]
         resolv = in_pod(LAB, "shopper", "cat", "/etc/resolv.conf")
-        assert resolv == ("search shop.svc.cluster.local svc.cluster.local cluster.local\n"
-                          "nameserver 10.96.0.10\noptions ndots:5\n")
+        assert resolv == (
+            "search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+        )
 
 
 WEB_SERVICE = """\
@@ -147,8 +153,11 @@ print("sent")
 
 def test_garbage_sent_to_cluster_dns_stops_nothing() -> None:
     with lab_up(LAB):
-        before = sorted(p for p in tagged_pids(LAB)  # the lab's own: other DNS servers may run on the machine
-                        if b"netlab.workloads.dns" in Path(f"/proc/{p}/cmdline").read_bytes())
+        before = sorted(
+            p
+            for p in tagged_pids(LAB)  # the lab's own: other DNS servers may run on the machine
+            if b"netlab.workloads.dns" in Path(f"/proc/{p}/cmdline").read_bytes()
+        )
         assert in_pod(LAB, "late", "python3", "-c", GARBAGE).strip() == "sent"
         assert in_pod(LAB, "late", "dig", "+short", "+search", "web").strip()
         after = [p for p in before if Path(f"/proc/{p}").exists()]

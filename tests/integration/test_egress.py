@@ -17,8 +17,7 @@ SERVER = "203.0.113.10"
 
 
 def _in(netns_name: str, *argv: str) -> str:
-    return subprocess.run(["ip", "netns", "exec", netns_name, *argv], capture_output=True, text=True,
-                          timeout=30).stdout
+    return subprocess.run(["ip", "netns", "exec", netns_name, *argv], capture_output=True, text=True, timeout=30).stdout
 
 
 def _curl(path: str) -> tuple[int, str]:
@@ -37,12 +36,18 @@ def test_conntrack_in_the_node_and_in_the_gateway_holds_one_translation_each() -
     with lab_up("egress"):
         code, seen = _curl("/clientip")
         assert code == 0 and seen.startswith("198.51.100.11:"), seen
-        (node,) = [line for line in _in(NODE, "conntrack", "-L", "-p", "tcp", "--orig-dst", SERVER).splitlines()
-                   if "src=10.244.1.2" in line]
+        (node,) = [
+            line
+            for line in _in(NODE, "conntrack", "-L", "-p", "tcp", "--orig-dst", SERVER).splitlines()
+            if "src=10.244.1.2" in line
+        ]
         # original: pod -> server; reply: server -> the node's own address (the node's SNAT)
         assert re.search(rf"src=10\.244\.1\.2 dst={SERVER} .* src={SERVER} dst=192\.168\.56\.11 ", node), node
-        (gateway,) = [line for line in _in(GATEWAY, "conntrack", "-L", "-p", "tcp", "--orig-dst", SERVER).splitlines()
-                      if "src=192.168.56.11" in line]
+        (gateway,) = [
+            line
+            for line in _in(GATEWAY, "conntrack", "-L", "-p", "tcp", "--orig-dst", SERVER).splitlines()
+            if "src=192.168.56.11" in line
+        ]
         # original: node -> server; reply: server -> the node's public IP (the gateway's 1:1 SNAT)
         assert re.search(rf"src=192\.168\.56\.11 dst={SERVER} .* src={SERVER} dst=198\.51\.100\.11 ", gateway), gateway
 

@@ -11,7 +11,10 @@ def test_exec_runs_inside_pods_nodes_and_hosts() -> None:
         assert netlab("exec", "container-to-container", "app/sidecar", "--", "hostname").out.strip() == "app"
         addr = netlab("exec", "container-to-container", "app", "--", "ip", "-4", "-o", "addr", "show", "eth0").out
         assert "10.244.1.2/24" in addr
-        assert netlab("exec", "container-to-container", "app", "--", "ls", "/sys/class/net").out.split() == ["eth0", "lo"]
+        assert netlab("exec", "container-to-container", "app", "--", "ls", "/sys/class/net").out.split() == [
+            "eth0",
+            "lo",
+        ]
         node = netlab("exec", "container-to-container", "node-1", "--", "ip", "-o", "link", "show", "cni0")
         assert node.code == 0 and "cni0" in node.out
         gateway = netlab("exec", "container-to-container", "gateway", "--", "ip", "-4", "-o", "addr", "show", "eth0")

@@ -27,8 +27,21 @@ NOBODY = "65534"
 
 def _get(host: str, path: str = "/", lab: str = LAB, source: str = "internet", base: str = LB) -> tuple[str, str]:
     """(HTTP status, body) of one request with that Host, from `source`."""
-    done = netlab("exec", lab, source, "--", "curl", "-s", "-m", "3", "-H", f"Host: {host}", "-w", "\n%{http_code}",
-                  f"{base}{path}")
+    done = netlab(
+        "exec",
+        lab,
+        source,
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "-H",
+        f"Host: {host}",
+        "-w",
+        "\n%{http_code}",
+        f"{base}{path}",
+    )
     body, _, status = done.out.rpartition("\n")
     return status, body
 
@@ -138,11 +151,14 @@ def test_ingresses_applied_and_deleted_change_what_nginx_serves(tmp_path: Path) 
         assert status == "404" and "<center>nginx</center>" in body  # ingress-nginx's own default backend
         verify = json.loads(netlab("verify", LAB, "--json").out)
         assert {c["name"] for c in verify["checks"] if not c["passed"]} >= {
-            "a host no rule names gets the default backend"}
+            "a host no rule names gets the default backend"
+        }
         manifest = tmp_path / "default-backend.yaml"
-        manifest.write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: default-backend}\n"
-                            "spec:\n  ingressClassName: nginx\n"
-                            "  defaultBackend: {service: {name: default-backend, port: {number: 80}}}\n")
+        manifest.write_text(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: default-backend}\n"
+            "spec:\n  ingressClassName: nginx\n"
+            "  defaultBackend: {service: {name: default-backend, port: {number: 80}}}\n"
+        )
         assert netlab("apply", LAB, "-f", str(manifest)).code == 0
         assert _get("unknown.example", "/hostname") == ("200", "default-backend-0")
         assert netlab("delete", LAB, "svc/app-a").code == 0  # allowed, as in a cluster: nginx answers 503
@@ -169,9 +185,11 @@ def test_a_bad_ingress_change_is_refused_and_changes_nothing(tmp_path: Path) -> 
     with lab_up(LAB):
         before = CONF.read_text()
         manifest = tmp_path / "bad.yaml"
-        manifest.write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\n"
-                            "spec:\n  rules:\n  - host: c.example\n    http:\n      paths:\n"
-                            "      - {path: /c, backend: {service: {name: app-a, port: {number: 80}}}}\n")
+        manifest.write_text(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\n"
+            "spec:\n  rules:\n  - host: c.example\n    http:\n      paths:\n"
+            "      - {path: /c, backend: {service: {name: app-a, port: {number: 80}}}}\n"
+        )
         refused = netlab("apply", LAB, "-f", str(manifest))
         assert refused.code == 2
         lines = refused.err.strip().splitlines()
@@ -251,7 +269,9 @@ def test_two_controller_replicas_reached_from_inside_the_cluster(tmp_path: Path)
         assert _get("web.example", "/hostname", "t-ing-two", "client", f"http://{edge_ip}")[0] == "200"
         # another class's Ingress is not served: its host gets the --default-backend-service (web)
         assert _get("other.example", "/hostname", "t-ing-two", "client", "http://10.244.1.4:8081")[1] in {
-            "web-0", "web-1"}
+            "web-0",
+            "web-1",
+        }
         conf = Path("/run/netlab/t-ing-two/ingress/edge-0/nginx.conf").read_text()
         assert "# not served: Ingress default/theirs: class other, not this controller's (edge)" in conf
         assert "server_name other.example" not in conf

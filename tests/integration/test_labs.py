@@ -13,10 +13,12 @@ from netlab.plan import make_plan
 LABS = [lab.name for lab in list_labs()]
 
 
-CASES = [pytest.param(lab.name, network, mode, id=f"{lab.name}-{network}-{mode}",
-                      marks=IPVS.marks if mode == "ipvs" else ())
-         for lab in list_labs() for network in ("host-gw", "vxlan")
-         for mode in (("iptables", "nftables", "ipvs") if lab.services else (lab.cluster.proxy_mode,))]
+CASES = [
+    pytest.param(lab.name, network, mode, id=f"{lab.name}-{network}-{mode}", marks=IPVS.marks if mode == "ipvs" else ())
+    for lab in list_labs()
+    for network in ("host-gw", "vxlan")
+    for mode in (("iptables", "nftables", "ipvs") if lab.services else (lab.cluster.proxy_mode,))
+]
 
 
 @pytest.mark.parametrize("lab, network, mode", CASES)
@@ -40,12 +42,17 @@ def test_status_is_read_from_the_kernel(lab: str) -> None:
         assert report["name"] == lab and report["network"] == "host-gw" and report["complete"]
         assert {p["name"]: p["ip"] for p in report["pods"]} == {p.name: str(p.ip.ip) for p in plan.pods}
         assert {n["name"]: (n["ip"], n["podCIDR"]) for n in report["nodes"]} == {
-            n.name: (str(n.ip.ip), str(n.pod_cidr)) for n in plan.nodes}
+            n.name: (str(n.ip.ip), str(n.pod_cidr)) for n in plan.nodes
+        }
         assert report["processes"] >= 1
         assert {s["name"]: (s["clusterIP"], s["endpoints"], s["programmed"]) for s in report["services"]} == {
-            s.name: (str(s.cluster_ip), sorted({str(e) for p in s.ports for e in p.endpoints}),
-                     True if s.cluster_ip else None)
-            for s in plan.services}
+            s.name: (
+                str(s.cluster_ip),
+                sorted({str(e) for p in s.ports for e in p.endpoints}),
+                True if s.cluster_ip else None,
+            )
+            for s in plan.services
+        }
 
 
 def test_status_shows_what_the_kernel_lost() -> None:

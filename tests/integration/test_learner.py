@@ -37,8 +37,21 @@ def wrong_attempt(plan: LabPlan, task: Task) -> str:
     if task.kind == "veth":
         pod = next(p for p in plan.pods if p.name == task.target)
         node = next(n for n in plan.nodes if n.name == pod.node)
-        sh("ip", "-n", node.netns, "link", "add", "vethmine", "type", "veth", "peer", "name", "eth0",
-           "netns", pod.netns)
+        sh(
+            "ip",
+            "-n",
+            node.netns,
+            "link",
+            "add",
+            "vethmine",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            pod.netns,
+        )
         sh("ip", "-n", node.netns, "link", "set", "vethmine", "master", "cni0", "up")
         sh("ip", "-n", pod.netns, "link", "set", "eth0", "up")
         sh("ip", "-n", pod.netns, "addr", "add", f"{pod.ip.ip}/32", "dev", "eth0")
@@ -50,8 +63,27 @@ def wrong_attempt(plan: LabPlan, task: Task) -> str:
         return "goes via"
     svc = plan.service(*service_key(task.target))
     port = svc.ports[0]
-    sh("ip", "netns", "exec", plan.nodes[0].netns, "iptables", "-t", "nat", "-A", "OUTPUT", "-d", str(svc.cluster_ip),
-       "-p", port.protocol.lower(), "--dport", str(port.port), "-j", "DNAT", "--to-destination", str(port.endpoints[0]))
+    sh(
+        "ip",
+        "netns",
+        "exec",
+        plan.nodes[0].netns,
+        "iptables",
+        "-t",
+        "nat",
+        "-A",
+        "OUTPUT",
+        "-d",
+        str(svc.cluster_ip),
+        "-p",
+        port.protocol.lower(),
+        "--dport",
+        str(port.port),
+        "-j",
+        "DNAT",
+        "--to-destination",
+        str(port.endpoints[0]),
+    )
     return "PREROUTING"
 
 
@@ -129,9 +161,27 @@ def test_a_learners_own_rules_and_links_count_and_changes_wait(tmp_path: Path) -
         refused = netlab("scale", lab, "web", "3")
         assert refused.code == 2 and "leaves step 3 to you" in refused.err
         for node in plan.nodes:
-            sh("ip", "netns", "exec", node.netns, "iptables", "-t", "nat", "-A", "PREROUTING",
-               "-d", str(svc.cluster_ip), "-p", "tcp", "--dport", "80",
-               "-j", "DNAT", "--to-destination", str(svc.ports[0].endpoints[0]))
+            sh(
+                "ip",
+                "netns",
+                "exec",
+                node.netns,
+                "iptables",
+                "-t",
+                "nat",
+                "-A",
+                "PREROUTING",
+                "-d",
+                str(svc.cluster_ip),
+                "-p",
+                "tcp",
+                "--dport",
+                "80",
+                "-j",
+                "DNAT",
+                "--to-destination",
+                str(svc.ports[0].endpoints[0]),
+            )
         report = tmp_path / "check.xml"
         done = netlab("check", lab, "--junit", str(report))
         assert done.code == 0, done.out + done.err
@@ -147,9 +197,11 @@ def test_service_task_in_the_other_proxy_modes(mode: str) -> None:
         assert not checked(lab)["service web"]["done"]
         if mode == "nftables":  # a learner's own table, its DNAT in a chain only the node's own packets pass
             svc = make_plan(load_lab(find_lab(lab))).service("web")
-            script = ("add table ip learn; add chain ip learn out { type nat hook output priority -100; }; "
-                      f"add rule ip learn out ip daddr {svc.cluster_ip} tcp dport 80 "
-                      f"dnat to {svc.ports[0].endpoints[0]}")
+            script = (
+                "add table ip learn; add chain ip learn out { type nat hook output priority -100; }; "
+                f"add rule ip learn out ip daddr {svc.cluster_ip} tcp dport 80 "
+                f"dnat to {svc.ports[0].endpoints[0]}"
+            )
             sh("ip", "netns", "exec", f"nl-{lab}.node-1", "nft", script)
             verdict = checked(lab)["service web"]
             assert not verdict["done"] and "hook prerouting" in verdict["detail"], verdict
@@ -157,14 +209,21 @@ def test_service_task_in_the_other_proxy_modes(mode: str) -> None:
         verdict = checked(lab)["service web"]
         assert verdict["done"], verdict
         if mode == "nftables":  # solve took the learner's rule away: kube-proxy's rules alone serve web
-            learned = subprocess.run(["ip", "netns", "exec", f"nl-{lab}.node-1", "nft", "list", "table", "ip", "learn"],
-                                     capture_output=True, text=True, timeout=30)
+            learned = subprocess.run(
+                ["ip", "netns", "exec", f"nl-{lab}.node-1", "nft", "list", "table", "ip", "learn"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             assert learned.returncode == 0 and "dnat" not in learned.stdout, learned.stdout
 
 
 def test_bad_steps_are_one_line_and_build_nothing() -> None:
-    for args, said in ((["--leave", "4"], "builds nothing to leave"), (["--until-step", "9"], "has steps 1 to 5"),
-                       (["--leave", "1", "--until-step", "1"], "do not go together")):
+    for args, said in (
+        (["--leave", "4"], "builds nothing to leave"),
+        (["--until-step", "9"], "has steps 1 to 5"),
+        (["--leave", "1", "--until-step", "1"], "do not go together"),
+    ):
         done = netlab("up", "pod-to-pod", *args)
         assert done.code == 2 and said in done.err and len(done.err.strip().splitlines()) == 1, done.err
     assert not Path("/run/netlab/pod-to-pod").exists()

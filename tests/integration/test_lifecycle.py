@@ -33,8 +33,14 @@ def test_up_of_a_lab_that_is_up_changes_nothing() -> None:
 
 def _start_up_and_wait_for_namespaces(lab: Path, first_netns: str) -> subprocess.Popen:
     """Start `netlab up` of a big lab and return once it has begun making namespaces."""
-    proc = subprocess.Popen([sys.executable, "-m", "netlab", "up", str(lab)], cwd=REPO,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "up", str(lab)],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 20
     while not os.path.exists(f"/run/netns/{first_netns}") and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()

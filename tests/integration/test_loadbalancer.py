@@ -18,8 +18,9 @@ NODE_IPS = {"192.168.56.11": "node-1", "192.168.56.12": "node-2", "192.168.56.13
 
 def _backends(lb_ip: str) -> set[str]:
     """The nodes the load balancer's ECMP route for `lb_ip` names."""
-    shown = subprocess.run(["ip", "-n", CLOUD_LB, "route", "show", f"{lb_ip}/32"], capture_output=True,
-                           text=True, timeout=10).stdout
+    shown = subprocess.run(
+        ["ip", "-n", CLOUD_LB, "route", "show", f"{lb_ip}/32"], capture_output=True, text=True, timeout=10
+    ).stdout
     return {NODE_IPS[word] for word in shown.split() if word in NODE_IPS}
 
 
@@ -31,8 +32,8 @@ def _seen_from_internet(url: str, times: int) -> list[str]:
 def test_the_load_balancer_follows_the_health_checks(mode: str) -> None:
     with lab_up(LAB, "--proxy-mode", mode):
         assert _backends("198.51.100.200") == {"node-1", "node-2", "node-3"}  # Cluster: every node
-        assert _backends("198.51.100.201") == {"node-1", "node-2"}            # Local: nodes with a pod
-        assert netlab("scale", LAB, "web", "3").code == 0                     # web-2 lands on node-3
+        assert _backends("198.51.100.201") == {"node-1", "node-2"}  # Local: nodes with a pod
+        assert netlab("scale", LAB, "web", "3").code == 0  # web-2 lands on node-3
         assert _backends("198.51.100.201") == {"node-1", "node-2", "node-3"}
         assert netlab("scale", LAB, "web", "1").code == 0
         assert _backends("198.51.100.201") == {"node-1"}
@@ -50,8 +51,10 @@ def test_policy_cluster_hides_the_client_behind_a_node(mode: str) -> None:
 def test_a_change_that_needs_a_new_load_balancer_ip_is_refused(tmp_path) -> None:
     with lab_up(LAB):
         manifest = tmp_path / "more.yaml"
-        manifest.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: more}\n"
-                            "spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 81, targetPort: 8080}]}\n")
+        manifest.write_text(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: more}\n"
+            "spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 81, targetPort: 8080}]}\n"
+        )
         before = netlab("status", LAB, "--json").out
         refused = netlab("apply", LAB, "-f", str(manifest))
         assert refused.code == 2 and "netlab down" in refused.err and len(refused.err.strip().splitlines()) == 1

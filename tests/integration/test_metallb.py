@@ -24,8 +24,11 @@ def _ip(netns_name: str, *argv: str) -> str:
 
 def _holders() -> set[str]:
     """The nodes whose eth0 holds the IP (in IPVS mode every node's kube-ipvs0 holds it too)."""
-    return {n for n in ("node-1", "node-2", "node-3")
-            if f"{LB_IP}/32" in _ip(f"nl-{LAB}.{n}", "-br", "addr", "show", "eth0")}
+    return {
+        n
+        for n in ("node-1", "node-2", "node-3")
+        if f"{LB_IP}/32" in _ip(f"nl-{LAB}.{n}", "-br", "addr", "show", "eth0")
+    }
 
 
 def _answers() -> bool:
@@ -43,8 +46,11 @@ def test_one_elected_node_announces_each_load_balancer_ip(mode: str) -> None:
         assert elected.mac in _ip(f"nl-{LAB}.gateway", "neigh", "show", LB_IP)
         if mode == "ipvs":
             for node in plan.nodes:
-                sysctl = subprocess.run(["ip", "netns", "exec", node.netns, "sysctl", "-n",
-                                         "net.ipv4.conf.all.arp_ignore"], capture_output=True, text=True).stdout
+                sysctl = subprocess.run(
+                    ["ip", "netns", "exec", node.netns, "sysctl", "-n", "net.ipv4.conf.all.arp_ignore"],
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 assert sysctl.strip() == "1", node.name
         assert netlab("scale", LAB, "web", "0").code == 0
         assert _holders() == set() and not _answers()

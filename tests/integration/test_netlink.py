@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from ipaddress import IPv4Interface
-from typing import Iterator
 
 import pytest
 
@@ -32,8 +32,14 @@ def _apply(name: str, ops: list) -> None:
 
 
 def test_a_batch_builds_and_reads_back(throwaway: str) -> None:
-    _apply(throwaway, [LinkUp(1, "lo"), Bridge("br0", 7, "02:00:00:00:00:01", mtu=1400),
-                       Address(7, "br0", IPv4Interface("10.1.2.3/24"))])
+    _apply(
+        throwaway,
+        [
+            LinkUp(1, "lo"),
+            Bridge("br0", 7, "02:00:00:00:00:01", mtu=1400),
+            Address(7, "br0", IPv4Interface("10.1.2.3/24")),
+        ],
+    )
     view = readback.read(throwaway)
     assert view is not None
     br0 = view.links["br0"]

@@ -43,10 +43,15 @@ spec:
 
 def web_service(name: str, target: str, timeout: int | None) -> str:
     """Service `name` on port 80 of the web pods, with ClientIP affinity for `timeout` s (None: none)."""
-    affinity = f"sessionAffinity: ClientIP, sessionAffinityConfig: {{clientIP: {{timeoutSeconds: {timeout}}}}}, " \
-        if timeout else ""
-    return (f"{{apiVersion: v1, kind: Service, metadata: {{name: {name}}}, spec: {{selector: {{app: web}}, {affinity}"
-            f"ports: [{{name: http, port: 80, targetPort: {target}}}]}}}}")
+    affinity = (
+        f"sessionAffinity: ClientIP, sessionAffinityConfig: {{clientIP: {{timeoutSeconds: {timeout}}}}}, "
+        if timeout
+        else ""
+    )
+    return (
+        f"{{apiVersion: v1, kind: Service, metadata: {{name: {name}}}, spec: {{selector: {{app: web}}, {affinity}"
+        f"ports: [{{name: http, port: 80, targetPort: {target}}}]}}}}"
+    )
 
 
 # Each step changes the lab as `netlab scale/apply/delete` would; a pair is (plan before, plan after).
@@ -100,8 +105,9 @@ def throwaway() -> Iterator[str]:
 
 
 def nft(ns: str, *args: str, script: str | None = None) -> str:
-    done = subprocess.run(["ip", "netns", "exec", ns, "nft", *args], input=script, capture_output=True, text=True, check=False,
-                          timeout=60)
+    done = subprocess.run(
+        ["ip", "netns", "exec", ns, "nft", *args], input=script, capture_output=True, text=True, check=False, timeout=60
+    )
     assert done.returncode == 0, f"nft {' '.join(args)}: {done.stderr}\n{script or ''}"
     return done.stdout
 

@@ -51,9 +51,11 @@ def test_scale_moves_the_endpoints_and_the_rules_follow(mode: str) -> None:
 
 def _udp_from(port: int) -> str:
     """One datagram to web-udp from the client's fixed source port: who answered."""
-    script = ("import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);"
-              f"s.bind(('',{port}));s.connect(('{WEB_UDP}',53));s.send(b'hostname')\n"
-              "try: print(s.recv(100).decode())\nexcept OSError: print('no answer')")
+    script = (
+        "import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);"
+        f"s.bind(('',{port}));s.connect(('{WEB_UDP}',53));s.send(b'hostname')\n"
+        "try: print(s.recv(100).decode())\nexcept OSError: print('no answer')"
+    )
     return netlab("exec", "pod-to-service", "client", "--", "python3", "-c", script).out.strip()
 
 
@@ -72,8 +74,9 @@ def test_stale_udp_flows_are_flushed_when_their_endpoint_goes(mode: str) -> None
             assert "stale UDP conntrack entries flushed" in scaled.out, scaled.out
         gone_web_1 = "0AF40202"  # 10.244.2.2 as /proc/net/ip_vs_conn writes it
         for _ in range(50):  # IPVS expires them from a work queue: moments, bounded here to 5 s
-            held = subprocess.run([*node, "conntrack", "-L", "-p", "udp", "--orig-dst", WEB_UDP],
-                                  capture_output=True, text=True).stdout
+            held = subprocess.run(
+                [*node, "conntrack", "-L", "-p", "udp", "--orig-dst", WEB_UDP], capture_output=True, text=True
+            ).stdout
             if mode == "ipvs":
                 held += subprocess.run([*node, "cat", "/proc/net/ip_vs_conn"], capture_output=True, text=True).stdout
             if "10.244.2.2" not in held and gone_web_1 not in held:
@@ -119,7 +122,9 @@ spec:
 def test_a_bad_change_changes_nothing(tmp_path) -> None:
     with lab_up("pod-to-service"):
         broken = tmp_path / "broken.yaml"
-        broken.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {selctor: {}, ports: [{port: 80}]}\n")
+        broken.write_text(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {selctor: {}, ports: [{port: 80}]}\n"
+        )
         run = netlab("apply", "pod-to-service", "-f", str(broken))
         assert run.code == 2 and "spec.selctor: unknown field (did you mean selector?)" in run.err
         assert netlab("scale", "pod-to-service", "nope", "1").code == 2

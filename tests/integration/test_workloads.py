@@ -39,12 +39,34 @@ def test_containers_run_as_nobody_in_their_pod(tmp_path: Path) -> None:
         assert "accepted but not simulated: resources" in up.out
         # a command container binds port 80 unprivileged (ip_unprivileged_port_start=0 in the pod)
         deadline = time.monotonic() + 10
-        answer = netlab("exec", "t-work", "web-0", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                        "http://10.244.2.3:80/")
+        answer = netlab(
+            "exec",
+            "t-work",
+            "web-0",
+            "--",
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "http://10.244.2.3:80/",
+        )
         while answer.out != "200" and time.monotonic() < deadline:
             time.sleep(0.2)
-            answer = netlab("exec", "t-work", "web-0", "--", "curl", "-s", "-o", "/dev/null", "-w",
-                            "%{http_code}", "http://10.244.2.3:80/")
+            answer = netlab(
+                "exec",
+                "t-work",
+                "web-0",
+                "--",
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "http://10.244.2.3:80/",
+            )
         assert answer.out == "200"
         pids = tagged_pids("t-work")
         assert len(pids) == 5  # one echo server for all pods, two containers, cluster DNS's two

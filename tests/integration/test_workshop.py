@@ -41,8 +41,12 @@ def test_trace_shows_the_rules_the_request_met_and_the_dnat(mode: str) -> None:
             assert re.search(entry, done.out), done.out
         assert "DNAT 10.108.209.100:80 -> 10.244." in done.out
         for node in ("node-1", "node-2"):
-            tables = subprocess.run(["ip", "netns", "exec", f"nl-{LAB}.{node}", "nft", "list", "tables"],
-                                    capture_output=True, text=True, timeout=30).stdout
+            tables = subprocess.run(
+                ["ip", "netns", "exec", f"nl-{LAB}.{node}", "nft", "list", "tables"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
             assert "netlab-trace" not in tables
 
 
@@ -61,8 +65,13 @@ def test_diagram_draws_the_kernels_lab_in_every_format() -> None:
 
 def test_capture_runs_tcpdump_in_the_pod() -> None:
     with lab_up(LAB):
-        capture = subprocess.Popen([sys.executable, "-m", "netlab", "capture", LAB, "web-0", "--", "-n", "-c", "2",
-                                    "icmp"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        capture = subprocess.Popen(
+            [sys.executable, "-m", "netlab", "capture", LAB, "web-0", "--", "-n", "-c", "2", "icmp"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             time.sleep(1.5)  # tcpdump listening
             netlab("exec", LAB, "client", "--", "ping", "-c", "3", "-i", "0.2", "10.244.1.3")

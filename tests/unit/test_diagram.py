@@ -14,13 +14,22 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "diagram"
 
 PICTURE = Picture(
-    lab="pod-to-service", network="host-gw", proxy_mode="iptables",
+    lab="pod-to-service",
+    network="host-gw",
+    proxy_mode="iptables",
     nodes=(
-        Node("node-1", Iface("eth0", ("192.168.56.11/24",)), (Iface("cni0", ("10.244.1.1/24",)),),
-             ("default via 192.168.56.1 dev eth0", "10.244.1.0/24 dev cni0",
-              "10.244.2.0/24 via 192.168.56.12 dev eth0")),
-        Node("node-2", Iface("eth0", ("192.168.56.12/24",)), (Iface("cni0", ("10.244.2.1/24",)),),
-             ("10.244.1.0/24 via 192.168.56.11 dev eth0", "10.244.2.0/24 dev cni0")),
+        Node(
+            "node-1",
+            Iface("eth0", ("192.168.56.11/24",)),
+            (Iface("cni0", ("10.244.1.1/24",)),),
+            ("default via 192.168.56.1 dev eth0", "10.244.1.0/24 dev cni0", "10.244.2.0/24 via 192.168.56.12 dev eth0"),
+        ),
+        Node(
+            "node-2",
+            Iface("eth0", ("192.168.56.12/24",)),
+            (Iface("cni0", ("10.244.2.1/24",)),),
+            ("10.244.1.0/24 via 192.168.56.11 dev eth0", "10.244.2.0/24 dev cni0"),
+        ),
     ),
     pods=(
         Pod("client", "node-1", Iface("eth0", ("10.244.1.2/24",)), Iface("veth1f2e3d4c")),
@@ -28,8 +37,11 @@ PICTURE = Picture(
         Pod("web-1", "node-2", None, None),
     ),
     hosts=(Host("gateway", Iface("eth0", ("192.168.56.1/24",))),),
-    services=(Service("web", "default", "10.108.209.100", "80/TCP",
-                      (("10.244.1.3:8080", "web-0"), ("10.244.2.2:8080", "web-1"))),),
+    services=(
+        Service(
+            "web", "default", "10.108.209.100", "80/TCP", (("10.244.1.3:8080", "web-0"), ("10.244.2.2:8080", "web-1"))
+        ),
+    ),
 )
 
 

@@ -81,10 +81,14 @@ def test_several_records_keep_zone_order(cluster: Table) -> None:
 
 def test_srv_carries_its_targets_addresses_in_additional(cluster: Table) -> None:
     answer = ask(cluster, "_pg._tcp.db.default.svc.cluster.local.", "SRV")
-    assert [str(rr.rdata) for rr in answer.answer] == ["0 50 5432 db-0.db.default.svc.cluster.local.",
-                                                       "0 50 5432 db-1.db.default.svc.cluster.local."]
-    assert data(answer.additional) == [("db-0.db.default.svc.cluster.local.", "A", "10.244.1.5"),
-                                       ("db-1.db.default.svc.cluster.local.", "A", "10.244.2.5")]
+    assert [str(rr.rdata) for rr in answer.answer] == [
+        "0 50 5432 db-0.db.default.svc.cluster.local.",
+        "0 50 5432 db-1.db.default.svc.cluster.local.",
+    ]
+    assert data(answer.additional) == [
+        ("db-0.db.default.svc.cluster.local.", "A", "10.244.1.5"),
+        ("db-1.db.default.svc.cluster.local.", "A", "10.244.2.5"),
+    ]
 
 
 def test_ptr_and_txt(cluster: Table) -> None:
@@ -106,8 +110,10 @@ def test_any_gives_every_record_of_the_name(cluster: Table) -> None:
 
 def test_cname_inside_the_table_is_followed(cluster: Table) -> None:
     answer = ask(cluster, "alias.default.svc.cluster.local.", "A")
-    assert data(answer.answer) == [("alias.default.svc.cluster.local.", "CNAME", "web.default.svc.cluster.local."),
-                                   ("web.default.svc.cluster.local.", "A", "10.96.44.201")]
+    assert data(answer.answer) == [
+        ("alias.default.svc.cluster.local.", "CNAME", "web.default.svc.cluster.local."),
+        ("web.default.svc.cluster.local.", "A", "10.96.44.201"),
+    ]
     assert answer.chase is None
 
 
@@ -157,8 +163,11 @@ def test_unknown_name_in_the_domain_is_nxdomain_with_the_soa(cluster: Table) -> 
 
 
 def test_wrong_type_is_nodata_with_the_soa(cluster: Table) -> None:
-    for name, qtype in (("web.default.svc.cluster.local.", "AAAA"), ("web.default.svc.cluster.local.", "TXT"),
-                        ("201.44.96.10.in-addr.arpa.", "A")):
+    for name, qtype in (
+        ("web.default.svc.cluster.local.", "AAAA"),
+        ("web.default.svc.cluster.local.", "TXT"),
+        ("201.44.96.10.in-addr.arpa.", "A"),
+    ):
         answer = ask(cluster, name, qtype)
         assert answer.rcode == RCODE.NOERROR and answer.answer == (), (name, qtype)
     soa_only(ask(cluster, "web.default.svc.cluster.local.", "AAAA"))
@@ -169,8 +178,13 @@ def test_reverse_name_held_without_an_soa_has_no_authority(cluster: Table) -> No
 
 
 def test_empty_non_terminals_are_nodata(cluster: Table) -> None:
-    for name in ("svc.cluster.local.", "default.svc.cluster.local.", "_tcp.web.default.svc.cluster.local.",
-                 "pod.cluster.local.", "default.pod.cluster.local."):
+    for name in (
+        "svc.cluster.local.",
+        "default.svc.cluster.local.",
+        "_tcp.web.default.svc.cluster.local.",
+        "pod.cluster.local.",
+        "default.pod.cluster.local.",
+    ):
         answer = ask(cluster, name, "A")
         assert answer.rcode == RCODE.NOERROR and answer.answer == (), name
         soa_only(answer)
@@ -207,8 +221,14 @@ def test_pod_names_without_pods_insecure_are_nxdomain(cluster: Table) -> None:
 
 
 def test_names_outside_the_domain_are_forwarded(cluster: Table) -> None:
-    for name, qtype in (("example.org.", "A"), ("www.example.com.", "AAAA"), ("local.", "SOA"), (".", "NS"),
-                        ("1.0.0.127.in-addr.arpa.", "PTR"), ("44.96.10.in-addr.arpa.", "PTR")):
+    for name, qtype in (
+        ("example.org.", "A"),
+        ("www.example.com.", "AAAA"),
+        ("local.", "SOA"),
+        (".", "NS"),
+        ("1.0.0.127.in-addr.arpa.", "PTR"),
+        ("44.96.10.in-addr.arpa.", "PTR"),
+    ):
         assert lookup(cluster, CLUSTER, DNSLabel(name), getattr(QTYPE, qtype)) is FORWARD, name
 
 
@@ -232,8 +252,16 @@ def test_zone_without_soa_gives_negative_answers_without_authority() -> None:
     assert answer.rcode == RCODE.NXDOMAIN and answer.authority == ()
 
 
-@pytest.mark.parametrize("text", ["x. 5 IN A 1.2.3", "x. 5 IN BOGUS 1", "x. 5 IN A", f"{'a' * 64}.x. 5 IN A 1.2.3.4",
-                                  ".".join(["abcdefghi"] * 30) + ". 5 IN A 1.2.3.4"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x. 5 IN A 1.2.3",
+        "x. 5 IN BOGUS 1",
+        "x. 5 IN A",
+        f"{'a' * 64}.x. 5 IN A 1.2.3.4",
+        ".".join(["abcdefghi"] * 30) + ". 5 IN A 1.2.3.4",
+    ],
+)
 def test_bad_zone_text_raises_zone_error(text: str) -> None:
     with pytest.raises(ZoneError):
         parse_zone(text)

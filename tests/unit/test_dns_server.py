@@ -56,8 +56,10 @@ class Dns:
 def free_port() -> int:
     """A port free for both TCP and UDP on HOST right now (the server binds both)."""
     for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
-                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        with (
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp,
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp,
+        ):
             tcp.bind((HOST, 0))
             port = tcp.getsockname()[1]
             try:
@@ -112,9 +114,21 @@ def start_dns(tmp_path: Path) -> Iterator[Callable[..., Dns]]:
             port = free_port()
             with stderr.open("wb") as err:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "netlab.workloads.dns", "--zone", str(zone), "--listen", f"{HOST}:{port}",
-                     *args],
-                    stdout=subprocess.PIPE, stderr=err, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+                    [
+                        sys.executable,
+                        "-m",
+                        "netlab.workloads.dns",
+                        "--zone",
+                        str(zone),
+                        "--listen",
+                        f"{HOST}:{port}",
+                        *args,
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    cwd=REPO,
+                    env={**os.environ, "PYTHONPATH": str(REPO)},
+                )
             procs.append(proc)
             if wait_ready(proc):
                 return Dns(proc, port, zone, stderr)
@@ -264,8 +278,10 @@ def test_forwarding_and_externalname_chase_through_the_upstream(start_dns: Calla
     assert unknown.header.rcode == RCODE.NXDOMAIN and str(unknown.auth[0].rname) == "."
     external = ask(dns.port, query("foo.default.svc.cluster.local"), tcp)
     assert external.header.rcode == RCODE.NOERROR and external.header.aa == 1
-    assert answers(external) == [("foo.default.svc.cluster.local.", "CNAME", "www.example.com."),
-                                 ("www.example.com.", "A", "203.0.113.80")]
+    assert answers(external) == [
+        ("foo.default.svc.cluster.local.", "CNAME", "www.example.com."),
+        ("www.example.com.", "A", "203.0.113.80"),
+    ]
 
 
 def test_upstream_down_is_servfail_within_3_seconds(start_dns: Callable[..., Dns]) -> None:
@@ -337,14 +353,20 @@ def test_responses_are_not_answered(cluster: Dns) -> None:
 
 def fuzz_packets(rng: random.Random, count: int) -> list[bytes]:
     """Random bytes, mutated and cut valid queries, hostile headers, pointer loops, long names."""
-    valid = [query(name, qtype).pack() for name, qtype in (("web.default.svc.cluster.local", "A"),
-                                                             ("big.default.svc.cluster.local", "A"),
-                                                             ("_http._tcp.web.default.svc.cluster.local", "SRV"),
-                                                             ("example.org", "A"), ("x.pod.cluster.local", "ANY"))]
+    valid = [
+        query(name, qtype).pack()
+        for name, qtype in (
+            ("web.default.svc.cluster.local", "A"),
+            ("big.default.svc.cluster.local", "A"),
+            ("_http._tcp.web.default.svc.cluster.local", "SRV"),
+            ("example.org", "A"),
+            ("x.pod.cluster.local", "ANY"),
+        )
+    ]
     long_name = b"".join(b"\x3f" + b"a" * 63 for _ in range(5)) + b"\x00"  # 321 bytes
     makers: list[Callable[[], bytes]] = [
         lambda: rng.randbytes(rng.randrange(0, 600)),
-        lambda: rng.choice(valid)[:rng.randrange(0, 40)],
+        lambda: rng.choice(valid)[: rng.randrange(0, 40)],
         lambda: bytes(b ^ (rng.randrange(256) if rng.random() < 0.1 else 0) for b in rng.choice(valid)),
         lambda: header(rng.randrange(65536), qd=rng.choice([0, 2, 65535]), an=rng.randrange(65536)) + valid[0][12:],
         lambda: header(rng.randrange(65536)) + b"\xc0\x0c\x00\x01\x00\x01",  # pointer to itself
@@ -414,8 +436,22 @@ def test_bind_failure_exits_1_with_one_line(tmp_path: Path) -> None:
         taken.bind((HOST, 0))
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "netlab.workloads.dns", "--zone", str(tmp_path / "z"), "--domain", "cluster.local",
-             "--listen", f"{HOST}:{port}"],
-            capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+            [
+                sys.executable,
+                "-m",
+                "netlab.workloads.dns",
+                "--zone",
+                str(tmp_path / "z"),
+                "--domain",
+                "cluster.local",
+                "--listen",
+                f"{HOST}:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == f"dns: cannot bind udp {HOST}:{port}: Address already in use\n"

@@ -216,8 +216,9 @@ def test_header_returns_one_request_headers_value_as_netexec(echo: Echo) -> None
 
 
 def test_header_without_a_key_returns_every_header_as_json(echo: Echo) -> None:
-    raw = raw_tcp(echo.web_port, b"GET /header HTTP/1.1\r\nHost: a.example\r\nx-b: 2\r\nX-A: <1>\r\n"
-                                  b"X-A: 3\r\n  folded\r\n\r\n")
+    raw = raw_tcp(
+        echo.web_port, b"GET /header HTTP/1.1\r\nHost: a.example\r\nx-b: 2\r\nX-A: <1>\r\nX-A: 3\r\n  folded\r\n\r\n"
+    )
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
     assert json.loads(body) == {"X-A": ["<1>", "3 folded"], "X-B": ["2"]}
@@ -246,9 +247,14 @@ def free_port(kind: int) -> int:
 
 def by_hand(*args: str) -> subprocess.Popen:
     """The echo server as `netlab explain`'s scripts start it: it binds the ports it is given."""
-    return subprocess.Popen([sys.executable, "-m", "netlab.workloads.echo", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.Popen(
+        [sys.executable, "-m", "netlab.workloads.echo", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 @contextlib.contextmanager
@@ -287,8 +293,9 @@ def test_by_hand_a_health_check_port_answers_as_kube_proxy() -> None:
     """`--health-check PORT NAMESPACE/NAME N`: 200 with local endpoints, 503 without (the cloud's
     load balancer then leaves the node out)."""
     with_one, with_none = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
-    with serving_by_hand("--health-check", str(with_one), "default/web", "1", "--health-check", str(with_none),
-                         "default/web", "0"):
+    with serving_by_hand(
+        "--health-check", str(with_one), "default/web", "1", "--health-check", str(with_none), "default/web", "0"
+    ):
         status, body = http_get(with_one, "/healthz")
         assert status == 200 and json.loads(body)["service"] == {"namespace": "default", "name": "web"}
         assert http_get(with_none, "/healthz")[0] == 503

@@ -21,11 +21,14 @@ def test_scale_sets_the_replicas_and_keeps_the_rest() -> None:
     assert yaml.safe_load(scaled)["checks"] == yaml.safe_load(TEXT)["checks"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (("nope", 1), "no Deployment nope in namespace default"),
-    (("web", -1), "replicas must be 0 or more"),
-    (("web", 1, "shop"), "no Deployment web in namespace shop"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("nope", 1), "no Deployment nope in namespace default"),
+        (("web", -1), "replicas must be 0 or more"),
+        (("web", 1, "shop"), "no Deployment web in namespace shop"),
+    ],
+)
 def test_scale_refuses(args: tuple, message: str) -> None:
     with pytest.raises(BadInput, match=message):
         edit.scale(TEXT, *args)
@@ -50,7 +53,9 @@ spec: {selector: {app: web}, ports: [{name: http, port: 8000}]}
 
 
 def test_apply_takes_a_list_and_refuses_what_is_not_a_manifest() -> None:
-    listed = "kind: List\nitems:\n  - {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {ports: [{port: 1}]}}\n"
+    listed = (
+        "kind: List\nitems:\n  - {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {ports: [{port: 1}]}}\n"
+    )
     assert ("Service", "a") in objects(edit.apply(TEXT, listed))
     with pytest.raises(BadInput, match="each manifest must be a mapping"):
         edit.apply(TEXT, "- a\n- b\n")
@@ -64,8 +69,10 @@ def test_delete_removes_by_kind_and_name_with_kubectl_aliases() -> None:
     assert ("Pod", "client") not in left and ("Service", "web") in left
 
 
-@pytest.mark.parametrize("ref, message", [("web", "is not KIND/NAME"), ("configmap/x", "is not KIND/NAME"),
-                                          ("service/nope", "no Service nope")])
+@pytest.mark.parametrize(
+    "ref, message",
+    [("web", "is not KIND/NAME"), ("configmap/x", "is not KIND/NAME"), ("service/nope", "no Service nope")],
+)
 def test_delete_refuses(ref: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):
         edit.delete(TEXT, [ref])

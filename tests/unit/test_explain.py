@@ -88,8 +88,10 @@ def test_every_workload_starts_as_up_starts_it(make_lab) -> None:
     assert "WEB_SERVICE_HOST=" in env
     assert f"start web_tool nl-by-hand.web web {env} {AS_NOBODY} sh -c 'sleep 600'\n" in text
     assert "--pods insecure --metrics 0.0.0.0:9153 --upstream 203.0.113.53\n" in text
-    assert (f'start public-dns_dns nl-by-hand.public-dns public-dns {AS_NOBODY} "$PYTHON" -m netlab.workloads.dns '
-            '--listen 0.0.0.0:53 --zone "$RUN/internet.zone" --domain .\n') in text
+    assert (
+        f'start public-dns_dns nl-by-hand.public-dns public-dns {AS_NOBODY} "$PYTHON" -m netlab.workloads.dns '
+        '--listen 0.0.0.0:53 --zone "$RUN/internet.zone" --domain .\n'
+    ) in text
     assert f"cat > \"$RUN/internet.zone\" <<'EOF'\n{internet_zone(plan, ZONE_SERIAL)}EOF\n" in text
     ready = next(line for line in text.splitlines() if line.startswith("ready "))
     assert ready.split()[1:] == ["web_api", "coredns-0_coredns", "coredns-1_coredns", "internet_echo", "public-dns_dns"]
@@ -129,9 +131,11 @@ def test_the_cloud_routes_to_the_nodes_that_pass_the_health_check(make_lab) -> N
     text = explain(plan)
     assert f"ip -n {lb} route replace {web.load_balancer_ip}/32 nexthop via {node_2.ip.ip}\n" in text
     assert f"ip -n {lb} route replace unreachable {none.load_balancer_ip}/32\n" in text
-    assert (f"start node-1_health nl-lb-by-hand.node-1 node-1 \"$PYTHON\" -m netlab.workloads.echo --user nobody "
-            f"--health-check {none.health_check_node_port} default/none 0 "
-            f"--health-check {web.health_check_node_port} default/web 0\n") in text  # Services by name
+    assert (
+        f'start node-1_health nl-lb-by-hand.node-1 node-1 "$PYTHON" -m netlab.workloads.echo --user nobody '
+        f"--health-check {none.health_check_node_port} default/none 0 "
+        f"--health-check {web.health_check_node_port} default/web 0\n"
+    ) in text  # Services by name
     assert f"--health-check {web.health_check_node_port} default/web 1\n" in text
 
 
@@ -148,8 +152,13 @@ def test_an_ingress_controller_runs_nginx_from_netlabs_nginx_conf(bundled_lab) -
     pod = next(p for p in plan.pods if any(is_controller(c) for c in p.containers))
     container = next(c for c in pod.containers if is_controller(c))
     base = f"/run/netlab-explain/ingress-http/ingress/{pod.name}"
-    conf = render_nginx_conf(plan, controller_flags(container)[0], pod.name, f"{base}/run",
-                             f"/run/netlab-explain/ingress-http/{pod.name}_{container.name}.log")
+    conf = render_nginx_conf(
+        plan,
+        controller_flags(container)[0],
+        pod.name,
+        f"{base}/run",
+        f"/run/netlab-explain/ingress-http/{pod.name}_{container.name}.log",
+    )
     text = explain(plan)
     assert f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n" in text
     assert f"{AS_NOBODY} nginx -e stderr -c {base}/nginx.conf\n" in text

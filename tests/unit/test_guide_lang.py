@@ -27,9 +27,11 @@ IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # Simplified characters and mainland terms that Taiwan writes otherwise (網路, 預設, 伺服器, 封包,
 # 介面, 位址, 負載平衡, 核心, 程序, 資訊): a translation that has them is not zh-TW.
-NOT_TAIWAN = re.compile("[网络节点务转发规则设连线应这为个们时问题从协议对请"
-                        "实验过与动态组载虚拟检变将该还没开关机执标头处数]"
-                        "|網絡|默認|服務器|數據包|接口|地址|負載均衡|內核|進程|信息|端口")
+NOT_TAIWAN = re.compile(
+    "[网络节点务转发规则设连线应这为个们时问题从协议对请"
+    "实验过与动态组载虚拟检变将该还没开关机执标头处数]"
+    "|網絡|默認|服務器|數據包|接口|地址|負載均衡|內核|進程|信息|端口"
+)
 
 
 def zh(lab: Lab) -> str:
@@ -217,28 +219,34 @@ def problems_of(make_lab, text: str) -> list[tuple[str, str]]:
     return [(p.where.split(": ", 1)[1], p.message) for p in caught.value.problems]
 
 
-@pytest.mark.parametrize(("step", "where", "message"), [
-    ("zh-TW: {text: 只有內文}", "guide[0].zh-TW.title", "is required"),
-    ("zh-TW:", "guide[0].zh-TW.title", "is required"),
-    ("zh-TW: {title: 路由, txet: 內文}", "guide[0].zh-TW.txet", "unknown field (did you mean text?)"),
-    ("zh-TW: {title: 路由, run: [ip route]}", "guide[0].zh-TW.run", "commands are not translated"),
-    ("zh-TW: {title: 路由, checks: [a]}", "guide[0].zh-TW.checks", "check names are not translated"),
-    ("zh-TW: {title: 7}", "guide[0].zh-TW.title", "must be a non-empty string"),
-    ("zh-TW: {title: 路由, text: [a]}", "guide[0].zh-TW.text", "must be a string"),
-    ("zh-TW: 路由", "guide[0].zh-TW", "must be a mapping, not str"),
-    ("zh-CN: {title: 路由}", "guide[0].zh-CN", "unknown field (did you mean zh-TW?)"),
-])
+@pytest.mark.parametrize(
+    ("step", "where", "message"),
+    [
+        ("zh-TW: {text: 只有內文}", "guide[0].zh-TW.title", "is required"),
+        ("zh-TW:", "guide[0].zh-TW.title", "is required"),
+        ("zh-TW: {title: 路由, txet: 內文}", "guide[0].zh-TW.txet", "unknown field (did you mean text?)"),
+        ("zh-TW: {title: 路由, run: [ip route]}", "guide[0].zh-TW.run", "commands are not translated"),
+        ("zh-TW: {title: 路由, checks: [a]}", "guide[0].zh-TW.checks", "check names are not translated"),
+        ("zh-TW: {title: 7}", "guide[0].zh-TW.title", "must be a non-empty string"),
+        ("zh-TW: {title: 路由, text: [a]}", "guide[0].zh-TW.text", "must be a string"),
+        ("zh-TW: 路由", "guide[0].zh-TW", "must be a mapping, not str"),
+        ("zh-CN: {title: 路由}", "guide[0].zh-CN", "unknown field (did you mean zh-TW?)"),
+    ],
+)
 def test_a_bad_step_translation_names_the_field(make_lab, step: str, where: str, message: str) -> None:
     problems = problems_of(make_lab, ONE_STEP % ("zh-TW: {title: 小實驗}", step))
     assert len(problems) == 1 and problems[0][0] == where and problems[0][1].startswith(message), problems
 
 
-@pytest.mark.parametrize(("lab", "where", "message"), [
-    ("zh-TW: {}", "zh-TW.title", "is required"),
-    ("zh-TW:", "zh-TW.title", "is required"),
-    ("zh-TW: {title: 小實驗, text: 內文}", "zh-TW.text", "unknown field"),
-    ("zh-TW: [小實驗]", "zh-TW", "must be a mapping, not list"),
-])
+@pytest.mark.parametrize(
+    ("lab", "where", "message"),
+    [
+        ("zh-TW: {}", "zh-TW.title", "is required"),
+        ("zh-TW:", "zh-TW.title", "is required"),
+        ("zh-TW: {title: 小實驗, text: 內文}", "zh-TW.text", "unknown field"),
+        ("zh-TW: [小實驗]", "zh-TW", "must be a mapping, not list"),
+    ],
+)
 def test_a_bad_lab_translation_names_the_field(make_lab, lab: str, where: str, message: str) -> None:
     assert problems_of(make_lab, ONE_STEP % (lab, "zh-TW: {title: 路由}")) == [(where, message)]
 

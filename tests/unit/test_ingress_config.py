@@ -100,12 +100,27 @@ def locations(plan: LabPlan, flags: ControllerFlags = NGINX) -> dict[str, dict[s
 def test_the_bundled_lab_holds_its_ingresses() -> None:
     lab = load_lab(LAB)
     assert lab.ingresses == (
-        Ingress("apps", "default", (
-            IngressRule("a.example", (IngressPath("/", "Prefix", IngressBackend("app-a", 80)),
-                                      IngressPath("/api", "Prefix", IngressBackend("app-b", 80)))),
-            IngressRule("b.example", (IngressPath("/", "Prefix", IngressBackend("app-b", "http")),
-                                      IngressPath("/exact", "Exact", IngressBackend("app-a", 80))))),
-            ingress_class="nginx"),
+        Ingress(
+            "apps",
+            "default",
+            (
+                IngressRule(
+                    "a.example",
+                    (
+                        IngressPath("/", "Prefix", IngressBackend("app-a", 80)),
+                        IngressPath("/api", "Prefix", IngressBackend("app-b", 80)),
+                    ),
+                ),
+                IngressRule(
+                    "b.example",
+                    (
+                        IngressPath("/", "Prefix", IngressBackend("app-b", "http")),
+                        IngressPath("/exact", "Exact", IngressBackend("app-a", 80)),
+                    ),
+                ),
+            ),
+            ingress_class="nginx",
+        ),
         Ingress("default-backend", "default", (), IngressBackend("default-backend", 80), "nginx"),
     )
     assert not any(isinstance(obj, Ingress) for obj in lab.objects)
@@ -122,9 +137,14 @@ def test_checks_carry_their_request_headers() -> None:
     assert checks["a request to the bare IP (Host 198.51.100.200) gets the default backend too"].headers == ()
 
 
-@pytest.mark.parametrize("command, args", [((), ("/nginx-ingress-controller", "--ingress-class=nginx")),
-                                           (("/nginx-ingress-controller",), ()),
-                                           (("nginx-ingress-controller",), ("--v=2",))])
+@pytest.mark.parametrize(
+    "command, args",
+    [
+        ((), ("/nginx-ingress-controller", "--ingress-class=nginx")),
+        (("/nginx-ingress-controller",), ()),
+        (("nginx-ingress-controller",), ("--v=2",)),
+    ],
+)
 def test_the_controller_is_recognized_by_its_binary(command: tuple, args: tuple) -> None:
     assert is_controller(Container("c", command, args))
 
@@ -135,17 +155,32 @@ def test_other_commands_are_not_the_controller() -> None:
 
 
 def test_controller_flags_in_both_spellings() -> None:
-    container = Container("c", args=("/nginx-ingress-controller", "--ingress-class", "internal",
-                                     "--default-backend-service=infra/fallback", "--http-port=8080",
-                                     "--publish-service=$(POD_NAMESPACE)/x"))
+    container = Container(
+        "c",
+        args=(
+            "/nginx-ingress-controller",
+            "--ingress-class",
+            "internal",
+            "--default-backend-service=infra/fallback",
+            "--http-port=8080",
+            "--publish-service=$(POD_NAMESPACE)/x",
+        ),
+    )
     assert controller_flags(container) == (ControllerFlags("internal", ("infra", "fallback"), 8080), [])
 
 
 def test_implementation_specific_path_defaults_to_root(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("web"), ingress("x", f"""
+    plan = plan_of(
+        tmp_path,
+        app("web"),
+        ingress(
+            "x",
+            f"""
         rules:
-          - http: {{paths: [{{pathType: ImplementationSpecific, backend: {backend('web')}}}]}}
-    """))
+          - http: {{paths: [{{pathType: ImplementationSpecific, backend: {backend("web")}}}]}}
+    """,
+        ),
+    )
     path = IngressPath("/", "ImplementationSpecific", IngressBackend("web", 80))
     assert plan.lab.ingresses[0].rules[0].paths == (path,)
     assert plan.lab.ingresses[0].ingress_class is None
@@ -161,15 +196,18 @@ def test_a_missing_backend_is_allowed_after_a_change(tmp_path: Path) -> None:
 
 
 # -- agnhost netexec --------------------------------------------------------------------------
-@pytest.mark.parametrize("argv, found", [
-    (("netexec",), Netexec()),
-    (("netexec", "--http-port=9376"), Netexec(9376)),
-    (("/agnhost", "netexec", "--http-port", "80", "--udp-port=-1"), Netexec(80, -1)),
-    (("agnhost", "netexec", "--http-override=/hostname", "--delay-shutdown=5"), Netexec(http_override="/hostname")),
-    (("serve-hostname",), None),
-    (("sh", "-c", "netexec"), None),
-    ((), None),
-])
+@pytest.mark.parametrize(
+    "argv, found",
+    [
+        (("netexec",), Netexec()),
+        (("netexec", "--http-port=9376"), Netexec(9376)),
+        (("/agnhost", "netexec", "--http-port", "80", "--udp-port=-1"), Netexec(80, -1)),
+        (("agnhost", "netexec", "--http-override=/hostname", "--delay-shutdown=5"), Netexec(http_override="/hostname")),
+        (("serve-hostname",), None),
+        (("sh", "-c", "netexec"), None),
+        ((), None),
+    ],
+)
 def test_netexec_on_a_command_line(argv: tuple, found: Netexec | None) -> None:
     assert netexec(argv) == (found, [])
 
@@ -185,8 +223,10 @@ def test_a_netexec_container_runs_the_echo_server_on_netexecs_ports() -> None:
 # -- the configuration ------------------------------------------------------------------------
 def test_nginx_conf_golden(golden) -> None:
     plan = make_plan(load_lab(LAB))
-    golden(REPO / "tests" / "golden" / "ingress" / "ingress-http.nginx.conf",
-           render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG))
+    golden(
+        REPO / "tests" / "golden" / "ingress" / "ingress-http.nginx.conf",
+        render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG),
+    )
 
 
 def test_the_bundled_lab_routes_as_its_checks_say() -> None:
@@ -208,79 +248,125 @@ def test_upstreams_are_the_pods_not_the_cluster_ip() -> None:
 
 def test_forwarding_headers_are_ingress_nginxs_defaults() -> None:
     conf = render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG)
-    for header, value in (("X-Forwarded-For", "$remote_addr"), ("X-Real-IP", "$remote_addr"),
-                          ("X-Forwarded-Host", "$best_http_host"), ("X-Forwarded-Proto", "$scheme"),
-                          ("Host", "$best_http_host"), ("X-Original-Forwarded-For", "$http_x_forwarded_for")):
+    for header, value in (
+        ("X-Forwarded-For", "$remote_addr"),
+        ("X-Real-IP", "$remote_addr"),
+        ("X-Forwarded-Host", "$best_http_host"),
+        ("X-Forwarded-Proto", "$scheme"),
+        ("Host", "$best_http_host"),
+        ("X-Original-Forwarded-For", "$http_x_forwarded_for"),
+    ):
         assert any(line.split() == ["proxy_set_header", header, f"{value};"] for line in conf.splitlines()), header
     assert f"pid {RUN}/nginx.pid;" in conf and "daemon off;" in conf and "\nuser " not in conf
 
 
 def test_prefix_matches_path_elements_exact_only_its_path_and_exact_wins_its_own_path(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("a"), app("b"), ingress("x", f"""
+    plan = plan_of(
+        tmp_path,
+        app("a"),
+        app("b"),
+        ingress(
+            "x",
+            f"""
         rules:
           - host: shop.example
             http:
               paths:
-                - {{path: /foo, pathType: Prefix, backend: {backend('a')}}}
-                - {{path: /foo, pathType: Exact, backend: {backend('b')}}}
-                - {{path: /bar/, pathType: Prefix, backend: {backend('b')}}}
-                - {{path: /baz, pathType: ImplementationSpecific, backend: {backend('b')}}}
-    """))
+                - {{path: /foo, pathType: Prefix, backend: {backend("a")}}}
+                - {{path: /foo, pathType: Exact, backend: {backend("b")}}}
+                - {{path: /bar/, pathType: Prefix, backend: {backend("b")}}}
+                - {{path: /baz, pathType: ImplementationSpecific, backend: {backend("b")}}}
+    """,
+        ),
+    )
     assert locations(plan)["shop.example"] == {
-        "/foo/": "default-a-80", "= /foo": "default-b-80",  # Exact /foo before Prefix /foo's exact twin
-        "/baz/": "default-b-80", "= /baz": "default-b-80",  # ImplementationSpecific is Prefix
-        "/bar/": "default-b-80", "= /bar/": "default-b-80",  # as ingress-nginx: /bar/ as written
-        "/": "",                                            # nothing claimed /: the default backend (404)
+        "/foo/": "default-a-80",
+        "= /foo": "default-b-80",  # Exact /foo before Prefix /foo's exact twin
+        "/baz/": "default-b-80",
+        "= /baz": "default-b-80",  # ImplementationSpecific is Prefix
+        "/bar/": "default-b-80",
+        "= /bar/": "default-b-80",  # as ingress-nginx: /bar/ as written
+        "/": "",  # nothing claimed /: the default backend (404)
     }
     conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
     assert "location /baz/ {  # Ingress default/x: ImplementationSpecific, as Prefix /baz" in conf
 
 
 def test_an_ingress_with_a_default_backend_and_no_rules_is_the_catch_all(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("a"), app("b"), app("c"),
-                   ingress("first", f"defaultBackend: {backend('a')}"),
-                   ingress("second", f"defaultBackend: {backend('b')}"),
-                   ingress("rules", f"""
-        defaultBackend: {backend('c')}
+    plan = plan_of(
+        tmp_path,
+        app("a"),
+        app("b"),
+        app("c"),
+        ingress("first", f"defaultBackend: {backend('a')}"),
+        ingress("second", f"defaultBackend: {backend('b')}"),
+        ingress(
+            "rules",
+            f"""
+        defaultBackend: {backend("c")}
         rules:
           - host: c.example
-            http: {{paths: [{{path: /x, pathType: Prefix, backend: {backend('b')}}}]}}
-    """))
+            http: {{paths: [{{path: /x, pathType: Prefix, backend: {backend("b")}}}]}}
+    """,
+        ),
+    )
     found = locations(plan)
-    assert found["_"] == {"/": "default-a-80"}      # the first catch-all wins
+    assert found["_"] == {"/": "default-a-80"}  # the first catch-all wins
     assert found["c.example"]["/"] == "default-c-80"  # with rules: the fallback of its own hosts only
     notes = ingress_config(plan, NGINX).notes
     assert not notes
 
 
 def test_without_any_default_backend_unknown_hosts_get_nginxs_404(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("a"), ingress("x", f"""
+    plan = plan_of(
+        tmp_path,
+        app("a"),
+        ingress(
+            "x",
+            f"""
         rules:
           - host: a.example
-            http: {{paths: [{{path: /, pathType: Prefix, backend: {backend('a', 'http')}}}]}}
-    """))
+            http: {{paths: [{{path: /, pathType: Prefix, backend: {backend("a", "http")}}}]}}
+    """,
+        ),
+    )
     conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
-    default_server = conf[conf.index("server_name _;"):conf.index("server_name a.example;")]
+    default_server = conf[conf.index("server_name _;") : conf.index("server_name a.example;")]
     assert "return 404;" in default_server and "proxy_pass" not in default_server
     assert locations(plan)["a.example"] == {"/": "default-a-http"}
 
 
 def test_the_controllers_default_backend_service(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("fallback"), ingress("x", f"""
+    plan = plan_of(
+        tmp_path,
+        app("fallback"),
+        ingress(
+            "x",
+            f"""
         rules:
           - host: a.example
-            http: {{paths: [{{path: /, pathType: Prefix, backend: {backend('fallback')}}}]}}
-    """), flags=", --default-backend-service=default/fallback")
+            http: {{paths: [{{path: /, pathType: Prefix, backend: {backend("fallback")}}}]}}
+    """,
+        ),
+        flags=", --default-backend-service=default/fallback",
+    )
     flags = controller_flags(plan.pods[0].containers[0])[0]
     assert locations(plan, flags)["_"] == {"/": "upstream-default-backend"}
     assert "upstream upstream-default-backend {" in render_nginx_conf(plan, flags, "controller", "/run/x", "/run/x/log")
 
 
 def test_rules_without_a_host_go_to_the_default_server(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("a"), ingress("x", f"""
+    plan = plan_of(
+        tmp_path,
+        app("a"),
+        ingress(
+            "x",
+            f"""
         rules:
-          - http: {{paths: [{{path: /api, pathType: Prefix, backend: {backend('a')}}}]}}
-    """))
+          - http: {{paths: [{{path: /api, pathType: Prefix, backend: {backend("a")}}}]}}
+    """,
+        ),
+    )
     assert locations(plan) == {"_": {"/api/": "default-a-80", "= /api": "default-a-80", "/": ""}}
 
 
@@ -290,16 +376,25 @@ def test_the_first_ingress_keeps_a_host_and_path(tmp_path: Path) -> None:
           - host: a.example
             http: {{paths: [{{path: /, pathType: Prefix, backend: {}}}]}}
     """
-    plan = plan_of(tmp_path, app("a"), app("b"), ingress("one", rule.format(backend("a"))),
-                   ingress("two", rule.format(backend("b"))))
+    plan = plan_of(
+        tmp_path,
+        app("a"),
+        app("b"),
+        ingress("one", rule.format(backend("a"))),
+        ingress("two", rule.format(backend("b"))),
+    )
     assert locations(plan)["a.example"] == {"/": "default-a-80"}
     assert ingress_config(plan, NGINX).notes == ("Ingress default/two: a.example / (Prefix) is default/one's already",)
 
 
 def test_ingresses_of_another_class_are_not_served(tmp_path: Path) -> None:
-    plan = plan_of(tmp_path, app("a"), app("b"),
-                   ingress("mine", f"{{ingressClassName: nginx, defaultBackend: {backend('a')}}}"),
-                   ingress("theirs", f"{{ingressClassName: traefik, defaultBackend: {backend('b')}}}"))
+    plan = plan_of(
+        tmp_path,
+        app("a"),
+        app("b"),
+        ingress("mine", f"{{ingressClassName: nginx, defaultBackend: {backend('a')}}}"),
+        ingress("theirs", f"{{ingressClassName: traefik, defaultBackend: {backend('b')}}}"),
+    )
     config = ingress_config(plan, NGINX)
     assert config.served == ("default/mine",)
     assert config.notes == ("Ingress default/theirs: class traefik, not this controller's (nginx)",)
@@ -313,8 +408,9 @@ def test_a_backend_without_endpoints_answers_503(tmp_path: Path) -> None:
 
 
 def test_the_configuration_is_the_same_on_every_run() -> None:
-    render = [render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG)
-              for _ in range(2)]
+    render = [
+        render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG) for _ in range(2)
+    ]
     assert render[0] == render[1]
 
 
@@ -323,10 +419,14 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path: Path) -> None:
     run = tmp_path / "run"
     run.mkdir()
     conf = tmp_path / "nginx.conf"
-    conf.write_text(render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", str(run),
-                                      str(tmp_path / "pod.log")))
-    done = subprocess.run(["nginx", "-t", "-q", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, timeout=10)
+    conf.write_text(
+        render_nginx_conf(
+            make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", str(run), str(tmp_path / "pod.log")
+        )
+    )
+    done = subprocess.run(
+        ["nginx", "-t", "-q", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=10
+    )
     assert done.returncode == 0, done.stderr
 
 

@@ -70,8 +70,12 @@ def test_a_lab_with_valid_builds_loads(make_lab) -> None:
     lab = make_lab(tiny("[{veth: pod-a}, {routes: node-1}]", "[{service: web}, {routes: node-2}]"))
     assert lab.guide[0].builds == (Task("veth", "pod-a"), Task("routes", "node-1"))
     assert lab.guide[1].builds == (Task("service", "web"), Task("routes", "node-2"))
-    assert [str(t) for t in lab_tasks(lab)] == ["step 1: veth pod-a", "step 1: routes node-1",
-                                                "step 2: service web", "step 2: routes node-2"]
+    assert [str(t) for t in lab_tasks(lab)] == [
+        "step 1: veth pod-a",
+        "step 1: routes node-1",
+        "step 2: service web",
+        "step 2: routes node-2",
+    ]
 
 
 def test_a_service_by_name_and_namespace_loads(make_lab) -> None:
@@ -84,34 +88,42 @@ def test_service_key() -> None:
     assert service_key("kube-dns.kube-system") == ("kube-dns", "kube-system")
 
 
-@pytest.mark.parametrize(("builds", "where", "message"), [
-    ("{veth: pod-a}", "guide[0].builds", "must be a list"),
-    ("[veth]", "guide[0].builds[0]", "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}"),
-    ("[{veth: pod-a, routes: node-1}]", "guide[0].builds[0]",
-     "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}"),
-    ("[{bridge: cni0}]", "guide[0].builds[0]", "unknown task 'bridge' (known: veth, routes, service)"),
-    ("[{veth: 7}]", "guide[0].builds[0].veth", "must be a non-empty string"),
-    ("[{veth: }]", "guide[0].builds[0].veth", "must be a non-empty string"),
-    ("[{veth: pod-z}]", "guide[0].builds", "no pod named 'pod-z'"),
-    ("[{routes: node-9}]", "guide[0].builds", "no node named 'node-9'"),
-    ("[{service: nope}]", "guide[0].builds", "no Service named 'nope'"),
-    ("[{service: web.kube-system}]", "guide[0].builds", "no Service named 'web.kube-system'"),
-    ("[{service: db}]", "guide[0].builds", "Service db has no ClusterIP: kube-proxy has no rules for it"),
-    ("[{service: far}]", "guide[0].builds", "Service far has no ClusterIP: kube-proxy has no rules for it"),
-    ("[{veth: pod-a}, {veth: pod-a}]", "guide[0].builds", "veth pod-a is named twice in this step"),
-])
+@pytest.mark.parametrize(
+    ("builds", "where", "message"),
+    [
+        ("{veth: pod-a}", "guide[0].builds", "must be a list"),
+        ("[veth]", "guide[0].builds[0]", "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}"),
+        (
+            "[{veth: pod-a, routes: node-1}]",
+            "guide[0].builds[0]",
+            "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}",
+        ),
+        ("[{bridge: cni0}]", "guide[0].builds[0]", "unknown task 'bridge' (known: veth, routes, service)"),
+        ("[{veth: 7}]", "guide[0].builds[0].veth", "must be a non-empty string"),
+        ("[{veth: }]", "guide[0].builds[0].veth", "must be a non-empty string"),
+        ("[{veth: pod-z}]", "guide[0].builds", "no pod named 'pod-z'"),
+        ("[{routes: node-9}]", "guide[0].builds", "no node named 'node-9'"),
+        ("[{service: nope}]", "guide[0].builds", "no Service named 'nope'"),
+        ("[{service: web.kube-system}]", "guide[0].builds", "no Service named 'web.kube-system'"),
+        ("[{service: db}]", "guide[0].builds", "Service db has no ClusterIP: kube-proxy has no rules for it"),
+        ("[{service: far}]", "guide[0].builds", "Service far has no ClusterIP: kube-proxy has no rules for it"),
+        ("[{veth: pod-a}, {veth: pod-a}]", "guide[0].builds", "veth pod-a is named twice in this step"),
+    ],
+)
 def test_a_bad_task_is_one_line_naming_the_field(make_lab, builds: str, where: str, message: str) -> None:
     assert problems_of(make_lab, tiny(builds)) == [(where, message)]
 
 
 def test_routes_in_a_lab_with_one_node(make_lab) -> None:
     assert problems_of(make_lab, tiny("[{routes: node-1}]", nodes="node-1")) == [
-        ("guide[0].builds", "a lab with one node has no routes to other nodes")]
+        ("guide[0].builds", "a lab with one node has no routes to other nodes")
+    ]
 
 
 def test_a_task_is_built_by_one_step_only(make_lab) -> None:
     assert problems_of(make_lab, tiny("[{veth: pod-a}]", "[{veth: pod-a}]")) == [
-        ("guide[1].builds", "veth pod-a is built by step 1 already")]
+        ("guide[1].builds", "veth pod-a is built by step 1 already")
+    ]
 
 
 def test_a_wrong_task_named_twice_is_said_once_per_problem(make_lab) -> None:
@@ -129,8 +141,12 @@ BUNDLED = {
     "ingress-loadbalancer": ["step 3: routes node-1", "step 3: routes node-2", "step 3: routes node-3"],
     "ingress-metallb": ["step 2: routes node-1", "step 2: routes node-2", "step 2: routes node-3"],
     "pod-to-pod": ["step 1: veth pod-a", "step 2: veth pod-b"],
-    "pod-to-pod-cross-node": ["step 1: veth pod-1", "step 2: routes node-1", "step 5: veth pod-4",
-                              "step 5: routes node-2"],
+    "pod-to-pod-cross-node": [
+        "step 1: veth pod-1",
+        "step 2: routes node-1",
+        "step 5: veth pod-4",
+        "step 5: routes node-2",
+    ],
     "pod-to-service": ["step 3: service web"],
     "service-discovery": ["step 3: service kube-dns.kube-system"],
     "service-types": ["step 1: service web"],
@@ -156,12 +172,15 @@ def test_until_step_0_leaves_every_task(cross) -> None:
     assert left_tasks(cross, until_step=0) == lab_tasks(cross)
 
 
-@pytest.mark.parametrize(("until", "left"), [
-    (1, ["step 2: routes node-1", "step 5: veth pod-4", "step 5: routes node-2"]),
-    (2, ["step 5: veth pod-4", "step 5: routes node-2"]),
-    (4, ["step 5: veth pod-4", "step 5: routes node-2"]),
-    (5, []),
-])
+@pytest.mark.parametrize(
+    ("until", "left"),
+    [
+        (1, ["step 2: routes node-1", "step 5: veth pod-4", "step 5: routes node-2"]),
+        (2, ["step 5: veth pod-4", "step 5: routes node-2"]),
+        (4, ["step 5: veth pod-4", "step 5: routes node-2"]),
+        (5, []),
+    ],
+)
 def test_until_step_leaves_the_later_steps(cross, until: int, left: list[str]) -> None:
     assert [str(t) for t in left_tasks(cross, until_step=until)] == left
 
@@ -171,13 +190,16 @@ def test_leave_leaves_only_that_step(cross) -> None:
     assert left_tasks(cross, leave=2) == [StepTask(2, Task("routes", "node-1"))]
 
 
-@pytest.mark.parametrize(("args", "said"), [
-    ({"until_step": 1, "leave": 2}, "--until-step and --leave do not go together"),
-    ({"until_step": 6}, "lab pod-to-pod-cross-node has steps 1 to 5: --until-step 6 is not one of them"),
-    ({"until_step": -1}, "--until-step -1 is not one of them"),
-    ({"leave": 3}, "step 3 of lab pod-to-pod-cross-node builds nothing to leave to you (steps that do: 1, 2, 5)"),
-    ({"leave": 9}, "step 9 of lab pod-to-pod-cross-node builds nothing"),
-])
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ({"until_step": 1, "leave": 2}, "--until-step and --leave do not go together"),
+        ({"until_step": 6}, "lab pod-to-pod-cross-node has steps 1 to 5: --until-step 6 is not one of them"),
+        ({"until_step": -1}, "--until-step -1 is not one of them"),
+        ({"leave": 3}, "step 3 of lab pod-to-pod-cross-node builds nothing to leave to you (steps that do: 1, 2, 5)"),
+        ({"leave": 9}, "step 9 of lab pod-to-pod-cross-node builds nothing"),
+    ],
+)
 def test_left_tasks_refuses(cross, args: dict, said: str) -> None:
     with pytest.raises(BadInput) as caught:
         left_tasks(cross, **args)
@@ -203,9 +225,20 @@ def test_veth_task_ops_are_the_cni_plugins_add() -> None:
     pod = next(p for p in plan.pods if p.name == "pod-b")
     node = plan.nodes[0]
     assert task_ops(plan, Task("veth", "pod-b")) == {
-        node.netns: (Veth(pod.host_veth, pod.host_ifindex, "eth0", ETH0, pod.netns, pod.mac,
-                          master=CNI0, master_name="cni0", mtu=plan.mtu),
-                     Hairpin(pod.host_ifindex, pod.host_veth)),
+        node.netns: (
+            Veth(
+                pod.host_veth,
+                pod.host_ifindex,
+                "eth0",
+                ETH0,
+                pod.netns,
+                pod.mac,
+                master=CNI0,
+                master_name="cni0",
+                mtu=plan.mtu,
+            ),
+            Hairpin(pod.host_ifindex, pod.host_veth),
+        ),
         pod.netns: (LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", pod.ip), Route(DEFAULT, ETH0, "eth0", via=pod.gateway)),
     }
     assert list(task_ops(plan, Task("veth", "pod-b"))) == [node.netns, pod.netns], "the node's end makes eth0"
@@ -215,19 +248,23 @@ def test_routes_task_ops_host_gw() -> None:
     plan = plan_of("pod-to-pod-cross-node")
     node_1, node_2 = plan.nodes
     assert task_ops(plan, Task("routes", "node-1")) == {
-        node_1.netns: (Route(IPv4Network("10.244.2.0/24"), ETH0, "eth0", via=node_2.ip.ip),)}
+        node_1.netns: (Route(IPv4Network("10.244.2.0/24"), ETH0, "eth0", via=node_2.ip.ip),)
+    }
     assert task_ops(plan, Task("routes", "node-2")) == {
-        node_2.netns: (Route(IPv4Network("10.244.1.0/24"), ETH0, "eth0", via=node_1.ip.ip),)}
+        node_2.netns: (Route(IPv4Network("10.244.1.0/24"), ETH0, "eth0", via=node_1.ip.ip),)
+    }
 
 
 def test_routes_task_ops_vxlan() -> None:
     plan = plan_of("pod-to-pod-cross-node", network="vxlan")
     node_1, node_2 = plan.nodes
-    assert task_ops(plan, Task("routes", "node-1")) == {node_1.netns: (
-        Neighbour(FLANNEL, "flannel.1", node_2.vtep_ip, node_2.vtep_mac),
-        Fdb(FLANNEL, "flannel.1", node_2.vtep_mac, node_2.ip.ip),
-        Route(node_2.pod_cidr, FLANNEL, "flannel.1", via=node_2.vtep_ip, onlink=True),
-    )}
+    assert task_ops(plan, Task("routes", "node-1")) == {
+        node_1.netns: (
+            Neighbour(FLANNEL, "flannel.1", node_2.vtep_ip, node_2.vtep_mac),
+            Fdb(FLANNEL, "flannel.1", node_2.vtep_mac, node_2.ip.ip),
+            Route(node_2.pod_cidr, FLANNEL, "flannel.1", via=node_2.vtep_ip, onlink=True),
+        )
+    }
 
 
 def test_a_service_task_has_no_ops() -> None:
@@ -235,13 +272,16 @@ def test_a_service_task_has_no_ops() -> None:
 
 
 # -- without and proxied: the lab minus the tasks left -------------------------------------------
-@pytest.mark.parametrize(("name", "network", "left"), [
-    ("pod-to-pod", None, [Task("veth", "pod-b")]),
-    ("pod-to-pod", None, [Task("veth", "pod-a"), Task("veth", "pod-b")]),
-    ("pod-to-pod-cross-node", None, [Task("routes", "node-1")]),
-    ("pod-to-pod-cross-node", "vxlan", [Task("routes", "node-1"), Task("veth", "pod-4")]),
-    ("pod-to-pod-cross-node", "vxlan", [Task("routes", "node-1"), Task("routes", "node-2")]),
-])
+@pytest.mark.parametrize(
+    ("name", "network", "left"),
+    [
+        ("pod-to-pod", None, [Task("veth", "pod-b")]),
+        ("pod-to-pod", None, [Task("veth", "pod-a"), Task("veth", "pod-b")]),
+        ("pod-to-pod-cross-node", None, [Task("routes", "node-1")]),
+        ("pod-to-pod-cross-node", "vxlan", [Task("routes", "node-1"), Task("veth", "pod-4")]),
+        ("pod-to-pod-cross-node", "vxlan", [Task("routes", "node-1"), Task("routes", "node-2")]),
+    ],
+)
 def test_without_removes_exactly_the_tasks_ops(name: str, network: str | None, left: list[Task]) -> None:
     plan = plan_of(name, network)
     specs = render_topology(plan)
@@ -253,8 +293,9 @@ def test_without_removes_exactly_the_tasks_ops(name: str, network: str | None, l
     assert after == before - removed
     assert [spec.netns for spec in without(specs, plan, left)] == [spec.netns for spec in specs]
     kept = {(spec.netns, op) for spec in without(specs, plan, left) for op in spec.ops}
-    assert [op for spec in specs for op in spec.ops if (spec.netns, op) in kept] == \
-        [op for spec in without(specs, plan, left) for op in spec.ops], "the order of what is kept is unchanged"
+    assert [op for spec in specs for op in spec.ops if (spec.netns, op) in kept] == [
+        op for spec in without(specs, plan, left) for op in spec.ops
+    ], "the order of what is kept is unchanged"
 
 
 def test_without_nothing_left_is_the_lab() -> None:

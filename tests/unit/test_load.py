@@ -88,16 +88,21 @@ def test_nodes_carry_their_hostname_label(make_lab) -> None:
 
 
 def test_pod_namespace_defaults_to_default(make_lab) -> None:
-    lab = make_lab(MINIMAL + """\
+    lab = make_lab(
+        MINIMAL
+        + """\
     objects:
       - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}}
       - {apiVersion: v1, kind: Pod, metadata: {name: b, namespace: shop}, spec: {containers: [{name: c}]}}
-    """)
+    """
+    )
     assert [(o.name, o.namespace) for o in lab.objects] == [("a", "default"), ("b", "shop")]
 
 
 def test_a_container_without_command_runs_the_echo_server(make_lab) -> None:
-    lab = make_lab(MINIMAL + """\
+    lab = make_lab(
+        MINIMAL
+        + """\
     objects:
       - apiVersion: v1
         kind: Pod
@@ -106,7 +111,8 @@ def test_a_container_without_command_runs_the_echo_server(make_lab) -> None:
           containers:
             - {name: echo, ports: [{containerPort: 8080}, {containerPort: 53, protocol: UDP, name: dns}]}
             - {name: sleeper, command: [sleep, infinity]}
-    """)
+    """
+    )
     echo, sleeper = lab.objects[0].template.containers
     assert echo.runs_echo and not sleeper.runs_echo
     assert [(p.port, p.protocol, p.name) for p in echo.ports] == [(8080, "TCP", None), (53, "UDP", "dns")]
@@ -115,7 +121,9 @@ def test_a_container_without_command_runs_the_echo_server(make_lab) -> None:
 
 # -- real manifests paste in ----------------------------------------------------------------------
 def test_real_kubernetes_fields_are_accepted_and_listed_as_ignored(make_lab) -> None:
-    lab = make_lab(MINIMAL + """\
+    lab = make_lab(
+        MINIMAL
+        + """\
     objects:
       - apiVersion: apps/v1
         kind: Deployment
@@ -136,7 +144,8 @@ def test_real_kubernetes_fields_are_accepted_and_listed_as_ignored(make_lab) -> 
                   readinessProbe: {httpGet: {path: /, port: 8080}}
                   ports: [{containerPort: 8080, hostPort: 8080}]
         status: {replicas: 1}
-    """)
+    """
+    )
     assert lab.ignored_fields == (
         "Deployment web.status",
         "Deployment web: metadata.annotations",
@@ -157,7 +166,9 @@ def test_bundled_images_are_noted_as_ignored(bundled_lab) -> None:
 
 # -- Deployments ----------------------------------------------------------------------------------
 def test_deployment_replicas_become_numbered_pods(make_lab) -> None:
-    lab = make_lab(MINIMAL + """\
+    lab = make_lab(
+        MINIMAL
+        + """\
     objects:
       - apiVersion: v1
         kind: Pod
@@ -170,7 +181,8 @@ def test_deployment_replicas_become_numbered_pods(make_lab) -> None:
           replicas: 3
           selector: {matchLabels: {app: web}}
           template: {metadata: {labels: {app: web, tier: front}}, spec: {containers: [{name: web}]}}
-    """)
+    """
+    )
     client, web = lab.objects
     assert isinstance(client, Pod) and isinstance(web, Deployment)
     assert (web.replicas, web.selector, web.template.labels) == (3, {"app": "web"}, {"app": "web", "tier": "front"})
@@ -179,7 +191,9 @@ def test_deployment_replicas_become_numbered_pods(make_lab) -> None:
 
 @pytest.mark.parametrize(("replicas", "pods"), [("", ["web-0"]), ("replicas: 0", [])], ids=["omitted-is-1", "zero"])
 def test_deployment_replica_count(make_lab, replicas: str, pods: list[str]) -> None:
-    lab = make_lab(MINIMAL + f"""\
+    lab = make_lab(
+        MINIMAL
+        + f"""\
     objects:
       - apiVersion: apps/v1
         kind: Deployment
@@ -188,7 +202,8 @@ def test_deployment_replica_count(make_lab, replicas: str, pods: list[str]) -> N
           {replicas}
           selector: {{matchLabels: {{app: web}}}}
           template: {{metadata: {{labels: {{app: web}}}}, spec: {{containers: [{{name: web}}]}}}}
-    """)
+    """
+    )
     assert pod_names(lab.objects) == pods
 
 
@@ -226,39 +241,51 @@ def test_every_error_golden_has_its_case() -> None:
 
 # -- gaps found by review, now closed ----------------------------------------------------------
 def test_when_with_an_unknown_network_is_an_error(make_lab) -> None:
-    text = MINIMAL + """\
+    text = (
+        MINIMAL
+        + """\
     checks:
       - {name: node pings gateway, from: node-1, ping: gateway, when: {network: hostgw}}
     """
+    )
     with pytest.raises(LabValidationError, match="hostgw"):
         make_lab(text)
 
 
 def test_check_from_an_unknown_container_is_an_error(make_lab) -> None:
-    text = MINIMAL + """\
+    text = (
+        MINIMAL
+        + """\
     objects:
       - {apiVersion: v1, kind: Pod, metadata: {name: app}, spec: {containers: [{name: web}]}}
     checks:
       - {name: app pings gateway, from: app/nosuch, ping: gateway}
     """
+    )
     with pytest.raises(LabValidationError, match="nosuch"):
         make_lab(text)
 
 
 def test_two_echo_containers_on_the_default_port_is_an_error(make_lab) -> None:
-    text = MINIMAL + """\
+    text = (
+        MINIMAL
+        + """\
     objects:
       - {apiVersion: v1, kind: Pod, metadata: {name: app}, spec: {containers: [{name: a}, {name: b}]}}
     """
+    )
     with pytest.raises(LabValidationError, match="8080"):
         make_lab(text)
 
 
 @pytest.mark.parametrize("port", ["eighty", "70000"])
 def test_bind_check_needs_a_port(make_lab, port: str) -> None:
-    text = MINIMAL + f"""\
+    text = (
+        MINIMAL
+        + f"""\
     checks:
       - {{name: port is free, from: node-1, bind: {port}}}
     """
+    )
     with pytest.raises(LabValidationError, match="bind"):
         make_lab(text)

@@ -22,10 +22,12 @@ def cluster_lab(nodes: str, objects: str = "", cluster: str = "") -> str:
 
 
 def deployment(name: str, replicas: int, spec: str = "") -> str:
-    return (f"  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: {name}}}\n"
-            f"    spec:\n      replicas: {replicas}\n      selector: {{matchLabels: {{app: {name}}}}}\n"
-            f"      template:\n        metadata: {{labels: {{app: {name}}}}}\n"
-            f"        spec: {{containers: [{{name: c}}]{spec}}}\n")
+    return (
+        f"  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: {name}}}\n"
+        f"    spec:\n      replicas: {replicas}\n      selector: {{matchLabels: {{app: {name}}}}}\n"
+        f"      template:\n        metadata: {{labels: {{app: {name}}}}}\n"
+        f"        spec: {{containers: [{{name: c}}]{spec}}}\n"
+    )
 
 
 def pod(name: str, spec: str = "") -> str:
@@ -79,18 +81,31 @@ def test_replicas_spread_round_robin_and_pods_fill_in_order(make_lab) -> None:
 
 
 def test_node_name_pins_a_pod(make_lab) -> None:
-    lab = make_lab(cluster_lab("[node-1, node-2, node-3]",
-                               pod("a", ", nodeName: node-3") + deployment("web", 2, ", nodeName: node-2")))
+    lab = make_lab(
+        cluster_lab(
+            "[node-1, node-2, node-3]", pod("a", ", nodeName: node-3") + deployment("web", 2, ", nodeName: node-2")
+        )
+    )
     assert {name: node for name, (node, _) in placement(make_plan(lab)).items()} == {
-        "a": "node-3", "web-0": "node-2", "web-1": "node-2"}
+        "a": "node-3",
+        "web-0": "node-2",
+        "web-1": "node-2",
+    }
 
 
 def test_node_selector_limits_the_eligible_nodes(make_lab) -> None:
     nodes = "[node-1, {name: node-2, labels: {disk: ssd}}, node-3, {name: node-4, labels: {disk: ssd}}]"
-    lab = make_lab(cluster_lab(nodes, deployment("db", 3, ", nodeSelector: {disk: ssd}")
-                               + pod("cache", ", nodeSelector: {disk: ssd}")))
+    lab = make_lab(
+        cluster_lab(
+            nodes, deployment("db", 3, ", nodeSelector: {disk: ssd}") + pod("cache", ", nodeSelector: {disk: ssd}")
+        )
+    )
     assert {name: node for name, (node, _) in placement(make_plan(lab)).items()} == {
-        "db-0": "node-2", "db-1": "node-4", "db-2": "node-2", "cache": "node-2"}
+        "db-0": "node-2",
+        "db-1": "node-4",
+        "db-2": "node-2",
+        "cache": "node-2",
+    }
 
 
 def test_node_selector_can_name_the_hostname_label(make_lab) -> None:
@@ -99,9 +114,13 @@ def test_node_selector_can_name_the_hostname_label(make_lab) -> None:
 
 
 def test_pods_keep_labels_namespace_and_owner(make_lab) -> None:
-    lab = make_lab(cluster_lab("[node-1]", deployment("web", 1)
-                               + "  - {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: shop, "
-                                 "labels: {app: a}}, spec: {containers: [{name: c}]}}\n"))
+    lab = make_lab(
+        cluster_lab(
+            "[node-1]",
+            deployment("web", 1) + "  - {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: shop, "
+            "labels: {app: a}}, spec: {containers: [{name: c}]}}\n",
+        )
+    )
     assert [(p.name, p.namespace, p.labels, p.owner) for p in make_plan(lab).pods] == [
         ("web-0", "default", {"app": "web"}, "web"),
         ("a", "shop", {"app": "a"}, ""),
@@ -112,8 +131,11 @@ def test_pods_keep_labels_namespace_and_owner(make_lab) -> None:
 def test_namespace_names(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
     assert plan.all_netns() == [
-        "nl-pod-to-pod.underlay", "nl-pod-to-pod.gateway", "nl-pod-to-pod.node-1",
-        "nl-pod-to-pod.pod-a", "nl-pod-to-pod.pod-b",
+        "nl-pod-to-pod.underlay",
+        "nl-pod-to-pod.gateway",
+        "nl-pod-to-pod.node-1",
+        "nl-pod-to-pod.pod-a",
+        "nl-pod-to-pod.pod-b",
     ]
 
 
@@ -135,8 +157,12 @@ def test_underlay_port_names_fit_ifnamsiz(make_lab) -> None:
 
 def test_macs_are_locally_administered_unicast_and_unique(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod-cross-node"))
-    macs = ([plan.underlay_bridge_mac] + [h.mac for h in plan.hosts] + [p.mac for p in plan.pods]
-            + [m for n in plan.nodes for m in (n.mac, n.bridge_mac, n.vtep_mac)])
+    macs = (
+        [plan.underlay_bridge_mac]
+        + [h.mac for h in plan.hosts]
+        + [p.mac for p in plan.pods]
+        + [m for n in plan.nodes for m in (n.mac, n.bridge_mac, n.vtep_mac)]
+    )
     assert all(MAC.match(m) for m in macs), macs
     assert len(set(macs)) == len(macs)
 
@@ -162,12 +188,20 @@ def test_network_override_and_mtu(bundled_lab, network: str | None, mtu: int) ->
 
 
 # -- what does not fit --------------------------------------------------------------------------
-@pytest.mark.parametrize(("cluster", "first", "second"), [
-    ("  podCIDR: 10.96.0.0/16\n", "cluster.podCIDR 10.96.0.0/16", "cluster.serviceCIDR 10.96.0.0/12"),
-    ("  underlay: 10.244.7.0/24\n", "cluster.podCIDR 10.244.0.0/16", "cluster.underlay 10.244.7.0/24"),
-    ("  underlay: 203.0.113.0/24\n", "cluster.underlay 203.0.113.0/24", "the internet hosts (203.0.113.0/24)"),
-    ("  serviceCIDR: 198.51.100.0/24\n", "cluster.serviceCIDR 198.51.100.0/24", "the public side (198.51.100.0/24)"),
-], ids=["pod-service", "pod-underlay", "underlay-internet", "service-public"])
+@pytest.mark.parametrize(
+    ("cluster", "first", "second"),
+    [
+        ("  podCIDR: 10.96.0.0/16\n", "cluster.podCIDR 10.96.0.0/16", "cluster.serviceCIDR 10.96.0.0/12"),
+        ("  underlay: 10.244.7.0/24\n", "cluster.podCIDR 10.244.0.0/16", "cluster.underlay 10.244.7.0/24"),
+        ("  underlay: 203.0.113.0/24\n", "cluster.underlay 203.0.113.0/24", "the internet hosts (203.0.113.0/24)"),
+        (
+            "  serviceCIDR: 198.51.100.0/24\n",
+            "cluster.serviceCIDR 198.51.100.0/24",
+            "the public side (198.51.100.0/24)",
+        ),
+    ],
+    ids=["pod-service", "pod-underlay", "underlay-internet", "service-public"],
+)
 def test_overlapping_ranges_are_refused_naming_both(make_lab, cluster: str, first: str, second: str) -> None:
     lab = make_lab(cluster_lab("[node-1]", cluster=cluster))
     with pytest.raises(PlanError) as caught:
@@ -238,8 +272,9 @@ def test_node_ports_are_given_or_hashed_once_and_the_same_every_run(make_lab) ->
     ports = {(s.name, p.port): p.node_port for s in first.services for p in s.ports}
     assert ports == {(s.name, p.port): p.node_port for s in again.services for p in s.ports}
     assert ports[("b", 80)] == 30080 and ports[("c", 80)] is None
-    numbers = [n for n in ports.values() if n] + [s.health_check_node_port for s in first.services
-                                                  if s.health_check_node_port]
+    numbers = [n for n in ports.values() if n] + [
+        s.health_check_node_port for s in first.services if s.health_check_node_port
+    ]
     assert len(numbers) == len(set(numbers)) == 4 and all(30000 <= n <= 32767 for n in numbers)
 
 

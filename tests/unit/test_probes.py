@@ -69,14 +69,16 @@ curl: (28) Connection timed out after 2001 milliseconds
 
 # `bridge -j fdb show br cni0`: the bridge's own (self) and the ports' own (permanent) entries
 # around one learned MAC per pod.
-FDB = json.dumps([
-    {"mac": "33:33:00:00:00:01", "ifname": "cni0", "flags": ["self"], "state": "permanent"},
-    {"mac": "01:00:5e:00:00:01", "ifname": "cni0", "flags": ["self"], "state": "permanent"},
-    {"mac": "02:27:1d:e2:57:45", "ifname": "veth4de2dee7", "flags": [], "master": "cni0", "state": ""},
-    {"mac": "76:e1:94:bf:c5:ca", "ifname": "veth4de2dee7", "flags": [], "master": "cni0", "state": "permanent"},
-    {"mac": "33:33:00:00:00:01", "ifname": "veth4de2dee7", "flags": ["self"], "state": "permanent"},
-    {"mac": "02:82:52:bf:c7:d6", "ifname": "vetha5f0f68d", "flags": [], "master": "cni0", "state": "stale"},
-])
+FDB = json.dumps(
+    [
+        {"mac": "33:33:00:00:00:01", "ifname": "cni0", "flags": ["self"], "state": "permanent"},
+        {"mac": "01:00:5e:00:00:01", "ifname": "cni0", "flags": ["self"], "state": "permanent"},
+        {"mac": "02:27:1d:e2:57:45", "ifname": "veth4de2dee7", "flags": [], "master": "cni0", "state": ""},
+        {"mac": "76:e1:94:bf:c5:ca", "ifname": "veth4de2dee7", "flags": [], "master": "cni0", "state": "permanent"},
+        {"mac": "33:33:00:00:00:01", "ifname": "veth4de2dee7", "flags": ["self"], "state": "permanent"},
+        {"mac": "02:82:52:bf:c7:d6", "ifname": "vetha5f0f68d", "flags": [], "master": "cni0", "state": "stale"},
+    ]
+)
 
 TCPDUMP_OUT = """\
 12:00:00.000001 IP 10.244.1.2 > 10.244.2.2: ICMP echo request, id 7, seq 1, length 64
@@ -147,7 +149,8 @@ def test_ping_total_loss_is_a_timeout() -> None:
 
 def test_ping_without_a_route() -> None:
     assert ping.read(2, "", "ping: connect: Network is unreachable\n") == ping.PingResult(
-        False, "no route (network unreachable)")
+        False, "no route (network unreachable)"
+    )
 
 
 def test_ping_destination_host_unreachable() -> None:
@@ -161,7 +164,8 @@ def test_http_answer_has_body_and_status() -> None:
 
 def test_http_error_status_is_still_an_answer() -> None:
     assert http.read(0, "404 page not found\n\n10.0.0.1\n404", "") == http.HttpResult(
-        True, 404, "404 page not found\n", peer="10.0.0.1")
+        True, 404, "404 page not found\n", peer="10.0.0.1"
+    )
 
 
 def test_http_refused_names_the_reason() -> None:

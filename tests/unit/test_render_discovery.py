@@ -35,10 +35,21 @@ ORDERED = """\
 """
 
 
-def service(name: str, ip: str | None, ports: list[tuple[str | None, int, str]], namespace: str = "default",
-            ) -> ServicePlan:
-    return ServicePlan(name, namespace, "ClusterIP", IPv4Address(ip) if ip else None,
-                       tuple(ServicePortPlan(namespace, name, n, p, proto, ()) for n, p, proto in ports), False, 0)
+def service(
+    name: str,
+    ip: str | None,
+    ports: list[tuple[str | None, int, str]],
+    namespace: str = "default",
+) -> ServicePlan:
+    return ServicePlan(
+        name,
+        namespace,
+        "ClusterIP",
+        IPv4Address(ip) if ip else None,
+        tuple(ServicePortPlan(namespace, name, n, p, proto, ()) for n, p, proto in ports),
+        False,
+        0,
+    )
 
 
 def test_a_single_unnamed_port_gives_exactly_the_notes_seven() -> None:
@@ -71,12 +82,16 @@ def test_udp_and_tcp_on_one_number_give_both_families() -> None:
 def test_which_services_count() -> None:
     """Only the pod's namespace, only with a ClusterIP; default/kubernetes always (links or not),
     unless the pod's own namespace has a `kubernetes`."""
-    services = [service("web", "10.96.1.1", [(None, 80, "TCP")]),
-                service("db", None, [(None, 5432, "TCP")]),
-                service("api", "10.96.2.2", [(None, 80, "TCP")], "shop"),
-                service("kubernetes", "10.96.0.1", [("https", 443, "TCP")])]
+    services = [
+        service("web", "10.96.1.1", [(None, 80, "TCP")]),
+        service("db", None, [(None, 5432, "TCP")]),
+        service("api", "10.96.2.2", [(None, 80, "TCP")], "shop"),
+        service("kubernetes", "10.96.0.1", [("https", 443, "TCP")]),
+    ]
     assert {k for k in service_env(services, "default") if k.endswith("_SERVICE_HOST")} == {
-        "WEB_SERVICE_HOST", "KUBERNETES_SERVICE_HOST"}
+        "WEB_SERVICE_HOST",
+        "KUBERNETES_SERVICE_HOST",
+    }
     assert set(service_env(services, "shop", links=False)) == set(service_env(services[3:], "x"))
     own = service("kubernetes", "10.96.9.9", [(None, 443, "TCP")], "shop")
     assert service_env([*services, own], "shop")["KUBERNETES_SERVICE_HOST"] == "10.96.9.9"
@@ -99,14 +114,16 @@ def test_a_pod_sees_the_services_above_it_in_the_lab_file(ordered) -> None:
 def test_cluster_first_gives_cluster_dns_the_namespace_search_list_and_ndots(ordered) -> None:
     plan, pods = ordered
     assert pod_resolver(plan, pods["late"]).text() == (
-        "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n")
+        "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+    )
 
 
 def test_dns_config_is_merged_as_the_kubelet_merges_it(ordered) -> None:
     plan, pods = ordered
     assert pod_resolver(plan, pods["tuned"]).text() == (
         "search shop.svc.cluster.local svc.cluster.local cluster.local corp.example\n"
-        "nameserver 10.96.0.10\nnameserver 1.1.1.1\noptions ndots:2 edns0\n")
+        "nameserver 10.96.0.10\nnameserver 1.1.1.1\noptions ndots:2 edns0\n"
+    )
     assert pod_resolver(plan, pods["alone"]).text() == "nameserver 192.0.2.53\n"
 
 
@@ -160,7 +177,10 @@ def test_dig_shows_every_name_tried_and_the_last_answer() -> None:
     got = read_dig(0, DIG_SEARCH)
     assert got.tried == (("api.default.svc.cluster.local", "NXDOMAIN"), ("api.shop.svc.cluster.local", "NOERROR"))
     assert (got.status, got.of_type("A"), got.of_type("CNAME")) == (
-        "NOERROR", ["10.107.228.61"], ["api.shop.svc.cluster.local."])
+        "NOERROR",
+        ["10.107.228.61"],
+        ["api.shop.svc.cluster.local."],
+    )
 
 
 def test_dig_without_a_server_and_getent() -> None:

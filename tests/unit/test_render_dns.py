@@ -67,8 +67,10 @@ def test_every_zone_golden_has_its_lab() -> None:
 def test_a_clusterip_service_has_a_and_srv_per_named_port_and_all_on_the_bare_name(zone) -> None:
     assert zone["web.default.svc.cluster.local."][0] == "A 10.96.44.201"
     assert zone["_http._tcp.web.default.svc.cluster.local."] == ["SRV 0 100 80 web.default.svc.cluster.local."]
-    assert zone["web.default.svc.cluster.local."][1:] == ["SRV 0 50 80 web.default.svc.cluster.local.",
-                                                         "SRV 0 50 443 web.default.svc.cluster.local."]
+    assert zone["web.default.svc.cluster.local."][1:] == [
+        "SRV 0 50 80 web.default.svc.cluster.local.",
+        "SRV 0 50 443 web.default.svc.cluster.local.",
+    ]
 
 
 def test_a_headless_service_answers_with_its_endpoints_and_srv_per_endpoint(zone) -> None:
@@ -76,7 +78,8 @@ def test_a_headless_service_answers_with_its_endpoints_and_srv_per_endpoint(zone
     db = zone["db.shop.svc.cluster.local."]
     assert [r for r in db if r.startswith("A ")] == ["A 10.244.1.2", "A 10.244.1.3", "A 10.244.2.2"]
     assert zone["_pg._tcp.db.shop.svc.cluster.local."] == [
-        f"SRV 0 33 5432 {ip}.db.shop.svc.cluster.local." for ip in ("10-244-1-2", "10-244-1-3", "10-244-2-2")]
+        f"SRV 0 33 5432 {ip}.db.shop.svc.cluster.local." for ip in ("10-244-1-2", "10-244-1-3", "10-244-2-2")
+    ]
     assert zone["10-244-2-2.db.shop.svc.cluster.local."] == ["A 10.244.2.2"]
 
 
@@ -105,7 +108,9 @@ def test_the_zone_carries_coredns_soa_version_and_ttl(zone, make_lab) -> None:
 def test_kube_dns_53_over_udp_and_tcp_is_one_bare_srv_record(bundled_lab) -> None:
     zone = records(cluster_zone(make_plan(bundled_lab("pod-to-service")), SERIAL))
     assert zone["kube-dns.kube-system.svc.cluster.local."][1:] == [
-        "SRV 0 50 53 kube-dns.kube-system.svc.cluster.local.", "SRV 0 50 9153 kube-dns.kube-system.svc.cluster.local."]
+        "SRV 0 50 53 kube-dns.kube-system.svc.cluster.local.",
+        "SRV 0 50 9153 kube-dns.kube-system.svc.cluster.local.",
+    ]
 
 
 def test_the_internet_zone_has_each_domain_with_its_soa(bundled_lab, golden) -> None:

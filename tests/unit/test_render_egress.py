@@ -27,8 +27,12 @@ WITH_OUTSIDE = """\
 
 def test_the_rules_of_the_egress_lab_are_golden(bundled_lab, golden) -> None:
     plan = make_plan(bundled_lab("egress"))
-    text = ("# every node: iptables-restore --noflush\n" + render_masq_agent(plan.lab.cluster.pod_cidr)
-            + "# the gateway: iptables-restore\n" + render_gateway(plan))
+    text = (
+        "# every node: iptables-restore --noflush\n"
+        + render_masq_agent(plan.lab.cluster.pod_cidr)
+        + "# the gateway: iptables-restore\n"
+        + render_gateway(plan)
+    )
     golden(GOLDEN / "egress.rules", text)
 
 

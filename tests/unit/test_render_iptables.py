@@ -32,17 +32,33 @@ BUILTIN_CHAINS = {"filter": {"INPUT", "FORWARD", "OUTPUT"}, "nat": {"PREROUTING"
 CHAIN_NAME_MAX = 28
 
 
-def port_plan(name: str | None, port: int, endpoints: list[str], protocol: str = "TCP", svc: str = "web",
-              namespace: str = "default") -> ServicePortPlan:
-    eps = tuple(Endpoint(IPv4Address(ep.split(":")[0]), int(ep.split(":")[1]), f"pod-{i}", "node-1")
-                for i, ep in enumerate(endpoints))
+def port_plan(
+    name: str | None,
+    port: int,
+    endpoints: list[str],
+    protocol: str = "TCP",
+    svc: str = "web",
+    namespace: str = "default",
+) -> ServicePortPlan:
+    eps = tuple(
+        Endpoint(IPv4Address(ep.split(":")[0]), int(ep.split(":")[1]), f"pod-{i}", "node-1")
+        for i, ep in enumerate(endpoints)
+    )
     return ServicePortPlan(namespace, svc, name, port, protocol, eps)
 
 
-def service(ports: list[ServicePortPlan], ip: str | None = "10.96.44.201", affinity: int | None = None,
-            name: str = "web") -> ServicePlan:
-    return ServicePlan(name, "default", "ClusterIP", IPv4Address(ip) if ip else None, tuple(ports),
-                       affinity is not None, affinity or 10800)
+def service(
+    ports: list[ServicePortPlan], ip: str | None = "10.96.44.201", affinity: int | None = None, name: str = "web"
+) -> ServicePlan:
+    return ServicePlan(
+        name,
+        "default",
+        "ClusterIP",
+        IPv4Address(ip) if ip else None,
+        tuple(ports),
+        affinity is not None,
+        affinity or 10800,
+    )
 
 
 # kube-reference's running example: default/web, 10.96.44.201, http 80 -> 8080, two endpoints.
@@ -120,15 +136,24 @@ def _broken(edit) -> IptablesRuleset:
     return replace(ruleset, restore=edit(ruleset.restore))
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("-j KUBE-MARK-MASQ", "-j KUBE-MARK-MASK", 1), "jump to undefined KUBE-MARK-MASK"),
-    (lambda t: t.replace("COMMIT\n*nat", "*nat"), "opens a table before COMMIT"),
-    (lambda t: t.rstrip().removesuffix("COMMIT"), "has no COMMIT"),
-    (lambda t: t.replace(":KUBE-MARK-MASQ - [0:0]", ":KUBE-MARK-MASQ - [0:0]\n:KUBE-MARK-MASQ - [0:0]"),
-     "declared twice"),
-    (lambda t: t.replace(":KUBE-MARK-MASQ - [0:0]", ":KUBE-MARK-MASQ - [0:0]\n:KUBE-A-CHAIN-NAME-OF-29-CHARS - [0:0]"),
-     "longer than 28"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace("-j KUBE-MARK-MASQ", "-j KUBE-MARK-MASK", 1), "jump to undefined KUBE-MARK-MASK"),
+        (lambda t: t.replace("COMMIT\n*nat", "*nat"), "opens a table before COMMIT"),
+        (lambda t: t.rstrip().removesuffix("COMMIT"), "has no COMMIT"),
+        (
+            lambda t: t.replace(":KUBE-MARK-MASQ - [0:0]", ":KUBE-MARK-MASQ - [0:0]\n:KUBE-MARK-MASQ - [0:0]"),
+            "declared twice",
+        ),
+        (
+            lambda t: t.replace(
+                ":KUBE-MARK-MASQ - [0:0]", ":KUBE-MARK-MASQ - [0:0]\n:KUBE-A-CHAIN-NAME-OF-29-CHARS - [0:0]"
+            ),
+            "longer than 28",
+        ),
+    ],
+)
 def test_the_structure_check_catches(edit, message: str) -> None:
     with pytest.raises(AssertionError, match=message):
         check_ruleset(_broken(edit))
@@ -138,23 +163,32 @@ def test_the_structure_check_catches(edit, message: str) -> None:
 def test_chain_names_of_the_running_example() -> None:
     assert svc_chain(WEB_HTTP) == "KUBE-SVC-CDGGSHYLG3RE2FKL"
     assert [sep_chain(WEB_HTTP, ep) for ep in WEB_HTTP.endpoints] == [
-        "KUBE-SEP-AFGSLHOD2HFNCBX4", "KUBE-SEP-2RIJ5GIYXEFH6G4D"]
+        "KUBE-SEP-AFGSLHOD2HFNCBX4",
+        "KUBE-SEP-2RIJ5GIYXEFH6G4D",
+    ]
 
 
-@pytest.mark.parametrize(("port", "chain"), [
-    (port_plan("https", 443, [], svc="kubernetes"), "KUBE-SVC-NPX46M4PTMTKRN6Y"),
-    (port_plan("dns", 53, [], "UDP", "kube-dns", "kube-system"), "KUBE-SVC-TCOU7JCQXEZGVUNU"),
-    (port_plan("dns-tcp", 53, [], "TCP", "kube-dns", "kube-system"), "KUBE-SVC-ERIFXISQEP7F7OF4"),
-], ids=["kubernetes-https", "kube-dns-dns-udp", "kube-dns-dns-tcp"])
+@pytest.mark.parametrize(
+    ("port", "chain"),
+    [
+        (port_plan("https", 443, [], svc="kubernetes"), "KUBE-SVC-NPX46M4PTMTKRN6Y"),
+        (port_plan("dns", 53, [], "UDP", "kube-dns", "kube-system"), "KUBE-SVC-TCOU7JCQXEZGVUNU"),
+        (port_plan("dns-tcp", 53, [], "TCP", "kube-dns", "kube-system"), "KUBE-SVC-ERIFXISQEP7F7OF4"),
+    ],
+    ids=["kubernetes-https", "kube-dns-dns-udp", "kube-dns-dns-tcp"],
+)
 def test_known_service_chain_names(port: ServicePortPlan, chain: str) -> None:
     assert svc_chain(port) == chain
 
 
-@pytest.mark.parametrize(("n", "written"), [
-    (2, ["0.5000000000"]),
-    (3, ["0.3333333333", "0.5000000000"]),
-    (4, ["0.2500000000", "0.3333333333", "0.5000000000"]),
-])
+@pytest.mark.parametrize(
+    ("n", "written"),
+    [
+        (2, ["0.5000000000"]),
+        (3, ["0.3333333333", "0.5000000000"]),
+        (4, ["0.2500000000", "0.3333333333", "0.5000000000"]),
+    ],
+)
 def test_probabilities_are_written_with_ten_decimals(n: int, written: list[str]) -> None:
     port = port_plan("http", 80, [f"10.244.1.{i}:8080" for i in range(1, n + 1)])
     restore = render_iptables([service([port])], CLUSTER_CIDR).restore
@@ -172,16 +206,24 @@ def test_the_running_example_line_by_line() -> None:
     ruleset = render_iptables([WEB], CLUSTER_CIDR)
     svc, sep1, sep2 = "KUBE-SVC-CDGGSHYLG3RE2FKL", "KUBE-SEP-AFGSLHOD2HFNCBX4", "KUBE-SEP-2RIJ5GIYXEFH6G4D"
     assert nat_lines(ruleset, "KUBE-SERVICES") == [
-        (f'-A KUBE-SERVICES -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 '
-         f'--dport 80 -j {svc}'),
-        ('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule '
-         'in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS'),
+        (
+            f'-A KUBE-SERVICES -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 '
+            f"--dport 80 -j {svc}"
+        ),
+        (
+            '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule '
+            'in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS'
+        ),
     ]
     assert nat_lines(ruleset, svc) == [
-        (f'-A {svc} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 --dport 80 '
-         f'! -s 10.244.0.0/16 -j KUBE-MARK-MASQ'),
-        (f'-A {svc} -m comment --comment "default/web:http -> 10.244.1.5:8080" -m statistic --mode random '
-         f'--probability 0.5000000000 -j {sep1}'),
+        (
+            f'-A {svc} -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.96.44.201 --dport 80 '
+            f"! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"
+        ),
+        (
+            f'-A {svc} -m comment --comment "default/web:http -> 10.244.1.5:8080" -m statistic --mode random '
+            f"--probability 0.5000000000 -j {sep1}"
+        ),
         f'-A {svc} -m comment --comment "default/web:http -> 10.244.2.7:8080" -j {sep2}',
     ]
     assert nat_lines(ruleset, sep1) == [
@@ -192,8 +234,10 @@ def test_the_running_example_line_by_line() -> None:
     assert nat_lines(ruleset, "KUBE-POSTROUTING") == [
         "-A KUBE-POSTROUTING -m mark ! --mark 0x00004000/0x00004000 -j RETURN",
         "-A KUBE-POSTROUTING -j MARK --xor-mark 0x00004000",
-        ('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE '
-         '--random-fully'),
+        (
+            '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE '
+            "--random-fully"
+        ),
     ]
     assert ruleset.restore.startswith("*filter\n") and ruleset.restore.endswith("COMMIT\n")
     assert ruleset.restore.index("*filter") < ruleset.restore.index("*nat")
@@ -208,25 +252,31 @@ def test_session_affinity_checks_come_before_the_random_pick() -> None:
         f"-m recent --name {sep2} --rcheck --seconds 600 --reap -j {sep2}",
     ]
     assert "--probability 0.5000000000" in rules[3] and rules[4].endswith(f"-j {sep2}")
-    assert nat_lines(ruleset, sep1)[1] == (f"-A {sep1} -m comment --comment default/web:http -m recent --name {sep1} "
-                                           f"--set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:8080")
+    assert nat_lines(ruleset, sep1)[1] == (
+        f"-A {sep1} -m comment --comment default/web:http -m recent --name {sep1} "
+        f"--set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:8080"
+    )
 
 
 def test_udp_ports_match_udp() -> None:
     port = port_plan("dns", 53, ["10.244.1.5:5353"], "UDP")
     ruleset = render_iptables([service([port])], CLUSTER_CIDR)
     assert nat_lines(ruleset, "KUBE-SERVICES")[0].endswith(
-        f"-m udp -p udp -d 10.96.44.201 --dport 53 -j {svc_chain(port)}")
+        f"-m udp -p udp -d 10.96.44.201 --dport 53 -j {svc_chain(port)}"
+    )
     assert nat_lines(ruleset, sep_chain(port, port.endpoints[0]))[1].endswith(
-        "-m udp -p udp -j DNAT --to-destination 10.244.1.5:5353")
+        "-m udp -p udp -j DNAT --to-destination 10.244.1.5:5353"
+    )
 
 
 def test_a_port_without_endpoints_is_only_rejected_in_filter() -> None:
     ruleset = render_iptables([service([port_plan("http", 80, [], svc="nobody")], name="nobody")], CLUSTER_CIDR)
     assert not [c for c in ruleset.chains["nat"] if c.startswith(("KUBE-SVC-", "KUBE-SEP-"))]
     assert len(nat_lines(ruleset, "KUBE-SERVICES")) == 1  # only the final nodeports rule
-    assert ('-A KUBE-SERVICES -m comment --comment "default/nobody:http has no endpoints" -m tcp -p tcp '
-            '-d 10.96.44.201 --dport 80 -j REJECT') in ruleset.restore.split("*nat")[0].splitlines()
+    assert (
+        '-A KUBE-SERVICES -m comment --comment "default/nobody:http has no endpoints" -m tcp -p tcp '
+        "-d 10.96.44.201 --dport 80 -j REJECT"
+    ) in ruleset.restore.split("*nat")[0].splitlines()
 
 
 def test_headless_services_get_no_rules() -> None:
@@ -243,21 +293,46 @@ def test_an_unnamed_port_hashes_without_a_colon() -> None:
 def test_fixed_chains_are_declared_in_kube_proxy_order() -> None:
     restore = render_iptables([], CLUSTER_CIDR).restore
     declared = [line.split()[0][1:] for line in restore.splitlines() if line.startswith(":")]
-    assert declared == ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS",
-                        "KUBE-PROXY-FIREWALL", "KUBE-FIREWALL",
-                        "KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"]
+    assert declared == [
+        "KUBE-SERVICES",
+        "KUBE-EXTERNAL-SERVICES",
+        "KUBE-FORWARD",
+        "KUBE-NODEPORTS",
+        "KUBE-PROXY-FIREWALL",
+        "KUBE-FIREWALL",
+        "KUBE-SERVICES",
+        "KUBE-NODEPORTS",
+        "KUBE-POSTROUTING",
+        "KUBE-MARK-MASQ",
+    ]
 
 
 def test_jumps_are_inserted_with_their_comments() -> None:
     jumps = render_iptables([], CLUSTER_CIDR).jumps
-    assert Jump("nat", "PREROUTING", ("-m", "comment", "--comment", "kubernetes service portals", "-j",
-                                      "KUBE-SERVICES")) in jumps
+    assert (
+        Jump("nat", "PREROUTING", ("-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"))
+        in jumps
+    )
     assert Jump("filter", "INPUT", ("-j", "KUBE-FIREWALL")) in jumps
-    assert jumps[0].args("-C") == ["-t", "filter", "-C", "INPUT", "-m", "conntrack", "--ctstate", "NEW",
-                                   "-m", "comment", "--comment", "kubernetes externally-visible service portals",
-                                   "-j", "KUBE-EXTERNAL-SERVICES"]
-    assert jumps[-3].text() == ('-t nat -I POSTROUTING -m comment --comment "kubernetes postrouting rules" '
-                                '-j KUBE-POSTROUTING')
+    assert jumps[0].args("-C") == [
+        "-t",
+        "filter",
+        "-C",
+        "INPUT",
+        "-m",
+        "conntrack",
+        "--ctstate",
+        "NEW",
+        "-m",
+        "comment",
+        "--comment",
+        "kubernetes externally-visible service portals",
+        "-j",
+        "KUBE-EXTERNAL-SERVICES",
+    ]
+    assert jumps[-3].text() == (
+        '-t nat -I POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING'
+    )
     assert len(jumps) == len(set(jumps)) == 14
 
 
@@ -266,14 +341,22 @@ def test_only_stale_service_chains_are_flushed_and_deleted() -> None:
     ruleset = render_iptables([WEB], CLUSTER_CIDR)
     existing = {"nat": {"KUBE-SVC-OLDOLDOLDOLDOLDO", "KUBE-SERVICES", "MY-CHAIN", "KUBE-SVC-CDGGSHYLG3RE2FKL"}}
     assert stale_chain_lines(existing, ruleset) == {
-        "nat": [":KUBE-SVC-OLDOLDOLDOLDOLDO - [0:0]", "-X KUBE-SVC-OLDOLDOLDOLDOLDO"]}
+        "nat": [":KUBE-SVC-OLDOLDOLDOLDOLDO - [0:0]", "-X KUBE-SVC-OLDOLDOLDOLDOLDO"]
+    }
 
 
 def test_stale_chains_are_all_flushed_before_any_is_deleted() -> None:
     existing = {"nat": {"KUBE-SEP-B", "KUBE-SVC-A", "KUBE-EXT-C", "KUBE-MARK-MASQ"}, "filter": {"KUBE-SERVICES"}}
-    assert stale_chain_lines(existing, render_iptables([], CLUSTER_CIDR)) == {"nat": [
-        ":KUBE-EXT-C - [0:0]", ":KUBE-SEP-B - [0:0]", ":KUBE-SVC-A - [0:0]",
-        "-X KUBE-EXT-C", "-X KUBE-SEP-B", "-X KUBE-SVC-A"]}
+    assert stale_chain_lines(existing, render_iptables([], CLUSTER_CIDR)) == {
+        "nat": [
+            ":KUBE-EXT-C - [0:0]",
+            ":KUBE-SEP-B - [0:0]",
+            ":KUBE-SVC-A - [0:0]",
+            "-X KUBE-EXT-C",
+            "-X KUBE-SEP-B",
+            "-X KUBE-SVC-A",
+        ]
+    }
 
 
 def test_programmed_reads_frontends_and_endpoints_back_from_iptables_save() -> None:

@@ -83,16 +83,28 @@ def reals(ruleset: IpvsRuleset) -> dict[tuple[IPv4Address, int], tuple[RealServe
     return {(vs.ip, vs.port): vs.reals for vs in ruleset.virtual_servers}
 
 
-def node_port_service(port: ServicePortPlan, node_port: int, local: bool = False,
-                      affinity: int | None = None) -> ServicePlan:
-    return replace(service([replace(port, node_port=node_port)], affinity=affinity), type="NodePort",
-                   external_local=local)
+def node_port_service(
+    port: ServicePortPlan, node_port: int, local: bool = False, affinity: int | None = None
+) -> ServicePlan:
+    return replace(
+        service([replace(port, node_port=node_port)], affinity=affinity), type="NodePort", external_local=local
+    )
 
 
-def lb_service(port: ServicePortPlan, node_port: int, ip: str = "198.51.100.200", local: bool = False,
-               health_check: int | None = None, affinity: int | None = None) -> ServicePlan:
-    return replace(node_port_service(port, node_port, local, affinity), type="LoadBalancer",
-                   load_balancer_ip=IPv4Address(ip), health_check_node_port=health_check)
+def lb_service(
+    port: ServicePortPlan,
+    node_port: int,
+    ip: str = "198.51.100.200",
+    local: bool = False,
+    health_check: int | None = None,
+    affinity: int | None = None,
+) -> ServicePlan:
+    return replace(
+        node_port_service(port, node_port, local, affinity),
+        type="LoadBalancer",
+        load_balancer_ip=IPv4Address(ip),
+        health_check_node_port=health_check,
+    )
 
 
 def lab_service(name: str, plan: LabPlan = SERVICE_TYPES) -> ServicePlan:
@@ -105,8 +117,9 @@ def node_rulesets(path: Path) -> dict[str, tuple[NodePlan, IpvsRuleset]]:
     `<lab>.<node>.ipvs` for each other node whose virtual servers differ (NodePorts sit on each
     node's own IP); KUBE-LOOP-BACK alone differing is not worth a file."""
     plan = make_plan(load_lab(path))
-    (first, first_rules), *others = [(node, render_ipvs(plan.services, plan.lab.cluster.pod_cidr, node))
-                                     for node in plan.nodes]
+    (first, first_rules), *others = [
+        (node, render_ipvs(plan.services, plan.lab.cluster.pod_cidr, node)) for node in plan.nodes
+    ]
     found = {f"{path.stem}.ipvs": (first, first_rules)}
     for node, ruleset in others:
         if ruleset.virtual_servers != first_rules.virtual_servers:
@@ -118,18 +131,31 @@ def node_rulesets(path: Path) -> dict[str, tuple[NodePlan, IpvsRuleset]]:
 def test_ipvs_golden(golden, path: Path) -> None:
     for name, (node, ruleset) in node_rulesets(path).items():
         check_ipvs(ruleset, node)
-        text = "\n".join([
-            f"# ipvsadm -Ln on {node.name}; kube-ipvs0 holds " + " ".join(f"{ip}/32" for ip in ruleset.addresses),
-            ipvsadm_text(ruleset), "# ipset restore", ipset_restore_text(ruleset),
-            *(j.text() for j in ruleset.iptables.jumps), "# iptables-restore --noflush", ruleset.iptables.restore])
+        text = "\n".join(
+            [
+                f"# ipvsadm -Ln on {node.name}; kube-ipvs0 holds " + " ".join(f"{ip}/32" for ip in ruleset.addresses),
+                ipvsadm_text(ruleset),
+                "# ipset restore",
+                ipset_restore_text(ruleset),
+                *(j.text() for j in ruleset.iptables.jumps),
+                "# iptables-restore --noflush",
+                ruleset.iptables.restore,
+            ]
+        )
         golden(GOLDEN / name, text)
 
 
 def test_every_ipvs_golden_has_its_lab() -> None:
     names = [name for path in SERVICE_LABS for name in node_rulesets(path)]
     assert sorted(p.name for p in GOLDEN.glob("*.ipvs")) == sorted(names)
-    assert {"pod-to-service.ipvs", "service-types.ipvs", "service-types.node-2.ipvs", "ingress-loadbalancer.ipvs",
-            "ingress-loadbalancer.node-2.ipvs", "ingress-loadbalancer.node-3.ipvs"} <= set(names)
+    assert {
+        "pod-to-service.ipvs",
+        "service-types.ipvs",
+        "service-types.node-2.ipvs",
+        "ingress-loadbalancer.ipvs",
+        "ingress-loadbalancer.node-2.ipvs",
+        "ingress-loadbalancer.node-3.ipvs",
+    } <= set(names)
 
 
 # -- virtual servers ------------------------------------------------------------------------------
@@ -137,8 +163,16 @@ def test_the_running_example_is_one_round_robin_virtual_server() -> None:
     ruleset = render_ipvs([WEB], CLUSTER_CIDR)
     check_ipvs(ruleset)
     assert ruleset.addresses == (IPv4Address("10.96.44.201"),)
-    assert ruleset.virtual_servers == (VirtualServer("TCP", IPv4Address("10.96.44.201"), 80, "rr", None, (
-        RealServer(IPv4Address("10.244.1.5"), 8080), RealServer(IPv4Address("10.244.2.7"), 8080))),)
+    assert ruleset.virtual_servers == (
+        VirtualServer(
+            "TCP",
+            IPv4Address("10.96.44.201"),
+            80,
+            "rr",
+            None,
+            (RealServer(IPv4Address("10.244.1.5"), 8080), RealServer(IPv4Address("10.244.2.7"), 8080)),
+        ),
+    )
     assert ipvsadm_text(ruleset).splitlines()[3:] == [
         "TCP  10.96.44.201:80 rr",
         "  -> 10.244.1.5:8080              Masq    1      0          0",
@@ -168,8 +202,14 @@ def test_ipvsadm_sorts_by_protocol_then_address_then_port() -> None:
     early = service([port_plan("http", 80, ["10.244.1.10:8080", "10.244.1.9:8080"])], ip="10.96.0.9", name="early")
     lines = ipvsadm_text(render_ipvs([udp, late, early], CLUSTER_CIDR)).splitlines()
     assert [line.split()[:2] for line in lines[3:]] == [
-        ["TCP", "10.96.0.9:80"], ["->", "10.244.1.9:8080"], ["->", "10.244.1.10:8080"],
-        ["TCP", "10.96.0.100:80"], ["TCP", "10.96.0.100:90"], ["UDP", "10.96.0.10:53"], ["->", "10.244.1.5:5353"]]
+        ["TCP", "10.96.0.9:80"],
+        ["->", "10.244.1.9:8080"],
+        ["->", "10.244.1.10:8080"],
+        ["TCP", "10.96.0.100:80"],
+        ["TCP", "10.96.0.100:90"],
+        ["UDP", "10.96.0.10:53"],
+        ["->", "10.244.1.5:5353"],
+    ]
 
 
 # -- ipsets ---------------------------------------------------------------------------------------
@@ -180,21 +220,34 @@ def test_sets_hold_cluster_ips_and_only_this_nodes_endpoints_loop_back() -> None
     assert sets(ruleset)["KUBE-LOOP-BACK"] == ("10.244.1.5,tcp:8080,10.244.1.5",)
     assert sets(ruleset)["KUBE-IPVS-IPS"] == ("10.96.44.201",)
     assert {name for name, entries in sets(ruleset).items() if entries} == {
-        "KUBE-CLUSTER-IP", "KUBE-LOOP-BACK", "KUBE-IPVS-IPS"}
+        "KUBE-CLUSTER-IP",
+        "KUBE-LOOP-BACK",
+        "KUBE-IPVS-IPS",
+    }
 
 
 def test_every_kube_proxy_set_is_created_with_its_type() -> None:
     text = ipset_restore_text(render_ipvs([WEB], CLUSTER_CIDR))
     creates = {line.split()[1]: line.split()[2] for line in text.splitlines() if line.startswith("create ")}
     assert creates == {
-        "KUBE-LOOP-BACK": "hash:ip,port,ip", "KUBE-CLUSTER-IP": "hash:ip,port", "KUBE-EXTERNAL-IP": "hash:ip,port",
-        "KUBE-EXTERNAL-IP-LOCAL": "hash:ip,port", "KUBE-LOAD-BALANCER": "hash:ip,port",
-        "KUBE-LOAD-BALANCER-FW": "hash:ip,port", "KUBE-LOAD-BALANCER-LOCAL": "hash:ip,port",
-        "KUBE-LOAD-BALANCER-SOURCE-IP": "hash:ip,port,ip", "KUBE-LOAD-BALANCER-SOURCE-CIDR": "hash:ip,port,net",
-        "KUBE-NODE-PORT-TCP": "bitmap:port", "KUBE-NODE-PORT-LOCAL-TCP": "bitmap:port",
-        "KUBE-NODE-PORT-UDP": "bitmap:port", "KUBE-NODE-PORT-LOCAL-UDP": "bitmap:port",
-        "KUBE-NODE-PORT-SCTP-HASH": "hash:ip,port", "KUBE-NODE-PORT-LOCAL-SCTP-HASH": "hash:ip,port",
-        "KUBE-HEALTH-CHECK-NODE-PORT": "bitmap:port", "KUBE-IPVS-IPS": "hash:ip"}
+        "KUBE-LOOP-BACK": "hash:ip,port,ip",
+        "KUBE-CLUSTER-IP": "hash:ip,port",
+        "KUBE-EXTERNAL-IP": "hash:ip,port",
+        "KUBE-EXTERNAL-IP-LOCAL": "hash:ip,port",
+        "KUBE-LOAD-BALANCER": "hash:ip,port",
+        "KUBE-LOAD-BALANCER-FW": "hash:ip,port",
+        "KUBE-LOAD-BALANCER-LOCAL": "hash:ip,port",
+        "KUBE-LOAD-BALANCER-SOURCE-IP": "hash:ip,port,ip",
+        "KUBE-LOAD-BALANCER-SOURCE-CIDR": "hash:ip,port,net",
+        "KUBE-NODE-PORT-TCP": "bitmap:port",
+        "KUBE-NODE-PORT-LOCAL-TCP": "bitmap:port",
+        "KUBE-NODE-PORT-UDP": "bitmap:port",
+        "KUBE-NODE-PORT-LOCAL-UDP": "bitmap:port",
+        "KUBE-NODE-PORT-SCTP-HASH": "hash:ip,port",
+        "KUBE-NODE-PORT-LOCAL-SCTP-HASH": "hash:ip,port",
+        "KUBE-HEALTH-CHECK-NODE-PORT": "bitmap:port",
+        "KUBE-IPVS-IPS": "hash:ip",
+    }
     assert "create KUBE-NODE-PORT-TCP bitmap:port range 0-65535 -exist" in text.splitlines()
     assert "create KUBE-IPVS-IPS hash:ip family inet hashsize 1024 maxelem 65536 -exist" in text.splitlines()
     lines = text.splitlines()
@@ -209,17 +262,21 @@ def test_ipvs_iptables_rules_of_kube_reference() -> None:
     assert restore.startswith("*nat\n")
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")] == [
         "-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN",
-        ('-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
-         "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"),
+        (
+            '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
+            "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"
+        ),
         "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT",
         "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT",
     ]
     postrouting = [line for line in nat.splitlines() if line.startswith("-A KUBE-POSTROUTING")]
     assert postrouting[0] == (
         '-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip for solving hairpin '
-        'purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE')
-    assert filt.splitlines()[-2] == ("-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS "
-                                     "dst -j REJECT")
+        'purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE'
+    )
+    assert filt.splitlines()[-2] == (
+        "-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT"
+    )
 
 
 def test_no_loop_back_rule_while_no_endpoint_is_local() -> None:
@@ -236,11 +293,16 @@ def test_both_modes_share_the_fixed_masquerade_and_forward_rules() -> None:
 def test_ipvs_jumps_are_ensured_in_kube_proxy_order() -> None:
     jumps = render_ipvs([], CLUSTER_CIDR).iptables.jumps
     assert [(j.table, j.chain, j.rule[-1]) for j in jumps] == [
-        ("nat", "OUTPUT", "KUBE-SERVICES"), ("nat", "PREROUTING", "KUBE-SERVICES"),
-        ("nat", "POSTROUTING", "KUBE-POSTROUTING"), ("filter", "FORWARD", "KUBE-FORWARD"),
-        ("filter", "INPUT", "KUBE-NODE-PORT"), ("filter", "INPUT", "KUBE-PROXY-FIREWALL"),
-        ("filter", "FORWARD", "KUBE-PROXY-FIREWALL"), ("filter", "INPUT", "KUBE-IPVS-FILTER"),
-        ("filter", "OUTPUT", "KUBE-IPVS-OUT-FILTER")]
+        ("nat", "OUTPUT", "KUBE-SERVICES"),
+        ("nat", "PREROUTING", "KUBE-SERVICES"),
+        ("nat", "POSTROUTING", "KUBE-POSTROUTING"),
+        ("filter", "FORWARD", "KUBE-FORWARD"),
+        ("filter", "INPUT", "KUBE-NODE-PORT"),
+        ("filter", "INPUT", "KUBE-PROXY-FIREWALL"),
+        ("filter", "FORWARD", "KUBE-PROXY-FIREWALL"),
+        ("filter", "INPUT", "KUBE-IPVS-FILTER"),
+        ("filter", "OUTPUT", "KUBE-IPVS-OUT-FILTER"),
+    ]
 
 
 # -- NodePorts and externalTrafficPolicy ------------------------------------------------------------
@@ -251,8 +313,10 @@ def test_a_node_port_is_a_virtual_server_on_each_nodes_own_ip() -> None:
     for node in (NODE_1, NODE_2):
         ruleset = render_ipvs([nodeport], CLUSTER_CIDR, node)
         check_ipvs(ruleset, node)
-        assert ruleset.virtual_servers == (VirtualServer("TCP", nodeport.cluster_ip, 80, "rr", None, WEB_0),
-                                           VirtualServer("TCP", node.ip.ip, 30080, "rr", None, WEB_0))
+        assert ruleset.virtual_servers == (
+            VirtualServer("TCP", nodeport.cluster_ip, 80, "rr", None, WEB_0),
+            VirtualServer("TCP", node.ip.ip, 30080, "rr", None, WEB_0),
+        )
         assert ruleset.addresses == (nodeport.cluster_ip,)
         assert sets(ruleset)["KUBE-IPVS-IPS"] == (str(nodeport.cluster_ip),)
     assert f"TCP  {NODE_2.ip.ip}:30080 rr" in ipvsadm_text(render_ipvs([nodeport], CLUSTER_CIDR, NODE_2)).splitlines()
@@ -274,9 +338,13 @@ def test_the_service_types_lab_per_node() -> None:
     outside client gets no answer there all the same: see render/ipvs.py)."""
     on_1, on_2 = (render_ipvs(SERVICE_TYPES.services, CLUSTER_CIDR, node) for node in (NODE_1, NODE_2))
     assert {key: vs for key, vs in reals(on_1).items() if key[0] == NODE_1.ip.ip} == {
-        (NODE_1.ip.ip, 30080): WEB_0, (NODE_1.ip.ip, 30081): WEB_0}
+        (NODE_1.ip.ip, 30080): WEB_0,
+        (NODE_1.ip.ip, 30081): WEB_0,
+    }
     assert {key: vs for key, vs in reals(on_2).items() if key[0] == NODE_2.ip.ip} == {
-        (NODE_2.ip.ip, 30080): WEB_0, (NODE_2.ip.ip, 30081): WEB_0}
+        (NODE_2.ip.ip, 30080): WEB_0,
+        (NODE_2.ip.ip, 30081): WEB_0,
+    }
     web_hairpins = [[e for e in sets(on)["KUBE-LOOP-BACK"] if ":8080," in e] for on in (on_1, on_2)]
     assert web_hairpins == [["10.244.1.2,tcp:8080,10.244.1.2"], []]
 
@@ -287,8 +355,10 @@ def test_node_port_sets_hold_every_node_port_and_the_local_ones_again() -> None:
     assert sets(ruleset)["KUBE-NODE-PORT-LOCAL-TCP"] == ("30081",)
     assert not sets(ruleset)["KUBE-NODE-PORT-UDP"] and not sets(ruleset)["KUBE-NODE-PORT-LOCAL-UDP"]
     lines = ipset_restore_text(ruleset).splitlines()
-    assert lines[lines.index("flush KUBE-NODE-PORT-TCP") + 1:][:2] == [
-        "add KUBE-NODE-PORT-TCP 30080 -exist", "add KUBE-NODE-PORT-TCP 30081 -exist"]
+    assert lines[lines.index("flush KUBE-NODE-PORT-TCP") + 1 :][:2] == [
+        "add KUBE-NODE-PORT-TCP 30080 -exist",
+        "add KUBE-NODE-PORT-TCP 30081 -exist",
+    ]
     assert "add KUBE-NODE-PORT-LOCAL-TCP 30081 -exist" in lines
 
 
@@ -296,24 +366,33 @@ def test_node_port_rules_return_for_local_before_marking_for_masquerade() -> Non
     restore = render_ipvs(SERVICE_TYPES.services, CLUSTER_CIDR, NODE_1).iptables.restore
     nat, filt = restore.split("*filter\n")
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-NODE-PORT ")] == [
-        ('-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port with '
-         'externalTrafficPolicy=local" -m set --match-set KUBE-NODE-PORT-LOCAL-TCP dst -j RETURN'),
-        ('-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" '
-         "-m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ"),
+        (
+            '-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port with '
+            'externalTrafficPolicy=local" -m set --match-set KUBE-NODE-PORT-LOCAL-TCP dst -j RETURN'
+        ),
+        (
+            '-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" '
+            "-m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ"
+        ),
     ]
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")][-2:] == [
         "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT",
-        "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT"]
+        "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT",
+    ]
     # In filter, kube-proxy's KUBE-NODE-PORT only accepts health check nodePorts (LoadBalancers).
     assert [line for line in filt.splitlines() if line.startswith("-A KUBE-NODE-PORT ")] == [
-        ('-A KUBE-NODE-PORT -m comment --comment "Kubernetes health check node port" '
-         "-m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT")]
+        (
+            '-A KUBE-NODE-PORT -m comment --comment "Kubernetes health check node port" '
+            "-m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT"
+        )
+    ]
 
 
 def test_policy_cluster_alone_only_marks_for_masquerade() -> None:
     restore = render_ipvs([lab_service("web-nodeport")], CLUSTER_CIDR, NODE_1).iptables.restore
-    assert [line.split()[-1] for line in restore.split("*filter\n")[0].splitlines()
-            if line.startswith("-A KUBE-NODE-PORT ")] == ["KUBE-MARK-MASQ"]
+    assert [
+        line.split()[-1] for line in restore.split("*filter\n")[0].splitlines() if line.startswith("-A KUBE-NODE-PORT ")
+    ] == ["KUBE-MARK-MASQ"]
 
 
 def test_udp_node_ports_have_their_own_sets() -> None:
@@ -323,9 +402,10 @@ def test_udp_node_ports_have_their_own_sets() -> None:
     assert sets(ruleset)["KUBE-NODE-PORT-UDP"] == sets(ruleset)["KUBE-NODE-PORT-LOCAL-UDP"] == ("30053",)
     assert not sets(ruleset)["KUBE-NODE-PORT-TCP"]
     assert f"UDP  {NODE_1.ip.ip}:30053 rr" in ipvsadm_text(ruleset).splitlines()
-    assert ('-A KUBE-NODE-PORT -p udp -m comment --comment "Kubernetes nodeport UDP port with '
-            'externalTrafficPolicy=local" -m set --match-set KUBE-NODE-PORT-LOCAL-UDP dst -j RETURN'
-            ) in ruleset.iptables.restore.splitlines()
+    assert (
+        '-A KUBE-NODE-PORT -p udp -m comment --comment "Kubernetes nodeport UDP port with '
+        'externalTrafficPolicy=local" -m set --match-set KUBE-NODE-PORT-LOCAL-UDP dst -j RETURN'
+    ) in ruleset.iptables.restore.splitlines()
 
 
 def test_client_ip_affinity_makes_the_node_port_persistent_too() -> None:
@@ -354,7 +434,8 @@ def test_the_lb_ip_is_bound_like_a_cluster_ip_with_a_virtual_server_on_every_nod
         assert {"198.51.100.200", "198.51.100.201"} <= set(sets(ruleset)["KUBE-IPVS-IPS"])
         assert reals(ruleset)[LB_IP, 80] == WEB_0_ONLY + WEB_1_ONLY == reals(ruleset)[web.cluster_ip, 80]
         assert [(vs.protocol, vs.scheduler, vs.persistent) for vs in ruleset.virtual_servers if vs.ip == LB_IP] == [
-            ("TCP", "rr", None)]
+            ("TCP", "rr", None)
+        ]
         assert "TCP  198.51.100.200:80 rr" in ipvsadm_text(ruleset).splitlines()
 
 
@@ -373,7 +454,10 @@ def test_lb_virtual_server_comes_between_the_cluster_ips_and_the_node_ports() ->
     ruleset = render_ipvs([svc], CLUSTER_CIDR, NODE_1)
     check_ipvs(ruleset, NODE_1)
     assert [(vs.ip, vs.port) for vs in ruleset.virtual_servers] == [
-        (svc.cluster_ip, 80), (LB_IP, 80), (NODE_1.ip.ip, 30080)]
+        (svc.cluster_ip, 80),
+        (LB_IP, 80),
+        (NODE_1.ip.ip, 30080),
+    ]
     assert ruleset.addresses == (svc.cluster_ip, LB_IP)
 
 
@@ -388,8 +472,10 @@ def test_lb_sets_hold_every_lb_ip_port_the_local_ones_again_and_the_health_check
         assert not found["KUBE-LOAD-BALANCER-FW"] and not found["KUBE-LOAD-BALANCER-SOURCE-IP"]
         assert not found["KUBE-LOAD-BALANCER-SOURCE-CIDR"]
     lines = ipset_restore_text(render_ipvs(INGRESS.services, CLUSTER_CIDR, INGRESS.nodes[0])).splitlines()
-    assert lines[lines.index("flush KUBE-LOAD-BALANCER") + 1:][:2] == [
-        "add KUBE-LOAD-BALANCER 198.51.100.200,tcp:80 -exist", "add KUBE-LOAD-BALANCER 198.51.100.201,tcp:80 -exist"]
+    assert lines[lines.index("flush KUBE-LOAD-BALANCER") + 1 :][:2] == [
+        "add KUBE-LOAD-BALANCER 198.51.100.200,tcp:80 -exist",
+        "add KUBE-LOAD-BALANCER 198.51.100.201,tcp:80 -exist",
+    ]
     assert "add KUBE-HEALTH-CHECK-NODE-PORT 32000 -exist" in lines
 
 
@@ -401,44 +487,56 @@ def test_lb_rules_jump_to_the_lb_chain_which_returns_local_before_marking() -> N
     nat, filt = restore.split("*filter\n")
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-SERVICES")] == [
         "-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN",
-        ('-A KUBE-SERVICES -m comment --comment "Kubernetes service lb portal" '
-         "-m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER"),
-        ('-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
-         "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"),
+        (
+            '-A KUBE-SERVICES -m comment --comment "Kubernetes service lb portal" '
+            "-m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER"
+        ),
+        (
+            '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" '
+            "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ"
+        ),
         "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT",
         "-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT",
         "-A KUBE-SERVICES -m set --match-set KUBE-LOAD-BALANCER dst,dst -j ACCEPT",
     ]
     assert [line for line in nat.splitlines() if line.startswith("-A KUBE-LOAD-BALANCER")] == [
-        ('-A KUBE-LOAD-BALANCER -m comment --comment "Kubernetes service load balancer ip + port with '
-         'externalTrafficPolicy=local" -m set --match-set KUBE-LOAD-BALANCER-LOCAL dst,dst -j RETURN'),
+        (
+            '-A KUBE-LOAD-BALANCER -m comment --comment "Kubernetes service load balancer ip + port with '
+            'externalTrafficPolicy=local" -m set --match-set KUBE-LOAD-BALANCER-LOCAL dst,dst -j RETURN'
+        ),
         "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ",
     ]
     ipvs_filter = [line for line in filt.splitlines() if line.startswith("-A KUBE-IPVS-FILTER")]
     assert ipvs_filter[0] == "-A KUBE-IPVS-FILTER -m set --match-set KUBE-LOAD-BALANCER dst,dst -j RETURN"
     assert ipvs_filter[-1].endswith("--match-set KUBE-IPVS-IPS dst -j REJECT")
-    assert ('-A KUBE-NODE-PORT -m comment --comment "Kubernetes health check node port" '
-            "-m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT") in filt.splitlines()
+    assert (
+        '-A KUBE-NODE-PORT -m comment --comment "Kubernetes health check node port" '
+        "-m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT"
+    ) in filt.splitlines()
     # Without source ranges nothing goes to the firewall chains or blocks node access to LB IPs.
     assert "KUBE-LOAD-BALANCER-FW" not in restore and "-A KUBE-IPVS-OUT-FILTER" not in restore
     assert [line for line in filt.splitlines() if "KUBE-SOURCE-RANGES-FIREWALL" in line and line.startswith("-A")] == [
-        "-A KUBE-SOURCE-RANGES-FIREWALL -j DROP"]
+        "-A KUBE-SOURCE-RANGES-FIREWALL -j DROP"
+    ]
 
 
 def test_policy_cluster_lb_alone_has_no_local_return() -> None:
     ruleset = render_ipvs([lb_service(WEB_SPREAD_HTTP, 30080)], CLUSTER_CIDR, NODE_1)
     assert not sets(ruleset)["KUBE-LOAD-BALANCER-LOCAL"] and not sets(ruleset)["KUBE-HEALTH-CHECK-NODE-PORT"]
     assert [line for line in ruleset.iptables.restore.splitlines() if line.startswith("-A KUBE-LOAD-BALANCER")] == [
-        "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ"]
+        "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ"
+    ]
 
 
 def test_lb_ip_of_a_udp_port_and_with_affinity() -> None:
-    dns = lb_service(port_plan("dns", 53, ["10.244.1.5:5353"], "UDP"), 30053, local=True, health_check=32001,
-                     affinity=600)
+    dns = lb_service(
+        port_plan("dns", 53, ["10.244.1.5:5353"], "UDP"), 30053, local=True, health_check=32001, affinity=600
+    )
     ruleset = render_ipvs([dns], CLUSTER_CIDR, NODE_1)
     check_ipvs(ruleset, NODE_1)
-    assert sets(ruleset)["KUBE-LOAD-BALANCER"] == sets(ruleset)["KUBE-LOAD-BALANCER-LOCAL"] == (
-        "198.51.100.200,udp:53",)
+    assert (
+        sets(ruleset)["KUBE-LOAD-BALANCER"] == sets(ruleset)["KUBE-LOAD-BALANCER-LOCAL"] == ("198.51.100.200,udp:53",)
+    )
     assert sets(ruleset)["KUBE-HEALTH-CHECK-NODE-PORT"] == ("32001",)
     assert "UDP  198.51.100.200:53 rr persistent 600" in ipvsadm_text(ruleset).splitlines()
 
@@ -454,9 +552,13 @@ def test_without_a_node_lb_ips_keep_their_virtual_servers_but_no_health_check() 
 
 
 def test_a_multi_port_lb_has_one_virtual_server_and_entry_per_port_and_one_health_check() -> None:
-    svc = replace(lb_service(WEB_HTTP, 30080, local=True, health_check=32000),
-                  ports=(replace(WEB_HTTP, node_port=30080), replace(port_plan("https", 443, ["10.244.1.5:8443"]),
-                                                                      node_port=30443)))
+    svc = replace(
+        lb_service(WEB_HTTP, 30080, local=True, health_check=32000),
+        ports=(
+            replace(WEB_HTTP, node_port=30080),
+            replace(port_plan("https", 443, ["10.244.1.5:8443"]), node_port=30443),
+        ),
+    )
     ruleset = render_ipvs([svc], CLUSTER_CIDR, NODE_1)
     check_ipvs(ruleset, NODE_1)
     assert [(vs.ip, vs.port) for vs in ruleset.virtual_servers if vs.ip == LB_IP] == [(LB_IP, 80), (LB_IP, 443)]

@@ -36,11 +36,13 @@ class Veth:
         self.pod = next(p for p in self.plan.pods if p.name == "pod-b")
         self.node = self.plan.nodes[0]
         pod, node = self.pod, self.node
-        self.eth0 = Link("eth0", 2, "up", pod.mac, 1500, None, "veth", peer_index=pod.host_ifindex,
-                         addresses=[str(pod.ip)])
+        self.eth0 = Link(
+            "eth0", 2, "up", pod.mac, 1500, None, "veth", peer_index=pod.host_ifindex, addresses=[str(pod.ip)]
+        )
         self.routes = [RouteView(DEFAULT, str(pod.gateway), "eth0"), RouteView(node.pod_cidr, None, "eth0")]
-        self.host_end = Link(pod.host_veth, pod.host_ifindex, "up", "0a:58:0a:f4:01:99", 1500, "cni0", "veth",
-                             peer_index=2)
+        self.host_end = Link(
+            pod.host_veth, pod.host_ifindex, "up", "0a:58:0a:f4:01:99", 1500, "cni0", "veth", peer_index=2
+        )
         pod_a = next(p for p in self.plan.pods if p.name == "pod-a")
         self.node_links = [
             LO,
@@ -49,15 +51,27 @@ class Veth:
             Link(pod_a.host_veth, pod_a.host_ifindex, "up", "0a:58:0a:f4:01:98", 1500, "cni0", "veth", peer_index=2),
         ]
 
-    def views(self, eth0: Link | None = None, host_end: Link | None = None, routes: list[RouteView] | None = None,
-              pod_links: list[Link] | None = None) -> tuple[NamespaceView, NamespaceView]:
+    def views(
+        self,
+        eth0: Link | None = None,
+        host_end: Link | None = None,
+        routes: list[RouteView] | None = None,
+        pod_links: list[Link] | None = None,
+    ) -> tuple[NamespaceView, NamespaceView]:
         links = pod_links if pod_links is not None else [LO, eth0 or self.eth0]
-        pod_view = NamespaceView(self.pod.netns, {link.name: link for link in links},
-                                 self.routes if routes is None else routes)
+        pod_view = NamespaceView(
+            self.pod.netns, {link.name: link for link in links}, self.routes if routes is None else routes
+        )
         node_links = self.node_links + [host_end or self.host_end]
-        node_view = NamespaceView(self.node.netns, {link.name: link for link in node_links},
-                                  [RouteView(DEFAULT, "192.168.56.1", "eth0"), RouteView(UNDERLAY, None, "eth0"),
-                                   RouteView(self.node.pod_cidr, None, "cni0")])
+        node_view = NamespaceView(
+            self.node.netns,
+            {link.name: link for link in node_links},
+            [
+                RouteView(DEFAULT, "192.168.56.1", "eth0"),
+                RouteView(UNDERLAY, None, "eth0"),
+                RouteView(self.node.pod_cidr, None, "cni0"),
+            ],
+        )
         return pod_view, node_view
 
     def hint(self, **changes) -> str | None:
@@ -80,7 +94,8 @@ def test_veth_done_with_a_learners_own_name_for_the_node_end(veth: Veth) -> None
 def test_veth_no_eth0(veth: Veth) -> None:
     assert veth.hint(pod_links=[LO]) == (
         f"pod-b has no eth0 yet: make the pair in node-1: ip -n {veth.node.netns} link add {veth.pod.host_veth} "
-        f"type veth peer name eth0 netns {veth.pod.netns}")
+        f"type veth peer name eth0 netns {veth.pod.netns}"
+    )
 
 
 def test_veth_eth0_with_another_name(veth: Veth) -> None:
@@ -106,24 +121,29 @@ def test_veth_peer_not_in_the_node(veth: Veth) -> None:
 def test_veth_node_end_not_on_cni0(veth: Veth, master: str | None, where: str) -> None:
     hint = veth.hint(host_end=replace(veth.host_end, master=master))
     host = veth.pod.host_veth
-    assert hint == (f"{host}, node-1's end of the pair, is {where}, not on cni0: "
-                    f"ip -n {veth.node.netns} link set {host} master cni0")
+    assert hint == (
+        f"{host}, node-1's end of the pair, is {where}, not on cni0: "
+        f"ip -n {veth.node.netns} link set {host} master cni0"
+    )
 
 
 def test_veth_node_end_down(veth: Veth) -> None:
     host = veth.pod.host_veth
     assert veth.hint(host_end=replace(veth.host_end, state="down")) == (
-        f"{host}, node-1's end of the pair, is down: ip -n {veth.node.netns} link set {host} up")
+        f"{host}, node-1's end of the pair, is down: ip -n {veth.node.netns} link set {host} up"
+    )
 
 
 def test_veth_eth0_down(veth: Veth) -> None:
     assert veth.hint(eth0=replace(veth.eth0, state="down")) == (
-        f"pod-b's eth0 is down: ip -n {veth.pod.netns} link set eth0 up")
+        f"pod-b's eth0 is down: ip -n {veth.pod.netns} link set eth0 up"
+    )
 
 
 def test_veth_no_address(veth: Veth) -> None:
     assert veth.hint(eth0=replace(veth.eth0, addresses=[])) == (
-        f"pod-b's eth0 has no address: ip -n {veth.pod.netns} addr add 10.244.1.3/24 dev eth0")
+        f"pod-b's eth0 has no address: ip -n {veth.pod.netns} addr add 10.244.1.3/24 dev eth0"
+    )
 
 
 @pytest.mark.parametrize("address", ["10.244.1.3/32", "10.244.1.3/16"])
@@ -140,13 +160,17 @@ def test_veth_wrong_address(veth: Veth) -> None:
 
 def test_veth_no_default_route(veth: Veth) -> None:
     assert veth.hint(routes=[RouteView(veth.node.pod_cidr, None, "eth0")]) == (
-        f"pod-b has no default route: ip -n {veth.pod.netns} route add default via 10.244.1.1")
+        f"pod-b has no default route: ip -n {veth.pod.netns} route add default via 10.244.1.1"
+    )
 
 
-@pytest.mark.parametrize(("default", "said"), [
-    (RouteView(DEFAULT, "10.244.1.2", "eth0"), "via 10.244.1.2"),
-    (RouteView(DEFAULT, None, "eth0"), "via no gateway"),
-])
+@pytest.mark.parametrize(
+    ("default", "said"),
+    [
+        (RouteView(DEFAULT, "10.244.1.2", "eth0"), "via 10.244.1.2"),
+        (RouteView(DEFAULT, None, "eth0"), "via no gateway"),
+    ],
+)
 def test_veth_wrong_gateway(veth: Veth, default: RouteView, said: str) -> None:
     hint = veth.hint(routes=[default, RouteView(veth.node.pod_cidr, None, "eth0")])
     assert hint == f"pod-b's default route goes {said}, not via 10.244.1.1 (cni0, its node's bridge)"
@@ -155,8 +179,12 @@ def test_veth_wrong_gateway(veth: Veth, default: RouteView, said: str) -> None:
 # -- routes ---------------------------------------------------------------------------------------
 def node_view(plan, node, *task_routes: RouteView) -> NamespaceView:
     """A node as the lab builds it, with `task_routes` as the learner left them."""
-    routes = [RouteView(DEFAULT, "192.168.56.1", "eth0"), RouteView(UNDERLAY, None, "eth0"),
-              RouteView(node.pod_cidr, None, "cni0"), *task_routes]
+    routes = [
+        RouteView(DEFAULT, "192.168.56.1", "eth0"),
+        RouteView(UNDERLAY, None, "eth0"),
+        RouteView(node.pod_cidr, None, "cni0"),
+        *task_routes,
+    ]
     return NamespaceView(node.netns, {"lo": LO}, routes)
 
 
@@ -180,22 +208,26 @@ def test_routes_missing_host_gw(host_gw) -> None:
     node_1 = host_gw.nodes[0]
     assert routes_hint(host_gw, node_1, node_view(host_gw, node_1), {}, {}) == (
         f"node-1 has no route to node-2's pods (10.244.2.0/24): "
-        f"ip -n {node_1.netns} route add 10.244.2.0/24 via 192.168.56.12")
+        f"ip -n {node_1.netns} route add 10.244.2.0/24 via 192.168.56.12"
+    )
 
 
 def test_routes_missing_vxlan(vxlan) -> None:
     node_1 = vxlan.nodes[0]
     assert routes_hint(vxlan, node_1, node_view(vxlan, node_1), {}, {}) == (
         f"node-1 has no route to node-2's pods (10.244.2.0/24): "
-        f"ip -n {node_1.netns} route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink")
+        f"ip -n {node_1.netns} route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink"
+    )
 
 
 def test_routes_wrong_prefix(host_gw) -> None:
     node_1 = host_gw.nodes[0]
     view = node_view(host_gw, node_1, RouteView(IPv4Network("10.244.0.0/16"), "192.168.56.12", "eth0"))
     hint = routes_hint(host_gw, node_1, view, {}, {})
-    assert hint == ("node-1 has a route to 10.244.0.0/16: wrong prefix length, node-2's pods are 10.244.2.0/24 "
-                    "(one subnet per node)")
+    assert hint == (
+        "node-1 has a route to 10.244.0.0/16: wrong prefix length, node-2's pods are 10.244.2.0/24 "
+        "(one subnet per node)"
+    )
 
 
 def test_routes_wrong_via_names_the_node(make_lab) -> None:
@@ -205,18 +237,24 @@ def test_routes_wrong_via_names_the_node(make_lab) -> None:
     """)
     plan = make_plan(lab)
     node_1, node_2, node_3 = plan.nodes
-    view = node_view(plan, node_1, RouteView(node_2.pod_cidr, str(node_3.ip.ip), "eth0"),
-                     RouteView(node_3.pod_cidr, str(node_3.ip.ip), "eth0"))
+    view = node_view(
+        plan,
+        node_1,
+        RouteView(node_2.pod_cidr, str(node_3.ip.ip), "eth0"),
+        RouteView(node_3.pod_cidr, str(node_3.ip.ip), "eth0"),
+    )
     assert routes_hint(plan, node_1, view, {}, {}) == (
         "node-1's route to 10.244.2.0/24 goes via 192.168.56.13 (node-3), but node-2's pods live behind "
-        "192.168.56.12, node-2")
+        "192.168.56.12, node-2"
+    )
 
 
 def test_routes_wrong_via_not_a_node(host_gw) -> None:
     node_1 = host_gw.nodes[0]
     view = node_view(host_gw, node_1, RouteView(IPv4Network("10.244.2.0/24"), "192.168.56.1", "eth0"))
     assert routes_hint(host_gw, node_1, view, {}, {}) == (
-        "node-1's route to 10.244.2.0/24 goes via 192.168.56.1, but node-2's pods live behind 192.168.56.12, node-2")
+        "node-1's route to 10.244.2.0/24 goes via 192.168.56.1, but node-2's pods live behind 192.168.56.12, node-2"
+    )
 
 
 def vxlan_state(plan):
@@ -236,7 +274,8 @@ def test_routes_vxlan_wrong_dev(vxlan, gateway: str, dev: str) -> None:
     view = node_view(vxlan, node_1, replace(route, gateway=gateway, dev=dev))
     assert routes_hint(vxlan, node_1, view, neighbours, fdb) == (
         f"node-1's route to 10.244.2.0/24 goes via {gateway} dev eth0: with vxlan it goes via 10.244.2.0 "
-        f"dev flannel.1 onlink (node-2's VTEP)")
+        f"dev flannel.1 onlink (node-2's VTEP)"
+    )
 
 
 @pytest.mark.parametrize("neighbours", [{}, {"10.244.2.0": "02:00:00:00:00:01"}])
@@ -244,7 +283,8 @@ def test_routes_vxlan_missing_neighbour(vxlan, neighbours: dict) -> None:
     node_1, node_2, route, _, fdb = vxlan_state(vxlan)
     assert routes_hint(vxlan, node_1, node_view(vxlan, node_1, route), neighbours, fdb) == (
         f"flannel.1 in node-1 does not know 10.244.2.0's MAC: ip -n {node_1.netns} neigh replace 10.244.2.0 "
-        f"lladdr {node_2.vtep_mac} dev flannel.1 nud permanent")
+        f"lladdr {node_2.vtep_mac} dev flannel.1 nud permanent"
+    )
 
 
 @pytest.mark.parametrize("fdb", [{}, {"00:00:00:00:00:00": "192.168.56.12"}])
@@ -252,7 +292,8 @@ def test_routes_vxlan_missing_fdb(vxlan, fdb: dict) -> None:
     node_1, node_2, route, neighbours, _ = vxlan_state(vxlan)
     assert routes_hint(vxlan, node_1, node_view(vxlan, node_1, route), neighbours, fdb) == (
         f"flannel.1 in node-1 does not know where {node_2.vtep_mac} lives: bridge -n {node_1.netns} fdb "
-        f"append {node_2.vtep_mac} dev flannel.1 dst 192.168.56.12")
+        f"append {node_2.vtep_mac} dev flannel.1 dst 192.168.56.12"
+    )
 
 
 def test_routes_vxlan_fdb_to_the_wrong_node(vxlan) -> None:
@@ -276,8 +317,10 @@ def saved(ruleset: IptablesRuleset, *learner: tuple[str, str]) -> dict[str, list
             tables[table].append(line)
     for table, line in learner:
         tables[table].append(line)
-    return {t: [re.sub(r"(-[sd] \d+\.\d+\.\d+\.\d+)(?=\s)", r"\1/32", line + " ")[:-1] for line in lines]
-            for t, lines in tables.items()}
+    return {
+        t: [re.sub(r"(-[sd] \d+\.\d+\.\d+\.\d+)(?=\s)", r"\1/32", line + " ")[:-1] for line in lines]
+        for t, lines in tables.items()
+    }
 
 
 class Services:
@@ -288,8 +331,9 @@ class Services:
         self.ip = str(self.svc.cluster_ip)
         target = name if namespace == "default" else f"{name}.{namespace}"
         # kube-proxy syncs every Service but the learner's: what the node holds before the learner starts
-        self.others = render_iptables(proxied(self.plan, [Task("service", target)]).services,
-                                      self.plan.lab.cluster.pod_cidr, self.node)
+        self.others = render_iptables(
+            proxied(self.plan, [Task("service", target)]).services, self.plan.lab.cluster.pod_cidr, self.node
+        )
         self.full = render_iptables(self.plan.services, self.plan.lab.cluster.pod_cidr, self.node)
 
     def hint(self, *learner: tuple[str, str]) -> str | None:
@@ -314,8 +358,9 @@ def test_saved_is_as_iptables_save_writes_it(web: Services) -> None:
 def test_service_no_rule(web: Services) -> None:
     hint = web.hint()
     assert hint is not None and hint.startswith(f"node-1 has no nat rule for web's ClusterIP {web.ip}: ")
-    assert (f"iptables -t nat -A PREROUTING -d {web.ip}/32 -p tcp --dport 80 -j DNAT "
-            f"--to-destination 10.244.1.3:8080") in hint
+    assert (
+        f"iptables -t nat -A PREROUTING -d {web.ip}/32 -p tcp --dport 80 -j DNAT --to-destination 10.244.1.3:8080"
+    ) in hint
     assert f"ip netns exec {web.node.netns} iptables" in hint, "a command the learner can run as it is"
 
 
@@ -334,69 +379,94 @@ def test_service_rule_in_a_chain_nothing_jumps_to(web: Services) -> None:
     assert hint == f"node-1's rule for {web.ip}:80 is in chain MINE, which PREROUTING never jumps to"
 
 
-@pytest.mark.parametrize(("dport", "why"), [
-    ("8080", " (that is the pods' targetPort; a client sends to the Service's port)"),
-    ("81", ""),
-])
+@pytest.mark.parametrize(
+    ("dport", "why"),
+    [
+        ("8080", " (that is the pods' targetPort; a client sends to the Service's port)"),
+        ("81", ""),
+    ],
+)
 def test_service_wrong_dport(web: Services, dport: str, why: str) -> None:
-    hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport {dport} -j DNAT "
-                        f"--to-destination 10.244.1.3:8080"))
+    hint = web.hint(
+        nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport {dport} -j DNAT --to-destination 10.244.1.3:8080")
+    )
     assert hint == f"node-1's rule for {web.ip} matches tcp port {dport}{why}, but web's port is 80/TCP"
 
 
 def test_service_wrong_protocol(web: Services) -> None:
-    hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p udp -m udp --dport 80 -j DNAT "
-                        f"--to-destination 10.244.1.3:8080"))
+    hint = web.hint(
+        nat(f"-A PREROUTING -d {web.ip}/32 -p udp -m udp --dport 80 -j DNAT --to-destination 10.244.1.3:8080")
+    )
     assert hint == f"node-1's rule for {web.ip} matches udp port 80, but web's port is 80/TCP"
 
 
 def test_service_rule_without_dnat(web: Services) -> None:
     hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j ACCEPT"))
-    assert hint == (f"node-1's rule for {web.ip}:80 does not rewrite the destination "
-                    f"(-j DNAT --to-destination POD_IP:PORT)")
+    assert hint == (
+        f"node-1's rule for {web.ip}:80 does not rewrite the destination (-j DNAT --to-destination POD_IP:PORT)"
+    )
 
 
 def test_service_dnat_to_a_non_endpoint(web: Services) -> None:
-    hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT "
-                        f"--to-destination 10.244.1.2:8080"))
-    assert hint == (f"node-1 DNATs {web.ip}:80 to 10.244.1.2:8080, which is not an endpoint of web "
-                    f"(10.244.1.3:8080, 10.244.2.2:8080)")
+    hint = web.hint(
+        nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.244.1.2:8080")
+    )
+    assert hint == (
+        f"node-1 DNATs {web.ip}:80 to 10.244.1.2:8080, which is not an endpoint of web "
+        f"(10.244.1.3:8080, 10.244.2.2:8080)"
+    )
 
 
 @pytest.mark.parametrize("to", ["10.244.1.3", "10.244.1.3:80"])
 def test_service_dnat_without_the_target_port(web: Services, to: str) -> None:
     hint = web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination {to}"))
-    assert hint == (f"node-1 DNATs {web.ip}:80 to {to}: the pods listen on 8080 (the targetPort), "
-                    f"so -j DNAT --to-destination 10.244.1.3:8080")
+    assert hint == (
+        f"node-1 DNATs {web.ip}:80 to {to}: the pods listen on 8080 (the targetPort), "
+        f"so -j DNAT --to-destination 10.244.1.3:8080"
+    )
 
 
 def test_service_one_endpoint_is_enough(web: Services) -> None:
-    assert web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT "
-                        f"--to-destination 10.244.2.2:8080")) is None
+    assert (
+        web.hint(nat(f"-A PREROUTING -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.244.2.2:8080"))
+        is None
+    )
 
 
 def test_service_a_learners_own_chain_from_prerouting(web: Services) -> None:
-    assert web.hint(
-        nat("-A PREROUTING -j LEARNER"),
-        nat(f"-A LEARNER -d {web.ip}/32 -p tcp -m tcp --dport 80 -j LEARNER-WEB"),
-        nat("-A LEARNER-WEB -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.244.1.3:8080"),
-        nat("-A LEARNER-WEB -j DNAT --to-destination 10.244.2.2:8080"),
-    ) is None
+    assert (
+        web.hint(
+            nat("-A PREROUTING -j LEARNER"),
+            nat(f"-A LEARNER -d {web.ip}/32 -p tcp -m tcp --dport 80 -j LEARNER-WEB"),
+            nat("-A LEARNER-WEB -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.244.1.3:8080"),
+            nat("-A LEARNER-WEB -j DNAT --to-destination 10.244.2.2:8080"),
+        )
+        is None
+    )
 
 
 def test_service_a_rule_in_kube_proxys_services_chain(web: Services) -> None:
-    assert web.hint(nat(f"-A KUBE-SERVICES -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT "
-                        f"--to-destination 10.244.1.3:8080")) is None
+    assert (
+        web.hint(
+            nat(f"-A KUBE-SERVICES -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.244.1.3:8080")
+        )
+        is None
+    )
 
 
 def test_service_a_learners_chain_with_a_wrong_endpoint(web: Services) -> None:
-    hint = web.hint(nat("-A PREROUTING -j LEARNER"),
-                    nat(f"-A LEARNER -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.244.9.9:8080"))
+    hint = web.hint(
+        nat("-A PREROUTING -j LEARNER"),
+        nat(f"-A LEARNER -d {web.ip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.244.9.9:8080"),
+    )
     assert hint is not None and "10.244.9.9:8080, which is not an endpoint of web" in hint
 
 
-SERVICE_LABS = [("pod-to-service", "web", "default"), ("service-discovery", "kube-dns", "kube-system"),
-                ("service-types", "web", "default")]
+SERVICE_LABS = [
+    ("pod-to-service", "web", "default"),
+    ("service-discovery", "kube-dns", "kube-system"),
+    ("service-types", "web", "default"),
+]
 
 
 @pytest.mark.parametrize(("lab", "name", "namespace"), SERVICE_LABS)
@@ -422,8 +492,13 @@ def dns() -> Services:
 
 
 def dns_rules(ip: str, endpoint: str, ports=(("udp", 53), ("tcp", 53), ("tcp", 9153)), to_port: bool = True):
-    return [nat(f"-A PREROUTING -d {ip}/32 -p {proto} -m {proto} --dport {port} -j DNAT "
-                f"--to-destination {endpoint}" + (f":{port}" if to_port else "")) for proto, port in ports]
+    return [
+        nat(
+            f"-A PREROUTING -d {ip}/32 -p {proto} -m {proto} --dport {port} -j DNAT "
+            f"--to-destination {endpoint}" + (f":{port}" if to_port else "")
+        )
+        for proto, port in ports
+    ]
 
 
 def test_service_every_port(dns: Services) -> None:
@@ -448,23 +523,29 @@ def test_service_a_port_without_a_rule_is_named(dns: Services) -> None:
 # -- service, nftables ------------------------------------------------------------------------------
 def learner_table(rule: str, hook: str = "prerouting") -> str:
     """`nft list ruleset` as it prints a learner's table of one nat chain."""
-    return ("table ip learn {\n\tchain pre {\n"
-            f"\t\ttype nat hook {hook} priority dstnat; policy accept;\n\t\t{rule}\n\t}}\n}}\n")
+    return (
+        "table ip learn {\n\tchain pre {\n"
+        f"\t\ttype nat hook {hook} priority dstnat; policy accept;\n\t\t{rule}\n\t}}\n}}\n"
+    )
 
 
 NFT_CASES = [
     ("", "no nftables rule in node-1 matches web's ClusterIP 10.108.209.100"),
-    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080", hook="output"),
-     "hook output, which only the node's own packets pass"),
-    (learner_table("ip daddr 10.108.209.100 tcp dport 8080 dnat to 10.244.1.3:8080"),
-     "no nftables rule for web's port 80/TCP"),
-    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.9.9:8080"),
-     "which is not an endpoint of web"),
-    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3"),
-     "so dnat to 10.244.1.3:8080"),
+    (
+        learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080", hook="output"),
+        "hook output, which only the node's own packets pass",
+    ),
+    (
+        learner_table("ip daddr 10.108.209.100 tcp dport 8080 dnat to 10.244.1.3:8080"),
+        "no nftables rule for web's port 80/TCP",
+    ),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.9.9:8080"), "which is not an endpoint of web"),
+    (learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3"), "so dnat to 10.244.1.3:8080"),
     (learner_table("ip daddr 10.108.209.100 tcp dport 80 counter"), "does not rewrite the destination (dnat to"),
-    ("table ip learn {\n\tchain svc {\n\t\tip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080\n\t}\n}\n",
-     "in chain svc, which no chain with hook prerouting jumps to"),
+    (
+        "table ip learn {\n\tchain svc {\n\t\tip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080\n\t}\n}\n",
+        "in chain svc, which no chain with hook prerouting jumps to",
+    ),
 ]
 
 
@@ -474,12 +555,16 @@ def test_nft_service_hints(web: Services, ruleset: str, said: str) -> None:
     assert hint is not None and said in hint, hint
 
 
-@pytest.mark.parametrize("ruleset", [
-    learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080"),
-    learner_table("ip daddr 10.108.209.100 tcp dport 80 jump svc").replace(
-        "\t}\n}", "\t}\n\tchain svc {\n\t\tdnat to 10.244.2.2:8080\n\t}\n}"),
-    "table ip kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
-    "\t\telements = { 10.108.209.100 . tcp . 80 : goto service-x }\n\t}\n}\n",
-])
+@pytest.mark.parametrize(
+    "ruleset",
+    [
+        learner_table("ip daddr 10.108.209.100 tcp dport 80 dnat to 10.244.1.3:8080"),
+        learner_table("ip daddr 10.108.209.100 tcp dport 80 jump svc").replace(
+            "\t}\n}", "\t}\n\tchain svc {\n\t\tdnat to 10.244.2.2:8080\n\t}\n}"
+        ),
+        "table ip kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"
+        "\t\telements = { 10.108.209.100 . tcp . 80 : goto service-x }\n\t}\n}\n",
+    ],
+)
 def test_nft_service_done(web: Services, ruleset: str) -> None:
     assert nft_service_hint(web.svc, web.node, ruleset) is None

@@ -83,7 +83,9 @@ def check_structure(plan: LabPlan, specs: list[NamespaceSpec]) -> None:
             if isinstance(op, (Bridge, Veth, Vxlan)):
                 add(spec.netns, op.index, op.name)
             if isinstance(op, Veth):
-                assert op.peer_netns in order[position + 1:], f"{op.name}'s peer netns {op.peer_netns} is built earlier"
+                assert op.peer_netns in order[position + 1 :], (
+                    f"{op.name}'s peer netns {op.peer_netns} is built earlier"
+                )
                 add(op.peer_netns, op.peer_index, op.peer)
                 if op.master is not None:
                     uses(spec.netns, op.master, op.master_name)
@@ -111,8 +113,9 @@ def test_the_structure_check_catches_a_peer_made_too_late(bundled_lab) -> None:
     specs = render_topology(plan)
     node = specs[2]
     veth = next(op for op in node.ops if isinstance(op, Veth))
-    specs[2] = replace(node, ops=tuple(replace(op, peer_netns=plan.underlay_netns) if op is veth else op
-                                      for op in node.ops))
+    specs[2] = replace(
+        node, ops=tuple(replace(op, peer_netns=plan.underlay_netns) if op is veth else op for op in node.ops)
+    )
     with pytest.raises(AssertionError, match="is built earlier"):
         check_structure(plan, specs)
 
@@ -138,7 +141,8 @@ def test_pods_have_their_address_and_one_default_route_via_cni0(bundled_lab) -> 
         ops = specs[pod.netns].ops
         assert Address(2, "eth0", pod.ip) in ops
         assert [op for op in ops if isinstance(op, Route)] == [
-            Route(IPv4Network("0.0.0.0/0"), 2, "eth0", via=pod.gateway)]
+            Route(IPv4Network("0.0.0.0/0"), 2, "eth0", via=pod.gateway)
+        ]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -168,10 +172,18 @@ def test_vxlan_programs_flannel_1_per_other_node(make_lab) -> None:
         others = [n for n in plan.nodes if n is not node]
         (vxlan,) = [op for op in ops if isinstance(op, Vxlan)]
         assert (vxlan.name, vxlan.vni, vxlan.port, vxlan.mtu, vxlan.local, vxlan.dev, vxlan.mac) == (
-            "flannel.1", 1, 8472, 1450, node.ip.ip, "eth0", node.vtep_mac)
+            "flannel.1",
+            1,
+            8472,
+            1450,
+            node.ip.ip,
+            "eth0",
+            node.vtep_mac,
+        )
         assert Address(vxlan.index, "flannel.1", IPv4Interface(f"{node.pod_cidr.network_address}/32")) in ops
         assert {(o.address, o.lladdr) for o in ops if isinstance(o, Neighbour)} == {
-            (n.vtep_ip, n.vtep_mac) for n in others}
+            (n.vtep_ip, n.vtep_mac) for n in others
+        }
         assert {(o.lladdr, o.dst) for o in ops if isinstance(o, Fdb)} == {(n.vtep_mac, n.ip.ip) for n in others}
         routes = {(r.dst, r.via, r.dev, r.onlink) for r in ops if isinstance(r, Route) and r.dst.prefixlen}
         assert routes == {(n.pod_cidr, n.vtep_ip, "flannel.1", True) for n in others}

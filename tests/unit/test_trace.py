@@ -1,4 +1,4 @@
-"""netlab.render.trace: the tracer on a fixed ruleset (as kube's TestTracePacket), then the
+"""ruletrace (a test helper, tests/unit/ruletrace.py): the tracer on a fixed ruleset (as kube's TestTracePacket), then the
 pod-to-service lab's rules as behaviour, one row per packet (as kube's runPacketFlowTests)."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ruletrace import parse_restore, trace_packet
 
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.render.iptables import render_iptables
-from netlab.render.trace import parse_restore, trace_packet
 
 FIXED = """\
 *filter
@@ -78,8 +78,11 @@ COMMIT
     assert trace_packet(rules, "10.2.0.1", "tcp", "10.96.0.1", 80).destinations == ["10.0.0.1:1"]
 
 
-@pytest.mark.parametrize(("src", "masq"), [("192.168.1.1", True), ("10.1.0.1", True), ("10.1.0.2", False)],
-                         ids=["not-local-source", "hairpin-on-one-path", "plain"])
+@pytest.mark.parametrize(
+    ("src", "masq"),
+    [("192.168.1.1", True), ("10.1.0.1", True), ("10.1.0.2", False)],
+    ids=["not-local-source", "hairpin-on-one-path", "plain"],
+)
 def test_the_tracer_reports_masquerade_if_any_path_marks(src: str, masq: bool) -> None:
     assert trace_packet(FIXED, src, "tcp", "10.96.0.1", 80).masqueraded is masq
 
@@ -92,8 +95,9 @@ def test_the_tracer_falls_back_to_filter_when_nothing_dnats() -> None:
 
 def test_addrtype_local_means_the_given_node_ips() -> None:
     assert trace_packet(FIXED, "10.2.0.1", "tcp", "192.168.1.5", 30080).destinations == []
-    assert trace_packet(FIXED, "10.2.0.1", "tcp", "192.168.1.5", 30080,
-                        node_ips=["192.168.1.5"]).destinations == ["10.1.0.9:8080"]
+    assert trace_packet(FIXED, "10.2.0.1", "tcp", "192.168.1.5", 30080, node_ips=["192.168.1.5"]).destinations == [
+        "10.1.0.9:8080"
+    ]
 
 
 def test_the_tracer_refuses_matches_it_does_not_know() -> None:
@@ -113,28 +117,52 @@ def test_parse_restore_unquotes_comments_and_keeps_empty_chains() -> None:
 @dataclass(frozen=True)
 class Flow:
     name: str
-    src: str            # a pod or node of the lab
-    dst: str            # a Service of the lab
+    src: str  # a pod or node of the lab
+    dst: str  # a Service of the lab
     dport: int
-    output: list[str]   # endpoint pods as "pod:port", or a verdict
+    output: list[str]  # endpoint pods as "pod:port", or a verdict
     masq: bool
     proto: str = "tcp"
 
 
 FLOWS = [
-    Flow("pod to a ClusterIP reaches either endpoint, source kept", "client", "web", 80,
-         ["web-0:8080", "web-1:8080"], False),
+    Flow(
+        "pod to a ClusterIP reaches either endpoint, source kept",
+        "client",
+        "web",
+        80,
+        ["web-0:8080", "web-1:8080"],
+        False,
+    ),
     Flow("node to a ClusterIP is masqueraded", "node-1", "web", 80, ["web-0:8080", "web-1:8080"], True),
-    Flow("a pod reaching itself through its Service is masqueraded (hairpin)", "client", "client-self", 80,
-         ["client:8080"], True),
-    Flow("an endpoint may pick itself, so one path is masqueraded", "web-0", "web", 80,
-         ["web-0:8080", "web-1:8080"], True),
+    Flow(
+        "a pod reaching itself through its Service is masqueraded (hairpin)",
+        "client",
+        "client-self",
+        80,
+        ["client:8080"],
+        True,
+    ),
+    Flow(
+        "an endpoint may pick itself, so one path is masqueraded",
+        "web-0",
+        "web",
+        80,
+        ["web-0:8080", "web-1:8080"],
+        True,
+    ),
     Flow("the other port of a multi-port Service", "client", "web-multi", 9100, ["web-0:9090", "web-1:9090"], False),
     Flow("UDP to a UDP port", "client", "web-udp", 53, ["web-0:5353", "web-1:5353"], False, "udp"),
     Flow("TCP to a UDP-only port matches nothing", "client", "web-udp", 53, [], False),
     Flow("a port the Service does not have matches nothing", "client", "web", 81, [], False),
-    Flow("affinity does not change where a first packet may go", "client", "web-sticky", 80,
-         ["web-0:8080", "web-1:8080"], False),
+    Flow(
+        "affinity does not change where a first packet may go",
+        "client",
+        "web-sticky",
+        80,
+        ["web-0:8080", "web-1:8080"],
+        False,
+    ),
     Flow("a Service without endpoints is rejected in filter", "client", "nobody-home", 80, ["REJECT"], False),
 ]
 

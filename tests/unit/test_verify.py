@@ -27,8 +27,10 @@ rtt min/avg/max/mdev = 0.040/0.041/0.042/0.001 ms
 """
 PING_LOST = "2 packets transmitted, 0 received, 100% packet loss, time 1019ms\n"
 CURL_REFUSED = "* connect to 10.244.1.3 port 9090 failed: Connection refused\n"
-ICMP_SEEN = ("12:00:00.000001 IP 10.244.1.2 > 10.244.1.3: ICMP echo request, id 7, seq 1, length 64\n",
-             "listening on br0, link-type EN10MB (Ethernet)\n2 packets captured\n")
+ICMP_SEEN = (
+    "12:00:00.000001 IP 10.244.1.2 > 10.244.1.3: ICMP echo request, id 7, seq 1, length 64\n",
+    "listening on br0, link-type EN10MB (Ethernet)\n2 packets captured\n",
+)
 
 
 def done(returncode: int = 0, stdout: str = "", stderr: str = "") -> subprocess.CompletedProcess:
@@ -41,8 +43,14 @@ def answer(body: str, status: int = 200, peer: str = "10.244.1.3") -> subprocess
 
 
 def check(kind: str, target: str, expect: dict | None = None, **more) -> Check:
-    return Check(name=f"a {kind} check", source=more.pop("source", "pod-a"), kind=kind, target=target,
-                 expect=expect or {}, **more)
+    return Check(
+        name=f"a {kind} check",
+        source=more.pop("source", "pod-a"),
+        kind=kind,
+        target=target,
+        expect=expect or {},
+        **more,
+    )
 
 
 class FakeRun:
@@ -77,8 +85,9 @@ def kernel(monkeypatch) -> Callable[..., FakeRun]:
 # -- http: who answered -----------------------------------------------------------------------------
 def test_answered_by_every_expected_pod(plan, kernel) -> None:
     fake = kernel(answer("pod-a"), answer("pod-b"))
-    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": ["pod-a", "pod-b"]},
-                                       count=4))
+    verdict = verify.judge(
+        plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": ["pod-a", "pod-b"]}, count=4)
+    )
     assert (verdict.passed, verdict.detail) == (True, "answered by pod-a x2, pod-b x2")
     assert verdict.target == "pod-b"
     assert fake.calls[0][:4] == ["ip", "netns", "exec", "nl-pod-to-pod.pod-a"]
@@ -87,8 +96,9 @@ def test_answered_by_every_expected_pod(plan, kernel) -> None:
 
 def test_an_expected_pod_that_never_answered(plan, kernel) -> None:
     kernel(answer("pod-a"))
-    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": ["pod-a", "pod-b"]},
-                                       count=3))
+    verdict = verify.judge(
+        plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": ["pod-a", "pod-b"]}, count=3)
+    )
     assert (verdict.passed, verdict.detail) == (False, "pod-b never answered (pod-a x3)")
 
 
@@ -161,11 +171,15 @@ def test_ping_reachable(plan, kernel) -> None:
     assert fake.calls[0][-1] == "10.244.1.3"
 
 
-@pytest.mark.parametrize(("reachable", "output", "passed", "detail"), [
-    (False, PING_LOST, True, "no reply (timeout)"),
-    (True, PING_LOST, False, "no reply (timeout)"),
-    (False, PING_OK, False, "reachable, expected not: 2/2 replies, rtt 0.041 ms"),
-], ids=["unreachable-as-expected", "expected-reachable", "expected-unreachable"])
+@pytest.mark.parametrize(
+    ("reachable", "output", "passed", "detail"),
+    [
+        (False, PING_LOST, True, "no reply (timeout)"),
+        (True, PING_LOST, False, "no reply (timeout)"),
+        (False, PING_OK, False, "reachable, expected not: 2/2 replies, rtt 0.041 ms"),
+    ],
+    ids=["unreachable-as-expected", "expected-reachable", "expected-unreachable"],
+)
 def test_ping_expectations(plan, kernel, reachable: bool, output: str, passed: bool, detail: str) -> None:
     kernel(done(0 if "2 received" in output else 1, output))
     verdict = verify.judge(plan, check("ping", "10.244.1.3", {"reachable": reachable}))
@@ -175,8 +189,11 @@ def test_ping_expectations(plan, kernel, reachable: bool, output: str, passed: b
 def test_bind_port_in_use(plan, kernel) -> None:
     fake = kernel(done(1, "Address already in use\n"))
     verdict = verify.judge(plan, check("bind", "8080", {"inUse": True}))
-    assert (verdict.passed, verdict.detail, verdict.target) == (True, "port 8080 is taken (Address already in use)",
-                                                                 "port 8080")
+    assert (verdict.passed, verdict.detail, verdict.target) == (
+        True,
+        "port 8080 is taken (Address already in use)",
+        "port 8080",
+    )
     assert fake.calls[0][-2:] == ["8080", "TCP"]
 
 
@@ -186,8 +203,11 @@ def test_bind_port_expected_free_but_taken(plan, kernel) -> None:
 
 
 def fdb(plan: LabPlan, *pods: str) -> subprocess.CompletedProcess:
-    entries = [{"mac": p.mac, "ifname": p.host_veth, "flags": [], "master": "cni0", "state": ""}
-               for p in plan.pods if p.name in pods]
+    entries = [
+        {"mac": p.mac, "ifname": p.host_veth, "flags": [], "master": "cni0", "state": ""}
+        for p in plan.pods
+        if p.name in pods
+    ]
     return done(0, json.dumps(entries))
 
 
@@ -206,7 +226,7 @@ def test_bridge_missing_a_pod_names_it_and_its_mac(plan, kernel) -> None:
 
 
 def test_bridge_that_does_not_exist(plan, kernel) -> None:
-    kernel(done(1, "", "Cannot find device \"cni9\"\n"))
+    kernel(done(1, "", 'Cannot find device "cni9"\n'))
     verdict = verify.judge(plan, check("bridge", "cni9", {"learned": ["pod-a"]}, source="node-1"))
     assert (verdict.passed, verdict.detail) == (False, 'Cannot find device "cni9"')
 
@@ -265,8 +285,9 @@ def test_capture_judges_what_the_wire_carried(plan, kernel, sniffer, captured: b
     the_check = check("ping", "pod-b", {"captured": captured}, capture=Capture("underlay", "icmp", "br0"))
     verdict = verify.judge(plan, the_check)
     assert verdict.passed is passed
-    assert verdict.detail == ("2/2 replies, rtt 0.041 ms; underlay saw 2 packet(s) matching 'icmp': "
-                              + ICMP_SEEN[0].strip())
+    assert verdict.detail == (
+        "2/2 replies, rtt 0.041 ms; underlay saw 2 packet(s) matching 'icmp': " + ICMP_SEEN[0].strip()
+    )
     assert fake.started_in == [("nl-pod-to-pod.underlay", the_check)] and fake.terminated
 
 

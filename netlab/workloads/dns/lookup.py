@@ -40,7 +40,7 @@ def fits_wire(name: DNSLabel) -> bool:
 
 def below(name: Name, apex: Name) -> bool:
     """True when `name` is `apex` or a descendant of it."""
-    return len(name) >= len(apex) and name[len(name) - len(apex):] == apex
+    return len(name) >= len(apex) and name[len(name) - len(apex) :] == apex
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,8 @@ def dashed_ipv4(label: bytes) -> str | None:
     parts = label.split(b"-")
     valid = len(parts) == 4 and all(
         part.isdigit() and len(part) <= 3 and int(part) <= 255 and (part == b"0" or not part.startswith(b"0"))
-        for part in parts)
+        for part in parts
+    )
     return b".".join(parts).decode() if valid else None
 
 

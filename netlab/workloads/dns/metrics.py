@@ -17,8 +17,29 @@ from dnslib import QTYPE, RCODE
 from netlab.workloads.dns.upstream import Endpoint
 
 METRICS_LIMIT, METRICS_TIMEOUT = 8192, 5.0
-MONITORED_TYPES = frozenset({"A", "AAAA", "NS", "PTR", "SOA", "MX", "SRV", "TXT", "CNAME", "DS", "DNSKEY", "RRSIG",
-                             "NSEC", "NSEC3", "HINFO", "NAPTR", "IXFR", "AXFR", "ANY"})  # CoreDNS's; others: "other"
+MONITORED_TYPES = frozenset(
+    {
+        "A",
+        "AAAA",
+        "NS",
+        "PTR",
+        "SOA",
+        "MX",
+        "SRV",
+        "TXT",
+        "CNAME",
+        "DS",
+        "DNSKEY",
+        "RRSIG",
+        "NSEC",
+        "NSEC3",
+        "HINFO",
+        "NAPTR",
+        "IXFR",
+        "AXFR",
+        "ANY",
+    }
+)  # CoreDNS's; others: "other"
 
 
 class Metrics:
@@ -36,14 +57,23 @@ class Metrics:
         self.responses[RCODE.get(response[3] & 0x0F)] += 1
 
     def render(self) -> str:
-        lines = ["# HELP coredns_dns_requests_total Counter of DNS requests made per zone, protocol and family.",
-                 "# TYPE coredns_dns_requests_total counter"]
-        lines += [f'coredns_dns_requests_total{{server="{self.server}",zone=".",proto="{proto}",'
-                  f'family="{self.family}",type="{qtype}"}} {n}' for (proto, qtype), n in sorted(self.requests.items())]
-        lines += ["# HELP coredns_dns_responses_total Counter of response status codes.",
-                  "# TYPE coredns_dns_responses_total counter"]
-        lines += [f'coredns_dns_responses_total{{server="{self.server}",zone=".",rcode="{rcode}",plugin=""}} {n}'
-                  for rcode, n in sorted(self.responses.items())]
+        lines = [
+            "# HELP coredns_dns_requests_total Counter of DNS requests made per zone, protocol and family.",
+            "# TYPE coredns_dns_requests_total counter",
+        ]
+        lines += [
+            f'coredns_dns_requests_total{{server="{self.server}",zone=".",proto="{proto}",'
+            f'family="{self.family}",type="{qtype}"}} {n}'
+            for (proto, qtype), n in sorted(self.requests.items())
+        ]
+        lines += [
+            "# HELP coredns_dns_responses_total Counter of response status codes.",
+            "# TYPE coredns_dns_responses_total counter",
+        ]
+        lines += [
+            f'coredns_dns_responses_total{{server="{self.server}",zone=".",rcode="{rcode}",plugin=""}} {n}'
+            for rcode, n in sorted(self.responses.items())
+        ]
         return "\n".join(lines) + "\n"
 
     async def serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -54,8 +84,11 @@ class Metrics:
             found = len(parts) == 3 and parts[0] == b"GET" and parts[1].split(b"?")[0] == b"/metrics"
             status, body = ("200 OK", self.render()) if found else ("404 Not Found", "404 page not found\n")
             payload = body.encode()
-            writer.write(f"HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                         f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+            writer.write(
+                f"HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
+                + payload
+            )
             await writer.drain()
         except (OSError, ValueError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # a client that is slow, too long-winded or gone gets nothing

@@ -113,7 +113,6 @@ class ZoneFile:
             print(f"dns: {problem}; {served}", file=sys.stderr, flush=True)
 
 
-
 class DnsServer:
     """Answers queries from either transport: decode, table or upstream, encode."""
 
@@ -143,8 +142,10 @@ class DnsServer:
         try:
             return await self.answer(query, packet, tcp)
         except Exception as exc:  # a bug or dnslib surprise costs this query only
-            log(type(exc).__name__, f"answering {query.question.qname} {QTYPE.get(query.question.qtype)}: "
-                                    f"{type(exc).__name__}: {exc}")
+            log(
+                type(exc).__name__,
+                f"answering {query.question.qname} {QTYPE.get(query.question.qtype)}: {type(exc).__name__}: {exc}",
+            )
             return servfail(query)
 
     async def answer(self, query: Query, packet: bytes, tcp: bool) -> bytes:
@@ -318,8 +319,15 @@ async def serve(config: Config) -> int:
         closables.append(await asyncio.start_server(server.serve_tcp, host, port, reuse_address=True))
         if config.metrics is not None:
             what = f"metrics {config.metrics}"
-            closables.append(await asyncio.start_server(metrics.serve_http, config.metrics.host, config.metrics.port,
-                                                        reuse_address=True, limit=METRICS_LIMIT))
+            closables.append(
+                await asyncio.start_server(
+                    metrics.serve_http,
+                    config.metrics.host,
+                    config.metrics.port,
+                    reuse_address=True,
+                    limit=METRICS_LIMIT,
+                )
+            )
     except OSError as exc:
         print(f"dns: cannot bind {what}: {exc.strerror or exc}", file=sys.stderr, flush=True)
         for closable in closables:

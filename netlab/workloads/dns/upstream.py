@@ -56,7 +56,6 @@ def split_host_port(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-
 async def exchange_udp(upstream: Endpoint, message: bytes) -> bytes | None:
     """Ask over UDP from a fresh socket (so a fresh random source port) per attempt."""
     loop = asyncio.get_running_loop()
@@ -98,4 +97,3 @@ async def tcp_round_trip(upstream: Endpoint, message: bytes) -> bytes | None:
         return reply if is_reply_to(reply, message) else None
     finally:
         writer.close()
-

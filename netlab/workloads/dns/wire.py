@@ -82,8 +82,17 @@ def first_question(packet: bytes, header: DNSHeader) -> DNSQuestion | None:
 
 def response_header(query: DNSHeader, rcode: int, authoritative: bool) -> DNSHeader:
     """The response's header: the query's id, opcode, RD and CD; RA since we forward."""
-    return DNSHeader(id=query.id, bitmap=0, qr=1, opcode=query.opcode, aa=int(authoritative), rd=query.rd,
-                     ra=1, cd=query.cd, rcode=rcode)
+    return DNSHeader(
+        id=query.id,
+        bitmap=0,
+        qr=1,
+        opcode=query.opcode,
+        aa=int(authoritative),
+        rd=query.rd,
+        ra=1,
+        cd=query.cd,
+        rcode=rcode,
+    )
 
 
 def encode_rejection(rejection: Rejection) -> bytes:
@@ -92,8 +101,13 @@ def encode_rejection(rejection: Rejection) -> bytes:
 
 
 def build_response(query: Query, answer: Answer, chased: Sequence[RR] = ()) -> DNSRecord:
-    record = DNSRecord(response_header(query.header, answer.rcode, answer.authoritative), [query.question],
-                       [*answer.answer, *chased], auth=list(answer.authority), ar=list(answer.additional))
+    record = DNSRecord(
+        response_header(query.header, answer.rcode, answer.authoritative),
+        [query.question],
+        [*answer.answer, *chased],
+        auth=list(answer.authority),
+        ar=list(answer.additional),
+    )
     if query.edns:
         record.add_ar(EDNS0(udp_len=query.udp_size))
     return record

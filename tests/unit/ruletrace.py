@@ -24,9 +24,9 @@ IGNORED = {"--comment": 1, "--mode": 1, "--name": 1, "--seconds": 1, "--reap": 0
 
 
 class Trace(NamedTuple):
-    matched: list[str]        # every rule some path matched, as "-A CHAIN ..." lines, in first-seen order
-    destinations: list[str]   # possible DNAT targets ("ip:port", sorted), or the filter verdict ("REJECT")
-    masqueraded: bool         # some path marks the packet for masquerade
+    matched: list[str]  # every rule some path matched, as "-A CHAIN ..." lines, in first-seen order
+    destinations: list[str]  # possible DNAT targets ("ip:port", sorted), or the filter verdict ("REJECT")
+    masqueraded: bool  # some path marks the packet for masquerade
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Packet:
 
 @dataclass
 class _Path:
-    stack: list[tuple[str, int]]                 # (chain, index of the next rule) frames
+    stack: list[tuple[str, int]]  # (chain, index of the next rule) frames
     matched: list[str] = field(default_factory=list)
     masq: bool = False
 
@@ -62,8 +62,9 @@ def parse_restore(text: str) -> dict[str, dict[str, list[list[str]]]]:
     return tables
 
 
-def trace_packet(restore_text: str, src: str, proto: str, dst: str, dport: int,
-                 node_ips: Collection[str] = ()) -> Trace:
+def trace_packet(
+    restore_text: str, src: str, proto: str, dst: str, dport: int, node_ips: Collection[str] = ()
+) -> Trace:
     """Trace one new connection through the rules.
 
     Args:
@@ -75,8 +76,10 @@ def trace_packet(restore_text: str, src: str, proto: str, dst: str, dport: int,
     packet = Packet(IPv4Address(src), proto, IPv4Address(dst), dport, {IPv4Address(ip) for ip in node_ips})
     nat = _walk(tables["nat"], "KUBE-SERVICES", packet)
     matched = [rule for path, _ in nat for rule in path.matched]
-    destinations = sorted({verdict for _, verdict in nat if verdict and verdict not in TERMINAL},
-                          key=lambda d: (IPv4Address(d.split(":")[0]), int(d.split(":")[1])))
+    destinations = sorted(
+        {verdict for _, verdict in nat if verdict and verdict not in TERMINAL},
+        key=lambda d: (IPv4Address(d.split(":")[0]), int(d.split(":")[1])),
+    )
     if not destinations:
         for path, verdict in _walk(tables["filter"], "KUBE-SERVICES", packet):
             matched += path.matched
@@ -110,13 +113,13 @@ def _run(chains: dict[str, list[list[str]]], path: _Path, packet: Packet, todo: 
         if result is None:
             todo.append(_Path(list(path.stack), list(path.matched), path.masq))
         path.matched.append(" ".join(["-A", chain, *(shlex.quote(w) for w in rule)]))
-        flag, target, *args = rule[rule.index("-j") if "-j" in rule else rule.index("-g"):]
+        flag, target, *args = rule[rule.index("-j") if "-j" in rule else rule.index("-g") :]
         if target == "DNAT":
             return args[args.index("--to-destination") + 1]
         if target in TERMINAL:
             return target
         if target == "MARK":
-            path.masq = True      # KUBE-MARK-MASQ's --or-mark: only the masquerade bit is ever set here
+            path.masq = True  # KUBE-MARK-MASQ's --or-mark: only the masquerade bit is ever set here
         elif target == "RETURN":
             path.stack.pop()
         elif flag == "-g":
@@ -129,7 +132,7 @@ def _run(chains: dict[str, list[list[str]]], path: _Path, packet: Packet, todo: 
 def _matches(rule: list[str], packet: Packet) -> bool | None:
     """True or False, or None when the rule matches only sometimes (a statistic match)."""
     result: bool | None = True
-    words = rule[:rule.index("-j") if "-j" in rule else rule.index("-g")]
+    words = rule[: rule.index("-j") if "-j" in rule else rule.index("-g")]
     negate, i = False, 0
     while i < len(words):
         word = words[i]
