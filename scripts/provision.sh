@@ -3,7 +3,7 @@
 # that `sudo netlab ...` works. Idempotent: run it again after pulling a new version.
 #
 #   sudo scripts/provision.sh          # the system tools + netlab
-#   sudo scripts/provision.sh --dev    # the same + the test tools (pytest, pytest-order)
+#   sudo scripts/provision.sh --dev    # the same + the test and lint tools (pytest, ruff, mypy)
 #
 # Shared by the Vagrantfile, .ci/run (through scripts/test.sh) and users.
 # netlab lives in /opt/netlab/venv, built from the distribution's /usr/bin/python3 and readable by
@@ -17,7 +17,7 @@ fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv=/opt/netlab/venv
 extras=""
-[ "${1:-}" = "--dev" ] && extras="[test]"
+[ "${1:-}" = "--dev" ] && extras="[test,lint]"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -51,6 +51,9 @@ if ! dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "ok installed"; th
 fi
 
 [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+# setuptools builds in the checkout's build/, and ships whatever an earlier build left there (a
+# module deleted since would be installed again): start from none.
+rm -rf "$repo/build"
 "$venv/bin/pip" install -q --disable-pip-version-check "$repo$extras"
 # pip keeps an installed netlab of the same version: reinstall it so this checkout is what runs.
 "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall "$repo"

@@ -55,14 +55,7 @@ HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 6
 
 
 def bundled_labs_dir() -> Path:
-    """The labs shipped with netlab: the checkout's labs/, or, once installed, netlab.labs.
-
-    Installed, setuptools maps labs/ to the package netlab.labs; run from a checkout (tests,
-    `python -m netlab`), that package does not exist and labs/ sits beside netlab/.
-    """
-    checkout = Path(__file__).resolve().parents[2] / "labs"
-    if checkout.is_dir():
-        return checkout
+    """The labs shipped with netlab: the package netlab.labs (in a checkout, labs/ links to it)."""
     return Path(str(resources.files("netlab.labs")))
 
 

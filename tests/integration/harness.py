@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,11 +37,27 @@ class Run:
     err: str
 
 
+def installed_netlab() -> str:
+    """The `netlab` on PATH, which scripts/provision.sh installs: what a user runs, so what the suite runs.
+
+    Never `python -m netlab` from the checkout: a package missing from the installed distribution
+    once crashed `netlab --help` while every test passed. conftest.py checks, before the first test,
+    that this command runs the checkout's code (a stale install would test something else).
+    """
+    path = shutil.which("netlab")
+    if path is None:
+        pytest.exit("no netlab command on PATH: scripts/test.sh installs it (scripts/provision.sh)", returncode=3)
+    return path
+
+
+NETLAB = installed_netlab()
+
+
 def netlab(*args: str, timeout: float = 120, user_env: dict[str, str] | None = None) -> Run:
-    """Run the CLI from this checkout, no standard input, bounded in time."""
+    """Run the installed CLI as a user does (from a neutral directory), no standard input, bounded in time."""
     done = subprocess.run(
-        [sys.executable, "-m", "netlab", *args],
-        cwd=REPO,
+        [NETLAB, *args],
+        cwd="/",
         capture_output=True,
         text=True,
         timeout=timeout,

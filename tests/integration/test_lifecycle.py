@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from harness import REPO, lab_up, leftovers, namespaces_of, netlab, write_lab
+from harness import NETLAB, REPO, lab_up, leftovers, namespaces_of, netlab, write_lab
 
 
 def test_two_labs_stay_isolated() -> None:
@@ -34,8 +33,8 @@ def test_up_of_a_lab_that_is_up_changes_nothing() -> None:
 def _start_up_and_wait_for_namespaces(lab: Path, first_netns: str) -> subprocess.Popen:
     """Start `netlab up` of a big lab and return once it has begun making namespaces."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "netlab", "up", str(lab)],
-        cwd=REPO,
+        [NETLAB, "up", str(lab)],
+        cwd="/",
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

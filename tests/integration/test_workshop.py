@@ -7,13 +7,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from harness import IPVS, REPO, lab_up, leftovers, netlab
+from harness import IPVS, NETLAB, lab_up, leftovers, netlab
 
 from netlab.kernel import procs
 from netlab.model import find_lab, list_labs, load_lab
@@ -66,8 +65,8 @@ def test_diagram_draws_the_kernels_lab_in_every_format() -> None:
 def test_capture_runs_tcpdump_in_the_pod() -> None:
     with lab_up(LAB):
         capture = subprocess.Popen(
-            [sys.executable, "-m", "netlab", "capture", LAB, "web-0", "--", "-n", "-c", "2", "icmp"],
-            cwd=REPO,
+            [NETLAB, "capture", LAB, "web-0", "--", "-n", "-c", "2", "icmp"],
+            cwd="/",
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
