@@ -1,4 +1,8 @@
-"""Helpers of the integration tests: run the CLI, bring a lab up and down, find leftovers."""
+"""Helpers of the integration tests: run the CLI, bring a lab up and down, find leftovers.
+
+The CLI is always the installed `netlab`; the source tree is used only to plan a lab on the test's
+side (which namespaces it has, so that leftovers can be looked for), never to run it.
+"""
 
 from __future__ import annotations
 

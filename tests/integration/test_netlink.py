@@ -1,4 +1,7 @@
-"""The netlink batch applier, on its own, in a throwaway namespace (the host side is never used)."""
+"""The netlink batch applier, on its own, in a throwaway namespace (the host side is never used).
+
+Needs the source tree: it drives netlab.kernel.netlink directly, below any command a user runs.
+"""
 
 from __future__ import annotations
 

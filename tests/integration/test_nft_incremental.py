@@ -7,6 +7,9 @@ of the pod-to-service lab: scale 2 -> 1 -> 3 -> 0 -> 1, a Service added and one 
 off and on, a new affinity timeout, nothing changed. And `proxy.sync_node` takes that path when
 given the previous plan, reads back what it touched, and falls back to a full sync when the table
 is not what the previous plan says.
+
+Needs the source tree: it loads the renderers' output through netlab.kernel.proxy directly, a layer
+below any command a user runs.
 """
 
 from __future__ import annotations
