@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from netlab.kernel import ingress
 from netlab.kernel.reconcile import Change, reconcile
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
+from netlab.plan.model import PodPlan
 from netlab.state import LabState
 
 # A terminal gets rich's own width; a pipe or a CI log gets lines long enough for a table row.
@@ -129,6 +130,16 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
     return new, result
 
 
+def note_ignored_args(pods: Iterable[PodPlan]) -> None:
+    """One note for the `args` the echo server ignores, standing in for images' entrypoints (each
+    container's once, however many replicas run it)."""
+    ignored = dict.fromkeys(
+        f"{c.name}: {' '.join(c.ignored_args)}" for p in pods for c in p.containers if c.ignored_args
+    )
+    if ignored:
+        out.print(f"  note: args the echo server (the image's entrypoint) ignores: {'; '.join(ignored)}")
+
+
 def print_change(plan: LabPlan, result: Change) -> None:
     parts = [
         f"{len(result.added)} pod(s) added" + (f" ({', '.join(result.added)})" if result.added else ""),
@@ -145,3 +156,4 @@ def print_change(plan: LabPlan, result: Change) -> None:
         for port in svc.ports:
             endpoints = ", ".join(f"{e} ({e.pod})" for e in port.endpoints) or "none"
             out.print(f"  {port.port_name} {svc.cluster_ip}:{port.port}/{port.protocol} -> {endpoints}")
+    note_ignored_args(p for p in plan.pods if p.name in result.added)

@@ -15,7 +15,7 @@ import time
 
 import click
 
-from netlab.cli.common import out, progress, remember, require_root, require_tools
+from netlab.cli.common import note_ignored_args, out, progress, remember, require_root, require_tools
 from netlab.kernel.build import build
 from netlab.kernel.ingress import lab_has_controllers, nginx_binary
 from netlab.kernel.proxy import SyncResult, check_kernel
@@ -113,6 +113,7 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     ignored = sorted({f.rsplit(".", 1)[-1] for f in plan.lab.ignored_fields} - {"image"})
     if ignored:
         out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")
+    note_ignored_args(plan.pods)
     if plan.lab.ingresses and not lab_has_controllers(plan):
         out.print(
             "  note: no ingress controller (a container running /nginx-ingress-controller) serves the lab's Ingresses"

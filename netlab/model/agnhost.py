@@ -9,6 +9,11 @@ cluster). `--http-override=PATH` answers every request as a GET of PATH (with no
 as netexec does: `--http-override=/hostname` makes every path tell the pod's name, which is how a
 lab shows which pods an Ingress path reaches. `--udp-listen-addresses` and `--delay-shutdown` are
 accepted and ignored; HTTPS (`--tls-*`) and SCTP are refused; other flags are agnhost's error.
+
+`args` without `command` are arguments to the image's entrypoint, as in Kubernetes; with no images,
+that entrypoint is the echo server (`entrypoint_args`). It takes netexec's flags from them, as
+`args: [netexec, ...]` would, and ignores every other word (MongoDB's `--bind_ip 0.0.0.0`): the
+lab notes those once. The first word is never run as a program.
 """
 
 from __future__ import annotations
@@ -82,3 +87,21 @@ def netexec(argv: tuple[str, ...]) -> tuple[Netexec | None, list[str]]:
         override = ""
     found = Netexec(ports.get("--http-port", HTTP_PORT), ports.get("--udp-port", UDP_PORT), override)
     return found, problems
+
+
+def entrypoint_args(args: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`args` given to the echo server as an image's entrypoint: the netexec flags among them (each
+    with its value) and the words it ignores, in their order."""
+    understood: list[str] = []
+    ignored: list[str] = []
+    i = 0
+    while i < len(args):
+        name, eq, _ = args[i].partition("=")
+        if name in VALUED:
+            takes = 2 if not eq and i + 1 < len(args) else 1
+            understood += args[i : i + takes]
+            i += takes
+        else:
+            ignored.append(args[i])
+            i += 1
+    return tuple(understood), tuple(ignored)

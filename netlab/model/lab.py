@@ -11,7 +11,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from netlab.model.agnhost import Netexec, netexec
+from netlab.model.agnhost import Netexec, entrypoint_args, netexec
 
 if TYPE_CHECKING:  # model.ingress reads Ingress manifests; it needs nothing from here at run time
     from netlab.model.ingress import Ingress
@@ -67,9 +67,18 @@ class ContainerPort:
     name: str | None = None
 
 
+def _stood_in(word: str) -> bool:
+    """Whether `word` names the ingress controller or CoreDNS, which netlab runs in its own way."""
+    from netlab.model.clusterdns import COREDNS_BINARY  # at call time: their imports lead back here
+    from netlab.model.ingress import CONTROLLER_BINARY
+
+    return word in (CONTROLLER_BINARY, CONTROLLER_BINARY[1:], COREDNS_BINARY, COREDNS_BINARY[1:])
+
+
 @dataclass(frozen=True)
 class Container:
-    """A container: the echo server on its ports, or its own `command` + `args`."""
+    """A container: the echo server on its ports (also given `args` alone: the image's entrypoint), or its
+    own `command` + `args`."""
 
     name: str
     command: tuple[str, ...] = ()
@@ -78,15 +87,33 @@ class Container:
     env: tuple[tuple[str, str], ...] = ()
 
     @property
+    def to_entrypoint(self) -> bool:
+        """`args` without `command` that name no program netlab stands in for (netexec, the ingress
+        controller, CoreDNS): arguments to the image's entrypoint, which is the echo server."""
+        return not self.command and bool(self.args) and netexec(self.args)[0] is None and not _stood_in(self.args[0])
+
+    def netexec_flags(self) -> tuple[Netexec | None, list[str]]:
+        """agnhost's netexec, if the container runs it (`args: [netexec, ...]`, or netexec's flags
+        given to the echo server as entrypoint), and what is wrong with its flags."""
+        if self.to_entrypoint:
+            understood = entrypoint_args(self.args)[0]
+            return netexec(("netexec", *understood)) if understood else (None, [])
+        return netexec(self.command + self.args)
+
+    @property
     def netexec(self) -> Netexec | None:
-        """agnhost's netexec, if that is the container's command (`args: [netexec, ...]`)."""
-        return netexec(self.command + self.args)[0]
+        return self.netexec_flags()[0]
+
+    @property
+    def ignored_args(self) -> tuple[str, ...]:
+        """The words of `args` the echo server, as the image's entrypoint, does not understand."""
+        return entrypoint_args(self.args)[1] if self.to_entrypoint else ()
 
     @property
     def runs_echo(self) -> bool:
         """A container without a command runs the built-in echo server (like agnhost netexec), and
         so does one that runs agnhost's netexec itself."""
-        return (not self.command and not self.args) or self.netexec is not None
+        return (not self.command and not self.args) or self.to_entrypoint or self.netexec is not None
 
     def listens_on(self) -> list[tuple[int, str]]:
         """(port, protocol) it binds in the pod: its declared ports; an echo container without

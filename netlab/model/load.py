@@ -18,7 +18,6 @@ import yaml
 
 from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import clusterdns, schema
-from netlab.model.agnhost import netexec
 from netlab.model.checks import check_references, read_check, read_guide_step, read_translations
 from netlab.model.fields import FieldReader, duplicates
 from netlab.model.ingress import Ingress, check_ingresses, read_ingress
@@ -289,7 +288,7 @@ class _LabReader(FieldReader):
                 ports=tuple(ports),
                 env=tuple(env),
             )
-            for problem in netexec(container.command + container.args)[1]:
+            for problem in container.netexec_flags()[1]:
                 self.problem(f"{cplace}.{'command' if container.command else 'args'}", f"agnhost netexec: {problem}")
             for port, protocol in container.listens_on():
                 if (port, protocol) in taken:

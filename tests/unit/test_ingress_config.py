@@ -217,7 +217,7 @@ def test_a_netexec_container_runs_the_echo_server_on_netexecs_ports() -> None:
     assert plain.runs_echo and plain.listens_on() == [(8080, "TCP"), (8081, "UDP")]
     quiet = Container("web", command=("/agnhost", "netexec", "--udp-port=-1"))
     assert quiet.runs_echo and quiet.listens_on() == [(8080, "TCP")]
-    assert not Container("web", args=("porter",)).runs_echo
+    assert not Container("web", command=("porter",)).runs_echo  # args alone go to the echo server
 
 
 # -- the configuration ------------------------------------------------------------------------
