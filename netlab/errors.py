@@ -1,6 +1,6 @@
 """Every error netlab raises on purpose, and the one table that maps them to exit codes.
 
-The CLI contract (shared/README.md section 4): 0 ok, 1 a check or operation failed, 2 bad input
+The CLI contract (docs/cli.md): 0 ok, 1 a check or operation failed, 2 bad input
 (usage, lab file, names), 3 the environment cannot run it (not root, kernel feature or tool
 missing). Each error prints as one clear line; a validation error prints one line per problem.
 """

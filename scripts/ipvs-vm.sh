@@ -15,7 +15,7 @@
 # same paths, and writes only to the output directory. It has no network device: no packet leaves
 # it and nothing of the host's network namespace is touched. The kernel tree, vmlinux and initramfs
 # are cached in /var/cache/netlab-vm/<kernel version>; nothing else is left behind.
-# The measured recipe behind every step: notes/ipvs-in-a-vm.md.
+# The measured recipe behind every step: docs/ipvs-vm.md.
 set -eEuo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,7 +1,7 @@
 """The `netlab` command: one module per verb, loaded when that verb runs; exit codes for errors.
 
 Verbs are registered in VERBS and imported only when invoked: importing all of them (pyroute2,
-rich) costs ~0.2 s, most of a `netlab down`. Exit codes (shared/README.md section 4): 0 ok, 1 a
+rich) costs ~0.2 s, most of a `netlab down`. Exit codes (docs/cli.md): 0 ok, 1 a
 check or operation failed, 2 bad input, 3 the environment cannot run it. Every error is one line
 on stderr (one per problem in a lab file).
 """

@@ -35,7 +35,7 @@ class NodeSpec:
 
 @dataclass(frozen=True)
 class Cluster:
-    """The cluster section of a lab file, with the defaults of shared/README.md section 2."""
+    """The cluster section of a lab file, with the defaults of docs/lab-format.md."""
 
     nodes: tuple[NodeSpec, ...]
     network: str = "host-gw"
@@ -52,7 +52,7 @@ class Cluster:
 @dataclass(frozen=True)
 class OutsideHost:
     """A host on the internet side of the gateway (203.0.113.0/24): an echo server on `ports`,
-    and a place to run probes from. Naming one gives the lab its outside world (section 5)."""
+    and a place to run probes from. Naming one gives the lab its outside world (the article's section 5)."""
 
     name: str
     address: IPv4Address | None = None  # None: the next free one from 203.0.113.10

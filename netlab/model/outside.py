@@ -1,4 +1,4 @@
-"""The `outside:` section of a lab file: hosts on the internet side of the gateway (section 5).
+"""The `outside:` section of a lab file: hosts on the internet side of the gateway (the article's section 5).
 
     outside:
       - name: internet          # a namespace nl-<lab>.internet

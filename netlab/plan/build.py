@@ -1,7 +1,7 @@
 """Lab -> LabPlan: placement, addresses, names, MACs. Pure and deterministic.
 
 The same lab gives the same plan on every run (addresses, MACs, veth names), so a guide can print
-`10.244.1.2` and a learner sees exactly that. Defaults are shared/README.md section 2:
+`10.244.1.2` and a learner sees exactly that. Defaults are docs/lab-format.md's:
 node N: underlay .10+N, pod CIDR N (10.244.N.0/24), cni0 .1, pods from .2 in creation order;
 gateway .1 on the underlay. A lab with an `outside:` also gets node N's public IP 198.51.100.10+N
 (the gateway's 1:1 NAT) and its internet hosts, from 203.0.113.10 in the order given.

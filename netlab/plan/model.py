@@ -21,7 +21,7 @@ from netlab.model.outside import INTERNET, INTERNET_ROUTER
 from netlab.plan.services import ServicePlan
 
 NETNS_PREFIX = "nl-"
-# The outside world of the edge labs (shared/README.md section 2): documentation ranges only.
+# The outside world of the edge labs (docs/lab-format.md, Defaults): documentation ranges only.
 PUBLIC_SIDE = IPv4Network("198.51.100.0/24")  # the gateway's public side, the nodes' public IPs
 GATEWAY_PUBLIC = IPv4Interface("198.51.100.1/24")
 GATEWAY_INTERNET = IPv4Interface(f"{INTERNET_ROUTER}/{INTERNET.prefixlen}")  # the internet hosts' router

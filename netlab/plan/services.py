@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # plan.model holds ServicePlan in the LabPlan; only the type 
     from netlab.plan.model import PodPlan
 
 RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
-# The lab's cloud hands out LoadBalancer IPs from here (shared/README.md section 2).
+# The lab's cloud hands out LoadBalancer IPs from here (docs/lab-format.md, Defaults).
 LB_POOL = [IPv4Address("198.51.100.200") + i for i in range(51)]
 
 

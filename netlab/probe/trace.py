@@ -1,6 +1,6 @@
 """Tracing one request through the nodes' netfilter rules: the commands, and reading what they print.
 
-The recipe of shared/notes/packet-trace.md: a table of netlab's own (`netlab-trace`) marks the
+The recipe of docs/packet-trace.md: a table of netlab's own (`netlab-trace`) marks the
 client's packets with `meta nftrace set 1` before conntrack and NAT see them (priority -350, on
 prerouting and output); `nft monitor trace` in each node then prints every rule the marked packet
 meets, iptables-nft's KUBE-* chains included (by chain name: their comments are xt matches that nft

@@ -3,7 +3,7 @@
 Rendered as zone files (RFC 1035 master format), the form CoreDNS's `file` plugin reads and the
 form a learner can read: netlab's DNS server (netlab.workloads.dns) answers from them, and reads
 them again whenever netlab rewrites them (a change in the lab). What the records are follows
-CoreDNS's kubernetes plugin (shared/notes section 5), TTL 5 s (the plugin's default):
+CoreDNS's kubernetes plugin (docs/cluster-dns.md), TTL 5 s (the plugin's default):
 - a Service with a ClusterIP: A `<svc>.<ns>.svc.<domain>`; per named port SRV
   `_<port>._<proto>.<svc>...` (priority 0, weight 100, target the Service's name); on the bare
   name, SRV for every port (weight 100/n);

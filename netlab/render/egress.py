@@ -1,4 +1,4 @@
-"""Plan -> the NAT rules on the way out of the cluster: two translations (section 5) (pure).
+"""Plan -> the NAT rules on the way out of the cluster: two translations (the article's section 5) (pure).
 
 1. On each node, ip-masq-agent's chain: traffic to anywhere outside the pod CIDR (and not to the
    node itself) leaves with the node's address. It is configured as `nonMasqueradeCIDRs:

@@ -1,4 +1,4 @@
-"""The Service environment variables the kubelet gives a container (shared/notes section 4).
+"""The Service environment variables the kubelet gives a container (docs/service-env-vars.md).
 
 Which Services: those that exist when the container starts, of the pod's namespace (unless
 `enableServiceLinks: false`), and always `kubernetes` of `default` (netlab has no API server, so

@@ -1,7 +1,7 @@
 """Services -> the iptables rules kube-proxy's iptables mode programs on a node (pure).
 
 Mirrors pkg/proxy/iptables/proxier.go of kube-proxy v1.30-v1.33 (the "KUBE-SVC + KUBE-SEP, KUBE-EXT for
-external destinations" layout of notes/kube-reference.md section 1) with its defaults: masqueradeBit 14
+external destinations" layout of docs/kube-proxy.md, iptables mode) with its defaults: masqueradeBit 14
 (mark written `0x00004000`, Go's `%#08x`), detectLocalMode ClusterCIDR (`! -s <clusterCIDR>`),
 localhostNodePorts on (so the KUBE-FIREWALL rule is written), nf_conntrack_tcp_be_liberal off (so
 KUBE-FORWARD drops INVALID), an iptables that supports `--random-fully`, no nfacct counters, fewer than

@@ -1,7 +1,7 @@
 """Services -> what kube-proxy's IPVS mode programs on one node (pure).
 
-Mirrors pkg/proxy/ipvs/proxier.go and ipset.go of kube-proxy v1.30-v1.33 (notes/kube-reference.md
-section 3; the mode is deprecated from 1.35) with its defaults: scheduler rr, masqueradeBit 14,
+Mirrors pkg/proxy/ipvs/proxier.go and ipset.go of kube-proxy v1.30-v1.33 (docs/kube-proxy.md,
+IPVS mode; the mode is deprecated from 1.35) with its defaults: scheduler rr, masqueradeBit 14,
 detectLocalMode ClusterCIDR. Four parts:
 - addresses: every ClusterIP and LoadBalancer IP, bound as /32 on the dummy `kube-ipvs0`, so
   packets to it are local and reach IPVS in LOCAL_IN (kube-proxy skips binding an LB IP that is

@@ -1,7 +1,7 @@
 """Plan -> kube-proxy's nftables ruleset for a node, as one `nft -f` transaction (pure).
 
 What it mirrors: kube-proxy's nftables mode in the 1.33-1.35 layout (kk/pkg/proxy/nftables/
-proxier.go, its TestOverallNFTablesRules golden, notes/kube-reference.md section 2), with the
+proxier.go, its TestOverallNFTablesRules golden, docs/kube-proxy.md, nftables mode), with the
 `mark-for-masquerade` chain and one chain per endpoint. 1.36 squashed the endpoint chains into the
 service's vmap and dropped mark-for-masquerade; the labs pin the older layout, which shows each
 step a packet takes. Everything lives in `table ip kube-proxy`, named as kube-proxy names it: the

@@ -1,6 +1,6 @@
 """The files a container runtime puts in a pod's /etc, and a node's resolver (pure).
 
-- resolv.conf as the kubelet generates it (shared/notes section 5): `ClusterFirst` gives the
+- resolv.conf as the kubelet generates it (docs/cluster-dns.md): `ClusterFirst` gives the
   cluster DNS address, the search list `<ns>.svc.<domain> svc.<domain> <domain>` and `ndots:5`;
   `Default` copies the node's resolv.conf; `None` uses only `dnsConfig`, which the other policies
   merge in (nameservers and searches appended without duplicates, options overridden by name).

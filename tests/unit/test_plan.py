@@ -1,4 +1,4 @@
-"""netlab.plan: placement, addresses, names and MACs of a whole lab (shared/README.md section 2)."""
+"""netlab.plan: placement, addresses, names and MACs of a whole lab (docs/lab-format.md)."""
 
 from __future__ import annotations
 

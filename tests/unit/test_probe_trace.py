@@ -1,4 +1,4 @@
-"""netlab.probe.trace: reading `nft monitor trace` and conntrack as shared/notes/packet-trace.md
+"""netlab.probe.trace: reading `nft monitor trace` and conntrack as docs/packet-trace.md
 measured them, and what NAT the two directions of a flow show."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from netlab.probe.trace import Flow, first_packet, mark_script, read_events, rea
 SVC, SEP = "KUBE-SVC-CDGGSHYLG3RE2FKL", "KUBE-SEP-AFGSLHOD2HFNCBX4"
 MONITOR = (
     "\n".join(
-        [  # as measured (shared/notes/packet-trace.md), lines abridged
+        [  # as measured (docs/packet-trace.md), lines abridged
             'trace id baa81d57 ip netlab-trace pre packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.96.44.201 tcp dport 80',
             "trace id baa81d57 ip netlab-trace pre rule ip saddr 10.244.1.2 meta nftrace set 1 (verdict continue)",
             "trace id baa81d57 ip nat PREROUTING rule  counter packets 2 bytes 138 jump KUBE-SERVICES "

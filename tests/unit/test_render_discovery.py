@@ -1,6 +1,6 @@
 """What a pod gets to find Services, without root: the kubelet's Service variables
-(netlab.render.envvars, against shared/notes section 4's examples), its resolv.conf and hosts
-(netlab.render.resolvconf, section 5), which Services each pod sees (the lab file's order), and
+(netlab.render.envvars, against docs/service-env-vars.md's examples), its resolv.conf and hosts
+(netlab.render.resolvconf, docs/cluster-dns.md), which Services each pod sees (the lab file's order), and
 how the dns probe reads dig and getent."""
 
 from __future__ import annotations

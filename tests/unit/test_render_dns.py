@@ -1,5 +1,5 @@
 """netlab.render.dns: cluster DNS's records as CoreDNS's kubernetes plugin answers them (zone
-goldens per lab, and the rules of shared/notes section 5 one by one), and the internet's zone."""
+goldens per lab, and the rules of docs/cluster-dns.md one by one), and the internet's zone."""
 
 from __future__ import annotations
 

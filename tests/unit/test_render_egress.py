@@ -1,5 +1,5 @@
 """netlab.model.outside, the plan's outside world and netlab.render.egress: the way out of the
-cluster (section 5): ip-masq-agent on the nodes, the internet gateway's 1:1 NAT, the hosts beyond."""
+cluster (the article's section 5): ip-masq-agent on the nodes, the internet gateway's 1:1 NAT, the hosts beyond."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """netlab.render.iptables: kube-proxy's iptables-mode rules, as goldens per lab, as the exact names and
-lines of kube-reference's running example, and as structure rules every rendered ruleset obeys."""
+lines of docs/kube-proxy.md's running example, and as structure rules every rendered ruleset obeys."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def service(
     )
 
 
-# kube-reference's running example: default/web, 10.96.44.201, http 80 -> 8080, two endpoints.
+# docs/kube-proxy.md's running example: default/web, 10.96.44.201, http 80 -> 8080, two endpoints.
 WEB_HTTP = port_plan("http", 80, ["10.244.1.5:8080", "10.244.2.7:8080"])
 WEB = service([WEB_HTTP])
 

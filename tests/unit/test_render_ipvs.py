@@ -1,5 +1,5 @@
 """netlab.render.ipvs: kube-proxy's IPVS mode on one node (virtual servers, ipsets, its few iptables
-rules), as goldens per lab and as the facts of kube-reference section 3."""
+rules), as goldens per lab and as the facts of docs/kube-proxy.md, IPVS mode."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""netlab.render.nftables: kube-proxy's nftables ruleset (notes/kube-reference.md section 2), as
+"""netlab.render.nftables: kube-proxy's nftables ruleset (docs/kube-proxy.md, nftables mode), as
 goldens, known names, structure rules that must hold for any lab, and the read-back helpers."""
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ def test_endpoint_chain_and_affinity_set_names() -> None:
 
 
 def test_external_and_local_chains_share_the_service_chains_hash() -> None:
-    assert external_chain(WEB) == "external-SUSTUHLJ-default/web/tcp/http"  # notes section 2's running example
+    assert external_chain(WEB) == "external-SUSTUHLJ-default/web/tcp/http"  # docs/kube-proxy.md's running example
     assert local_chain(WEB) == "local-SUSTUHLJ-default/web/tcp/http"
     assert external_chain(port("ns2", "svc2", "p80")) == "external-42NFTM6N-ns2/svc2/tcp/p80"  # kube-proxy's golden
 
@@ -251,7 +251,7 @@ def test_overlong_names_are_truncated_as_kube_proxy_does() -> None:
     assert len(name) == len("endpoint-") + 240 and name.endswith("...")
 
 
-# -- what kube-proxy programs (notes/kube-reference.md section 2) ----------------------------------
+# -- what kube-proxy programs (docs/kube-proxy.md, nftables mode) ---------------------------------
 def test_the_running_example_renders_kube_proxys_lines() -> None:
     text = render(service((WEB,)))
     svc, a, b = (
@@ -396,7 +396,7 @@ def test_rendering_is_deterministic(bundled_lab) -> None:
     )
 
 
-# -- NodePorts and externalTrafficPolicy (notes section 2, kube-proxy's TestOverallNFTablesRules) --------
+# -- NodePorts and externalTrafficPolicy (docs/kube-proxy.md, kube-proxy's TestOverallNFTablesRules) --------
 WEB_NP = port("default", "web", "http", endpoints=(ep("10.244.1.5"), ep("10.244.2.7", node="node-2")), node_port=30080)
 NO_ENDPOINT_NODEPORT = "add element ip kube-proxy no-endpoint-nodeports "
 

@@ -1,6 +1,6 @@
 """What the DNS server answers, decided without sockets: the table, one question, one outcome.
 
-The rules are CoreDNS's as the kubernetes plugin applies them (kube-reference.md, section 5):
+The rules are CoreDNS's as the kubernetes plugin applies them (docs/cluster-dns.md):
 names compare case-insensitively and answers keep the question's spelling; a name that exists
 without the asked type is NODATA, a name under the served domain that does not exist is
 NXDOMAIN, and both negative answers carry the enclosing SOA (its minimum is the negative TTL);
