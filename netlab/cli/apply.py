@@ -4,6 +4,7 @@ Steps:
 * merge the manifests (multi-document YAML, `---`) into the lab's recorded ones by kind,
   namespace and name; validate and plan the result (an invalid one changes nothing)
 * add, replace or remove pods, resync every node's kube-proxy rules, flush stale UDP entries
+  (a failure on the way rolls all of it back: the lab is as it was)
 """
 
 from __future__ import annotations

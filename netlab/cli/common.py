@@ -103,7 +103,8 @@ def remember(state: LabState, plan: LabPlan) -> None:
 
 def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
     """Apply an edit of the running lab's manifests: validate and plan it, then reconcile the
-    kernel and record the new lab file. A change that does not validate changes nothing.
+    kernel and record the new lab file. A change that does not validate changes nothing; one that
+    fails on the way rolls back (`reconcile`), leaving the lab and its recorded files as they were.
 
     Raises:
         LabStateError: the lab is not up. BadInput: the edit is invalid.

@@ -3,6 +3,7 @@
 Steps:
 * set spec.replicas in the lab's recorded manifests, validate and plan the result
 * add or remove the pods, resync every node's kube-proxy rules, flush stale UDP conntrack entries
+  (a failure on the way rolls all of it back: the lab is as it was)
 * print the Services' endpoints as they are now
 """
 

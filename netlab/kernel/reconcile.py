@@ -14,13 +14,24 @@ Steps, as a cluster would take them:
   (new endpoints, Ingresses applied or deleted), as the controller does.
 A pod is replaced when its node or containers change; a label change only moves endpoints.
 Ctrl-C waits until the change is done.
+
+A change that fails in any step rolls back, as a failed `up` does: the namespaces it made go (their
+veths with them), the pods it removed come back from the old plan (same addresses, MACs, /etc files,
+Service variables and commands), every node gets the old rules whole, DNS, the echo server, nginx and
+the cloud load balancer follow the old plan again, and lab.json is as before (but the new echo
+server's pid). UDP conntrack entries it flushed stay flushed (the next packet makes them again).
+The error that failed the change is raised then.
+`NETLAB_FAULT_RULES=1` in the environment (for the tests of that rollback, not a feature) makes the
+rules step fail once every node holds the new rules: no real input makes iptables-restore or nft
+refuse what netlab renders.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from netlab.errors import BadInput
+from netlab.errors import ApplyError, BadInput, KernelError
 from netlab.kernel import cloud, conntrack, dns, etcfiles, ingress, netns, procs, proxy
 from netlab.kernel.build import Namespaces, refuse_taken, start_containers, start_echo
 from netlab.kernel.teardown import signals_deferred
@@ -30,6 +41,8 @@ from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import pod_files
 from netlab.render.topology import pod_attachment, pod_spec
 from netlab.state import LabState
+
+FAULT_RULES = "NETLAB_FAULT_RULES"
 
 
 @dataclass(frozen=True)
@@ -61,41 +74,106 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
     after = {p.name: p for p in new.pods}
     gone = [p for name, p in before.items() if name not in after or _replaced(p, after[name])]
     added = [p for name, p in after.items() if name not in before or _replaced(before[name], p)]
+    refuse_taken([p.netns for p in added if p.netns not in {g.netns for g in gone}])  # before anything changes
     procs.raise_fd_limit()
+    made: list[str] = []
+    settings, service_env = state.settings(), state.service_env()
     with signals_deferred():
-        echo = state.settings().get("echoPid")
-        procs.stop(procs.lab_pids(new.name, []) & {echo})
-        for pod in gone:
-            procs.stop(procs.pids_in([pod.netns]))
-            netns.remove(pod.netns)
-        etcfiles.remove([str(etcfiles.ETC_NETNS / pod.netns) for pod in gone])
-        ingress.forget(state, gone)
-        _add_pods(new, state, added)
-        existing = {f"{s.namespace}/{s.name}" for s in old.services}
-        kept = {name: env for name, env in state.service_env().items() if name in after}
-        state.write_service_env({**kept, **{p.name: pod_service_env(new, p, existing) for p in added}})
-        synced = proxy.sync(new, force=bool(old.services), previous=old)
-        flushed = conntrack.flush_stale_udp(new)
-        dns.write_zones(new, state)
-        start_echo(new, state)
-        start_containers(new, state, added)
-        reloaded = ingress.sync(new, state, skip={p.name for p in added})
-        cloud.sync(new)
+        try:
+            return _change(old, new, state, gone, added, made)
+        except BaseException as failed:
+            try:
+                _undo(old, new, state, gone, added, made, service_env)
+            except Exception as exc:
+                raise KernelError(
+                    f"{failed}; rolling the change back failed too ({exc}): netlab down {new.name}, then up"
+                ) from None
+            state.write_settings({**settings, "echoPid": state.settings().get("echoPid")})
+            raise
+
+
+def _change(
+    old: LabPlan, new: LabPlan, state: LabState, gone: list[PodPlan], added: list[PodPlan], made: list[str]
+) -> Change:
+    """The change's steps (module docstring); `made` fills with the namespaces it creates."""
+    _stop_pods(new, state, gone)
+    ingress.forget(state, gone)
+    _add_pods(new, state, added, made)
+    existing = {f"{s.namespace}/{s.name}" for s in old.services}
+    after = {p.name for p in new.pods}
+    kept = {name: env for name, env in state.service_env().items() if name in after}
+    state.write_service_env({**kept, **{p.name: pod_service_env(new, p, existing) for p in added}})
+    synced = proxy.sync(new, force=bool(old.services), previous=old)
+    if os.environ.get(FAULT_RULES):
+        raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
+    flushed = conntrack.flush_stale_udp(new)
+    dns.write_zones(new, state)
+    start_echo(new, state)
+    start_containers(new, state, added)
+    reloaded = ingress.sync(new, state, skip={p.name for p in added})
+    cloud.sync(new)
     return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
 
 
-def _add_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
+def _undo(
+    old: LabPlan,
+    new: LabPlan,
+    state: LabState,
+    gone: list[PodPlan],
+    added: list[PodPlan],
+    made: list[str],
+    service_env: dict[str, dict[str, str]],
+) -> None:
+    """Back to `old` from wherever the change stopped: remove the namespaces it made, bring back
+    the pods it removed (with the Service variables they had), and sync the rest to the old plan in full."""
+    _stop_pods(new, state, [p for p in added if p.netns in made])
+    ingress.forget(state, added)
+    back = [p for p in gone if not netns.exists(p.netns)]
+    _add_pods(old, state, back, [])
+    state.write_service_env(service_env)
+    proxy.sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
+    dns.write_zones(old, state)
+    start_echo(old, state)
+    start_containers(old, state, back)
+    ingress.sync(old, state, skip={p.name for p in gone})
+    cloud.sync(old)
+
+
+def _stop_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
+    """Stop the echo server (its sockets hold every pod's namespace) and the pods' processes, then
+    remove their namespaces (their veths go too) and /etc files."""
+    procs.stop(procs.lab_pids(plan.name, []) & {state.settings().get("echoPid")})
+    for pod in pods:
+        procs.stop(procs.pids_in([pod.netns]))
+        _unplug(pod)
+        netns.remove(pod.netns)
+    etcfiles.remove([str(etcfiles.ETC_NETNS / pod.netns) for pod in pods])
+
+
+def _unplug(pod: PodPlan) -> None:
+    """Delete the pod's eth0, and so its veth pair, at once: a removed namespace's links go only
+    when the kernel gets round to it, and a pod made again right away needs the node end's name."""
+    if netns.exists(pod.netns):
+        with netns.iproute(pod.netns) as ipr:
+            if index := ipr.link_lookup(ifname="eth0"):
+                ipr.link("del", index=index[0])
+
+
+def _add_pods(plan: LabPlan, state: LabState, pods: list[PodPlan], made: list[str]) -> None:
+    """Make the pods' namespaces, their veths and /etc files; `made` gets each namespace's name
+    before it is created (what a rollback removes)."""
     if not pods:
         return
     specs = [pod_spec(plan, pod) for pod in pods]
     refuse_taken([spec.netns for spec in specs])
     state.record_many("netns", [spec.netns for spec in specs])
     nsswitch = not etcfiles.machine_nsswitch_will_do()
-    etcfiles.write(state, {pod.netns: pod_files(plan, pod, nsswitch) for pod in pods})
     handles = Namespaces()
     try:
         for spec in specs:
+            made.append(spec.netns)
             handles.create(spec)
+        etcfiles.write(state, {pod.netns: pod_files(plan, pod, nsswitch) for pod in pods})
         for node in plan.nodes:
             attach = [op for pod in pods if pod.node == node.name for op in pod_attachment(plan, pod)]
             if attach:
