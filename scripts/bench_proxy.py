@@ -310,7 +310,7 @@ def table(rows: list[Row]) -> str:
         "  svc-N/2's ClusterIP:80 (DNAT to web-0 or web-1) and to web-0's pod IP:8080; connects: samples each.",
         "  Both cross the node's bridge, whose br_netfilter hands every new connection to the nat rules.",
     ]
-    return "\n".join(aligned([COLUMNS] + [cells(r) for r in rows]) + [""] + notes)
+    return "\n".join([*aligned([COLUMNS, *(cells(r) for r in rows)]), "", *notes])
 
 
 # -- main ------------------------------------------------------------------------------------------

@@ -360,11 +360,11 @@ def cells(row: Row) -> list[str]:
 def aligned(grid: list[list[str]]) -> list[str]:
     """Rows of cells as right-aligned columns (the first row is the header)."""
     widths = [max(len(line[i]) for line in grid) for i in range(len(grid[0]))]
-    return ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in grid]
+    return ["  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in grid]
 
 
 def table(rows: list[Row]) -> str:
-    lines = aligned([COLUMNS] + [cells(r) for r in rows])
+    lines = aligned([COLUMNS, *(cells(r) for r in rows)])
     notes = [
         "up/down s: whole `netlab up FILE` / `netlab down NAME` commands, wall clock, Python start-up and the",
         "  echo server included; build s: the build time `netlab up` prints itself (in-process).",
@@ -377,7 +377,7 @@ def table(rows: list[Row]) -> str:
         "  script waits for that (kernel memory steady) before the next variant starts.",
         "up/bash: netlab up s / bash up s (goal at 500 pods: <= 0.5). web-0 -> web-1: curl of /hostname.",
     ]
-    return "\n".join(lines + [""] + notes)
+    return "\n".join([*lines, "", *notes])
 
 
 # -- main ----------------------------------------------------------------------------------------

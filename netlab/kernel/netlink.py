@@ -229,7 +229,7 @@ def _read_acks(sock: socket.socket, count: int) -> list[tuple[int, int, str]]:
         buf = sock.recv(1 << 20)
         offset = 0
         while offset + 16 <= len(buf):
-            length, mtype, flags, seq, _pid = struct.unpack_from("IHHII", buf, offset)
+            length, mtype, _flags, seq, _pid = struct.unpack_from("IHHII", buf, offset)
             if mtype == NLMSG_ERROR:
                 seen += 1
                 (code,) = struct.unpack_from("i", buf, offset + 16)

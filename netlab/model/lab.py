@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from netlab.model.agnhost import Netexec, entrypoint_args, netexec
 
@@ -171,7 +171,7 @@ class Deployment:
     position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
 
-KubeObject = Union[Pod, Deployment]
+KubeObject = Pod | Deployment
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 EXTERNAL_POLICIES = ("Cluster", "Local")  # externalTrafficPolicy

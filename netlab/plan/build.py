@@ -114,7 +114,7 @@ def make_plan(
             labels=spec.labels,
             public_ip=PUBLIC_SIDE.network_address + FIRST_PUBLIC_NODE + i if lab.outside else None,
         )
-        for i, (spec, cidr) in enumerate(zip(cluster.nodes, node_cidrs), start=1)
+        for i, (spec, cidr) in enumerate(zip(cluster.nodes, node_cidrs, strict=True), start=1)
     )
     gateway = HostPlan(
         name="gateway",
@@ -214,9 +214,9 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
     lowest free address from .2 (on a fresh lab: .2, .3, ... in creation order)."""
     by_name = {n.name: n for n in nodes}
     taken: dict[str, set[int]] = {n.name: set() for n in nodes}
-    for name, (node, ip) in keep.items():
-        if node in taken:
-            taken[node].add(int(IPv4Address(ip)) - int(by_name[node].pod_cidr.network_address) - 2)
+    for kept_node, ip in keep.values():
+        if kept_node in taken:
+            taken[kept_node].add(int(IPv4Address(ip)) - int(by_name[kept_node].pod_cidr.network_address) - 2)
     for obj in lab.objects:
         eligible = _eligible(obj.template, nodes)
         before = frozenset(f"{s.namespace}/{s.name}" for s in lab.services if s.position < obj.position)

@@ -57,7 +57,7 @@ def cluster_zone(plan: LabPlan, serial: int) -> str:
         lines += ["", f"; {svc.namespace}/{svc.name}: {_summary(svc)}"]
         lines += _service_records(svc, domain, pointers)
     if pointers:
-        lines += ["", "; reverse lookups of ClusterIPs and endpoints"] + pointers
+        lines += ["", "; reverse lookups of ClusterIPs and endpoints", *pointers]
     return "\n".join(lines) + "\n"
 
 

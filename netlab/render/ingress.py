@@ -303,7 +303,7 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
         else:
             lines += ["    server {", f"        server_name {server.hostname};", f"        listen {flags.http_port};"]
         for loc in server.locations:
-            lines += [""] + _location(loc, upstreams)
+            lines += ["", *_location(loc, upstreams)]
         lines.append("    }")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -338,4 +338,4 @@ def _location(loc: Location, upstreams: dict[str, Upstream]) -> list[str]:
         body.append(f"            proxy_pass http://{up.name};")
     else:
         body.append("            return 503;  # the Service has no endpoints")
-    return body + ["        }"]
+    return [*body, "        }"]

@@ -524,5 +524,5 @@ def programmed(save_text: str) -> dict[str, tuple[str | None, list[str]]]:
             found[m[3]] = (f"{m[1]}:{m[5]}/{m[2].upper()}", found.get(m[3], (None, []))[1])
         elif m := _SEP_DNAT.match(line):
             frontend, endpoints = found.get(m[1], (None, []))
-            found[m[1]] = (frontend, sorted(endpoints + [m[2]]))
+            found[m[1]] = (frontend, sorted([*endpoints, m[2]]))
     return found

@@ -131,5 +131,5 @@ def programmed(nft_json: str) -> dict[str, tuple[str | None, list[str]]]:
                 if "dnat" in expr:
                     name = port_name(obj["chain"])
                     frontend, endpoints = found.get(name, (None, []))
-                    found[name] = (frontend, sorted(endpoints + [f"{expr['dnat']['addr']}:{expr['dnat']['port']}"]))
+                    found[name] = (frontend, sorted([*endpoints, f"{expr['dnat']['addr']}:{expr['dnat']['port']}"]))
     return found

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class Fdb:
     dst: IPv4Address
 
 
-Op = Union[Sysctl, LinkUp, Bridge, Veth, Hairpin, Vxlan, Address, Route, Neighbour, Fdb]
+Op = Sysctl | LinkUp | Bridge | Veth | Hairpin | Vxlan | Address | Route | Neighbour | Fdb
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,7 @@ def _targets_hint(
     for target in sorted(targets - same_port):
         if target in endpoints:
             continue
-        address, _, to_port = target.partition(":")
+        address = target.partition(":")[0]
         if any(str(e.ip) == address for e in port.endpoints):
             return (
                 f"{node.name} DNATs {ip}:{port.port} to {target}: the pods listen on {port.endpoints[0].port} "

@@ -392,7 +392,7 @@ def test_fuzzed_packets_never_stop_the_server(cluster: Dns) -> None:
                     assert len(reply) >= 12 and reply[2] & 0x80, reply
                     replies += 1
     assert replies > 500
-    for packet in fuzz_packets(rng, 100) + [struct.pack("!H", 65535) + b"short", b"\x00\x00", b"\x00\x05ab"]:
+    for packet in [*fuzz_packets(rng, 100), struct.pack("!H", 65535) + b"short", b"\x00\x00", b"\x00\x05ab"]:
         with socket.create_connection((HOST, cluster.port), timeout=TIMEOUT) as sock:
             if not packet.startswith((b"\xff\xff", b"\x00")):
                 packet = struct.pack("!H", len(packet)) + packet

@@ -435,7 +435,7 @@ def test_without_nginx_the_environment_cannot_run_the_controller(monkeypatch) ->
     from netlab.kernel import ingress as kernel_ingress
 
     monkeypatch.setattr(kernel_ingress.shutil, "which", lambda *args, **kwargs: None)
-    with pytest.raises(EnvironmentProblem, match="nginx not found.*scripts/provision.sh") as caught:
+    with pytest.raises(EnvironmentProblem, match=r"nginx not found.*scripts/provision\.sh") as caught:
         kernel_ingress.nginx_binary()
     assert caught.value.exit_code == EXIT_ENVIRONMENT
     assert kernel_ingress.lab_has_controllers(make_plan(load_lab(LAB)))

@@ -11,7 +11,8 @@ SVC, SEP = "KUBE-SVC-CDGGSHYLG3RE2FKL", "KUBE-SEP-AFGSLHOD2HFNCBX4"
 MONITOR = (
     "\n".join(
         [  # as measured (docs/packet-trace.md), lines abridged
-            'trace id baa81d57 ip netlab-trace pre packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.96.44.201 tcp dport 80',
+            'trace id baa81d57 ip netlab-trace pre packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.96.44.201 '
+            "tcp dport 80",
             "trace id baa81d57 ip netlab-trace pre rule ip saddr 10.244.1.2 meta nftrace set 1 (verdict continue)",
             "trace id baa81d57 ip nat PREROUTING rule  counter packets 2 bytes 138 jump KUBE-SERVICES "
             "(verdict jump KUBE-SERVICES)",
@@ -21,7 +22,8 @@ MONITOR = (
             f"trace id baa81d57 ip nat {SEP} rule meta l4proto tcp   counter packets 0 bytes 0 dnat to 10.244.1.3:8080 "
             "(verdict accept)",
             "trace id baa81d57 ip filter FORWARD policy accept",
-            'trace id 1c2d3e4f ip netlab-trace pre packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.96.44.201 tcp dport 80',
+            'trace id 1c2d3e4f ip netlab-trace pre packet: iif "cni0" ip saddr 10.244.1.2 ip daddr 10.96.44.201 '
+            "tcp dport 80",
             "trace id 1c2d3e4f ip filter FORWARD policy accept",
         ]
     )

@@ -135,7 +135,7 @@ def test_bind_command_passes_port_and_protocol() -> None:
 
 
 def test_bridge_command_shows_one_bridge_as_json() -> None:
-    assert bridge.command(NETNS, "cni0") == PREFIX + ["bridge", "-j", "fdb", "show", "br", "cni0"]
+    assert bridge.command(NETNS, "cni0") == [*PREFIX, "bridge", "-j", "fdb", "show", "br", "cni0"]
 
 
 # -- ping ----------------------------------------------------------------------------------------

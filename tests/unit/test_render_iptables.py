@@ -112,7 +112,7 @@ def node_rulesets(path: Path) -> dict[str, IptablesRuleset]:
     plan = make_plan(load_lab(path))
     first, *others = [render_iptables(plan.services, plan.lab.cluster.pod_cidr, node) for node in plan.nodes]
     found = {f"{path.stem}.rules": first}
-    for node, ruleset in zip(plan.nodes[1:], others):
+    for node, ruleset in zip(plan.nodes[1:], others, strict=True):
         if ruleset.restore != first.restore:
             found[f"{path.stem}.{node.name}.rules"] = ruleset
     return found
@@ -360,6 +360,7 @@ def test_stale_chains_are_all_flushed_before_any_is_deleted() -> None:
 
 
 def test_programmed_reads_frontends_and_endpoints_back_from_iptables_save() -> None:
+    # as iptables-save prints it: one rule a line, however long
     saved = """\
 *filter
 -A KUBE-SERVICES -d 10.105.179.236/32 -p tcp -m comment --comment "default/nobody-home:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable
@@ -369,7 +370,7 @@ COMMIT
 -A KUBE-SEP-4EX2N4PG4ASNZOBF -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination 10.244.2.2:8080
 -A KUBE-SERVICES -d 10.108.209.100/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-X
 COMMIT
-"""
+"""  # noqa: E501
     from netlab.render.iptables import programmed
 
     assert programmed(saved) == {

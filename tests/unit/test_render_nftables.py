@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -1219,7 +1220,7 @@ def test_scaling_the_ingress_lab_reaches_the_full_render_on_every_node(node: str
         endpoints = svc.ports[0].endpoints
         return bool(endpoints), svc.external_local and not any(e.node == node for e in endpoints)
 
-    for (_, old), (_, new) in zip(steps, steps[1:]):
+    for (_, old), (_, new) in pairwise(steps):
         script = assert_changes_reach(old, new, INGRESS_NODES[node])
         for name, ip in (("web", "198.51.100.200"), ("web-local", "198.51.100.201")):
             touched_lb = f"{{ {ip} . tcp . 80" in script

@@ -62,7 +62,7 @@ class Veth:
         pod_view = NamespaceView(
             self.pod.netns, {link.name: link for link in links}, self.routes if routes is None else routes
         )
-        node_links = self.node_links + [host_end or self.host_end]
+        node_links = [*self.node_links, host_end or self.host_end]
         node_view = NamespaceView(
             self.node.netns,
             {link.name: link for link in node_links},

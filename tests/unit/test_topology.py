@@ -123,7 +123,7 @@ def test_the_structure_check_catches_a_peer_made_too_late(bundled_lab) -> None:
 def test_the_structure_check_catches_a_missing_link(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
     specs = render_topology(plan)
-    specs[-1] = replace(specs[-1], ops=specs[-1].ops + (Address(3, "eth1", IPv4Interface("10.0.0.1/24")),))
+    specs[-1] = replace(specs[-1], ops=(*specs[-1].ops, Address(3, "eth1", IPv4Interface("10.0.0.1/24"))))
     with pytest.raises(AssertionError, match="no link eth1 with index 3"):
         check_structure(plan, specs)
 

@@ -1,5 +1,5 @@
-"""ruletrace (a test helper, tests/unit/ruletrace.py): the tracer on a fixed ruleset (as kube's TestTracePacket), then the
-pod-to-service lab's rules as behaviour, one row per packet (as kube's runPacketFlowTests)."""
+"""ruletrace (a test helper, tests/unit/ruletrace.py): the tracer on a fixed ruleset (as kube's TestTracePacket),
+then the pod-to-service lab's rules as behaviour, one row per packet (as kube's runPacketFlowTests)."""
 
 from __future__ import annotations
 
