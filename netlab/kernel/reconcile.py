@@ -63,7 +63,8 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
 
     Raises:
         LabStateError: a new pod's namespace name is taken by something not netlab's.
-        KernelError: the kernel refused a change (the lab may need `netlab down`).
+        KernelError: the kernel refused a change, which was rolled back (if that failed too, the
+            message says so: the lab needs `netlab down`).
     """
     if (old.load_balancer_ips, old.lab.outside) != (new.load_balancer_ips, new.lab.outside):
         raise BadInput(
@@ -135,7 +136,7 @@ def _undo(
     dns.write_zones(old, state)
     start_echo(old, state)
     start_containers(old, state, back)
-    ingress.sync(old, state, skip={p.name for p in gone})
+    ingress.sync(old, state, skip={p.name for p in back})
     cloud.sync(old)
 
 
