@@ -61,7 +61,7 @@ def read_picture(running: RunningLab) -> diagram.Picture:
             n.name,
             iface(n.netns, "eth0"),
             tuple(i for bridge in ("cni0", "flannel.1") if (i := iface(n.netns, bridge))),
-            tuple(map(str, views[n.netns].routes)) if views[n.netns] else (),
+            tuple(map(str, view.routes)) if (view := views[n.netns]) else (),
         )
         for n in plan.nodes
     )

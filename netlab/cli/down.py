@@ -23,7 +23,7 @@ def cmd(lab: str | None, everything: bool) -> None:
     if bool(lab) == everything:
         raise BadInput("name one lab, or --all")
     require_root("down")
-    for name in LabState.names() if everything else [lab]:
+    for name in [lab] if lab else LabState.names():
         if not LabState.is_up(name):
             out.print(f"lab {name} is not up: nothing to take down")  # down twice is a no-op (CNI DEL)
             continue

@@ -90,7 +90,7 @@ def in_language(step: GuideStep, lang: str) -> tuple[str, str, bool]:
 
 def expand(plan: LabPlan, command: str) -> str:
     """Replace `{name}` with that member's namespace, `{svc:name}` with the Service's ClusterIP."""
-    for name in [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]:
+    for name in [*(m.name for m in plan.members), "underlay"]:
         command = command.replace("{" + name + "}", plan.netns_of(name) or name)
     for svc in plan.services:
         command = command.replace("{svc:" + svc.name + "}", str(svc.cluster_ip))

@@ -66,7 +66,7 @@ def collect(running: RunningLab) -> dict:
                 "podCIDR": str(n.pod_cidr),
                 **({"publicIP": str(n.public_ip)} if plan.internet_hosts else {}),
                 "present": views[n.netns] is not None,
-                "routes": [str(r) for r in views[n.netns].routes] if views[n.netns] else [],
+                "routes": [str(r) for r in view.routes] if (view := views[n.netns]) else [],
             }
             for n in plan.nodes
         ],

@@ -98,15 +98,13 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
         )
         address = svc.cluster_ip or ("None (ExternalName)" if svc.external_name else "None (headless)")
         out.print(
-            f"  svc  {svc.name:<14} {address!s:<15} {ports}"
-            + (f"-> {svc.external_name}" if svc.external_name else "")
+            f"  svc  {svc.name:<14} {address!s:<15} {ports}" + (f"-> {svc.external_name}" if svc.external_name else "")
         )
     if synced:
         slowest = max(r.seconds for r in synced)
-        counts = sorted({r.rules for r in synced})
         rules = (
-            f"{counts[0]} rules on each node"
-            if len(counts) == 1
+            f"{synced[0].rules} rules on each node"
+            if len({r.rules for r in synced}) == 1
             else "/".join(str(r.rules) for r in synced) + " rules on " + "/".join(r.node for r in synced)
         )
         out.print(f"  kube-proxy ({plan.proxy_mode}): {rules}, synced in {slowest * 1000:.0f} ms at most")

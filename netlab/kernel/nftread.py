@@ -69,7 +69,7 @@ class _Reader:
         self.sock.bind((0, 0))
         self.seq = 0
 
-    def get(self, msg_class: type, msg_type: int, attrs: list) -> dict | None:
+    def get(self, msg_class: type, msg_type: int, attrs: list) -> nfgen_msg | None:
         """The object the kernel returns, decoded; None if it does not exist (ENOENT)."""
         self.seq += 1
         self.sock.send(self._encoded(msg_class, msg_type, attrs, NLM_F_REQUEST | NLM_F_ACK))
@@ -116,7 +116,7 @@ class _Reader:
         mark.encode()
         return mark.data
 
-    def _answer(self, msg_class: type, first: int | None = None) -> dict | None:
+    def _answer(self, msg_class: type, first: int | None = None) -> nfgen_msg | None:
         """Read until the kernel acks message `self.seq`: the object it sent, None on ENOENT.
         An error for any message from `first` on ends it too."""
         answer = None
@@ -208,9 +208,9 @@ def _key_bytes(key: str) -> bytes:
     """A key as the kernel stores it: `10.96.0.10`, `10.96.0.10 . udp . 53` or (NodePorts) `tcp .
     30080`, each field of a concatenation in a 32-bit register of its own (address, protocol
     byte, port big-endian)."""
-    *address, protocol, port = key.split(" . ") if " . " in key else (key, None, None)
-    if protocol is None:
+    if " . " not in key:
         return IPv4Address(key).packed
+    *address, protocol, port = key.split(" . ")
     proto_port = struct.pack("=B3x", PROTOCOLS[protocol]) + struct.pack(">H2x", int(port))
     return b"".join(IPv4Address(a).packed for a in address) + proto_port
 

@@ -136,8 +136,8 @@ def _request(pod: PodPlan, address: str, port: int, protocol: str) -> str:
         done = subprocess.run(
             udp.command(pod.netns, address, port, "hostname"), capture_output=True, text=True, timeout=30
         )
-        got = udp.read(done.returncode, done.stdout)
-        return f"answered by {got.body}" if got.ok else got.error
+        heard = udp.read(done.returncode, done.stdout)
+        return f"answered by {heard.body}" if heard.ok else heard.error
     done = subprocess.run(
         http.command(pod.netns, f"http://{address}:{port}/hostname"), capture_output=True, text=True, timeout=30
     )

@@ -96,6 +96,7 @@ def sync_node(plan: LabPlan, node: NodePlan, previous: LabPlan | None = None) ->
     started = time.perf_counter()
     cluster = plan.lab.cluster
     partial = False
+    rules: int | None
     if plan.proxy_mode == "iptables":
         rules = _apply_iptables(node.netns, render_iptables(plan.services, cluster.pod_cidr, node))
     elif plan.proxy_mode == "nftables":

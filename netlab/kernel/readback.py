@@ -80,7 +80,7 @@ def read(name: str) -> NamespaceView | None:
 
 
 def _route(msg: dict, links: dict[int, Link]) -> RouteView:
-    oif = links.get(msg.get("RTA_OIF"))
+    oif = links.get(index) if (index := msg.get("RTA_OIF")) is not None else None
     return RouteView(
         IPv4Network(f"{msg.get('RTA_DST') or '0.0.0.0'}/{msg['dst_len']}", strict=False),
         msg.get("RTA_GATEWAY"),

@@ -68,7 +68,7 @@ def clear(plan: LabPlan, task: Task) -> None:
         node = next(n for n in plan.nodes if n.name == task.target)
         _clear_routes(node.netns, plan.lab.cluster.pod_cidr)
     else:
-        _clear_rules(plan, str(plan.service(*service_key(task.target)).cluster_ip))
+        _clear_rules(plan, str(plan.known_service(*service_key(task.target)).cluster_ip))
 
 
 def _clear_routes(netns_name: str, pod_cidr: IPv4Network) -> None:

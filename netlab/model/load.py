@@ -222,7 +222,9 @@ class _LabReader(FieldReader):
             self.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
             return None
         kind, api = raw.get("kind"), raw.get("apiVersion")
-        meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        meta = raw.get("metadata")
+        if not isinstance(meta, dict):
+            meta = {}
         label = f"{kind} {meta.get('name')}" if meta.get("name") else f"objects[{index}]"
         if (api, kind) not in schema.KINDS:
             kinds = ", ".join(f"{a} {k}" for a, k in sorted(schema.KINDS))
@@ -271,12 +273,13 @@ class _LabReader(FieldReader):
             for j, p in enumerate(self.sequence(c.get("ports"), f"{cplace}.ports")):
                 pplace = f"{cplace}.ports[{j}]"
                 pm = self.mapping(p, pplace, schema.CONTAINER_PORT, required=("containerPort",))
-                port = ContainerPort(
-                    port=self.integer(pm.get("containerPort"), f"{pplace}.containerPort", 1, 65535),
-                    protocol=self.choice(pm.get("protocol", "TCP"), f"{pplace}.protocol", ("TCP", "UDP")),
-                    name=self.string(pm["name"], f"{pplace}.name", DNS_LABEL, 15) if "name" in pm else None,
+                ports.append(
+                    ContainerPort(
+                        port=self.integer(pm.get("containerPort"), f"{pplace}.containerPort", 1, 65535),
+                        protocol=self.choice(pm.get("protocol", "TCP"), f"{pplace}.protocol", ("TCP", "UDP")),
+                        name=self.string(pm["name"], f"{pplace}.name", DNS_LABEL, 15) if "name" in pm else None,
+                    )
                 )
-                ports.append(port)
             env = []
             for j, e in enumerate(self.sequence(c.get("env"), f"{cplace}.env")):
                 em = self.mapping(e, f"{cplace}.env[{j}]", schema.ENV_VAR, required=("name",))

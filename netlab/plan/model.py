@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
+from netlab.errors import PlanError
 from netlab.model import clusterdns
 from netlab.model.lab import Container, DnsConfig, Lab
 from netlab.model.outside import INTERNET, INTERNET_ROUTER
@@ -163,9 +164,14 @@ class LabPlan:
             + [p.netns for p in self.pods]
         )
 
+    @property
+    def members(self) -> tuple[NodePlan | PodPlan | HostPlan, ...]:
+        """Every node, pod and outside host: what has a name, a namespace and an address."""
+        return (*self.nodes, *self.pods, *self.hosts)
+
     def member(self, name: str) -> NodePlan | PodPlan | HostPlan | None:
         """The node, pod or outside host of that name."""
-        for item in (*self.nodes, *self.pods, *self.hosts):
+        for item in self.members:
             if item.name == name:
                 return item
         return None
@@ -178,6 +184,17 @@ class LabPlan:
 
     def service(self, name: str, namespace: str = "default") -> ServicePlan | None:
         return next((s for s in self.services if (s.name, s.namespace) == (name, namespace)), None)
+
+    def known_service(self, name: str, namespace: str = "default") -> ServicePlan:
+        """The Service a reference the loader checked names (a task's target, say).
+
+        Raises:
+            PlanError: the lab has no such Service.
+        """
+        svc = self.service(name, namespace)
+        if svc is None:
+            raise PlanError(f"the lab has no Service {namespace}/{name}")
+        return svc
 
     def address_of(self, name: str) -> IPv4Address | None:
         """The address a name stands for in checks: a Service's ClusterIP (`NAME` in default,
@@ -194,7 +211,7 @@ class LabPlan:
         for svc in self.services:
             if str(svc.cluster_ip) == address:
                 return f"Service {svc.name}"
-        for item in (*self.nodes, *self.pods, *self.hosts):
+        for item in self.members:
             if str(item.ip.ip) == address:
                 return item.name
         for node in self.nodes:

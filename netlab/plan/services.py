@@ -194,10 +194,10 @@ def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
     free = (ip for ip in LB_POOL if ip not in found.values())
     for svc in services:
         if (svc.namespace, svc.name) not in found:
-            ip = next(free, None)
-            if ip is None:
+            spare = next(free, None)
+            if spare is None:
                 raise PlanError(f"{lab.source}: the load balancer pool {LB_POOL[0]}-{LB_POOL[-1]} is empty")
-            found[svc.namespace, svc.name] = ip
+            found[svc.namespace, svc.name] = spare
     return found
 
 

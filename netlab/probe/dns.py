@@ -54,7 +54,7 @@ def getent_command(netns: str, name: str) -> list[str]:
 
 def read_dig(returncode: int, stdout: str) -> Lookup:
     """Each attempt dig shows is one name tried; the last one is the lookup's result."""
-    attempts = [part for part in re.split(r"\n(?=; <<>> DiG)", stdout) if HEADER.search(part)]
+    attempts = [(part, header) for part in re.split(r"\n(?=; <<>> DiG)", stdout) if (header := HEADER.search(part))]
     if not attempts:
         said = stdout.strip().splitlines()
         return Lookup(
@@ -64,10 +64,10 @@ def read_dig(returncode: int, stdout: str) -> Lookup:
             ),
         )
     tried = []
-    for part in attempts:
+    for part, header in attempts:
         question = QUESTION.search(part)
-        tried.append((question.group(1).rstrip(".") if question else "?", HEADER.search(part).group(1)))
-    last = attempts[-1]
+        tried.append((question.group(1).rstrip(".") if question else "?", header.group(1)))
+    last = attempts[-1][0]
     answer = last.split(";; ANSWER SECTION:\n", 1)[1].split("\n\n", 1)[0] if ";; ANSWER SECTION:" in last else ""
     records = tuple((m.group(2), m.group(3).strip()) for line in answer.splitlines() if (m := RECORD.match(line)))
     return Lookup(tried[-1][1], tuple(tried), records)

@@ -141,7 +141,7 @@ def read_flows(stdout: str) -> list[Flow]:
         if len(fields) < 8 or not line.split():
             continue
         values = [value for _, value in fields[:8]]
-        flows.append(Flow(line.split()[0], tuple(values[:4]), tuple(values[4:8])))  # type: ignore[arg-type]
+        flows.append(Flow(line.split()[0], tuple(values[:4]), tuple(values[4:8])))
     return flows
 
 

@@ -87,7 +87,7 @@ def _iface(iface: Iface | None, name: str = "eth0") -> str:
 
 def ascii_art(p: Picture) -> str:
     lines = [f"lab {p.lab}: pod network {p.network}, kube-proxy {p.proxy_mode}", "", "underlay (br0)"]
-    members = [*p.nodes, *p.hosts]
+    members: list[Node | Host] = [*p.nodes, *p.hosts]
     for i, member in enumerate(members):
         last = i == len(members) - 1
         branch, stem = ("└─", "   ") if last else ("├─", "│  ")

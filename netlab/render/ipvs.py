@@ -209,7 +209,7 @@ def render_ipvs(
                 if svc.load_balancer_ip not in addresses:
                     addresses.append(svc.load_balancer_ip)
             if node is not None and port.node_port is not None:
-                servers.append(_node_port(svc, port, node, local, entries))
+                servers.append(_node_port(svc, port, port.node_port, node, local, entries))
             # After the nodePort's part, whose `continue` skips this too when there are no node IPs.
             if svc.health_check_node_port is not None and (node is not None or port.node_port is None):
                 entries[HEALTH_CHECK_NODE_PORT].add(str(svc.health_check_node_port))
@@ -219,18 +219,23 @@ def render_ipvs(
 
 
 def _node_port(
-    svc: ServicePlan, port: ServicePortPlan, node: NodePlan, local: list[Endpoint], entries: dict[str, set[str]]
+    svc: ServicePlan,
+    port: ServicePortPlan,
+    node_port: int,
+    node: NodePlan,
+    local: list[Endpoint],
+    entries: dict[str, set[str]],
 ) -> VirtualServer:
     """The virtual server on the node's IP:nodePort; its port goes into the set that marks it for
     masquerade and, for policy Local, into the -LOCAL set that RETURNs first (the client IP is kept)."""
     every, only_local = NODE_PORT_SETS[port.protocol]
-    entries[every].add(str(port.node_port))
+    entries[every].add(str(node_port))
     if svc.external_local:
-        entries[only_local].add(str(port.node_port))
+        entries[only_local].add(str(node_port))
     return VirtualServer(
         port.protocol,
         node.ip.ip,
-        port.node_port,
+        node_port,
         SCHEDULER,
         svc.affinity_timeout if svc.session_affinity else None,
         _external_reals(svc, port, local),

@@ -51,8 +51,8 @@ def judge_answers(plan: LabPlan, check: Check, bodies: list[str], prefix: str = 
     if expect.get("oneBackend") and len(set(bodies)) > 1:
         return False, f"{prefix}answered by several pods: {counts}"
     if "answeredBy" in expect:
-        wanted = expect["answeredBy"]
-        wanted = set(wanted) if isinstance(wanted, list) else {wanted}
+        named = expect["answeredBy"]  # pod names (the loader checked each names a pod)
+        wanted = {str(n) for n in named} if isinstance(named, list) else {str(named)}
         got = set(bodies)
         if got != wanted:
             wrong, missing = got - wanted, wanted - got

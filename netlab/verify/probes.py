@@ -91,8 +91,8 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     if done.returncode:
         return False, done.stderr.strip() or f"no bridge {check.target}"
     learned = bridge.read(done.stdout)
-    wanted = check.expect.get("learned", [])
-    wanted = wanted if isinstance(wanted, list) else [wanted]
+    learned_by = check.expect.get("learned", [])  # pod names (the loader checked each names a pod)
+    wanted = [str(n) for n in learned_by] if isinstance(learned_by, list) else [str(learned_by)]
     missing = []
     found = []
     for name in wanted:

@@ -53,7 +53,7 @@ def judge_task(plan: LabPlan, step_task: StepTask) -> TaskVerdict:
         elif task.kind == "routes":
             done, detail = _routes(plan, task.target)
         else:
-            done, detail = _service(plan, plan.service(*service_key(task.target)))
+            done, detail = _service(plan, plan.known_service(*service_key(task.target)))
     except (NetlabError, OSError, subprocess.SubprocessError) as error:
         done, detail = False, f"could not inspect it ({error})"
     return TaskVerdict(step_task.step, str(task), done, detail)

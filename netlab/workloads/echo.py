@@ -300,7 +300,8 @@ async def serve(sockets: list[Listener]) -> None:
             transports.append(transport)
     announce_ready()
     await stop.wait()
-    for closable in [*servers, *transports]:
+    closables: list[asyncio.AbstractServer | asyncio.BaseTransport] = [*servers, *transports]
+    for closable in closables:
         closable.close()
 
 
@@ -382,9 +383,10 @@ def own(args: argparse.Namespace) -> list[Listener]:
     Raises:
         SystemExit: a port cannot be bound (taken, or privileged for this user).
     """
-    wanted = [(port, "TCP", None) for port in args.http_port] + [(port, "UDP", None) for port in args.udp_port]
+    wanted: list[tuple[int, str, dict | None]] = [(port, "TCP", None) for port in args.http_port]
+    wanted += [(port, "UDP", None) for port in args.udp_port]
     wanted += [(port, "TCP", service) for port, service in _health_checks(args)]
-    sockets = []
+    sockets: list[Listener] = []
     for port, protocol, service in wanted:
         try:
             sock = bound(port, protocol)

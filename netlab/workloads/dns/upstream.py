@@ -36,12 +36,16 @@ class Endpoint:
 def parse_endpoint(text: str, default_port: int | None = None) -> Endpoint:
     """`ADDR:PORT`, `[V6]:PORT`, or `ADDR`/`V6` alone when a default port applies."""
     host, port = split_host_port(text)
-    if port is None and default_port is None:
-        raise ValueError(f"{text!r}: a port is required (ADDR:PORT)")
-    if port is not None and not (port.isdigit() and 0 < int(port) <= 65535):
+    if port is None:
+        if default_port is None:
+            raise ValueError(f"{text!r}: a port is required (ADDR:PORT)")
+        number = default_port
+    elif port.isdigit() and 0 < int(port) <= 65535:
+        number = int(port)
+    else:
         raise ValueError(f"{text!r}: bad port")
     try:
-        return Endpoint(str(ipaddress.ip_address(host)), int(port) if port is not None else default_port)
+        return Endpoint(str(ipaddress.ip_address(host)), number)
     except ValueError:
         raise ValueError(f"{text!r}: not an IP address") from None
 
