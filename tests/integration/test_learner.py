@@ -61,7 +61,7 @@ def wrong_attempt(plan: LabPlan, task: Task) -> str:
         other = next(n for n in plan.nodes if n is not node)
         sh("ip", "-n", node.netns, "route", "add", str(other.pod_cidr), "via", str(plan.gateway.ip.ip))
         return "goes via"
-    svc = plan.service(*service_key(task.target))
+    svc = plan.known_service(*service_key(task.target))
     port = svc.ports[0]
     sh(
         "ip",
@@ -156,7 +156,7 @@ def test_a_learners_own_rules_and_links_count_and_changes_wait(tmp_path: Path) -
     a lab with steps left refuses changes until they are built."""
     lab = "pod-to-service"
     plan = make_plan(load_lab(find_lab(lab)))
-    svc = plan.service("web")
+    svc = plan.known_service("web")
     with lab_up(lab, "--leave", "3"):
         refused = netlab("scale", lab, "web", "3")
         assert refused.code == 2 and "leaves step 3 to you" in refused.err
@@ -187,7 +187,7 @@ def test_a_learners_own_rules_and_links_count_and_changes_wait(tmp_path: Path) -
         assert done.code == 0, done.out + done.err
         assert "1 of 1 tasks done" in done.out
         suite = ET.parse(report).getroot().find("testsuite")
-        assert suite.get("name") == f"netlab check {lab}" and suite.get("failures") == "0"
+        assert suite is not None and suite.get("name") == f"netlab check {lab}" and suite.get("failures") == "0"
 
 
 @pytest.mark.parametrize("mode", ["nftables", IPVS])
@@ -196,7 +196,7 @@ def test_service_task_in_the_other_proxy_modes(mode: str) -> None:
     with lab_up(lab, "--proxy-mode", mode, "--leave", "3"):
         assert not checked(lab)["service web"]["done"]
         if mode == "nftables":  # a learner's own table, its DNAT in a chain only the node's own packets pass
-            svc = make_plan(load_lab(find_lab(lab))).service("web")
+            svc = make_plan(load_lab(find_lab(lab))).known_service("web")
             script = (
                 "add table ip learn; add chain ip learn out { type nat hook output priority -100; }; "
                 f"add rule ip learn out ip daddr {svc.cluster_ip} tcp dport 80 "

@@ -40,6 +40,7 @@ def _answers() -> bool:
 def test_one_elected_node_announces_each_load_balancer_ip(mode: str) -> None:
     plan = make_plan(load_lab(find_lab(LAB)), proxy_mode=mode)
     elected = announcer(next(s for s in plan.services if str(s.load_balancer_ip) == LB_IP), plan.nodes)
+    assert elected is not None
     with lab_up(LAB, "--proxy-mode", mode):
         assert _holders() == {elected.name}
         assert _answers()

@@ -168,7 +168,7 @@ def test_the_walk_changes_something_at_every_step_but_the_last() -> None:
 @pytest.mark.root
 def test_affinity_set_contents_survive_a_partial_sync(throwaway: str) -> None:
     old, new = PAIRS[0]  # scale 2 -> 1: web-sticky keeps web-0 and loses web-1
-    (port,) = new.service("web-sticky").ports
+    (port,) = new.known_service("web-sticky").ports
     (stays,) = port.endpoints
     load(throwaway, full(old))
     nft(throwaway, "add", "element", "ip", "kube-proxy", affinity_set(port, stays), "{ 10.244.1.2 }")
@@ -205,7 +205,8 @@ def test_proxy_syncs_a_change_partially_and_reads_it_back(throwaway: str) -> Non
 
     # Someone deleted by hand an element the next partial transaction deletes: nft refuses that
     # transaction, and the node gets a full sync instead.
-    load(throwaway, f"delete element ip kube-proxy service-ips {{ {one.service('web').cluster_ip} . tcp . 80 }}\n")
+    web_ip = one.known_service("web").cluster_ip
+    load(throwaway, f"delete element ip kube-proxy service-ips {{ {web_ip} . tcp . 80 }}\n")
     result = proxy.sync_node(none, node, previous=one)
     assert (result.partial, result.rules is not None) == (False, True)
     assert table(throwaway) == table_of(full(none, node))

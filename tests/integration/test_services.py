@@ -14,8 +14,8 @@ from netlab.model import find_lab, load_lab
 from netlab.plan import make_plan
 
 PLAN = make_plan(load_lab(find_lab("pod-to-service")))
-WEB = str(PLAN.service("web").cluster_ip)
-WEB_UDP = str(PLAN.service("web-udp").cluster_ip)
+WEB = str(PLAN.known_service("web").cluster_ip)
+WEB_UDP = str(PLAN.known_service("web-udp").cluster_ip)
 
 
 def _answers(url: str, count: int) -> set[str]:

@@ -87,6 +87,7 @@ def closed_port() -> int:
 
 def wait_ready(proc: subprocess.Popen) -> bool:
     """True once the process printed `ready`; False if it exited first. Bounded by TIMEOUT."""
+    assert proc.stdout is not None
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         readable, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
@@ -139,7 +140,8 @@ def start_dns(tmp_path: Path) -> Iterator[Callable[..., Dns]]:
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=TIMEOUT)
-        proc.stdout.close()
+        if proc.stdout is not None:  # a pipe, always: its end is closed here
+            proc.stdout.close()
 
 
 @pytest.fixture

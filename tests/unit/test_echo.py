@@ -95,6 +95,7 @@ def echo() -> Iterator[Echo]:
         cwd=REPO,
         env=env,
     )
+    assert proc.stdin is not None
     try:
         proc.stdin.write(json.dumps(manifest).encode())
         proc.stdin.close()
@@ -261,6 +262,7 @@ def by_hand(*args: str) -> subprocess.Popen:
 def serving_by_hand(*args: str) -> Iterator[None]:
     """The echo server by hand, once it says ready; on leaving, SIGTERM must end it with status 0."""
     proc = by_hand(*args)
+    assert proc.stdout is not None
     try:
         assert proc.stdout.readline() == b"ready\n"
         yield

@@ -125,8 +125,9 @@ def test_the_cloud_routes_to_the_nodes_that_pass_the_health_check(make_lab) -> N
     """policy Local: only the node with a local endpoint answers 200, so the route has one hop; a
     Service without endpoints is unreachable. Every node serves the health check ports."""
     plan = make_plan(make_lab(LOAD_BALANCED.format(lb="cloud")))
-    web, none = (plan.service(name, "default") for name in ("web", "none"))
+    web, none = (plan.known_service(name, "default") for name in ("web", "none"))
     node_2 = next(node for node in plan.nodes if node.name == "node-2")
+    assert plan.cloud_lb is not None
     lb = plan.cloud_lb.netns
     text = explain(plan)
     assert f"ip -n {lb} route replace {web.load_balancer_ip}/32 nexthop via {node_2.ip.ip}\n" in text
@@ -141,7 +142,7 @@ def test_the_cloud_routes_to_the_nodes_that_pass_the_health_check(make_lab) -> N
 
 def test_metallb_puts_the_ip_on_the_node_it_elects(make_lab) -> None:
     plan = make_plan(make_lab(LOAD_BALANCED.format(lb="metallb-l2")))
-    web, none = (plan.service(name, "default") for name in ("web", "none"))
+    web, none = (plan.known_service(name, "default") for name in ("web", "none"))
     text = explain(plan)
     assert f"ip -n nl-lb-by-hand.node-2 addr add {web.load_balancer_ip}/32 dev eth0  # MetalLB" in text
     assert f"# {none.load_balancer_ip}: no endpoint, nobody announces\n" in text and "route replace" not in text

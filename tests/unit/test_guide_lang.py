@@ -85,7 +85,8 @@ def test_translations_are_taiwan_traditional_chinese(lab: Lab) -> None:
             texts[f"{lab.name}: guide[{index}].{key}"] = value
     for place, text in texts.items():
         assert HAN.search(text), f"{place} is not Chinese: {text!r}"
-        assert not NOT_TAIWAN.search(text), f"{place}: {NOT_TAIWAN.search(text).group()!r} is not Taiwan usage"
+        wrong = NOT_TAIWAN.search(text)
+        assert not wrong, f"{place}: {wrong.group()!r} is not Taiwan usage"
 
 
 def test_a_translation_is_read_with_its_step(make_lab) -> None:

@@ -240,7 +240,7 @@ def test_the_bundled_lab_routes_as_its_checks_say() -> None:
 def test_upstreams_are_the_pods_not_the_cluster_ip() -> None:
     plan = make_plan(load_lab(LAB))
     conf = render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG)
-    app_a = plan.service("app-a")
+    app_a = plan.known_service("app-a")
     assert str(app_a.cluster_ip) not in conf
     for endpoint in app_a.ports[0].endpoints:
         assert f"server {endpoint.ip}:8080 max_fails=0 fail_timeout=0;  # {endpoint.pod}" in conf

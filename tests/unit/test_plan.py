@@ -305,9 +305,10 @@ def test_metallb_elects_by_hash_among_eligible_nodes_only(bundled_lab) -> None:
 
     plan = make_plan(bundled_lab("ingress-metallb"))
     web, local = (s for s in plan.services if s.namespace == "default")
-    assert announcer(web, plan.nodes).name == "node-1"  # min sha256("<node>#198.51.100.200") of all three
+    elected, elected_local = announcer(web, plan.nodes), announcer(local, plan.nodes)
+    assert elected is not None and elected.name == "node-1"  # min sha256("<node>#198.51.100.200") of all three
     nodes_with_pods = {ep.node for p in local.ports for ep in p.endpoints}
-    assert announcer(local, plan.nodes).name in nodes_with_pods
+    assert elected_local is not None and elected_local.name in nodes_with_pods
     nobody = replace(web, ports=tuple(replace(p, endpoints=()) for p in web.ports))
     assert announcer(nobody, plan.nodes) is None
     assert plan.cloud_lb is None  # L2 mode: no cloud load balancer

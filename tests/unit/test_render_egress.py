@@ -8,6 +8,7 @@ from pathlib import Path
 
 from netlab.plan import make_plan
 from netlab.render.egress import gateway_rules, masq_agent_rules, render_gateway, render_masq_agent
+from netlab.render.ops import Veth
 from netlab.render.topology import render_topology
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,9 +59,9 @@ def test_nodes_get_public_ips_only_in_a_lab_with_an_outside(make_lab, bundled_la
 def test_internet_hosts_plug_into_the_gateways_pub0_under_free_names(make_lab) -> None:
     specs = {spec.netns: spec for spec in render_topology(make_plan(make_lab(WITH_OUTSIDE)))}
     gateway = specs["nl-out.gateway"].ops
-    ports = [op.name for op in gateway if type(op).__name__ == "Veth"]
+    ports = [op.name for op in gateway if isinstance(op, Veth)]
     assert ports[:2] == ["a", "b"] and ports[2].startswith("veth")  # a host named eth0 gets a hashed port
-    underlay = [op.name for op in specs["nl-out.underlay"].ops if type(op).__name__ == "Veth"]
+    underlay = [op.name for op in specs["nl-out.underlay"].ops if isinstance(op, Veth)]
     assert "a" not in underlay and "gateway" in underlay
 
 

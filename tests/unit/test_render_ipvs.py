@@ -310,6 +310,7 @@ def test_a_node_port_is_a_virtual_server_on_each_nodes_own_ip() -> None:
     """Policy Cluster: the ClusterIP's real servers on every node, also on node-2 where no endpoint
     runs; the node's IP is not bound on kube-ipvs0 (nor listed in KUBE-IPVS-IPS)."""
     nodeport = lab_service("web-nodeport")
+    assert nodeport.cluster_ip is not None
     for node in (NODE_1, NODE_2):
         ruleset = render_ipvs([nodeport], CLUSTER_CIDR, node)
         check_ipvs(ruleset, node)
@@ -427,6 +428,7 @@ def test_the_lb_ip_is_bound_like_a_cluster_ip_with_a_virtual_server_on_every_nod
     """Each LB IP sits on kube-ipvs0 and in KUBE-IPVS-IPS on every node, with a virtual server on
     LBIP:port; policy Cluster (web) sends to every endpoint, also on node-3 where none runs."""
     web = lab_service("web", INGRESS)
+    assert web.cluster_ip is not None
     for node in INGRESS.nodes:
         ruleset = render_ipvs(INGRESS.services, CLUSTER_CIDR, node)
         check_ipvs(ruleset, node)

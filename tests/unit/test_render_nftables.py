@@ -170,7 +170,9 @@ def check_structure(text: str) -> None:
         where = f"line {number}: {line}"
         if not line:
             continue
-        kind, name = re.match(r"^add (chain|set|map|rule|element) ip kube-proxy (\S+)", line).groups()
+        added = re.match(r"^add (chain|set|map|rule|element) ip kube-proxy (\S+)", line)
+        assert added, f"{where}: not an add of the kube-proxy table"
+        kind, name = added.groups()
         if kind in ("chain", "set", "map"):
             assert name not in chains | sets, f"{where}: declared twice"
             assert len(name) <= NAME_LENGTH_MAX, f"{where}: name longer than {NAME_LENGTH_MAX}"
@@ -433,7 +435,7 @@ def test_the_running_example_nodeport_renders_kube_proxys_lines() -> None:
 @pytest.mark.parametrize("node", [NODE_1, NODE_2], ids=["node-1", "node-2"])
 def test_the_nodeport_is_open_on_every_node(node: NodePlan) -> None:
     text = lines(render(*SERVICE_TYPES.services, node=node))
-    cluster, local = (SERVICE_TYPES.service(name).ports[0] for name in ("web-nodeport", "web-local"))
+    cluster, local = (SERVICE_TYPES.known_service(name).ports[0] for name in ("web-nodeport", "web-local"))
     assert [line for line in text if line.startswith("add element ip kube-proxy service-nodeports ")] == [
         f"add element ip kube-proxy service-nodeports {{ tcp . 30081 : goto {external_chain(local)} }}",
         f"add element ip kube-proxy service-nodeports {{ tcp . 30080 : goto {external_chain(cluster)} }}",
@@ -442,7 +444,7 @@ def test_the_nodeport_is_open_on_every_node(node: NodePlan) -> None:
 
 def test_local_policy_on_the_node_with_the_endpoint_keeps_the_client_address() -> None:
     text = render(*SERVICE_TYPES.services, node=NODE_1)
-    (local,) = SERVICE_TYPES.service("web-local").ports
+    (local,) = SERVICE_TYPES.known_service("web-local").ports
     (endpoint,) = local.endpoints
     svc, ext, loc = service_chain(local), external_chain(local), local_chain(local)
     assert endpoint.node == NODE_1.name
@@ -460,7 +462,7 @@ def test_local_policy_on_a_node_without_an_endpoint_drops_outside_traffic() -> N
     """kube-proxy keeps the external chain (pods and the node itself still reach the Service) and
     drops what falls through it in filter-input."""
     text = render(*SERVICE_TYPES.services, node=NODE_2)
-    (local,) = SERVICE_TYPES.service("web-local").ports
+    (local,) = SERVICE_TYPES.known_service("web-local").ports
     svc, ext = service_chain(local), external_chain(local)
     assert [line for line in lines(text) if line.startswith(NO_ENDPOINT_NODEPORT)] == [
         'add element ip kube-proxy no-endpoint-nodeports { tcp . 30081 comment "default/web-local:http" : drop }'
@@ -525,7 +527,7 @@ def test_a_multi_port_nodeport_service_gets_an_external_chain_per_port() -> None
 # -- LoadBalancer IPs (kube-proxy's proxier.go "Capture load-balancer ingress", TestOverallNFTablesRules svc2/svc5) --
 INGRESS = make_plan(load_lab(REPO / "labs" / "ingress-loadbalancer.yaml"))
 INGRESS_NODES = {node.name: node for node in INGRESS.nodes}
-(LB_CLUSTER,), (LB_LOCAL,) = (INGRESS.service(name).ports for name in ("web", "web-local"))
+(LB_CLUSTER,), (LB_LOCAL,) = (INGRESS.known_service(name).ports for name in ("web", "web-local"))
 LB_MAPS = ("service-ips", "no-endpoint-services", "service-nodeports", "no-endpoint-nodeports", "firewall-ips")
 
 
@@ -549,7 +551,7 @@ def test_a_cluster_lb_ip_goes_to_the_external_chain_on_every_node(node: str) -> 
     """As kube-proxy writes svc5's 5.6.7.8: the NodePort's external chain, no comment."""
     text = render_ingress(node)
     ext, svc = external_chain(LB_CLUSTER), service_chain(LB_CLUSTER)
-    assert elements_of(text, LB_CLUSTER, INGRESS.service("web")) == [
+    assert elements_of(text, LB_CLUSTER, INGRESS.known_service("web")) == [
         f"service-ips {{ 10.108.209.100 . tcp . 80 : goto {svc} }}",
         f"service-ips {{ 198.51.100.200 . tcp . 80 : goto {ext} }}",
         f"service-nodeports {{ tcp . 30080 : goto {ext} }}",
@@ -560,7 +562,7 @@ def test_a_cluster_lb_ip_goes_to_the_external_chain_on_every_node(node: str) -> 
 def test_a_local_lb_ip_on_the_node_with_the_endpoint_goes_to_the_local_chain() -> None:
     text = render_ingress("node-1")
     ext, svc, loc = external_chain(LB_LOCAL), service_chain(LB_LOCAL), local_chain(LB_LOCAL)
-    assert elements_of(text, LB_LOCAL, INGRESS.service("web-local")) == [
+    assert elements_of(text, LB_LOCAL, INGRESS.known_service("web-local")) == [
         f"service-ips {{ 10.104.106.27 . tcp . 80 : goto {svc} }}",
         f"service-ips {{ 198.51.100.201 . tcp . 80 : goto {ext} }}",
         f"service-nodeports {{ tcp . 30081 : goto {ext} }}",
@@ -576,7 +578,7 @@ def test_a_local_lb_ip_on_a_node_without_an_endpoint_is_dropped_like_its_nodepor
     drops it in filter-input/-forward."""
     text = render_ingress("node-3")
     ext, svc = external_chain(LB_LOCAL), service_chain(LB_LOCAL)
-    assert elements_of(text, LB_LOCAL, INGRESS.service("web-local")) == [
+    assert elements_of(text, LB_LOCAL, INGRESS.known_service("web-local")) == [
         f"service-ips {{ 10.104.106.27 . tcp . 80 : goto {svc} }}",
         f"service-ips {{ 198.51.100.201 . tcp . 80 : goto {ext} }}",
         'no-endpoint-services { 198.51.100.201 . tcp . 80 comment "default/web-local:http" : drop }',
@@ -628,7 +630,7 @@ def test_the_health_check_node_port_gets_no_rule(node: str) -> None:
     """kube-proxy's nftables mode answers healthCheckNodePort from its own HTTP server and writes
     no rule for it (TestOverallNFTablesRules: svc2's 30000 appears nowhere)."""
     text = render_ingress(node)
-    assert INGRESS.service("web-local").health_check_node_port == 32000
+    assert INGRESS.known_service("web-local").health_check_node_port == 32000
     assert "32000" not in text
     without = tuple(replace(svc, health_check_node_port=None) for svc in INGRESS.services)
     assert render_ingress(node, without) == text
@@ -662,7 +664,7 @@ def test_the_listing_is_read_back_in_the_shape_the_script_gives() -> None:
     nobody = port("default", "nobody", "http")
     text = render(service((WEB,), affinity=True), service((nobody,), ip="10.96.0.20"))
     svc = service_chain(WEB)
-    held = [
+    held: list[dict] = [
         {"set": {"name": "cluster-ips", "elem": ["10.96.44.201", "10.96.0.20"]}},
         {"set": {"name": "nodeport-ips"}},
         {
@@ -707,7 +709,9 @@ def test_a_drop_verdict_is_read_back() -> None:
 def test_nodeport_elements_are_read_back_in_the_shape_the_script_gives() -> None:
     """As nft 1.0.6 lists service-types on node-2 (a Local NodePort dropped there)."""
     text = render(*SERVICE_TYPES.services, node=NODE_2)
-    cluster, local = (external_chain(SERVICE_TYPES.service(name).ports[0]) for name in ("web-nodeport", "web-local"))
+    cluster, local = (
+        external_chain(SERVICE_TYPES.known_service(name).ports[0]) for name in ("web-nodeport", "web-local")
+    )
     listing = nft_json(
         {"set": {"name": "nodeport-ips", "elem": [str(NODE_2.ip.ip)]}},
         {
@@ -795,6 +799,10 @@ class NftModel:
     ELEMENT = re.compile(r'^(\S+) \{ (.*?)(?: comment "([^"]*)")?(?: : (.*))? \}$')
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """No table: no chains, sets or elements."""
         self.chains: dict[str, list[str]] = {}
         self.sets: dict[str, str] = {}
         self.elements: dict[str, dict[str, tuple[str | None, str | None]]] = {}
@@ -816,7 +824,7 @@ class NftModel:
         assert (family, table) == ("ip", "kube-proxy")
         if kind == "table":
             if verb == "delete":
-                self.__init__()
+                self.clear()
             return
         name, _, body = rest[0].partition(" ")
         getattr(self, f"{verb}_{kind}")(name, body)
@@ -856,7 +864,9 @@ class NftModel:
         self.chains[chain].append(rule)
 
     def add_element(self, name: str, body: str) -> None:
-        set_name, key, comment, value = self.ELEMENT.match(f"{name} {body}").groups()
+        element = self.ELEMENT.match(f"{name} {body}")
+        assert element, "not an element"
+        set_name, key, comment, value = element.groups()
         assert set_name in self.sets, "no such set"
         assert value is None or value.split()[-1] in self.chains or value in ("drop", "accept"), f"{value}?"
         held = self.elements[set_name]
@@ -1199,7 +1209,7 @@ def ingress_scaled(*counts: int) -> list[tuple[int, tuple[ServicePlan, ...]]]:
     their node and address, as in a running lab)."""
     source = REPO / "labs" / "ingress-loadbalancer.yaml"
     plan, text = INGRESS, source.read_text()
-    steps = [(len(INGRESS.service("web").ports[0].endpoints), INGRESS.services)]
+    steps = [(len(INGRESS.known_service("web").ports[0].endpoints), INGRESS.services)]
     for count in counts:
         keep = {p.name: (p.node, str(p.ip.ip)) for p in plan.pods}
         text = edit.scale(text, "web", count)

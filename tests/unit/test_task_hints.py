@@ -326,7 +326,7 @@ def saved(ruleset: IptablesRuleset, *learner: tuple[str, str]) -> dict[str, list
 class Services:
     def __init__(self, lab: str, name: str, namespace: str = "default") -> None:
         self.plan = plan_of(lab)
-        self.svc = self.plan.service(name, namespace)
+        self.svc = self.plan.known_service(name, namespace)
         self.node = self.plan.nodes[0]
         self.ip = str(self.svc.cluster_ip)
         target = name if namespace == "default" else f"{name}.{namespace}"

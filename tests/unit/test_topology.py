@@ -88,6 +88,7 @@ def check_structure(plan: LabPlan, specs: list[NamespaceSpec]) -> None:
                 )
                 add(op.peer_netns, op.peer_index, op.peer)
                 if op.master is not None:
+                    assert op.master_name is not None, f"{op.name}: a master index without its name"
                     uses(spec.netns, op.master, op.master_name)
             if isinstance(op, Vxlan):
                 uses(spec.netns, op.dev_index, op.dev)
