@@ -76,7 +76,7 @@ def netns_named(plan: LabPlan, name: str) -> str:
     """
     netns = plan.netns_of(name)
     if netns is None:
-        known = [m.name for m in (*plan.nodes, *plan.pods, *plan.hosts)] + ["underlay"]
+        known = [*(m.name for m in plan.members), "underlay"]
         raise BadInput(f"lab {plan.name} has no pod, node or host named {name!r} (it has {', '.join(known)})")
     return netns
 

@@ -28,7 +28,7 @@ from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns,
 from netlab.kernel.teardown import teardown
 from netlab.model.clusterdns import is_coredns
 from netlab.model.lab import Task
-from netlab.plan.model import LabPlan, PodPlan
+from netlab.plan.model import HostPlan, LabPlan, PodPlan
 from netlab.plan.tasks import proxied, without
 from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
@@ -149,7 +149,8 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
     inside its own namespace."""
     listeners: list[tuple[socket.socket, dict]] = []
     try:
-        for member in (*plan.pods, *plan.internet_hosts):
+        members: tuple[PodPlan | HostPlan, ...] = (*plan.pods, *plan.internet_hosts)
+        for member in members:
             if member.echo_ports():
                 with netns.entered(member.netns):
                     listeners += procs.open_echo_sockets(member)

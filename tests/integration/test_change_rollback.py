@@ -13,9 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from harness import lab_up, netlab, write_lab
 
 from netlab.plan.build import host_veth_name
-from tests.integration.harness import lab_up, netlab, write_lab
 
 SLEEPER = """\
   - apiVersion: v1
