@@ -13,10 +13,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def expected_files() -> dict[str, str]:
-    """Each file the package must ship, by its path inside site-packages, with its content's hash."""
-    files = {str(p.relative_to(REPO)): p for p in (REPO / "netlab").rglob("*.py")}
-    files |= {str(p.relative_to(REPO)): p for p in (REPO / "netlab" / "labs").glob("*.yaml")}
+def expected_files(root: Path = REPO) -> dict[str, str]:
+    """Each file the package of the tree at `root` must ship, by its path inside site-packages, with its hash."""
+    files = {str(p.relative_to(root)): p for p in (root / "netlab").rglob("*.py")}
+    files |= {str(p.relative_to(root)): p for p in (root / "netlab" / "labs").glob("*.yaml")}
     return {name: digest(path.read_bytes()) for name, path in files.items()}
 
 
