@@ -27,7 +27,12 @@ cache=/var/cache/netlab-vm
 packages=(qemu-system-x86 busybox-static kmod ipvsadm ipset)
 # Peak disk use of a cold prepare: the .deb (71 MB), the reduced tree (196 MB), vmlinux (66 MB).
 need_mb=400
-# TCG (KVM is not usable here) runs the guest 10-40 times slower than the host (a Python start
+# KVM is no use here (measured 2026-12-03): this machine is itself a Firecracker guest, and its /dev/kvm
+# is PVM (the kvm_pvm module, no vmx/svm): it runs only kernels built as PVM guests. With a Debian
+# kernel, -cpu host and max abort at once (QEMU cannot set MSR 0x10a, arch-capabilities); with
+# -arch-capabilities, or -cpu qemu64, the guest crawls through its first boot messages and dies on
+# "KVM internal error ... emulation failure" (cmpxchg16b in SLUB; xrstors with -cx16), never reaching
+# /init (or stalls before it). So the VM runs on TCG, which runs the guest 10-40 times slower than the host (a Python start
 # takes 0.5-1.5 s). The IPVS tests took 8 minutes in the VM (5 tests, measured 2026-11-25), the whole
 # integration suite 36: 40 minutes leaves room for a slower CI runner and more IPVS tests, and
 # still ends a hung guest well before a CI job's own limit.
@@ -145,7 +150,7 @@ prepare_initramfs() {
     rm -rf "$build"; build=""
 }
 
-# Boots the guest on TCG (KVM aborts on this machine kind), q35, no NIC, console on our stdout (and
+# Boots the guest on TCG (KVM cannot run it here, see above), q35, no NIC, console on our stdout (and
 # in $out/console.log). QEMU exits when the guest powers off, and after a guest panic too
 # (panic=-1, -no-reboot): only $out/guest.rc says pytest ran.
 run_vm() {
@@ -160,14 +165,38 @@ run_vm() {
     share usr /usr ro; share etc /etc ro; share kernel "$tree" ro
     share opt /opt/netlab ro; share repo "$repo" ro; share share "$out"
     # Started in the background and waited for, so that Ctrl-C or SIGTERM reaches our trap at
-    # once (and with it QEMU), instead of after the VM has finished.
-    timeout -k 10 "$vm_timeout" "${qemu[@]}" < /dev/null &
+    # once (and with it QEMU), instead of after the VM has finished. A SIGKILL runs no trap: each
+    # link of script -> timeout -> QEMU gets SIGKILL from the kernel when its parent dies
+    # (PR_SET_PDEATHSIG, which setpriv sets and exec keeps), so QEMU never outlives the script.
+    setpriv --pdeathsig KILL -- timeout -k 10 "$vm_timeout" \
+        setpriv --pdeathsig KILL -- "${qemu[@]}" < /dev/null &
     vm_pid=$!
     wait "$vm_pid" && vm_rc=0 || vm_rc=$?
     vm_pid=""
 }
 share() {   # TAG PATH [ro]
     qemu+=(-virtfs "local,path=$2,mount_tag=$1,security_model=none${3:+,readonly=on}")
+}
+
+# A process's PID and start time (in clock ticks since boot): a PID alone can be reused.
+owner_id() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }   # the fields after the command name, which may hold spaces
+    echo "$1 $(echo "$stat" | cut -d' ' -f20)"
+}
+
+# Output directories of runs that were SIGKILLed (no trap ran) stay behind: remove those whose
+# recorded owner no longer runs. A directory without an owner file is not ours to judge.
+remove_stale_outputs() {
+    local d pid
+    for d in /tmp/netlab-vm.*; do
+        [ -f "$d/owner" ] || continue
+        read -r pid _ < "$d/owner" || continue
+        [[ "$pid" =~ ^[0-9]+$ ]] || continue
+        [ "$(owner_id "$pid")" = "$(cat "$d/owner")" ] && continue
+        rm -rf "$d" && say "removed $d, left by a run that was killed (PID $pid)"
+    done
 }
 
 main() {
@@ -181,6 +210,7 @@ main() {
     mkdir -p "$cache"
     exec 9> "$cache/.lock"   # one prepare at a time
     flock -w 900 9 || die 1 "another ipvs-vm.sh has been preparing $cache for 15 minutes"
+    rm -rf "$cache"/.build.*   # builds happen under the lock: any left was a killed run's
     pkg=$(kernel_package)
     [ -n "$pkg" ] || { apt-get update -q; pkg=$(kernel_package); }
     [ -n "$pkg" ] || die 1 "apt knows no linux-image-amd64 dependency (is this Debian 12?)"
@@ -194,7 +224,9 @@ main() {
         out=$(mkdir -p "$NETLAB_VM_OUT" && cd "$NETLAB_VM_OUT" && pwd)
         rm -f "$out/guest.rc" "$out/guest.error" "$out/pytest.args" "$out/console.log"
     else
+        remove_stale_outputs
         out=$(mktemp -d /tmp/netlab-vm.XXXXXX)
+        owner_id $$ > "$out/owner"
     fi
     case "$out" in *[[:space:],]*) die 3 "the output directory's path has a space or comma: $out";; esac
     printf '%s\0' "${args[@]}" > "$out/pytest.args"
