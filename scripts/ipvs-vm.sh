@@ -11,8 +11,8 @@
 # no room for the kernel). Each failure of ours is one line on stderr, starting "ipvs-vm:". NETLAB_VM_OUT=DIR keeps the output directory (console.log, guest.rc);
 # NETLAB_VM_TIMEOUT=SECONDS bounds the VM (default 2400).
 #
-# The guest sees /usr, /etc, the kernel tree, /opt/netlab and this checkout read-only over 9p, at the
-# same paths, and writes only to the output directory. It has no network device: no packet leaves
+# The guest sees /usr, /etc, the kernel tree, /opt/netlab (a snapshot) and this checkout read-only
+# over 9p, at the same paths, and writes only to the output directory. It has no network device: no packet leaves
 # it and nothing of the host's network namespace is touched. The kernel tree, vmlinux and initramfs
 # are cached in /var/cache/netlab-vm/<kernel version>; nothing else is left behind.
 # The measured recipe behind every step: docs/ipvs-vm.md.
@@ -54,7 +54,9 @@ cleanup() {
         wait "$vm_pid" 2>/dev/null || true
     fi
     if [ -n "$build" ]; then rm -rf "$build"; fi
-    if [ -n "$out" ] && [ -z "${NETLAB_VM_OUT:-}" ]; then rm -rf "$out"; fi
+    if [ -n "$out" ]; then
+        if [ -z "${NETLAB_VM_OUT:-}" ]; then rm -rf "$out"; else rm -rf "$out/.opt"; fi
+    fi
 }
 trap cleanup EXIT
 trap 'die 1 "failed: $BASH_COMMAND (line $LINENO)"' ERR   # with set -E, in functions too
@@ -163,7 +165,7 @@ run_vm() {
         -kernel "$tree/boot/vmlinux-$kver" -initrd "$initrd"
         -append "console=ttyS0 loglevel=3 panic=-1 share=$out repo=$repo color=$color")
     share usr /usr ro; share etc /etc ro; share kernel "$tree" ro
-    share opt /opt/netlab ro; share repo "$repo" ro; share share "$out"
+    share opt "$out/.opt" ro; share repo "$repo" ro; share share "$out"
     # Started in the background and waited for, so that Ctrl-C or SIGTERM reaches our trap at
     # once (and with it QEMU), instead of after the VM has finished. A SIGKILL runs no trap: each
     # link of script -> timeout -> QEMU gets SIGKILL from the kernel when its parent dies
@@ -222,7 +224,7 @@ main() {
 
     if [ -n "${NETLAB_VM_OUT:-}" ]; then
         out=$(mkdir -p "$NETLAB_VM_OUT" && cd "$NETLAB_VM_OUT" && pwd)
-        rm -f "$out/guest.rc" "$out/guest.error" "$out/pytest.args" "$out/console.log"
+        rm -rf "$out/guest.rc" "$out/guest.error" "$out/pytest.args" "$out/console.log" "$out/.opt"
     else
         remove_stale_outputs
         out=$(mktemp -d /tmp/netlab-vm.XXXXXX)
@@ -230,6 +232,10 @@ main() {
     fi
     case "$out" in *[[:space:],]*) die 3 "the output directory's path has a space or comma: $out";; esac
     printf '%s\0' "${args[@]}" > "$out/pytest.args"
+    # The guest runs a snapshot of /opt/netlab: a provision.sh or pip install on the host (CI's host
+    # suite beside the VM) reinstalls netlab under it otherwise. Hard links: instant, and pip
+    # replaces files (new inodes), never rewrites them in place.
+    cp -al /opt/netlab "$out/.opt" 2>/dev/null || { rm -rf "$out/.opt" && cp -a /opt/netlab "$out/.opt"; }
 
     started=$(now)
     run_vm "$kver"
