@@ -9,7 +9,8 @@
 # Exit code: the guest's pytest exit code, passed through as is (5: no tests collected); 1 if the VM
 # crashed or a step preparing it failed, 124 if it hung, 3 if this machine cannot run it (not root,
 # no room for the kernel). Each failure of ours is one line on stderr, starting "ipvs-vm:". NETLAB_VM_OUT=DIR keeps the output directory (console.log, guest.rc);
-# NETLAB_VM_TIMEOUT=SECONDS bounds the VM (default 2400).
+# NETLAB_VM_TIMEOUT=SECONDS bounds the VM (default 2400). QEMU ends with this script whatever kills
+# it, and a later run removes what a killed one left: scripts/vm/selftest.sh proves both.
 #
 # The guest sees /usr, /etc, the kernel tree, /opt/netlab (a snapshot) and this checkout read-only
 # over 9p, at the same paths, and writes only to the output directory. It has no network device: no packet leaves
@@ -239,7 +240,7 @@ main() {
 
     started=$(now)
     run_vm "$kver"
-    say "the VM ran $(since "$started") s"
+    say "the VM (TCG) ran $(since "$started") s"
     case $vm_rc in
         0) ;;
         124|137) die 124 "the VM did not finish within $vm_timeout s and was stopped (a hung guest or test)";;
