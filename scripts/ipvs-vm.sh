@@ -34,9 +34,9 @@ need_mb=400
 # -arch-capabilities, or -cpu qemu64, the guest crawls through its first boot messages and dies on
 # "KVM internal error ... emulation failure" (cmpxchg16b in SLUB; xrstors with -cx16), never reaching
 # /init (or stalls before it). So the VM runs on TCG, which runs the guest 10-40 times slower than the host (a Python start
-# takes 0.5-1.5 s). The IPVS tests took 8 minutes in the VM (5 tests, measured 2026-11-25), the whole
-# integration suite 36: 40 minutes leaves room for a slower CI runner and more IPVS tests, and
-# still ends a hung guest well before a CI job's own limit.
+# takes 0.3-1.0 s, importing pyroute2 4-7 s; docs/ipvs-vm.md has the timing). The 26 IPVS tests take
+# about 25 minutes in the VM on an idle 2-core machine, one lab test about 2.5: 40 minutes is
+# little room for a loaded runner, but still ends a hung guest before a CI job's own limit.
 vm_timeout=${NETLAB_VM_TIMEOUT:-2400}
 
 build=""   # a temporary build directory under $cache, while one exists
