@@ -13,8 +13,8 @@
 # it, and a later run removes what a killed one left: scripts/vm/selftest.sh proves both.
 #
 # The guest sees /usr, /etc, the kernel tree, /opt/netlab (a snapshot) and this checkout read-only
-# over 9p, at the same paths, and writes only to the output directory. It has no network device: no packet leaves
-# it and nothing of the host's network namespace is touched. The kernel tree, vmlinux and initramfs
+# over 9p, at the same paths, and writes only to the output directory. It has no network device:
+# no packet leaves it and nothing of the host's network namespace is touched. The kernel tree, vmlinux and initramfs
 # are cached in /var/cache/netlab-vm/<kernel version>; nothing else is left behind.
 # The measured recipe behind every step: docs/ipvs-vm.md.
 set -eEuo pipefail
@@ -28,15 +28,16 @@ cache=/var/cache/netlab-vm
 packages=(qemu-system-x86 busybox-static kmod ipvsadm ipset)
 # Peak disk use of a cold prepare: the .deb (71 MB), the reduced tree (196 MB), vmlinux (66 MB).
 need_mb=400
-# KVM is no use here (measured 2026-12-03): this machine is itself a Firecracker guest, and its /dev/kvm
-# is PVM (the kvm_pvm module, no vmx/svm): it runs only kernels built as PVM guests. With a Debian
-# kernel, -cpu host and max abort at once (QEMU cannot set MSR 0x10a, arch-capabilities); with
-# -arch-capabilities, or -cpu qemu64, the guest crawls through its first boot messages and dies on
-# "KVM internal error ... emulation failure" (cmpxchg16b in SLUB; xrstors with -cx16), never reaching
-# /init (or stalls before it). So the VM runs on TCG, which runs the guest 10-40 times slower than the host (a Python start
-# takes 0.3-1.0 s, importing pyroute2 4-7 s; docs/ipvs-vm.md has the timing). The 26 IPVS tests take
-# about 25 minutes in the VM on an idle 2-core machine, one lab test about 2.5: 40 minutes is
-# little room for a loaded runner, but still ends a hung guest before a CI job's own limit.
+# KVM is no use here (measured 2026-12-03): this machine is itself a Firecracker guest, and its
+# /dev/kvm is PVM (the kvm_pvm module, no vmx/svm), which runs only kernels built as PVM guests.
+# With a Debian kernel, -cpu host and max abort at once (QEMU cannot set MSR 0x10a,
+# arch-capabilities); with -arch-capabilities, or -cpu qemu64, the guest crawls through its first
+# boot messages and dies on "KVM internal error ... emulation failure" (cmpxchg16b in SLUB;
+# xrstors with -cx16) or stalls, never reaching /init. So the VM runs on TCG, 10-40 times slower
+# than the host (a Python start takes 0.3-1.0 s, importing pyroute2 4-7 s; docs/ipvs-vm.md has the
+# timing). The 26 IPVS tests take about 25 minutes in the VM on an idle 2-core machine, one lab
+# test about 2 minutes: 40 minutes is little room for a loaded runner, but still ends a hung guest
+# before a CI job's own limit.
 vm_timeout=${NETLAB_VM_TIMEOUT:-2400}
 
 build=""   # a temporary build directory under $cache, while one exists
