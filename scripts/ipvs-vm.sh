@@ -14,8 +14,9 @@
 #
 # The guest sees /usr, /etc, the kernel tree, /opt/netlab (a snapshot) and this checkout read-only
 # over 9p, at the same paths, and writes only to the output directory. It has no network device:
-# no packet leaves it and nothing of the host's network namespace is touched. The kernel tree, vmlinux and initramfs
-# are cached in /var/cache/netlab-vm/<kernel version>; nothing else is left behind.
+# no packet leaves it and nothing of the host's network namespace is touched. The kernel tree,
+# vmlinux and initramfs are cached in /var/cache/netlab-vm/<kernel version>; nothing else is left
+# behind.
 # The measured recipe behind every step: docs/ipvs-vm.md.
 set -eEuo pipefail
 

@@ -26,7 +26,8 @@ qemu_of() {   # SCRIPT-PID: prints the PID of its QEMU (script -> timeout -> QEM
     t=$(pgrep -P "$1" -x timeout) && q=$(pgrep -P "$t" -f qemu-system) && echo "$q"
 }
 start() {   # a run that boots the VM and collects nothing; sets $pid
-    NETLAB_VM_OUT='' "$script" --collect-only -q tests/integration/test_installed_cli.py < /dev/null > "$log" 2>&1 &
+    NETLAB_VM_OUT='' "$script" --collect-only -q tests/integration/test_installed_cli.py \
+        < /dev/null > "$log" 2>&1 &
     pid=$!
 }
 
