@@ -36,9 +36,9 @@ need_mb=400
 # boot messages and dies on "KVM internal error ... emulation failure" (cmpxchg16b in SLUB;
 # xrstors with -cx16) or stalls, never reaching /init. So the VM runs on TCG, 10-40 times slower
 # than the host (a Python start takes 0.3-1.0 s, importing pyroute2 4-7 s; docs/ipvs-vm.md has the
-# timing). The 26 IPVS tests take about 25 minutes in the VM on an idle 2-core machine, one lab
-# test about 2 minutes: 40 minutes is little room for a loaded runner, but still ends a hung guest
-# before a CI job's own limit.
+# timing). The 26 IPVS tests took 36 minutes in the VM on a mostly idle 2-core machine: 40 minutes
+# is little room for a loaded runner (raise it with NETLAB_VM_TIMEOUT), but still ends a hung
+# guest before a CI job's own limit.
 vm_timeout=${NETLAB_VM_TIMEOUT:-2400}
 
 build=""   # a temporary build directory under $cache, while one exists
