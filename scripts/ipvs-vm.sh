@@ -156,13 +156,15 @@ prepare_initramfs() {
 }
 
 # Boots the guest on TCG (KVM cannot run it here, see above), q35, no NIC, console on our stdout (and
-# in $out/console.log). QEMU exits when the guest powers off, and after a guest panic too
+# in $out/console.log). One vCPU: the guest runs one test at a time, and scripts/test.sh runs two VMs
+# beside the host suite on a 2-core machine, where a second vCPU each made every step 2-3 times
+# slower (docs/ipvs-vm.md). QEMU exits when the guest powers off, and after a guest panic too
 # (panic=-1, -no-reboot): only $out/guest.rc says pytest ran.
 run_vm() {
     local kver=$1 tree=$cache/$1/tree color=0
     [ -t 1 ] && color=1
     # shellcheck disable=SC2054  # the commas are QEMU's
-    qemu=(qemu-system-x86_64 -accel tcg,thread=multi -M q35 -cpu max -smp 2 -m 1024
+    qemu=(qemu-system-x86_64 -accel tcg,thread=multi -M q35 -cpu max -smp 1 -m 1024
         -nodefaults -no-user-config -display none -no-reboot -nic none
         -chardev "stdio,id=console,signal=off,logfile=$out/console.log" -serial chardev:console
         -kernel "$tree/boot/vmlinux-$kver" -initrd "$initrd"

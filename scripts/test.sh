@@ -2,10 +2,11 @@
 # The whole test suite, as root, on a fresh Debian/Ubuntu machine: provision (with the test and lint
 # tools), the static checks (scripts/lint.sh: ruff, mypy), then pytest: unit tests of the pure layer
 # and integration tests that build real labs. Where this machine's kernel has no IPVS (ip_vs), the
-# IPVS tests run at the same time in a QEMU VM with a Debian kernel (scripts/ipvs-vm.sh): the VM
-# leaves most of one core unused by the host suite, so side by side the whole run takes about as
-# long as the VM alone. Its output follows the host suite's; the exit code is non-zero if either
-# failed. Where the kernel has IPVS (the Vagrant VM, a distribution kernel), pytest runs them here.
+# IPVS tests run at the same time in QEMU VMs with a Debian kernel (scripts/ipvs-vm.sh), two by
+# default (NETLAB_VMS), each with half of them: a VM keeps one core busy with one test at a time,
+# so two of them beside the host suite share the machine's two cores. Their output follows the
+# host suite's; the exit code is non-zero if any failed. Where the kernel has IPVS (the Vagrant VM,
+# a distribution kernel), pytest runs them here.
 #
 #   sudo scripts/test.sh                      # everything (CI runs exactly this: .ci/run)
 #   sudo scripts/test.sh tests/unit -x        # arguments go to pytest; a selection of tests
@@ -20,36 +21,50 @@ selection=""
 for arg in "$@"; do
     case $arg in -*) ;; *) selection=1 ;; esac
 done
-vm="" vm_log=""
+# Where the kernel has no IPVS: the IPVS tests in VMs, each with its share of them (pytest-split, by
+# the durations measured in the VM: tests/integration/ipvs-durations.json), beside the host suite.
+vms=${NETLAB_VMS:-2}
+durations=tests/integration/ipvs-durations.json
+vm_pids=() vm_logs=()
 # shellcheck disable=SC2317  # run by the traps
-stop_vm() {
-    if [ -n "$vm" ]; then
-        kill -TERM "$vm" 2>/dev/null || true   # ipvs-vm.sh stops QEMU and removes its folder
-        wait "$vm" 2>/dev/null || true
-    fi
-    if [ -n "$vm_log" ]; then rm -f "$vm_log"; fi
+stop_vms() {
+    local pid
+    for pid in "${vm_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true   # ipvs-vm.sh stops QEMU and removes its folder
+    done
+    for pid in "${vm_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ "${#vm_logs[@]}" -gt 0 ]; then rm -f "${vm_logs[@]}"; fi
 }
-trap stop_vm EXIT
+trap stop_vms EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+vm_args() {   # GROUP: the VM's pytest arguments
+    echo -m ipvs tests/integration --splits "$vms" --group "$1" --splitting-algorithm least_duration \
+        --durations-path "$durations"
+}
 if [ ! -e /proc/net/ip_vs ] && [ -z "$selection" ]; then
-    vm_log=$(mktemp /tmp/netlab-test-vm.XXXXXX)
-    # Under a parent-death signal: if this script is killed outright, the VM runner goes too (and
-    # QEMU with it). An hour bounds the VM: it takes about 35 minutes beside the host suite.
-    NETLAB_VM_TIMEOUT=${NETLAB_VM_TIMEOUT:-3600} setpriv --pdeathsig KILL -- \
-        scripts/ipvs-vm.sh -m ipvs tests/integration "$@" > "$vm_log" 2>&1 < /dev/null &
-    vm=$!
-    echo "test.sh: the IPVS tests run beside this suite in a VM (scripts/ipvs-vm.sh); their output follows it"
+    for group in $(seq 1 "$vms"); do
+        vm_logs+=("$(mktemp /tmp/netlab-test-vm.XXXXXX)")
+        # Under a parent-death signal: if this script is killed outright, the VM runner goes too (and
+        # QEMU with it). An hour bounds each VM.
+        # shellcheck disable=SC2046  # vm_args's words are separate arguments
+        NETLAB_VM_TIMEOUT=${NETLAB_VM_TIMEOUT:-3600} setpriv --pdeathsig KILL -- \
+            scripts/ipvs-vm.sh $(vm_args "$group") "$@" > "${vm_logs[-1]}" 2>&1 < /dev/null &
+        vm_pids+=($!)
+    done
+    echo "test.sh: the IPVS tests run beside this suite in $vms VMs (scripts/ipvs-vm.sh); their output follows it"
 fi
 
 host_rc=0
 /opt/netlab/venv/bin/python -m pytest -p no:cacheprovider "$@" || host_rc=$?
 vm_rc=0
-if [ -n "$vm" ]; then
-    wait "$vm" || vm_rc=$?
-    vm=""
-    echo "test.sh: the IPVS tests in the VM (scripts/ipvs-vm.sh -m ipvs tests/integration $*), exit $vm_rc:"
-    cat "$vm_log"
-fi
+for i in "${!vm_pids[@]}"; do
+    rc=0
+    wait "${vm_pids[$i]}" || rc=$?
+    echo "test.sh: the IPVS tests in VM $((i + 1)) of $vms (scripts/ipvs-vm.sh $(vm_args $((i + 1))) $*), exit $rc:"
+    cat "${vm_logs[$i]}"
+    if [ "$rc" != 0 ] && [ "$vm_rc" = 0 ]; then vm_rc=$rc; fi
+done
+vm_pids=()
 if [ "$host_rc" != 0 ]; then exit "$host_rc"; fi
 exit "$vm_rc"
