@@ -77,6 +77,20 @@ def netlab(*args: str, timeout: float = CLI_TIMEOUT, user_env: dict[str, str] | 
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+# Runs "$@" N times, each run's stdout followed by NUL, its exit code and NUL.
+_REPEAT = 'n=$1; shift; while [ "$n" -gt 0 ]; do "$@"; printf "\\0%s\\0" "$?"; n=$((n - 1)); done'
+
+
+def repeat(lab: str, member: str, argv: list[str], times: int) -> list[Run]:
+    """`netlab exec LAB MEMBER -- ARGV`, `times` times over, in one `netlab exec`: each run is its
+    own process (a curl opens a new connection, which the Service balances anew), but the CLI
+    starts once, where a start costs seconds (the IPVS VM). Each Run has the exit code and stdout."""
+    done = netlab("exec", lab, member, "--", "sh", "-c", _REPEAT, "sh", str(times), *argv)
+    assert done.code == 0, done.err
+    fields = done.out.split("\0")
+    return [Run(int(code), out, "") for out, code in zip(fields[0:-1:2], fields[1::2], strict=True)]
+
+
 def tagged_pids(lab: str) -> list[int]:
     pids = []
     for entry in os.listdir("/proc"):

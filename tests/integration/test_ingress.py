@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import PROXY_MODES, lab_up, netlab, tagged_pids, write_lab
+from harness import PROXY_MODES, lab_up, netlab, repeat, tagged_pids, write_lab
 
 LAB = "ingress-http"
 CONTROLLER = "ingress-nginx-controller-0"
@@ -27,27 +27,21 @@ NOBODY = "65534"
 
 def _get(host: str, path: str = "/", lab: str = LAB, source: str = "internet", base: str = LB) -> tuple[str, str]:
     """(HTTP status, body) of one request with that Host, from `source`."""
-    done = netlab(
-        "exec",
-        lab,
-        source,
-        "--",
-        "curl",
-        "-s",
-        "-m",
-        "3",
-        "-H",
-        f"Host: {host}",
-        "-w",
-        "\n%{http_code}",
-        f"{base}{path}",
-    )
-    body, _, status = done.out.rpartition("\n")
-    return status, body
+    return _gets(host, path, lab, source, base, times=1)[0]
+
+
+def _gets(
+    host: str, path: str = "/", lab: str = LAB, source: str = "internet", base: str = LB, *, times: int
+) -> list[tuple[str, str]]:
+    """(HTTP status, body) of `times` requests, each on its own connection."""
+    curl = ["curl", "-s", "-m", "3", "-H", f"Host: {host}", "-w", "\n%{http_code}", f"{base}{path}"]
+    return [
+        (status, body) for body, _, status in (got.out.rpartition("\n") for got in repeat(lab, source, curl, times))
+    ]
 
 
 def _answers(host: str, path: str = "/", times: int = 9) -> set[str]:
-    return {_get(host, path)[1] for _ in range(times)}
+    return {body for _, body in _gets(host, path, times=times)}
 
 
 def _status(pid: int, field: str) -> str:
@@ -262,7 +256,10 @@ def test_two_controller_replicas_reached_from_inside_the_cluster(tmp_path: Path)
         for pod in ("edge-0", "edge-1"):
             assert [len(v) for v in _nginx(pod, "t-ing-two").values()] == [1, 1, 1]
         for ip in ("10.244.1.4", "10.244.2.3"):  # edge-0 on node-1, edge-1 on node-2
-            seen = {_get("web.example", "/hostname", "t-ing-two", "client", f"http://{ip}:8081")[1] for _ in range(6)}
+            seen = {
+                body
+                for _, body in _gets("web.example", "/hostname", "t-ing-two", "client", f"http://{ip}:8081", times=6)
+            }
             assert seen == {"web-0", "web-1"}, ip
         status = json.loads(netlab("status", "t-ing-two", "--json").out)
         edge_ip = next(s["clusterIP"] for s in status["services"] if s["name"] == "edge")

@@ -9,7 +9,7 @@ import json
 import subprocess
 
 import pytest
-from harness import PROXY_MODES, lab_up, netlab
+from harness import PROXY_MODES, lab_up, netlab, repeat
 
 LAB = "ingress-loadbalancer"
 CLOUD_LB = f"nl-{LAB}.cloud-lb"
@@ -25,7 +25,7 @@ def _backends(lb_ip: str) -> set[str]:
 
 
 def _seen_from_internet(url: str, times: int) -> list[str]:
-    return [netlab("exec", LAB, "internet", "--", "curl", "-s", "-m", "2", url).out.strip() for _ in range(times)]
+    return [got.out.strip() for got in repeat(LAB, "internet", ["curl", "-s", "-m", "2", url], times)]
 
 
 @pytest.mark.parametrize("mode", PROXY_MODES)

@@ -8,28 +8,27 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import PROXY_MODES, lab_up, netlab
+from harness import PROXY_MODES, lab_up, netlab, repeat
 
 LOCAL_VIA_NODE_2 = "http://198.51.100.12:30081"
 
 
-def _from_internet(url: str) -> tuple[int, str]:
-    done = netlab("exec", "service-types", "internet", "--", "curl", "-s", "-m", "2", url)
-    return done.code, done.out.strip()
+def _from_internet(url: str, times: int = 1) -> list[tuple[int, str]]:
+    return [(g.code, g.out.strip()) for g in repeat("service-types", "internet", ["curl", "-s", "-m", "2", url], times)]
 
 
 @pytest.mark.parametrize("mode", PROXY_MODES)
 def test_a_local_pod_opens_the_local_policy_node_port_on_its_node(mode: str) -> None:
     with lab_up("service-types", "--proxy-mode", mode):
-        assert _from_internet(f"{LOCAL_VIA_NODE_2}/hostname")[0] != 0
+        assert _from_internet(f"{LOCAL_VIA_NODE_2}/hostname")[0][0] != 0
         up = netlab("scale", "service-types", "web", "2")
         assert up.code == 0 and "web-1" in up.out, up.err
-        answers = {_from_internet(f"{LOCAL_VIA_NODE_2}/hostname")[1] for _ in range(6)}
+        answers = {seen for _, seen in _from_internet(f"{LOCAL_VIA_NODE_2}/hostname", 6)}
         assert answers == {"web-1"}, answers  # node-2's own pod only, never web-0 on node-1
-        code, seen = _from_internet(f"{LOCAL_VIA_NODE_2}/clientip")
+        [(code, seen)] = _from_internet(f"{LOCAL_VIA_NODE_2}/clientip")
         assert code == 0 and seen.startswith("203.0.113.10:"), seen
         down = netlab("scale", "service-types", "web", "1")
         assert down.code == 0, down.err
-        assert _from_internet(f"{LOCAL_VIA_NODE_2}/hostname")[0] != 0
+        assert _from_internet(f"{LOCAL_VIA_NODE_2}/hostname")[0][0] != 0
         verify = json.loads(netlab("verify", "service-types", "--json").out)
         assert [c["name"] for c in verify["checks"] if not c["passed"] and not c["pending"]] == []

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from harness import PROXY_MODES, lab_up, netlab
+from harness import PROXY_MODES, lab_up, netlab, repeat
 
 from netlab.model import find_lab, load_lab
 from netlab.plan import make_plan
@@ -20,11 +20,8 @@ WEB_UDP = str(PLAN.known_service("web-udp").cluster_ip)
 
 def _answers(url: str, count: int) -> set[str]:
     """Who answers `count` requests from the client pod."""
-    bodies = set()
-    for _ in range(count):
-        got = netlab("exec", "pod-to-service", "client", "--", "curl", "-s", "--max-time", "2", url)
-        bodies.add(got.out if got.code == 0 else f"error {got.code}")
-    return bodies
+    got = repeat("pod-to-service", "client", ["curl", "-s", "--max-time", "2", url], count)
+    return {g.out if g.code == 0 else f"error {g.code}" for g in got}
 
 
 def _services() -> dict[str, dict]:
