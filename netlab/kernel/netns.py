@@ -16,10 +16,12 @@ import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from pyroute2 import IPRoute
+from typing import TYPE_CHECKING
 
 from netlab.errors import EnvironmentProblem, KernelError
+
+if TYPE_CHECKING:
+    from pyroute2 import IPRoute
 
 NETNS_DIR = "/run/netns"
 CLONE_NEWNET = 0x40000000
@@ -94,6 +96,10 @@ def entered(name: str) -> Iterator[None]:
 def iproute(name: str) -> IPRoute:
     """A pyroute2 IPRoute bound inside the namespace (a socket stays in the namespace it was made
     in, whichever thread uses it); use it as `with netns.iproute(name) as ipr:`."""
+    # Imported here: pyroute2 costs 0.15 s (seconds under CI's emulation), which only the callers
+    # that open a socket should pay, not every verb that imports this module (exec, down, verify).
+    from pyroute2 import IPRoute
+
     with entered(name):
         return IPRoute()
 
