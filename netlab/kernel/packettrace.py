@@ -133,13 +133,13 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
 
 def _request(pod: PodPlan, address: str, port: int, protocol: str) -> str:
     if protocol == "UDP":
-        done = subprocess.run(
-            udp.command(pod.netns, address, port, "hostname"), capture_output=True, text=True, timeout=30
+        said = subprocess.run(
+            udp.command(pod.netns, address, port, "hostname", 1), capture_output=True, text=True, timeout=30
         )
-        heard = udp.read(done.returncode, done.stdout)
+        (heard,) = udp.read(said.stdout, 1)
         return f"answered by {heard.body}" if heard.ok else heard.error
-    done = subprocess.run(
-        http.command(pod.netns, f"http://{address}:{port}/hostname"), capture_output=True, text=True, timeout=30
+    done = subprocess.run(  # bytes: the probe cuts the body out by its size
+        http.command(pod.netns, f"http://{address}:{port}/hostname", 1), capture_output=True, timeout=30
     )
-    got = http.read(done.returncode, done.stdout, done.stderr)
+    (got,) = http.read(done.returncode, done.stdout, done.stderr, 1)
     return f"answered by {got.body.strip()}" if got.ok else got.error

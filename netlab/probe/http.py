@@ -1,4 +1,16 @@
-"""curl: one HTTP request, its status and body, or why there was none."""
+"""curl: a batch of HTTP requests in one process, each one's status and body, or why there was none.
+
+One curl is given the URL N times (a process costs ~0.4 s in the emulated VM CI runs the IPVS tests
+in). Each request still opens a new TCP connection (a new source port, so a new conntrack entry and a
+new load-balancing pick): it asks `Connection: close`, and the lab's servers close (the echo server
+always does, nginx when asked), so curl connects anew for the next request. A name in the URL is
+looked up once per batch (curl's DNS cache); netlab's DNS gives every lookup the same answer.
+
+The output is framed so that no body can be mistaken for the framing: stdout holds only the bodies,
+back to back; after each transfer curl writes a trailer line to stderr (its exit code, the size of its
+body, its status and peer), which both cuts the bodies apart by size and closes that transfer's part
+of the verbose trace, where its own connect failure is named.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
+START_S = 7.0  # the process's own start (ip netns exec, curl): slow in an emulated VM
 # curl exit codes worth a plain-language reason (curl(1), EXIT CODES)
 CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52: "empty reply", 56: "connection reset"}
 
@@ -16,6 +29,10 @@ CONNECT_FAILED = re.compile(
     r"(?:connect to \S+ port \d+ (?:from \S+ port \d+ )?failed"
     r"|Immediate connect fail for \S+): (.+)"
 )
+# A line of its own on stderr (each line of curl's trace starts with "* ", "> ", "< ", "curl: "...):
+# exit code, body size, status, peer
+WRITE_OUT = "%{stderr}\nnetlab-transfer %{exitcode} %{size_download} %{http_code} %{remote_ip}\n"
+TRAILER = re.compile(r"netlab-transfer (\d+) (\d+) (\d+) (\S*)")
 
 
 @dataclass(frozen=True)
@@ -27,13 +44,14 @@ class HttpResult:
     peer: str = ""  # the address the client's socket talked to (and got its replies from)
 
 
-def command(netns: str, url: str, headers: tuple[tuple[str, str], ...] = ()) -> list[str]:
-    """curl bounded in time; the peer address and the status follow the body, a line each.
+def command(netns: str, url: str, count: int, headers: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """curl sending `count` requests to `url`, each bounded in time and on a connection of its own.
     `headers` are sent as given (`Host: a.example` replaces the URL's host in the Host header).
 
-    -v because only the verbose trace names why a connect failed (refused, no route, unreachable).
+    -v because only the verbose trace names why a connect failed (refused, no route, unreachable);
+    --globoff so that the URL is one transfer, whatever brackets it holds.
     """
-    sent = [arg for name, value in headers for arg in ("-H", f"{name}: {value}")]
+    sent = [arg for name, value in (("Connection", "close"), *headers) for arg in ("-H", f"{name}: {value}")]
     return [
         "ip",
         "netns",
@@ -42,6 +60,7 @@ def command(netns: str, url: str, headers: tuple[tuple[str, str], ...] = ()) -> 
         "curl",
         "-sS",
         "-v",
+        "--globoff",
         "--noproxy",
         "*",
         "--connect-timeout",
@@ -50,17 +69,46 @@ def command(netns: str, url: str, headers: tuple[tuple[str, str], ...] = ()) -> 
         str(MAX_TIME_S),
         *sent,
         "-w",
-        "\n%{remote_ip}\n%{http_code}",
-        url,
+        WRITE_OUT,
+        *[url] * count,
     ]
 
 
-def read(returncode: int, stdout: str, stderr: str) -> HttpResult:
-    if returncode == 0:
-        body, _, tail = stdout.rpartition("\n")
-        body, _, peer = body.rpartition("\n")
-        return HttpResult(True, int(tail or 0), body, peer=peer)
-    why = CONNECT_FAILED.search(stderr)
-    if why and returncode != 28:
-        return HttpResult(False, error=why.group(1).strip().lower())
-    return HttpResult(False, error=CURL_ERRORS.get(returncode, f"curl failed ({returncode})"))
+def timeout_s(count: int) -> float:
+    """How long a batch of `count` requests may take: each its --max-time, and the process's start."""
+    return START_S + count * MAX_TIME_S
+
+
+def read(returncode: int, stdout: bytes, stderr: bytes, count: int) -> list[HttpResult]:
+    """The `count` requests' results, in order. Requests curl did not finish (it was killed, or never
+    ran) fail with the process's own exit code."""
+    results: list[HttpResult] = []
+    trace: list[str] = []
+    offset = 0
+    for line in stderr.decode(errors="replace").split("\n"):  # not splitlines: a header may hold \r or \x1c
+        trailer = TRAILER.fullmatch(line)
+        if trailer is None:
+            trace.append(line)
+            continue
+        code, size, status, peer = int(trailer[1]), int(trailer[2]), int(trailer[3]), trailer[4]
+        body, offset = stdout[offset : offset + size], offset + size
+        if code == 0:
+            results.append(HttpResult(True, status, _text(body), peer=peer))
+        else:
+            results.append(HttpResult(False, error=_failure(code, "\n".join(trace))))
+        trace = []
+    unfinished = HttpResult(False, error=_failure(returncode, "\n".join(trace)))
+    return results + [unfinished] * (count - len(results))
+
+
+def _failure(code: int, trace: str) -> str:
+    why = CONNECT_FAILED.search(trace)
+    if why and code != 28:
+        return why.group(1).strip().lower()
+    return CURL_ERRORS.get(code, f"curl failed ({code})")
+
+
+def _text(body: bytes) -> str:
+    """The body as Python reads text: UTF-8 (undecodable bytes replaced), universal newlines (the
+    CRLF lines of nginx's error pages read as lines)."""
+    return body.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")

@@ -1,24 +1,32 @@
-"""One UDP datagram and its answer: what `nc -u` would show, with the python3 every Debian has.
+"""UDP datagrams and their answers: what `nc -u` would show, with the python3 every Debian has.
 
-The socket is connected to the target, so the kernel hands it only datagrams whose source is the
-target (a Service's reply must come back un-NATed to the ClusterIP to be seen at all), and an
-ICMP port-unreachable surfaces as "refused".
+One process sends a batch of N datagrams (a process costs ~0.4 s in the emulated VM CI runs the
+IPVS tests in), each from a new socket: a new source port, so a new conntrack entry and a new
+load-balancing pick. Each socket is connected to the target, so the kernel hands it only datagrams
+whose source is the target (a Service's reply must come back un-NATed to the ClusterIP to be seen
+at all), and an ICMP port-unreachable surfaces as "refused". The script prints one JSON line per
+datagram, so an answer holding newlines stays one line.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 TIMEOUT_S = 2
+START_S = 7.0  # the process's own start (ip netns exec, python3): slow in an emulated VM
 SCRIPT = (
-    "import socket,sys\n"
-    "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(float(sys.argv[4]))\n"
-    "s.connect((sys.argv[1],int(sys.argv[2])))\n"
-    "try:\n s.send(sys.argv[3].encode());print(s.recv(65535).decode(errors='replace'))\n"
-    "except socket.timeout:\n print('timeout');sys.exit(1)\n"
-    "except ConnectionRefusedError:\n print('refused');sys.exit(1)\n"
-    "except OSError as e:\n print(e.strerror);sys.exit(1)\n"
+    "import json,socket,sys\n"
+    "host,port,message,wait=sys.argv[1],int(sys.argv[2]),sys.argv[3].encode(),float(sys.argv[4])\n"
+    "for _ in range(int(sys.argv[5])):\n"
+    " s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(wait)\n"
+    " try:\n  s.connect((host,port));s.send(message);said=['ok',s.recv(65535).decode(errors='replace')]\n"
+    " except socket.timeout:\n  said=['timeout','']\n"
+    " except ConnectionRefusedError:\n  said=['refused','']\n"
+    " except OSError as e:\n  said=['error',e.strerror or '']\n"
+    " s.close();print(json.dumps(said),flush=True)\n"
 )
+ERRORS = {"refused": "refused (port unreachable)", "timeout": "no answer (timeout)"}
 
 
 @dataclass(frozen=True)
@@ -28,17 +36,34 @@ class UdpResult:
     error: str = ""
 
 
-def command(netns: str, address: str, port: int, message: str) -> list[str]:
-    return ["ip", "netns", "exec", netns, "python3", "-c", SCRIPT, address, str(port), message, str(TIMEOUT_S)]
+def command(netns: str, address: str, port: int, message: str, count: int) -> list[str]:
+    """python3 sending `count` datagrams, one after the other, each waiting TIMEOUT_S for its answer."""
+    return [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        "python3",
+        "-c",
+        SCRIPT,
+        address,
+        str(port),
+        message,
+        str(TIMEOUT_S),
+        str(count),
+    ]
 
 
-def read(returncode: int, stdout: str) -> UdpResult:
-    said = stdout.strip()
-    if returncode == 0:
-        return UdpResult(True, said)
-    return UdpResult(
-        False,
-        error={"refused": "refused (port unreachable)", "timeout": "no answer (timeout)"}.get(
-            said, said or "no answer"
-        ),
-    )
+def timeout_s(count: int) -> float:
+    """How long a batch of `count` datagrams may take: each its wait, and the process's start."""
+    return START_S + count * TIMEOUT_S
+
+
+def read(stdout: str, count: int) -> list[UdpResult]:
+    """The `count` datagrams' results, in order; one the script did not report got no answer."""
+    results = []
+    for line in stdout.splitlines():
+        kind, said = json.loads(line)
+        failed = ERRORS.get(kind) or said or "no answer"
+        results.append(UdpResult(True, said.strip()) if kind == "ok" else UdpResult(False, error=failed))
+    return results + [UdpResult(False, error="no answer")] * (count - len(results))

@@ -1,11 +1,12 @@
 """Run a lab's checks with real traffic and judge each one: passed, or why not.
 
-Every probe runs inside the check's source namespace (`ip netns exec`), bounded in time; names in
-targets (Services, pods, nodes, hosts) stand for their addresses in the plan (`answers.resolve`).
-A check with `capture:` runs tcpdump in another namespace around its traffic, to show what the
-wire carried (VXLAN on the underlay, for instance). Checks run in the lab's order: later ones may
-rely on earlier traffic (a bridge learns MACs from the pings before it). A check marked `pending:`
-is not run: it is reported as pending, neither passed nor failed.
+Every probe runs inside the check's source namespace (`ip netns exec`), bounded in time, one
+process per check (`netlab.verify.probes`); names in targets (Services, pods, nodes, hosts) stand
+for their addresses in the plan (`answers.resolve`). A check with `capture:` runs tcpdump in
+another namespace around its traffic, to show what the wire carried (VXLAN on the underlay, for
+instance). Checks run in the lab's order: later ones may rely on earlier traffic (a bridge learns
+MACs from the pings before it). A check marked `pending:` is not run: it is reported as pending,
+neither passed nor failed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
 from netlab.probe import capture
-from netlab.verify.probes import PROBES
+from netlab.verify.probes import PROBES, ProbeCache
 
 CAPTURE_READY_S = 3.0
 
@@ -44,14 +45,16 @@ def verify(plan: LabPlan, on_check: Callable[[int, Check], None] | None = None) 
     """Judge every check of the lab (those that do not apply to its mode are skipped);
     `on_check(i, check)` hears of each one before it runs (a progress display)."""
     verdicts = []
+    cache = ProbeCache()
     for i, check in enumerate(plan.lab.checks):
         if on_check:
             on_check(i, check)
-        verdicts.append(judge(plan, check))
+        verdicts.append(judge(plan, check, cache))
     return verdicts
 
 
-def judge(plan: LabPlan, check: Check) -> Verdict:
+def judge(plan: LabPlan, check: Check, cache: ProbeCache | None = None) -> Verdict:
+    """One check's verdict; `cache` holds what the checks of one `verify()` share (a fresh one without)."""
     verdict = Verdict(check.name, check.source, target_label(check), False, "")
     if check.pending:
         verdict.pending, verdict.detail = True, f"pending: {check.pending}"
@@ -65,14 +68,15 @@ def judge(plan: LabPlan, check: Check) -> Verdict:
         verdict.passed, verdict.skipped = True, True
         verdict.detail = f"skipped: {check.source.split('/')[0]} is not in the lab any more"
         return verdict
+    cache = cache or ProbeCache()
     if check.capture is None:
-        verdict.passed, verdict.detail = PROBES[check.kind](plan, check, netns)
+        verdict.passed, verdict.detail = PROBES[check.kind](plan, check, netns, cache)
         return verdict
     sniff_ns = plan.netns_of(check.capture.at)
     assert sniff_ns
     sniffer = _start_capture(sniff_ns, check)
     try:
-        passed, detail = PROBES[check.kind](plan, check, netns)
+        passed, detail = PROBES[check.kind](plan, check, netns, cache)
     finally:
         time.sleep(0.3)  # let the last packets reach the capture
         sniffer.terminate()

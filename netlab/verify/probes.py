@@ -1,27 +1,47 @@
 """The probes of `verify`, one per check kind: run the command in the source namespace, read its
-output, and judge it against the check's expectations. Each returns (passed, detail)."""
+output, and judge it against the check's expectations. Each returns (passed, detail).
+
+One process per check: an http or udp check's `count` requests go out from one curl or python3
+(each on a connection of its own), and the env checks of one source share one dump of its
+environment (`ProbeCache`, one per `verify()`)."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from netlab.kernel import readback
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
-from netlab.probe import bind, bridge, dns, http, ping, udp
+from netlab.probe import bind, bridge, dns, env, http, ping, udp
 from netlab.verify.answers import judge_answers, judge_failures, judge_lookup, resolve, target_of
 
 
-def run(argv: list[str], timeout: float = 10.0) -> subprocess.CompletedProcess:
+def run(argv: list[str], timeout: float = 10.0, text: bool = True) -> subprocess.CompletedProcess:
+    """`argv`, bounded in time: out of time, exit 124 as timeout(1), with what it printed so far.
+    `text=False` keeps the output as bytes (curl's bodies are cut apart by their sizes)."""
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(argv, capture_output=True, text=text, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(argv, 124, exc.stdout or "", "timeout")
+        said = exc.stdout if isinstance(exc.stdout, bytes) else b""  # bytes even with text=True
+        if text:
+            return subprocess.CompletedProcess(argv, 124, said.decode(errors="replace"), "timeout")
+        return subprocess.CompletedProcess(argv, 124, said, b"timeout")
 
 
-def probe_ping(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+class ProbeCache:
+    """What the checks of one `verify()` share, fetched once: each source's environment."""
+
+    def __init__(self) -> None:
+        self._environments: dict[str, subprocess.CompletedProcess] = {}
+
+    def environment(self, plan: LabPlan, source: str) -> subprocess.CompletedProcess:
+        if source not in self._environments:
+            self._environments[source] = run(env.command(plan.name, source))
+        return self._environments[source]
+
+
+def probe_ping(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     done = run(ping.command(netns, target_of(plan, check.source, check.target)))
     result = ping.read(done.returncode, done.stdout, done.stderr)
     wanted = bool(check.expect.get("reachable", True))
@@ -30,14 +50,12 @@ def probe_ping(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     return False, result.detail if wanted else f"reachable, expected not: {result.detail}"
 
 
-def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+def probe_http(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     parts = urlsplit(check.target)
     host = target_of(plan, check.source, parts.hostname or "")
     url = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
-    results = [
-        http.read(d.returncode, d.stdout, d.stderr)
-        for d in (run(http.command(netns, url, check.headers)) for _ in range(check.count))
-    ]
+    done = run(http.command(netns, url, check.count, check.headers), http.timeout_s(check.count), text=False)
+    results = http.read(done.returncode, done.stdout, done.stderr, check.count)
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
         return judge_failures(check, failures, len(results))
@@ -63,22 +81,18 @@ def probe_http(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     )
 
 
-def probe_udp(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+def probe_udp(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     host, _, port = check.target.rpartition(":")
-    results = [
-        udp.read(d.returncode, d.stdout)
-        for d in (
-            run(udp.command(netns, target_of(plan, check.source, host), int(port), check.send))
-            for _ in range(check.count)
-        )
-    ]
+    address = target_of(plan, check.source, host)
+    done = run(udp.command(netns, address, int(port), check.send, check.count), udp.timeout_s(check.count))
+    results = udp.read(done.stdout, check.count)
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
         return judge_failures(check, failures, len(results))
     return judge_answers(plan, check, [r.body for r in results])
 
 
-def probe_bind(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+def probe_bind(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     done = run(bind.command(netns, int(check.target)))
     in_use, said = bind.read(done.returncode, done.stdout)
     wanted = bool(check.expect.get("inUse", True))
@@ -86,7 +100,7 @@ def probe_bind(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     return in_use == wanted, f"port {check.target} is {state} ({said})"
 
 
-def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+def probe_bridge(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     done = run(bridge.command(netns, check.target))
     if done.returncode:
         return False, done.stderr.strip() or f"no bridge {check.target}"
@@ -108,12 +122,14 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
 
 def _eth0_mac(member: object) -> str | None:
     """The MAC the member's eth0 has: netlab's planned one, or a learner's own (a veth they made)."""
+    from netlab.kernel import readback  # here, not at the top: pyroute2 takes seconds to import in the VM
+
     view = readback.read(member.netns) if hasattr(member, "netns") else None
     eth0 = view.links.get("eth0") if view else None
     return eth0.mac if eth0 else getattr(member, "mac", None)
 
 
-def probe_dns(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+def probe_dns(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     if check.resolver == "getent":
         done = run(dns.getent_command(netns, check.target), timeout=DNS_TIMEOUT_S)
         return judge_lookup(plan, check, dns.read_getent(done.returncode, done.stdout))
@@ -122,13 +138,14 @@ def probe_dns(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
     return judge_lookup(plan, check, dns.read_dig(done.returncode, done.stdout))
 
 
-def probe_env(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
+def probe_env(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tuple[bool, str]:
     """The variable as `netlab exec` into the pod (or POD/CONTAINER) sees it: the container's
     environment, from the Services that existed when it started."""
-    done = run([sys.executable, "-m", "netlab", "exec", plan.name, check.source, "--", "printenv", check.target])
-    present, value = done.returncode == 0, done.stdout.strip()
-    if done.returncode not in (0, 1):
+    done = cache.environment(plan, check.source)
+    if done.returncode:
         return False, done.stderr.strip() or f"netlab exec failed ({done.returncode})"
+    environment = env.read(done.stdout)
+    present, value = check.target in environment, environment.get(check.target, "").strip()
     wanted = bool(check.expect.get("present", True))
     if present != wanted:
         return False, f"{check.target}={value}, expected it unset" if present else f"{check.target} is not set"
@@ -140,7 +157,7 @@ def probe_env(plan: LabPlan, check: Check, netns: str) -> tuple[bool, str]:
 
 
 DNS_TIMEOUT_S = 15.0  # a search list of 3 and the name as is: 4 queries of 2 s at most, and dig's start
-PROBES = {
+PROBES: dict[str, Callable[[LabPlan, Check, str, ProbeCache], tuple[bool, str]]] = {
     "ping": probe_ping,
     "http": probe_http,
     "udp": probe_udp,

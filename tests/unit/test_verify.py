@@ -3,6 +3,7 @@
 `netlab.verify.probes.run` is the only place that touches the machine; each test swaps it for a fake that
 records the argv it gets and answers with `subprocess.CompletedProcess` objects. Names and
 addresses come from the pod-to-pod lab: pod-a 10.244.1.2, pod-b 10.244.1.3, node-1 192.168.56.11.
+An http check's requests are one curl (a batch, `curl(...)` below), a udp check's one python3.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from netlab import verify
 from netlab.model.lab import Capture, Check
 from netlab.plan import LabPlan, make_plan
+from netlab.probe import http
 from netlab.verify import probes
 
 PING_OK = """\
@@ -37,9 +39,18 @@ def done(returncode: int = 0, stdout: str = "", stderr: str = "") -> subprocess.
     return subprocess.CompletedProcess([], returncode, stdout, stderr)
 
 
-def answer(body: str, status: int = 200, peer: str = "10.244.1.3") -> subprocess.CompletedProcess:
-    """What curl -w '\\n%{remote_ip}\\n%{http_code}' prints for an HTTP answer."""
-    return done(0, f"{body}\n{peer}\n{status}")
+def answer(body: str, status: int = 200, peer: str = "10.244.1.3") -> tuple[bytes, bytes]:
+    """One request's HTTP answer as curl writes it with http.WRITE_OUT: (the body, its trailer)."""
+    return body.encode(), f"\nnetlab-transfer 0 {len(body.encode())} {status} {peer}\n".encode()
+
+
+def refused() -> tuple[bytes, bytes]:
+    return b"", f"{CURL_REFUSED}\nnetlab-transfer 7 0 000 \n".encode()
+
+
+def curl(*requests: tuple[bytes, bytes]) -> subprocess.CompletedProcess:
+    """One curl's batch of these requests: the bodies on stdout, each request's trace and trailer on stderr."""
+    return subprocess.CompletedProcess([], 0, b"".join(r[0] for r in requests), b"".join(r[1] for r in requests))
 
 
 def check(kind: str, target: str, expect: dict | None = None, **more) -> Check:
@@ -59,9 +70,11 @@ class FakeRun:
     def __init__(self, answers: tuple[subprocess.CompletedProcess, ...]):
         self.answers = itertools.cycle(answers)
         self.calls: list[list[str]] = []
+        self.timeouts: list[float] = []
 
-    def __call__(self, argv: list[str], timeout: float = 10.0) -> subprocess.CompletedProcess:
+    def __call__(self, argv: list[str], timeout: float = 10.0, text: bool = True) -> subprocess.CompletedProcess:
         self.calls.append(argv)
+        self.timeouts.append(timeout)
         return next(self.answers)
 
 
@@ -84,7 +97,7 @@ def kernel(monkeypatch) -> Callable[..., FakeRun]:
 
 # -- http: who answered -----------------------------------------------------------------------------
 def test_answered_by_every_expected_pod(plan, kernel) -> None:
-    fake = kernel(answer("pod-a"), answer("pod-b"))
+    fake = kernel(curl(answer("pod-a"), answer("pod-b"), answer("pod-a"), answer("pod-b")))
     verdict = verify.judge(
         plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": ["pod-a", "pod-b"]}, count=4)
     )
@@ -95,7 +108,7 @@ def test_answered_by_every_expected_pod(plan, kernel) -> None:
 
 
 def test_an_expected_pod_that_never_answered(plan, kernel) -> None:
-    kernel(answer("pod-a"))
+    kernel(curl(*[answer("pod-a")] * 3))
     verdict = verify.judge(
         plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": ["pod-a", "pod-b"]}, count=3)
     )
@@ -103,26 +116,36 @@ def test_an_expected_pod_that_never_answered(plan, kernel) -> None:
 
 
 def test_answered_by_the_wrong_pod(plan, kernel) -> None:
-    kernel(answer("pod-a"))
+    kernel(curl(answer("pod-a")))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}))
     assert (verdict.passed, verdict.detail) == (False, "answered by the wrong pod: pod-a (pod-a x1)")
 
 
-def test_count_makes_that_many_requests(plan, kernel) -> None:
-    fake = kernel(answer("pod-b"))
-    verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=7))
-    assert len(fake.calls) == 7
+def test_count_makes_that_many_requests_from_one_curl(plan, kernel) -> None:
+    fake = kernel(curl(*[answer("pod-b")] * 7))
+    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=7))
+    assert (verdict.passed, verdict.detail) == (True, "answered by pod-b x7")
+    assert len(fake.calls) == 1
+    assert fake.calls[0][-8:] == [http.WRITE_OUT, *["http://10.244.1.3:8080/hostname"] * 7]
+    assert fake.timeouts == [http.timeout_s(7)]  # every request has its --max-time
+
+
+def test_a_request_curl_did_not_get_to_counts_as_failed(plan, kernel) -> None:
+    killed = curl(answer("pod-b"))
+    kernel(subprocess.CompletedProcess([], 124, killed.stdout, killed.stderr))
+    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=2))
+    assert (verdict.passed, verdict.detail) == (False, "1/2 requests failed: curl failed (124)")
 
 
 # -- http: which source the server saw ----------------------------------------------------------------
 def test_client_ip_is_the_pod_own(plan, kernel) -> None:
-    kernel(answer("10.244.1.2:45678"))
+    kernel(curl(answer("10.244.1.2:45678")))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/clientip", {"clientIP": "pod-a"}))
     assert (verdict.passed, verdict.detail) == (True, "the server saw 10.244.1.2 (pod-a)")
 
 
 def test_a_nated_source_names_what_the_server_saw(plan, kernel) -> None:
-    kernel(answer("10.244.1.2:45678"), answer("192.168.56.11:45679"))
+    kernel(curl(answer("10.244.1.2:45678"), answer("192.168.56.11:45679")))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/clientip", {"clientIP": "pod-a"}, count=2))
     assert not verdict.passed
     assert verdict.detail == "the server saw 192.168.56.11 (node-1), expected 10.244.1.2 (pod-a) (NATed source?)"
@@ -130,26 +153,26 @@ def test_a_nated_source_names_what_the_server_saw(plan, kernel) -> None:
 
 # -- http: status, body, failures -------------------------------------------------------------------
 def test_expected_no_answer_and_refused(plan, kernel) -> None:
-    kernel(done(7, "\n000", CURL_REFUSED))
+    kernel(curl(refused()))
     verdict = verify.judge(plan, check("http", "http://localhost:9090/hostname", {"reachable": False}))
     assert (verdict.passed, verdict.detail) == (True, "no answer, as expected: connection refused")
     assert verdict.target == "localhost"
 
 
 def test_expected_no_answer_but_answered(plan, kernel) -> None:
-    kernel(done(7, "\n000", CURL_REFUSED), answer("pod-b"))
+    kernel(curl(refused(), answer("pod-b")))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"reachable": False}, count=2))
     assert (verdict.passed, verdict.detail) == (False, "1/2 requests were answered, expected none")
 
 
 def test_expected_an_answer_but_refused(plan, kernel) -> None:
-    kernel(answer("pod-b"), done(7, "\n000", CURL_REFUSED))
+    kernel(curl(answer("pod-b"), refused()))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=2))
     assert (verdict.passed, verdict.detail) == (False, "1/2 requests failed: connection refused")
 
 
 def test_an_error_status_fails_unless_expected(plan, kernel) -> None:
-    kernel(answer("404 page not found", 404))
+    kernel(curl(answer("404 page not found", 404)))
     target = "http://pod-b:8080/nothing"
     assert verify.judge(plan, check("http", target)).detail == "HTTP 404: 404 page not found"
     assert verify.judge(plan, check("http", target, {"status": 404})).passed
@@ -157,10 +180,82 @@ def test_an_error_status_fails_unless_expected(plan, kernel) -> None:
 
 
 def test_body(plan, kernel) -> None:
-    kernel(answer("hello"))
+    kernel(curl(answer("hello")))
     target = "http://pod-b:8080/echo?msg=hello"
     assert verify.judge(plan, check("http", target, {"body": "hello"})).passed
     assert verify.judge(plan, check("http", target, {"body": "bye"})).detail == "body 'hello', expected 'bye'"
+
+
+# -- udp: one python3 for the batch -------------------------------------------------------------------
+def test_udp_batch_answered_and_refused(plan, kernel) -> None:
+    fake = kernel(done(0, '["ok", "pod-b\\n"]\n["refused", ""]\n["ok", "pod-b"]\n'))
+    verdict = verify.judge(plan, check("udp", "pod-b:8081", {"answeredBy": "pod-b"}, count=3))
+    assert (verdict.passed, verdict.detail) == (False, "1/3 requests failed: refused (port unreachable)")
+    assert len(fake.calls) == 1 and fake.calls[0][-5:] == ["10.244.1.3", "8081", "hostname", "2", "3"]
+    assert verdict.target == "pod-b"
+
+
+def test_udp_batch_answered_by_one_pod(plan, kernel) -> None:
+    kernel(done(0, '["ok", "pod-b\\n"]\n' * 4))
+    verdict = verify.judge(plan, check("udp", "pod-b:8081", {"answeredBy": "pod-b"}, count=4))
+    assert (verdict.passed, verdict.detail) == (True, "answered by pod-b x4")
+
+
+# -- env: one dump per source and verify() -------------------------------------------------------------
+ENV_LAB = """\
+    name: envs
+    cluster: {nodes: [node-1]}
+    objects:
+      - {apiVersion: v1, kind: Pod, metadata: {name: late}, spec: {containers: [{name: c}]}}
+      - {apiVersion: v1, kind: Pod, metadata: {name: early}, spec: {containers: [{name: c}]}}
+    checks:
+      - {name: late has the host, from: late, env: WEB_SERVICE_HOST, expect: {value: 10.96.0.20}}
+      - {name: late has the port, from: late, env: WEB_SERVICE_PORT, expect: {value: "80"}}
+      - {name: late has no api, from: late, env: API_SERVICE_HOST, expect: {present: false}}
+      - {name: early has none, from: early, env: WEB_SERVICE_HOST, expect: {present: false}}
+"""
+
+
+def test_env_checks_of_one_source_share_one_dump(make_lab, monkeypatch) -> None:
+    dumps = {"late": "HOME=/\0WEB_SERVICE_HOST=10.96.0.20\0WEB_SERVICE_PORT=80\0", "early": "HOME=/\0"}
+    asked: list[list[str]] = []
+
+    def netlab_exec(argv: list[str], timeout: float = 10.0, text: bool = True) -> subprocess.CompletedProcess:
+        asked.append(argv)
+        return done(0, dumps[argv[argv.index("exec") + 2]])
+
+    monkeypatch.setattr(probes, "run", netlab_exec)
+    plan = make_plan(make_lab(ENV_LAB))
+    verdicts = verify.verify(plan)
+    assert [(v.passed, v.detail) for v in verdicts] == [
+        (True, "WEB_SERVICE_HOST=10.96.0.20"),
+        (True, "WEB_SERVICE_PORT=80"),
+        (True, "API_SERVICE_HOST is not set"),
+        (True, "WEB_SERVICE_HOST is not set"),
+    ]
+    assert [a[-5:] for a in asked] == [
+        ["envs", "late", "--", "printenv", "-0"],
+        ["envs", "early", "--", "printenv", "-0"],
+    ]
+    verify.verify(plan)
+    assert len(asked) == 4  # the dumps do not outlive their verify()
+
+
+def test_env_check_whose_netlab_exec_failed(make_lab, kernel) -> None:
+    kernel(done(2, "", "pod late has no container 'x' (it has c)\n"))
+    plan = make_plan(make_lab(ENV_LAB))
+    verdict = verify.judge(plan, plan.lab.checks[0])
+    assert (verdict.passed, verdict.detail) == (False, "pod late has no container 'x' (it has c)")
+
+
+def test_env_value_other_than_expected(make_lab, kernel) -> None:
+    kernel(done(0, "WEB_SERVICE_HOST=10.96.0.99\0"))
+    plan = make_plan(make_lab(ENV_LAB))
+    verdicts = [verify.judge(plan, c) for c in plan.lab.checks[:2]]
+    assert [v.detail for v in verdicts] == [
+        "WEB_SERVICE_HOST=10.96.0.99, expected 10.96.0.20",
+        "WEB_SERVICE_PORT is not set",
+    ]
 
 
 # -- ping, bind, bridge -------------------------------------------------------------------------------
@@ -304,14 +399,16 @@ def test_every_check_of_pod_to_pod_passes_on_a_healthy_lab(plan, monkeypatch) ->
     """A fake kernel that behaves like a working lab: replies, hostnames, clients' own addresses."""
     pods = {p.netns: p for p in plan.pods}
 
-    def healthy(argv: list[str], timeout: float = 10.0) -> subprocess.CompletedProcess:
+    def healthy(argv: list[str], timeout: float = 10.0, text: bool = True) -> subprocess.CompletedProcess:
         tool = argv[4]
         if tool == "ping":
             return done(0, PING_OK)
         if tool == "bridge":
             return fdb(plan, *(p.name for p in plan.pods))
-        url = urlsplit(argv[-1])
-        return answer(plan.name_of(url.hostname) if url.path == "/hostname" else f"{pods[argv[3]].ip.ip}:40000")
+        urls = argv[argv.index(http.WRITE_OUT) + 1 :]
+        url = urlsplit(urls[0])
+        body = plan.name_of(url.hostname) if url.path == "/hostname" else f"{pods[argv[3]].ip.ip}:40000"
+        return curl(*[answer(body)] * len(urls))
 
     monkeypatch.setattr(probes, "run", healthy)
     verdicts = verify.verify(plan)
