@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
+from netlab.kernel import readback
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
 from netlab.probe import bind, bridge, dns, env, http, ping, udp
@@ -122,8 +123,6 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> 
 
 def _eth0_mac(member: object) -> str | None:
     """The MAC the member's eth0 has: netlab's planned one, or a learner's own (a veth they made)."""
-    from netlab.kernel import readback  # here, not at the top: pyroute2 takes seconds to import in the VM
-
     view = readback.read(member.netns) if hasattr(member, "netns") else None
     eth0 = view.links.get("eth0") if view else None
     return eth0.mac if eth0 else getattr(member, "mac", None)
