@@ -35,7 +35,10 @@ from netlab.plan.services import ServicePlan
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
-START_TIMEOUT = 10.0  # netlab's own servers (echo, DNS) say ready within it: a Python start, under load
+# netlab's own servers (echo, DNS) say ready within it: a Python start, under load. Generous, as only a
+# server that hangs waits it out (one that dies closes its stdout at once): in CI's emulated VMs, with
+# other VMs and the host suite sharing two cores, a DNS server's start once outran 10 s.
+START_TIMEOUT = 30.0
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
