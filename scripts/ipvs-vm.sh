@@ -213,10 +213,12 @@ main() {
     case "$repo" in *[[:space:],]*) die 3 "the checkout's path has a space or comma, which QEMU's -virtfs cannot take: $repo";; esac
 
     started=$(now)
-    install_tools
     mkdir -p "$cache"
-    exec 9> "$cache/.lock"   # one prepare at a time
+    # One prepare at a time, apt-get's included: scripts/test.sh starts two of us at once, and a
+    # second apt-get fails at once on dpkg's lock rather than wait for it.
+    exec 9> "$cache/.lock"
     flock -w 900 9 || die 1 "another ipvs-vm.sh has been preparing $cache for 15 minutes"
+    install_tools
     rm -rf "$cache"/.build.*   # builds happen under the lock: any left was a killed run's
     pkg=$(kernel_package)
     [ -n "$pkg" ] || { apt-get update -q; pkg=$(kernel_package); }

@@ -3,10 +3,11 @@
 # tools), the static checks (scripts/lint.sh: ruff, mypy), then pytest: unit tests of the pure layer
 # and integration tests that build real labs. Where this machine's kernel has no IPVS (ip_vs), the
 # IPVS tests run at the same time in QEMU VMs with a Debian kernel (scripts/ipvs-vm.sh), two by
-# default (NETLAB_VMS), each with half of them: a VM keeps one core busy with one test at a time,
-# so two of them beside the host suite share the machine's two cores. Their output follows the
-# host suite's; the exit code is non-zero if any failed. Where the kernel has IPVS (the Vagrant VM,
-# a distribution kernel), pytest runs them here.
+# default (NETLAB_VMS), each with about half of them by their durations: a VM keeps one core busy
+# with one test at a time, so two of them beside the host suite (which mostly waits on its labs)
+# share the machine's two cores. They start first, being the longest part. Their output follows the
+# host suite's; the exit code is non-zero if anything failed. Where the kernel has IPVS (the Vagrant
+# VM, a distribution kernel), pytest runs them here.
 #
 #   sudo scripts/test.sh                      # everything (CI runs exactly this: .ci/run)
 #   sudo scripts/test.sh tests/unit -x        # arguments go to pytest; a selection of tests
@@ -15,7 +16,6 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 "$repo/scripts/provision.sh" --dev
 cd "$repo"
-scripts/lint.sh
 
 selection=""
 for arg in "$@"; do
@@ -54,6 +54,9 @@ if [ ! -e /proc/net/ip_vs ] && [ -z "$selection" ]; then
     done
     echo "test.sh: the IPVS tests run beside this suite in $vms VMs (scripts/ipvs-vm.sh); their output follows it"
 fi
+# After the VMs have started: they are the longest part, and the static checks take a minute.
+lint_rc=0
+scripts/lint.sh || lint_rc=$?
 
 host_rc=0
 /opt/netlab/venv/bin/python -m pytest -p no:cacheprovider "$@" || host_rc=$?
@@ -66,5 +69,6 @@ for i in "${!vm_pids[@]}"; do
     if [ "$rc" != 0 ] && [ "$vm_rc" = 0 ]; then vm_rc=$rc; fi
 done
 vm_pids=()
+if [ "$lint_rc" != 0 ]; then echo "test.sh: the static checks failed (scripts/lint.sh, exit $lint_rc: see above)"; exit "$lint_rc"; fi
 if [ "$host_rc" != 0 ]; then exit "$host_rc"; fi
 exit "$vm_rc"
