@@ -29,10 +29,11 @@ from netlab.kernel.teardown import teardown
 from netlab.model.clusterdns import is_coredns
 from netlab.model.lab import Task
 from netlab.plan.model import HostPlan, LabPlan, PodPlan
-from netlab.plan.tasks import proxied, without
+from netlab.plan.tasks import proxied
 from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import etc_files
+from netlab.render.taskops import without
 from netlab.render.topology import render_topology
 from netlab.state import LabState
 
@@ -103,7 +104,7 @@ def refuse_taken(names: list[str]) -> None:
 
 
 def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> list[proxy.SyncResult]:
-    """Create everything the plan describes but the tasks `left` to the learner (plan/tasks.py);
+    """Create everything the plan describes but the tasks `left` to the learner (render/taskops.py);
     roll back on any failure or interrupt.
 
     Returns:

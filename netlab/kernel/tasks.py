@@ -20,10 +20,11 @@ from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
 from netlab.model.lab import Task
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan
-from netlab.plan.tasks import proxied, task_ops
+from netlab.plan.tasks import proxied
 from netlab.render.nftables import TABLE as NFT_TABLE
 from netlab.render.nftlisting import listed_rules
 from netlab.render.ops import NamespaceSpec
+from netlab.render.taskops import task_ops
 from netlab.render.topology import CNI0, FLANNEL
 
 NUD_PERMANENT = 0x80

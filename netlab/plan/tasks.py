@@ -1,15 +1,10 @@
-"""Which of a lab's tasks are left undone, and what each task is in kernel objects (pure).
+"""Which of a lab's tasks are left undone, and the Services kube-proxy syncs without them (pure).
 
 A guide step may name what it builds (`builds:`, model/tasks.py). Everything no step names is
 the lab's base, always built. `up --until-step N` leaves the tasks of the steps after N, `up
---leave S` those of step S; `step` and `solve` build them later, from the same description:
-
-* `veth POD`: the node's end of the pod's veth pair on cni0 (hairpin on), and in the pod eth0 up
-  with its address and default route: what the CNI bridge plugin's ADD makes;
-* `routes NODE`: the node's routes to each other node's pod subnet (host-gw: via that node;
-  vxlan: via its VTEP on flannel.1, with the neighbour and forwarding entries flannel programs);
-* `service NAME`: the Service's part of kube-proxy's ruleset on every node: kube-proxy syncs the
-  lab's Services without the Services left.
+--leave S` those of step S; `step` and `solve` build them later. What a `veth` or `routes` task
+is in kernel objects is render/taskops.py's; a `service` task is the Service's part of
+kube-proxy's ruleset on every node, so kube-proxy syncs the lab's Services without those left.
 """
 
 from __future__ import annotations
@@ -20,8 +15,6 @@ from netlab.errors import BadInput
 from netlab.model.lab import Lab, Task
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan
-from netlab.render.ops import Address, Fdb, LinkUp, NamespaceSpec, Neighbour, Op, Route
-from netlab.render.topology import DEFAULT, ETH0, node_spec, pod_attachment, pod_spec
 
 
 @dataclass(frozen=True)
@@ -77,43 +70,6 @@ def step_tasks(lab: Lab, step: int) -> list[StepTask]:
 def _with_tasks(tasks: list[StepTask]) -> str:
     steps = sorted({t.step for t in tasks})
     return f"steps that do: {', '.join(map(str, steps))}" if steps else "no step of its guide does"
-
-
-def task_ops(plan: LabPlan, task: Task) -> dict[str, tuple[Op, ...]]:
-    """The kernel objects of a `veth` or `routes` task, per namespace, in the order they must be
-    made (the node's veth end creates the pod's eth0); a `service` task has none (rules instead)."""
-    if task.kind == "veth":
-        pod = next(p for p in plan.pods if p.name == task.target)
-        node = next(n for n in plan.nodes if n.name == pod.node)
-        own = tuple(op for op in pod_spec(plan, pod).ops if _on_eth0(op))
-        return {node.netns: tuple(pod_attachment(plan, pod)), pod.netns: own}
-    if task.kind == "routes":
-        node = next(n for n in plan.nodes if n.name == task.target)
-        others = {n.pod_cidr for n in plan.nodes if n is not node}
-        return {
-            node.netns: tuple(
-                op
-                for op in node_spec(plan, node).ops
-                if isinstance(op, (Neighbour, Fdb)) or (isinstance(op, Route) and op.dst in others)
-            )
-        }
-    return {}
-
-
-def _on_eth0(op: Op) -> bool:
-    """The pod's own side of its veth task: eth0 up, its address, its default route."""
-    if isinstance(op, (LinkUp, Address)):
-        return op.index == ETH0
-    return isinstance(op, Route) and op.dev_index == ETH0 and op.dst == DEFAULT
-
-
-def without(specs: list[NamespaceSpec], plan: LabPlan, left: list[Task]) -> list[NamespaceSpec]:
-    """The lab's namespaces without the objects of the tasks left."""
-    removed: dict[str, set[Op]] = {}
-    for task in left:
-        for netns, ops in task_ops(plan, task).items():
-            removed.setdefault(netns, set()).update(ops)
-    return [replace(spec, ops=tuple(op for op in spec.ops if op not in removed.get(spec.netns, ()))) for spec in specs]
 
 
 def proxied(plan: LabPlan, left: list[Task]) -> LabPlan:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan
-from netlab.plan.tasks import proxied, task_ops
+from netlab.plan.tasks import proxied
 from netlab.render.explain import proxy_commands
 from netlab.render.ipcmd import command
+from netlab.render.taskops import task_ops
 
 
 def task_commands(plan: LabPlan, built: list[Task], still_left: list[Task]) -> list[str]:

@@ -1,6 +1,6 @@
 """Learner mode's tasks: a guide step's `builds:` read and checked (model/tasks.py), which tasks `up`
-leaves (plan/tasks.py left_tasks), the kernel objects each task is (task_ops), and the lab without
-them (without, proxied)."""
+leaves (plan/tasks.py left_tasks), the kernel objects each task is (render/taskops.py task_ops), and
+the lab without them (without, proxied)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from netlab.model import find_lab, load_lab
 from netlab.model.lab import Task
 from netlab.model.tasks import service_key
 from netlab.plan import make_plan
-from netlab.plan.tasks import StepTask, lab_tasks, left_tasks, proxied, step_tasks, task_ops, without
+from netlab.plan.tasks import StepTask, lab_tasks, left_tasks, proxied, step_tasks
 from netlab.render.ops import Address, Fdb, Hairpin, LinkUp, Neighbour, Route, Veth
+from netlab.render.taskops import task_ops, without
 from netlab.render.topology import CNI0, DEFAULT, ETH0, FLANNEL, render_topology
 
 LAB = """\
