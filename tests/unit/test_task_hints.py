@@ -10,12 +10,12 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from netlab.kernel.readback import Link, NamespaceView, RouteView
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import Task
 from netlab.plan import make_plan
 from netlab.plan.tasks import proxied
 from netlab.render.iptables import IptablesRuleset, render_iptables
+from netlab.render.netnsview import Link, NamespaceView, RouteView
 from netlab.verify.hints import nft_service_hint, routes_hint, service_hint, veth_hint
 
 DEFAULT = IPv4Network("0.0.0.0/0")
