@@ -16,6 +16,7 @@ from rich.console import Console
 from netlab.errors import BadInput, EnvironmentProblem
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
+from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.model import PodPlan
 from netlab.state import LabState
 
@@ -127,7 +128,7 @@ def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
     new = replan(running.state, text, changed=True)
     if new.lab.cluster != running.plan.lab.cluster:
         raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
-    if ingress.lab_has_controllers(new):
+    if lab_has_controllers(new):
         ingress.nginx_binary()  # before anything changes: exit 3 if it is missing
     running.state.lock()
     with progress.status(f"{name}: changing the running lab"):

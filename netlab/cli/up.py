@@ -17,11 +17,12 @@ import click
 
 from netlab.cli.common import note_ignored_args, out, progress, remember, require_root, require_tools
 from netlab.kernel.build import build
-from netlab.kernel.ingress import lab_has_controllers, nginx_binary
+from netlab.kernel.ingress import nginx_binary
 from netlab.kernel.proxy import SyncResult, check_kernel
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan
+from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.tasks import StepTask, left_tasks
 from netlab.state import LabState
 

@@ -27,6 +27,7 @@ from netlab.errors import LabStateError
 from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs, proxy
 from netlab.kernel.teardown import teardown
 from netlab.model.clusterdns import is_coredns
+from netlab.model.ingress import is_controller
 from netlab.model.lab import Task
 from netlab.plan.model import HostPlan, LabPlan, PodPlan
 from netlab.plan.tasks import proxied
@@ -184,7 +185,7 @@ def start_containers(
             if container.runs_echo:
                 continue  # the echo server's: it serves every pod from one process
             env = state.container_env(pod.name, container.env, service_env)
-            if ingress.is_controller(container):
+            if is_controller(container):
                 state.record("pid", ingress.start(plan, state, pod, container, env))
             elif is_coredns(container):
                 waiting.append(dns.start_coredns(plan, state, pod, container, env))

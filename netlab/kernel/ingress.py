@@ -36,8 +36,9 @@ from pathlib import Path
 
 from netlab.errors import EnvironmentProblem, KernelError
 from netlab.kernel import procs
-from netlab.model.ingress import controller_flags, is_controller
+from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
+from netlab.plan.ingress import controllers
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.ingress import render_nginx_conf
 from netlab.state import LabState
@@ -75,14 +76,6 @@ def _takes_error_log_flag(nginx: str) -> bool:
 
 def _argv(nginx: str, conf: Path, *extra: str) -> list[str]:
     return [nginx, *(["-e", "stderr"] if _takes_error_log_flag(nginx) else []), "-c", str(conf), *extra]
-
-
-def controllers(pod: PodPlan) -> list[Container]:
-    return [c for c in pod.containers if is_controller(c)]
-
-
-def lab_has_controllers(plan: LabPlan) -> bool:
-    return any(controllers(pod) for pod in plan.pods)
 
 
 def _dirs(state: LabState, pod: str) -> tuple[Path, Path]:

@@ -25,6 +25,7 @@ from netlab.model.ingress import (
 )
 from netlab.model.lab import Container
 from netlab.plan import make_plan
+from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.model import LabPlan
 from netlab.render.ingress import ingress_config, render_nginx_conf
 
@@ -438,4 +439,4 @@ def test_without_nginx_the_environment_cannot_run_the_controller(monkeypatch) ->
     with pytest.raises(EnvironmentProblem, match=r"nginx not found.*scripts/provision\.sh") as caught:
         kernel_ingress.nginx_binary()
     assert caught.value.exit_code == EXIT_ENVIRONMENT
-    assert kernel_ingress.lab_has_controllers(make_plan(load_lab(LAB)))
+    assert lab_has_controllers(make_plan(load_lab(LAB)))
