@@ -32,6 +32,7 @@ from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
 from netlab.plan.model import HostPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan
+from netlab.workloads.echo_sockets import bound, health_service
 
 TAG = "NETLAB_LAB"
 WORKLOAD_USER = "nobody"
@@ -47,10 +48,6 @@ def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict
     namespace. The sockets belong to that namespace from here on, wherever the process using
     them is; the server answers /hostname with the pod's or host's name (and every path as one,
     for a netexec container with --http-override)."""
-    # Imported here: the echo server's module brings asyncio and ssl (0.03 s, about a second under
-    # CI's emulation), which exec, down and clean, the other importers of this module, never use.
-    from netlab.workloads.echo import bound
-
     overrides = {
         (flags.http_port, "TCP"): flags.http_override
         for c in getattr(pod, "containers", ())
@@ -68,8 +65,6 @@ def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket,
     """Bind a LoadBalancer Service's health check port on a node, as kube-proxy serves it there;
     the calling thread must be inside the node's namespace. It answers with the number of the
     Service's endpoints on this node (counted now: a change restarts the server)."""
-    from netlab.workloads.echo import bound, health_service  # imported here: see open_echo_sockets
-
     assert svc.health_check_node_port is not None
     port = svc.health_check_node_port
     return bound(port, "TCP"), {

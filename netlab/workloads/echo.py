@@ -43,6 +43,8 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from netlab.workloads.echo_sockets import bound, health_service
+
 HEAD_LIMIT = 8192  # bytes of request line + headers; beyond that: 431
 HEAD_TIMEOUT = 10.0  # seconds to deliver the head, so idle clients cannot pin connections
 
@@ -305,16 +307,6 @@ async def serve(sockets: list[Listener]) -> None:
         closable.close()
 
 
-def bound(port: int, protocol: str) -> socket.socket:
-    """A socket bound to `port` on every address of the calling thread's namespace (listening, for TCP)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if protocol == "TCP" else socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("0.0.0.0", port))
-    if protocol == "TCP":
-        sock.listen(128)
-    return sock
-
-
 def inherited(manifest: dict) -> list[Listener]:
     """The sockets netlab bound in the pods' namespaces and handed over, as the manifest names them."""
     sockets = []
@@ -355,11 +347,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if not args.http_port and not args.udp_port and not args.health_check:
         parser.error("give at least one --http-port, --udp-port or --health-check")
     return args
-
-
-def health_service(namespace: str, name: str, local_endpoints: int) -> dict:
-    """What a health check port answers about (a manifest entry's `health`)."""
-    return {"namespace": namespace, "name": name, "localEndpoints": local_endpoints}
 
 
 def _health_checks(args: argparse.Namespace) -> list[tuple[int, dict]]:
