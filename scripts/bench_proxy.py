@@ -55,11 +55,12 @@ from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # labgen: the tests' lab generator
 from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, prepare, refuse_existing, report, run, run_cleanly
+from labgen import deployment_lab
 
 from netlab.kernel import netns, nftread, proxy
 from netlab.model import load_lab
-from netlab.model.generate import deployment_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 from netlab.render.iptables import render_iptables
