@@ -16,8 +16,9 @@ objects (namespace `bench`, one TCP port 80 -> 8080 each, endpoints web-0 and we
   in nftables mode also the same partial transaction loaded by hand with `nft -f` (from the same
   table: netlab puts the endpoint back first, untimed), and the kernel's floor: the time the kernel
   alone takes to commit the smallest such change, one map element with a `goto` to a new chain,
-  sent over netlink (`nftread.commit_floor`, median of FLOOR_TRIES). Every new jump or goto makes
-  the kernel walk the whole table for loops at commit, so no tool can change an endpoint faster.
+  sent over netlink (`commit_floor` of tests/nftfloor.py, median of FLOOR_TRIES). Every new jump or
+  goto makes the kernel walk the whole table for loops at commit, so no tool can change an endpoint
+  faster.
 * connect latency: a Python client started once in the client pod's namespace (`ip netns exec`)
   connects and closes, alternately, to the ClusterIP of the middle Service (svc-N/2, port 80) and
   straight to web-0's pod IP (port 8080), CONNECTS times each, bounded by CONNECT_SECONDS; it
@@ -55,11 +56,13 @@ from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # labgen, nftfloor: helpers of the tests
 from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, prepare, refuse_existing, report, run, run_cleanly
+from labgen import deployment_lab
+from nftfloor import commit_floor
 
-from netlab.kernel import netns, nftread, proxy
+from netlab.kernel import netns, proxy
 from netlab.model import load_lab
-from netlab.model.generate import deployment_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
 from netlab.render.iptables import render_iptables
@@ -230,7 +233,7 @@ def bench_size(base: LabPlan, count: int) -> Row:
             ["nft", "-f", "-"],
             render_nftables_changes(plan.services, changed.services, cluster.pod_cidr, cluster.service_cidr),
         )
-        row.floor = statistics.median(nftread.commit_floor(node.netns) for _ in range(FLOOR_TRIES))
+        row.floor = statistics.median(commit_floor(node.netns) for _ in range(FLOOR_TRIES))
     row.via_service, row.direct, row.connects = connect_times(plan, plan.services[count // 2])
     return row
 

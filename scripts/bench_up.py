@@ -51,9 +51,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # labgen: the tests' lab generator
+from labgen import deployment_lab
+
 from netlab.kernel.procs import TAG
 from netlab.model import load_lab
-from netlab.model.generate import deployment_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.render.ipcmd import command, op_args, script
 from netlab.render.ops import NamespaceSpec, Op

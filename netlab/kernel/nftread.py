@@ -1,6 +1,5 @@
 """Read single objects of a node's `table ip kube-proxy` over netlink: whether the table, a chain
-or a set exists, and what a set or map holds for one key; and time the kernel's own share of a
-transaction (`commit_floor`).
+or a set exists, and what a set or map holds for one key.
 
 Why not nft: before it answers anything, nft 1.0.6 fetches every chain and set of the table into
 its cache (`get element` for one key: ~3 s at 10000 Services; `list chain` also every rule). The
@@ -9,9 +8,9 @@ partial sync, to read back exactly the objects the transaction touched.
 
 Messages are encoded and decoded with pyroute2's nftables message classes and sent on a plain
 NETLINK_NETFILTER socket opened inside the node's namespace (as kernel.netlink does for
-rtnetlink). This module reads, and writes only the throwaway objects of `commit_floor`; it knows
-the key shapes of kube-proxy's sets and maps (`ipv4_addr`, `ipv4_addr . inet_proto .
-inet_service` and `inet_proto . inet_service`), nothing else.
+rtnetlink). This module only reads; it knows the key shapes of kube-proxy's sets and maps
+(`ipv4_addr`, `ipv4_addr . inet_proto . inet_service` and `inet_proto . inet_service`), nothing
+else.
 """
 
 from __future__ import annotations
@@ -20,23 +19,18 @@ import errno
 import os
 import socket
 import struct
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from ipaddress import IPv4Address
 
-from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_REQUEST
+from pyroute2.netlink import NLM_F_ACK, NLM_F_REQUEST
 from pyroute2.netlink.nfnetlink import nfgen_msg
 from pyroute2.netlink.nfnetlink.nftsocket import (
     NFPROTO_IPV4,
-    NFT_MSG_DELCHAIN,
-    NFT_MSG_DELSETELEM,
     NFT_MSG_GETCHAIN,
     NFT_MSG_GETSET,
     NFT_MSG_GETSETELEM,
     NFT_MSG_GETTABLE,
-    NFT_MSG_NEWCHAIN,
-    NFT_MSG_NEWSETELEM,
     nft_chain_msg,
     nft_set_elem_list_msg,
     nft_set_msg,
@@ -51,8 +45,6 @@ from netlab.render.nftables_readback import Touched
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_NFTABLES = 10
 NLMSG_ERROR = 2
-NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END = 0x10, 0x11  # linux/netfilter/nfnetlink.h; pyroute2 has no names
-NFT_GOTO = -4  # linux/netfilter/nf_tables.h, enum nft_verdicts
 ANSWER_TIMEOUT = 5.0  # seconds; the kernel answers a GET at once, so this only bounds a hang
 PROTOCOLS = {"tcp": socket.IPPROTO_TCP, "udp": socket.IPPROTO_UDP, "sctp": socket.IPPROTO_SCTP}
 VERDICTS = {"NFT_GOTO": "goto", "NFT_JUMP": "jump", "NF_DROP": "drop", "NF_ACCEPT": "accept"}
@@ -75,28 +67,6 @@ class _Reader:
         self.sock.send(self._encoded(msg_class, msg_type, attrs, NLM_F_REQUEST | NLM_F_ACK))
         return self._answer(msg_class)
 
-    def transaction(self, messages: list[tuple[type, int, list]]) -> None:
-        """Send (class, type, attrs) messages as one batch, the kernel's unit of atomicity, and
-        wait for its verdict on the last one.
-
-        Raises:
-            KernelError: the kernel refused the batch.
-        """
-        self.seq += 1
-        first = self.seq
-        batch = [self._batch_mark(NFNL_MSG_BATCH_BEGIN)]
-        for msg_class, msg_type, attrs in messages:
-            self.seq += 1
-            batch.append(self._encoded(msg_class, msg_type, attrs, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK))
-        self.seq += 1
-        batch.append(self._batch_mark(NFNL_MSG_BATCH_END))
-        self.sock.send(b"".join(batch))
-        self.seq -= 1  # the last message's ack ends it; an error names its own sequence number
-        try:
-            self._answer(nfgen_msg, first=first)
-        finally:
-            self.seq += 1
-
     def _encoded(self, msg_class: type, msg_type: int, attrs: list, flags: int) -> bytes:
         msg = msg_class()
         msg["nfgen_family"] = NFPROTO_IPV4  # `table ip kube-proxy`
@@ -106,15 +76,6 @@ class _Reader:
         msg["header"]["sequence_number"] = self.seq
         msg.encode()
         return msg.data
-
-    def _batch_mark(self, kind: int) -> bytes:
-        mark = nfgen_msg()
-        mark["res_id"] = NFNL_SUBSYS_NFTABLES
-        mark["header"]["type"] = kind
-        mark["header"]["flags"] = NLM_F_REQUEST
-        mark["header"]["sequence_number"] = self.seq
-        mark.encode()
-        return mark.data
 
     def _answer(self, msg_class: type, first: int | None = None) -> nfgen_msg | None:
         """Read until the kernel acks message `self.seq`: the object it sent, None on ENOENT.
@@ -213,57 +174,3 @@ def _key_bytes(key: str) -> bytes:
     *address, protocol, port = key.split(" . ")
     proto_port = struct.pack("=B3x", PROTOCOLS[protocol]) + struct.pack(">H2x", int(port))
     return b"".join(IPv4Address(a).packed for a in address) + proto_port
-
-
-FLOOR_CHAIN = "netlab-commit-floor"  # a throwaway chain, deleted again at once
-FLOOR_KEY = "0.0.0.0 . tcp . 0"  # a service-ips key no Service has
-
-
-def commit_floor(netns_name: str) -> float:
-    """Seconds the kernel takes to commit the smallest change a Service's endpoint change makes:
-    one `goto` into the table (a map element naming a new chain). Any new jump or goto makes
-    the kernel check the whole table for loops at commit (nft_table_validate), so no tool that
-    writes such a change, nft or netlink, can take less. Nothing stays: the chain and the
-    element are removed in a second, untimed transaction.
-
-    Raises:
-        KernelError: no kube-proxy table with a `service-ips` map in the namespace.
-    """
-    element = [("NFTA_SET_ELEM_LIST_TABLE", TABLE), ("NFTA_SET_ELEM_LIST_SET", "service-ips")]
-    key = {"attrs": [("NFTA_DATA_VALUE", _key_bytes(FLOOR_KEY))]}
-    goto = {
-        "attrs": [
-            ("NFTA_DATA_VERDICT", {"attrs": [("NFTA_VERDICT_CODE", NFT_GOTO), ("NFTA_VERDICT_CHAIN", FLOOR_CHAIN)]})
-        ]
-    }
-    chain = [("NFTA_CHAIN_TABLE", TABLE), ("NFTA_CHAIN_NAME", FLOOR_CHAIN)]
-    with _reading(netns_name) as socket_:
-        started = time.perf_counter()
-        socket_.transaction(
-            [
-                (nft_chain_msg, NFT_MSG_NEWCHAIN, chain),
-                (
-                    nft_set_elem_list_msg,
-                    NFT_MSG_NEWSETELEM,
-                    [
-                        *element,
-                        (
-                            "NFTA_SET_ELEM_LIST_ELEMENTS",
-                            [{"attrs": [("NFTA_SET_ELEM_KEY", key), ("NFTA_SET_ELEM_DATA", goto)]}],
-                        ),
-                    ],
-                ),
-            ]
-        )
-        took = time.perf_counter() - started
-        socket_.transaction(
-            [
-                (
-                    nft_set_elem_list_msg,
-                    NFT_MSG_DELSETELEM,
-                    [*element, ("NFTA_SET_ELEM_LIST_ELEMENTS", [{"attrs": [("NFTA_SET_ELEM_KEY", key)]}])],
-                ),
-                (nft_chain_msg, NFT_MSG_DELCHAIN, chain),
-            ]
-        )
-    return took

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from netlab.errors import BadInput
 from netlab.kernel import netns
 from netlab.kernel.ruletools import run_in
-from netlab.model.fields import is_ipv4
+from netlab.model.schema import is_ipv4
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 from netlab.probe import http, trace, udp
 

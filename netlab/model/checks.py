@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from netlab.model import schema
-from netlab.model.fields import FieldReader
+from netlab.model import fields
 from netlab.model.lab import (
     NETWORK_MODES,
     OUTSIDE_NAMES,
@@ -24,6 +23,7 @@ from netlab.model.lab import (
     Service,
     pod_names,
 )
+from netlab.model.schema import FieldReader
 from netlab.model.tasks import read_tasks
 
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
@@ -35,16 +35,16 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     place = f"checks[{index}]"
-    c = r.mapping(raw, place, schema.CHECK, required=("name", "from"))
-    kinds = [k for k in schema.EXPECT_BY_CHECK if k in c]
+    c = r.mapping(raw, place, fields.CHECK, required=("name", "from"))
+    kinds = [k for k in fields.EXPECT_BY_CHECK if k in c]
     if len(kinds) != 1:
-        r.problem(place, "needs exactly one of " + ", ".join(schema.EXPECT_BY_CHECK))
+        r.problem(place, "needs exactly one of " + ", ".join(fields.EXPECT_BY_CHECK))
         kinds = kinds or ["ping"]
     kind = kinds[0]
-    expect = r.mapping(c.get("expect"), f"{place}.expect", schema.EXPECT_BY_CHECK[kind])
+    expect = r.mapping(c.get("expect"), f"{place}.expect", fields.EXPECT_BY_CHECK[kind])
     capture = None
     if c.get("capture") is not None:
-        cap = r.mapping(c["capture"], f"{place}.capture", schema.CAPTURE, required=("at", "filter"))
+        cap = r.mapping(c["capture"], f"{place}.capture", fields.CAPTURE, required=("at", "filter"))
         if cap.get("at") and cap.get("filter"):
             capture = Capture(
                 at=str(cap["at"]),
@@ -168,28 +168,28 @@ def check_references(
 
 def read_guide_step(r: FieldReader, raw: Any, index: int) -> GuideStep:
     place = f"guide[{index}]"
-    g = r.mapping(raw, place, schema.GUIDE_STEP, required=("title",))
+    g = r.mapping(raw, place, fields.GUIDE_STEP, required=("title",))
     return GuideStep(
         title=str(g.get("title")),
         text=str(g.get("text") or "").strip(),
         article=str(g.get("article") or ""),
         run=r.strings(g.get("run"), f"{place}.run"),
         checks=r.strings(g.get("checks"), f"{place}.checks"),
-        translations=read_translations(r, g, place, schema.TRANSLATION),
+        translations=read_translations(r, g, place, fields.TRANSLATION),
         builds=read_tasks(r, g.get("builds"), f"{place}.builds"),
     )
 
 
-def read_translations(r: FieldReader, owner: dict, place: str, fields: schema.Fields) -> dict[str, dict[str, str]]:
+def read_translations(r: FieldReader, owner: dict, place: str, structure: fields.Fields) -> dict[str, dict[str, str]]:
     """The `zh-TW:` (one field per translated language) of a guide step or of the lab: language ->
     {"title", "text"}. A translation names its title; commands and check names are not translated."""
     translations: dict[str, dict[str, str]] = {}
-    for language in schema.TRANSLATED:
+    for language in fields.TRANSLATED:
         if language not in owner:
             continue
         where = f"{place}.{language}" if place else language
         raw = owner[language]
-        t = r.mapping({} if raw is None else raw, where, fields, required=("title",))  # empty: title is missing
+        t = r.mapping({} if raw is None else raw, where, structure, required=("title",))  # empty: title is missing
         if t.get("title") is None:
             continue  # the mapping said so (required)
         texts = {"title": r.string(t["title"], f"{where}.title")}

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
 
-from netlab.model import schema
-from netlab.model.fields import FieldReader, duplicates
+from netlab.model import fields
+from netlab.model.schema import FieldReader, duplicates
 
 if TYPE_CHECKING:
     from netlab.model.lab import Container, KubeObject, Service
@@ -155,7 +155,7 @@ def controllers(objects: tuple[KubeObject, ...]) -> list[tuple[KubeObject, Conta
 def read_ingress(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str) -> Ingress:
     """The Ingress from its `spec`; problems go to the reader with `label` (e.g. "Ingress web")."""
     place = f"{label}: spec"
-    spec = r.mapping(spec_raw, place, schema.INGRESS_SPEC)
+    spec = r.mapping(spec_raw, place, fields.INGRESS_SPEC)
     ingress_class = spec.get("ingressClassName")
     if ingress_class is not None:
         ingress_class = r.string(ingress_class, f"{place}.ingressClassName", HOST, HOST_MAX)
@@ -165,13 +165,13 @@ def read_ingress(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     rules = []
     for i, raw in enumerate(r.sequence(spec.get("rules"), f"{place}.rules")):
         rplace = f"{place}.rules[{i}]"
-        rule = r.mapping(raw, rplace, schema.INGRESS_RULE)
+        rule = r.mapping(raw, rplace, fields.INGRESS_RULE)
         host = rule.get("host") or ""
         if host:
             host = _host(r, host, f"{rplace}.host")
         paths = []
         if "http" in rule:
-            http = r.mapping(rule.get("http"), f"{rplace}.http", schema.HTTP_INGRESS_RULE_VALUE, required=("paths",))
+            http = r.mapping(rule.get("http"), f"{rplace}.http", fields.HTTP_INGRESS_RULE_VALUE, required=("paths",))
             for j, praw in enumerate(r.sequence(http.get("paths"), f"{rplace}.http.paths")):
                 paths.append(_path(r, praw, f"{rplace}.http.paths[{j}]"))
             if http.get("paths") is not None and not paths:
@@ -199,7 +199,7 @@ def _host(r: FieldReader, value: Any, place: str) -> str:
 
 
 def _path(r: FieldReader, raw: Any, place: str) -> IngressPath:
-    p = r.mapping(raw, place, schema.HTTP_INGRESS_PATH, required=("pathType", "backend"))
+    p = r.mapping(raw, place, fields.HTTP_INGRESS_PATH, required=("pathType", "backend"))
     path_type = p.get("pathType")
     if path_type is not None:
         path_type = r.choice(path_type, f"{place}.pathType", PATH_TYPES)
@@ -224,12 +224,12 @@ def _path(r: FieldReader, raw: Any, place: str) -> IngressPath:
 
 def _backend(r: FieldReader, raw: Any, place: str) -> IngressBackend:
     refused = isinstance(raw, dict) and "resource" in raw  # said already: no "service is required" too
-    b = r.mapping(raw, place, schema.INGRESS_BACKEND, required=() if refused else ("service",))
-    s = r.mapping(b.get("service"), f"{place}.service", schema.INGRESS_SERVICE_BACKEND, required=("name", "port"))
+    b = r.mapping(raw, place, fields.INGRESS_BACKEND, required=() if refused else ("service",))
+    s = r.mapping(b.get("service"), f"{place}.service", fields.INGRESS_SERVICE_BACKEND, required=("name", "port"))
     name = ""
     if s.get("name") is not None:
         name = r.string(s.get("name"), f"{place}.service.name", SERVICE_NAME, SERVICE_NAME_MAX)
-    port_raw = r.mapping(s.get("port"), f"{place}.service.port", schema.SERVICE_BACKEND_PORT)
+    port_raw = r.mapping(s.get("port"), f"{place}.service.port", fields.SERVICE_BACKEND_PORT)
     port: int | str = 0
     if "number" in port_raw and "name" in port_raw:
         r.problem(f"{place}.service.port", "cannot set both port name and port number")

@@ -17,9 +17,8 @@ from typing import Any
 import yaml
 
 from netlab.errors import BadInput, LabValidationError, Problem
-from netlab.model import clusterdns, schema
+from netlab.model import clusterdns, fields
 from netlab.model.checks import check_references, read_check, read_guide_step, read_translations
-from netlab.model.fields import FieldReader, duplicates
 from netlab.model.ingress import Ingress, check_ingresses, read_ingress
 from netlab.model.lab import (
     DNS_POLICIES,
@@ -42,6 +41,7 @@ from netlab.model.lab import (
     pod_names,
 )
 from netlab.model.outside import read_outside
+from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
 from netlab.model.tasks import check_tasks
 
@@ -118,11 +118,11 @@ class _LabReader(FieldReader):
         self.check_pods = check_pods
 
     def lab(self, data: Any, path: Path) -> Lab | None:
-        top = self.mapping(data, "", schema.LAB, required=("name", "cluster"))
+        top = self.mapping(data, "", fields.LAB, required=("name", "cluster"))
         if self.problems and not top:
             return None
         name = self.string(top.get("name"), "name", LAB_NAME, LAB_NAME_MAX)
-        translations = read_translations(self, top, "", schema.LAB_TRANSLATION)  # the title's, as `zh-TW: {title}`
+        translations = read_translations(self, top, "", fields.LAB_TRANSLATION)  # the title's, as `zh-TW: {title}`
         cluster = self.cluster(top.get("cluster"))
         outside = read_outside(self, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
         manifests = [
@@ -166,12 +166,12 @@ class _LabReader(FieldReader):
         )
 
     def cluster(self, raw: Any) -> Cluster:
-        c = self.mapping(raw, "cluster", schema.CLUSTER, required=("nodes",))
+        c = self.mapping(raw, "cluster", fields.CLUSTER, required=("nodes",))
         nodes = []
         for i, item in enumerate(self.sequence(c.get("nodes"), "cluster.nodes")):
             place = f"cluster.nodes[{i}]"
             item = {"name": item} if isinstance(item, str) else item
-            n = self.mapping(item, place, schema.NODE, required=("name",))
+            n = self.mapping(item, place, fields.NODE, required=("name",))
             node_name = self.string(n.get("name"), f"{place}.name", DNS_LABEL, HOSTNAME_MAX)
             labels = {**self.labels(n.get("labels"), f"{place}.labels"), "kubernetes.io/hostname": node_name}
             nodes.append(NodeSpec(node_name, labels))
@@ -226,12 +226,12 @@ class _LabReader(FieldReader):
         if not isinstance(meta, dict):
             meta = {}
         label = f"{kind} {meta.get('name')}" if meta.get("name") else f"objects[{index}]"
-        if (api, kind) not in schema.KINDS:
-            kinds = ", ".join(f"{a} {k}" for a, k in sorted(schema.KINDS))
+        if (api, kind) not in fields.KINDS:
+            kinds = ", ".join(f"{a} {k}" for a, k in sorted(fields.KINDS))
             self.problem(label, f"unknown kind {api} {kind} (netlab knows {kinds})")
             return None
-        obj = self.mapping(raw, label, schema.OBJECT, required=("metadata", "spec"))
-        m = self.mapping(obj.get("metadata"), f"{label}: metadata", schema.METADATA, required=("name",))
+        obj = self.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
+        m = self.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
         name = self.string(m.get("name"), f"{label}: metadata.name", DNS_LABEL, HOSTNAME_MAX)
         namespace = self.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
         if kind == "Service":
@@ -244,15 +244,15 @@ class _LabReader(FieldReader):
             )
             return Pod(name, namespace, template, position=index)
         spec = self.mapping(
-            obj.get("spec"), f"{label}: spec", schema.DEPLOYMENT_SPEC, required=("selector", "template")
+            obj.get("spec"), f"{label}: spec", fields.DEPLOYMENT_SPEC, required=("selector", "template")
         )
         replicas = self.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
         sel = self.mapping(
-            spec.get("selector"), f"{label}: spec.selector", schema.LABEL_SELECTOR, required=("matchLabels",)
+            spec.get("selector"), f"{label}: spec.selector", fields.LABEL_SELECTOR, required=("matchLabels",)
         )
         selector = self.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
-        tpl = self.mapping(spec.get("template"), f"{label}: spec.template", schema.POD_TEMPLATE, required=("spec",))
-        tmeta = self.mapping(tpl.get("metadata"), f"{label}: spec.template.metadata", schema.METADATA)
+        tpl = self.mapping(spec.get("template"), f"{label}: spec.template", fields.POD_TEMPLATE, required=("spec",))
+        tmeta = self.mapping(tpl.get("metadata"), f"{label}: spec.template.metadata", fields.METADATA)
         labels = self.labels(tmeta.get("labels"), f"{label}: spec.template.metadata.labels")
         if selector and any(labels.get(k) != v for k, v in selector.items()):
             self.problem(f"{label}: spec.selector", "does not match spec.template.metadata.labels")
@@ -262,17 +262,17 @@ class _LabReader(FieldReader):
         return Deployment(name, namespace, replicas, selector, template, position=index)
 
     def pod_spec(self, raw: Any, labels: dict[str, str], place: str) -> PodTemplate:
-        spec = self.mapping(raw, place, schema.POD_SPEC, required=("containers",))
+        spec = self.mapping(raw, place, fields.POD_SPEC, required=("containers",))
         containers = []
         taken: dict[tuple[int, str], str] = {}
         for i, item in enumerate(self.sequence(spec.get("containers"), f"{place}.containers")):
             cplace = f"{place}.containers[{i}]"
-            c = self.mapping(item, cplace, schema.CONTAINER, required=("name",))
+            c = self.mapping(item, cplace, fields.CONTAINER, required=("name",))
             cname = self.string(c.get("name"), f"{cplace}.name", DNS_LABEL, 63)
             ports = []
             for j, p in enumerate(self.sequence(c.get("ports"), f"{cplace}.ports")):
                 pplace = f"{cplace}.ports[{j}]"
-                pm = self.mapping(p, pplace, schema.CONTAINER_PORT, required=("containerPort",))
+                pm = self.mapping(p, pplace, fields.CONTAINER_PORT, required=("containerPort",))
                 ports.append(
                     ContainerPort(
                         port=self.integer(pm.get("containerPort"), f"{pplace}.containerPort", 1, 65535),
@@ -282,7 +282,7 @@ class _LabReader(FieldReader):
                 )
             env = []
             for j, e in enumerate(self.sequence(c.get("env"), f"{cplace}.env")):
-                em = self.mapping(e, f"{cplace}.env[{j}]", schema.ENV_VAR, required=("name",))
+                em = self.mapping(e, f"{cplace}.env[{j}]", fields.ENV_VAR, required=("name",))
                 env.append((str(em.get("name")), str(em.get("value", ""))))
             container = Container(
                 name=cname,
@@ -326,7 +326,7 @@ class _LabReader(FieldReader):
         """spec.dnsConfig, with the API server's limits (3 nameservers, 32 search domains)."""
         if raw is None:
             return None
-        c = self.mapping(raw, place, schema.DNS_CONFIG)
+        c = self.mapping(raw, place, fields.DNS_CONFIG)
         nameservers = self.strings(c.get("nameservers"), f"{place}.nameservers")
         for server in nameservers:
             try:
@@ -340,7 +340,7 @@ class _LabReader(FieldReader):
             self.problem(f"{place}.searches", "at most 32 search domains")
         options = []
         for i, item in enumerate(self.sequence(c.get("options"), f"{place}.options")):
-            o = self.mapping(item, f"{place}.options[{i}]", schema.DNS_OPTION, required=("name",))
+            o = self.mapping(item, f"{place}.options[{i}]", fields.DNS_OPTION, required=("name",))
             if o.get("name"):
                 options.append((str(o["name"]), str(o["value"]) if o.get("value") is not None else None))
         return DnsConfig(nameservers, searches, tuple(options))

@@ -20,9 +20,9 @@ import re
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
-from netlab.model import schema
-from netlab.model.fields import FieldReader, is_ipv4
+from netlab.model import fields
 from netlab.model.lab import INTERNET_ECHO_PORT, OutsideHost
+from netlab.model.schema import FieldReader, is_ipv4
 from netlab.model.services import DNS_NAME, DNS_NAME_MAX
 
 INTERNET = IPv4Network("203.0.113.0/24")  # the internet side of the gateway (the plan addresses hosts in it)
@@ -34,7 +34,7 @@ def read_outside(r: FieldReader, raw: Any, name_pattern: re.Pattern, name_max: i
     hosts = []
     for i, item in enumerate(r.sequence(raw, "outside")):
         place = f"outside[{i}]"
-        h = r.mapping(item, place, schema.OUTSIDE_HOST, required=("name",))
+        h = r.mapping(item, place, fields.OUTSIDE_HOST, required=("name",))
         if not h:
             continue
         name = r.string(h.get("name"), f"{place}.name", name_pattern, name_max)

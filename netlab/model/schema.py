@@ -1,126 +1,128 @@
-"""Which fields a lab file may carry, as data.
+"""Reading YAML values with their place in the file, collecting problems instead of stopping.
 
-Each Kubernetes structure lists the fields netlab simulates, the real Kubernetes fields it accepts
-and ignores (so real manifests paste in; `up` notes them once), and the real fields it refuses
-because ignoring them would give the wrong network (hostNetwork). Anything else is a typo or a
-field Kubernetes does not have, and an error that names it.
+Every reader method returns a usable value (a default when the input is wrong) and records a
+`Problem` naming the file, the object and the field, so one pass finds every mistake.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+import re
+from collections import Counter
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
-from netlab.model.lab import LANGUAGES
-
-
-@dataclass(frozen=True)
-class Fields:
-    simulated: frozenset[str]
-    ignored: frozenset[str] = frozenset()
-    refused: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def known(self) -> frozenset[str]:
-        return self.simulated | self.ignored | frozenset(self.refused)
+from netlab.errors import Problem
+from netlab.model import fields
 
 
-def _fields(simulated: str, ignored: str = "", refused: dict[str, str] | None = None) -> Fields:
-    return Fields(frozenset(simulated.split()), frozenset(ignored.split()), refused or {})
+def is_ipv4(text: str) -> bool:
+    """Whether the text is an IPv4 address (where a name or an address may stand)."""
+    try:
+        IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
-TRANSLATED = LANGUAGES[1:]  # a lab file is in English; a field per other language holds its translation
-LAB = _fields("name title seed cluster outside objects checks guide " + " ".join(TRANSLATED))
-OUTSIDE_HOST = _fields("name address ports dns")
-CLUSTER = _fields(
-    "nodes network proxyMode podCIDR serviceCIDR underlay nodeCIDRMaskSize clusterDomain loadBalancer dns"
-)
-NODE = _fields("name labels")
-CHECK = _fields(
-    "name from ping http udp send bind bridge dns env type resolver expect count capture when pending headers"
-)
-CAPTURE = _fields("at filter interface")  # not `on`: YAML 1.1 reads it as true
-GUIDE_STEP = _fields("title text article run checks builds " + " ".join(TRANSLATED))
-TRANSLATION = _fields(
-    "title text",
-    refused={  # a guide step's `zh-TW:`
-        "run": "commands are not translated: the step's run serves every language",
-        "checks": "check names are not translated: the step's checks serve every language",
-        "builds": "what a step builds is not translated: the step's builds serve every language",
-        "article": "the article's section is not translated: the step's article serves every language",
-    },
-)
-LAB_TRANSLATION = _fields("title")  # the lab's own `zh-TW:`
+def duplicates(items: list) -> list:
+    """The items that occur more than once, sorted (linear: a lab may hold 10000 Services)."""
+    return sorted(item for item, n in Counter(items).items() if n > 1)
 
-OBJECT = _fields("apiVersion kind metadata spec", "status")
-METADATA = _fields(
-    "name namespace labels",
-    "annotations uid resourceVersion generation creationTimestamp deletionTimestamp "
-    "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
-)
-POD_SPEC = _fields(
-    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig",
-    "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
-    "serviceAccountName serviceAccount automountServiceAccountToken securityContext "
-    "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
-    "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
-    "overhead setHostnameAsFQDN hostname subdomain hostAliases os "
-    "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
-    {
-        "hostNetwork": "pods on the node's network are not simulated yet",
-        "initContainers": "init containers are not simulated yet",
-        "hostPID": "host PID namespace pods are not simulated",
-        "hostIPC": "host IPC namespace pods are not simulated",
-    },
-)
-CONTAINER = _fields(
-    "name command args ports env",
-    "image imagePullPolicy resources livenessProbe readinessProbe startupProbe volumeMounts "
-    "volumeDevices securityContext lifecycle terminationMessagePath terminationMessagePolicy "
-    "stdin stdinOnce tty workingDir envFrom resizePolicy restartPolicy",
-)
-DNS_CONFIG = _fields("nameservers searches options")
-DNS_OPTION = _fields("name value")
-CONTAINER_PORT = _fields("containerPort name protocol", "hostPort hostIP")
-ENV_VAR = _fields("name value", refused={"valueFrom": "env valueFrom is not simulated"})
-DEPLOYMENT_SPEC = _fields(
-    "replicas selector template",
-    "strategy minReadySeconds revisionHistoryLimit progressDeadlineSeconds paused",
-)
-LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions is not simulated"})
-POD_TEMPLATE = _fields("metadata spec")
 
-SERVICE_SPEC = _fields(
-    "type selector ports clusterIP sessionAffinity sessionAffinityConfig externalTrafficPolicy loadBalancerIP "
-    "externalName "
-    "healthCheckNodePort",
-    "clusterIPs ipFamilies ipFamilyPolicy internalTrafficPolicy publishNotReadyAddresses "
-    "trafficDistribution allocateLoadBalancerNodePorts",
-    {
-        "externalIPs": "externalIPs are not simulated yet",
-        "loadBalancerSourceRanges": "loadBalancerSourceRanges are not simulated yet",
-    },
-)
-SERVICE_PORT = _fields("name port targetPort protocol nodePort", "appProtocol")
-SESSION_AFFINITY_CONFIG = _fields("clientIP")
-CLIENT_IP_CONFIG = _fields("timeoutSeconds")
+class FieldReader:
+    """Reads the values of one lab file; `problems` and `ignored` fill up as it goes."""
 
-INGRESS_SPEC = _fields("ingressClassName defaultBackend rules", refused={"tls": "TLS is not simulated yet"})
-INGRESS_RULE = _fields("host http")
-HTTP_INGRESS_RULE_VALUE = _fields("paths")
-HTTP_INGRESS_PATH = _fields("path pathType backend")
-INGRESS_BACKEND = _fields("service", refused={"resource": "resource backends are not simulated"})
-INGRESS_SERVICE_BACKEND = _fields("name port")
-SERVICE_BACKEND_PORT = _fields("number name")
+    def __init__(self, where: str):
+        self.where = where
+        self.problems: list[Problem] = []
+        self.ignored: list[str] = []
 
-# apiVersion and kind of every object a lab may hold.
-KINDS = {("v1", "Pod"), ("apps/v1", "Deployment"), ("v1", "Service"), ("networking.k8s.io/v1", "Ingress")}
+    def problem(self, place: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.where}: {place}" if place else self.where, message))
 
-EXPECT_BY_CHECK = {
-    "ping": _fields("reachable captured"),
-    "http": _fields("reachable reason answeredBy oneBackend clientIP repliedFrom status body captured"),
-    "udp": _fields("reachable reason answeredBy oneBackend clientIP captured"),
-    "bind": _fields("inUse"),
-    "bridge": _fields("learned"),
-    "dns": _fields("rcode answers cname endpointsOf tries"),
-    "env": _fields("value present"),
-}
+    def mapping(self, value: Any, place: str, structure: fields.Fields, required: tuple[str, ...] = ()) -> dict:
+        """`value` as a mapping whose keys are all known; unknown keys are problems."""
+        if value is None:
+            if place:  # a missing section: its parent already said so if it was required
+                return {}
+            value = {}
+        if not isinstance(value, dict):
+            self.problem(place, f"must be a mapping, not {type(value).__name__}")
+            return {}
+        for key in value:
+            key = str(key)
+            sub = f"{place}.{key}" if place else key
+            if key in structure.refused:
+                self.problem(sub, structure.refused[key])
+            elif key in structure.ignored:
+                self.ignored.append(sub)
+            elif key not in structure.simulated:
+                hint = difflib.get_close_matches(key, sorted(structure.known), n=1)
+                self.problem(sub, "unknown field" + (f" (did you mean {hint[0]}?)" if hint else ""))
+        for key in required:
+            if value.get(key) is None:
+                self.problem(f"{place}.{key}" if place else key, "is required")
+        return {k: v for k, v in value.items() if k in structure.simulated}
+
+    def string(self, value: Any, place: str, pattern: re.Pattern | None = None, max_len: int = 0) -> str:
+        if not isinstance(value, str) or not value:
+            self.problem(place, "must be a non-empty string")
+            return ""
+        if max_len and len(value) > max_len:
+            self.problem(place, f"{value!r} is {len(value)} characters, at most {max_len} fit")
+        elif pattern and not pattern.match(value):
+            self.problem(place, f"{value!r} must be lower-case letters, digits and '-'")
+        return value
+
+    def integer(self, value: Any, place: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(place, f"must be a whole number from {low} to {high}")
+            return low
+        return value
+
+    def boolean(self, value: Any, place: str, default: bool) -> bool:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problem(place, "must be true or false")
+            return default
+        return value
+
+    def choice(self, value: Any, place: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            self.problem(place, f"{value!r} is not one of {', '.join(choices)}")
+            return choices[0]
+        return value
+
+    def network(self, value: Any, place: str, default: IPv4Network) -> IPv4Network:
+        if value is None:
+            return default
+        try:
+            return IPv4Network(str(value))
+        except ValueError:
+            self.problem(place, f"{value!r} is not an IPv4 prefix such as 10.244.0.0/16")
+            return default
+
+    def labels(self, value: Any, place: str) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(v, (str, int, float, bool)) for v in value.values()):
+            self.problem(place, "must map label names to values")
+            return {}
+        return {str(k): str(v) for k, v in value.items()}
+
+    def sequence(self, value: Any, place: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(place, "must be a list")
+            return []
+        return value
+
+    def strings(self, value: Any, place: str) -> tuple[str, ...]:
+        items = self.sequence(value, place)
+        if not all(isinstance(v, (str, int, float)) for v in items):
+            self.problem(place, "must be a list of strings")
+            return ()
+        return tuple(str(v) for v in items)

@@ -8,8 +8,7 @@ import re
 from ipaddress import IPv4Address
 from typing import Any
 
-from netlab.model import schema
-from netlab.model.fields import FieldReader, duplicates
+from netlab.model import fields
 from netlab.model.lab import (
     AFFINITY_TIMEOUT_DEFAULT,
     AFFINITY_TIMEOUT_MAX,
@@ -19,6 +18,7 @@ from netlab.model.lab import (
     Service,
     ServicePort,
 )
+from netlab.model.schema import FieldReader, duplicates
 
 PORT_NAME_MAX = 15  # IANA service names, as Kubernetes validates port names
 DNS_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")  # RFC 1123
@@ -28,7 +28,7 @@ DNS_NAME_MAX = 253
 def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str) -> Service:
     """The Service from its `spec`; problems go to the reader with `label` (e.g. "Service web")."""
     place = f"{label}: spec"
-    spec = r.mapping(spec_raw, place, schema.SERVICE_SPEC)
+    spec = r.mapping(spec_raw, place, fields.SERVICE_SPEC)
     kind = r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES)
     raw_ports = r.sequence(spec.get("ports"), f"{place}.ports")
     ports = tuple(_port(r, raw, f"{place}.ports[{i}]") for i, raw in enumerate(raw_ports))
@@ -50,9 +50,9 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
             r.problem(f"{place}.clusterIP", f"{cluster_ip!r} is neither an IPv4 address nor None (headless)")
     affinity = r.choice(spec.get("sessionAffinity", "None"), f"{place}.sessionAffinity", ("None", "ClientIP"))
     config = r.mapping(
-        spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig", schema.SESSION_AFFINITY_CONFIG
+        spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig", fields.SESSION_AFFINITY_CONFIG
     )
-    client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", schema.CLIENT_IP_CONFIG)
+    client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", fields.CLIENT_IP_CONFIG)
     timeout = r.integer(
         client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
         f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds",
@@ -101,7 +101,7 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
 
 
 def _port(r: FieldReader, raw: Any, place: str) -> ServicePort:
-    p = r.mapping(raw, place, schema.SERVICE_PORT, required=("port",))
+    p = r.mapping(raw, place, fields.SERVICE_PORT, required=("port",))
     target = p.get("targetPort")
     if isinstance(target, str):
         target = r.string(target, f"{place}.targetPort", max_len=PORT_NAME_MAX)

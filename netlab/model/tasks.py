@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from netlab.model.fields import FieldReader
 from netlab.model.lab import TASK_KINDS, Cluster, GuideStep, KubeObject, Service, Task, pod_names
+from netlab.model.schema import FieldReader
 
 
 def read_tasks(r: FieldReader, raw: Any, place: str) -> tuple[Task, ...]:

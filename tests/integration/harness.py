@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from labgen import deployment_lab
 
 from netlab.kernel.proxy import has_ipvs
 from netlab.model import find_lab, load_lab
-from netlab.model.generate import deployment_lab
 from netlab.plan import make_plan
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from nftfloor import commit_floor
 
 from netlab.kernel import nftread, proxy
 from netlab.model import edit, load_lab
@@ -224,5 +225,5 @@ def test_the_commit_floor_probe_leaves_the_table_as_it_was(throwaway: str) -> No
     two = PAIRS[0][0]
     load(throwaway, full(two))
     before = table(throwaway)
-    assert 0 < nftread.commit_floor(throwaway) < 5
+    assert 0 < commit_floor(throwaway) < 5
     assert table(throwaway) == before

@@ -8,6 +8,7 @@ from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
 
 import pytest
+from ipvsadm import ipvsadm_text
 from test_render_iptables import CLUSTER_CIDR, SERVICE_LABS, WEB, WEB_HTTP, check_ruleset, port_plan, service
 
 from netlab.model import load_lab
@@ -20,7 +21,6 @@ from netlab.render.ipvs import (
     RealServer,
     VirtualServer,
     ipset_restore_text,
-    ipvsadm_text,
     render_ipvs,
 )
 

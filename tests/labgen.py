@@ -1,4 +1,5 @@
-"""Generated labs: N echo-server pods of one Deployment over M nodes (benchmarks, tests).
+"""Generated labs: N echo-server pods of one Deployment over M nodes, for the integration tests
+(harness.py) and the benchmarks (scripts/bench_up.py, bench_proxy.py); netlab itself never makes one.
 
 Written as lab-file text, not built as model objects, so a generated lab goes through the same
 loading and validation as any lab a person writes.
