@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from harness import lab_up, netlab, write_lab
+from labgen import web_deployment
 
 from netlab.plan.build import host_veth_name
 
@@ -33,24 +34,6 @@ SERVICE = """\
     spec:
       selector: {app: web}
       ports: [{port: 80, targetPort: 8080}]
-"""
-
-
-def web(replicas: int, container: str = "ports: [{containerPort: 8080}]") -> str:
-    """Deployment `web` as the generated lab has it, with another container spec (which replaces its pods)."""
-    return f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web}}
-spec:
-  replicas: {replicas}
-  selector: {{matchLabels: {{app: web}}}}
-  template:
-    metadata: {{labels: {{app: web}}}}
-    spec:
-      containers:
-        - name: web
-          {container}
 """
 
 
@@ -111,7 +94,7 @@ def test_a_failed_link_rolls_back(tmp_path: Path) -> None:
         for ns in nodes:  # wherever web-2 lands, its veth's name is taken
             in_netns(ns, "ip", "link", "add", veth, "type", "bridge")
         manifest = tmp_path / "web.yaml"
-        manifest.write_text(web(3, "ports: [{containerPort: 8080}]\n          env: [{name: V, value: '2'}]"))
+        manifest.write_text(web_deployment(3, "ports: [{containerPort: 8080}]\n          env: [{name: V, value: '2'}]"))
         fails_and_rolls_back("t-rb-links", ["apply", "t-rb-links", "-f", str(manifest)], "File exists")
         for ns in nodes:
             in_netns(ns, "ip", "link", "del", veth)
@@ -141,11 +124,14 @@ def test_a_workload_that_cannot_start_rolls_back(tmp_path: Path) -> None:
         manifest = tmp_path / "bad.yaml"
         sleeper = "apiVersion: v1\nkind: Pod\nmetadata: {name: sleeper}\nspec:\n  containers:\n"
         manifest.write_text(
-            web(2, "command: [/no/such/program]") + "---\n" + sleeper + '    - {name: main, command: [sleep, "601"]}\n'
+            web_deployment(2, "command: [/no/such/program]")
+            + "---\n"
+            + sleeper
+            + '    - {name: main, command: [sleep, "601"]}\n'
         )
         fails_and_rolls_back("t-rb-work", ["apply", "t-rb-work", "-f", str(manifest)], "cannot run /no/such/program")
         assert "sleep 600" in in_netns("nl-t-rb-work.sleeper", "ps", "-o", "args=", "-e")
-        manifest.write_text(web(2, "command: [sleep, '600']"))
+        manifest.write_text(web_deployment(2, "command: [sleep, '600']"))
         assert netlab("apply", "t-rb-work", "-f", str(manifest)).code == 0
 
 
