@@ -57,7 +57,7 @@ def read_picture(running: RunningLab) -> diagram.Picture:
 
     node_netns = {n.name: n.netns for n in plan.nodes}
     nodes = tuple(
-        diagram.Node(
+        diagram.DrawnNode(
             n.name,
             iface(n.netns, "eth0"),
             tuple(i for bridge in ("cni0", "flannel.1") if (i := iface(n.netns, bridge))),
@@ -66,11 +66,12 @@ def read_picture(running: RunningLab) -> diagram.Picture:
         for n in plan.nodes
     )
     pods = tuple(
-        diagram.Pod(p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth)) for p in plan.pods
+        diagram.DrawnPod(p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth))
+        for p in plan.pods
     )
-    hosts = tuple(diagram.Host(h.name, iface(h.netns, "eth0")) for h in plan.hosts)
+    hosts = tuple(diagram.DrawnHost(h.name, iface(h.netns, "eth0")) for h in plan.hosts)
     drawn = tuple(
-        diagram.Service(
+        diagram.DrawnService(
             s["name"],
             s["namespace"],
             s["clusterIP"],

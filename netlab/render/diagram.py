@@ -4,8 +4,8 @@ The input is what the kernel holds (`Picture`, filled by the CLI from the namesp
 each node with eth0 on the underlay bridge and cni0 (and flannel.1) for its pods, each pod's eth0
 and the node-side veth that plugs it into cni0, the outside hosts, the Services with their
 endpoints and the nodes' routes. An interface the kernel lost shows as missing, so the picture
-is also a check. `ascii` is for the terminal; `mermaid` for Markdown handouts; `dot` for
-Graphviz (`dot -Tsvg`).
+is also a check. The `Drawn*` classes are what the picture shows of each, not the model's objects.
+`ascii` is for the terminal; `mermaid` for Markdown handouts; `dot` for Graphviz (`dot -Tsvg`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Iface:
 
 
 @dataclass(frozen=True)
-class Pod:
+class DrawnPod:
     name: str
     node: str
     eth0: Iface | None  # None: the kernel lost it (or the namespace)
@@ -34,7 +34,7 @@ class Pod:
 
 
 @dataclass(frozen=True)
-class Node:
+class DrawnNode:
     name: str
     eth0: Iface | None
     bridges: tuple[Iface, ...]  # cni0, flannel.1: what the node's pods hang off
@@ -42,13 +42,13 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Host:
+class DrawnHost:
     name: str
     eth0: Iface | None
 
 
 @dataclass(frozen=True)
-class Service:
+class DrawnService:
     name: str
     namespace: str
     cluster_ip: str
@@ -71,10 +71,10 @@ class Picture:
     lab: str
     network: str
     proxy_mode: str
-    nodes: tuple[Node, ...]
-    pods: tuple[Pod, ...]
-    hosts: tuple[Host, ...]
-    services: tuple[Service, ...]
+    nodes: tuple[DrawnNode, ...]
+    pods: tuple[DrawnPod, ...]
+    hosts: tuple[DrawnHost, ...]
+    services: tuple[DrawnService, ...]
 
 
 FORMATS = ("ascii", "mermaid", "dot", "svg")
@@ -87,12 +87,12 @@ def _iface(iface: Iface | None, name: str = "eth0") -> str:
 
 def ascii_art(p: Picture) -> str:
     lines = [f"lab {p.lab}: pod network {p.network}, kube-proxy {p.proxy_mode}", "", "underlay (br0)"]
-    members: list[Node | Host] = [*p.nodes, *p.hosts]
+    members: list[DrawnNode | DrawnHost] = [*p.nodes, *p.hosts]
     for i, member in enumerate(members):
         last = i == len(members) - 1
         branch, stem = ("└─", "   ") if last else ("├─", "│  ")
         lines.append(f"{branch} {member.name}: {_iface(member.eth0)}")
-        if isinstance(member, Node):
+        if isinstance(member, DrawnNode):
             for bridge in member.bridges:
                 lines.append(f"{stem}    {bridge.label()}")
             pods = [pod for pod in p.pods if pod.node == member.name]

@@ -8,7 +8,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from netlab.render.diagram import Host, Iface, Node, Picture, Pod, Service, ascii_art, dot, mermaid
+from netlab.render.diagram import DrawnHost, DrawnNode, DrawnPod, DrawnService, Iface, Picture, ascii_art, dot, mermaid
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "diagram"
@@ -18,13 +18,13 @@ PICTURE = Picture(
     network="host-gw",
     proxy_mode="iptables",
     nodes=(
-        Node(
+        DrawnNode(
             "node-1",
             Iface("eth0", ("192.168.56.11/24",)),
             (Iface("cni0", ("10.244.1.1/24",)),),
             ("default via 192.168.56.1 dev eth0", "10.244.1.0/24 dev cni0", "10.244.2.0/24 via 192.168.56.12 dev eth0"),
         ),
-        Node(
+        DrawnNode(
             "node-2",
             Iface("eth0", ("192.168.56.12/24",)),
             (Iface("cni0", ("10.244.2.1/24",)),),
@@ -32,13 +32,13 @@ PICTURE = Picture(
         ),
     ),
     pods=(
-        Pod("client", "node-1", Iface("eth0", ("10.244.1.2/24",)), Iface("veth1f2e3d4c")),
-        Pod("web-0", "node-1", Iface("eth0", ("10.244.1.3/24",)), Iface("veth9a8b7c6d")),
-        Pod("web-1", "node-2", None, None),
+        DrawnPod("client", "node-1", Iface("eth0", ("10.244.1.2/24",)), Iface("veth1f2e3d4c")),
+        DrawnPod("web-0", "node-1", Iface("eth0", ("10.244.1.3/24",)), Iface("veth9a8b7c6d")),
+        DrawnPod("web-1", "node-2", None, None),
     ),
-    hosts=(Host("gateway", Iface("eth0", ("192.168.56.1/24",))),),
+    hosts=(DrawnHost("gateway", Iface("eth0", ("192.168.56.1/24",))),),
     services=(
-        Service(
+        DrawnService(
             "web", "default", "10.108.209.100", "80/TCP", (("10.244.1.3:8080", "web-0"), ("10.244.2.2:8080", "web-1"))
         ),
     ),
