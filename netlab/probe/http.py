@@ -33,6 +33,21 @@ CONNECT_FAILED = re.compile(
 # exit code, body size, status, peer
 WRITE_OUT = "%{stderr}\nnetlab-transfer %{exitcode} %{size_download} %{http_code} %{remote_ip}\n"
 TRAILER = re.compile(r"netlab-transfer (\d+) (\d+) (\d+) (\S*)")
+# curl's timeout says which step ran out of time: the name lookup, the TCP handshake, or the transfer
+# after it. Each points somewhere else: cluster DNS, the path and its NAT, the server. curl 7.88 says
+# "Resolving timed out after N milliseconds", "Failed to connect to X port P after N ms: Timeout was
+# reached", "Operation timed out after N milliseconds with ..."; some versions "Connection timed out
+# after N milliseconds".
+TIMED_OUT = re.compile(
+    r"(?P<step>Resolving|Connection|Operation) timed out after (?P<ms>\d+) milliseconds"
+    r"|(?P<connect>Failed to connect) to \S+ port \d+ after (?P<connect_ms>\d+) ms: Timeout was reached"
+)
+TIMEOUT_STEPS = {
+    "Resolving": "timeout: no name lookup answer within {s} s",
+    "Connection": "timeout: no TCP handshake within {s} s",
+    "Failed to connect": "timeout: no TCP handshake within {s} s",
+    "Operation": "timeout: no complete answer within {s} s",
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,10 @@ def _failure(code: int, trace: str) -> str:
     why = CONNECT_FAILED.search(trace)
     if why and code != 28:
         return why.group(1).strip().lower()
+    step = TIMED_OUT.search(trace) if code == 28 else None
+    if step:
+        ms = int(step["ms"] or step["connect_ms"])
+        return TIMEOUT_STEPS[step["step"] or step["connect"]].format(s=f"{ms / 1000:.1f}")
     return CURL_ERRORS.get(code, f"curl failed ({code})")
 
 

@@ -171,6 +171,28 @@ def test_expected_an_answer_but_refused(plan, kernel) -> None:
     assert (verdict.passed, verdict.detail) == (False, "1/2 requests failed: connection refused")
 
 
+@pytest.mark.parametrize(
+    "trace, why",
+    [
+        ("Resolving timed out after 2000 milliseconds", "timeout: no name lookup answer within 2.0 s"),
+        ("Connection timed out after 2001 milliseconds", "timeout: no TCP handshake within 2.0 s"),
+        (
+            "Failed to connect to 10.96.0.20 port 80 after 2001 ms: Timeout was reached",
+            "timeout: no TCP handshake within 2.0 s",
+        ),
+        (
+            "Operation timed out after 3000 milliseconds with 0 bytes received",
+            "timeout: no complete answer within 3.0 s",
+        ),
+        ("", "timeout"),
+    ],
+)
+def test_a_timeout_names_the_step_that_ran_out_of_time(plan, kernel, trace: str, why: str) -> None:
+    kernel(curl(answer("pod-b"), (b"", f"* {trace}\n\nnetlab-transfer 28 0 000 \n".encode())))
+    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=2))
+    assert (verdict.passed, verdict.detail) == (False, f"1/2 requests failed: {why}")
+
+
 def test_an_error_status_fails_unless_expected(plan, kernel) -> None:
     kernel(curl(answer("404 page not found", 404)))
     target = "http://pod-b:8080/nothing"
