@@ -61,10 +61,11 @@ from bench_up import COMMAND_TIMEOUT, NETLAB, Owned, aligned, prepare, refuse_ex
 from labgen import deployment_lab
 from nftfloor import commit_floor
 
-from netlab.kernel import netns, proxy
+from netlab.kernel import netns
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.proxy import sync as proxy
 from netlab.render.iptables import render_iptables
 from netlab.render.nftables import render_nftables
 from netlab.render.nftables_changes import render_nftables_changes

@@ -14,7 +14,8 @@ import click
 from rich.table import Table
 
 from netlab.cli.common import RunningLab, open_running, out, require_root
-from netlab.kernel import dns, procs, proxy, readback
+from netlab.kernel import dns, procs, readback
+from netlab.proxy import mode_of
 from netlab.state import LabState
 
 
@@ -99,7 +100,7 @@ def services(running: RunningLab) -> list[dict]:
     (every node holds the same rules for ClusterIP Services); a headless Service's endpoints as
     cluster DNS's zone holds them (no rules anywhere: DNS is all there is of it)."""
     plan = running.plan
-    programmed = proxy.read_programmed(plan, plan.nodes[0]) if plan.services else {}
+    programmed = mode_of(plan).programmed(plan, plan.nodes[0]) if plan.services else {}
     in_dns = dns.held_addresses(plan, running.state)
     report = []
     for svc in plan.services:

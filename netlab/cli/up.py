@@ -18,12 +18,13 @@ import click
 from netlab.cli.common import note_ignored_args, out, progress, remember, require_root, require_tools
 from netlab.kernel.build import build
 from netlab.kernel.ingress import nginx_binary
-from netlab.kernel.proxy import SyncResult, check_kernel
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.tasks import StepTask, left_tasks
+from netlab.proxy import mode_of
+from netlab.proxy.sync import SyncResult
 from netlab.state import LabState
 
 
@@ -52,8 +53,9 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int |
     left = left_tasks(model, until_step=until_step, leave=leave)
     require_root("up")
     if plan.services:
-        check_kernel(plan.proxy_mode)
-        require_tools("nsenter", "iptables-restore" if plan.proxy_mode != "nftables" else "nft")
+        mode = mode_of(plan)
+        mode.check_kernel()
+        require_tools("nsenter", *mode.tools)
     if lab_has_controllers(plan):
         nginx_binary()  # the ingress controller pods run it
     started = time.perf_counter()

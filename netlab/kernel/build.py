@@ -7,7 +7,7 @@ Steps:
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
 4. write each namespace's /etc files (a pod's resolv.conf, hosts: `kernel.etcfiles`) and each
    pod's Service environment variables (those of the Services the lab file creates before it);
-5. sync each node's kube-proxy rules for the lab's Services (`kernel.proxy`), and the DNS zones;
+5. sync each node's kube-proxy rules for the lab's Services (`proxy.sync`), and the DNS zones;
 6. start the workloads: one echo server for all pods (its sockets bound inside each pod), the
    internet's resolver, and each container's own command (nginx for an ingress controller's,
    `kernel.ingress`; netlab's DNS server for CoreDNS's, `kernel.dns`).
@@ -24,13 +24,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from netlab.errors import LabStateError
-from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs, proxy
+from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs
 from netlab.kernel.teardown import teardown
 from netlab.model.clusterdns import is_coredns
 from netlab.model.ingress import is_controller
 from netlab.model.lab import Task
 from netlab.plan.model import HostPlan, LabPlan, PodPlan
 from netlab.plan.tasks import proxied
+from netlab.proxy.sync import SyncResult, sync
 from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import etc_files
@@ -104,7 +105,7 @@ def refuse_taken(names: list[str]) -> None:
         )
 
 
-def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> list[proxy.SyncResult]:
+def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> list[SyncResult]:
     """Create everything the plan describes but the tasks `left` to the learner (render/taskops.py);
     roll back on any failure or interrupt.
 
@@ -129,7 +130,7 @@ def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> lis
             handles.close()
             etcfiles.write(state, etc_files(plan, nsswitch=not etcfiles.machine_nsswitch_will_do()))
             state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
-            synced = proxy.sync(proxied(plan, left or []))
+            synced = sync(proxied(plan, left or []))
             egress.program(plan)
             dns.write_zones(plan, state)
             start_echo(plan, state)

@@ -23,6 +23,7 @@ from netlab.kernel.ruletools import run_in
 from netlab.model.schema import is_ipv4
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 from netlab.probe import http, trace, udp
+from netlab.proxy import mode_of
 
 MONITOR_READY_S = 0.5  # nft monitor prints nothing when it starts: give it this long to listen
 MONITOR_MAX_S = 30  # a monitor stops by itself after this long, whatever happens to netlab
@@ -119,13 +120,12 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
         if not events:
             continue
         listed = run_in(member.netns, ["conntrack", "-L", "-s", str(pod.ip.ip)])
-        ipvs = run_in(member.netns, ["ipvsadm", "-Lnc"]).stdout if plan.proxy_mode == "ipvs" else ""
         hops.append(
             Hop(
                 member.name,
                 tuple(events),
                 tuple(trace.read_flows(listed.stdout)),
-                tuple(trace.read_ipvs_connections(ipvs, pod.ip.ip)),
+                mode_of(plan).connections(member.netns, pod.ip.ip),
             )
         )
     return Traced(source, target, address, number, protocol, answer, tuple(hops))

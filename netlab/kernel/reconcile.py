@@ -32,10 +32,11 @@ import os
 from dataclasses import dataclass
 
 from netlab.errors import ApplyError, BadInput, KernelError
-from netlab.kernel import cloud, conntrack, dns, etcfiles, ingress, netns, procs, proxy
+from netlab.kernel import cloud, conntrack, dns, etcfiles, ingress, netns, procs
 from netlab.kernel.build import Namespaces, refuse_taken, start_containers, start_echo
 from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
+from netlab.proxy.sync import SyncResult, sync
 from netlab.render.envvars import pod_service_env
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import pod_files
@@ -49,7 +50,7 @@ FAULT_RULES = "NETLAB_FAULT_RULES"
 class Change:
     added: tuple[str, ...]
     removed: tuple[str, ...]
-    synced: tuple[proxy.SyncResult, ...]
+    synced: tuple[SyncResult, ...]
     flushed: int
     reloaded: tuple[str, ...] = ()  # ingress controller pods whose nginx took a new configuration
 
@@ -104,7 +105,7 @@ def _change(
     after = {p.name for p in new.pods}
     kept = {name: env for name, env in state.service_env().items() if name in after}
     state.write_service_env({**kept, **{p.name: pod_service_env(new, p, existing) for p in added}})
-    synced = proxy.sync(new, force=bool(old.services), previous=old)
+    synced = sync(new, force=bool(old.services), previous=old)
     if os.environ.get(FAULT_RULES):
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
@@ -132,7 +133,7 @@ def _undo(
     back = [p for p in gone if not netns.exists(p.netns)]
     _add_pods(old, state, back, [])
     state.write_service_env(service_env)
-    proxy.sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
+    sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
     dns.write_zones(old, state)
     start_echo(old, state)
     start_containers(old, state, back)

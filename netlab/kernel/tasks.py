@@ -14,13 +14,14 @@ import socket
 from ipaddress import IPv4Network
 
 from netlab.errors import KernelError
-from netlab.kernel import netns, proxy
+from netlab.kernel import netns
 from netlab.kernel.build import Namespaces
 from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
 from netlab.model.lab import Task
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan
 from netlab.plan.tasks import proxied
+from netlab.proxy.sync import SyncResult, sync
 from netlab.render.nftables import TABLE as NFT_TABLE
 from netlab.render.nftlisting import listed_rules
 from netlab.render.ops import NamespaceSpec
@@ -30,7 +31,7 @@ from netlab.render.topology import CNI0, FLANNEL
 NUD_PERMANENT = 0x80
 
 
-def build_tasks(plan: LabPlan, tasks: list[Task], still_left: list[Task]) -> list[proxy.SyncResult]:
+def build_tasks(plan: LabPlan, tasks: list[Task], still_left: list[Task]) -> list[SyncResult]:
     """Make `tasks` (the learner's attempts at them removed first); `still_left` stay undone.
 
     Returns:
@@ -49,7 +50,7 @@ def build_tasks(plan: LabPlan, tasks: list[Task], still_left: list[Task]) -> lis
     finally:
         handles.close()
     if any(task.kind == "service" for task in tasks):
-        return proxy.sync(proxied(plan, still_left), force=True)
+        return sync(proxied(plan, still_left), force=True)
     return []
 
 

@@ -26,18 +26,15 @@ from netlab.model.lab import Container
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
+from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
 from netlab.render.envvars import pod_service_env
 from netlab.render.ingress import render_nginx_conf
-from netlab.render.ipcmd import script
-from netlab.render.iptables import IptablesRuleset, render_iptables
-from netlab.render.ipvs import DUMMY, SYSCTLS, IpvsRuleset, ipset_restore_text, render_ipvs
-from netlab.render.nftables import render_nftables
+from netlab.render.ipcmd import heredoc, script
 from netlab.render.resolvconf import etc_files
 from netlab.render.topology import render_topology
 
-IPVSADM_PROTOCOL = {"TCP": "-t", "UDP": "-u", "SCTP": "--sctp-service"}
 RUN_DIR = "/run/netlab-explain"  # the workloads' zone files, logs and pids, per lab
 ZONE_SERIAL = 1  # a serial tells secondaries that a zone changed: the script's zones never do
 AS_NOBODY = "setpriv --reuid=nobody --regid=nogroup --clear-groups"
@@ -109,14 +106,14 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
         ),
     ]
     if plan.services:
-        rules = "".join(proxy_commands(plan, node) for node in plan.nodes)
+        rules = "".join(mode_of(plan).commands(plan, node) for node in plan.nodes)
         parts.append(_section(f"3. kube-proxy's rules on every node ({plan.proxy_mode} mode)", rules))
     if plan.internet_hosts:
         cidr = plan.lab.cluster.pod_cidr
         egress = "".join(
-            _heredoc(node.netns, "iptables-restore --noflush", render_masq_agent(cidr)) for node in plan.nodes
+            heredoc(node.netns, "iptables-restore --noflush", render_masq_agent(cidr)) for node in plan.nodes
         )
-        egress += _heredoc(plan.gateway.netns, "iptables-restore", render_gateway(plan))
+        egress += heredoc(plan.gateway.netns, "iptables-restore", render_gateway(plan))
         parts.append(_section("4. the way out: ip-masq-agent on every node, the gateway's 1:1 NAT", egress))
     parts.append(
         _section(
@@ -133,52 +130,12 @@ def _section(title: str, body: str) -> str:
     return f"# --- {title}\n{body}"
 
 
-def _heredoc(netns: str, command: str, text: str) -> str:
-    return f"ip netns exec {netns} {command} <<'EOF'\n{text}EOF\n"
-
-
 def _etc(plan: LabPlan) -> str:
     lines = []
     for netns, files in etc_files(plan).items():
         lines.append(f"mkdir -p /etc/netns/{netns}")
         lines += [f"cat > /etc/netns/{netns}/{name} <<'EOF'\n{text}EOF" for name, text in files.items()]
     return "\n".join(lines) + "\n"
-
-
-def proxy_commands(plan: LabPlan, node: NodePlan) -> str:
-    """A node's kube-proxy input as commands (`explain`; `step` and `solve` print the lines a Service adds)."""
-    cluster = plan.lab.cluster
-    if plan.proxy_mode == "nftables":
-        return _heredoc(
-            node.netns, "nft -f -", render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr, node)
-        )
-    if plan.proxy_mode == "ipvs":
-        ruleset = render_ipvs(plan.services, cluster.pod_cidr, node)
-        return _ipvs(node.netns, ruleset) + _iptables(node.netns, ruleset.iptables)
-    return _iptables(node.netns, render_iptables(plan.services, cluster.pod_cidr, node))
-
-
-def _iptables(netns: str, ruleset: IptablesRuleset) -> str:
-    """The restore transaction, then the jumps from the built-in chains (kube-proxy inserts those
-    one by one, leaving the rest of PREROUTING, INPUT... as they are)."""
-    jumps = "".join(f"ip netns exec {netns} iptables {jump.text()}\n" for jump in ruleset.jumps)
-    return _heredoc(netns, "iptables-restore --noflush", ruleset.restore) + jumps
-
-
-def _ipvs(netns: str, ruleset: IpvsRuleset) -> str:
-    lines = [f"ip netns exec {netns} sysctl -qw {path.replace('/', '.')}={value}" for path, value in SYSCTLS.items()]
-    lines.append(f"ip -n {netns} link add {DUMMY} type dummy")
-    lines += [f"ip -n {netns} addr add {address}/32 dev {DUMMY}" for address in ruleset.addresses]
-    text = "\n".join(lines) + "\n" + _heredoc(netns, "ipset restore", ipset_restore_text(ruleset))
-    for vs in ruleset.virtual_servers:
-        service = f"{IPVSADM_PROTOCOL[vs.protocol]} {vs.ip}:{vs.port}"
-        persistent = f" -p {vs.persistent}" if vs.persistent is not None else ""
-        text += f"ip netns exec {netns} ipvsadm -A {service} -s {vs.scheduler}{persistent}\n"
-        text += "".join(
-            f"ip netns exec {netns} ipvsadm -a {service} -r {real.ip}:{real.port} -m -w {real.weight}\n"
-            for real in vs.reals
-        )
-    return text
 
 
 def _workloads(plan: LabPlan) -> str:

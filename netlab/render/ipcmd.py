@@ -122,3 +122,8 @@ def script(specs: list[NamespaceSpec]) -> str:
     for spec in specs:
         lines += [" ".join(command(spec.netns, op)) for op in spec.ops]
     return "\n".join(lines) + "\n"
+
+
+def heredoc(netns: str, command: str, text: str) -> str:
+    """`command` run in the namespace with `text` as its standard input (a rule tool's whole input)."""
+    return f"ip netns exec {netns} {command} <<'EOF'\n{text}EOF\n"

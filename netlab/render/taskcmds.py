@@ -11,7 +11,7 @@ from __future__ import annotations
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan
 from netlab.plan.tasks import proxied
-from netlab.render.explain import proxy_commands
+from netlab.proxy import mode_of
 from netlab.render.ipcmd import command
 from netlab.render.taskops import task_ops
 
@@ -22,8 +22,9 @@ def task_commands(plan: LabPlan, built: list[Task], still_left: list[Task]) -> l
     ]
     if any(task.kind == "service" for task in built):
         before, after = proxied(plan, still_left + built), proxied(plan, still_left)
+        mode = mode_of(plan)
         for node in plan.nodes:
-            old = set(proxy_commands(before, node).splitlines())
-            added = [line for line in proxy_commands(after, node).splitlines() if line not in old]
+            old = set(mode.commands(before, node).splitlines())
+            added = [line for line in mode.commands(after, node).splitlines() if line not in old]
             lines += [f"# {node.name}: kube-proxy ({plan.proxy_mode}) adds"] + [f"  {line}" for line in added]
     return lines

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ipaddress import IPv4Interface, IPv4Network
 
 from netlab.plan.model import GATEWAY_INTERNET, GATEWAY_PUBLIC, HostPlan, LabPlan, NodePlan, PodPlan
+from netlab.proxy import mode_of
 from netlab.render.ops import (
     Address,
     Bridge,
@@ -40,9 +41,6 @@ PUB0, FIRST_INTERNET_PORT = 3, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
 IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
-# kube-proxy's strictARP (IPVS mode), which MetalLB's L2 mode needs: kube-ipvs0 holds every
-# LoadBalancer IP on every node, and without it every node would answer ARP for them.
-STRICT_ARP = [Sysctl("net/ipv4/conf/all/arp_ignore", "1"), Sysctl("net/ipv4/conf/all/arp_announce", "2")]
 MULTIPATH_HASH_L4 = Sysctl("net/ipv4/fib_multipath_hash_policy", "1")  # ECMP per flow (5-tuple), not per address pair
 # Bridged pod traffic must pass the node's netfilter, or a same-node backend's reply skips the
 # Service's reverse NAT (kubeadm's prerequisite; needs br_netfilter, built into this kernel).
@@ -137,7 +135,7 @@ def node_spec(plan: LabPlan, node: NodePlan) -> NamespaceSpec:
     ops: list[Op] = [
         IP_FORWARD,
         *([BRIDGE_NF_CALL_IPTABLES] if plan.services else []),
-        *(STRICT_ARP if plan.proxy_mode == "ipvs" and plan.lab.cluster.load_balancer == "metallb-l2" else []),
+        *mode_of(plan).node_sysctls(plan),
         _lo(plan),
         Bridge("cni0", CNI0, node.bridge_mac, mtu=plan.mtu),
         Address(CNI0, "cni0", node.bridge_ip),

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 
 from netlab.errors import NetlabError
 from netlab.kernel import netns, readback
-from netlab.kernel.ruletools import iptables_save, run_in
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan
 from netlab.plan.tasks import StepTask
 from netlab.probe import ping
+from netlab.proxy import mode_of
 from netlab.render.topology import FLANNEL
 from netlab.verify import Verdict
-from netlab.verify.hints import nft_service_hint, routes_hint, service_hint, veth_hint
+from netlab.verify.hints import routes_hint, veth_hint
 
 CONNECT_TIMEOUT_S = 2.0
 
@@ -90,7 +90,7 @@ def _routes(plan: LabPlan, name: str) -> tuple[bool, str]:
 
 def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
     for node in plan.nodes:
-        hint = _rules_hint(plan, svc, node)
+        hint = mode_of(plan).service_hint(svc, node)
         if hint:
             return False, hint
     proved = []
@@ -107,17 +107,6 @@ def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
                 )
             proved.append(f"{client.name}->{svc.cluster_ip}:{port.port}")
     return True, f"{svc.name}'s rules on every node" + (f"; connected {', '.join(proved)}" if proved else "")
-
-
-def _rules_hint(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> str | None:
-    """iptables and nftables mode: the rules themselves; IPVS: that the node has the virtual server."""
-    ip = str(svc.cluster_ip)
-    if plan.proxy_mode == "iptables":
-        return service_hint(svc, node, iptables_save(node.netns).rules)
-    if plan.proxy_mode == "nftables":
-        return nft_service_hint(svc, node, run_in(node.netns, ["nft", "list", "ruleset"]).stdout)
-    listed = run_in(node.netns, ["ipvsadm", "-Ln"]).stdout
-    return None if f"{ip}:" in listed else f"{node.name} has no IPVS virtual server for {ip} (ipvsadm -Ln)"
 
 
 def _client_on(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> PodPlan | None:

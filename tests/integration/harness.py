@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from labgen import deployment_lab
 
-from netlab.kernel.proxy import has_ipvs
 from netlab.model import find_lab, load_lab
 from netlab.plan import make_plan
+from netlab.proxy.ipvs import has_ipvs
 
 REPO = Path(__file__).resolve().parents[2]
 # IPVS runs where the kernel has ip_vs (loaded as netlab loads it): a distribution kernel, or

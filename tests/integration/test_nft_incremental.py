@@ -8,7 +8,7 @@ off and on, a new affinity timeout, nothing changed. And `proxy.sync_node` takes
 given the previous plan, reads back what it touched, and falls back to a full sync when the table
 is not what the previous plan says.
 
-Needs the source tree: it loads the renderers' output through netlab.kernel.proxy directly, a layer
+Needs the source tree: it loads the renderers' output through netlab.proxy.sync directly, a layer
 below any command a user runs.
 """
 
@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 from nftfloor import commit_floor
 
-from netlab.kernel import nftread, proxy
+from netlab.kernel import nftread
 from netlab.model import edit, load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.model import NodePlan
+from netlab.proxy import sync as proxy
 from netlab.render.nftables import affinity_set, render_nftables
 from netlab.render.nftables_changes import render_nftables_changes
 from netlab.render.nftables_readback import touched

@@ -247,7 +247,9 @@ def test_http_refused_names_the_reason() -> None:
 
 
 def test_http_timeout() -> None:
-    assert curl(28, transfer(CURL_TIMEOUT, 28, peer="10.244.2.9")) == [http.HttpResult(False, error="timeout")]
+    assert curl(28, transfer(CURL_TIMEOUT, 28, peer="10.244.2.9")) == [
+        http.HttpResult(False, error="timeout: no TCP handshake within 2.0 s")
+    ]
 
 
 def test_http_other_failures_say_the_curl_exit_code() -> None:
@@ -276,7 +278,7 @@ def test_http_batch_gives_each_request_its_own_outcome_and_reason() -> None:
     assert results == [
         http.HttpResult(True, 200, "web-0", peer="10.244.1.3"),
         http.HttpResult(False, error="connection refused"),
-        http.HttpResult(False, error="timeout"),
+        http.HttpResult(False, error="timeout: no TCP handshake within 2.0 s"),
         http.HttpResult(True, 200, "web-1", peer="10.96.0.20"),
     ]
 
