@@ -18,6 +18,9 @@ import re
 from dataclasses import dataclass
 
 CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
+# A request sent again after a timeout (verify/probes.py) waits out how the lab's own protocols
+# recover one lost packet: glibc's resolver asks again after 5 s, TCP resends a SYN after 1 s and 3 s.
+PATIENT_CONNECT_TIMEOUT_S, PATIENT_MAX_TIME_S = 6, 8
 START_S = 7.0  # the process's own start (ip netns exec, curl): slow in an emulated VM
 # curl exit codes worth a plain-language reason (curl(1), EXIT CODES)
 CURL_ERRORS = {6: "name not resolved", 7: "could not connect", 28: "timeout", 52: "empty reply", 56: "connection reset"}
@@ -59,9 +62,12 @@ class HttpResult:
     peer: str = ""  # the address the client's socket talked to (and got its replies from)
 
 
-def command(netns: str, url: str, count: int, headers: tuple[tuple[str, str], ...] = ()) -> list[str]:
+def command(
+    netns: str, url: str, count: int, headers: tuple[tuple[str, str], ...] = (), patient: bool = False
+) -> list[str]:
     """curl sending `count` requests to `url`, each bounded in time and on a connection of its own.
-    `headers` are sent as given (`Host: a.example` replaces the URL's host in the Host header).
+    `headers` are sent as given (`Host: a.example` replaces the URL's host in the Host header);
+    `patient` requests wait long enough for one lost packet to be sent again.
 
     -v because only the verbose trace names why a connect failed (refused, no route, unreachable);
     --globoff so that the URL is one transfer, whatever brackets it holds.
@@ -79,9 +85,9 @@ def command(netns: str, url: str, count: int, headers: tuple[tuple[str, str], ..
         "--noproxy",
         "*",
         "--connect-timeout",
-        str(CONNECT_TIMEOUT_S),
+        str(PATIENT_CONNECT_TIMEOUT_S if patient else CONNECT_TIMEOUT_S),
         "--max-time",
-        str(MAX_TIME_S),
+        str(PATIENT_MAX_TIME_S if patient else MAX_TIME_S),
         *sent,
         "-w",
         WRITE_OUT,
@@ -89,9 +95,9 @@ def command(netns: str, url: str, count: int, headers: tuple[tuple[str, str], ..
     ]
 
 
-def timeout_s(count: int) -> float:
+def timeout_s(count: int, patient: bool = False) -> float:
     """How long a batch of `count` requests may take: each its --max-time, and the process's start."""
-    return START_S + count * MAX_TIME_S
+    return START_S + count * (PATIENT_MAX_TIME_S if patient else MAX_TIME_S)
 
 
 def read(returncode: int, stdout: bytes, stderr: bytes, count: int) -> list[HttpResult]:

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 
 TIMEOUT_S = 2
+PATIENT_TIMEOUT_S = 6  # a datagram sent again after a timeout: glibc's resolver asks again after 5 s
 START_S = 7.0  # the process's own start (ip netns exec, python3): slow in an emulated VM
 SCRIPT = (
     "import json,socket,sys\n"
@@ -36,8 +37,9 @@ class UdpResult:
     error: str = ""
 
 
-def command(netns: str, address: str, port: int, message: str, count: int) -> list[str]:
-    """python3 sending `count` datagrams, one after the other, each waiting TIMEOUT_S for its answer."""
+def command(netns: str, address: str, port: int, message: str, count: int, patient: bool = False) -> list[str]:
+    """python3 sending `count` datagrams, one after the other, each waiting TIMEOUT_S for its answer
+    (PATIENT_TIMEOUT_S when `patient`)."""
     return [
         "ip",
         "netns",
@@ -49,14 +51,14 @@ def command(netns: str, address: str, port: int, message: str, count: int) -> li
         address,
         str(port),
         message,
-        str(TIMEOUT_S),
+        str(PATIENT_TIMEOUT_S if patient else TIMEOUT_S),
         str(count),
     ]
 
 
-def timeout_s(count: int) -> float:
+def timeout_s(count: int, patient: bool = False) -> float:
     """How long a batch of `count` datagrams may take: each its wait, and the process's start."""
-    return START_S + count * TIMEOUT_S
+    return START_S + count * (PATIENT_TIMEOUT_S if patient else TIMEOUT_S)
 
 
 def read(stdout: str, count: int) -> list[UdpResult]:

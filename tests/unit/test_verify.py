@@ -20,7 +20,7 @@ import pytest
 from netlab import verify
 from netlab.model.lab import Capture, Check
 from netlab.plan import LabPlan, make_plan
-from netlab.probe import http
+from netlab.probe import http, udp
 from netlab.verify import probes
 
 PING_OK = """\
@@ -46,6 +46,12 @@ def answer(body: str, status: int = 200, peer: str = "10.244.1.3") -> tuple[byte
 
 def refused() -> tuple[bytes, bytes]:
     return b"", f"{CURL_REFUSED}\nnetlab-transfer 7 0 000 \n".encode()
+
+
+def timed_out(
+    trace: str = "Failed to connect to 10.244.1.3 port 8080 after 2001 ms: Timeout was reached",
+) -> tuple[bytes, bytes]:
+    return b"", f"* {trace}\n\nnetlab-transfer 28 0 000 \n".encode()
 
 
 def curl(*requests: tuple[bytes, bytes]) -> subprocess.CompletedProcess:
@@ -188,9 +194,43 @@ def test_expected_an_answer_but_refused(plan, kernel) -> None:
     ],
 )
 def test_a_timeout_names_the_step_that_ran_out_of_time(plan, kernel, trace: str, why: str) -> None:
-    kernel(curl(answer("pod-b"), (b"", f"* {trace}\n\nnetlab-transfer 28 0 000 \n".encode())))
+    kernel(curl(timed_out(trace)))
+    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}))
+    assert (verdict.passed, verdict.detail) == (False, f"1/1 requests failed: {why}")
+
+
+# -- http and udp: a request lost among answered ones is sent again -----------------------------------
+def test_a_timed_out_request_among_answers_is_sent_again_patiently(plan, kernel) -> None:
+    fake = kernel(curl(answer("pod-b"), timed_out(), answer("pod-b")), curl(answer("pod-b")))
+    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=3))
+    assert (verdict.passed, verdict.detail) == (
+        True,
+        "answered by pod-b x3; 1 of 3 answered only when sent again (at first: timeout: no TCP handshake within 2.0 s)",
+    )
+    again = fake.calls[1]
+    assert again[again.index("--connect-timeout") + 1] == str(http.PATIENT_CONNECT_TIMEOUT_S)
+    assert again[-1:] == ["http://10.244.1.3:8080/hostname"]  # only the lost one
+    assert fake.timeouts == [http.timeout_s(3), http.timeout_s(1, patient=True)]
+
+
+def test_a_request_lost_twice_fails_with_its_timeout(plan, kernel) -> None:
+    kernel(curl(answer("pod-b"), timed_out()), curl(timed_out()))
     verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", {"answeredBy": "pod-b"}, count=2))
-    assert (verdict.passed, verdict.detail) == (False, f"1/2 requests failed: {why}")
+    assert (verdict.passed, verdict.detail) == (False, "1/2 requests failed: timeout: no TCP handshake within 2.0 s")
+
+
+@pytest.mark.parametrize(
+    "batch, expect",
+    [
+        ((timed_out(), timed_out()), {"answeredBy": "pod-b"}),  # a path that is down: nothing answered
+        ((refused(), timed_out()), {"answeredBy": "pod-b"}),  # refused: no loss, a rule or a server
+        ((answer("pod-b"), timed_out()), {"reachable": False}),  # no answer was the expectation
+    ],
+)
+def test_nothing_is_sent_again_where_no_packet_was_lost_by_chance(plan, kernel, batch, expect) -> None:
+    fake = kernel(curl(*batch))
+    verdict = verify.judge(plan, check("http", "http://pod-b:8080/hostname", expect, count=2))
+    assert not verdict.passed and len(fake.calls) == 1
 
 
 def test_an_error_status_fails_unless_expected(plan, kernel) -> None:
@@ -215,6 +255,15 @@ def test_udp_batch_answered_and_refused(plan, kernel) -> None:
     assert (verdict.passed, verdict.detail) == (False, "1/3 requests failed: refused (port unreachable)")
     assert len(fake.calls) == 1 and fake.calls[0][-5:] == ["10.244.1.3", "8081", "hostname", "2", "3"]
     assert verdict.target == "pod-b"
+
+
+def test_udp_datagram_lost_among_answers_is_sent_again(plan, kernel) -> None:
+    fake = kernel(done(0, '["ok", "pod-b"]\n["timeout", ""]\n'), done(0, '["ok", "pod-b"]\n'))
+    verdict = verify.judge(plan, check("udp", "pod-b:8081", {"answeredBy": "pod-b"}, count=2))
+    assert verdict.passed and verdict.detail.endswith(
+        "1 of 2 answered only when sent again (at first: no answer (timeout))"
+    )
+    assert fake.calls[1][-5:] == ["10.244.1.3", "8081", "hostname", str(udp.PATIENT_TIMEOUT_S), "1"]
 
 
 def test_udp_batch_answered_by_one_pod(plan, kernel) -> None:
