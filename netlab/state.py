@@ -134,13 +134,6 @@ class LabState:
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
 
-    def container_env(
-        self, pod: str, own: tuple[tuple[str, str], ...] = (), service_env: dict[str, dict[str, str]] | None = None
-    ) -> dict[str, str]:
-        """A container's environment: the pod's Service variables, its own `env` over them (an
-        explicit entry wins, as in the kubelet). `service_env`: every pod's, read already."""
-        return {**(service_env if service_env is not None else self.service_env()).get(pod, {}), **dict(own)}
-
     def write_service_env(self, env: dict[str, dict[str, str]]) -> None:
         tmp = self.dir / "env.json.tmp"
         tmp.write_text(json.dumps(env, indent=1, sort_keys=True))

@@ -16,6 +16,7 @@ import click
 from netlab.cli.common import netns_named, open_running, require_root
 from netlab.errors import BadInput
 from netlab.kernel.procs import exec_in
+from netlab.render.workloads import container_env
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -40,7 +41,7 @@ def cmd(lab: str, name: str, command: tuple[str, ...]) -> None:
                 f"pod {member_name} has no container {container_name!r} "
                 f"(it has {', '.join(c.name for c in pod.containers)})"
             )
-        env = running.state.container_env(pod.name, container.env)
+        env = container_env(running.state.service_env().get(pod.name, {}), container)
     try:
         exec_in(netns, member_name, list(command), env)
     except FileNotFoundError:

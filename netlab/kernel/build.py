@@ -26,10 +26,8 @@ from contextlib import contextmanager
 from netlab.errors import LabStateError
 from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs
 from netlab.kernel.teardown import teardown
-from netlab.model.clusterdns import is_coredns
-from netlab.model.ingress import is_controller
 from netlab.model.lab import Task
-from netlab.plan.model import HostPlan, LabPlan, PodPlan
+from netlab.plan.model import LabPlan, PodPlan
 from netlab.plan.tasks import proxied
 from netlab.proxy.sync import SyncResult, sync
 from netlab.render.envvars import pod_service_env
@@ -37,6 +35,7 @@ from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import etc_files
 from netlab.render.taskops import without
 from netlab.render.topology import render_topology
+from netlab.render.workloads import container_workloads, echo_workloads
 from netlab.state import LabState
 
 
@@ -147,21 +146,13 @@ def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> lis
 
 
 def start_echo(plan: LabPlan, state: LabState) -> None:
-    """One echo server for every echo port of every pod and internet host, and every node's health
-    check ports (LoadBalancer Services with externalTrafficPolicy Local): each socket is bound
-    inside its own namespace."""
+    """One echo server for the echo workloads of every pod and internet host, and every node's
+    health check ports (render.workloads): each socket is bound inside its own namespace."""
     listeners: list[tuple[socket.socket, dict]] = []
     try:
-        members: tuple[PodPlan | HostPlan, ...] = (*plan.pods, *plan.internet_hosts)
-        for member in members:
-            if member.echo_ports():
-                with netns.entered(member.netns):
-                    listeners += procs.open_echo_sockets(member)
-        for node in plan.nodes:
-            for svc in plan.services:
-                if svc.health_check_node_port:
-                    with netns.entered(node.netns):
-                        listeners.append(procs.open_health_socket(node, svc))
+        for workload in echo_workloads(plan):
+            with netns.entered(workload.member.netns):
+                listeners += procs.open_echo_sockets(workload)
         if listeners:
             pid = procs.start_echo(plan.name, listeners, state.logs / "echo.log")
             state.record("pid", pid)
@@ -174,26 +165,24 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
 def start_containers(
     plan: LabPlan, state: LabState, pods: Iterable[PodPlan], also_waiting: list[procs.Starting] | None = None
 ) -> None:
-    """Each container's own command (containers without one are the echo server's), with the
-    pod's Service variables and its own `env` over them; a container that runs ingress-nginx's
-    controller gets nginx, configured from the lab's Ingresses; one that runs CoreDNS, netlab's
-    DNS server. Servers of netlab's own start side by side: return once all of them (and those
-    `also_waiting`) serve."""
+    """The process of each container of these pods but the echo server's (render.workloads), with
+    the Service variables the pod got: a container's own command; nginx for one that runs
+    ingress-nginx's controller, configured from the lab's Ingresses; netlab's DNS server for one
+    that runs CoreDNS. Servers of netlab's own start side by side: return once all of them (and
+    those `also_waiting`) serve."""
     waiting = list(also_waiting or [])
-    service_env = state.service_env()  # once: a lab of 500 pods must not read it 500 times
-    for pod in pods:
-        for container in pod.containers:
-            if container.runs_echo:
-                continue  # the echo server's: it serves every pod from one process
-            env = state.container_env(pod.name, container.env, service_env)
-            if is_controller(container):
-                state.record("pid", ingress.start(plan, state, pod, container, env))
-            elif is_coredns(container):
-                waiting.append(dns.start_coredns(plan, state, pod, container, env))
-                state.record("pid", waiting[-1].pid)
-            else:
-                log = state.logs / f"{pod.name}_{container.name}.log"
-                argv = list(container.command + container.args)
-                state.record("pid", procs.start_command(plan.name, pod, container.name, argv, env, log))
+    for workload in container_workloads(plan, pods, state.service_env(), str(state.dns_dir)):
+        pod, container, env = workload.member, workload.container, dict(workload.env)
+        assert isinstance(pod, PodPlan) and container is not None  # a pod's container
+        if workload.kind == "echo":
+            continue  # the echo server's: it serves every pod from one process (start_echo)
+        if workload.kind == "ingress":
+            state.record("pid", ingress.start(plan, state, pod, container, env))
+        elif workload.kind == "dns":
+            waiting.append(dns.start_server(plan, state, workload))
+            state.record("pid", waiting[-1].pid)
+        else:
+            log = state.logs / f"{workload.name}.log"
+            state.record("pid", procs.start_command(plan.name, pod, container.name, list(workload.args), env, log))
     for server in waiting:
         server.wait_ready()

@@ -22,14 +22,10 @@ import time
 from dnslib import QTYPE, RR
 
 from netlab.kernel import procs
-from netlab.model.clusterdns import METRICS_PORT
-from netlab.model.lab import Container
-from netlab.plan.model import LabPlan, PodPlan
+from netlab.plan.model import HostPlan, LabPlan, PodPlan
 from netlab.render.dns import cluster_zone, internet_zone
+from netlab.render.workloads import CLUSTER_ZONE, DNS_SERVER, INTERNET_ZONE, Workload, host_workloads
 from netlab.state import LabState
-
-CLUSTER_ZONE, INTERNET_ZONE = "cluster.zone", "internet.zone"
-SERVER = "netlab.workloads.dns"
 
 
 def write_zones(plan: LabPlan, state: LabState) -> None:
@@ -66,42 +62,22 @@ def held_addresses(plan: LabPlan, state: LabState) -> dict[str, set[str]]:
     return held
 
 
-def _server(*args: str) -> list[str]:
-    return [sys.executable, "-m", SERVER, "--listen", "0.0.0.0:53", *args]
-
-
-def start_coredns(
-    plan: LabPlan, state: LabState, pod: PodPlan, container: Container, env: dict[str, str]
-) -> procs.Starting:
-    """Cluster DNS in a coredns pod (wait for it: `wait_ready`)."""
-    upstream = ["--upstream", str(plan.resolver.ip.ip)] if plan.resolver else []
-    argv = _server(
-        "--zone",
-        str(state.dns_dir / CLUSTER_ZONE),
-        "--domain",
-        plan.lab.cluster.cluster_domain,
-        "--pods",
-        "insecure",
-        "--metrics",
-        f"0.0.0.0:{METRICS_PORT}",
-        *upstream,
-    )
+def start_server(plan: LabPlan, state: LabState, workload: Workload) -> procs.Starting:
+    """A dns workload (render.workloads: cluster DNS in a coredns pod, or the internet's resolver)
+    in its namespace (wait for it: `wait_ready`)."""
+    member = workload.member
+    assert isinstance(member, (PodPlan, HostPlan))  # nodes run no DNS server
     return procs.start_server(
         plan.name,
-        pod,
-        container.name,
-        argv,
-        {**env, "PYTHONPATH": procs.package_root()},
-        state.logs / f"{pod.name}_{container.name}.log",
+        member,
+        workload.container.name if workload.container else "dns",
+        [sys.executable, "-m", DNS_SERVER, *workload.args],
+        {**dict(workload.env), "PYTHONPATH": procs.package_root()},
+        state.logs / f"{workload.name}.log",
     )
 
 
 def start_resolver(plan: LabPlan, state: LabState) -> procs.Starting | None:
     """The internet's resolver, if the lab has one (wait for it: `wait_ready`)."""
-    host = plan.resolver
-    if host is None:
-        return None
-    argv = _server("--zone", str(state.dns_dir / INTERNET_ZONE), "--domain", ".")
-    return procs.start_server(
-        plan.name, host, "dns", argv, {"PYTHONPATH": procs.package_root()}, state.logs / f"{host.name}_dns.log"
-    )
+    resolver = [w for w in host_workloads(plan, str(state.dns_dir)) if w.kind == "dns"]
+    return start_server(plan, state, resolver[0]) if resolver else None

@@ -41,6 +41,7 @@ from netlab.model.lab import Container
 from netlab.plan.ingress import controllers
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.render.ingress import render_nginx_conf
+from netlab.render.workloads import container_env
 from netlab.state import LabState
 
 START_TIMEOUT = 5.0  # nginx listens within milliseconds; a failure shows in its log at once
@@ -183,7 +184,8 @@ def reload(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) -
     master = family.master
     if master is None:  # nginx is gone: start the container again, as the kubelet would
         procs.stop({family.controller} if family.controller else set())
-        state.record("pid", start(plan, state, pod, container, state.container_env(pod.name, container.env)))
+        env = container_env(state.service_env().get(pod.name, {}), container)
+        state.record("pid", start(plan, state, pod, container, env))
         return True
     if conf.is_file() and conf.read_text() == text:
         return False

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
-from netlab.plan.model import HostPlan, NodePlan, PodPlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import HostPlan, PodPlan
+from netlab.render.workloads import ECHO_SERVER, Workload
 from netlab.workloads.echo_sockets import bound, health_service
 
 TAG = "NETLAB_LAB"
@@ -43,36 +43,34 @@ START_TIMEOUT = 30.0
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def open_echo_sockets(pod: PodPlan | HostPlan) -> list[tuple[socket.socket, dict]]:
-    """Bind the pod's (or internet host's) echo ports; the calling thread must be inside its
-    namespace. The sockets belong to that namespace from here on, wherever the process using
-    them is; the server answers /hostname with the pod's or host's name (and every path as one,
-    for a netexec container with --http-override)."""
-    overrides = {
-        (flags.http_port, "TCP"): flags.http_override
-        for c in getattr(pod, "containers", ())
-        if (flags := c.netexec) is not None and flags.http_override
-    }
-    sockets = []
-    for port, protocol in pod.echo_ports():
-        sock = bound(port, protocol)
-        override = {"override": overrides[port, protocol]} if (port, protocol) in overrides else {}
-        sockets.append((sock, {"pod": pod.name, "protocol": protocol, "port": port, **override}))
+def open_echo_sockets(workload: Workload) -> list[tuple[socket.socket, dict]]:
+    """Bind an echo or health workload's ports; the calling thread must be inside its member's
+    namespace. The sockets belong to that namespace from here on, wherever the process using them
+    is. The server answers /hostname with the pod's or host's name (and every path as one, for a
+    netexec container with --http-override); a node's health check port answers as kube-proxy does,
+    with the Service's endpoints on that node (counted now: a change restarts the server)."""
+    member = workload.member.name
+    override = {"override": workload.http_override} if workload.http_override else {}
+    sockets = [
+        (
+            bound(port, protocol),
+            {"pod": member, "protocol": protocol, "port": port, **(override if protocol == "TCP" else {})},
+        )
+        for port, protocol in workload.ports
+    ]
+    sockets += [
+        (
+            bound(check.port, "TCP"),
+            {
+                "pod": member,
+                "protocol": "TCP",
+                "port": check.port,
+                "health": health_service(check.namespace, check.service, check.local_endpoints),
+            },
+        )
+        for check in workload.health_checks
+    ]
     return sockets
-
-
-def open_health_socket(node: NodePlan, svc: ServicePlan) -> tuple[socket.socket, dict]:
-    """Bind a LoadBalancer Service's health check port on a node, as kube-proxy serves it there;
-    the calling thread must be inside the node's namespace. It answers with the number of the
-    Service's endpoints on this node (counted now: a change restarts the server)."""
-    assert svc.health_check_node_port is not None
-    port = svc.health_check_node_port
-    return bound(port, "TCP"), {
-        "pod": node.name,
-        "protocol": "TCP",
-        "port": port,
-        "health": health_service(svc.namespace, svc.name, svc.local_endpoints(node.name)),
-    }
 
 
 def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -90,7 +88,7 @@ def start_echo(lab: str, sockets: list[tuple[socket.socket, dict]], log: Path) -
     manifest = {"user": WORKLOAD_USER, "sockets": [{"fd": s.fileno(), **meta} for s, meta in sockets]}
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "netlab.workloads.echo"],
+            [sys.executable, "-m", ECHO_SERVER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=out,

@@ -19,13 +19,13 @@ the lab's own checks pass, but `env:` checks (they ask `netlab exec`, which need
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable
 
-from netlab.model.clusterdns import METRICS_PORT, is_coredns
-from netlab.model.ingress import controller_flags, is_controller
+from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
-from netlab.plan.model import LabPlan, NodePlan, PodPlan
+from netlab.plan.model import LabPlan
 from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
@@ -34,11 +34,11 @@ from netlab.render.ingress import render_nginx_conf
 from netlab.render.ipcmd import heredoc, script
 from netlab.render.resolvconf import etc_files
 from netlab.render.topology import render_topology
+from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, workloads
 
 RUN_DIR = "/run/netlab-explain"  # the workloads' zone files, logs and pids, per lab
 ZONE_SERIAL = 1  # a serial tells secondaries that a zone changed: the script's zones never do
 AS_NOBODY = "setpriv --reuid=nobody --regid=nogroup --clear-groups"
-ECHO, DNS = "netlab.workloads.echo", "netlab.workloads.dns"
 START = """\
 # Each workload runs as a container would: in its namespace, with the pod's name as hostname (a UTS
 # namespace of its own), only the variables given as its environment, unprivileged, in a session
@@ -139,74 +139,54 @@ def _etc(plan: LabPlan) -> str:
 
 
 def _workloads(plan: LabPlan) -> str:
-    """Zone files, then every container's process and the internet hosts' servers; then wait until
+    """Zone files, then every workload (render.workloads, as `up` starts them); then wait until
     netlab's own servers serve (a container's own command says nothing)."""
-    text = _zones(plan)
-    servers = []
-    for pod in plan.pods:
-        for container in pod.containers:
-            name = f"{pod.name}_{container.name}"
-            if container.runs_echo:
-                servers.append(name)
-                text += _start(name, pod.netns, pod.name, _echo(container.listens_on(), container))
-            elif is_coredns(container):
-                servers.append(name)
-                text += _start(name, pod.netns, pod.name, _coredns(plan))
-            elif is_controller(container):
-                text += _nginx(plan, pod, container)
-            else:
-                text += _start(name, pod.netns, pod.name, _command(plan, pod, container))
-    for host in plan.internet_hosts:
-        if host.ports:
-            servers.append(f"{host.name}_echo")
-            text += _start(servers[-1], host.netns, host.name, _echo(host.echo_ports()))
-        if host.dns_records:
-            servers.append(f"{host.name}_dns")
-            text += _start(
-                servers[-1],
-                host.netns,
-                host.name,
-                [
-                    AS_NOBODY,
-                    '"$PYTHON"',
-                    "-m",
-                    DNS,
-                    "--listen",
-                    "0.0.0.0:53",
-                    "--zone",
-                    '"$RUN/internet.zone"',
-                    "--domain",
-                    ".",
-                ],
-            )
-    for node in plan.nodes:
-        if checks := _health_checks(plan, node):
-            servers.append(f"{node.name}_health")
-            text += _start(servers[-1], node.netns, node.name, _echo([]) + checks)
+    service_env = {pod.name: pod_service_env(plan, pod) for pod in plan.pods}
+    text, servers, nginx = _zones(plan), [], []
+    for workload in workloads(plan, service_env, "$RUN"):
+        if workload.kind == "ingress":
+            text += _nginx(plan, workload)
+            nginx.append(workload)
+            continue
+        if workload.serves:
+            servers.append(workload.name)
+        text += _start(workload, _words(workload))
     text += f"ready {' '.join(servers)}\n" if servers else ""
     return text + "".join(
-        f"listens {pod.name}_{c.name} {pod.netns} {controller_flags(c)[0].http_port}\n"
-        for pod in plan.pods
-        for c in pod.containers
-        if is_controller(c)
+        f"listens {w.name} {w.member.netns} {controller_flags(_container(w))[0].http_port}\n" for w in nginx
     )
 
 
-def _health_checks(plan: LabPlan, node: NodePlan) -> list[str]:
-    """kube-proxy's health check ports on a node (LoadBalancer Services with externalTrafficPolicy
-    Local), as the echo server's arguments: each answers with the Service's endpoints there."""
-    return [
-        f"--health-check {svc.health_check_node_port} {svc.namespace}/{svc.name} {svc.local_endpoints(node.name)}"
-        for svc in plan.services
-        if svc.health_check_node_port
-    ]
+def _words(workload: Workload) -> list[str]:
+    """A workload's command line as shell words (the zone files' paths under $RUN left to the shell)."""
+    if workload.kind == "echo":
+        return _echo(workload.ports, workload.http_override)
+    if workload.kind == "health":
+        return _echo(()) + [
+            f"--health-check {check.port} {check.namespace}/{check.service} {check.local_endpoints}"
+            for check in workload.health_checks
+        ]
+    if workload.kind == "dns":
+        return [
+            AS_NOBODY,
+            '"$PYTHON"',
+            "-m",
+            DNS_SERVER,
+            *(f'"{w}"' if w.startswith("$") else shlex.quote(w) for w in workload.args),
+        ]
+    return _as_container(workload, " ".join(shlex.quote(w) for w in workload.args))
 
 
-def _nginx(plan: LabPlan, pod: PodPlan, container: Container) -> str:
+def _container(workload: Workload) -> Container:
+    assert workload.container is not None  # a pod's workload
+    return workload.container
+
+
+def _nginx(plan: LabPlan, workload: Workload) -> str:
     """ingress-nginx's controller: nginx, from the nginx.conf netlab renders for the pod (its run
     directory nobody's alone, its access log the container's log); netlab's controller renders it
     again and reloads nginx on every change, a script does not."""
-    name = f"{pod.name}_{container.name}"
+    pod, container, name = workload.member, _container(workload), workload.name
     base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
     conf = render_nginx_conf(
         plan, controller_flags(container)[0], pod.name, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log"
@@ -217,7 +197,7 @@ def _nginx(plan: LabPlan, pod: PodPlan, container: Container) -> str:
         f'mkdir -p {base}/run\ntouch "$RUN/{name}.log"\n'
         f'chown nobody:nogroup {base}/run "$RUN/{name}.log"\nchmod 700 {base}/run\n'
         f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
-        + _start(name, pod.netns, pod.name, _as_container(plan, pod, container, f"{NGINX} {base}/nginx.conf"))
+        + _start(workload, _as_container(workload, f"{NGINX} {base}/nginx.conf"))
     )
 
 
@@ -253,49 +233,20 @@ def _zones(plan: LabPlan) -> str:
     return "".join(f"cat > \"$RUN/{name}\" <<'EOF'\n{text}EOF\n" for name, text in zones.items() if text)
 
 
-def _start(name: str, netns: str, hostname: str, words: list[str]) -> str:
+def _start(workload: Workload, words: list[str]) -> str:
     """A `start` line; `words` are shell words already (quoted where they need it)."""
-    return f"start {name} {netns} {hostname} {' '.join(words)}\n"
+    return f"start {workload.name} {workload.member.netns} {workload.member.name} {' '.join(words)}\n"
 
 
-def _echo(ports: list[tuple[int, str]], container: Container | None = None) -> list[str]:
+def _echo(ports: Iterable[tuple[int, str]], http_override: str | None = None) -> list[str]:
     """netlab's echo server on these ports (with agnhost netexec's --http-override, if the
     container runs netexec with one)."""
-    words = ['"$PYTHON"', "-m", ECHO, "--user", "nobody"]
+    words = ['"$PYTHON"', "-m", ECHO_SERVER, "--user", "nobody"]
     words += [f"--{'http' if protocol == 'TCP' else 'udp'}-port {port}" for port, protocol in ports]
-    flags = container.netexec if container else None
-    return words + ([f"--http-override {shlex.quote(flags.http_override)}"] if flags and flags.http_override else [])
+    return words + ([f"--http-override {shlex.quote(http_override)}"] if http_override else [])
 
 
-def _coredns(plan: LabPlan) -> list[str]:
-    """netlab's DNS server in CoreDNS's place, with the arguments kernel.dns gives it."""
-    upstream = ["--upstream", str(plan.resolver.ip.ip)] if plan.resolver else []
-    return [
-        AS_NOBODY,
-        '"$PYTHON"',
-        "-m",
-        DNS,
-        "--listen",
-        "0.0.0.0:53",
-        "--zone",
-        '"$RUN/cluster.zone"',
-        "--domain",
-        plan.lab.cluster.cluster_domain,
-        "--pods",
-        "insecure",
-        "--metrics",
-        f"0.0.0.0:{METRICS_PORT}",
-        *upstream,
-    ]
-
-
-def _command(plan: LabPlan, pod: PodPlan, container: Container) -> list[str]:
-    """A container's own command, as the container runs it."""
-    return _as_container(plan, pod, container, " ".join(shlex.quote(w) for w in container.command + container.args))
-
-
-def _as_container(plan: LabPlan, pod: PodPlan, container: Container, command: str) -> list[str]:
-    """A command (shell words) with the pod's Service variables and the container's own `env` over
-    them (what the kubelet gives it), as nobody."""
-    env = {**pod_service_env(plan, pod), **dict(container.env)}
-    return [*(shlex.quote(f"{key}={value}") for key, value in env.items()), AS_NOBODY, command]
+def _as_container(workload: Workload, command: str) -> list[str]:
+    """A command (shell words) with the container's environment (the pod's Service variables and
+    its own `env` over them, what the kubelet gives it), as nobody."""
+    return [*(shlex.quote(f"{key}={value}") for key, value in workload.env), AS_NOBODY, command]

@@ -1,0 +1,57 @@
+"""Every process of a lab as one description (render.workloads), which `up` starts and `explain` prints."""
+
+from __future__ import annotations
+
+from netlab.plan import make_plan
+from netlab.render.workloads import container_workloads, echo_workloads, workloads
+
+ZONES = "/run/netlab/lab/dns"
+
+
+def kinds(plan, service_env=None) -> dict[str, str]:
+    return {w.name: w.kind for w in workloads(plan, service_env or {}, ZONES)}
+
+
+def test_an_ingress_lab_runs_echo_apps_cluster_dns_and_an_ingress_controller(bundled_lab) -> None:
+    plan = make_plan(bundled_lab("ingress-http"))
+    found = {w.name: w for w in workloads(plan, {}, ZONES)}
+    assert {w.kind for w in found.values()} >= {"echo", "dns", "ingress"}
+    coredns = next(w for w in found.values() if w.kind == "dns" and w.container is not None)
+    assert coredns.args[:4] == ("--listen", "0.0.0.0:53", "--zone", f"{ZONES}/cluster.zone")
+    assert ("--domain", plan.lab.cluster.cluster_domain) == coredns.args[4:6]
+    overridden = [w for w in found.values() if w.kind == "echo" and w.http_override]
+    assert overridden and all(w.http_override == "/hostname" and (8080, "TCP") in w.ports for w in overridden)
+
+
+def test_the_internet_resolver_and_hosts_and_health_checks(bundled_lab) -> None:
+    plan = make_plan(bundled_lab("ingress-loadbalancer"))
+    found = kinds(plan)
+    assert any(kind == "health" for kind in found.values())  # externalTrafficPolicy Local
+    assert all(w.kind in ("echo", "health") for w in echo_workloads(plan))
+    assert {w.member.netns for w in echo_workloads(plan) if w.kind == "health"} <= {n.netns for n in plan.nodes}
+
+
+def test_a_container_gets_the_pod_service_variables_with_its_own_env_over_them(make_lab) -> None:
+    lab = make_lab(
+        """
+        name: envlab
+        cluster:
+          nodes: [node-1]
+          dns: false
+        objects:
+          - apiVersion: v1
+            kind: Pod
+            metadata: {name: app}
+            spec:
+              containers:
+                - name: main
+                  image: busybox
+                  command: [sleep, infinity]
+                  env: [{name: WEB_SERVICE_HOST, value: mine}, {name: OWN, value: "1"}]
+        """
+    )
+    plan = make_plan(lab)
+    (workload,) = container_workloads(plan, plan.pods, {"app": {"WEB_SERVICE_HOST": "10.96.0.5", "KEPT": "x"}}, ZONES)
+    assert workload.kind == "command" and workload.args == ("sleep", "infinity")
+    assert dict(workload.env) == {"WEB_SERVICE_HOST": "mine", "KEPT": "x", "OWN": "1"}
+    assert workload.name == "app_main" and workload.member.name == "app"
