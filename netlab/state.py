@@ -2,7 +2,8 @@
 
 Layout of a lab's directory:
 - `lab.yaml`: the lab file as it was brought up (so `status`, `verify` and `exec` work even if
-  the file moved), `lab.json`: how (`network` override, `complete` once `up` finished);
+  the file moved), `lab.json`: how, and what it has become since (`Settings`, read and written
+  only through it);
 - `journal`: one line per object, appended *before* the object is created: `netns <name>`,
   and `pid <pid>` of each process started (those are found by their tag, too). `down` and
   `clean` undo exactly this list, so a crash at any point (even `kill -9`) leaves something
@@ -22,8 +23,10 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from netlab.errors import LabStateError
 from netlab.model.lab import Task
@@ -31,6 +34,59 @@ from netlab.plan.tasks import StepTask
 
 RUN_DIR = Path("/run/netlab")
 LOCK_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """lab.json: how the lab was brought up, and what it has become since."""
+
+    source: str = ""  # the lab file `up` was given (its copy is lab.yaml)
+    network: str | None = None  # the pod network it runs (`up --network`, or the lab's own)
+    proxy_mode: str | None = None  # the proxy mode it runs (`up --proxy-mode`, or the lab's own)
+    complete: bool = False  # `up` finished: a lab without it is being built, or its `up` crashed
+    up_pid: int | None = None  # the `up` that builds it
+    echo_pid: int | None = None  # the echo server: its sockets hold every pod's namespace
+    changed: bool = False  # apply, scale or delete changed it: its file is an edit (`load_lab`)
+    pods: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # pod -> (node, IP): IPAM's memory
+    left: tuple[StepTask, ...] = ()  # learner tasks not built yet: what `step` builds next
+    learner: tuple[StepTask, ...] = ()  # learner tasks `up` left to the learner: what `check` judges
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "network": self.network,
+            "proxyMode": self.proxy_mode,
+            "complete": self.complete,
+            "upPid": self.up_pid,
+            "echoPid": self.echo_pid,
+            "changed": self.changed,
+            "pods": {pod: list(where) for pod, where in self.pods.items()},
+            "tasks.left": _tasks_json(self.left),
+            "tasks.learner": _tasks_json(self.learner),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Settings:
+        return cls(
+            source=data.get("source", ""),
+            network=data.get("network"),
+            proxy_mode=data.get("proxyMode"),
+            complete=bool(data.get("complete", False)),
+            up_pid=data.get("upPid"),
+            echo_pid=data.get("echoPid"),
+            changed=bool(data.get("changed", False)),
+            pods={pod: (node, ip) for pod, (node, ip) in data.get("pods", {}).items()},
+            left=_tasks(data.get("tasks.left", [])),
+            learner=_tasks(data.get("tasks.learner", [])),
+        )
+
+
+def _tasks_json(tasks: tuple[StepTask, ...]) -> list[list[Any]]:
+    return [[t.step, t.task.kind, t.task.target] for t in tasks]
+
+
+def _tasks(data: list[list[Any]]) -> tuple[StepTask, ...]:
+    return tuple(StepTask(step, Task(kind, target)) for step, kind, target in data)
 
 
 @dataclass
@@ -41,7 +97,7 @@ class LabState:
 
     # -- lifecycle ------------------------------------------------------------------------
     @classmethod
-    def create(cls, name: str, lab_text: str, settings: dict) -> LabState:
+    def create(cls, name: str, lab_text: str, settings: Settings) -> LabState:
         """Claim the lab's directory and lock it, or say it is already up.
 
         Raises:
@@ -61,7 +117,7 @@ class LabState:
         state.lock()
         (path / "logs").mkdir()
         (path / "lab.yaml").write_text(lab_text)
-        state.write_settings({**settings, "complete": False, "upPid": os.getpid()})
+        state.write_settings(replace(settings, complete=False, up_pid=os.getpid()))
         return state
 
     @staticmethod
@@ -139,29 +195,29 @@ class LabState:
         tmp.write_text(json.dumps(env, indent=1, sort_keys=True))
         tmp.replace(self.dir / "env.json")
 
-    def settings(self) -> dict:
+    def settings(self) -> Settings:
+        """lab.json as it is now (the defaults where it is missing or torn: a crashed `up`)."""
         try:
-            return json.loads((self.dir / "lab.json").read_text())
+            return Settings.from_json(json.loads((self.dir / "lab.json").read_text()))
         except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+            return Settings()
 
-    def write_settings(self, settings: dict) -> None:
+    def write_settings(self, settings: Settings) -> None:
+        """Replace lab.json in one rename: a reader never sees half of it."""
         tmp = self.dir / "lab.json.tmp"
-        tmp.write_text(json.dumps(settings, indent=1))
+        tmp.write_text(json.dumps(settings.to_json(), indent=1))
         tmp.replace(self.dir / "lab.json")
 
-    def tasks(self, key: str) -> list[StepTask]:
-        """Learner tasks recorded under `key`: "learner" (left to the learner by `up`, what
-        `check` judges) or "left" (not built yet: what `step` builds next)."""
-        return [StepTask(step, Task(kind, target)) for step, kind, target in self.settings().get(f"tasks.{key}", [])]
-
-    def write_tasks(self, key: str, tasks: list[StepTask]) -> None:
-        self.write_settings({**self.settings(), f"tasks.{key}": [[t.step, t.task.kind, t.task.target] for t in tasks]})
+    def update_settings(self, **changes: Any) -> Settings:
+        """Change some fields of lab.json (`Settings`' names), keep the rest; the new settings."""
+        settings = replace(self.settings(), **changes)
+        self.write_settings(settings)
+        return settings
 
     def claim_if_crashed(self) -> bool:
         """True (and the lock taken) if the lab's `up` died before finishing: the directory says
         incomplete and no process holds its lock. A lab being built or up is left alone."""
-        if self.settings().get("complete"):
+        if self.settings().complete:
             return False
         fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -173,7 +229,7 @@ class LabState:
         return True
 
     def mark_complete(self) -> None:
-        self.write_settings({**self.settings(), "complete": True})
+        self.update_settings(complete=True)
 
     def record(self, kind: str, value: object) -> None:
         """Append to the journal before making the object it names."""

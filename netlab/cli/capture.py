@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import netns_named, open_running, require_root, require_tools
+from netlab.cli.common import netns_named, require_root
 from netlab.kernel.procs import exec_in
+from netlab.kernel.tools import require_tools
+from netlab.running import RunningLab
 
 
 @click.command("capture", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -27,7 +29,7 @@ def cmd(lab: str, target: str, tcpdump_args: tuple[str, ...]) -> None:
     require_tools("tcpdump")
     args = list(tcpdump_args[1:] if tcpdump_args[:1] == ("--",) else tcpdump_args)
     name, _, interface = target.partition(":")
-    plan = open_running(lab).plan
+    plan = RunningLab.open(lab).plan
     netns = netns_named(plan, name)
     in_pod_or_host = plan.member(name) is not None and name not in {n.name for n in plan.nodes}
     interface = interface or ("eth0" if in_pod_or_host else "any")

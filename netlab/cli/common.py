@@ -1,12 +1,10 @@
-"""What several verbs share: root and tool checks, opening a running lab, output."""
+"""What several verbs share: root and tool checks, a change shown as it runs, output."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,11 +12,9 @@ import click
 from rich.console import Console
 
 from netlab.errors import BadInput, EnvironmentProblem
-from netlab.model import load_lab
-from netlab.plan import LabPlan, make_plan
-from netlab.plan.ingress import lab_has_controllers
+from netlab.plan import LabPlan
 from netlab.plan.model import PodPlan
-from netlab.state import LabState
+from netlab.running import RunningLab
 
 if TYPE_CHECKING:
     from netlab.kernel.reconcile import Change
@@ -47,30 +43,6 @@ def require_root(verb: str) -> None:
         raise EnvironmentProblem(f"netlab {verb} needs root: it makes network namespaces (sudo netlab {verb} ...)")
 
 
-def require_tools(*tools: str) -> None:
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        raise EnvironmentProblem(f"{', '.join(missing)} not found (scripts/provision.sh installs it)")
-
-
-@dataclass
-class RunningLab:
-    """A lab that is up: its recorded lab file, re-planned exactly as it was brought up."""
-
-    state: LabState
-    plan: LabPlan
-
-
-def open_running(name: str) -> RunningLab:
-    """The running lab of that name (its recorded copy of the lab file, not the file on disk).
-
-    Raises:
-        LabStateError: it is not up.
-    """
-    state = LabState.open(name)
-    return RunningLab(state, replan(state, state.lab_file.read_text()))
-
-
 def netns_named(plan: LabPlan, name: str) -> str:
     """The namespace of a pod, node, outside host or `underlay` of a running lab (exec, capture).
 
@@ -84,59 +56,11 @@ def netns_named(plan: LabPlan, name: str) -> str:
     return netns
 
 
-def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:
-    """Plan lab-file text as the running lab is planned: its modes, its pods' nodes and addresses
-    (`changed`: the text is an edit of the lab, see `load_lab`; by default, as recorded).
-
-    Raises:
-        LabValidationError, PlanError: the text is not a valid lab.
-    """
-    settings = state.settings()
-    if changed is None:
-        changed = settings.get("changed", False)
-    lab = load_lab(Path(settings.get("source", state.lab_file)), text, changed=changed)
-    keep = {pod: (node, ip) for pod, (node, ip) in settings.get("pods", {}).items()}
-    return make_plan(lab, network=settings.get("network"), proxy_mode=settings.get("proxyMode"), keep=keep)
-
-
-def remember(state: LabState, plan: LabPlan) -> None:
-    """Record where each pod runs and its address, so later changes keep them (IPAM's memory)."""
-    state.write_settings({**state.settings(), "pods": {p.name: [p.node, str(p.ip.ip)] for p in plan.pods}})
-
-
 def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
-    """Apply an edit of the running lab's manifests: validate and plan it, then reconcile the
-    kernel and record the new lab file. A change that does not validate changes nothing; one that
-    fails on the way rolls back (`reconcile`), leaving the lab and its recorded files as they were.
-
-    Raises:
-        LabStateError: the lab is not up. BadInput: the edit is invalid.
-    """
-    # Imported here: reconcile brings all of pyroute2 (0.15 s, seconds under CI's emulation), which
-    # only the verbs that change a lab need, not every verb that imports this module.
-    from netlab.kernel import ingress
-    from netlab.kernel.reconcile import reconcile
-
-    running = open_running(name)
-    left = running.state.tasks("left")
-    if left:
-        raise BadInput(
-            f"lab {name} leaves step {left[0].step} to you: change it once every step is built "
-            f"(netlab step {name}, netlab solve {name} STEP)"
-        )
-    text = edit(running.state.lab_file.read_text())
-    new = replan(running.state, text, changed=True)
-    if new.lab.cluster != running.plan.lab.cluster:
-        raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
-    if lab_has_controllers(new):
-        ingress.nginx_binary()  # before anything changes: exit 3 if it is missing
-    running.state.lock()
+    """Change the running lab by an edit of its manifests (`RunningLab.change`), showing progress."""
+    running = RunningLab.open(name)
     with progress.status(f"{name}: changing the running lab"):
-        result = reconcile(running.plan, new, running.state)
-    running.state.lab_file.write_text(text)
-    running.state.write_settings({**running.state.settings(), "changed": True})
-    remember(running.state, new)
-    return new, result
+        return running.change(edit)
 
 
 def note_ignored_args(pods: Iterable[PodPlan]) -> None:

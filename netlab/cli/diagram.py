@@ -14,11 +14,13 @@ import subprocess
 
 import click
 
-from netlab.cli.common import RunningLab, open_running, require_root, require_tools
+from netlab.cli.common import require_root
 from netlab.cli.status import external_ip, ports_text, services
 from netlab.errors import KernelError
 from netlab.kernel import readback
+from netlab.kernel.tools import require_tools
 from netlab.render import diagram
+from netlab.running import RunningLab
 
 
 @click.command("diagram")
@@ -29,7 +31,7 @@ def cmd(lab: str, form: str) -> None:
     require_root("diagram")
     if form == "svg":
         require_tools("dot")
-    picture = read_picture(open_running(lab))
+    picture = read_picture(RunningLab.open(lab))
     if form == "ascii":
         click.echo(diagram.ascii_art(picture), nl=False)
     elif form == "mermaid":

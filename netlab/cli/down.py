@@ -11,7 +11,7 @@ import click
 
 from netlab.cli.common import out, require_root
 from netlab.errors import BadInput
-from netlab.kernel.teardown import teardown
+from netlab.running import take_down
 from netlab.state import LabState
 
 
@@ -29,10 +29,3 @@ def cmd(lab: str | None, everything: bool) -> None:
             continue
         take_down(name)
         out.print(f"lab {name} is down")
-
-
-def take_down(name: str) -> None:
-    """Tear a lab down from its journal, once no other netlab command works on it."""
-    state = LabState.open(name)
-    state.lock()
-    teardown(state)

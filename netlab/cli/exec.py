@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import netns_named, open_running, require_root
+from netlab.cli.common import netns_named, require_root
 from netlab.errors import BadInput
 from netlab.kernel.procs import exec_in
 from netlab.render.workloads import container_env
+from netlab.running import RunningLab
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -28,7 +29,7 @@ def cmd(lab: str, name: str, command: tuple[str, ...]) -> None:
     require_root("exec")
     if command and command[0] == "--":
         command = command[1:]
-    running = open_running(lab)
+    running = RunningLab.open(lab)
     plan = running.plan
     member_name, _, container_name = name.partition("/")
     netns = netns_named(plan, member_name)

@@ -14,11 +14,11 @@ import sys
 
 import click
 
-from netlab.cli.common import open_running
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import make_plan
 from netlab.render.explain import explain
+from netlab.running import RunningLab
 from netlab.state import LabState
 
 
@@ -29,7 +29,7 @@ from netlab.state import LabState
 def cmd(lab: str, network: str | None, proxy_mode: str | None) -> None:
     """Print LAB as the ip, iptables/nft/ipvsadm commands that build it by hand."""
     if LabState.is_up(lab) and not (network or proxy_mode):
-        plan = open_running(lab).plan
+        plan = RunningLab.open(lab).plan
     else:
         plan = make_plan(load_lab(find_lab(lab)), network=network, proxy_mode=proxy_mode)
     click.echo(explain(plan, python=sys.executable), nl=False)

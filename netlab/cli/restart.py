@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import open_running, out, require_root
-from netlab.errors import BadInput
-from netlab.kernel.restart import restart
+from netlab.cli.common import out, require_root
+from netlab.running import RunningLab
 
 
 @click.command("restart")
@@ -22,12 +21,7 @@ from netlab.kernel.restart import restart
 def cmd(lab: str, pod: str) -> None:
     """Restart POD's containers in LAB: they get the Service variables of the Services that exist now."""
     require_root("restart")
-    running = open_running(lab)
-    member = next((p for p in running.plan.pods if p.name == pod), None)
-    if member is None:
-        raise BadInput(f"lab {lab} has no pod named {pod!r} (it has {', '.join(p.name for p in running.plan.pods)})")
-    running.state.lock()
-    env = restart(running.plan, running.state, member)
+    env = RunningLab.open(lab).restart(pod)
     services = sorted({name[: -len("_SERVICE_HOST")] for name in env if name.endswith("_SERVICE_HOST")})
     out.print(
         f"pod {pod} restarted: its containers see {len(services)} Service(s) in their environment"

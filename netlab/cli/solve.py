@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import RunningLab, open_running, out, require_root
-from netlab.kernel.tasks import build_tasks
+from netlab.cli.common import out, require_root
 from netlab.plan.tasks import step_tasks
 from netlab.render.taskcmds import task_commands
+from netlab.running import RunningLab
 
 
 @click.command("solve")
@@ -23,19 +23,15 @@ from netlab.render.taskcmds import task_commands
 def cmd(lab: str, step: int) -> None:
     """Build guide step STEP's tasks of the running LAB (learner mode's way out)."""
     require_root("solve")
-    running = open_running(lab)
+    running = RunningLab.open(lab)
     step_tasks(running.plan.lab, step)  # bad input before the lock: the step builds nothing
     build_step(running, step)
 
 
 def build_step(running: RunningLab, step: int) -> None:
     """Build one step's tasks and say what changed in the kernel."""
-    plan, state = running.plan, running.state
-    chosen = [t.task for t in step_tasks(plan.lab, step)]
-    state.lock()
-    left = [t for t in state.tasks("left") if t.step != step]
-    build_tasks(plan, chosen, [t.task for t in left])
-    state.write_tasks("left", left)
+    plan = running.plan
+    chosen, left = running.build_step(step)
     guide_step = plan.lab.guide[step - 1]
     out.print(f"lab {plan.name}: built step {step} ({guide_step.title}): {', '.join(map(str, chosen))}", markup=False)
     for line in task_commands(plan, chosen, [t.task for t in left]):

@@ -13,9 +13,10 @@ import json
 import click
 from rich.table import Table
 
-from netlab.cli.common import RunningLab, open_running, out, require_root
+from netlab.cli.common import out, require_root
 from netlab.kernel import dns, procs, readback
 from netlab.proxy import mode_of
+from netlab.running import RunningLab
 from netlab.state import LabState
 
 
@@ -25,7 +26,7 @@ from netlab.state import LabState
 def cmd(lab: str | None, as_json: bool) -> None:
     """Show what the kernel holds for LAB, or which labs are up."""
     if lab is None:
-        labs = [{"name": n, "complete": LabState.open(n).settings().get("complete", False)} for n in LabState.names()]
+        labs = [{"name": n, "complete": LabState.open(n).settings().complete} for n in LabState.names()]
         if as_json:
             click.echo(json.dumps({"labs": labs}, indent=2))
         else:
@@ -35,7 +36,7 @@ def cmd(lab: str | None, as_json: bool) -> None:
                 out.print("no lab is up (netlab list shows the labs)")
         return
     require_root("status")
-    report = collect(open_running(lab))
+    report = collect(RunningLab.open(lab))
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -47,7 +48,7 @@ def collect(running: RunningLab) -> dict:
     plan = running.plan
     views = {name: readback.read(name) for name in plan.all_netns()}
     pids = procs.lab_pids(plan.name, plan.all_netns())
-    left = running.state.tasks("left")
+    left = running.state.settings().left
 
     def ip(netns: str) -> str | None:
         view = views.get(netns)
@@ -58,7 +59,7 @@ def collect(running: RunningLab) -> dict:
         "title": plan.lab.title,
         "network": plan.network,
         "proxyMode": plan.proxy_mode,
-        "complete": running.state.settings().get("complete", False),
+        "complete": running.state.settings().complete,
         "nodes": [
             {
                 "name": n.name,
@@ -90,7 +91,7 @@ def collect(running: RunningLab) -> dict:
         ],
         "processes": len(pids),
         "learnerTasks": [
-            {"step": t.step, "task": str(t.task), "built": t not in left} for t in running.state.tasks("learner")
+            {"step": t.step, "task": str(t.task), "built": t not in left} for t in running.state.settings().learner
         ],
     }
 

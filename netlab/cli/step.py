@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import open_running, out, require_root
+from netlab.cli.common import out, require_root
 from netlab.cli.solve import build_step
+from netlab.running import RunningLab
 
 
 @click.command("step")
@@ -14,8 +15,8 @@ from netlab.cli.solve import build_step
 def cmd(lab: str) -> None:
     """Build the first guide step of LAB that is not built yet."""
     require_root("step")
-    running = open_running(lab)
-    left = running.state.tasks("left")
+    running = RunningLab.open(lab)
+    left = running.state.settings().left
     if not left:
         out.print(f"lab {lab}: every step is built (netlab check {lab} judges the learner tasks)", markup=False)
         return

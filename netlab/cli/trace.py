@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import open_running, out, progress, require_root, require_tools
+from netlab.cli.common import out, progress, require_root
 from netlab.kernel.packettrace import Traced, run_trace
+from netlab.kernel.tools import require_tools
+from netlab.running import RunningLab
 
 
 @click.command("trace")
@@ -26,7 +28,7 @@ def cmd(lab: str, source: str, target: str, port: int | None) -> None:
     """Send one request FROM a pod TO a Service, pod or host of LAB and show the rules it met."""
     require_root("trace")
     require_tools("nft", "conntrack", "curl", "nsenter", "ipvsadm")
-    plan = open_running(lab).plan
+    plan = RunningLab.open(lab).plan
     with progress.status(f"trace {lab}: one request from {source} to {target}, watched in every node"):
         traced = run_trace(plan, source, target, port)
     show(traced)

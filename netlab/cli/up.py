@@ -15,17 +15,14 @@ import time
 
 import click
 
-from netlab.cli.common import note_ignored_args, out, progress, remember, require_root, require_tools
-from netlab.kernel.build import build
-from netlab.kernel.ingress import nginx_binary
+from netlab.cli.common import note_ignored_args, out, progress, require_root
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.tasks import StepTask, left_tasks
-from netlab.proxy import mode_of
 from netlab.proxy.sync import SyncResult
-from netlab.state import LabState
+from netlab.running import RunningLab
 
 
 @click.command("up")
@@ -52,22 +49,9 @@ def cmd(lab: str, network: str | None, proxy_mode: str | None, until_step: int |
     plan = make_plan(model, network=network, proxy_mode=proxy_mode)
     left = left_tasks(model, until_step=until_step, leave=leave)
     require_root("up")
-    if plan.services:
-        mode = mode_of(plan)
-        mode.check_kernel()
-        require_tools("nsenter", *mode.tools)
-    if lab_has_controllers(plan):
-        nginx_binary()  # the ingress controller pods run it
     started = time.perf_counter()
-    state = LabState.create(
-        model.name, text, {"source": str(path), "network": plan.network, "proxyMode": plan.proxy_mode}
-    )
     with progress.status(f"up {model.name}: building {len(plan.all_netns())} namespaces, rules and workloads"):
-        synced = build(plan, state, [t.task for t in left])
-    remember(state, plan)
-    state.write_tasks("left", left)
-    state.write_tasks("learner", left)
-    state.mark_complete()
+        _, synced = RunningLab.up(path, text, plan, left)
     summarize(plan, synced, time.perf_counter() - started)
     if left:
         say_left(plan, left)

@@ -16,8 +16,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from netlab.cli.common import open_running, out, progress, report_options, require_root, require_tools
+from netlab.cli.common import out, progress, report_options, require_root
 from netlab.errors import CheckFailed
+from netlab.kernel.tools import require_tools
+from netlab.running import RunningLab
 from netlab.verify import verify
 from netlab.verify.junit import junit_xml
 
@@ -28,7 +30,7 @@ from netlab.verify.junit import junit_xml
 def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     """Run LAB's checks with real traffic; exit 1 if any fails."""
     require_root("verify")
-    running = open_running(lab)
+    running = RunningLab.open(lab)
     require_tools("ping", "curl", "tcpdump", "bridge", "python3", "dig")
     started = time.monotonic()
     checks = running.plan.lab.checks

@@ -156,7 +156,7 @@ def start_echo(plan: LabPlan, state: LabState) -> None:
         if listeners:
             pid = procs.start_echo(plan.name, listeners, state.logs / "echo.log")
             state.record("pid", pid)
-            state.write_settings({**state.settings(), "echoPid": pid})
+            state.update_settings(echo_pid=pid)
     finally:
         for sock, _ in listeners:
             sock.close()

@@ -29,7 +29,7 @@ refuse what netlab renders.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netlab.errors import ApplyError, BadInput, KernelError
 from netlab.kernel import cloud, conntrack, dns, etcfiles, ingress, netns, procs
@@ -90,7 +90,7 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
                 raise KernelError(
                     f"{failed}; rolling the change back failed too ({exc}): netlab down {new.name}, then up"
                 ) from None
-            state.write_settings({**settings, "echoPid": state.settings().get("echoPid")})
+            state.write_settings(replace(settings, echo_pid=state.settings().echo_pid))
             raise
 
 
@@ -144,7 +144,7 @@ def _undo(
 def _stop_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
     """Stop the echo server (its sockets hold every pod's namespace) and the pods' processes, then
     remove their namespaces (their veths go too) and /etc files."""
-    procs.stop(procs.lab_pids(plan.name, []) & {state.settings().get("echoPid")})
+    procs.stop(procs.lab_pids(plan.name, []) & {state.settings().echo_pid})
     for pod in pods:
         procs.stop(procs.pids_in([pod.netns]))
         _unplug(pod)

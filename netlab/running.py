@@ -1,0 +1,168 @@
+"""A lab that is up, as one object: what `up`, `apply`/`scale`/`delete`, `step`/`solve` and `down` do to it.
+
+The verbs parse, call this and print; a benchmark or a test that drives netlab from Python uses it
+too (as mininet's `Mininet` object is both the CLI's and the API's). A running lab is its state
+directory (`state.LabState`: the recorded lab file, lab.json, the journal) and the plan of that
+recorded file, planned as it was brought up: its modes, and each pod's node and address.
+
+The kernel modules are imported where they are used: they bring pyroute2 (seconds under CI's
+emulated VM), which the verbs that only read a lab (status, verify, exec) never need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netlab.errors import BadInput
+from netlab.kernel.tools import require_tools
+from netlab.model import load_lab
+from netlab.model.lab import Task
+from netlab.plan import LabPlan, make_plan
+from netlab.plan.ingress import lab_has_controllers
+from netlab.plan.tasks import StepTask, step_tasks
+from netlab.proxy import mode_of
+from netlab.state import LabState, Settings
+
+if TYPE_CHECKING:
+    from netlab.kernel.reconcile import Change
+    from netlab.proxy.sync import SyncResult
+
+
+@dataclass
+class RunningLab:
+    """A lab that is up: its state, and the plan of its recorded lab file."""
+
+    state: LabState
+    plan: LabPlan
+
+    @classmethod
+    def up(cls, source: Path, text: str, plan: LabPlan, left: list[StepTask]) -> tuple[RunningLab, list[SyncResult]]:
+        """Claim the lab's state and build the plan but the learner tasks `left`; nothing is left
+        behind if that fails.
+
+        Returns:
+            the running lab, and how each node's kube-proxy rules were synced.
+
+        Raises:
+            EnvironmentProblem: a tool the lab needs is missing, or its proxy mode cannot run on
+                this kernel (checked before anything is made).
+            LabStateError: the lab is up already, or one of its namespace names is taken.
+        """
+        from netlab.kernel import ingress
+        from netlab.kernel.build import build
+
+        if plan.services:
+            mode = mode_of(plan)
+            mode.check_kernel()
+            require_tools("nsenter", *mode.tools)
+        if lab_has_controllers(plan):
+            ingress.nginx_binary()  # the ingress controller pods run it
+        settings = Settings(source=str(source), network=plan.network, proxy_mode=plan.proxy_mode)
+        state = LabState.create(plan.name, text, settings)
+        synced = build(plan, state, [t.task for t in left])
+        running = cls(state, plan)
+        running.remember(plan)
+        state.update_settings(left=tuple(left), learner=tuple(left))
+        state.mark_complete()
+        return running, synced
+
+    @classmethod
+    def open(cls, name: str) -> RunningLab:
+        """The running lab of that name (its recorded copy of the lab file, not the file on disk).
+
+        Raises:
+            LabStateError: it is not up.
+        """
+        state = LabState.open(name)
+        return cls(state, replan(state, state.lab_file.read_text()))
+
+    def remember(self, plan: LabPlan) -> None:
+        """Record where each pod runs and its address, so later changes keep them (IPAM's memory)."""
+        self.state.update_settings(pods={p.name: (p.node, str(p.ip.ip)) for p in plan.pods})
+
+    def change(self, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
+        """Apply an edit of the lab's manifests: validate and plan it, then reconcile the kernel and
+        record the new lab file. A change that does not validate changes nothing; one that fails on
+        the way rolls back (`reconcile`), leaving the lab and its recorded files as they were.
+
+        Raises:
+            BadInput: the edit is invalid, or changes what a running lab cannot change.
+        """
+        from netlab.kernel import ingress
+        from netlab.kernel.reconcile import reconcile
+
+        left = self.state.settings().left
+        if left:
+            raise BadInput(
+                f"lab {self.plan.name} leaves step {left[0].step} to you: change it once every step is built "
+                f"(netlab step {self.plan.name}, netlab solve {self.plan.name} STEP)"
+            )
+        text = edit(self.state.lab_file.read_text())
+        new = replan(self.state, text, changed=True)
+        if new.lab.cluster != self.plan.lab.cluster:
+            raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
+        if lab_has_controllers(new):
+            ingress.nginx_binary()  # before anything changes: exit 3 if it is missing
+        self.state.lock()
+        result = reconcile(self.plan, new, self.state)
+        self.state.lab_file.write_text(text)
+        self.state.update_settings(changed=True)
+        self.remember(new)
+        self.plan = new
+        return new, result
+
+    def restart(self, pod_name: str) -> dict[str, str]:
+        """Restart a pod's containers (`kernel.restart`); returns the Service variables they have now.
+
+        Raises:
+            BadInput: the lab has no such pod.
+        """
+        from netlab.kernel.restart import restart
+
+        pod = next((p for p in self.plan.pods if p.name == pod_name), None)
+        if pod is None:
+            names = ", ".join(p.name for p in self.plan.pods)
+            raise BadInput(f"lab {self.plan.name} has no pod named {pod_name!r} (it has {names})")
+        self.state.lock()
+        return restart(self.plan, self.state, pod)
+
+    def build_step(self, step: int) -> tuple[list[Task], list[StepTask]]:
+        """Build a guide step's tasks for the learner (what they made of them removed first).
+
+        Returns:
+            the tasks built, and those still left.
+        """
+        from netlab.kernel.tasks import build_tasks
+
+        chosen = [t.task for t in step_tasks(self.plan.lab, step)]
+        self.state.lock()
+        left = [t for t in self.state.settings().left if t.step != step]
+        build_tasks(self.plan, chosen, [t.task for t in left])
+        self.state.update_settings(left=tuple(left))
+        return chosen, left
+
+
+def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:
+    """Plan lab-file text as the running lab is planned: its modes, its pods' nodes and addresses
+    (`changed`: the text is an edit of the lab, see `load_lab`; by default, as recorded).
+
+    Raises:
+        LabValidationError, PlanError: the text is not a valid lab.
+    """
+    settings = state.settings()
+    edited = settings.changed if changed is None else changed
+    lab = load_lab(Path(settings.source or state.lab_file), text, changed=edited)
+    return make_plan(lab, network=settings.network, proxy_mode=settings.proxy_mode, keep=dict(settings.pods))
+
+
+def take_down(name: str) -> None:
+    """Tear a lab down from its journal, once no other netlab command works on it. Its lab file is
+    not read: a lab whose recorded file no longer plans comes down too."""
+    from netlab.kernel.teardown import teardown
+
+    state = LabState.open(name)
+    state.lock()
+    teardown(state)
