@@ -7,10 +7,12 @@ Steps:
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
 4. write each namespace's /etc files (a pod's resolv.conf, hosts: `kernel.etcfiles`) and each
    pod's Service environment variables (those of the Services the lab file creates before it);
-5. sync each node's kube-proxy rules for the lab's Services (`proxy.sync`), and the DNS zones;
-6. start the workloads: one echo server for all pods (its sockets bound inside each pod), the
-   internet's resolver, and each container's own command (nginx for an ingress controller's,
-   `kernel.ingress`; netlab's DNS server for CoreDNS's, `kernel.dns`).
+5. sync each node's kube-proxy rules for the lab's Services (`proxy.sync`), the egress NAT;
+6. `start_workloads`, the steps every change of a running lab ends with too (`kernel.reconcile`):
+   the DNS zones; the workloads as `render.workloads` describes them: one echo server for all pods
+   (its sockets bound inside each pod), the internet's resolver, and each container's own command
+   (nginx for an ingress controller's, `kernel.ingress`; netlab's DNS server for CoreDNS's,
+   `kernel.dns`); the cloud load balancer's routes.
 Any failure, Ctrl-C or SIGTERM on the way tears down what the journal lists: nothing half-built.
 A namespace that exists already is never journaled or touched: the build refuses to start.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from netlab.errors import LabStateError
@@ -131,18 +133,32 @@ def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> lis
             state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
             synced = sync(proxied(plan, left or []))
             egress.program(plan)
-            dns.write_zones(plan, state)
-            start_echo(plan, state)
-            resolver = dns.start_resolver(plan, state)
-            if resolver is not None:
-                state.record("pid", resolver.pid)
-            start_containers(plan, state, plan.pods, also_waiting=[resolver] if resolver else [])
-            cloud.sync(plan)  # health-checks the nodes: after their rules and health check ports
+            start_workloads(plan, state, plan.pods, resolver=True)
     except BaseException:
         handles.close()  # first: a teardown needs descriptors of its own
         teardown(state)
         raise
     return synced
+
+
+def start_workloads(plan: LabPlan, state: LabState, pods: Sequence[PodPlan], resolver: bool = False) -> list[str]:
+    """What follows the rules, in `up` and in every change of a running lab (kernel.reconcile) alike:
+    the DNS zones, the echo server (every pod's), the internet's resolver (`resolver`: at `up`), the
+    containers of `pods`, the other ingress controllers' nginx brought to the plan, and the cloud
+    load balancer's routes (it health-checks the nodes: after their rules and health check ports).
+
+    Returns:
+        the controller pods whose nginx reloaded.
+    """
+    dns.write_zones(plan, state)
+    start_echo(plan, state)
+    internet_dns = dns.start_resolver(plan, state) if resolver else None
+    if internet_dns is not None:
+        state.record("pid", internet_dns.pid)
+    start_containers(plan, state, pods, also_waiting=[internet_dns] if internet_dns else [])
+    reloaded = ingress.sync(plan, state, skip={p.name for p in pods})
+    cloud.sync(plan)
+    return reloaded
 
 
 def start_echo(plan: LabPlan, state: LabState) -> None:

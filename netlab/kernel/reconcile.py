@@ -32,8 +32,8 @@ import os
 from dataclasses import dataclass, replace
 
 from netlab.errors import ApplyError, BadInput, KernelError
-from netlab.kernel import cloud, conntrack, dns, etcfiles, ingress, netns, procs
-from netlab.kernel.build import Namespaces, refuse_taken, start_containers, start_echo
+from netlab.kernel import conntrack, etcfiles, ingress, netns, procs
+from netlab.kernel.build import Namespaces, refuse_taken, start_workloads
 from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.proxy.sync import SyncResult, sync
@@ -109,11 +109,7 @@ def _change(
     if os.environ.get(FAULT_RULES):
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
-    dns.write_zones(new, state)
-    start_echo(new, state)
-    start_containers(new, state, added)
-    reloaded = ingress.sync(new, state, skip={p.name for p in added})
-    cloud.sync(new)
+    reloaded = start_workloads(new, state, added)
     return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
 
 
@@ -134,11 +130,7 @@ def _undo(
     _add_pods(old, state, back, [])
     state.write_service_env(service_env)
     sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
-    dns.write_zones(old, state)
-    start_echo(old, state)
-    start_containers(old, state, back)
-    ingress.sync(old, state, skip={p.name for p in back})
-    cloud.sync(old)
+    start_workloads(old, state, back)
 
 
 def _stop_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
