@@ -14,7 +14,7 @@ import click
 
 from netlab.cli.common import out, require_root
 from netlab.kernel import etcfiles, netns, procs
-from netlab.kernel.readback import read
+from netlab.kernel.netnsread import read
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import NETNS_PREFIX
 from netlab.render.topology import owner_tag

@@ -17,7 +17,7 @@ import click
 from netlab.cli.common import require_root
 from netlab.cli.status import external_ip, ports_text, services
 from netlab.errors import KernelError
-from netlab.kernel import readback
+from netlab.kernel import netnsread
 from netlab.kernel.tools import require_tools
 from netlab.render import diagram
 from netlab.running import RunningLab
@@ -50,7 +50,7 @@ def _svg(text: str) -> str:
 
 def read_picture(running: RunningLab) -> diagram.Picture:
     plan = running.plan
-    views = {name: readback.read(name) for name in plan.all_netns()}
+    views = {name: netnsread.read(name) for name in plan.all_netns()}
 
     def iface(netns: str, name: str) -> diagram.Iface | None:
         view = views.get(netns)

@@ -14,7 +14,7 @@ import click
 from rich.table import Table
 
 from netlab.cli.common import out, require_root
-from netlab.kernel import dns, procs, readback
+from netlab.kernel import dns, netnsread, procs
 from netlab.proxy import mode_of
 from netlab.running import RunningLab
 from netlab.state import LabState
@@ -46,7 +46,7 @@ def cmd(lab: str | None, as_json: bool) -> None:
 def collect(running: RunningLab) -> dict:
     """The contract's status document, with every address read from the kernel."""
     plan = running.plan
-    views = {name: readback.read(name) for name in plan.all_netns()}
+    views = {name: netnsread.read(name) for name in plan.all_netns()}
     pids = procs.lab_pids(plan.name, plan.all_netns())
     left = running.state.settings().left
 

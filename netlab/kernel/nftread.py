@@ -39,8 +39,8 @@ from pyroute2.netlink.nfnetlink.nftsocket import (
 
 from netlab.errors import KernelError
 from netlab.kernel import netns
+from netlab.readback.nftables import Touched
 from netlab.render.nftables import TABLE
-from netlab.render.nftables_readback import Touched
 
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_NFTABLES = 10

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
 
 from netlab.errors import ApplyError
 from netlab.kernel import netns
+from netlab.readback.iptables import Saved, parse_save
 
 CONTEXT_LINES = 3
 # Bounds one iptables-restore / nft run. Loading 10000 Services takes 40-60 s on a 2-core VM
@@ -28,43 +28,16 @@ def run_in(netns_name: str, argv: list[str], stdin: str | None = None) -> subpro
     )
 
 
-@dataclass
-class Saved:
-    """What `iptables-save` printed, by table: chain names and rule lines."""
-
-    chains: dict[str, set[str]]
-    rules: dict[str, list[str]]
-
-    def has_jump(self, table: str, chain: str, rule: tuple[str, ...]) -> bool:
-        target = rule[rule.index("-j") + 1]
-        comment = rule[rule.index("--comment") + 1] if "--comment" in rule else ""
-        return any(
-            line.startswith(f"-A {chain} ") and f"-j {target}" in line and comment in line
-            for line in self.rules.get(table, [])
-        )
-
-    @property
-    def kube_rules(self) -> int:
-        return sum(1 for lines in self.rules.values() for line in lines if line.startswith("-A KUBE-"))
-
-
 def iptables_save(netns_name: str) -> Saved:
+    """What `iptables-save` prints in the namespace, read (`readback.iptables`).
+
+    Raises:
+        ApplyError: iptables-save failed.
+    """
     done = run_in(netns_name, ["iptables-save"])
     if done.returncode:
         raise ApplyError(f"in {netns_name}: iptables-save failed: {done.stderr.strip()}")
-    chains: dict[str, set[str]] = {}
-    rules: dict[str, list[str]] = {}
-    table = ""
-    for line in done.stdout.splitlines():
-        if line.startswith("*"):
-            table = line[1:]
-            chains.setdefault(table, set())
-            rules.setdefault(table, [])
-        elif line.startswith(":"):
-            chains[table].add(line[1:].split()[0])
-        elif line.startswith("-A "):
-            rules[table].append(line)
-    return Saved(chains, rules)
+    return parse_save(done.stdout)
 
 
 def iptables_restore(netns_name: str, text: str, noflush: bool = True) -> None:

@@ -22,8 +22,8 @@ from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan
 from netlab.plan.tasks import proxied
 from netlab.proxy.sync import SyncResult, sync
+from netlab.readback.nft_rules import listed_rules
 from netlab.render.nftables import TABLE as NFT_TABLE
-from netlab.render.nftlisting import listed_rules
 from netlab.render.ops import NamespaceSpec
 from netlab.render.taskops import task_ops
 from netlab.render.topology import CNI0, FLANNEL

@@ -10,11 +10,12 @@ be there. IPVS mode loads its own few iptables rules the same way (`apply`).
 from __future__ import annotations
 
 from netlab.errors import ApplyError
-from netlab.kernel.ruletools import Saved, iptables_restore, iptables_save, run_in
+from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
 from netlab.plan.model import LabPlan, NodePlan
 from netlab.plan.services import ServicePlan
 from netlab.proxy.mode import Programmed, ProxyMode
-from netlab.render import iptables
+from netlab.readback import iptables as iptables_readback
+from netlab.readback.iptables import Saved
 from netlab.render.ipcmd import heredoc
 from netlab.render.iptables import IptablesRuleset, quote, render_iptables, stale_chain_lines
 from netlab.verify.hints import service_hint
@@ -31,7 +32,7 @@ class IptablesMode(ProxyMode):
         return apply(node.netns, render_iptables(plan.services, plan.lab.cluster.pod_cidr, node)), False
 
     def programmed(self, plan: LabPlan, node: NodePlan) -> Programmed:
-        return iptables.programmed(run_in(node.netns, ["iptables-save"]).stdout)
+        return iptables_readback.programmed(run_in(node.netns, ["iptables-save"]).stdout)
 
     def service_hint(self, svc: ServicePlan, node: NodePlan) -> str | None:
         return service_hint(svc, node, iptables_save(node.netns).rules)

@@ -20,11 +20,11 @@ from netlab.kernel.ruletools import numbered_context, run_in
 from netlab.plan.model import LabPlan, NodePlan
 from netlab.plan.services import ServicePlan
 from netlab.proxy.mode import Programmed, ProxyMode
-from netlab.render import nftables_readback
+from netlab.readback import nftables as nft_readback
+from netlab.readback.nftables import expected_chains, expected_elements, listed_chains, listed_elements, touched
 from netlab.render.ipcmd import heredoc
 from netlab.render.nftables import render_nftables
 from netlab.render.nftables_changes import render_nftables_changes
-from netlab.render.nftables_readback import expected_chains, expected_elements, listed_chains, listed_elements, touched
 from netlab.verify.hints import nft_service_hint
 
 LIST_TABLE = ["nft", "-j", "list", "table", "ip", "kube-proxy"]
@@ -56,7 +56,7 @@ class NftablesMode(ProxyMode):
 
     def programmed(self, plan: LabPlan, node: NodePlan) -> Programmed:
         listed = run_in(node.netns, LIST_TABLE)
-        return nftables_readback.programmed(listed.stdout) if listed.returncode == 0 else {}
+        return nft_readback.programmed(listed.stdout) if listed.returncode == 0 else {}
 
     def service_hint(self, svc: ServicePlan, node: NodePlan) -> str | None:
         return nft_service_hint(svc, node, run_in(node.netns, ["nft", "list", "ruleset"]).stdout)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
@@ -505,24 +504,3 @@ def stale_chain_lines(existing: dict[str, set[str]], ruleset: IptablesRuleset) -
         if stale:
             lines[table] = [f":{c} - [0:0]" for c in stale] + [f"-X {c}" for c in stale]
     return lines
-
-
-_SEP_DNAT = re.compile(r'^-A KUBE-SEP-\S+ .*--comment "?([^"]+?)"? .*-j DNAT --to-destination (\S+)$')
-_CLUSTER_IP = re.compile(
-    r'^-A KUBE-SERVICES -d (\S+)/32 -p (\w+) .*--comment "(\S+) (cluster IP|has no endpoints)" '
-    r".*--dport (\d+) "
-)
-
-
-def programmed(save_text: str) -> dict[str, tuple[str | None, list[str]]]:
-    """What `iptables-save` says is programmed, per service port (`ns/svc:port`): its ClusterIP
-    frontend (`ip:port/PROTO`: DNATed in nat, or REJECTed in filter when it has no endpoints)
-    and the endpoints its KUBE-SEP chains DNAT to."""
-    found: dict[str, tuple[str | None, list[str]]] = {}
-    for line in save_text.splitlines():
-        if m := _CLUSTER_IP.match(line):
-            found[m[3]] = (f"{m[1]}:{m[5]}/{m[2].upper()}", found.get(m[3], (None, []))[1])
-        elif m := _SEP_DNAT.match(line):
-            frontend, endpoints = found.get(m[1], (None, []))
-            found[m[1]] = (frontend, sorted([*endpoints, m[2]]))
-    return found

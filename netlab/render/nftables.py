@@ -26,7 +26,7 @@ Two kinds of sync, as kube-proxy has:
   use it: at 10000 Services a full sync takes nft tens of seconds, and it empties affinity sets.
 
 The partial transaction is written by `nftables_changes`, and what the applier compares after
-loading either kind comes from `nftables_readback`.
+loading either kind comes from `readback.nftables`.
 
 The ruleset is the one node's kube-proxy writes: nodeport-ips holds the node's primary IP
 (nodePortAddresses `primary`, the nftables default), and externalTrafficPolicy Local picks among the

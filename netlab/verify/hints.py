@@ -1,6 +1,6 @@
 """Is a learner's task done, and if not, what is missing (pure: read-back state in, one hint out).
 
-Each function compares what the kernel holds (render.netnsview's views, iptables-save's lines)
+Each function compares what the kernel holds (readback.netns's views, iptables-save's lines)
 with what the task would have built, and names the first difference the way an instructor
 would: what is wrong, where, and the command that mends it. None means the kernel holds what
 the task asks; the traffic is proved separately (verify/tasks.py). Learners may name their
@@ -14,9 +14,9 @@ import shlex
 
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan, ServicePortPlan
-from netlab.render.netnsview import Link, NamespaceView
+from netlab.readback.netns import Link, NamespaceView
+from netlab.readback.nft_rules import NftRule, listed_rules
 from netlab.render.nftables import TABLE as NFT_TABLE
-from netlab.render.nftlisting import NftRule, listed_rules
 
 BUILT_IN = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"}
 

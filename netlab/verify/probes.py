@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from netlab.kernel import readback
+from netlab.kernel import netnsread
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
 from netlab.probe import bind, bridge, dns, env, http, ping, udp
@@ -164,7 +164,7 @@ def probe_bridge(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> 
 
 def _eth0_mac(member: object) -> str | None:
     """The MAC the member's eth0 has: netlab's planned one, or a learner's own (a veth they made)."""
-    view = readback.read(member.netns) if hasattr(member, "netns") else None
+    view = netnsread.read(member.netns) if hasattr(member, "netns") else None
     eth0 = view.links.get("eth0") if view else None
     return eth0.mac if eth0 else getattr(member, "mac", None)
 

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 
 from netlab.errors import NetlabError
-from netlab.kernel import netns, readback
+from netlab.kernel import netns, netnsread
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan, NodePlan, PodPlan
 from netlab.plan.services import ServicePlan
@@ -62,7 +62,7 @@ def judge_task(plan: LabPlan, step_task: StepTask) -> TaskVerdict:
 def _veth(plan: LabPlan, name: str) -> tuple[bool, str]:
     pod = next(p for p in plan.pods if p.name == name)
     node = next(n for n in plan.nodes if n.name == pod.node)
-    pod_view, node_view = readback.read(pod.netns), readback.read(node.netns)
+    pod_view, node_view = netnsread.read(pod.netns), netnsread.read(node.netns)
     if pod_view is None or node_view is None:
         return False, f"{pod.name}'s or {node.name}'s namespace is gone (netlab down, then up)"
     hint = veth_hint(pod, node, pod_view, node_view)
@@ -77,10 +77,10 @@ def _veth(plan: LabPlan, name: str) -> tuple[bool, str]:
 
 def _routes(plan: LabPlan, name: str) -> tuple[bool, str]:
     node = next(n for n in plan.nodes if n.name == name)
-    view = readback.read(node.netns)
+    view = netnsread.read(node.netns)
     if view is None:
         return False, f"{node.name}'s namespace is gone (netlab down, then up)"
-    neighbours, fdb = readback.forwarding(node.netns, FLANNEL) if plan.network == "vxlan" else ({}, {})
+    neighbours, fdb = netnsread.forwarding(node.netns, FLANNEL) if plan.network == "vxlan" else ({}, {})
     hint = routes_hint(plan, node, view, neighbours, fdb)
     if hint:
         return False, hint
@@ -113,7 +113,7 @@ def _client_on(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> PodPlan | Non
     """A pod on the node, with its eth0 up, that is not one of the Service's endpoints."""
     endpoints = {e.pod for port in svc.ports for e in port.endpoints}
     for pod in (p for p in plan.pods if p.node == node.name and p.name not in endpoints):
-        view = readback.read(pod.netns)
+        view = netnsread.read(pod.netns)
         eth0 = view.links.get("eth0") if view else None
         if eth0 and eth0.state == "up" and eth0.addresses:
             return pod

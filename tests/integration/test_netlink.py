@@ -13,7 +13,7 @@ from ipaddress import IPv4Interface
 import pytest
 
 from netlab.errors import KernelError
-from netlab.kernel import netlink, netns, readback
+from netlab.kernel import netlink, netns, netnsread
 from netlab.render.ops import Address, Bridge, LinkUp
 
 
@@ -43,7 +43,7 @@ def test_a_batch_builds_and_reads_back(throwaway: str) -> None:
             Address(7, "br0", IPv4Interface("10.1.2.3/24")),
         ],
     )
-    view = readback.read(throwaway)
+    view = netnsread.read(throwaway)
     assert view is not None
     br0 = view.links["br0"]
     assert (br0.index, br0.mac, br0.mtu, br0.kind, br0.state) == (7, "02:00:00:00:00:01", 1400, "bridge", "up")

@@ -30,9 +30,9 @@ from netlab.model import edit, load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.model import NodePlan
 from netlab.proxy import sync as proxy
+from netlab.readback.nftables import touched
 from netlab.render.nftables import affinity_set, render_nftables
 from netlab.render.nftables_changes import render_nftables_changes
-from netlab.render.nftables_readback import touched
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "pod-to-service.yaml"

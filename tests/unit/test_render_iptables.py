@@ -371,7 +371,7 @@ COMMIT
 -A KUBE-SERVICES -d 10.108.209.100/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-X
 COMMIT
 """  # noqa: E501
-    from netlab.render.iptables import programmed
+    from netlab.readback.iptables import programmed
 
     assert programmed(saved) == {
         "default/nobody-home:http": ("10.105.179.236:80/TCP", []),

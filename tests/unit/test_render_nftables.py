@@ -18,6 +18,14 @@ from netlab.model import edit, load_lab
 from netlab.plan import make_plan
 from netlab.plan.model import NodePlan
 from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.readback.nftables import (
+    Touched,
+    expected_chains,
+    expected_elements,
+    listed_chains,
+    listed_elements,
+    touched,
+)
 from netlab.render.nftables import (
     NAME_LENGTH_MAX,
     affinity_set,
@@ -28,14 +36,6 @@ from netlab.render.nftables import (
     service_chain,
 )
 from netlab.render.nftables_changes import render_nftables_changes
-from netlab.render.nftables_readback import (
-    Touched,
-    expected_chains,
-    expected_elements,
-    listed_chains,
-    listed_elements,
-    touched,
-)
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "nftables"
@@ -742,7 +742,7 @@ def test_nodeport_elements_are_read_back_in_the_shape_the_script_gives() -> None
 def test_programmed_reads_frontends_and_endpoints_back_from_nft_json() -> None:
     import json
 
-    from netlab.render.nftables_readback import programmed
+    from netlab.readback.nftables import programmed
 
     listing = {
         "nftables": [
@@ -1252,7 +1252,7 @@ def test_scaling_to_zero_moves_both_lb_ips_to_no_endpoint_services() -> None:
 
 def test_programmed_ignores_lb_ip_elements() -> None:
     """The frontend `status` reads is the ClusterIP's, whatever order nft lists the elements in."""
-    from netlab.render.nftables_readback import programmed
+    from netlab.readback.nftables import programmed
 
     svc, ext = service_chain(LB_LOCAL), external_chain(LB_LOCAL)
     lb_element = [{"concat": ["198.51.100.201", "tcp", 80]}, {"goto": {"target": ext}}]

@@ -14,8 +14,8 @@ from netlab.model import find_lab, load_lab
 from netlab.model.lab import Task
 from netlab.plan import make_plan
 from netlab.plan.tasks import proxied
+from netlab.readback.netns import Link, NamespaceView, RouteView
 from netlab.render.iptables import IptablesRuleset, render_iptables
-from netlab.render.netnsview import Link, NamespaceView, RouteView
 from netlab.verify.hints import nft_service_hint, routes_hint, service_hint, veth_hint
 
 DEFAULT = IPv4Network("0.0.0.0/0")

@@ -1,8 +1,8 @@
-"""netlab.render.nftlisting: `nft -a list ruleset` read as rules with their table, chain, hook, handle."""
+"""netlab.readback.nft_rules: `nft -a list ruleset` read as rules with their table, chain, hook, handle."""
 
 from __future__ import annotations
 
-from netlab.render.nftlisting import listed_rules
+from netlab.readback.nft_rules import listed_rules
 
 LISTED = """\
 table ip kube-proxy { # handle 3

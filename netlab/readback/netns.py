@@ -1,6 +1,6 @@
 """A namespace as read back from the kernel (pure data): its links, IPv4 addresses and routes.
 
-kernel.readback fills it; `status`, `diagram` and verify's hints only read it, so judging what
+kernel.netnsread fills it; `status`, `diagram` and verify's hints only read it, so judging what
 the kernel holds needs no kernel (the unit tests build views by hand).
 """
 

@@ -12,7 +12,7 @@ import socket
 from ipaddress import IPv4Network
 
 from netlab.kernel import netns
-from netlab.render.netnsview import Link, NamespaceView, RouteView
+from netlab.readback.netns import Link, NamespaceView, RouteView
 
 
 def read(name: str) -> NamespaceView | None:
