@@ -64,7 +64,7 @@ from nftfloor import commit_floor
 from netlab.kernel import netns
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
-from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.plan.model import Endpoint, ServicePlan, ServicePortPlan
 from netlab.proxy import sync as proxy
 from netlab.render.iptables import render_iptables
 from netlab.render.nftables import render_nftables

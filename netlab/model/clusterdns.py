@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from netlab.model.lab import Container, ContainerPort, Deployment, PodTemplate, Service, ServicePort
+from netlab.model.lab import COREDNS_BINARY, Container, ContainerPort, Deployment, PodTemplate, Service, ServicePort
 
 NAMESPACE = "kube-system"
 DEPLOYMENT = "coredns"
@@ -21,7 +21,6 @@ SERVICE = "kube-dns"
 REPLICAS = 2
 LABELS = {"k8s-app": "kube-dns"}
 DNS_OFFSET = 10  # kubeadm: the tenth address of the service CIDR
-COREDNS_BINARY = "/coredns"
 COREFILE = "/etc/coredns/Corefile"
 METRICS_PORT = 9153
 

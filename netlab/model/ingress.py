@@ -26,13 +26,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from netlab.model import fields
+from netlab.model.lab import (
+    CONTROLLER_BINARY,
+    Container,
+    Ingress,
+    IngressBackend,
+    IngressPath,
+    IngressRule,
+    KubeObject,
+    Service,
+)
 from netlab.model.schema import FieldReader, duplicates
-
-if TYPE_CHECKING:
-    from netlab.model.lab import Container, KubeObject, Service
 
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 # What a path may hold (it goes into nginx's configuration): ingress-nginx's strict path validation
@@ -47,43 +54,8 @@ SERVICE_NAME = PORT_NAME  # a DNS label, as metadata.name of every object
 SERVICE_NAME_MAX = 63
 PORT_NAME_MAX = 15
 
-CONTROLLER_BINARY = "/nginx-ingress-controller"  # its path in registry.k8s.io/ingress-nginx/controller
 DEFAULT_CLASS = "nginx"
 DEFAULT_HTTP_PORT = 80
-
-
-@dataclass(frozen=True)
-class IngressBackend:
-    """A Service port an Ingress sends to: `port` is the Service port's number or its name."""
-
-    service: str
-    port: int | str
-
-
-@dataclass(frozen=True)
-class IngressPath:
-    path: str
-    path_type: str  # Exact | Prefix | ImplementationSpecific
-    backend: IngressBackend
-
-
-@dataclass(frozen=True)
-class IngressRule:
-    host: str  # "" matches every host
-    paths: tuple[IngressPath, ...]
-
-
-@dataclass(frozen=True)
-class Ingress:
-    name: str
-    namespace: str
-    rules: tuple[IngressRule, ...]
-    default_backend: IngressBackend | None = None
-    ingress_class: str | None = None  # spec.ingressClassName
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)

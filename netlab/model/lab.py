@@ -9,12 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from netlab.model.agnhost import Netexec, entrypoint_args, netexec
-
-if TYPE_CHECKING:  # model.ingress reads Ingress manifests; it needs nothing from here at run time
-    from netlab.model.ingress import Ingress
 
 NETWORK_MODES = ("host-gw", "vxlan")
 OUTSIDE_NAMES = ("underlay", "gateway", "cloud-lb")  # namespaces of netlab's own besides nodes and pods
@@ -22,6 +18,9 @@ ECHO_DEFAULT_PORT = 8080  # agnhost netexec's default --http-port, for echo cont
 PROXY_MODES = ("iptables", "nftables", "ipvs")
 LOAD_BALANCERS = ("cloud", "metallb-l2")
 INTERNET_ECHO_PORT = 80  # an internet host's echo server: a web server, on the web's port
+# The binaries netlab stands in for (model/clusterdns.py, model/ingress.py): their paths in the images
+COREDNS_BINARY = "/coredns"
+CONTROLLER_BINARY = "/nginx-ingress-controller"  # registry.k8s.io/ingress-nginx/controller
 LANGUAGES = ("en", "zh-TW")  # a guide's languages: the lab file's own (English), then its translations
 
 
@@ -69,9 +68,6 @@ class ContainerPort:
 
 def _stood_in(word: str) -> bool:
     """Whether `word` names the ingress controller or CoreDNS, which netlab runs in its own way."""
-    from netlab.model.clusterdns import COREDNS_BINARY  # at call time: their imports lead back here
-    from netlab.model.ingress import CONTROLLER_BINARY
-
     return word in (CONTROLLER_BINARY, CONTROLLER_BINARY[1:], COREDNS_BINARY, COREDNS_BINARY[1:])
 
 
@@ -286,6 +282,41 @@ class GuideStep:
     checks: tuple[str, ...] = ()
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title", "text"}
     builds: tuple[Task, ...] = ()  # what `up --until-step` builds only from this step on
+
+
+# -- networking.k8s.io/v1 Ingress (read and checked by model/ingress.py) ------------------------
+@dataclass(frozen=True)
+class IngressBackend:
+    """A Service port an Ingress sends to: `port` is the Service port's number or its name."""
+
+    service: str
+    port: int | str
+
+
+@dataclass(frozen=True)
+class IngressPath:
+    path: str
+    path_type: str  # Exact | Prefix | ImplementationSpecific
+    backend: IngressBackend
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    host: str  # "" matches every host
+    paths: tuple[IngressPath, ...]
+
+
+@dataclass(frozen=True)
+class Ingress:
+    name: str
+    namespace: str
+    rules: tuple[IngressRule, ...]
+    default_backend: IngressBackend | None = None
+    ingress_class: str | None = None  # spec.ingressClassName
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)

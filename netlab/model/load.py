@@ -19,7 +19,7 @@ import yaml
 from netlab.errors import BadInput, LabValidationError, Problem
 from netlab.model import clusterdns, fields
 from netlab.model.checks import check_references, read_check, read_guide_step, read_translations
-from netlab.model.ingress import Ingress, check_ingresses, read_ingress
+from netlab.model.ingress import check_ingresses, read_ingress
 from netlab.model.lab import (
     DNS_POLICIES,
     LOAD_BALANCERS,
@@ -31,6 +31,7 @@ from netlab.model.lab import (
     ContainerPort,
     Deployment,
     DnsConfig,
+    Ingress,
     KubeObject,
     Lab,
     NodeSpec,

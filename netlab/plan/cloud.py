@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netlab.plan.model import NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import NodePlan, ServicePlan
 
 
 def healthy_nodes(svc: ServicePlan, nodes: Sequence[NodePlan]) -> list[NodePlan]:

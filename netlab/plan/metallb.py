@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from netlab.plan.model import NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import NodePlan, ServicePlan
 
 
 def announcer(svc: ServicePlan, nodes: Sequence[NodePlan]) -> NodePlan | None:

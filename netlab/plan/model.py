@@ -19,7 +19,6 @@ from netlab.errors import PlanError
 from netlab.model import clusterdns
 from netlab.model.lab import Container, DnsConfig, Lab
 from netlab.model.outside import INTERNET, INTERNET_ROUTER
-from netlab.plan.services import ServicePlan
 
 NETNS_PREFIX = "nl-"
 # The outside world of the edge labs (docs/lab-format.md, Defaults): documentation ranges only.
@@ -34,6 +33,65 @@ CLOUD_LB_OFFSET = 2
 
 def netns_name(lab: str, name: str) -> str:
     return f"{NETNS_PREFIX}{lab}.{name}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    ip: IPv4Address
+    port: int
+    pod: str
+    node: str
+
+    def __str__(self) -> str:
+        return f"{self.ip}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ServicePortPlan:
+    """One port of a Service with its endpoints: what kube-proxy programs for it."""
+
+    namespace: str
+    service: str
+    name: str | None
+    port: int
+    protocol: str
+    endpoints: tuple[Endpoint, ...]
+    target: int | str | None = None  # targetPort as written: a number or a container port's name
+    node_port: int | None = None  # on every node's IP (NodePort Services)
+
+    @property
+    def port_name(self) -> str:
+        """kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an unnamed port."""
+        return f"{self.namespace}/{self.service}" + (f":{self.name}" if self.name else "")
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    name: str
+    namespace: str
+    type: str
+    cluster_ip: IPv4Address | None
+    ports: tuple[ServicePortPlan, ...]
+    session_affinity: bool
+    affinity_timeout: int
+    external_local: bool = False  # externalTrafficPolicy: Local (only local endpoints, client IP kept)
+    load_balancer_ip: IPv4Address | None = None  # type LoadBalancer: its external IP (status.loadBalancer)
+    health_check_node_port: int | None = None  # LoadBalancer, policy Local: kube-proxy's health check
+    external_name: str | None = None  # ExternalName: no rules anywhere, a CNAME in cluster DNS
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip is None
+
+    @property
+    def external(self) -> bool:
+        """Reachable from outside through every node (it has NodePorts)."""
+        return any(p.node_port for p in self.ports)
+
+    def local_endpoints(self, node: str) -> int:
+        """How many of its endpoints run on `node`: what kube-proxy's health check port answers there
+        (the cloud's load balancer and MetalLB pick nodes by it, for externalTrafficPolicy Local)."""
+        return len({ep.ip for port in self.ports for ep in port.endpoints if ep.node == node})
 
 
 @dataclass(frozen=True)

@@ -16,78 +16,15 @@ endpoint of that port), sorted by their "ip:port" string as kube-proxy sorts the
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import TYPE_CHECKING
 
 from netlab.errors import PlanError
 from netlab.model.lab import NODE_PORT_RANGE, Lab, Service, ServicePort
-
-if TYPE_CHECKING:  # plan.model holds ServicePlan in the LabPlan; only the type is needed here
-    from netlab.plan.model import PodPlan
+from netlab.plan.model import Endpoint, PodPlan, ServicePlan, ServicePortPlan
 
 RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
 # The lab's cloud hands out LoadBalancer IPs from here (docs/lab-format.md, Defaults).
 LB_POOL = [IPv4Address("198.51.100.200") + i for i in range(51)]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    ip: IPv4Address
-    port: int
-    pod: str
-    node: str
-
-    def __str__(self) -> str:
-        return f"{self.ip}:{self.port}"
-
-
-@dataclass(frozen=True)
-class ServicePortPlan:
-    """One port of a Service with its endpoints: what kube-proxy programs for it."""
-
-    namespace: str
-    service: str
-    name: str | None
-    port: int
-    protocol: str
-    endpoints: tuple[Endpoint, ...]
-    target: int | str | None = None  # targetPort as written: a number or a container port's name
-    node_port: int | None = None  # on every node's IP (NodePort Services)
-
-    @property
-    def port_name(self) -> str:
-        """kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an unnamed port."""
-        return f"{self.namespace}/{self.service}" + (f":{self.name}" if self.name else "")
-
-
-@dataclass(frozen=True)
-class ServicePlan:
-    name: str
-    namespace: str
-    type: str
-    cluster_ip: IPv4Address | None
-    ports: tuple[ServicePortPlan, ...]
-    session_affinity: bool
-    affinity_timeout: int
-    external_local: bool = False  # externalTrafficPolicy: Local (only local endpoints, client IP kept)
-    load_balancer_ip: IPv4Address | None = None  # type LoadBalancer: its external IP (status.loadBalancer)
-    health_check_node_port: int | None = None  # LoadBalancer, policy Local: kube-proxy's health check
-    external_name: str | None = None  # ExternalName: no rules anywhere, a CNAME in cluster DNS
-
-    @property
-    def headless(self) -> bool:
-        return self.cluster_ip is None
-
-    @property
-    def external(self) -> bool:
-        """Reachable from outside through every node (it has NodePorts)."""
-        return any(p.node_port for p in self.ports)
-
-    def local_endpoints(self, node: str) -> int:
-        """How many of its endpoints run on `node`: what kube-proxy's health check port answers there
-        (the cloud's load balancer and MetalLB pick nodes by it, for externalTrafficPolicy Local)."""
-        return len({ep.ip for port in self.ports for ep in port.endpoints if ep.node == node})
 
 
 def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from netlab.errors import ApplyError
 from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
-from netlab.plan.model import LabPlan, NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import LabPlan, NodePlan, ServicePlan
 from netlab.proxy.mode import Programmed, ProxyMode
 from netlab.readback import iptables as iptables_readback
 from netlab.readback.iptables import Saved

@@ -18,8 +18,7 @@ from ipaddress import IPv4Address
 
 from netlab.errors import EnvironmentProblem
 from netlab.kernel.ruletools import run_in
-from netlab.plan.model import LabPlan, NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import LabPlan, NodePlan, ServicePlan
 from netlab.probe.trace import read_ipvs_connections
 from netlab.proxy import iptables
 from netlab.proxy.mode import Programmed, ProxyMode

@@ -6,8 +6,7 @@ from abc import ABC, abstractmethod
 from ipaddress import IPv4Address
 from typing import ClassVar
 
-from netlab.plan.model import LabPlan, NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import LabPlan, NodePlan, ServicePlan
 from netlab.render.ops import Sysctl
 
 # Per service port (`ns/svc:port`): its ClusterIP frontend (`ip:port/PROTO`) and endpoints (`ip:port`)

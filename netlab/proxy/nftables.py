@@ -17,8 +17,7 @@ import re
 from netlab.errors import ApplyError
 from netlab.kernel import nftread
 from netlab.kernel.ruletools import numbered_context, run_in
-from netlab.plan.model import LabPlan, NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import LabPlan, NodePlan, ServicePlan
 from netlab.proxy.mode import Programmed, ProxyMode
 from netlab.readback import nftables as nft_readback
 from netlab.readback.nftables import expected_chains, expected_elements, listed_chains, listed_elements, touched

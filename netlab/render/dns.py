@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address
 
-from netlab.plan.model import LabPlan
-from netlab.plan.services import ServicePlan, ServicePortPlan
+from netlab.plan.model import LabPlan, ServicePlan, ServicePortPlan
 
 TTL = 5
 VERSION_TTL = 28800

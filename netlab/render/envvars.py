@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netlab.plan.model import LabPlan, PodPlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import LabPlan, PodPlan, ServicePlan
 
 MASTER_SERVICE = ("default", "kubernetes")
 

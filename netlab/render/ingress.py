@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from netlab.model.ingress import ControllerFlags, IngressBackend
-from netlab.plan.model import LabPlan
-from netlab.plan.services import Endpoint
+from netlab.model.ingress import ControllerFlags
+from netlab.model.lab import IngressBackend
+from netlab.plan.model import Endpoint, LabPlan
 
 DEFAULT_SERVER = "_"
 DEFAULT_UPSTREAM = "upstream-default-backend"

@@ -35,8 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from netlab.plan.model import NodePlan
-from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.plan.model import Endpoint, NodePlan, ServicePlan, ServicePortPlan
 
 MASQ_MARK = "0x00004000"  # 1 << masqueradeBit 14, written with Go's %#08x
 LOCALHOST = "127.0.0.0/8"

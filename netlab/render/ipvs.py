@@ -42,8 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from netlab.plan.model import NodePlan
-from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.plan.model import Endpoint, NodePlan, ServicePlan, ServicePortPlan
 from netlab.render.iptables import (
     FORWARD,
     LOCALHOST,

@@ -53,8 +53,7 @@ import hashlib
 from collections.abc import Sequence
 from ipaddress import IPv4Network
 
-from netlab.plan.model import NodePlan
-from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.plan.model import Endpoint, NodePlan, ServicePlan, ServicePortPlan
 
 TABLE = "kube-proxy"
 FAMILY = "ip"

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Network
 
-from netlab.plan.model import NodePlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import NodePlan, ServicePlan
 from netlab.render.nftables import Tx, service_chain, service_port
 
 

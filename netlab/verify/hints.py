@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import shlex
 
-from netlab.plan.model import LabPlan, NodePlan, PodPlan
-from netlab.plan.services import ServicePlan, ServicePortPlan
+from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan, ServicePortPlan
 from netlab.readback.netns import Link, NamespaceView
 from netlab.readback.nft_rules import NftRule, listed_rules
 from netlab.render.nftables import TABLE as NFT_TABLE

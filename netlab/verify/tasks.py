@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from netlab.errors import NetlabError
 from netlab.kernel import netns, netnsread
 from netlab.model.tasks import service_key
-from netlab.plan.model import LabPlan, NodePlan, PodPlan
-from netlab.plan.services import ServicePlan
+from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan
 from netlab.plan.tasks import StepTask
 from netlab.probe import ping
 from netlab.proxy import mode_of

@@ -10,7 +10,7 @@ from ipaddress import IPv4Address
 import pytest
 
 from netlab.plan import make_plan
-from netlab.plan.services import ServicePlan, ServicePortPlan
+from netlab.plan.model import ServicePlan, ServicePortPlan
 from netlab.probe.dns import read_dig, read_getent
 from netlab.render.envvars import pod_service_env, service_env
 from netlab.render.resolvconf import pod_files, pod_resolver

@@ -12,7 +12,7 @@ import pytest
 
 from netlab.model import load_lab
 from netlab.plan import make_plan
-from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.plan.model import Endpoint, ServicePlan, ServicePortPlan
 from netlab.render.iptables import (
     IptablesRuleset,
     Jump,

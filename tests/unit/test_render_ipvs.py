@@ -13,8 +13,7 @@ from test_render_iptables import CLUSTER_CIDR, SERVICE_LABS, WEB, WEB_HTTP, chec
 
 from netlab.model import load_lab
 from netlab.plan import make_plan
-from netlab.plan.model import LabPlan, NodePlan
-from netlab.plan.services import ServicePlan, ServicePortPlan
+from netlab.plan.model import LabPlan, NodePlan, ServicePlan, ServicePortPlan
 from netlab.render.iptables import forward_accept_rules, masquerade_rules, render_iptables
 from netlab.render.ipvs import (
     IpvsRuleset,

@@ -16,8 +16,7 @@ import pytest
 
 from netlab.model import edit, load_lab
 from netlab.plan import make_plan
-from netlab.plan.model import NodePlan
-from netlab.plan.services import Endpoint, ServicePlan, ServicePortPlan
+from netlab.plan.model import Endpoint, NodePlan, ServicePlan, ServicePortPlan
 from netlab.readback.nftables import (
     Touched,
     expected_chains,
