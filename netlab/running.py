@@ -24,6 +24,7 @@ from netlab.plan import LabPlan, make_plan
 from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.tasks import StepTask, step_tasks
 from netlab.proxy import mode_of
+from netlab.readback.lab import HeldLab, held_services
 from netlab.state import LabState, Settings
 
 if TYPE_CHECKING:
@@ -78,6 +79,19 @@ class RunningLab:
         """
         state = LabState.open(name)
         return cls(state, replan(state, state.lab_file.read_text()))
+
+    def read(self) -> HeldLab:
+        """What the kernel holds of the lab now: its namespaces, its Services' rules, its processes."""
+        from netlab.kernel import dns, netnsread, procs
+
+        plan = self.plan
+        programmed = mode_of(plan).programmed(plan, plan.nodes[0]) if plan.services else {}
+        return HeldLab(
+            plan,
+            {name: netnsread.read(name) for name in plan.all_netns()},
+            held_services(plan, programmed, dns.held_addresses(plan, self.state)),
+            len(procs.lab_pids(plan.name, plan.all_netns())),
+        )
 
     def remember(self, plan: LabPlan) -> None:
         """Record where each pod runs and its address, so later changes keep them (IPAM's memory)."""

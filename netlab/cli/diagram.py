@@ -1,8 +1,8 @@
 """netlab diagram LAB [--format ascii|mermaid|dot|svg]: the running lab drawn from the kernel.
 
 Steps:
-* read every namespace of the lab back from the kernel (links, addresses, routes) and the
-  Services' endpoints from the nodes' rules (as `status` does)
+* read the lab back from the kernel (`RunningLab.read`: every namespace's links, addresses and
+  routes, the Services' endpoints from the nodes' rules), the same object `status` reports
 * shape them as the article's figures (netlab.render.diagram): nodes on the underlay, each pod's
   veth on its node's cni0, Services pointing at their endpoints
 * print ascii (the default), Mermaid or Graphviz dot; svg is dot rendered by Graphviz
@@ -15,10 +15,9 @@ import subprocess
 import click
 
 from netlab.cli.common import require_root
-from netlab.cli.status import external_ip, ports_text, services
 from netlab.errors import KernelError
-from netlab.kernel import netnsread
 from netlab.kernel.tools import require_tools
+from netlab.readback.lab import HeldLab
 from netlab.render import diagram
 from netlab.running import RunningLab
 
@@ -31,7 +30,7 @@ def cmd(lab: str, form: str) -> None:
     require_root("diagram")
     if form == "svg":
         require_tools("dot")
-    picture = read_picture(RunningLab.open(lab))
+    picture = read_picture(RunningLab.open(lab).read())
     if form == "ascii":
         click.echo(diagram.ascii_art(picture), nl=False)
     elif form == "mermaid":
@@ -48,9 +47,9 @@ def _svg(text: str) -> str:
     return done.stdout
 
 
-def read_picture(running: RunningLab) -> diagram.Picture:
-    plan = running.plan
-    views = {name: netnsread.read(name) for name in plan.all_netns()}
+def read_picture(held: HeldLab) -> diagram.Picture:
+    """The lab as the kernel holds it, shaped as the picture's parts."""
+    plan, views = held.plan, held.views
 
     def iface(netns: str, name: str) -> diagram.Iface | None:
         view = views.get(netns)
@@ -74,14 +73,14 @@ def read_picture(running: RunningLab) -> diagram.Picture:
     hosts = tuple(diagram.DrawnHost(h.name, iface(h.netns, "eth0")) for h in plan.hosts)
     drawn = tuple(
         diagram.DrawnService(
-            s["name"],
-            s["namespace"],
-            s["clusterIP"],
-            ports_text(s),
-            tuple((e, plan.name_of(e.split(":")[0]) or "?") for e in s["endpoints"]),
-            s["type"],
-            s.get("externalName") or external_ip(s),
+            s.service.name,
+            s.service.namespace,
+            str(s.service.cluster_ip) if s.service.cluster_ip else "None",
+            s.service.ports_text,
+            tuple((str(e), plan.name_of(str(e.ip)) or "?") for e in s.endpoints),
+            s.service.type,
+            s.service.external_name or (str(s.service.load_balancer_ip) if s.service.load_balancer_ip else ""),
         )
-        for s in services(running)
+        for s in held.services
     )
     return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn)

@@ -84,6 +84,13 @@ class ServicePlan:
         return self.cluster_ip is None
 
     @property
+    def ports_text(self) -> str:
+        """Its ports as kubectl shows them: `80/TCP`, or `80:30080/TCP` with a node port."""
+        return ", ".join(
+            f"{p.port}" + (f":{p.node_port}" if p.node_port else "") + f"/{p.protocol}" for p in self.ports
+        )
+
+    @property
     def external(self) -> bool:
         """Reachable from outside through every node (it has NodePorts)."""
         return any(p.node_port for p in self.ports)
