@@ -13,7 +13,19 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from netlab.model.lab import COREDNS_BINARY, Container, ContainerPort, Deployment, PodTemplate, Service, ServicePort
+from netlab.model.lab import (
+    COREDNS_BINARY,
+    Cluster,
+    Container,
+    ContainerPort,
+    Deployment,
+    KubeObject,
+    PodTemplate,
+    Service,
+    ServicePort,
+)
+from netlab.model.lab import pod_names as lab_pod_names
+from netlab.model.schema import FieldReader
 
 NAMESPACE = "kube-system"
 DEPLOYMENT = "coredns"
@@ -67,3 +79,24 @@ def is_coredns(container: Container) -> bool:
 
 def pod_names() -> list[str]:
     return [f"{DEPLOYMENT}-{i}" for i in range(REPLICAS)]
+
+
+def add_cluster_dns(
+    r: FieldReader, cluster: Cluster, objects: tuple[KubeObject, ...], services: tuple[Service, ...], count: int
+) -> tuple[tuple[KubeObject, ...], tuple[Service, ...]]:
+    """The lab's objects with the cluster DNS add-on (netlab.model.clusterdns) added, unless
+    the lab's own objects take its names (then say so: `cluster.dns: false` brings your own)."""
+    taken = [f"Service {s.namespace}/{s.name}" for s in services if (s.namespace, s.name) == (NAMESPACE, SERVICE)]
+    taken += [f"pod {name}" for name in lab_pod_names(objects) if name in pod_names()]
+    address = cluster_dns_address(cluster.service_cidr)
+    taken += [f"Service {s.namespace}/{s.name}'s clusterIP" for s in services if s.cluster_ip == address]
+    for name in taken:
+        r.problem(
+            "cluster.dns",
+            f"{name} is cluster DNS's (kube-system/coredns, kube-dns at {address}); "
+            f"set cluster.dns: false to run a lab without it",
+        )
+    return (
+        (*objects, coredns_deployment(count)),
+        (kube_dns_service(cluster.service_cidr), *services),
+    )

@@ -1,0 +1,151 @@
+"""Pods and Deployments: the pod template (containers, ports, env, DNS settings) and where pods may run (pure).
+
+Validation is the API server's where netlab follows it: names are DNS labels, a pod's name fits the
+kernel's hostname (it is the pod's hostname), container ports are unique within a pod (its containers
+share one network namespace), and spec.dnsConfig keeps the API server's limits.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Address
+from typing import Any
+
+from netlab.model import fields
+from netlab.model.lab import (
+    DNS_POLICIES,
+    Cluster,
+    Container,
+    ContainerPort,
+    Deployment,
+    DnsConfig,
+    KubeObject,
+    PodTemplate,
+)
+from netlab.model.schema import FieldReader, duplicates
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
+
+
+def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: str, index: int) -> Deployment:
+    """An apps/v1 Deployment's spec: replicas, a selector its template's labels must match, the pod template."""
+    spec = r.mapping(raw, f"{label}: spec", fields.DEPLOYMENT_SPEC, required=("selector", "template"))
+    replicas = r.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
+    sel = r.mapping(spec.get("selector"), f"{label}: spec.selector", fields.LABEL_SELECTOR, required=("matchLabels",))
+    selector = r.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
+    tpl = r.mapping(spec.get("template"), f"{label}: spec.template", fields.POD_TEMPLATE, required=("spec",))
+    tmeta = r.mapping(tpl.get("metadata"), f"{label}: spec.template.metadata", fields.METADATA)
+    labels = r.labels(tmeta.get("labels"), f"{label}: spec.template.metadata.labels")
+    if selector and any(labels.get(k) != v for k, v in selector.items()):
+        r.problem(f"{label}: spec.selector", "does not match spec.template.metadata.labels")
+    template = read_pod_spec(r, tpl.get("spec"), labels, f"{label}: spec.template.spec")
+    if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{replicas - 1}"):
+        r.problem(f"{label}: metadata.name", f"pod names {name}-N would not fit the kernel's hostname")
+    return Deployment(name, namespace, replicas, selector, template, position=index)
+
+
+def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) -> PodTemplate:
+    """A pod template's spec: its containers, where it may run (nodeName, nodeSelector), its Service
+    links and DNS settings."""
+    spec = r.mapping(raw, place, fields.POD_SPEC, required=("containers",))
+    containers = []
+    taken: dict[tuple[int, str], str] = {}
+    for i, item in enumerate(r.sequence(spec.get("containers"), f"{place}.containers")):
+        cplace = f"{place}.containers[{i}]"
+        container = _read_container(r, item, cplace)
+        for port, protocol in container.listens_on():
+            if (port, protocol) in taken:
+                r.problem(
+                    cplace,
+                    f"{protocol} port {port} is already taken by container "
+                    f"{taken[port, protocol]}: containers of a pod share one network namespace",
+                )
+            taken[port, protocol] = container.name
+        containers.append(container)
+    names = [c.name for c in containers]
+    for dup in duplicates(names):
+        r.problem(f"{place}.containers", f"two containers are named {dup}")
+    if spec.get("containers") is not None and not containers:
+        r.problem(f"{place}.containers", "needs at least one container")
+    node_name = spec.get("nodeName")
+    policy = r.choice(spec.get("dnsPolicy", "ClusterFirst"), f"{place}.dnsPolicy", DNS_POLICIES)
+    dns_config = read_dns_config(r, spec.get("dnsConfig"), f"{place}.dnsConfig")
+    if policy == "None" and dns_config is None:
+        r.problem(f"{place}.dnsConfig", "is required when dnsPolicy is None")
+    return PodTemplate(
+        labels=labels,
+        containers=tuple(containers),
+        node_name=r.string(node_name, f"{place}.nodeName") if node_name is not None else None,
+        node_selector=r.labels(spec.get("nodeSelector"), f"{place}.nodeSelector"),
+        enable_service_links=r.boolean(spec.get("enableServiceLinks"), f"{place}.enableServiceLinks", True),
+        dns_policy=policy,
+        dns_config=dns_config,
+    )
+
+
+def _read_container(r: FieldReader, raw: Any, place: str) -> Container:
+    """One container: its name, command and args (agnhost netexec's flags checked), ports and env."""
+    c = r.mapping(raw, place, fields.CONTAINER, required=("name",))
+    name = r.string(c.get("name"), f"{place}.name", DNS_LABEL, 63)
+    ports = []
+    for j, p in enumerate(r.sequence(c.get("ports"), f"{place}.ports")):
+        pplace = f"{place}.ports[{j}]"
+        pm = r.mapping(p, pplace, fields.CONTAINER_PORT, required=("containerPort",))
+        ports.append(
+            ContainerPort(
+                port=r.integer(pm.get("containerPort"), f"{pplace}.containerPort", 1, 65535),
+                protocol=r.choice(pm.get("protocol", "TCP"), f"{pplace}.protocol", ("TCP", "UDP")),
+                name=r.string(pm["name"], f"{pplace}.name", DNS_LABEL, 15) if "name" in pm else None,
+            )
+        )
+    env = []
+    for j, e in enumerate(r.sequence(c.get("env"), f"{place}.env")):
+        em = r.mapping(e, f"{place}.env[{j}]", fields.ENV_VAR, required=("name",))
+        env.append((str(em.get("name")), str(em.get("value", ""))))
+    container = Container(
+        name=name,
+        command=r.strings(c.get("command"), f"{place}.command"),
+        args=r.strings(c.get("args"), f"{place}.args"),
+        ports=tuple(ports),
+        env=tuple(env),
+    )
+    for problem in container.netexec_flags()[1]:
+        r.problem(f"{place}.{'command' if container.command else 'args'}", f"agnhost netexec: {problem}")
+    return container
+
+
+def read_dns_config(r: FieldReader, raw: Any, place: str) -> DnsConfig | None:
+    """spec.dnsConfig, with the API server's limits (3 nameservers, 32 search domains)."""
+    if raw is None:
+        return None
+    c = r.mapping(raw, place, fields.DNS_CONFIG)
+    nameservers = r.strings(c.get("nameservers"), f"{place}.nameservers")
+    for server in nameservers:
+        try:
+            IPv4Address(server)
+        except ValueError:
+            r.problem(f"{place}.nameservers", f"{server!r} is not an IPv4 address")
+    if len(nameservers) > 3:
+        r.problem(f"{place}.nameservers", "at most 3 nameservers")
+    searches = r.strings(c.get("searches"), f"{place}.searches")
+    if len(searches) > 32:
+        r.problem(f"{place}.searches", "at most 32 search domains")
+    options = []
+    for i, item in enumerate(r.sequence(c.get("options"), f"{place}.options")):
+        o = r.mapping(item, f"{place}.options[{i}]", fields.DNS_OPTION, required=("name",))
+        if o.get("name"):
+            options.append((str(o["name"]), str(o["value"]) if o.get("value") is not None else None))
+    return DnsConfig(nameservers, searches, tuple(options))
+
+
+def check_placement(r: FieldReader, cluster: Cluster, objects: tuple[KubeObject, ...]) -> None:
+    nodes = {n.name: n for n in cluster.nodes}
+    for obj in objects:
+        tpl = obj.template
+        if tpl.node_name and tpl.node_name not in nodes:
+            r.problem(f"{type(obj).__name__} {obj.name}: spec.nodeName", f"no node named {tpl.node_name!r}")
+        elif tpl.node_selector and not any(
+            all(n.labels.get(k) == v for k, v in tpl.node_selector.items()) for n in nodes.values()
+        ):
+            r.problem(f"{type(obj).__name__} {obj.name}: spec.nodeSelector", "no node has these labels")
