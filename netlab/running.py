@@ -149,7 +149,7 @@ class RunningLab:
         Returns:
             the tasks built, and those still left.
         """
-        from netlab.kernel.tasks import build_tasks
+        from netlab.kernel.learner_tasks import build_tasks
 
         chosen = [t.task for t in step_tasks(self.plan.lab, step)]
         self.state.lock()

@@ -58,8 +58,8 @@ from netlab.kernel.procs import TAG
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.render.ipcmd import command, op_args, script
+from netlab.render.namespaces import render_namespaces
 from netlab.render.ops import NamespaceSpec, Op
-from netlab.render.topology import render_topology
 from netlab.state import RUN_DIR
 
 NODES = 4
@@ -217,7 +217,7 @@ def bench_bash(workdir: Path, plan: LabPlan, owned: Owned) -> ShellRun:
     """A bash script of one `ip` command per line; down: a bash loop of `ip netns del`."""
     owned.claim(plan)
     up_script = workdir / f"{plan.name}-up.sh"
-    up_script.write_text(script(render_topology(plan)))
+    up_script.write_text(script(render_namespaces(plan)))
     down_script = workdir / f"{plan.name}-down.sh"
     names = " ".join(reversed(plan.all_netns()))
     down_script.write_text(f'for ns in {names}; do ip netns del "$ns"; done\n')
@@ -251,7 +251,7 @@ def bench_batch(workdir: Path, plan: LabPlan, owned: Owned) -> ShellRun:
     owned.claim(plan)
     batch_dir = workdir / plan.name
     batch_dir.mkdir()
-    for name, content in batch_files(batch_dir, render_topology(plan)):
+    for name, content in batch_files(batch_dir, render_namespaces(plan)):
         (batch_dir / name).write_text(content)
     settle()
     up, _ = timed(["bash", "-e", str(batch_dir / "up.sh")])

@@ -3,7 +3,7 @@
 Steps:
 * open the running lab: the tasks `up --leave`/`--until-step` left to the learner, or, for a
   lab built whole, every task its guide names (all done: the lab as netlab builds it)
-* judge each from the kernel's read-back and real traffic (verify/tasks.py)
+* judge each from the kernel's read-back and real traffic (verify/learner_tasks.py)
 * print a table (step, task, result, detail) or JSON, and a JUnit report if asked;
   exit 0 if every task is done, 1 if not
 """
@@ -22,7 +22,7 @@ from netlab.errors import CheckFailed
 from netlab.plan.tasks import lab_tasks
 from netlab.running import RunningLab
 from netlab.verify.junit import junit_xml
-from netlab.verify.tasks import judge_task
+from netlab.verify.learner_tasks import judge_task
 
 
 @click.command("check")

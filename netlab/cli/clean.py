@@ -17,7 +17,7 @@ from netlab.kernel import etcfiles, netns, procs
 from netlab.kernel.netnsread import read
 from netlab.kernel.teardown import teardown
 from netlab.plan.model import NETNS_PREFIX
-from netlab.render.topology import owner_tag
+from netlab.render.namespaces import owner_tag
 from netlab.state import LabState
 
 

@@ -2,7 +2,7 @@
 
 Steps:
 * open the running lab; the step must build something (its guide's `builds:`)
-* remove what the learner made of those tasks, then build them as `up` does (kernel/tasks.py)
+* remove what the learner made of those tasks, then build them as `up` does (kernel/learner_tasks.py)
 * record that they are built, and print what was added, as `ip`/`iptables`/`nft` commands
 `netlab step LAB` (cli/step.py) is the same for the first step not built yet.
 """

@@ -1,7 +1,7 @@
 """Build a planned lab in the kernel (CNI's ADD, for a whole lab); `kernel.teardown` is its DEL.
 
 Steps:
-1. render the desired state of every namespace (`render.topology`);
+1. render the desired state of every namespace (`render.namespaces`);
 2. journal every namespace name, then create the namespaces, each with a netlink socket and its
    sysctls (written while the thread is inside it);
 3. apply each namespace's objects as one netlink batch, in build order (underlay, hosts, nodes, pods);
@@ -33,10 +33,10 @@ from netlab.plan.model import LabPlan, PodPlan
 from netlab.plan.tasks import proxied
 from netlab.proxy.sync import SyncResult, sync
 from netlab.render.envvars import pod_service_env
+from netlab.render.namespaces import render_namespaces
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import etc_files
 from netlab.render.taskops import without
-from netlab.render.topology import render_topology
 from netlab.render.workloads import container_workloads, echo_workloads
 from netlab.state import LabState
 
@@ -120,7 +120,7 @@ def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> lis
     handles = Namespaces()
     try:
         with interrupts_roll_back():
-            specs = without(render_topology(plan), plan, left or [])
+            specs = without(render_namespaces(plan), plan, left or [])
             refuse_taken([spec.netns for spec in specs])
             state.record_many("netns", [spec.netns for spec in specs])
             netns.ensure_run_dir()

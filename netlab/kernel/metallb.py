@@ -20,7 +20,7 @@ from netlab.errors import KernelError
 from netlab.kernel import netns
 from netlab.plan.metallb import announcer
 from netlab.plan.model import LabPlan, NodePlan
-from netlab.render.topology import ETH0
+from netlab.render.namespaces import ETH0
 
 ETH_P_ARP = 0x0806
 BROADCAST = b"\xff" * 6

@@ -38,9 +38,9 @@ from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
 from netlab.proxy.sync import SyncResult, sync
 from netlab.render.envvars import pod_service_env
+from netlab.render.namespaces import pod_attachment, pod_spec
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import pod_files
-from netlab.render.topology import pod_attachment, pod_spec
 from netlab.state import LabState
 
 FAULT_RULES = "NETLAB_FAULT_RULES"

@@ -2,7 +2,7 @@
 
 What learner mode reads a learner's own nftables rules from: `check` judges where a rule sits
 and where it sends a packet (verify/hints.py), `solve` deletes those for a Service's ClusterIP
-by their handles (`nft -a list ruleset`; kernel/tasks.py). A set's or map's lines are kept with
+by their handles (`nft -a list ruleset`; kernel/learner_tasks.py). A set's or map's lines are kept with
 no chain: kube-proxy's ClusterIPs live in its maps' elements.
 """
 

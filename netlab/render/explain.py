@@ -32,8 +32,8 @@ from netlab.render.egress import render_gateway, render_masq_agent
 from netlab.render.envvars import pod_service_env
 from netlab.render.ingress import render_nginx_conf
 from netlab.render.ipcmd import heredoc, script
+from netlab.render.namespaces import render_namespaces
 from netlab.render.resolvconf import etc_files
-from netlab.render.topology import render_topology
 from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, workloads
 
 RUN_DIR = "/run/netlab-explain"  # the workloads' zone files, logs and pids, per lab
@@ -97,7 +97,7 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
         "set -e\n",
         _section(
             "1. namespaces, links, addresses, routes and sysctls (netlab sends each namespace's as one netlink batch)",
-            script(render_topology(plan)),
+            script(render_namespaces(plan)),
         ),
         _section(
             "2. each namespace's /etc files, which ip netns exec mounts over /etc "

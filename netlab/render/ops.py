@@ -1,6 +1,6 @@
 """The desired kernel objects of one namespace, as plain data.
 
-`render.topology` produces these from a plan; `kernel.netlink` encodes them as rtnetlink messages
+`render.namespaces` produces these from a plan; `kernel.netlink` encodes them as rtnetlink messages
 and applies a namespace's list in one batch; `render.ipcmd` writes the same list as the `ip`
 commands a person would type. One description, two encoders: what netlab builds and what it
 explains cannot drift apart.

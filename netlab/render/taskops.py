@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan
+from netlab.render.namespaces import DEFAULT, ETH0, node_spec, pod_attachment, pod_spec
 from netlab.render.ops import Address, Fdb, LinkUp, NamespaceSpec, Neighbour, Op, Route
-from netlab.render.topology import DEFAULT, ETH0, node_spec, pod_attachment, pod_spec
 
 
 def task_ops(plan: LabPlan, task: Task) -> dict[str, tuple[Op, ...]]:

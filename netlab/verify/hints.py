@@ -3,7 +3,7 @@
 Each function compares what the kernel holds (readback.netns's views, iptables-save's lines)
 with what the task would have built, and names the first difference the way an instructor
 would: what is wrong, where, and the command that mends it. None means the kernel holds what
-the task asks; the traffic is proved separately (verify/tasks.py). Learners may name their
+the task asks; the traffic is proved separately (verify/learner_tasks.py). Learners may name their
 own veth end as they like and reach a Service's endpoints by rules of their own: hints judge
 what the packet needs, not netlab's naming.
 """

@@ -19,7 +19,7 @@ from netlab.render.explain import AS_NOBODY, ZONE_SERIAL, explain
 from netlab.render.ingress import render_nginx_conf
 from netlab.render.ipcmd import script
 from netlab.render.iptables import render_iptables
-from netlab.render.topology import render_topology
+from netlab.render.namespaces import render_namespaces
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "explain"
@@ -43,7 +43,7 @@ def test_it_holds_what_up_applies(bundled_lab) -> None:
     restore input, verbatim."""
     plan = make_plan(bundled_lab("pod-to-service"))
     text = explain(plan)
-    assert script(render_topology(plan)) in text
+    assert script(render_namespaces(plan)) in text
     for node in plan.nodes:
         assert render_iptables(plan.services, plan.lab.cluster.pod_cidr, node).restore in text
         assert f"ip netns exec {node.netns} iptables -t nat -I PREROUTING" in text

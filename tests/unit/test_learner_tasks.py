@@ -15,9 +15,9 @@ from netlab.model.lab import Task
 from netlab.model.tasks import service_key
 from netlab.plan import make_plan
 from netlab.plan.tasks import StepTask, lab_tasks, left_tasks, proxied, step_tasks
+from netlab.render.namespaces import CNI0, DEFAULT, ETH0, FLANNEL, render_namespaces
 from netlab.render.ops import Address, Fdb, Hairpin, LinkUp, Neighbour, Route, Veth
 from netlab.render.taskops import task_ops, without
-from netlab.render.topology import CNI0, DEFAULT, ETH0, FLANNEL, render_topology
 
 LAB = """\
     name: tiny
@@ -285,7 +285,7 @@ def test_a_service_task_has_no_ops() -> None:
 )
 def test_without_removes_exactly_the_tasks_ops(name: str, network: str | None, left: list[Task]) -> None:
     plan = plan_of(name, network)
-    specs = render_topology(plan)
+    specs = render_namespaces(plan)
     removed = Counter((netns, op) for task in left for netns, ops in task_ops(plan, task).items() for op in ops)
     assert removed, "each task left has ops"
     before = Counter((spec.netns, op) for spec in specs for op in spec.ops)
@@ -301,7 +301,7 @@ def test_without_removes_exactly_the_tasks_ops(name: str, network: str | None, l
 
 def test_without_nothing_left_is_the_lab() -> None:
     plan = plan_of("pod-to-pod-cross-node")
-    specs = render_topology(plan)
+    specs = render_namespaces(plan)
     assert without(specs, plan, []) == specs
     assert without(specs, plan, [Task("service", "web")]) == specs
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from netlab.plan import make_plan
 from netlab.render.egress import gateway_rules, masq_agent_rules, render_gateway, render_masq_agent
+from netlab.render.namespaces import render_namespaces
 from netlab.render.ops import Veth
-from netlab.render.topology import render_topology
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "egress"
@@ -57,7 +57,7 @@ def test_nodes_get_public_ips_only_in_a_lab_with_an_outside(make_lab, bundled_la
 
 
 def test_internet_hosts_plug_into_the_gateways_pub0_under_free_names(make_lab) -> None:
-    specs = {spec.netns: spec for spec in render_topology(make_plan(make_lab(WITH_OUTSIDE)))}
+    specs = {spec.netns: spec for spec in render_namespaces(make_plan(make_lab(WITH_OUTSIDE)))}
     gateway = specs["nl-out.gateway"].ops
     ports = [op.name for op in gateway if isinstance(op, Veth)]
     assert ports[:2] == ["a", "b"] and ports[2].startswith("veth")  # a host named eth0 gets a hashed port

@@ -22,7 +22,7 @@ from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan
 from netlab.plan.tasks import StepTask
 from netlab.probe import ping
 from netlab.proxy import mode_of
-from netlab.render.topology import FLANNEL
+from netlab.render.namespaces import FLANNEL
 from netlab.verify import Verdict
 from netlab.verify.hints import routes_hint, veth_hint
 

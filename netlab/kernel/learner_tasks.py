@@ -23,10 +23,10 @@ from netlab.plan.model import LabPlan
 from netlab.plan.tasks import proxied
 from netlab.proxy.sync import SyncResult, sync
 from netlab.readback.nft_rules import listed_rules
+from netlab.render.namespaces import CNI0, FLANNEL
 from netlab.render.nftables import TABLE as NFT_TABLE
 from netlab.render.ops import NamespaceSpec
 from netlab.render.taskops import task_ops
-from netlab.render.topology import CNI0, FLANNEL
 
 NUD_PERMANENT = 0x80
 

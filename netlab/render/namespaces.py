@@ -52,7 +52,7 @@ def owner_tag(lab: str) -> str:
     return f"netlab:{lab}"
 
 
-def render_topology(plan: LabPlan) -> list[NamespaceSpec]:
+def render_namespaces(plan: LabPlan) -> list[NamespaceSpec]:
     """Every namespace of the lab with its objects, in build order."""
     return (
         [underlay_spec(plan)]

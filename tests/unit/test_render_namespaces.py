@@ -1,4 +1,4 @@
-"""netlab.render.topology: the links, addresses and routes of every namespace, as goldens and as
+"""netlab.render.namespaces: the links, addresses and routes of every namespace, as goldens and as
 structure rules that must hold for any lab (build order, interface names and indexes)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from netlab.model import load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.render.ipcmd import script
+from netlab.render.namespaces import render_namespaces
 from netlab.render.ops import Address, Bridge, Fdb, LinkUp, NamespaceSpec, Neighbour, Route, Veth, Vxlan
-from netlab.render.topology import render_topology
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "topology"
@@ -46,7 +46,7 @@ objects:
 @pytest.mark.parametrize(("path", "mode"), CASES, ids=CASE_IDS)
 def test_topology_golden(golden, path: Path, mode: str) -> None:
     plan = make_plan(load_lab(path), network=mode)
-    specs = render_topology(plan)
+    specs = render_namespaces(plan)
     check_structure(plan, specs)
     golden(GOLDEN / f"{path.stem}.{mode}.sh", script(specs))
 
@@ -106,12 +106,12 @@ def node_ops(plan: LabPlan, specs: list[NamespaceSpec]) -> dict[str, tuple]:
 @pytest.mark.parametrize("mode", MODES)
 def test_structure_of_a_wide_lab(make_lab, mode: str) -> None:
     plan = make_plan(make_lab(WIDE), network=mode)
-    check_structure(plan, render_topology(plan))
+    check_structure(plan, render_namespaces(plan))
 
 
 def test_the_structure_check_catches_a_peer_made_too_late(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
-    specs = render_topology(plan)
+    specs = render_namespaces(plan)
     node = specs[2]
     veth = next(op for op in node.ops if isinstance(op, Veth))
     specs[2] = replace(
@@ -123,7 +123,7 @@ def test_the_structure_check_catches_a_peer_made_too_late(bundled_lab) -> None:
 
 def test_the_structure_check_catches_a_missing_link(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
-    specs = render_topology(plan)
+    specs = render_namespaces(plan)
     specs[-1] = replace(specs[-1], ops=(*specs[-1].ops, Address(3, "eth1", IPv4Interface("10.0.0.1/24"))))
     with pytest.raises(AssertionError, match="no link eth1 with index 3"):
         check_structure(plan, specs)
@@ -137,7 +137,7 @@ def test_the_wide_lab_exercises_hashed_port_names(make_lab) -> None:
 
 def test_pods_have_their_address_and_one_default_route_via_cni0(bundled_lab) -> None:
     plan = make_plan(bundled_lab("pod-to-pod"))
-    specs = {s.netns: s for s in render_topology(plan)}
+    specs = {s.netns: s for s in render_namespaces(plan)}
     for pod in plan.pods:
         ops = specs[pod.netns].ops
         assert Address(2, "eth0", pod.ip) in ops
@@ -149,7 +149,7 @@ def test_pods_have_their_address_and_one_default_route_via_cni0(bundled_lab) -> 
 @pytest.mark.parametrize("mode", MODES)
 def test_pod_veths_plug_into_cni0_with_the_pod_network_mtu(make_lab, mode: str) -> None:
     plan = make_plan(make_lab(WIDE), network=mode)
-    nodes = node_ops(plan, render_topology(plan))
+    nodes = node_ops(plan, render_namespaces(plan))
     for node in plan.nodes:
         veths = [op for op in nodes[node.name] if isinstance(op, Veth)]
         assert sorted(v.peer_netns for v in veths) == sorted(p.netns for p in plan.pods if p.node == node.name)
@@ -159,7 +159,7 @@ def test_pod_veths_plug_into_cni0_with_the_pod_network_mtu(make_lab, mode: str) 
 
 def test_host_gw_routes_each_pod_cidr_via_its_node(make_lab) -> None:
     plan = make_plan(make_lab(WIDE), network="host-gw")
-    for name, ops in node_ops(plan, render_topology(plan)).items():
+    for name, ops in node_ops(plan, render_namespaces(plan)).items():
         routes = {(r.dst, r.via, r.dev, r.onlink) for r in ops if isinstance(r, Route) and r.dst.prefixlen}
         assert routes == {(n.pod_cidr, n.ip.ip, "eth0", False) for n in plan.nodes if n.name != name}
         assert not [op for op in ops if isinstance(op, (Vxlan, Neighbour, Fdb))]
@@ -167,7 +167,7 @@ def test_host_gw_routes_each_pod_cidr_via_its_node(make_lab) -> None:
 
 def test_vxlan_programs_flannel_1_per_other_node(make_lab) -> None:
     plan = make_plan(make_lab(WIDE), network="vxlan")
-    ops_by_node = node_ops(plan, render_topology(plan))
+    ops_by_node = node_ops(plan, render_namespaces(plan))
     for node in plan.nodes:
         ops = ops_by_node[node.name]
         others = [n for n in plan.nodes if n is not node]
@@ -191,7 +191,7 @@ def test_vxlan_programs_flannel_1_per_other_node(make_lab) -> None:
 
 
 def test_neighbours_and_fdb_entries_are_permanent_in_the_script(bundled_lab) -> None:
-    text = script(render_topology(make_plan(bundled_lab("pod-to-pod-cross-node"), network="vxlan")))
+    text = script(render_namespaces(make_plan(bundled_lab("pod-to-pod-cross-node"), network="vxlan")))
     lines = [line for line in text.splitlines() if " neigh add " in line or " fdb add " in line]
     assert len(lines) == 4 and all(line.endswith(" permanent") for line in lines)
 
@@ -199,4 +199,4 @@ def test_neighbours_and_fdb_entries_are_permanent_in_the_script(bundled_lab) -> 
 @pytest.mark.parametrize("node", ["br0", "lo"])
 def test_node_names_never_collide_with_underlay_links(make_lab, node: str) -> None:
     plan = make_plan(make_lab(f"name: clash\ncluster:\n  nodes: [{node}]\n"))
-    check_structure(plan, render_topology(plan))
+    check_structure(plan, render_namespaces(plan))
