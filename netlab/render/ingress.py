@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from netlab.model.ingress import ControllerFlags
-from netlab.model.lab import IngressBackend
+from netlab.model.lab import Ingress, IngressBackend, IngressPath
 from netlab.plan.model import Endpoint, LabPlan
 
 DEFAULT_SERVER = "_"
@@ -85,85 +85,140 @@ class IngressConfig:
 
 
 def ingress_config(plan: LabPlan, flags: ControllerFlags) -> IngressConfig:
-    """Lay out the controller's servers, locations and upstreams as ingress-nginx does."""
+    """Lay out the controller's servers, locations and upstreams as ingress-nginx does: the servers
+    with their `location /` first, then the rules' paths in file order (the first claim wins), then
+    each server's Prefix paths as nginx locations."""
     served = [i for i in plan.lab.ingresses if flags.serves(i)]
     notes = [
         f"Ingress {i.key}: class {i.ingress_class}, not this controller's ({flags.ingress_class})"
         for i in plan.lab.ingresses
         if not flags.serves(i)
     ]
-    upstreams: dict[str, Upstream] = {}
+    upstreams = _Upstreams(plan)
+    servers = _servers(served, _default_location(plan, flags, upstreams), upstreams)
+    notes += _claim_paths(served, servers, upstreams)
+    built = []
+    for host in sorted(servers):
+        server, dropped = _server(host, servers[host])
+        built.append(server)
+        notes += dropped
+    return IngressConfig(tuple(built), upstreams.sorted(), tuple(i.key for i in served), tuple(notes))
 
-    def upstream(namespace: str, backend: IngressBackend) -> str:
+
+class _Upstreams:
+    """The upstreams the locations use, by name: one per Service port, made when first named."""
+
+    def __init__(self, plan: LabPlan) -> None:
+        self.plan = plan
+        self.by_name: dict[str, Upstream] = {}
+
+    def name(self, namespace: str, backend: IngressBackend) -> str:
+        """The upstream of an Ingress backend, named as ingress-nginx names it."""
         name = f"{namespace}-{backend.service}-{backend.port}"
-        if name not in upstreams:
-            upstreams[name] = Upstream(
-                name, f"{namespace}/{backend.service}", str(backend.port), _endpoints(plan, namespace, backend)
+        if name not in self.by_name:
+            self.by_name[name] = Upstream(
+                name, f"{namespace}/{backend.service}", str(backend.port), _endpoints(self.plan, namespace, backend)
             )
         return name
 
+    def sorted(self) -> tuple[Upstream, ...]:
+        return tuple(self.by_name[n] for n in sorted(self.by_name))
+
+
+def _default_location(plan: LabPlan, flags: ControllerFlags, upstreams: _Upstreams) -> Location:
+    """The default backend's `location /`: the `--default-backend-service` (its first TCP port) when
+    it has endpoints, else nginx's own 404. A placeholder: a rule or a catch-all may claim it."""
     default = Location(ROOT, False, "Prefix", placeholder=True)
-    if flags.default_backend:
-        namespace, name = flags.default_backend
-        svc = plan.service(name, namespace)
-        port = next((p for p in svc.ports if p.protocol == "TCP"), None) if svc else None
-        if port and port.endpoints:  # without endpoints ingress-nginx falls back to its own 404
-            upstreams[DEFAULT_UPSTREAM] = Upstream(
-                DEFAULT_UPSTREAM, f"{namespace}/{name}", str(port.port), port.endpoints
-            )
-            default = replace(default, upstream=DEFAULT_UPSTREAM)
-    servers: dict[str, list[Location]] = {DEFAULT_SERVER: [default]}
+    if not flags.default_backend:
+        return default
+    namespace, name = flags.default_backend
+    svc = plan.service(name, namespace)
+    port = next((p for p in svc.ports if p.protocol == "TCP"), None) if svc else None
+    if not (port and port.endpoints):  # without endpoints ingress-nginx falls back to its own 404
+        return default
+    upstreams.by_name[DEFAULT_UPSTREAM] = Upstream(
+        DEFAULT_UPSTREAM, f"{namespace}/{name}", str(port.port), port.endpoints
+    )
+    return replace(default, upstream=DEFAULT_UPSTREAM)
+
+
+def _servers(served: list[Ingress], default: Location, upstreams: _Upstreams) -> dict[str, list[Location]]:
+    """Every server with its `location /`: `_` with the default backend (or the first catch-all),
+    each host with the `spec.defaultBackend` of the first Ingress that names it, else the default."""
+    servers = {DEFAULT_SERVER: [default]}
     for ing in served:
         fallback = default
         if ing.default_backend:
-            fallback = replace(default, upstream=upstream(ing.namespace, ing.default_backend), ingress=ing.key)
+            fallback = replace(default, upstream=upstreams.name(ing.namespace, ing.default_backend), ingress=ing.key)
             if not ing.rules and servers[DEFAULT_SERVER][0].placeholder:  # the catch-all: the first one wins
                 servers[DEFAULT_SERVER][0] = replace(fallback, placeholder=False)
         for rule in ing.rules:
             servers.setdefault(rule.host or DEFAULT_SERVER, [fallback])
+    return servers
+
+
+def _claim_paths(served: list[Ingress], servers: dict[str, list[Location]], upstreams: _Upstreams) -> list[str]:
+    """Add each rule's paths to its host's server (a rule without a host: `_`); returns a note for
+    each path another Ingress holds already."""
+    notes = []
     for ing in served:
         for rule in ing.rules:
             host = rule.host or DEFAULT_SERVER
-            locations = servers[host]
             for path in rule.paths:
-                path_type = "Exact" if path.path_type == "Exact" else "Prefix"
-                loc = Location(
-                    path.path,
-                    path_type == "Exact",
-                    path_type,
-                    upstream(ing.namespace, path.backend),
-                    ing.key,
-                    path.path,
-                    written_type=path.path_type,
-                )
-                same = next(
-                    (
-                        i
-                        for i, old in enumerate(locations)
-                        if old.key == loc.key and (old.path_type == loc.path_type or old.placeholder)
-                    ),
-                    None,
-                )
-                if same is None:
-                    locations.append(loc)
-                elif locations[same].placeholder:
-                    locations[same] = loc
-                else:
+                loc = _path_location(ing, path, upstreams)
+                owner = _claim(servers[host], loc)
+                if owner is not None:
                     notes.append(
-                        f"Ingress {ing.key}: {host} {path.path} ({path_type}) is {locations[same].ingress}'s already"
+                        f"Ingress {ing.key}: {host} {path.path} ({loc.path_type}) is {owner.ingress}'s already"
                     )
-    built = []
-    for host in sorted(servers):
-        locations, dropped = _prefix_locations(servers[host])
-        notes += [
-            f"Ingress {loc.ingress}: {host} {loc.ingress_path} ({loc.path_type}) would be nginx's "
-            f"location {loc.key} a second time"
-            for loc in dropped
-        ]
-        built.append(Server(host, tuple(sorted(locations, key=lambda loc: loc.path, reverse=True))))
-    return IngressConfig(
-        tuple(built), tuple(upstreams[n] for n in sorted(upstreams)), tuple(i.key for i in served), tuple(notes)
+    return notes
+
+
+def _path_location(ing: Ingress, path: IngressPath, upstreams: _Upstreams) -> Location:
+    """A rule's path as a location: Exact stays Exact, the rest is Prefix."""
+    path_type = "Exact" if path.path_type == "Exact" else "Prefix"
+    return Location(
+        path.path,
+        path_type == "Exact",
+        path_type,
+        upstreams.name(ing.namespace, path.backend),
+        ing.key,
+        path.path,
+        written_type=path.path_type,
     )
+
+
+def _claim(locations: list[Location], loc: Location) -> Location | None:
+    """Put `loc` in a server's locations, in place of the placeholder `location /` if that is what
+    it matches; returns the location there with its key and path type (the first claim keeps it),
+    None if `loc` got in."""
+    same = next(
+        (
+            i
+            for i, old in enumerate(locations)
+            if old.key == loc.key and (old.path_type == loc.path_type or old.placeholder)
+        ),
+        None,
+    )
+    if same is None:
+        locations.append(loc)
+    elif locations[same].placeholder:
+        locations[same] = loc
+    else:
+        return locations[same]
+    return None
+
+
+def _server(host: str, claimed: list[Location]) -> tuple[Server, list[str]]:
+    """A server with its nginx locations, by path descending (as ingress-nginx sorts them), and a note
+    for each location dropped as a second one of the same nginx key."""
+    locations, dropped = _prefix_locations(claimed)
+    notes = [
+        f"Ingress {loc.ingress}: {host} {loc.ingress_path} ({loc.path_type}) would be nginx's "
+        f"location {loc.key} a second time"
+        for loc in dropped
+    ]
+    return Server(host, tuple(sorted(locations, key=lambda loc: loc.path, reverse=True))), notes
 
 
 def _endpoints(plan: LabPlan, namespace: str, backend: IngressBackend) -> tuple[Endpoint, ...]:
@@ -212,12 +267,35 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
     config = ingress_config(plan, flags)
     upstreams = {u.name: u for u in config.upstreams}
     lines = [
+        *_preamble(plan, flags, pod, config),
+        "",
+        *_main_context(run_dir),
+        "",
+        "http {",
+        *_http_settings(run_dir, access_log),
+    ]
+    for up in config.upstreams:
+        lines += ["", *_upstream(up)]
+    for server in config.servers:
+        lines += ["", *_server_block(server, flags.http_port, upstreams)]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _preamble(plan: LabPlan, flags: ControllerFlags, pod: str, config: IngressConfig) -> list[str]:
+    """The comment a learner reads first: whose file it is, who writes it, what it serves and why not the rest."""
+    return [
         f"# nginx.conf of the ingress controller pod {pod} (lab {plan.name}), written by netlab from the",
         "# lab's Ingress objects as ingress-nginx writes it (netlab/render/ingress.py). netlab rewrites it",
         "# and reloads nginx when Ingresses or endpoints change.",
         f"# class {flags.ingress_class}: serves " + (", ".join(config.served) or "no Ingress"),
         *(f"# not served: {note}" for note in config.notes),
-        "",
+    ]
+
+
+def _main_context(run_dir: str) -> list[str]:
+    """The process: in the foreground (the pod's process), one worker, its pid in `run_dir`."""
+    return [
         f"pid {run_dir}/nginx.pid;",
         "daemon off;",
         "worker_processes 1;",
@@ -227,8 +305,13 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
         "events {",
         "    worker_connections 1024;",
         "}",
-        "",
-        "http {",
+    ]
+
+
+def _http_settings(run_dir: str, access_log: str) -> list[str]:
+    """The head of the `http` block: logs and temporary files, then the maps and proxy settings
+    every location inherits."""
+    return [
         f"    log_format upstreaminfo '{LOG_FORMAT}';",
         f"    access_log {access_log} upstreaminfo;",
         f"    client_body_temp_path {run_dir}/client-body;",
@@ -242,91 +325,103 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
         "    uninitialized_variable_warn off;",
         "    server_names_hash_bucket_size 64;",
         "",
-        "    map $http_host $best_http_host {",
-        "        default $http_host;",
-        "        ''      $host;",
-        "    }",
-        "    map $http_upgrade $connection_upgrade {",
-        "        default upgrade;",
-        "        ''      close;",
-        "    }",
-        "    map $http_x_request_id $req_id {",
-        "        default $http_x_request_id;",
-        "        ''      $request_id;",
-        "    }",
+        *_HTTP_MAPS,
         "",
-        "    # ingress-nginx's proxy settings (it repeats them in every location; here they are inherited).",
-        "    # use-forwarded-headers is false: a client's X-Forwarded-For is not trusted, the backend gets",
-        "    # the address nginx saw (the client's own header goes on as X-Original-Forwarded-For).",
-        "    proxy_set_header Host                     $best_http_host;",
-        "    proxy_set_header Upgrade                  $http_upgrade;",
-        "    proxy_set_header Connection               $connection_upgrade;",
-        "    proxy_set_header X-Request-ID             $req_id;",
-        "    proxy_set_header X-Real-IP                $remote_addr;",
-        "    proxy_set_header X-Forwarded-For          $remote_addr;",
-        "    proxy_set_header X-Forwarded-Host         $best_http_host;",
-        "    proxy_set_header X-Forwarded-Port         $server_port;",
-        "    proxy_set_header X-Forwarded-Proto        $scheme;",
-        "    proxy_set_header X-Forwarded-Scheme       $scheme;",
-        "    proxy_set_header X-Scheme                 $scheme;",
-        "    proxy_set_header X-Original-Forwarded-For $http_x_forwarded_for;",
-        "    proxy_set_header X-Original-Forwarded-Host $http_x_forwarded_host;",
-        '    proxy_set_header Proxy                    "";',
-        "    proxy_http_version 1.1;",
-        "    proxy_connect_timeout 5s;",
-        "    proxy_send_timeout 60s;",
-        "    proxy_read_timeout 60s;",
-        "    proxy_buffering off;",
-        "    proxy_request_buffering on;",
-        "    proxy_redirect off;",
-        "    proxy_next_upstream error timeout;",
-        "    proxy_next_upstream_tries 3;",
-        "    client_max_body_size 1m;",
+        *_PROXY_SETTINGS,
     ]
-    for up in config.upstreams:
-        lines += ["", f"    # Service {up.service} port {up.port}: its endpoints, the pods themselves"]
-        if not up.endpoints:
-            lines.append("    # (no endpoints: the locations that use it answer 503)")
-            continue
-        lines.append(f"    upstream {up.name} {{")
-        lines += [f"        server {ep} max_fails=0 fail_timeout=0;  # {ep.pod}" for ep in up.endpoints]
-        lines.append("    }")
-    for server in config.servers:
-        lines.append("")
-        if server.hostname == DEFAULT_SERVER:
-            lines += [
-                "    # the default server: requests whose Host no rule names",
-                "    server {",
-                "        server_name _;",
-                f"        listen {flags.http_port} default_server backlog=4096;",
-            ]
-        else:
-            lines += ["    server {", f"        server_name {server.hostname};", f"        listen {flags.http_port};"]
-        for loc in server.locations:
-            lines += ["", *_location(loc, upstreams)]
-        lines.append("    }")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+
+
+# ingress-nginx's maps: the Host to pass on, the Connection of a WebSocket upgrade, the request's ID.
+_HTTP_MAPS = (
+    "    map $http_host $best_http_host {",
+    "        default $http_host;",
+    "        ''      $host;",
+    "    }",
+    "    map $http_upgrade $connection_upgrade {",
+    "        default upgrade;",
+    "        ''      close;",
+    "    }",
+    "    map $http_x_request_id $req_id {",
+    "        default $http_x_request_id;",
+    "        ''      $request_id;",
+    "    }",
+)
+
+_PROXY_SETTINGS = (
+    "    # ingress-nginx's proxy settings (it repeats them in every location; here they are inherited).",
+    "    # use-forwarded-headers is false: a client's X-Forwarded-For is not trusted, the backend gets",
+    "    # the address nginx saw (the client's own header goes on as X-Original-Forwarded-For).",
+    "    proxy_set_header Host                     $best_http_host;",
+    "    proxy_set_header Upgrade                  $http_upgrade;",
+    "    proxy_set_header Connection               $connection_upgrade;",
+    "    proxy_set_header X-Request-ID             $req_id;",
+    "    proxy_set_header X-Real-IP                $remote_addr;",
+    "    proxy_set_header X-Forwarded-For          $remote_addr;",
+    "    proxy_set_header X-Forwarded-Host         $best_http_host;",
+    "    proxy_set_header X-Forwarded-Port         $server_port;",
+    "    proxy_set_header X-Forwarded-Proto        $scheme;",
+    "    proxy_set_header X-Forwarded-Scheme       $scheme;",
+    "    proxy_set_header X-Scheme                 $scheme;",
+    "    proxy_set_header X-Original-Forwarded-For $http_x_forwarded_for;",
+    "    proxy_set_header X-Original-Forwarded-Host $http_x_forwarded_host;",
+    '    proxy_set_header Proxy                    "";',
+    "    proxy_http_version 1.1;",
+    "    proxy_connect_timeout 5s;",
+    "    proxy_send_timeout 60s;",
+    "    proxy_read_timeout 60s;",
+    "    proxy_buffering off;",
+    "    proxy_request_buffering on;",
+    "    proxy_redirect off;",
+    "    proxy_next_upstream error timeout;",
+    "    proxy_next_upstream_tries 3;",
+    "    client_max_body_size 1m;",
+)
+
+
+def _upstream(up: Upstream) -> list[str]:
+    """A Service port's `upstream` block: its endpoints, the pods themselves; none without endpoints
+    (nginx refuses an empty upstream)."""
+    lines = [f"    # Service {up.service} port {up.port}: its endpoints, the pods themselves"]
+    if not up.endpoints:
+        return [*lines, "    # (no endpoints: the locations that use it answer 503)"]
+    return [
+        *lines,
+        f"    upstream {up.name} {{",
+        *(f"        server {ep} max_fails=0 fail_timeout=0;  # {ep.pod}" for ep in up.endpoints),
+        "    }",
+    ]
+
+
+def _server_block(server: Server, http_port: int, upstreams: dict[str, Upstream]) -> list[str]:
+    """A `server` block: the default server listens as `default_server`, so it answers every Host
+    no other server names."""
+    if server.hostname == DEFAULT_SERVER:
+        head = [
+            "    # the default server: requests whose Host no rule names",
+            "    server {",
+            "        server_name _;",
+            f"        listen {http_port} default_server backlog=4096;",
+        ]
+    else:
+        head = ["    server {", f"        server_name {server.hostname};", f"        listen {http_port};"]
+    body = [line for loc in server.locations for line in ["", *_location(loc, upstreams)]]
+    return [*head, *body, "    }"]
 
 
 def _location(loc: Location, upstreams: dict[str, Upstream]) -> list[str]:
-    head = f"        location {loc.key} {{"
+    """A `location` block: nginx's 404 for the built-in default backend, else the variables
+    ingress-nginx sets (its logs and Lua read them) and the proxy_pass, or 503 without endpoints."""
     if not loc.upstream:
         return [
-            head,
+            f"        location {loc.key} {{",
             f'            set $proxy_upstream_name "{DEFAULT_UPSTREAM}";',
             "            return 404;  # ingress-nginx's built-in default backend",
             "        }",
         ]
     up = upstreams[loc.upstream]
     namespace, service = up.service.split("/")
-    if loc.ingress_path:
-        written = loc.written_type if loc.written_type == loc.path_type else f"{loc.written_type}, as Prefix"
-        made = f"Ingress {loc.ingress}: {written} {loc.ingress_path}"
-    else:
-        made = f"Ingress {loc.ingress}: spec.defaultBackend" if loc.ingress else "--default-backend-service"
     body = [
-        f"        location {loc.key} {{  # {made}",
+        f"        location {loc.key} {{  # {_origin(loc)}",
         f'            set $namespace           "{namespace}";',
         f'            set $ingress_name        "{loc.ingress.partition("/")[2]}";',
         f'            set $service_name        "{service}";',
@@ -339,3 +434,11 @@ def _location(loc: Location, upstreams: dict[str, Upstream]) -> list[str]:
     else:
         body.append("            return 503;  # the Service has no endpoints")
     return [*body, "        }"]
+
+
+def _origin(loc: Location) -> str:
+    """What made a location: an Ingress's path (its pathType as written), its defaultBackend, or the flag."""
+    if loc.ingress_path:
+        written = loc.written_type if loc.written_type == loc.path_type else f"{loc.written_type}, as Prefix"
+        return f"Ingress {loc.ingress}: {written} {loc.ingress_path}"
+    return f"Ingress {loc.ingress}: spec.defaultBackend" if loc.ingress else "--default-backend-service"

@@ -43,6 +43,7 @@ class _Block(Tx):
 
 
 _NOTHING = _Block()  # the block of a part that does not exist (on one side of a change)
+_Part = tuple[_Block, _Block]  # one part of the table: its block before and after the change
 
 
 def render_nftables_changes(
@@ -85,36 +86,59 @@ def render_nftables_changes(
     Returns:
         The script, one command a line, ending with a newline; "" when nothing differs.
     """
-    before, after = _changed_blocks(old, new, cluster_cidr, node)
-    parts = [(before.get(key, _NOTHING), after.get(key, _NOTHING)) for key in dict.fromkeys([*after, *before])]
-    parts = [(was, now) for was, now in parts if was.lines != now.lines]
+    parts = _differing_parts(*_changed_blocks(old, new, cluster_cidr, node))
     if not parts:
         return ""
-    tx = Tx()
     stale = [chain for was, now in parts for chain in was.chains if chain not in now.chains]
+    tx = Tx()
+    _declare_chains(tx, parts, stale)
+    _declare_sets(tx, parts)
+    for _, now in parts:
+        tx.lines.extend(now.rules)
+    _change_elements(tx, parts)
+    for chain in stale:
+        tx.command("delete", "chain", chain)
+    return "\n".join(tx.lines) + "\n"
+
+
+def _differing_parts(before: dict[str, _Block], after: dict[str, _Block]) -> list[_Part]:
+    """The parts whose lines differ, in the new plan's order, then those only the old one had; a
+    part on one side only is `_NOTHING` on the other."""
+    parts = [(before.get(key, _NOTHING), after.get(key, _NOTHING)) for key in dict.fromkeys([*after, *before])]
+    return [(was, now) for was, now in parts if was.lines != now.lines]
+
+
+def _declare_chains(tx: Tx, parts: list[_Part], stale: list[str]) -> None:
+    """`add chain` + `flush chain` for each chain of a changed part (its rules all follow again),
+    and a flush of each stale chain: once none of them jumps anywhere, each can be deleted last."""
     for _, now in parts:
         for chain in now.chains:
             tx.add("chain", chain)
             tx.command("flush", "chain", chain)
     for chain in stale:
         tx.command("flush", "chain", chain)
+
+
+def _declare_sets(tx: Tx, parts: list[_Part]) -> None:
+    """Delete the sets no longer used or declared otherwise, then `add set` each set of a changed
+    part: one that exists keeps the client IPs it holds."""
     for was, now in parts:
         for name, line in was.sets.items():
             if now.sets.get(name) != line:
                 tx.command("delete", "set", name)
     for _, now in parts:
         tx.lines.extend(now.sets.values())
-    for _, now in parts:
-        tx.lines.extend(now.rules)
+
+
+def _change_elements(tx: Tx, parts: list[_Part]) -> None:
+    """Map and set elements one by one, as kube-proxy's nftElementStorage: those gone or changed
+    deleted, then those new or changed added (a changed value is delete + add)."""
     had = {key: line for was, _ in parts for key, line in was.elements.items()}
     has = {key: line for _, now in parts for key, line in now.elements.items()}
     for (name, key), line in had.items():
         if has.get((name, key)) != line:
             tx.delete_element(name, key)
     tx.lines.extend(line for key, line in has.items() if had.get(key) != line)
-    for chain in stale:
-        tx.command("delete", "chain", chain)
-    return "\n".join(tx.lines) + "\n"
 
 
 def _changed_blocks(
