@@ -34,51 +34,22 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_check(r: FieldReader, raw: Any, index: int) -> Check:
+    """Check `index` of the lab file. A field that only another kind of check uses is a problem, not
+    ignored: a check must not prove less than its author thinks. The pieces run in the order a
+    check's problems are reported in."""
     place = f"checks[{index}]"
     c = r.mapping(raw, place, fields.CHECK, required=("name", "from"))
-    kinds = [k for k in fields.EXPECT_BY_CHECK if k in c]
-    if len(kinds) != 1:
-        r.problem(place, "needs exactly one of " + ", ".join(fields.EXPECT_BY_CHECK))
-        kinds = kinds or ["ping"]
-    kind = kinds[0]
+    kind = _kind(r, c, place)
     expect = r.mapping(c.get("expect"), f"{place}.expect", fields.EXPECT_BY_CHECK[kind])
-    capture = None
-    if c.get("capture") is not None:
-        cap = r.mapping(c["capture"], f"{place}.capture", fields.CAPTURE, required=("at", "filter"))
-        if cap.get("at") and cap.get("filter"):
-            capture = Capture(
-                at=str(cap["at"]),
-                filter=str(cap["filter"]),
-                interface=str(cap["interface"]) if cap.get("interface") else None,
-            )
-    when = r.labels(c.get("when"), f"{place}.when")
-    modes = {"network": NETWORK_MODES, "proxyMode": PROXY_MODES}
-    for key, value in when.items():
-        if key not in modes:
-            r.problem(f"{place}.when.{key}", "unknown condition (network or proxyMode)")
-        else:
-            r.choice(value, f"{place}.when.{key}", modes[key])
-    target = c.get(kind)
-    if kind == "bind":
-        target = r.integer(target, f"{place}.bind", 1, 65535)
-    if kind == "udp":
-        host, _, port = str(target).rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            r.problem(f"{place}.udp", f"{target!r} is not NAME:PORT or ADDRESS:PORT")
-    elif "send" in c:
-        r.problem(f"{place}.send", "only udp checks send a message")
+    capture = _capture(r, c.get("capture"), f"{place}.capture")
+    when = _when(r, c.get("when"), f"{place}.when")
+    target = _target(r, c, kind, place)
     if "count" in c and kind not in ("http", "udp"):
         r.problem(f"{place}.count", "only http and udp checks repeat (count)")
     headers = _headers(r, c.get("headers"), f"{place}.headers")
     if headers and kind != "http":
         r.problem(f"{place}.headers", "only http checks send request headers")
-    for key in ("type", "resolver"):
-        if key in c and kind != "dns":
-            r.problem(f"{place}.{key}", "only dns checks have one")
-    record_type = r.choice(c.get("type", "A"), f"{place}.type", RECORD_TYPES)
-    resolver = r.choice(c.get("resolver", "dig"), f"{place}.resolver", RESOLVERS)
-    if kind == "dns":
-        _dns_expectations(r, expect, record_type, resolver, place)
+    record_type, resolver = _lookup(r, c, kind, expect, place)
     if kind == "env" and not ENV_NAME.match(str(target)):
         r.problem(f"{place}.env", f"{target!r} is not an environment variable name")
     return Check(
@@ -96,6 +67,71 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
         record_type=record_type,
         resolver=resolver,
     )
+
+
+def _kind(r: FieldReader, c: dict, place: str) -> str:
+    """The check's kind, the one key of EXPECT_BY_CHECK it has; with none or several, the first of
+    them (or ping), so that the rest of the check is still read and its problems reported."""
+    kinds = [k for k in fields.EXPECT_BY_CHECK if k in c]
+    if len(kinds) != 1:
+        r.problem(place, "needs exactly one of " + ", ".join(fields.EXPECT_BY_CHECK))
+        kinds = kinds or ["ping"]
+    return kinds[0]
+
+
+def _capture(r: FieldReader, raw: Any, place: str) -> Capture | None:
+    """Where the check captures packets while it runs: `at` a pod, node or host, a tcpdump `filter`,
+    optionally on one `interface`; without `at` and `filter` it captures nothing."""
+    if raw is None:
+        return None
+    cap = r.mapping(raw, place, fields.CAPTURE, required=("at", "filter"))
+    if not (cap.get("at") and cap.get("filter")):
+        return None
+    return Capture(
+        at=str(cap["at"]),
+        filter=str(cap["filter"]),
+        interface=str(cap["interface"]) if cap.get("interface") else None,
+    )
+
+
+def _when(r: FieldReader, raw: Any, place: str) -> dict[str, str]:
+    """The modes the check applies to: `network` and `proxyMode`, each one of the modes netlab has."""
+    when = r.labels(raw, place)
+    modes = {"network": NETWORK_MODES, "proxyMode": PROXY_MODES}
+    for key, value in when.items():
+        if key not in modes:
+            r.problem(f"{place}.{key}", "unknown condition (network or proxyMode)")
+        else:
+            r.choice(value, f"{place}.{key}", modes[key])
+    return when
+
+
+def _target(r: FieldReader, c: dict, kind: str, place: str) -> Any:
+    """What the check's kind key names: a bind check's port, a udp check's NAME:PORT or
+    ADDRESS:PORT (and the message only a udp check sends)."""
+    target = c.get(kind)
+    if kind == "bind":
+        target = r.integer(target, f"{place}.bind", 1, 65535)
+    if kind == "udp":
+        host, _, port = str(target).rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            r.problem(f"{place}.udp", f"{target!r} is not NAME:PORT or ADDRESS:PORT")
+    elif "send" in c:
+        r.problem(f"{place}.send", "only udp checks send a message")
+    return target
+
+
+def _lookup(r: FieldReader, c: dict, kind: str, expect: dict, place: str) -> tuple[str, str]:
+    """A dns check's record type and resolver (A with dig unless given) and what it may expect;
+    other kinds have neither."""
+    for key in ("type", "resolver"):
+        if key in c and kind != "dns":
+            r.problem(f"{place}.{key}", "only dns checks have one")
+    record_type = r.choice(c.get("type", "A"), f"{place}.type", RECORD_TYPES)
+    resolver = r.choice(c.get("resolver", "dig"), f"{place}.resolver", RESOLVERS)
+    if kind == "dns":
+        _dns_expectations(r, expect, record_type, resolver, place)
+    return record_type, resolver
 
 
 def _dns_expectations(r: FieldReader, expect: dict, record_type: str, resolver: str, place: str) -> None:

@@ -26,14 +26,49 @@ DNS_NAME_MAX = 253
 
 
 def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str) -> Service:
-    """The Service from its `spec`; problems go to the reader with `label` (e.g. "Service web")."""
+    """The Service from its `spec`; problems go to the reader with `label` (e.g. "Service web").
+
+    Each piece reads one field or rule; the order they run in is the order a spec's problems
+    are reported in."""
     place = f"{label}: spec"
     spec = r.mapping(spec_raw, place, fields.SERVICE_SPEC)
     kind = r.choice(spec.get("type", "ClusterIP"), f"{place}.type", SERVICE_TYPES)
+    ports = _ports(r, spec, kind, place)
+    external_name = _external_name(r, spec, kind, place)
+    _unique_ports(r, ports, f"{place}.ports")
+    cluster_ip = _cluster_ip(r, spec, place)
+    affinity, timeout = _session_affinity(r, spec, place)
+    policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy", EXTERNAL_POLICIES)
+    _type_rules(r, spec, kind, ports, cluster_ip, place)
+    load_balancer_ip = _load_balancer_ip(r, spec, kind, place)
+    health_check_node_port = _health_check_node_port(r, spec, kind, policy, place)
+    return Service(
+        name=name,
+        namespace=namespace,
+        ports=ports,
+        selector=r.labels(spec.get("selector"), f"{place}.selector"),
+        type=kind,
+        cluster_ip=cluster_ip,
+        session_affinity=affinity == "ClientIP",
+        affinity_timeout=timeout,
+        external_policy=policy,
+        load_balancer_ip=load_balancer_ip,
+        health_check_node_port=health_check_node_port,
+        external_name=external_name,
+    )
+
+
+def _ports(r: FieldReader, spec: dict, kind: str, place: str) -> tuple[ServicePort, ...]:
+    """`ports`, which every type but ExternalName (a DNS alias, with nothing to forward) needs."""
     raw_ports = r.sequence(spec.get("ports"), f"{place}.ports")
     ports = tuple(_port(r, raw, f"{place}.ports[{i}]") for i, raw in enumerate(raw_ports))
     if not ports and kind != "ExternalName":
         r.problem(f"{place}.ports", "is required" if spec.get("ports") is None else "needs at least one port")
+    return ports
+
+
+def _external_name(r: FieldReader, spec: dict, kind: str, place: str) -> str | None:
+    """The DNS name an ExternalName Service aliases (its CNAME); no other type may have one."""
     external_name = spec.get("externalName")
     if kind == "ExternalName" and not external_name:
         r.problem(f"{place}.externalName", "is required when type is ExternalName")
@@ -41,26 +76,42 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
         external_name = r.string(external_name, f"{place}.externalName", DNS_NAME, DNS_NAME_MAX)
     elif external_name is not None:
         r.problem(f"{place}.externalName", "may only be set when type is ExternalName")
-    _unique_ports(r, ports, f"{place}.ports")
+    return str(external_name) if kind == "ExternalName" and external_name else None
+
+
+def _cluster_ip(r: FieldReader, spec: dict, place: str) -> str | None:
+    """`clusterIP` as given: an address, "None" (headless), or None when the plan allocates one."""
     cluster_ip = spec.get("clusterIP")
     if cluster_ip not in (None, "", "None"):
         try:
             IPv4Address(str(cluster_ip))
         except ValueError:
             r.problem(f"{place}.clusterIP", f"{cluster_ip!r} is neither an IPv4 address nor None (headless)")
+    return str(cluster_ip) if cluster_ip else None
+
+
+def _session_affinity(r: FieldReader, spec: dict, place: str) -> tuple[str, int]:
+    """`sessionAffinity` (ClientIP keeps a client on one endpoint) and for how many seconds
+    (sessionAffinityConfig.clientIP.timeoutSeconds, Kubernetes' default 10800)."""
     affinity = r.choice(spec.get("sessionAffinity", "None"), f"{place}.sessionAffinity", ("None", "ClientIP"))
-    config = r.mapping(
-        spec.get("sessionAffinityConfig"), f"{place}.sessionAffinityConfig", fields.SESSION_AFFINITY_CONFIG
-    )
-    client_ip = r.mapping(config.get("clientIP"), f"{place}.sessionAffinityConfig.clientIP", fields.CLIENT_IP_CONFIG)
+    where = f"{place}.sessionAffinityConfig"
+    config = r.mapping(spec.get("sessionAffinityConfig"), where, fields.SESSION_AFFINITY_CONFIG)
+    client_ip = r.mapping(config.get("clientIP"), f"{where}.clientIP", fields.CLIENT_IP_CONFIG)
     timeout = r.integer(
         client_ip.get("timeoutSeconds", AFFINITY_TIMEOUT_DEFAULT),
-        f"{place}.sessionAffinityConfig.clientIP.timeoutSeconds",
+        f"{where}.clientIP.timeoutSeconds",
         1,
         AFFINITY_TIMEOUT_MAX,
     )
-    policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy", EXTERNAL_POLICIES)
-    if kind == "ClusterIP":  # as the API server validates
+    return affinity, timeout
+
+
+def _type_rules(
+    r: FieldReader, spec: dict, kind: str, ports: tuple[ServicePort, ...], cluster_ip: str | None, place: str
+) -> None:
+    """As the API server validates: a ClusterIP Service is reached inside the cluster only (no
+    externalTrafficPolicy, no nodePort), and only a ClusterIP Service may be headless."""
+    if kind == "ClusterIP":
         if "externalTrafficPolicy" in spec:
             r.problem(f"{place}.externalTrafficPolicy", "may only be set when type is NodePort or LoadBalancer")
         for i, port in enumerate(ports):
@@ -68,36 +119,34 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
                 r.problem(f"{place}.ports[{i}].nodePort", "may not be used when type is ClusterIP")
     if kind != "ClusterIP" and cluster_ip == "None":
         r.problem(f"{place}.clusterIP", f"a {kind} Service cannot be headless")
+
+
+def _load_balancer_ip(r: FieldReader, spec: dict, kind: str, place: str) -> str | None:
+    """The address a LoadBalancer Service asks its load balancer for (`loadBalancerIP`)."""
     lb_ip = spec.get("loadBalancerIP")
-    if lb_ip is not None:
-        if kind != "LoadBalancer":
-            r.problem(f"{place}.loadBalancerIP", "may only be set when type is LoadBalancer")
-        try:
-            IPv4Address(str(lb_ip))
-        except ValueError:
-            r.problem(f"{place}.loadBalancerIP", f"{lb_ip!r} is not an IPv4 address")
-    health = spec.get("healthCheckNodePort")
-    if health is not None:
-        health = r.integer(health, f"{place}.healthCheckNodePort", *NODE_PORT_RANGE)
-        if kind != "LoadBalancer" or policy != "Local":
-            r.problem(
-                f"{place}.healthCheckNodePort",
-                "may only be set when type is LoadBalancer and externalTrafficPolicy is Local",
-            )
-    return Service(
-        name=name,
-        namespace=namespace,
-        ports=ports,
-        selector=r.labels(spec.get("selector"), f"{place}.selector"),
-        type=kind,
-        cluster_ip=str(cluster_ip) if cluster_ip else None,
-        session_affinity=affinity == "ClientIP",
-        affinity_timeout=timeout,
-        external_policy=policy,
-        load_balancer_ip=str(lb_ip) if lb_ip is not None else None,
-        health_check_node_port=health if isinstance(health, int) else None,
-        external_name=str(external_name) if kind == "ExternalName" and external_name else None,
-    )
+    if lb_ip is None:
+        return None
+    if kind != "LoadBalancer":
+        r.problem(f"{place}.loadBalancerIP", "may only be set when type is LoadBalancer")
+    try:
+        IPv4Address(str(lb_ip))
+    except ValueError:
+        r.problem(f"{place}.loadBalancerIP", f"{lb_ip!r} is not an IPv4 address")
+    return str(lb_ip)
+
+
+def _health_check_node_port(r: FieldReader, spec: dict, kind: str, policy: str, place: str) -> int | None:
+    """The node port a cloud load balancer probes to learn which nodes have local endpoints: only a
+    LoadBalancer Service with externalTrafficPolicy Local has one."""
+    if spec.get("healthCheckNodePort") is None:
+        return None
+    health = r.integer(spec["healthCheckNodePort"], f"{place}.healthCheckNodePort", *NODE_PORT_RANGE)
+    if kind != "LoadBalancer" or policy != "Local":
+        r.problem(
+            f"{place}.healthCheckNodePort",
+            "may only be set when type is LoadBalancer and externalTrafficPolicy is Local",
+        )
+    return health
 
 
 def _port(r: FieldReader, raw: Any, place: str) -> ServicePort:

@@ -85,12 +85,42 @@ def make_plan(
     Raises:
         PlanError: the CIDRs overlap or do not hold the nodes or pods.
     """
-    cluster = lab.cluster
+    _check_overrides(network, proxy_mode)
+    _check_ranges(lab)
+    nodes = _nodes(lab)
+    pods = tuple(_place_pods(lab, nodes, keep or {}))
+    hosts = (_gateway(lab), *_cloud_lb(lab), *_internet_hosts(lab))
+    return LabPlan(
+        lab=lab,
+        network=network or lab.cluster.network,
+        proxy_mode=proxy_mode or lab.cluster.proxy_mode,
+        underlay_netns=netns_name(lab.name, "underlay"),
+        underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
+        nodes=nodes,
+        pods=pods,
+        hosts=hosts,
+        services=plan_services(lab, pods),
+    )
+
+
+def _check_overrides(network: str | None, proxy_mode: str | None) -> None:
+    """The command line's modes are checked here: the lab file's were checked when it was read."""
     if network not in (None, *NETWORK_MODES):
         raise PlanError(f"network {network!r} is not one of {', '.join(NETWORK_MODES)}")
     if proxy_mode not in (None, *PROXY_MODES):
         raise PlanError(f"proxy mode {proxy_mode!r} is not one of {', '.join(PROXY_MODES)}")
-    _check_ranges(lab)
+
+
+def _underlay_ip(lab: Lab, offset: int) -> IPv4Interface:
+    """Address `offset` of the underlay, with its prefix: the gateway is .1, node N .10+N."""
+    underlay = lab.cluster.underlay
+    return IPv4Interface(f"{underlay.network_address + offset}/{underlay.prefixlen}")
+
+
+def _nodes(lab: Lab) -> tuple[NodePlan, ...]:
+    """Node N (from 1, in the cluster's order): underlay .10+N, pod CIDR N with cni0 on its .1, and in
+    a lab with an outside world the public IP 198.51.100.10+N."""
+    cluster = lab.cluster
     node_cidrs = list(_node_cidrs(lab, len(cluster.nodes)))
     underlay_hosts = cluster.underlay.num_addresses - 2
     if len(cluster.nodes) + 10 > underlay_hosts:
@@ -98,13 +128,12 @@ def make_plan(
             f"{lab.source}: cluster.underlay {cluster.underlay} holds at most "
             f"{underlay_hosts - 10} nodes, the lab has {len(cluster.nodes)}"
         )
-    prefix = cluster.underlay.prefixlen
-    nodes = tuple(
+    return tuple(
         NodePlan(
             name=spec.name,
             index=i,
             netns=netns_name(lab.name, spec.name),
-            ip=IPv4Interface(f"{cluster.underlay.network_address + 10 + i}/{prefix}"),
+            ip=_underlay_ip(lab, 10 + i),
             mac=mac_for(lab.name, spec.name, "eth0"),
             pod_cidr=cidr,
             bridge_ip=IPv4Interface(f"{cidr.network_address + 1}/{cidr.prefixlen}"),
@@ -116,36 +145,32 @@ def make_plan(
         )
         for i, (spec, cidr) in enumerate(zip(cluster.nodes, node_cidrs, strict=True), start=1)
     )
-    gateway = HostPlan(
-        name="gateway",
-        netns=netns_name(lab.name, "gateway"),
-        ip=IPv4Interface(f"{cluster.underlay.network_address + 1}/{prefix}"),
-        underlay_port="gateway",
-        mac=mac_for(lab.name, "gateway", "eth0"),
-        bridge_mac=mac_for(lab.name, "gateway", "pub0") if lab.outside else "",
+
+
+def _underlay_host(lab: Lab, name: str, offset: int, bridge_mac: str = "") -> HostPlan:
+    """A namespace of netlab's own on the underlay (the gateway, the cloud load balancer): its bridge
+    port keeps its name, which no node, pod or outside host may take."""
+    return HostPlan(
+        name=name,
+        netns=netns_name(lab.name, name),
+        ip=_underlay_ip(lab, offset),
+        underlay_port=name,
+        mac=mac_for(lab.name, name, "eth0"),
+        bridge_mac=bridge_mac,
     )
-    pods = tuple(_place_pods(lab, nodes, keep or {}))
-    cloud_lb = HostPlan(
-        name=CLOUD_LB,
-        netns=netns_name(lab.name, CLOUD_LB),
-        ip=IPv4Interface(f"{cluster.underlay.network_address + CLOUD_LB_OFFSET}/{prefix}"),
-        underlay_port=CLOUD_LB,
-        mac=mac_for(lab.name, CLOUD_LB, "eth0"),
-    )
-    with_lb = (
-        (cloud_lb,) if cluster.load_balancer == "cloud" and any(s.type == "LoadBalancer" for s in lab.services) else ()
-    )
-    return LabPlan(
-        lab=lab,
-        network=network or cluster.network,
-        proxy_mode=proxy_mode or cluster.proxy_mode,
-        underlay_netns=netns_name(lab.name, "underlay"),
-        underlay_bridge_mac=mac_for(lab.name, "underlay", "br0"),
-        nodes=nodes,
-        pods=pods,
-        hosts=(gateway, *with_lb, *_internet_hosts(lab)),
-        services=plan_services(lab, pods),
-    )
+
+
+def _gateway(lab: Lab) -> HostPlan:
+    """The gateway, underlay .1; in a lab with an outside world its pub0 bridges the internet hosts."""
+    return _underlay_host(lab, "gateway", 1, bridge_mac=mac_for(lab.name, "gateway", "pub0") if lab.outside else "")
+
+
+def _cloud_lb(lab: Lab) -> tuple[HostPlan, ...]:
+    """The cloud's load balancer, in a cluster whose LoadBalancer Services it serves (loadBalancer:
+    cloud) and only when there is one: the other labs' plans hold no host they do not use."""
+    if lab.cluster.load_balancer == "cloud" and any(s.type == "LoadBalancer" for s in lab.services):
+        return (_underlay_host(lab, CLOUD_LB, CLOUD_LB_OFFSET),)
+    return ()
 
 
 def _internet_hosts(lab: Lab) -> list[HostPlan]:
