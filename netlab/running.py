@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from netlab.errors import BadInput
 from netlab.kernel.tools import require_tools
@@ -22,9 +22,10 @@ from netlab.model import load_lab
 from netlab.model.lab import Task
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.ingress import lab_has_controllers
-from netlab.plan.tasks import StepTask, step_tasks
+from netlab.plan.tasks import StepTask, lab_tasks, step_tasks
 from netlab.proxy import mode_of
 from netlab.readback.lab import HeldLab, held_services
+from netlab.render.workloads import container_env
 from netlab.state import LabState, Settings
 
 if TYPE_CHECKING:
@@ -92,6 +93,50 @@ class RunningLab:
             held_services(plan, programmed, dns.held_addresses(plan, self.state)),
             len(procs.lab_pids(plan.name, plan.all_netns())),
         )
+
+    def netns_named(self, name: str) -> str:
+        """The namespace of a pod, node, outside host or `underlay` of the lab (exec, capture).
+
+        Raises:
+            BadInput: the lab has no such member (the message lists those it has).
+        """
+        netns = self.plan.netns_of(name)
+        if netns is None:
+            known = [*(m.name for m in self.plan.members), "underlay"]
+            raise BadInput(f"lab {self.plan.name} has no pod, node or host named {name!r} (it has {', '.join(known)})")
+        return netns
+
+    def exec(self, name: str, argv: list[str]) -> NoReturn:
+        """Replace this process with `argv` in `name` (`pod[/container]`, node, outside host or
+        `underlay`), as `kubectl exec` runs it: in a pod, with the container's environment (the
+        pod's Service variables as its containers got them, its own `env` over them; the first
+        container unless one is named).
+
+        Raises:
+            BadInput: no such member or container, or no such command.
+        """
+        from netlab.kernel.procs import exec_in
+
+        member, _, container_name = name.partition("/")
+        netns = self.netns_named(member)
+        env: dict[str, str] = {}
+        pod = next((p for p in self.plan.pods if p.name == member), None)
+        if pod is not None:
+            container = next((c for c in pod.containers if c.name == container_name or not container_name), None)
+            if container is None:
+                raise BadInput(
+                    f"pod {member} has no container {container_name!r} "
+                    f"(it has {', '.join(c.name for c in pod.containers)})"
+                )
+            env = container_env(self.state.service_env().get(pod.name, {}), container)
+        try:
+            exec_in(netns, member, argv, env)
+        except FileNotFoundError:
+            raise BadInput(f"command not found: {argv[0]}") from None
+
+    def learner_tasks(self) -> list[StepTask]:
+        """What `check` judges: the tasks `up` left to the learner, else every task the guide names."""
+        return list(self.state.settings().learner) or lab_tasks(self.plan.lab)
 
     def remember(self, plan: LabPlan) -> None:
         """Record where each pod runs and its address, so later changes keep them (IPAM's memory)."""

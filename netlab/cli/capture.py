@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import netns_named, require_root
+from netlab.cli.common import require_root
 from netlab.kernel.procs import exec_in
 from netlab.kernel.tools import require_tools
 from netlab.running import RunningLab
@@ -29,8 +29,8 @@ def cmd(lab: str, target: str, tcpdump_args: tuple[str, ...]) -> None:
     require_tools("tcpdump")
     args = list(tcpdump_args[1:] if tcpdump_args[:1] == ("--",) else tcpdump_args)
     name, _, interface = target.partition(":")
-    plan = RunningLab.open(lab).plan
-    netns = netns_named(plan, name)
+    running = RunningLab.open(lab)
+    plan, netns = running.plan, running.netns_named(name)
     in_pod_or_host = plan.member(name) is not None and name not in {n.name for n in plan.nodes}
     interface = interface or ("eth0" if in_pod_or_host else "any")
     exec_in(netns, name, ["tcpdump", "-i", interface, *(args or ["-n"])], {})

@@ -19,7 +19,6 @@ from rich.table import Table
 
 from netlab.cli.common import out, progress, report_options, require_root
 from netlab.errors import CheckFailed
-from netlab.plan.tasks import lab_tasks
 from netlab.running import RunningLab
 from netlab.verify.junit import junit_xml
 from netlab.verify.learner_tasks import judge_task
@@ -32,7 +31,7 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     """Say, per learner task of LAB, done or not yet and what is missing; exit 1 if any is not done."""
     require_root("check")
     running = RunningLab.open(lab)
-    tasks = list(running.state.settings().learner) or lab_tasks(running.plan.lab)
+    tasks = running.learner_tasks()
     started = time.monotonic()
     verdicts = []
     with progress.status(f"check {lab}: starting") as shown:  # on a terminal only (stderr)

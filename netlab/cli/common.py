@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from netlab.errors import BadInput, EnvironmentProblem
+from netlab.errors import EnvironmentProblem
 from netlab.plan import LabPlan
 from netlab.plan.model import PodPlan
 from netlab.running import RunningLab
@@ -41,19 +41,6 @@ def report_options(command: Callable) -> Callable:
 def require_root(verb: str) -> None:
     if os.geteuid() != 0:
         raise EnvironmentProblem(f"netlab {verb} needs root: it makes network namespaces (sudo netlab {verb} ...)")
-
-
-def netns_named(plan: LabPlan, name: str) -> str:
-    """The namespace of a pod, node, outside host or `underlay` of a running lab (exec, capture).
-
-    Raises:
-        BadInput: the lab has no such member (the message lists those it has).
-    """
-    netns = plan.netns_of(name)
-    if netns is None:
-        known = [*(m.name for m in plan.members), "underlay"]
-        raise BadInput(f"lab {plan.name} has no pod, node or host named {name!r} (it has {', '.join(known)})")
-    return netns
 
 
 def change(name: str, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:

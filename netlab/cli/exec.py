@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import click
 
-from netlab.cli.common import netns_named, require_root
-from netlab.errors import BadInput
-from netlab.kernel.procs import exec_in
-from netlab.render.workloads import container_env
+from netlab.cli.common import require_root
 from netlab.running import RunningLab
 
 
@@ -29,21 +26,4 @@ def cmd(lab: str, name: str, command: tuple[str, ...]) -> None:
     require_root("exec")
     if command and command[0] == "--":
         command = command[1:]
-    running = RunningLab.open(lab)
-    plan = running.plan
-    member_name, _, container_name = name.partition("/")
-    netns = netns_named(plan, member_name)
-    env: dict[str, str] = {}
-    pod = next((p for p in plan.pods if p.name == member_name), None)
-    if pod is not None:
-        container = next((c for c in pod.containers if c.name == container_name or not container_name), None)
-        if container is None:
-            raise BadInput(
-                f"pod {member_name} has no container {container_name!r} "
-                f"(it has {', '.join(c.name for c in pod.containers)})"
-            )
-        env = container_env(running.state.service_env().get(pod.name, {}), container)
-    try:
-        exec_in(netns, member_name, list(command), env)
-    except FileNotFoundError:
-        raise BadInput(f"command not found: {command[0]}") from None
+    RunningLab.open(lab).exec(name, list(command))

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
@@ -238,7 +239,7 @@ def _await_ready(proc: subprocess.Popen, log: Path, what: str) -> None:
         raise KernelError(f"{what} did not start: {last[0]} (log: {log})")
 
 
-def exec_in(netns_name: str, hostname: str, argv: list[str], env: dict[str, str]) -> None:
+def exec_in(netns_name: str, hostname: str, argv: list[str], env: dict[str, str]) -> NoReturn:
     """Replace this process with `argv` running inside a lab namespace (netlab exec)."""
     enter(netns_name, hostname)
     os.execvpe(argv[0], argv, {**os.environ, "HOSTNAME": hostname, **env})
