@@ -1,5 +1,5 @@
 """netlab.verify.hints: a learner's task judged from what the kernel holds, with one hint line when
-it is not done. The read-backs are made by hand, as kernel.readback and iptables-save give them,
+it is not done. The read-backs are made by hand, as kernel.netnsread and iptables-save give them,
 from the plans of the bundled labs."""
 
 from __future__ import annotations
