@@ -12,7 +12,8 @@ Steps, as a cluster would take them:
 * start the echo server again for every pod, and the new pods' own commands;
 * render every ingress controller's nginx configuration again and reload nginx where it changed
   (new endpoints, Ingresses applied or deleted), as the controller does.
-A pod is replaced when its node or containers change; a label change only moves endpoints.
+A pod is replaced when its node or its spec changes (containers, dnsPolicy, dnsConfig,
+hostAliases, enableServiceLinks); a label change only moves endpoints.
 Ctrl-C waits until the change is done.
 
 A change that fails in any step rolls back, as a failed `up` does: the namespaces it made go (their
@@ -56,7 +57,21 @@ class Change:
 
 
 def _replaced(old: PodPlan, new: PodPlan) -> bool:
-    return (old.node, old.namespace, old.containers) != (new.node, new.namespace, new.containers)
+    """Whether the pod must be made anew: its node or its spec changed (containers, DNS settings,
+    hostAliases, Service links), as a Deployment rolls out new pods when its template changes."""
+    return _spec(old) != _spec(new)
+
+
+def _spec(pod: PodPlan) -> tuple:
+    return (
+        pod.node,
+        pod.namespace,
+        pod.containers,
+        pod.dns_policy,
+        pod.dns_config,
+        pod.host_aliases,
+        pod.enable_service_links,
+    )
 
 
 def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:

@@ -58,12 +58,12 @@ METADATA = _fields(
     "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
 )
 POD_SPEC = _fields(
-    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig",
+    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases",
     "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
     "serviceAccountName serviceAccount automountServiceAccountToken securityContext "
     "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
     "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
-    "overhead setHostnameAsFQDN hostname subdomain hostAliases os "
+    "overhead setHostnameAsFQDN hostname subdomain os "
     "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
     {
         "hostNetwork": "pods on the node's network are not simulated yet",
@@ -79,6 +79,7 @@ CONTAINER = _fields(
     "stdin stdinOnce tty workingDir envFrom resizePolicy restartPolicy",
 )
 DNS_CONFIG = _fields("nameservers searches options")
+HOST_ALIAS = _fields("ip hostnames")
 DNS_OPTION = _fields("name value")
 CONTAINER_PORT = _fields("containerPort name protocol", "hostPort hostIP")
 ENV_VAR = _fields("name value", refused={"valueFrom": "env valueFrom is not simulated"})
@@ -92,9 +93,8 @@ POD_TEMPLATE = _fields("metadata spec")
 SERVICE_SPEC = _fields(
     "type selector ports clusterIP sessionAffinity sessionAffinityConfig externalTrafficPolicy loadBalancerIP "
     "externalName "
-    "healthCheckNodePort",
-    "clusterIPs ipFamilies ipFamilyPolicy internalTrafficPolicy publishNotReadyAddresses "
-    "trafficDistribution allocateLoadBalancerNodePorts",
+    "healthCheckNodePort clusterIPs ipFamilies ipFamilyPolicy",
+    "internalTrafficPolicy publishNotReadyAddresses trafficDistribution allocateLoadBalancerNodePorts",
     {
         "externalIPs": "externalIPs are not simulated yet",
         "loadBalancerSourceRanges": "loadBalancerSourceRanges are not simulated yet",

@@ -143,6 +143,7 @@ class PodTemplate:
     enable_service_links: bool = True  # the kubelet's Service environment variables
     dns_policy: str = "ClusterFirst"
     dns_config: DnsConfig | None = None
+    host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: (ip, hostnames), in order
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from netlab.model.schema import FieldReader, duplicates
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")  # RFC 1123
+DNS_SUBDOMAIN_MAX = 253
 
 
 def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: str, index: int) -> Deployment:
@@ -81,6 +83,7 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
         enable_service_links=r.boolean(spec.get("enableServiceLinks"), f"{place}.enableServiceLinks", True),
         dns_policy=policy,
         dns_config=dns_config,
+        host_aliases=read_host_aliases(r, spec.get("hostAliases"), f"{place}.hostAliases"),
     )
 
 
@@ -113,6 +116,26 @@ def _read_container(r: FieldReader, raw: Any, place: str) -> Container:
     for problem in container.netexec_flags()[1]:
         r.problem(f"{place}.{'command' if container.command else 'args'}", f"agnhost netexec: {problem}")
     return container
+
+
+def read_host_aliases(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """spec.hostAliases: the lines the kubelet adds to the pod's /etc/hosts, each an IP address and
+    its hostnames (the API server's validation: a valid IP, and DNS subdomain names)."""
+    aliases = []
+    for i, item in enumerate(r.sequence(raw, place)):
+        a = r.mapping(item, f"{place}[{i}]", fields.HOST_ALIAS, required=("ip",))
+        ip = str(a.get("ip", ""))
+        try:
+            IPv4Address(ip)
+        except ValueError:
+            if a.get("ip") is not None:
+                r.problem(f"{place}[{i}].ip", f"{ip!r} is not an IPv4 address (the lab's network is IPv4 only)")
+        hostnames = r.strings(a.get("hostnames"), f"{place}[{i}].hostnames")
+        for name in hostnames:
+            if len(name) > DNS_SUBDOMAIN_MAX or not DNS_SUBDOMAIN.match(name):
+                r.problem(f"{place}[{i}].hostnames", f"{name!r} is not a DNS name (lower-case labels, dots)")
+        aliases.append((ip, hostnames))
+    return tuple(aliases)
 
 
 def read_dns_config(r: FieldReader, raw: Any, place: str) -> DnsConfig | None:

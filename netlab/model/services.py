@@ -20,7 +20,13 @@ from netlab.model.lab import (
 )
 from netlab.model.schema import FieldReader, duplicates
 
-PORT_NAME_MAX = 15  # IANA service names, as Kubernetes validates port names
+# A Service port's name is a DNS label (the API server's ValidateDNS1123Label); a targetPort that
+# names a container port is an IANA service name, at most 15 characters, as container port names are.
+PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PORT_NAME_MAX = 63
+TARGET_PORT_NAME_MAX = 15
+IP_FAMILY_POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
+IP_FAMILIES = ("IPv4", "IPv6")
 DNS_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")  # RFC 1123
 DNS_NAME_MAX = 253
 
@@ -36,7 +42,7 @@ def read_service(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     ports = _ports(r, spec, kind, place)
     external_name = _external_name(r, spec, kind, place)
     _unique_ports(r, ports, f"{place}.ports")
-    cluster_ip = _cluster_ip(r, spec, place)
+    cluster_ip = _ip_families(r, spec, _cluster_ip(r, spec.get("clusterIP"), f"{place}.clusterIP"), place)
     affinity, timeout = _session_affinity(r, spec, place)
     policy = r.choice(spec.get("externalTrafficPolicy", "Cluster"), f"{place}.externalTrafficPolicy", EXTERNAL_POLICIES)
     _type_rules(r, spec, kind, ports, cluster_ip, place)
@@ -79,15 +85,38 @@ def _external_name(r: FieldReader, spec: dict, kind: str, place: str) -> str | N
     return str(external_name) if kind == "ExternalName" and external_name else None
 
 
-def _cluster_ip(r: FieldReader, spec: dict, place: str) -> str | None:
-    """`clusterIP` as given: an address, "None" (headless), or None when the plan allocates one."""
-    cluster_ip = spec.get("clusterIP")
-    if cluster_ip not in (None, "", "None"):
+def _cluster_ip(r: FieldReader, value: Any, where: str) -> str | None:
+    """A cluster IP as given: an address, "None" (headless), or None when the plan allocates one."""
+    if value not in (None, "", "None"):
         try:
-            IPv4Address(str(cluster_ip))
+            IPv4Address(str(value))
         except ValueError:
-            r.problem(f"{place}.clusterIP", f"{cluster_ip!r} is neither an IPv4 address nor None (headless)")
-    return str(cluster_ip) if cluster_ip else None
+            r.problem(where, f"{value!r} is neither an IPv4 address nor None (headless)")
+    return str(value) if value else None
+
+
+def _ip_families(r: FieldReader, spec: dict, cluster_ip: str | None, place: str) -> str | None:
+    """ipFamilyPolicy, ipFamilies and clusterIPs, as the API server of a single-stack IPv4 cluster
+    takes them (a lab's cluster is one): SingleStack, PreferDualStack (which gets IPv4 alone there)
+    and IPv4 are accepted, as `kubectl get -o yaml` writes them back; RequireDualStack and IPv6
+    are refused, as there. clusterIPs holds one address, clusterIP's (it stands in for a missing
+    clusterIP). Returns the Service's clusterIP."""
+    policy = spec.get("ipFamilyPolicy")
+    if policy is not None and r.choice(policy, f"{place}.ipFamilyPolicy", IP_FAMILY_POLICIES) == "RequireDualStack":
+        r.problem(f"{place}.ipFamilyPolicy", "RequireDualStack needs a dual-stack cluster: this lab's is IPv4 only")
+    for family in r.strings(spec.get("ipFamilies"), f"{place}.ipFamilies"):
+        if r.choice(family, f"{place}.ipFamilies", IP_FAMILIES) == "IPv6":
+            r.problem(f"{place}.ipFamilies", "IPv6 needs a cluster with IPv6: this lab's is IPv4 only")
+    addresses = r.strings(spec.get("clusterIPs"), f"{place}.clusterIPs")
+    if len(addresses) > 1:
+        r.problem(f"{place}.clusterIPs", "holds one address in a single-stack IPv4 cluster, as this lab's is")
+    if not addresses:
+        return cluster_ip
+    if cluster_ip is not None:
+        if addresses[0] != cluster_ip:
+            r.problem(f"{place}.clusterIPs", f"must start with clusterIP ({cluster_ip}), as the API server asks")
+        return cluster_ip
+    return _cluster_ip(r, addresses[0], f"{place}.clusterIPs")
 
 
 def _session_affinity(r: FieldReader, spec: dict, place: str) -> tuple[str, int]:
@@ -153,13 +182,13 @@ def _port(r: FieldReader, raw: Any, place: str) -> ServicePort:
     p = r.mapping(raw, place, fields.SERVICE_PORT, required=("port",))
     target = p.get("targetPort")
     if isinstance(target, str):
-        target = r.string(target, f"{place}.targetPort", max_len=PORT_NAME_MAX)
+        target = r.string(target, f"{place}.targetPort", max_len=TARGET_PORT_NAME_MAX)
     elif target is not None:
         target = r.integer(target, f"{place}.targetPort", 1, 65535)
     return ServicePort(
         port=r.integer(p.get("port"), f"{place}.port", 1, 65535),
         protocol=r.choice(p.get("protocol", "TCP"), f"{place}.protocol", ("TCP", "UDP")),
-        name=r.string(p["name"], f"{place}.name", max_len=PORT_NAME_MAX) if "name" in p else None,
+        name=r.string(p["name"], f"{place}.name", PORT_NAME, PORT_NAME_MAX) if "name" in p else None,
         target_port=target,
         node_port=r.integer(p["nodePort"], f"{place}.nodePort", *NODE_PORT_RANGE) if "nodePort" in p else None,
     )

@@ -273,6 +273,7 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
                 enable_service_links=obj.template.enable_service_links,
                 dns_policy=obj.template.dns_policy,
                 dns_config=obj.template.dns_config,
+                host_aliases=obj.template.host_aliases,
             )
 
 

@@ -140,6 +140,7 @@ class PodPlan:
     enable_service_links: bool = True
     dns_policy: str = "ClusterFirst"
     dns_config: DnsConfig | None = None
+    host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: extra /etc/hosts lines
 
     def echo_ports(self) -> list[tuple[int, str]]:
         """(port, protocol) the echo server listens on in this pod."""

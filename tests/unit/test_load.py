@@ -289,3 +289,56 @@ def test_bind_check_needs_a_port(make_lab, port: str) -> None:
     )
     with pytest.raises(LabValidationError, match="bind"):
         make_lab(text)
+
+
+# -- what a single-stack IPv4 cluster's API server accepts ---------------------------------------
+def test_a_service_as_kubectl_writes_it_back_is_accepted(make_lab) -> None:
+    """`kubectl get svc -o yaml` writes clusterIP, clusterIPs, ipFamilies and ipFamilyPolicy; a Service
+    port's name is a DNS label (the Kubernetes docs' own example is 20 characters long)."""
+    lab = make_lab(
+        MINIMAL
+        + """\
+    objects:
+      - apiVersion: v1
+        kind: Service
+        metadata: {name: echoed}
+        spec:
+          clusterIP: 10.96.0.50
+          clusterIPs: [10.96.0.50]
+          ipFamilies: [IPv4]
+          ipFamilyPolicy: SingleStack
+          ports: [{name: name-of-service-port, port: 80}]
+      - apiVersion: v1
+        kind: Service
+        metadata: {name: preferred}
+        spec:
+          clusterIPs: [10.96.0.51]
+          ipFamilyPolicy: PreferDualStack
+          ports: [{port: 80}]
+    """
+    )
+    echoed, preferred = lab.services
+    assert (echoed.cluster_ip, echoed.ports[0].name) == ("10.96.0.50", "name-of-service-port")
+    assert preferred.cluster_ip == "10.96.0.51"  # clusterIPs stands in for clusterIP
+    assert not {"clusterIPs", "ipFamilies", "ipFamilyPolicy"} & {f.rsplit(".", 1)[-1] for f in lab.ignored_fields}
+
+
+def test_a_pod_s_host_aliases_are_read_in_order(make_lab) -> None:
+    lab = make_lab(
+        MINIMAL
+        + """\
+    objects:
+      - apiVersion: v1
+        kind: Pod
+        metadata: {name: app}
+        spec:
+          hostAliases:
+            - {ip: 127.0.0.1, hostnames: [foo.local, bar.local]}
+            - {ip: 10.1.2.3, hostnames: [foo.remote]}
+          containers: [{name: web}]
+    """
+    )
+    assert lab.objects[0].template.host_aliases == (
+        ("127.0.0.1", ("foo.local", "bar.local")),
+        ("10.1.2.3", ("foo.remote",)),
+    )

@@ -5,6 +5,7 @@ how the dns probe reads dig and getent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import IPv4Address
 
 import pytest
@@ -140,6 +141,15 @@ def test_the_pods_hosts_file_is_the_kubelets(ordered) -> None:
     hosts = pod_files(plan, pods["late"])["hosts"]
     assert hosts.startswith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n")
     assert hosts.endswith(f"\n{pods['late'].ip.ip}\tlate\n")
+
+
+def test_host_aliases_end_the_hosts_file_as_the_kubelet_writes_them(ordered) -> None:
+    plan, pods = ordered
+    pod = replace(pods["late"], host_aliases=(("127.0.0.1", ("foo.local", "bar.local")), ("10.1.2.3", ("foo.remote",))))
+    assert pod_files(plan, pod)["hosts"].endswith(
+        f"\n{pod.ip.ip}\tlate\n\n# Entries added by HostAliases.\n"
+        "127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\n"
+    )
 
 
 DIG_SEARCH = """

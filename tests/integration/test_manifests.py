@@ -1,0 +1,42 @@
+"""The Kubernetes documentation's own manifests (tests/manifests/k8s-docs/, each naming its source)
+pasted into a running lab with `netlab apply -f`, as a user would, and proved with real traffic."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from harness import REPO, lab_up, netlab, write_lab
+
+DOCS = REPO / "tests" / "manifests" / "k8s-docs"
+LOG_WAIT_S = 10  # for a container's command to have run and written its output
+
+
+def container_log(lab: str, pod: str, container: str) -> str:
+    """What the container's command printed, once it printed anything (bounded in time)."""
+    log = Path(f"/run/netlab/{lab}/logs/{pod}_{container}.log")
+    deadline = time.monotonic() + LOG_WAIT_S
+    while time.monotonic() < deadline:
+        if log.is_file() and log.stat().st_size:
+            return log.read_text()
+        time.sleep(0.1)
+    raise AssertionError(f"{log} stayed empty for {LOG_WAIT_S} s")
+
+
+def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
+    with lab_up(str(write_lab(tmp_path, "docs", nodes=1, replicas=1))):
+        for manifest in ("service-named-port.yaml", "hostaliases-pod.yaml"):
+            applied = netlab("apply", "docs", "-f", str(DOCS / manifest))
+            assert applied.code == 0, applied.err
+        # a Service port named with a DNS label of 20 characters, its targetPort a container port's name
+        answer = netlab(
+            "exec", "docs", "web-0", "--", "curl", "-sS", "--max-time", "5", "http://nginx-service/hostname"
+        )
+        assert (answer.code, answer.out) == (0, "nginx"), answer.err
+        # the pod prints its /etc/hosts, which ends as the docs show it: the kubelet's, then the aliases
+        assert container_log("docs", "hostaliases-pod", "cat-hosts").endswith(
+            "\thostaliases-pod\n\n# Entries added by HostAliases.\n"
+            "127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\tbar.remote\n"
+        )
+        looked_up = netlab("exec", "docs", "hostaliases-pod", "--", "getent", "hosts", "bar.remote")
+        assert looked_up.out.split() == ["10.1.2.3", "foo.remote", "bar.remote"], looked_up.err
