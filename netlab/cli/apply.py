@@ -31,4 +31,5 @@ def cmd(lab: str, filename: str) -> None:
         manifests = Path(filename).read_text()
     else:
         raise BadInput(f"no file {filename}")
-    print_change(*change(lab, lambda text: edit.apply(text, manifests)))
+    source = "<stdin>" if filename == "-" else filename
+    print_change(*change(lab, lambda text: edit.apply(text, manifests, source)))

@@ -6,11 +6,13 @@ plans the result before anything in the kernel changes, so a bad change changes 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from netlab.errors import BadInput
+from netlab.model.load import load_lab
 
 KIND_ALIASES = {
     "pod": "Pod",
@@ -59,27 +61,46 @@ def scale(text: str, deployment: str, replicas: int, namespace: str = "default")
     raise BadInput(f"the lab has no Deployment {deployment} in namespace {namespace}")
 
 
-def apply(text: str, manifests: str) -> str:
+def apply(text: str, manifests: str, source: str = "the manifests") -> str:
     """Create or replace objects by kind, namespace and name (`kubectl apply -f`, multi-document).
+    Each object is first validated on its own, so that its problems name `source` (the file given
+    to `apply -f`), the object and the field, as kubectl's do; what only the whole lab can say (a
+    backend no Service has) then names the lab.
 
     Raises:
-        BadInput: the manifests are not YAML mappings.
+        BadInput: the manifests are not YAML mappings. LabValidationError: an object is invalid.
     """
     data = _document(text)
+    items = _items(manifests, source)
+    _validate(data, items, source)
+    for item in items:
+        index = next((i for i, obj in enumerate(data["objects"]) if _key(obj) == _key(item)), None)
+        if index is None:
+            data["objects"].append(item)
+        else:
+            data["objects"][index] = item
+    return _dump(data)
+
+
+def _items(manifests: str, source: str) -> list[dict]:
+    """The objects of multi-document YAML, a `List`'s items among them."""
     try:
         documents = [d for d in yaml.safe_load_all(manifests) if d is not None]
     except yaml.YAMLError as exc:
-        raise BadInput(f"the manifests are not YAML: {str(exc).splitlines()[0]}") from None
+        raise BadInput(f"{source}: not YAML: {str(exc).splitlines()[0]}") from None
+    items: list[dict] = []
     for doc in documents:
         if not isinstance(doc, dict):
-            raise BadInput("each manifest must be a mapping (apiVersion, kind, metadata, spec)")
-        for item in doc.get("items", [doc]) if doc.get("kind") == "List" else [doc]:
-            index = next((i for i, obj in enumerate(data["objects"]) if _key(obj) == _key(item)), None)
-            if index is None:
-                data["objects"].append(item)
-            else:
-                data["objects"][index] = item
-    return _dump(data)
+            raise BadInput(f"{source}: each manifest must be a mapping (apiVersion, kind, metadata, spec)")
+        items += doc.get("items", [doc]) if doc.get("kind") == "List" else [doc]
+    return items
+
+
+def _validate(lab: dict[str, Any], items: list[dict], source: str) -> None:
+    """The objects read as a lab of their own (the running lab's name and cluster, as an edited lab
+    reads: references to what is not among them are the whole lab's to judge), named `source`."""
+    alone = {"name": lab.get("name"), "cluster": lab.get("cluster"), "objects": items}
+    load_lab(Path(source), _dump(alone), changed=True)
 
 
 def delete(text: str, refs: list[str], namespace: str = "default") -> str:

@@ -40,3 +40,11 @@ def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
         )
         looked_up = netlab("exec", "docs", "hostaliases-pod", "--", "getent", "hosts", "bar.remote")
         assert looked_up.out.split() == ["10.1.2.3", "foo.remote", "bar.remote"], looked_up.err
+        # a refused object's problem names the file given, the object and the field, and changes nothing
+        bad = tmp_path / "typo.yaml"
+        bad.write_text(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: typo}\nspec: {ports: [{port: 80}], selctor: {}}\n"
+        )
+        refused = netlab("apply", "docs", "-f", str(bad))
+        assert refused.code == 2 and f"{bad}: Service typo: spec.selctor: unknown field" in refused.err, refused.err
+        assert "typo" not in netlab("status", "docs").out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from netlab.errors import BadInput
+from netlab.errors import BadInput, LabValidationError
 from netlab.model import edit, find_lab
 
 TEXT = find_lab("pod-to-service").read_text()
@@ -61,6 +61,23 @@ def test_apply_takes_a_list_and_refuses_what_is_not_a_manifest() -> None:
         edit.apply(TEXT, "- a\n- b\n")
     with pytest.raises(BadInput, match="not YAML"):
         edit.apply(TEXT, "a: [\n")
+
+
+def test_an_invalid_object_s_problems_name_the_file_applied_the_object_and_the_field() -> None:
+    bad = """\
+apiVersion: v1
+kind: Service
+metadata: {name: fine}
+spec: {selector: {app: web}, ports: [{port: 81}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: typo}
+spec: {selctor: {app: web}, ports: [{port: 82}]}
+"""
+    with pytest.raises(LabValidationError) as caught:
+        edit.apply(TEXT, bad, "extra.yaml")
+    assert caught.value.lines() == ["extra.yaml: Service typo: spec.selctor: unknown field (did you mean selector?)"]
 
 
 def test_delete_removes_by_kind_and_name_with_kubectl_aliases() -> None:
