@@ -128,7 +128,7 @@ class RunningLab:
                     f"pod {member} has no container {container_name!r} "
                     f"(it has {', '.join(c.name for c in pod.containers)})"
                 )
-            env = container_env(self.state.service_env().get(pod.name, {}), container)
+            env = container_env(self.plan, pod, container, self.state.service_env().get(pod.name, {}))
         try:
             exec_in(netns, member, argv, env)
         except FileNotFoundError:

@@ -184,7 +184,7 @@ def reload(plan: LabPlan, state: LabState, pod: PodPlan, container: Container) -
     master = family.master
     if master is None:  # nginx is gone: start the container again, as the kubelet would
         procs.stop({family.controller} if family.controller else set())
-        env = container_env(state.service_env().get(pod.name, {}), container)
+        env = container_env(plan, pod, container, state.service_env().get(pod.name, {}))
         state.record("pid", start(plan, state, pod, container, env))
         return True
     if conf.is_file() and conf.read_text() == text:

@@ -58,9 +58,9 @@ METADATA = _fields(
     "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
 )
 POD_SPEC = _fields(
-    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases",
+    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases serviceAccountName",
     "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
-    "serviceAccountName serviceAccount automountServiceAccountToken securityContext "
+    "serviceAccount automountServiceAccountToken securityContext "
     "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
     "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
     "overhead setHostnameAsFQDN hostname subdomain os "
@@ -82,7 +82,17 @@ DNS_CONFIG = _fields("nameservers searches options")
 HOST_ALIAS = _fields("ip hostnames")
 DNS_OPTION = _fields("name value")
 CONTAINER_PORT = _fields("containerPort name protocol", "hostPort hostIP")
-ENV_VAR = _fields("name value", refused={"valueFrom": "env valueFrom is not simulated"})
+ENV_VAR = _fields("name value valueFrom")
+ENV_VAR_SOURCE = _fields(
+    "fieldRef",
+    refused={
+        "configMapKeyRef": "env from a ConfigMap is not simulated yet",
+        "secretKeyRef": "env from a Secret is not simulated yet",
+        "resourceFieldRef": "container resources are not simulated",
+        "fileKeyRef": "env from a file is not simulated",
+    },
+)
+OBJECT_FIELD_SELECTOR = _fields("fieldPath", "apiVersion")
 DEPLOYMENT_SPEC = _fields(
     "replicas selector template",
     "strategy minReadySeconds revisionHistoryLimit progressDeadlineSeconds paused",

@@ -81,6 +81,7 @@ class Container:
     args: tuple[str, ...] = ()
     ports: tuple[ContainerPort, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    field_env: tuple[tuple[str, str], ...] = ()  # env valueFrom.fieldRef: (name, fieldPath), the downward API
 
     @property
     def to_entrypoint(self) -> bool:
@@ -144,6 +145,7 @@ class PodTemplate:
     dns_policy: str = "ClusterFirst"
     dns_config: DnsConfig | None = None
     host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: (ip, hostnames), in order
+    service_account: str = "default"  # spec.serviceAccountName (what the downward API gives)
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,7 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
                 dns_policy=obj.template.dns_policy,
                 dns_config=obj.template.dns_config,
                 host_aliases=obj.template.host_aliases,
+                service_account=obj.template.service_account,
             )
 
 

@@ -141,6 +141,7 @@ class PodPlan:
     dns_policy: str = "ClusterFirst"
     dns_config: DnsConfig | None = None
     host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: extra /etc/hosts lines
+    service_account: str = "default"  # spec.serviceAccountName
 
     def echo_ports(self) -> list[tuple[int, str]]:
         """(port, protocol) the echo server listens on in this pod."""

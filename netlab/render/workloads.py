@@ -25,6 +25,7 @@ from typing import Literal
 from netlab.model.clusterdns import METRICS_PORT, is_coredns
 from netlab.model.ingress import is_controller
 from netlab.model.lab import Container
+from netlab.model.pods import LABEL_PATH
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 
 Kind = Literal["echo", "health", "dns", "ingress", "command"]
@@ -62,10 +63,28 @@ class Workload:
         return self.kind in ("echo", "health", "dns")
 
 
-def container_env(service_env: Mapping[str, str], container: Container) -> dict[str, str]:
+def container_env(plan: LabPlan, pod: PodPlan, container: Container, service_env: Mapping[str, str]) -> dict[str, str]:
     """A container's environment: the pod's Service variables, its own `env` over them (an explicit
-    entry wins, as in the kubelet)."""
-    return {**service_env, **dict(container.env)}
+    entry wins, as in the kubelet), the downward API's fields among them."""
+    fields = {name: downward_value(plan, pod, path) for name, path in container.field_env}
+    return {**service_env, **dict(container.env), **fields}
+
+
+def downward_value(plan: LabPlan, pod: PodPlan, path: str) -> str:
+    """A pod field as the downward API gives it to an env var (model/pods.py's FIELD_PATHS)."""
+    if label := LABEL_PATH.match(path):
+        return pod.labels.get(label[1], "")
+    node = next(n for n in plan.nodes if n.name == pod.node)
+    return {
+        "metadata.name": pod.name,
+        "metadata.namespace": pod.namespace,
+        "spec.nodeName": pod.node,
+        "spec.serviceAccountName": pod.service_account,
+        "status.hostIP": str(node.ip.ip),
+        "status.hostIPs": str(node.ip.ip),
+        "status.podIP": str(pod.ip.ip),
+        "status.podIPs": str(pod.ip.ip),
+    }[path]
 
 
 def container_workloads(
@@ -74,7 +93,7 @@ def container_workloads(
     """The process of every container of these pods. `service_env`: each pod's Service variables
     (as its containers got them); `zones`: the folder of the zone files."""
     return [
-        _container(plan, pod, container, container_env(service_env.get(pod.name, {}), container), zones)
+        _container(plan, pod, container, container_env(plan, pod, container, service_env.get(pod.name, {})), zones)
         for pod in pods
         for container in pod.containers
     ]

@@ -3,6 +3,7 @@ pasted into a running lab with `netlab apply -f`, as a user would, and proved wi
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def container_log(lab: str, pod: str, container: str) -> str:
 
 def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
     with lab_up(str(write_lab(tmp_path, "docs", nodes=1, replicas=1))):
-        for manifest in ("service-named-port.yaml", "hostaliases-pod.yaml"):
+        for manifest in ("service-named-port.yaml", "hostaliases-pod.yaml", "dapi-envars-pod.yaml"):
             applied = netlab("apply", "docs", "-f", str(DOCS / manifest))
             assert applied.code == 0, applied.err
         # a Service port named with a DNS label of 20 characters, its targetPort a container port's name
@@ -40,6 +41,10 @@ def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
         )
         looked_up = netlab("exec", "docs", "hostaliases-pod", "--", "getent", "hosts", "bar.remote")
         assert looked_up.out.split() == ["10.1.2.3", "foo.remote", "bar.remote"], looked_up.err
+        # the downward API: the pod's own node, name, namespace, address and service account
+        pods = {p["name"]: p for p in json.loads(netlab("status", "docs", "--json").out)["pods"]}
+        printed = container_log("docs", "dapi-envars-fieldref", "test-container")
+        assert f"node-1\ndapi-envars-fieldref\ndefault\n{pods['dapi-envars-fieldref']['ip']}\ndefault\n" in printed
         # a refused object's problem names the file given, the object and the field, and changes nothing
         bad = tmp_path / "typo.yaml"
         bad.write_text(

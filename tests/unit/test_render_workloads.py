@@ -55,3 +55,37 @@ def test_a_container_gets_the_pod_service_variables_with_its_own_env_over_them(m
     assert workload.kind == "command" and workload.args == ("sleep", "infinity")
     assert dict(workload.env) == {"WEB_SERVICE_HOST": "mine", "KEPT": "x", "OWN": "1"}
     assert workload.name == "app_main" and workload.member.name == "app"
+
+
+def test_the_downward_api_gives_the_pod_s_own_fields(make_lab) -> None:
+    lab = make_lab(
+        """
+        name: downward
+        cluster:
+          nodes: [node-1]
+          dns: false
+        objects:
+          - apiVersion: v1
+            kind: Pod
+            metadata: {name: app, labels: {tier: front}}
+            spec:
+              serviceAccountName: reader
+              containers:
+                - name: main
+                  command: [sleep, infinity]
+                  env:
+                    - {name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+                    - {name: MY_HOST, valueFrom: {fieldRef: {fieldPath: status.hostIP}}}
+                    - {name: MY_TIER, valueFrom: {fieldRef: {fieldPath: "metadata.labels['tier']"}}}
+                    - {name: MY_SA, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}
+        """
+    )
+    plan = make_plan(lab)
+    (workload,) = container_workloads(plan, plan.pods, {}, ZONES)
+    pod, node = plan.pods[0], plan.nodes[0]
+    assert dict(workload.env) == {
+        "MY_IP": str(pod.ip.ip),
+        "MY_HOST": str(node.ip.ip),
+        "MY_TIER": "front",
+        "MY_SA": "reader",
+    }
