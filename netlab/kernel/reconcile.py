@@ -10,6 +10,8 @@ Steps, as a cluster would take them:
   endpoints that left, as kube-proxy does;
 * render the DNS zones again: cluster DNS answers from them with its next query;
 * start the echo server again for every pod, and the new pods' own commands;
+* each new pod announces its address (a gratuitous ARP, kernel.announce), so neighbours that held
+  a deleted pod's entry for it reach the new one at once;
 * render every ingress controller's nginx configuration again and reload nginx where it changed
   (new endpoints, Ingresses applied or deleted), as the controller does.
 A pod is replaced when its node or its spec changes (containers, dnsPolicy, dnsConfig,
@@ -34,6 +36,7 @@ from dataclasses import dataclass, replace
 
 from netlab.errors import ApplyError, BadInput, KernelError
 from netlab.kernel import conntrack, etcfiles, ingress, netns, procs
+from netlab.kernel.announce import announce
 from netlab.kernel.build import Namespaces, refuse_taken, start_workloads
 from netlab.kernel.teardown import signals_deferred
 from netlab.plan.model import LabPlan, PodPlan
@@ -125,6 +128,7 @@ def _change(
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
     reloaded = start_workloads(new, state, added)
+    announce(new, added)  # last: by now their bridge ports forward
     return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
 
 
@@ -146,6 +150,7 @@ def _undo(
     state.write_service_env(service_env)
     sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
     start_workloads(old, state, back)
+    announce(old, back)
 
 
 def _stop_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:

@@ -41,7 +41,6 @@ PUB0, FIRST_INTERNET_PORT = 3, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
 IP_FORWARD = Sysctl("net/ipv4/ip_forward", "1")
-ARP_NOTIFY = Sysctl("net/ipv4/conf/all/arp_notify", "1")  # a link going up announces its addresses
 MULTIPATH_HASH_L4 = Sysctl("net/ipv4/fib_multipath_hash_policy", "1")  # ECMP per flow (5-tuple), not per address pair
 # Bridged pod traffic must pass the node's netfilter, or a same-node backend's reply skips the
 # Service's reverse NAT (kubeadm's prerequisite; needs br_netfilter, built into this kernel).
@@ -184,20 +183,14 @@ def pod_attachment(plan: LabPlan, pod: PodPlan) -> list[Op]:
 
 
 def pod_spec(plan: LabPlan, pod: PodPlan) -> NamespaceSpec:
-    """A pod: lo, eth0 with its address, a default route via cni0; unprivileged ports from 0.
-
-    eth0 gets its address before it goes up, with arp_notify on: going up, it announces the address
-    (a gratuitous ARP), as the CNI bridge plugin announces a new pod's. A pod that takes the
-    address of one just deleted is then reached at once, not after the neighbours' entries for the
-    old MAC go stale."""
+    """A pod: lo, eth0 with its address, a default route via cni0; unprivileged ports from 0."""
     return NamespaceSpec(
         pod.netns,
         (
             Sysctl("net/ipv4/ip_unprivileged_port_start", "0"),
-            ARP_NOTIFY,
             _lo(plan),
-            Address(ETH0, "eth0", pod.ip),
             LinkUp(ETH0, "eth0"),
+            Address(ETH0, "eth0", pod.ip),
             Route(DEFAULT, ETH0, "eth0", via=pod.gateway),
         ),
     )

@@ -240,7 +240,7 @@ def test_veth_task_ops_are_the_cni_plugins_add() -> None:
             ),
             Hairpin(pod.host_ifindex, pod.host_veth),
         ),
-        pod.netns: (Address(ETH0, "eth0", pod.ip), LinkUp(ETH0, "eth0"), Route(DEFAULT, ETH0, "eth0", via=pod.gateway)),
+        pod.netns: (LinkUp(ETH0, "eth0"), Address(ETH0, "eth0", pod.ip), Route(DEFAULT, ETH0, "eth0", via=pod.gateway)),
     }
     assert list(task_ops(plan, Task("veth", "pod-b"))) == [node.netns, pod.netns], "the node's end makes eth0"
 

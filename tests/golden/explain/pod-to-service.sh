@@ -58,34 +58,29 @@ ip -n nl-pod-to-service.node-2 link set veth96603d4d type bridge_slave hairpin o
 ip -n nl-pod-to-service.node-2 link add veth72b86496 index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:e0:17:cd:6f:86 mtu 1500 netns nl-pod-to-service.coredns-1
 ip -n nl-pod-to-service.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-pod-to-service.client sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-service.client sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-service.client link set lo up alias netlab:pod-to-service
-ip -n nl-pod-to-service.client addr add 10.244.1.2/24 dev eth0
 ip -n nl-pod-to-service.client link set eth0 up
+ip -n nl-pod-to-service.client addr add 10.244.1.2/24 dev eth0
 ip -n nl-pod-to-service.client route add default via 10.244.1.1 dev eth0
 ip netns exec nl-pod-to-service.web-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-service.web-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-service.web-0 link set lo up alias netlab:pod-to-service
-ip -n nl-pod-to-service.web-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-pod-to-service.web-0 link set eth0 up
+ip -n nl-pod-to-service.web-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-pod-to-service.web-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-pod-to-service.web-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-service.web-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-service.web-1 link set lo up alias netlab:pod-to-service
-ip -n nl-pod-to-service.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-pod-to-service.web-1 link set eth0 up
+ip -n nl-pod-to-service.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-pod-to-service.web-1 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-pod-to-service.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-service.coredns-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-service.coredns-0 link set lo up alias netlab:pod-to-service
-ip -n nl-pod-to-service.coredns-0 addr add 10.244.1.4/24 dev eth0
 ip -n nl-pod-to-service.coredns-0 link set eth0 up
+ip -n nl-pod-to-service.coredns-0 addr add 10.244.1.4/24 dev eth0
 ip -n nl-pod-to-service.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-pod-to-service.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-service.coredns-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-service.coredns-1 link set lo up alias netlab:pod-to-service
-ip -n nl-pod-to-service.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-pod-to-service.coredns-1 link set eth0 up
+ip -n nl-pod-to-service.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-pod-to-service.coredns-1 route add default via 10.244.2.1 dev eth0
 
 # --- 2. each namespace's /etc files, which ip netns exec mounts over /etc (a pod's resolv.conf and hosts, as the kubelet writes them)

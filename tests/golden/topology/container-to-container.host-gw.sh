@@ -23,14 +23,12 @@ ip -n nl-container-to-container.node-1 link set vetha1989cdf type bridge_slave h
 ip -n nl-container-to-container.node-1 link add vethaea32742 index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:9c:20:1f:c5:00 mtu 1500 netns nl-container-to-container.other
 ip -n nl-container-to-container.node-1 link set vethaea32742 type bridge_slave hairpin on
 ip netns exec nl-container-to-container.app sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-container-to-container.app sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-container-to-container.app link set lo up alias netlab:container-to-container
-ip -n nl-container-to-container.app addr add 10.244.1.2/24 dev eth0
 ip -n nl-container-to-container.app link set eth0 up
+ip -n nl-container-to-container.app addr add 10.244.1.2/24 dev eth0
 ip -n nl-container-to-container.app route add default via 10.244.1.1 dev eth0
 ip netns exec nl-container-to-container.other sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-container-to-container.other sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-container-to-container.other link set lo up alias netlab:container-to-container
-ip -n nl-container-to-container.other addr add 10.244.1.3/24 dev eth0
 ip -n nl-container-to-container.other link set eth0 up
+ip -n nl-container-to-container.other addr add 10.244.1.3/24 dev eth0
 ip -n nl-container-to-container.other route add default via 10.244.1.1 dev eth0

@@ -51,26 +51,22 @@ ip -n nl-egress.node-2 link set veth1c994fca type bridge_slave hairpin on
 ip -n nl-egress.node-2 link add veth72b86496 index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:43:a5:1f:e1:87 mtu 1500 netns nl-egress.coredns-1
 ip -n nl-egress.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-egress.client-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-egress.client-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-egress.client-1 link set lo up alias netlab:egress
-ip -n nl-egress.client-1 addr add 10.244.1.2/24 dev eth0
 ip -n nl-egress.client-1 link set eth0 up
+ip -n nl-egress.client-1 addr add 10.244.1.2/24 dev eth0
 ip -n nl-egress.client-1 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-egress.client-2 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-egress.client-2 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-egress.client-2 link set lo up alias netlab:egress
-ip -n nl-egress.client-2 addr add 10.244.2.2/24 dev eth0
 ip -n nl-egress.client-2 link set eth0 up
+ip -n nl-egress.client-2 addr add 10.244.2.2/24 dev eth0
 ip -n nl-egress.client-2 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-egress.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-egress.coredns-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-egress.coredns-0 link set lo up alias netlab:egress
-ip -n nl-egress.coredns-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-egress.coredns-0 link set eth0 up
+ip -n nl-egress.coredns-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-egress.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-egress.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-egress.coredns-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-egress.coredns-1 link set lo up alias netlab:egress
-ip -n nl-egress.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-egress.coredns-1 link set eth0 up
+ip -n nl-egress.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-egress.coredns-1 route add default via 10.244.2.1 dev eth0

@@ -71,50 +71,42 @@ ip -n nl-ingress-http.node-2 link set veth0eb57776 type bridge_slave hairpin on
 ip -n nl-ingress-http.node-2 link add veth72b86496 index 102 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:49:e5:b7:ed:62 mtu 1500 netns nl-ingress-http.coredns-1
 ip -n nl-ingress-http.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-ingress-http.ingress-nginx-controller-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.ingress-nginx-controller-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.ingress-nginx-controller-0 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.ingress-nginx-controller-0 addr add 10.244.1.2/24 dev eth0
 ip -n nl-ingress-http.ingress-nginx-controller-0 link set eth0 up
+ip -n nl-ingress-http.ingress-nginx-controller-0 addr add 10.244.1.2/24 dev eth0
 ip -n nl-ingress-http.ingress-nginx-controller-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-http.app-a-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.app-a-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.app-a-0 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.app-a-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-ingress-http.app-a-0 link set eth0 up
+ip -n nl-ingress-http.app-a-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-ingress-http.app-a-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-http.app-a-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.app-a-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.app-a-1 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.app-a-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-ingress-http.app-a-1 link set eth0 up
+ip -n nl-ingress-http.app-a-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-ingress-http.app-a-1 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-ingress-http.app-b-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.app-b-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.app-b-0 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.app-b-0 addr add 10.244.1.4/24 dev eth0
 ip -n nl-ingress-http.app-b-0 link set eth0 up
+ip -n nl-ingress-http.app-b-0 addr add 10.244.1.4/24 dev eth0
 ip -n nl-ingress-http.app-b-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-http.app-b-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.app-b-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.app-b-1 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.app-b-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-ingress-http.app-b-1 link set eth0 up
+ip -n nl-ingress-http.app-b-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-ingress-http.app-b-1 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-ingress-http.default-backend-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.default-backend-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.default-backend-0 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.default-backend-0 addr add 10.244.1.5/24 dev eth0
 ip -n nl-ingress-http.default-backend-0 link set eth0 up
+ip -n nl-ingress-http.default-backend-0 addr add 10.244.1.5/24 dev eth0
 ip -n nl-ingress-http.default-backend-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-http.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.coredns-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.coredns-0 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.coredns-0 addr add 10.244.1.6/24 dev eth0
 ip -n nl-ingress-http.coredns-0 link set eth0 up
+ip -n nl-ingress-http.coredns-0 addr add 10.244.1.6/24 dev eth0
 ip -n nl-ingress-http.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-http.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-http.coredns-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-http.coredns-1 link set lo up alias netlab:ingress-http
-ip -n nl-ingress-http.coredns-1 addr add 10.244.2.4/24 dev eth0
 ip -n nl-ingress-http.coredns-1 link set eth0 up
+ip -n nl-ingress-http.coredns-1 addr add 10.244.2.4/24 dev eth0
 ip -n nl-ingress-http.coredns-1 route add default via 10.244.2.1 dev eth0

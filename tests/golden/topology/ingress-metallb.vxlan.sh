@@ -85,26 +85,22 @@ ip -n nl-ingress-metallb.node-3 neigh add 10.244.2.0 lladdr 02:b0:cb:eb:cc:49 de
 ip netns exec nl-ingress-metallb.node-3 bridge fdb add 02:b0:cb:eb:cc:49 dev flannel.1 dst 192.168.56.12 self permanent
 ip -n nl-ingress-metallb.node-3 route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink
 ip netns exec nl-ingress-metallb.web-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-metallb.web-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-metallb.web-0 link set lo up alias netlab:ingress-metallb
-ip -n nl-ingress-metallb.web-0 addr add 10.244.1.2/24 dev eth0
 ip -n nl-ingress-metallb.web-0 link set eth0 up
+ip -n nl-ingress-metallb.web-0 addr add 10.244.1.2/24 dev eth0
 ip -n nl-ingress-metallb.web-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-metallb.web-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-metallb.web-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-metallb.web-1 link set lo up alias netlab:ingress-metallb
-ip -n nl-ingress-metallb.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-ingress-metallb.web-1 link set eth0 up
+ip -n nl-ingress-metallb.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-ingress-metallb.web-1 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-ingress-metallb.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-metallb.coredns-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-metallb.coredns-0 link set lo up alias netlab:ingress-metallb
-ip -n nl-ingress-metallb.coredns-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-ingress-metallb.coredns-0 link set eth0 up
+ip -n nl-ingress-metallb.coredns-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-ingress-metallb.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-ingress-metallb.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-ingress-metallb.coredns-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-ingress-metallb.coredns-1 link set lo up alias netlab:ingress-metallb
-ip -n nl-ingress-metallb.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-ingress-metallb.coredns-1 link set eth0 up
+ip -n nl-ingress-metallb.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-ingress-metallb.coredns-1 route add default via 10.244.2.1 dev eth0

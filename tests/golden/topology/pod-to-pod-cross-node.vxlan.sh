@@ -42,14 +42,12 @@ ip -n nl-pod-to-pod-cross-node.node-2 route add 10.244.1.0/24 via 10.244.1.0 dev
 ip -n nl-pod-to-pod-cross-node.node-2 link add vetha5f0f68d index 100 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:82:52:bf:c7:d6 mtu 1450 netns nl-pod-to-pod-cross-node.pod-4
 ip -n nl-pod-to-pod-cross-node.node-2 link set vetha5f0f68d type bridge_slave hairpin on
 ip netns exec nl-pod-to-pod-cross-node.pod-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-pod-cross-node.pod-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-pod-cross-node.pod-1 link set lo up alias netlab:pod-to-pod-cross-node
-ip -n nl-pod-to-pod-cross-node.pod-1 addr add 10.244.1.2/24 dev eth0
 ip -n nl-pod-to-pod-cross-node.pod-1 link set eth0 up
+ip -n nl-pod-to-pod-cross-node.pod-1 addr add 10.244.1.2/24 dev eth0
 ip -n nl-pod-to-pod-cross-node.pod-1 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-pod-to-pod-cross-node.pod-4 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-pod-cross-node.pod-4 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-pod-cross-node.pod-4 link set lo up alias netlab:pod-to-pod-cross-node
-ip -n nl-pod-to-pod-cross-node.pod-4 addr add 10.244.2.2/24 dev eth0
 ip -n nl-pod-to-pod-cross-node.pod-4 link set eth0 up
+ip -n nl-pod-to-pod-cross-node.pod-4 addr add 10.244.2.2/24 dev eth0
 ip -n nl-pod-to-pod-cross-node.pod-4 route add default via 10.244.2.1 dev eth0

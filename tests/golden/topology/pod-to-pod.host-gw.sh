@@ -23,14 +23,12 @@ ip -n nl-pod-to-pod.node-1 link set veth71866a09 type bridge_slave hairpin on
 ip -n nl-pod-to-pod.node-1 link add veth06316318 index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:e6:cc:c4:84:ae mtu 1500 netns nl-pod-to-pod.pod-b
 ip -n nl-pod-to-pod.node-1 link set veth06316318 type bridge_slave hairpin on
 ip netns exec nl-pod-to-pod.pod-a sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-pod.pod-a sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-pod.pod-a link set lo up alias netlab:pod-to-pod
-ip -n nl-pod-to-pod.pod-a addr add 10.244.1.2/24 dev eth0
 ip -n nl-pod-to-pod.pod-a link set eth0 up
+ip -n nl-pod-to-pod.pod-a addr add 10.244.1.2/24 dev eth0
 ip -n nl-pod-to-pod.pod-a route add default via 10.244.1.1 dev eth0
 ip netns exec nl-pod-to-pod.pod-b sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-pod-to-pod.pod-b sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-pod-to-pod.pod-b link set lo up alias netlab:pod-to-pod
-ip -n nl-pod-to-pod.pod-b addr add 10.244.1.3/24 dev eth0
 ip -n nl-pod-to-pod.pod-b link set eth0 up
+ip -n nl-pod-to-pod.pod-b addr add 10.244.1.3/24 dev eth0
 ip -n nl-pod-to-pod.pod-b route add default via 10.244.1.1 dev eth0

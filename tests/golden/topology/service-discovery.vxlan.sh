@@ -87,68 +87,57 @@ ip -n nl-service-discovery.node-2 link set veth584d7518 type bridge_slave hairpi
 ip -n nl-service-discovery.node-2 link add veth72b86496 index 102 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:8b:fe:39:46:72 mtu 1450 netns nl-service-discovery.coredns-1
 ip -n nl-service-discovery.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-service-discovery.early sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.early sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.early link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.early addr add 10.244.1.2/24 dev eth0
 ip -n nl-service-discovery.early link set eth0 up
+ip -n nl-service-discovery.early addr add 10.244.1.2/24 dev eth0
 ip -n nl-service-discovery.early route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.web-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.web-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.web-0 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.web-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-service-discovery.web-0 link set eth0 up
+ip -n nl-service-discovery.web-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-service-discovery.web-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.web-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.web-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.web-1 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-service-discovery.web-1 link set eth0 up
+ip -n nl-service-discovery.web-1 addr add 10.244.2.2/24 dev eth0
 ip -n nl-service-discovery.web-1 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-service-discovery.late sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.late sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.late link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.late addr add 10.244.1.4/24 dev eth0
 ip -n nl-service-discovery.late link set eth0 up
+ip -n nl-service-discovery.late addr add 10.244.1.4/24 dev eth0
 ip -n nl-service-discovery.late route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.private sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.private sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.private link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.private addr add 10.244.1.5/24 dev eth0
 ip -n nl-service-discovery.private link set eth0 up
+ip -n nl-service-discovery.private addr add 10.244.1.5/24 dev eth0
 ip -n nl-service-discovery.private route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.api-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.api-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.api-0 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.api-0 addr add 10.244.1.6/24 dev eth0
 ip -n nl-service-discovery.api-0 link set eth0 up
+ip -n nl-service-discovery.api-0 addr add 10.244.1.6/24 dev eth0
 ip -n nl-service-discovery.api-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.db-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.db-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.db-0 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.db-0 addr add 10.244.1.7/24 dev eth0
 ip -n nl-service-discovery.db-0 link set eth0 up
+ip -n nl-service-discovery.db-0 addr add 10.244.1.7/24 dev eth0
 ip -n nl-service-discovery.db-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.db-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.db-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.db-1 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.db-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-service-discovery.db-1 link set eth0 up
+ip -n nl-service-discovery.db-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-service-discovery.db-1 route add default via 10.244.2.1 dev eth0
 ip netns exec nl-service-discovery.shopper sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.shopper sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.shopper link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.shopper addr add 10.244.1.8/24 dev eth0
 ip -n nl-service-discovery.shopper link set eth0 up
+ip -n nl-service-discovery.shopper addr add 10.244.1.8/24 dev eth0
 ip -n nl-service-discovery.shopper route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.coredns-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.coredns-0 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.coredns-0 addr add 10.244.1.9/24 dev eth0
 ip -n nl-service-discovery.coredns-0 link set eth0 up
+ip -n nl-service-discovery.coredns-0 addr add 10.244.1.9/24 dev eth0
 ip -n nl-service-discovery.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-discovery.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-discovery.coredns-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-discovery.coredns-1 link set lo up alias netlab:service-discovery
-ip -n nl-service-discovery.coredns-1 addr add 10.244.2.4/24 dev eth0
 ip -n nl-service-discovery.coredns-1 link set eth0 up
+ip -n nl-service-discovery.coredns-1 addr add 10.244.2.4/24 dev eth0
 ip -n nl-service-discovery.coredns-1 route add default via 10.244.2.1 dev eth0

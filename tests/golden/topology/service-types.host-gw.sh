@@ -66,26 +66,22 @@ ip -n nl-service-types.node-2 link set veth6844d090 type bridge_slave hairpin on
 ip -n nl-service-types.node-2 link add veth72b86496 index 101 mtu 1500 master cni0 up type veth peer name eth0 index 2 address 02:80:5a:3f:14:75 mtu 1500 netns nl-service-types.coredns-1
 ip -n nl-service-types.node-2 link set veth72b86496 type bridge_slave hairpin on
 ip netns exec nl-service-types.web-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-types.web-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-types.web-0 link set lo up alias netlab:service-types
-ip -n nl-service-types.web-0 addr add 10.244.1.2/24 dev eth0
 ip -n nl-service-types.web-0 link set eth0 up
+ip -n nl-service-types.web-0 addr add 10.244.1.2/24 dev eth0
 ip -n nl-service-types.web-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-types.client sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-types.client sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-types.client link set lo up alias netlab:service-types
-ip -n nl-service-types.client addr add 10.244.2.2/24 dev eth0
 ip -n nl-service-types.client link set eth0 up
+ip -n nl-service-types.client addr add 10.244.2.2/24 dev eth0
 ip -n nl-service-types.client route add default via 10.244.2.1 dev eth0
 ip netns exec nl-service-types.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-types.coredns-0 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-types.coredns-0 link set lo up alias netlab:service-types
-ip -n nl-service-types.coredns-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-service-types.coredns-0 link set eth0 up
+ip -n nl-service-types.coredns-0 addr add 10.244.1.3/24 dev eth0
 ip -n nl-service-types.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-service-types.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
-ip netns exec nl-service-types.coredns-1 sysctl -qw net/ipv4/conf/all/arp_notify=1
 ip -n nl-service-types.coredns-1 link set lo up alias netlab:service-types
-ip -n nl-service-types.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-service-types.coredns-1 link set eth0 up
+ip -n nl-service-types.coredns-1 addr add 10.244.2.3/24 dev eth0
 ip -n nl-service-types.coredns-1 route add default via 10.244.2.1 dev eth0
