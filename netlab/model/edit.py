@@ -27,6 +27,11 @@ KIND_ALIASES = {
     "ingress": "Ingress",
     "ing": "Ingress",
     "ingresses": "Ingress",
+    "configmap": "ConfigMap",
+    "cm": "ConfigMap",
+    "configmaps": "ConfigMap",
+    "secret": "Secret",
+    "secrets": "Secret",
 }
 
 
@@ -113,7 +118,8 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
     for ref in refs:
         kind, _, name = ref.partition("/")
         if kind.lower() not in KIND_ALIASES or not name:
-            raise BadInput(f"{ref!r} is not KIND/NAME (pod/NAME, service/NAME, deployment/NAME or ingress/NAME)")
+            kinds = "pod, service, deployment, ingress, configmap or secret"
+            raise BadInput(f"{ref!r} is not KIND/NAME (KIND: {kinds})")
         key = (KIND_ALIASES[kind.lower()], namespace, name)
         kept = [obj for obj in data["objects"] if _key(obj) != key]
         if len(kept) == len(data["objects"]):

@@ -73,10 +73,10 @@ POD_SPEC = _fields(
     },
 )
 CONTAINER = _fields(
-    "name command args ports env",
+    "name command args ports env envFrom",
     "image imagePullPolicy resources livenessProbe readinessProbe startupProbe volumeMounts "
     "volumeDevices securityContext lifecycle terminationMessagePath terminationMessagePolicy "
-    "stdin stdinOnce tty workingDir envFrom resizePolicy restartPolicy",
+    "stdin stdinOnce tty workingDir resizePolicy restartPolicy",
 )
 DNS_CONFIG = _fields("nameservers searches options")
 HOST_ALIAS = _fields("ip hostnames")
@@ -84,10 +84,8 @@ DNS_OPTION = _fields("name value")
 CONTAINER_PORT = _fields("containerPort name protocol", "hostPort hostIP")
 ENV_VAR = _fields("name value valueFrom")
 ENV_VAR_SOURCE = _fields(
-    "fieldRef",
+    "fieldRef configMapKeyRef secretKeyRef",
     refused={
-        "configMapKeyRef": "env from a ConfigMap is not simulated yet",
-        "secretKeyRef": "env from a Secret is not simulated yet",
         "resourceFieldRef": "container resources are not simulated",
         "fileKeyRef": "env from a file is not simulated",
     },
@@ -123,7 +121,19 @@ INGRESS_SERVICE_BACKEND = _fields("name port")
 SERVICE_BACKEND_PORT = _fields("number name")
 
 # apiVersion and kind of every object a lab may hold.
-KINDS = {("v1", "Pod"), ("apps/v1", "Deployment"), ("v1", "Service"), ("networking.k8s.io/v1", "Ingress")}
+KINDS = {
+    ("v1", "Pod"),
+    ("apps/v1", "Deployment"),
+    ("v1", "Service"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+}
+CONFIG_MAP = _fields("apiVersion kind metadata data", "binaryData immutable")
+SECRET = _fields("apiVersion kind metadata data stringData type", "immutable")
+KEY_SELECTOR = _fields("name key optional")
+ENV_FROM_SOURCE = _fields("configMapRef secretRef prefix")
+SOURCE_SELECTOR = _fields("name optional")
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),

@@ -72,6 +72,37 @@ def _stood_in(word: str) -> bool:
 
 
 @dataclass(frozen=True)
+class KeyRef:
+    """An env var taken from one key of a ConfigMap or Secret of the pod's namespace."""
+
+    var: str
+    kind: str  # ConfigMap | Secret
+    source: str
+    key: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """envFrom: every key of a ConfigMap or Secret, each as a variable (with `prefix` before it)."""
+
+    kind: str  # ConfigMap | Secret
+    source: str
+    prefix: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigData:
+    """A v1 ConfigMap or Secret: data that containers' environments take (it changes no network)."""
+
+    kind: str  # ConfigMap | Secret
+    name: str
+    namespace: str
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Container:
     """A container: the echo server on its ports (also given `args` alone: the image's entrypoint), or its
     own `command` + `args`."""
@@ -82,6 +113,8 @@ class Container:
     ports: tuple[ContainerPort, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     field_env: tuple[tuple[str, str], ...] = ()  # env valueFrom.fieldRef: (name, fieldPath), the downward API
+    key_env: tuple[KeyRef, ...] = ()  # env valueFrom.configMapKeyRef / secretKeyRef
+    env_from: tuple[SourceRef, ...] = ()  # envFrom: every key of a ConfigMap or Secret
 
     @property
     def to_entrypoint(self) -> bool:
@@ -338,6 +371,7 @@ class Lab:
     ignored_fields: tuple[str, ...] = ()
     outside: tuple[OutsideHost, ...] = ()
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
+    config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
 
 

@@ -20,10 +20,12 @@ from netlab.model import fields
 from netlab.model.checks import check_references, read_check, read_guide_step, read_translations
 from netlab.model.cluster import read_cluster
 from netlab.model.clusterdns import add_cluster_dns
+from netlab.model.configdata import check_config_refs, read_config_data
 from netlab.model.ingress import check_ingresses, read_ingress
 from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
+    ConfigData,
     Ingress,
     KubeObject,
     Lab,
@@ -33,7 +35,15 @@ from netlab.model.lab import (
     pod_names,
 )
 from netlab.model.outside import read_outside
-from netlab.model.pods import DNS_LABEL, HOSTNAME_MAX, check_placement, read_deployment, read_pod_spec
+from netlab.model.pods import (
+    DNS_LABEL,
+    DNS_SUBDOMAIN,
+    DNS_SUBDOMAIN_MAX,
+    HOSTNAME_MAX,
+    check_placement,
+    read_deployment,
+    read_pod_spec,
+)
 from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
 from netlab.model.tasks import check_tasks
@@ -114,7 +124,8 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
         if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
-    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress)))
+    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData)))
+    config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
     ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
     if cluster.dns:
@@ -123,6 +134,8 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
     _check_unique_services(r, services)
     check_placement(r, cluster, objects)
     check_ingresses(r, ingresses, services, objects, strict=check_pods)
+    if check_pods:
+        check_config_refs(r, objects, config)
     checks = tuple(read_check(r, raw, i) for i, raw in enumerate(r.sequence(top.get("checks"), "checks")))
     if check_pods:
         check_references(r, checks, cluster, objects, outside, services)
@@ -146,11 +159,12 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         ignored_fields=tuple(dict.fromkeys(r.ignored)),
         outside=outside,
         ingresses=ingresses,
+        config=config,
         translations=translations,
     )
 
 
-def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service | Ingress | None:
+def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service | Ingress | ConfigData | None:
     """One manifest of `objects:`, by its kind (each kind's reader in its own module)."""
     if not isinstance(raw, dict):
         r.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
@@ -164,10 +178,14 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service |
         kinds = ", ".join(f"{a} {k}" for a, k in sorted(fields.KINDS))
         r.problem(label, f"unknown kind {api} {kind} (netlab knows {kinds})")
         return None
-    obj = r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
+    data_only = kind in ("ConfigMap", "Secret")  # no spec: their data is the object
+    obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
-    name = r.string(m.get("name"), f"{label}: metadata.name", DNS_LABEL, HOSTNAME_MAX)
+    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if data_only else (DNS_LABEL, HOSTNAME_MAX)
+    name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
+    if data_only:
+        return read_config_data(r, raw, str(kind), name, namespace, label)
     if kind == "Service":
         return replace(read_service(r, obj.get("spec"), name, namespace, label), position=index)
     if kind == "Ingress":

@@ -12,6 +12,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from netlab.model import fields
+from netlab.model.env import read_env, read_env_from
 from netlab.model.lab import (
     DNS_POLICIES,
     Cluster,
@@ -28,19 +29,6 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 HOSTNAME_MAX = 63  # a pod's name is its hostname: the kernel's UTS name holds 64 bytes with NUL
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")  # RFC 1123
 DNS_SUBDOMAIN_MAX = 253
-# The downward API's fields for env (the API server's validEnvDownwardAPIFieldPathExpressions) that
-# have a value here: metadata.uid and metadata.annotations have none in a lab without an API server.
-FIELD_PATHS = (
-    "metadata.name",
-    "metadata.namespace",
-    "spec.nodeName",
-    "spec.serviceAccountName",
-    "status.hostIP",
-    "status.hostIPs",
-    "status.podIP",
-    "status.podIPs",
-)
-LABEL_PATH = re.compile(r"^metadata\.labels\['([^']+)'\]$")
 
 
 def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: str, index: int) -> Deployment:
@@ -118,48 +106,20 @@ def _read_container(r: FieldReader, raw: Any, place: str) -> Container:
                 name=r.string(pm["name"], f"{pplace}.name", DNS_LABEL, 15) if "name" in pm else None,
             )
         )
-    env, field_env = [], []
-    for j, e in enumerate(r.sequence(c.get("env"), f"{place}.env")):
-        em = r.mapping(e, f"{place}.env[{j}]", fields.ENV_VAR, required=("name",))
-        if "valueFrom" in em:
-            path = _field_path(r, em["valueFrom"], f"{place}.env[{j}].valueFrom")
-            if path:
-                field_env.append((str(em.get("name")), path))
-        else:
-            env.append((str(em.get("name")), str(em.get("value", ""))))
+    env = read_env(r, c.get("env"), f"{place}.env")
     container = Container(
         name=name,
         command=r.strings(c.get("command"), f"{place}.command"),
         args=r.strings(c.get("args"), f"{place}.args"),
         ports=tuple(ports),
-        env=tuple(env),
-        field_env=tuple(field_env),
+        env=env.values,
+        field_env=env.fields,
+        key_env=env.keys,
+        env_from=read_env_from(r, c.get("envFrom"), f"{place}.envFrom"),
     )
     for problem in container.netexec_flags()[1]:
         r.problem(f"{place}.{'command' if container.command else 'args'}", f"agnhost netexec: {problem}")
     return container
-
-
-def _field_path(r: FieldReader, raw: Any, place: str) -> str | None:
-    """An env var's `valueFrom.fieldRef.fieldPath`: one of the pod fields the downward API gives a
-    container's environment (those netlab has a value for; metadata.uid and annotations it has not)."""
-    source = r.mapping(raw, place, fields.ENV_VAR_SOURCE)
-    if raw == {}:
-        r.problem(place, "needs fieldRef: a pod field, from the downward API")
-    if source.get("fieldRef") is None:
-        return None  # a refused source (a ConfigMap's, a Secret's...), said so already
-    ref = r.mapping(source["fieldRef"], f"{place}.fieldRef", fields.OBJECT_FIELD_SELECTOR, required=("fieldPath",))
-    path = ref.get("fieldPath")
-    if path is None:
-        return None
-    if not isinstance(path, str) or not (path in FIELD_PATHS or LABEL_PATH.match(path)):
-        known = ", ".join(FIELD_PATHS)
-        r.problem(
-            f"{place}.fieldRef.fieldPath",
-            f"{path!r} is not a field netlab gives (it gives {known}, metadata.labels['KEY'])",
-        )
-        return None
-    return path
 
 
 def read_host_aliases(r: FieldReader, raw: Any, place: str) -> tuple[tuple[str, tuple[str, ...]], ...]:

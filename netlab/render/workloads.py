@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from netlab.model.clusterdns import METRICS_PORT, is_coredns
+from netlab.model.env import LABEL_PATH
 from netlab.model.ingress import is_controller
 from netlab.model.lab import Container
-from netlab.model.pods import LABEL_PATH
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 
 Kind = Literal["echo", "health", "dns", "ingress", "command"]
@@ -64,10 +64,22 @@ class Workload:
 
 
 def container_env(plan: LabPlan, pod: PodPlan, container: Container, service_env: Mapping[str, str]) -> dict[str, str]:
-    """A container's environment: the pod's Service variables, its own `env` over them (an explicit
-    entry wins, as in the kubelet), the downward API's fields among them."""
+    """A container's environment as the kubelet makes it: the pod's Service variables, `envFrom`'s
+    keys over them, then `env` over all (values, the downward API's fields, ConfigMap and Secret
+    keys). A source or key the lab lacks is left out (the loader allowed it: `optional: true`)."""
+    held = {(c.kind, c.namespace, c.name): c.data for c in plan.lab.config}
+    sourced = {
+        f"{source.prefix}{key}": value
+        for source in container.env_from
+        for key, value in held.get((source.kind, pod.namespace, source.source), {}).items()
+    }
     fields = {name: downward_value(plan, pod, path) for name, path in container.field_env}
-    return {**service_env, **dict(container.env), **fields}
+    keys = {
+        ref.var: held[ref.kind, pod.namespace, ref.source][ref.key]
+        for ref in container.key_env
+        if ref.key in held.get((ref.kind, pod.namespace, ref.source), {})
+    }
+    return {**service_env, **sourced, **dict(container.env), **fields, **keys}
 
 
 def downward_value(plan: LabPlan, pod: PodPlan, path: str) -> str:

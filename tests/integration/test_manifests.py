@@ -26,7 +26,13 @@ def container_log(lab: str, pod: str, container: str) -> str:
 
 def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
     with lab_up(str(write_lab(tmp_path, "docs", nodes=1, replicas=1))):
-        for manifest in ("service-named-port.yaml", "hostaliases-pod.yaml", "dapi-envars-pod.yaml"):
+        for manifest in (
+            "service-named-port.yaml",
+            "hostaliases-pod.yaml",
+            "dapi-envars-pod.yaml",
+            "configmap-multikeys.yaml",
+            "pod-configmap-envFrom.yaml",
+        ):
             applied = netlab("apply", "docs", "-f", str(DOCS / manifest))
             assert applied.code == 0, applied.err
         # a Service port named with a DNS label of 20 characters, its targetPort a container port's name
@@ -45,6 +51,9 @@ def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
         pods = {p["name"]: p for p in json.loads(netlab("status", "docs", "--json").out)["pods"]}
         printed = container_log("docs", "dapi-envars-fieldref", "test-container")
         assert f"node-1\ndapi-envars-fieldref\ndefault\n{pods['dapi-envars-fieldref']['ip']}\ndefault\n" in printed
+        # envFrom: every key of the ConfigMap, as the docs' pod prints them
+        env = container_log("docs", "dapi-test-pod", "test-container").splitlines()
+        assert {"SPECIAL_LEVEL=very", "SPECIAL_TYPE=charm"} <= set(env), env
         # a refused object's problem names the file given, the object and the field, and changes nothing
         bad = tmp_path / "typo.yaml"
         bad.write_text(

@@ -88,7 +88,7 @@ def test_delete_removes_by_kind_and_name_with_kubectl_aliases() -> None:
 
 @pytest.mark.parametrize(
     "ref, message",
-    [("web", "is not KIND/NAME"), ("configmap/x", "is not KIND/NAME"), ("service/nope", "no Service nope")],
+    [("web", "is not KIND/NAME"), ("pvc/x", "is not KIND/NAME"), ("service/nope", "no Service nope")],
 )
 def test_delete_refuses(ref: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):

@@ -89,3 +89,47 @@ def test_the_downward_api_gives_the_pod_s_own_fields(make_lab) -> None:
         "MY_TIER": "front",
         "MY_SA": "reader",
     }
+
+
+def test_config_maps_and_secrets_fill_the_environment_as_the_kubelet_does(make_lab) -> None:
+    """Service variables, then envFrom (with its prefix), then env over all; a Secret's data is
+    base64 and its stringData wins; an optional source the lab lacks is left out."""
+    lab = make_lab(
+        """
+        name: configs
+        cluster:
+          nodes: [node-1]
+          dns: false
+        objects:
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {MODE: fast, LEVEL: "3"}}
+          - apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            data: {user: YWRtaW4=, password: b2xk}
+            stringData: {password: new}
+          - apiVersion: v1
+            kind: Pod
+            metadata: {name: app}
+            spec:
+              containers:
+                - name: main
+                  command: [sleep, infinity]
+                  envFrom:
+                    - {configMapRef: {name: settings}, prefix: CFG_}
+                    - {secretRef: {name: missing, optional: true}}
+                  env:
+                    - {name: CFG_MODE, value: mine}
+                    - {name: USER, valueFrom: {secretKeyRef: {name: creds, key: user}}}
+                    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+                    - {name: NONE, valueFrom: {configMapKeyRef: {name: settings, key: nope, optional: true}}}
+        """
+    )
+    plan = make_plan(lab)
+    (workload,) = container_workloads(plan, plan.pods, {"app": {"WEB_SERVICE_HOST": "10.96.0.5"}}, ZONES)
+    assert dict(workload.env) == {
+        "WEB_SERVICE_HOST": "10.96.0.5",
+        "CFG_MODE": "mine",
+        "CFG_LEVEL": "3",
+        "USER": "admin",
+        "PASSWORD": "new",
+    }
