@@ -13,15 +13,18 @@ DOCS = REPO / "tests" / "manifests" / "k8s-docs"
 LOG_WAIT_S = 10  # for a container's command to have run and written its output
 
 
-def container_log(lab: str, pod: str, container: str) -> str:
-    """What the container's command printed, once it printed anything (bounded in time)."""
+def container_log(lab: str, pod: str, container: str, showing: str) -> str:
+    """What the container's command printed, once it shows `showing` (bounded in time: a command
+    prints when it gets to it, and a loop prints in parts)."""
     log = Path(f"/run/netlab/{lab}/logs/{pod}_{container}.log")
     deadline = time.monotonic() + LOG_WAIT_S
+    text = ""
     while time.monotonic() < deadline:
-        if log.is_file() and log.stat().st_size:
-            return log.read_text()
+        text = log.read_text() if log.is_file() else ""
+        if showing in text:
+            return text
         time.sleep(0.1)
-    raise AssertionError(f"{log} stayed empty for {LOG_WAIT_S} s")
+    raise AssertionError(f"{log} did not show {showing!r} within {LOG_WAIT_S} s: {text!r}")
 
 
 def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
@@ -41,18 +44,18 @@ def test_the_docs_manifests_work_as_the_docs_say(tmp_path: Path) -> None:
         )
         assert (answer.code, answer.out) == (0, "nginx"), answer.err
         # the pod prints its /etc/hosts, which ends as the docs show it: the kubelet's, then the aliases
-        assert container_log("docs", "hostaliases-pod", "cat-hosts").endswith(
-            "\thostaliases-pod\n\n# Entries added by HostAliases.\n"
-            "127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\tbar.remote\n"
+        aliases = "127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\tbar.remote\n"
+        assert container_log("docs", "hostaliases-pod", "cat-hosts", aliases).endswith(
+            f"\thostaliases-pod\n\n# Entries added by HostAliases.\n{aliases}"
         )
         looked_up = netlab("exec", "docs", "hostaliases-pod", "--", "getent", "hosts", "bar.remote")
         assert looked_up.out.split() == ["10.1.2.3", "foo.remote", "bar.remote"], looked_up.err
         # the downward API: the pod's own node, name, namespace, address and service account
         pods = {p["name"]: p for p in json.loads(netlab("status", "docs", "--json").out)["pods"]}
-        printed = container_log("docs", "dapi-envars-fieldref", "test-container")
-        assert f"node-1\ndapi-envars-fieldref\ndefault\n{pods['dapi-envars-fieldref']['ip']}\ndefault\n" in printed
+        fields = f"node-1\ndapi-envars-fieldref\ndefault\n{pods['dapi-envars-fieldref']['ip']}\ndefault\n"
+        assert fields in container_log("docs", "dapi-envars-fieldref", "test-container", fields)
         # envFrom: every key of the ConfigMap, as the docs' pod prints them
-        env = container_log("docs", "dapi-test-pod", "test-container").splitlines()
+        env = container_log("docs", "dapi-test-pod", "test-container", "SPECIAL_TYPE=charm").splitlines()
         assert {"SPECIAL_LEVEL=very", "SPECIAL_TYPE=charm"} <= set(env), env
         # a refused object's problem names the file given, the object and the field, and changes nothing
         bad = tmp_path / "typo.yaml"
