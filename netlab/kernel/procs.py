@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -291,6 +291,17 @@ def stop(pids: set[int], grace: float = 1.0) -> None:
     for pid in _still_alive(set(pids), grace):
         _signal(pid, signal.SIGKILL)
     _still_alive(set(pids), grace)
+
+
+def stop_all(find: Callable[[], set[int]], rounds: int = 5) -> None:
+    """Stop the processes `find` finds, then look again, until it finds none (`rounds` at most): a
+    container's command may fork between the look and its SIGTERM (a shell loop does), and a
+    child forked then is in no list yet."""
+    for _ in range(rounds):
+        pids = find()
+        if not pids:
+            return
+        stop(pids)
 
 
 def _still_alive(pids: set[int], within: float) -> set[int]:

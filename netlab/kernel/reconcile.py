@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import partial
 
 from netlab.errors import ApplyError, BadInput, KernelError
 from netlab.kernel import conntrack, etcfiles, ingress, netns, procs
@@ -158,7 +159,7 @@ def _stop_pods(plan: LabPlan, state: LabState, pods: list[PodPlan]) -> None:
     remove their namespaces (their veths go too) and /etc files."""
     procs.stop(procs.lab_pids(plan.name, []) & {state.settings().echo_pid})
     for pod in pods:
-        procs.stop(procs.pids_in([pod.netns]))
+        procs.stop_all(partial(procs.pids_in, [pod.netns]))
         _unplug(pod)
         netns.remove(pod.netns)
     etcfiles.remove([str(etcfiles.ETC_NETNS / pod.netns) for pod in pods])

@@ -10,6 +10,8 @@ Steps:
 
 from __future__ import annotations
 
+from functools import partial
+
 from netlab.kernel import ingress, procs
 from netlab.kernel.build import start_containers
 from netlab.kernel.teardown import signals_deferred
@@ -21,7 +23,7 @@ from netlab.state import LabState
 def restart(plan: LabPlan, state: LabState, pod: PodPlan) -> dict[str, str]:
     """Restart the pod's containers; returns the Service variables they have now."""
     with signals_deferred():
-        procs.stop(procs.pids_in([pod.netns]))
+        procs.stop_all(partial(procs.pids_in, [pod.netns]))
         ingress.forget(state, [pod])
         env = pod_service_env(plan, pod, {f"{s.namespace}/{s.name}" for s in plan.services})
         state.write_service_env({**state.service_env(), pod.name: env})

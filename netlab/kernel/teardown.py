@@ -13,6 +13,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from netlab.kernel import etcfiles, netns, procs
 from netlab.kernel.netnsread import read
@@ -39,7 +40,7 @@ def teardown(state: LabState) -> None:
     """
     names = state.records("netns")
     with signals_deferred():
-        procs.stop(procs.lab_pids(state.name, names))
+        procs.stop_all(partial(procs.lab_pids, state.name, names))
         for name in reversed(names):
             netns.remove(name)
         etcfiles.remove(state.records("etc"))
@@ -59,7 +60,7 @@ def sweep() -> Swept:
     up = set(LabState.names())
     orphans = [name for name in netns.list_names(NETNS_PREFIX) if _owner(name) not in (None, *up)]
     for name in orphans:
-        procs.stop(procs.pids_in([name]))
+        procs.stop_all(partial(procs.pids_in, [name]))
         netns.remove(name)
     strays: set[int] = set()
     for lab in procs.tagged_labs() - up:

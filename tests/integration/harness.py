@@ -127,7 +127,8 @@ def lab_up(lab: str, *extra: str, network: str | None = None) -> Iterator[Run]:
     finally:
         down = netlab("down", name)
         assert down.code == 0, down.err
-        assert leftovers(name, namespaces) == []
+        left = leftovers(name, namespaces)
+        assert left == [], left
 
 
 def write_lab(directory: Path, name: str, *, nodes: int = 2, replicas: int = 2, extra: str = "") -> Path:
