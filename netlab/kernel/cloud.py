@@ -24,7 +24,11 @@ from netlab.errors import KernelError
 from netlab.kernel import metallb, netns
 from netlab.plan.model import LabPlan, NodePlan
 
-PROBE_TIMEOUT = 1.0  # seconds per node: a health check port answers at once or is down
+PROBE_TIMEOUT = 1.0  # seconds per probe: a health check port answers at once or is down
+# Probes without an answer before a node counts as down, as a cloud's health check has an unhealthy
+# threshold (GCP's and AWS's default to 2-3): a loaded machine misses one now and then, while a
+# node without a local endpoint answers 503 at once and is judged by that one answer.
+UNHEALTHY_THRESHOLD = 3
 RTN_UNREACHABLE = 7  # linux/rtnetlink.h route type: the sender gets "host unreachable"
 
 
@@ -53,14 +57,24 @@ def sync(plan: LabPlan) -> None:
 
 
 def _healthy(lb_netns: str, node: NodePlan, port: int) -> bool:
-    """GET the node's health check port from the load balancer: 200 means it has a local endpoint."""
+    """Whether the node passes: 200 (it has a local endpoint) from its health check port; any
+    other answer fails it at once, and so do UNHEALTHY_THRESHOLD probes in a row without one."""
+    for _ in range(UNHEALTHY_THRESHOLD):
+        status = _probe(lb_netns, node, port)
+        if status is not None:
+            return status == 200
+    return False
+
+
+def _probe(lb_netns: str, node: NodePlan, port: int) -> int | None:
+    """GET the node's health check port from the load balancer: the HTTP status, or None."""
     with netns.entered(lb_netns):  # the connection's socket is made (and stays) in the namespace
         conn = http.client.HTTPConnection(str(node.ip.ip), port, timeout=PROBE_TIMEOUT)
         try:
             conn.request("GET", "/healthz")
-            return conn.getresponse().status == 200
+            return conn.getresponse().status
         except OSError:
-            return False
+            return None
         finally:
             conn.close()
 

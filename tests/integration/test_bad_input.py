@@ -28,7 +28,10 @@ CASES = {
         DEPLOYMENT.replace("replicas: 1", "replica: 1"),
         "spec.replica: unknown field (did you mean replicas?)",
     ),
-    "unknown-kind": ("  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n", "unknown kind v1 ConfigMap"),
+    "unknown-kind": (
+        "  - {apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: c}, spec: {}}\n",
+        "unknown kind v1 PersistentVolumeClaim",
+    ),
     "duplicate-names": (
         DEPLOYMENT.replace("name: api}", "name: web}").replace("app: api", "app: web"),
         "the name 'web-0' is used twice",
