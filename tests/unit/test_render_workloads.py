@@ -6,6 +6,13 @@ from netlab.plan import make_plan
 from netlab.render.workloads import container_workloads, echo_workloads, workloads
 
 ZONES = "/run/netlab/lab/dns"
+ONE_NODE = """
+        name: {name}
+        cluster:
+          nodes: [node-1]
+          dns: false
+        objects:
+"""  # indented as the objects the tests append to it (make_lab dedents the whole)
 
 
 def kinds(plan, service_env=None) -> dict[str, str]:
@@ -33,12 +40,8 @@ def test_the_internet_resolver_and_hosts_and_health_checks(bundled_lab) -> None:
 
 def test_a_container_gets_the_pod_service_variables_with_its_own_env_over_them(make_lab) -> None:
     lab = make_lab(
-        """
-        name: envlab
-        cluster:
-          nodes: [node-1]
-          dns: false
-        objects:
+        ONE_NODE.format(name="envlab")
+        + """
           - apiVersion: v1
             kind: Pod
             metadata: {name: app}
@@ -59,12 +62,8 @@ def test_a_container_gets_the_pod_service_variables_with_its_own_env_over_them(m
 
 def test_the_downward_api_gives_the_pod_s_own_fields(make_lab) -> None:
     lab = make_lab(
-        """
-        name: downward
-        cluster:
-          nodes: [node-1]
-          dns: false
-        objects:
+        ONE_NODE.format(name="downward")
+        + """
           - apiVersion: v1
             kind: Pod
             metadata: {name: app, labels: {tier: front}}
@@ -95,12 +94,8 @@ def test_config_maps_and_secrets_fill_the_environment_as_the_kubelet_does(make_l
     """Service variables, then envFrom (with its prefix), then env over all; a Secret's data is
     base64 and its stringData wins; an optional source the lab lacks is left out."""
     lab = make_lab(
-        """
-        name: configs
-        cluster:
-          nodes: [node-1]
-          dns: false
-        objects:
+        ONE_NODE.format(name="configs")
+        + """
           - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {MODE: fast, LEVEL: "3"}}
           - apiVersion: v1
             kind: Secret
