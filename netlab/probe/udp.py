@@ -1,7 +1,8 @@
 """UDP datagrams and their answers: what `nc -u` would show, with the python3 every Debian has.
 
 One process sends a batch of N datagrams (a process costs ~0.4 s in the emulated VM CI runs the
-IPVS tests in), each from a new socket: a new source port, so a new conntrack entry and a new
+IPVS tests in), each from a new socket, kept open until the batch ends so that the kernel cannot
+hand its port out again: a new source port each time, so a new conntrack entry and a new
 load-balancing pick. Each socket is connected to the target, so the kernel hands it only datagrams
 whose source is the target (a Service's reply must come back un-NATed to the ClusterIP to be seen
 at all), and an ICMP port-unreachable surfaces as "refused". The script prints one JSON line per
@@ -19,13 +20,14 @@ START_S = 7.0  # the process's own start (ip netns exec, python3): slow in an em
 SCRIPT = (
     "import json,socket,sys\n"
     "host,port,message,wait=sys.argv[1],int(sys.argv[2]),sys.argv[3].encode(),float(sys.argv[4])\n"
+    "held=[]\n"
     "for _ in range(int(sys.argv[5])):\n"
     " s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(wait)\n"
     " try:\n  s.connect((host,port));s.send(message);said=['ok',s.recv(65535).decode(errors='replace')]\n"
     " except socket.timeout:\n  said=['timeout','']\n"
     " except ConnectionRefusedError:\n  said=['refused','']\n"
     " except OSError as e:\n  said=['error',e.strerror or '']\n"
-    " s.close();print(json.dumps(said),flush=True)\n"
+    " held.append(s);print(json.dumps(said),flush=True)\n"
 )
 ERRORS = {"refused": "refused (port unreachable)", "timeout": "no answer (timeout)"}
 
