@@ -65,11 +65,8 @@ class RunningLab:
         settings = Settings(source=str(source), network=plan.network, proxy_mode=plan.proxy_mode)
         state = LabState.create(plan.name, text, settings)
         synced = build(plan, state, [t.task for t in left])
-        running = cls(state, plan)
-        running.remember(plan)
-        state.update_settings(left=tuple(left), learner=tuple(left))
-        state.mark_complete()
-        return running, synced
+        state.update_settings(pods=addresses(plan), left=tuple(left), learner=tuple(left), complete=True)
+        return cls(state, plan), synced
 
     @classmethod
     def open(cls, name: str) -> RunningLab:
@@ -138,10 +135,6 @@ class RunningLab:
         """What `check` judges: the tasks `up` left to the learner, else every task the guide names."""
         return list(self.state.settings().learner) or lab_tasks(self.plan.lab)
 
-    def remember(self, plan: LabPlan) -> None:
-        """Record where each pod runs and its address, so later changes keep them (IPAM's memory)."""
-        self.state.update_settings(pods={p.name: (p.node, str(p.ip.ip)) for p in plan.pods})
-
     def change(self, edit: Callable[[str], str]) -> tuple[LabPlan, Change]:
         """Apply an edit of the lab's manifests: validate and plan it, then reconcile the kernel and
         record the new lab file. A change that does not validate changes nothing; one that fails on
@@ -168,8 +161,7 @@ class RunningLab:
         self.state.lock()
         result = reconcile(self.plan, new, self.state)
         self.state.lab_file.write_text(text)
-        self.state.update_settings(changed=True)
-        self.remember(new)
+        self.state.update_settings(changed=True, pods=addresses(new))
         self.plan = new
         return new, result
 
@@ -202,6 +194,11 @@ class RunningLab:
         build_tasks(self.plan, chosen, [t.task for t in left])
         self.state.update_settings(left=tuple(left))
         return chosen, left
+
+
+def addresses(plan: LabPlan) -> dict[str, tuple[str, str]]:
+    """Where each pod runs and its address, recorded so that later changes keep them (IPAM's memory)."""
+    return {p.name: (p.node, str(p.ip.ip)) for p in plan.pods}
 
 
 def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:

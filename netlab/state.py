@@ -228,9 +228,6 @@ class LabState:
         self._lock_fd = fd
         return True
 
-    def mark_complete(self) -> None:
-        self.update_settings(complete=True)
-
     def record(self, kind: str, value: object) -> None:
         """Append to the journal before making the object it names."""
         with open(self.dir / "journal", "a") as journal:

@@ -23,7 +23,7 @@ KEY_MAX = 253
 
 def read_config_data(r: FieldReader, raw: dict, kind: str, name: str, namespace: str, label: str) -> ConfigData:
     obj = r.mapping(raw, label, fields.CONFIG_MAP if kind == "ConfigMap" else fields.SECRET, required=("metadata",))
-    data = {key: value for key, value in _strings(r, obj.get("data"), f"{label}: data").items()}
+    data = _strings(r, obj.get("data"), f"{label}: data")
     if kind == "Secret":
         data = {key: _decoded(r, value, f"{label}: data.{key}") for key, value in data.items()}
         data.update(_strings(r, obj.get("stringData"), f"{label}: stringData"))

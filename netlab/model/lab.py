@@ -374,6 +374,10 @@ class Lab:
     config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
 
+    def config_data(self, kind: str, namespace: str, name: str) -> dict[str, str] | None:
+        """The data of the lab's ConfigMap or Secret of that name, None if it has none."""
+        return next((c.data for c in self.config if (c.kind, c.namespace, c.name) == (kind, namespace, name)), None)
+
 
 def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:
     """The pod names the objects expand to, in creation order."""

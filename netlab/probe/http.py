@@ -43,12 +43,11 @@ TRAILER = re.compile(r"netlab-transfer (\d+) (\d+) (\d+) (\S*)")
 # after N milliseconds".
 TIMED_OUT = re.compile(
     r"(?P<step>Resolving|Connection|Operation) timed out after (?P<ms>\d+) milliseconds"
-    r"|(?P<connect>Failed to connect) to \S+ port \d+ after (?P<connect_ms>\d+) ms: Timeout was reached"
+    r"|Failed to connect to \S+ port \d+ after (?P<connect_ms>\d+) ms: Timeout was reached"
 )
 TIMEOUT_STEPS = {
     "Resolving": "timeout: no name lookup answer within {s} s",
     "Connection": "timeout: no TCP handshake within {s} s",
-    "Failed to connect": "timeout: no TCP handshake within {s} s",
     "Operation": "timeout: no complete answer within {s} s",
 }
 
@@ -129,7 +128,7 @@ def _failure(code: int, trace: str) -> str:
     step = TIMED_OUT.search(trace) if code == 28 else None
     if step:
         ms = int(step["ms"] or step["connect_ms"])
-        return TIMEOUT_STEPS[step["step"] or step["connect"]].format(s=f"{ms / 1000:.1f}")
+        return TIMEOUT_STEPS[step["step"] or "Connection"].format(s=f"{ms / 1000:.1f}")  # or: Failed to connect
     return CURL_ERRORS.get(code, f"curl failed ({code})")
 
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import importlib
 
-from netlab.model.lab import PROXY_MODES
 from netlab.plan.model import LabPlan
 from netlab.proxy.mode import ProxyMode
 
 
 def mode_of(plan: LabPlan) -> ProxyMode:
-    """The mode object of the lab's proxy mode (cluster.proxyMode, or `--proxy-mode`)."""
-    if plan.proxy_mode not in PROXY_MODES:  # make_plan refuses any other
-        raise ValueError(f"proxy mode {plan.proxy_mode!r} is not one of {', '.join(PROXY_MODES)}")
+    """The mode object of the lab's proxy mode (cluster.proxyMode, or `--proxy-mode`: make_plan
+    has refused any name but model.lab.PROXY_MODES', each a module of this package)."""
     mode: ProxyMode = importlib.import_module(f"netlab.proxy.{plan.proxy_mode}").MODE
     return mode

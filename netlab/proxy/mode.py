@@ -7,10 +7,8 @@ from ipaddress import IPv4Address
 from typing import ClassVar
 
 from netlab.plan.model import LabPlan, NodePlan, ServicePlan
+from netlab.readback.lab import Programmed
 from netlab.render.ops import Sysctl
-
-# Per service port (`ns/svc:port`): its ClusterIP frontend (`ip:port/PROTO`) and endpoints (`ip:port`)
-Programmed = dict[str, tuple[str | None, list[str]]]
 
 
 class ProxyMode(ABC):

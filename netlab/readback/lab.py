@@ -15,7 +15,7 @@ from ipaddress import IPv4Address
 from netlab.plan.model import LabPlan, ServicePlan
 from netlab.readback.netns import NamespaceView
 
-Programmed = Mapping[str, tuple[str | None, list[str]]]  # per service port: its frontend and endpoints
+Programmed = dict[str, tuple[str | None, list[str]]]  # per service port (`ns/svc:port`): its frontend and endpoints
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class HeldLab:
         return view.ip() if view else None
 
 
-def held_services(plan: LabPlan, programmed: Programmed, in_dns: Mapping[str, set[str]]) -> tuple[HeldService, ...]:
+def held_services(
+    plan: LabPlan, programmed: Mapping[str, tuple[str | None, list[str]]], in_dns: Mapping[str, set[str]]
+) -> tuple[HeldService, ...]:
     """Each Service of the plan with what the rules (`programmed`, per service port) or cluster
     DNS (`in_dns`: the addresses per `name.namespace`) hold of it."""
     found = []

@@ -67,18 +67,17 @@ def container_env(plan: LabPlan, pod: PodPlan, container: Container, service_env
     """A container's environment as the kubelet makes it: the pod's Service variables, `envFrom`'s
     keys over them, then `env` over all (values, the downward API's fields, ConfigMap and Secret
     keys). A source or key the lab lacks is left out (the loader allowed it: `optional: true`)."""
-    held = {(c.kind, c.namespace, c.name): c.data for c in plan.lab.config}
+
+    def data(kind: str, name: str) -> dict[str, str]:
+        return plan.lab.config_data(kind, pod.namespace, name) or {}
+
     sourced = {
         f"{source.prefix}{key}": value
         for source in container.env_from
-        for key, value in held.get((source.kind, pod.namespace, source.source), {}).items()
+        for key, value in data(source.kind, source.source).items()
     }
     fields = {name: downward_value(plan, pod, path) for name, path in container.field_env}
-    keys = {
-        ref.var: held[ref.kind, pod.namespace, ref.source][ref.key]
-        for ref in container.key_env
-        if ref.key in held.get((ref.kind, pod.namespace, ref.source), {})
-    }
+    keys = {ref.var: held[ref.key] for ref in container.key_env if ref.key in (held := data(ref.kind, ref.source))}
     return {**service_env, **sourced, **dict(container.env), **fields, **keys}
 
 

@@ -54,20 +54,21 @@ def probe_ping(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tu
     return False, result.detail if wanted else f"reachable, expected not: {result.detail}"
 
 
-def sent_again(check: Check, results: list[Result], resend: Callable[[int], list[Result]]) -> tuple[list[Result], str]:
-    """A batch in which every failure was a timeout while other requests were answered: the lost
-    ones are sent once more, patiently (a new source port, time for one more lost packet to be
-    resent), and their new outcomes replace the old. A loaded machine loses a packet now and then
-    (CI runs the IPVS VMs beside the labs); a broken path fails the whole batch or fails it
-    otherwise, and is not sent again. Returns the results and, if any answered only when sent
-    again, a note saying so."""
+def _sent_again(check: Check, send: Callable[[int, bool], list[Result]]) -> tuple[list[Result], str]:
+    """The check's batch, sent by `send(count, patient)`. Where every failure was a timeout while
+    other requests were answered, the lost ones are sent once more, patiently (a new source port,
+    time for one more lost packet to be resent), and their new outcomes replace the old. A loaded
+    machine loses a packet now and then (CI runs the IPVS VMs beside the labs); a broken path fails
+    the whole batch or fails it otherwise, and is not sent again. Returns the results and, if any
+    answered only when sent again, a note saying so."""
+    results = send(check.count, False)
     lost = [i for i, r in enumerate(results) if not r.ok]
     if not check.expect.get("reachable", True) or not lost or len(lost) == len(results):
         return results, ""
     if any("timeout" not in results[i].error for i in lost):
         return results, ""
     merged = list(results)
-    for i, result in zip(lost, resend(len(lost)), strict=True):
+    for i, result in zip(lost, send(len(lost), True), strict=True):
         merged[i] = result
     answered = sum(1 for i in lost if merged[i].ok)
     if not answered:
@@ -84,12 +85,12 @@ def probe_http(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tu
     host = target_of(plan, check.source, parts.hostname or "")
     url = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
 
-    def send(count: int, patient: bool = False) -> list[http.HttpResult]:
+    def send(count: int, patient: bool) -> list[http.HttpResult]:
         argv = http.command(netns, url, count, check.headers, patient)
         done = run(argv, http.timeout_s(count, patient), text=False)
         return http.read(done.returncode, done.stdout, done.stderr, count)
 
-    results, note = sent_again(check, send(check.count), lambda count: send(count, patient=True))
+    results, note = _sent_again(check, send)
     return noted(_judge_http(plan, check, results), note)
 
 
@@ -123,11 +124,11 @@ def probe_udp(plan: LabPlan, check: Check, netns: str, cache: ProbeCache) -> tup
     host, _, port = check.target.rpartition(":")
     address = target_of(plan, check.source, host)
 
-    def send(count: int, patient: bool = False) -> list[udp.UdpResult]:
+    def send(count: int, patient: bool) -> list[udp.UdpResult]:
         done = run(udp.command(netns, address, int(port), check.send, count, patient), udp.timeout_s(count, patient))
         return udp.read(done.stdout, count)
 
-    results, note = sent_again(check, send(check.count), lambda count: send(count, patient=True))
+    results, note = _sent_again(check, send)
     failures = [r.error for r in results if not r.ok]
     if failures or not check.expect.get("reachable", True):
         return noted(judge_failures(check, failures, len(results)), note)
