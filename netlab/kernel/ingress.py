@@ -36,11 +36,10 @@ from pathlib import Path
 
 from netlab.errors import EnvironmentProblem, KernelError
 from netlab.kernel import procs
-from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
 from netlab.plan.ingress import controllers
 from netlab.plan.model import LabPlan, PodPlan
-from netlab.render.ingress import render_nginx_conf
+from netlab.render.nginxconf import nginx_conf, nginx_port
 from netlab.render.workloads import container_env
 from netlab.state import LabState
 
@@ -90,7 +89,7 @@ def _log(state: LabState, pod: PodPlan, container: Container) -> Path:
 
 
 def _render(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, run: Path) -> str:
-    return render_nginx_conf(plan, controller_flags(container)[0], pod.name, str(run), str(_log(state, pod, container)))
+    return nginx_conf(plan, pod.name, container, str(run), str(_log(state, pod, container)))
 
 
 def _write(path: Path, text: str) -> None:
@@ -122,7 +121,7 @@ def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, en
     os.chown(log, nobody.pw_uid, nobody.pw_gid)
     argv = [sys.executable, "-m", CONTROLLER, *_argv(nginx, conf)]
     pid = procs.start_command(plan.name, pod, container.name, argv, {**env, "PYTHONPATH": procs.package_root()}, log)
-    port = controller_flags(container)[0].http_port
+    port = nginx_port(container)
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         family = _family(plan.name, pod, nginx)

@@ -50,6 +50,8 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     if headers and kind != "http":
         r.problem(f"{place}.headers", "only http checks send request headers")
     record_type, resolver = _lookup(r, c, kind, expect, place)
+    if "shares" in expect:
+        _shares(r, expect, int(c.get("count", 1) or 1), place)
     if kind == "env" and not ENV_NAME.match(str(target)):
         r.problem(f"{place}.env", f"{target!r} is not an environment variable name")
     return Check(
@@ -119,6 +121,21 @@ def _target(r: FieldReader, c: dict, kind: str, place: str) -> Any:
     elif "send" in c:
         r.problem(f"{place}.send", "only udp checks send a message")
     return target
+
+
+SHARE_TOLERANCE = 15  # percentage points: over 100 requests, 3.7 standard deviations of a 20 % share
+
+
+def _shares(r: FieldReader, expect: dict, count: int, place: str) -> None:
+    """`shares: {POD: PERCENT}`: each pod's part of the answers, within SHARE_TOLERANCE points (a
+    weighted split is random per request); they add up to 100, over 50 requests at least."""
+    shares = expect["shares"]
+    if not isinstance(shares, dict) or not all(isinstance(v, int) and 0 <= v <= 100 for v in shares.values()):
+        r.problem(f"{place}.expect.shares", "must map pod names to percentages (0-100)")
+    elif sum(shares.values()) != 100:
+        r.problem(f"{place}.expect.shares", f"the percentages add up to {sum(shares.values())}, not 100")
+    if count < 50:
+        r.problem(f"{place}.count", "a check of shares needs 50 requests at least (count)")
 
 
 def _lookup(r: FieldReader, c: dict, kind: str, expect: dict, place: str) -> tuple[str, str]:
@@ -195,8 +212,9 @@ def check_references(
         name, _, namespace = str(wanted_service).partition(".")
         if wanted_service is not None and (name, namespace or "default") not in known_services:
             r.problem(f"checks[{i}].expect.endpointsOf", f"no Service {wanted_service!r} (NAME or NAME.NAMESPACE)")
-        for key in ("answeredBy", "learned"):
+        for key in ("answeredBy", "learned", "shares"):
             wanted = check.expect.get(key)
+            wanted = list(wanted) if isinstance(wanted, dict) else wanted
             for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
                 if ref not in names:
                     r.problem(f"checks[{i}].expect.{key}", f"no pod named {ref!r}")

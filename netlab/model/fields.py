@@ -120,6 +120,46 @@ INGRESS_BACKEND = _fields("service", refused={"resource": "resource backends are
 INGRESS_SERVICE_BACKEND = _fields("name port")
 SERVICE_BACKEND_PORT = _fields("number name")
 
+# gateway.networking.k8s.io/v1 (netlab.model.gateway)
+GATEWAY_CLASS_SPEC = _fields("controllerName", "description parametersRef")
+GATEWAY_SPEC = _fields(
+    "gatewayClassName listeners",
+    "infrastructure",
+    {"addresses": "static Gateway addresses are not simulated (the LoadBalancer Service gets one)"},
+)
+LISTENER = _fields(
+    "name hostname port protocol allowedRoutes", refused={"tls": "HTTPS listeners are not simulated yet"}
+)
+ALLOWED_ROUTES = _fields("namespaces kinds")
+ROUTE_NAMESPACES = _fields("from selector")
+NAMESPACE_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions are not simulated yet"})
+ROUTE_GROUP_KIND = _fields("group kind")
+HTTP_ROUTE_SPEC = _fields("parentRefs hostnames rules")
+PARENT_REF = _fields("group kind namespace name sectionName port")
+HTTP_ROUTE_RULE = _fields(
+    "matches filters backendRefs",
+    "name timeouts",
+    {"retry": "retries are not simulated", "sessionPersistence": "session persistence is not simulated"},
+)
+HTTP_ROUTE_MATCH = _fields("path headers queryParams method")
+HTTP_PATH_MATCH = _fields("type value")
+HTTP_HEADER_MATCH = _fields("type name value")
+HTTP_ROUTE_FILTER = _fields(
+    "type requestHeaderModifier requestRedirect",
+    refused={
+        k: f"{k} filters are not simulated yet"
+        for k in ("responseHeaderModifier", "requestMirror", "urlRewrite", "extensionRef", "cors", "externalAuth")
+    },
+)
+HTTP_HEADER_FILTER = _fields("set add remove")
+HTTP_HEADER = _fields("name value")
+HTTP_REQUEST_REDIRECT = _fields(
+    "scheme hostname port statusCode", refused={"path": "redirect paths are not simulated yet"}
+)
+HTTP_BACKEND_REF = _fields(
+    "group kind name namespace port weight", refused={"filters": "backendRef filters are not simulated"}
+)
+
 # apiVersion and kind of every object a lab may hold.
 KINDS = {
     ("v1", "Pod"),
@@ -128,6 +168,9 @@ KINDS = {
     ("networking.k8s.io/v1", "Ingress"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
+    ("gateway.networking.k8s.io/v1", "GatewayClass"),
+    ("gateway.networking.k8s.io/v1", "Gateway"),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
 }
 CONFIG_MAP = _fields("apiVersion kind metadata data", "binaryData immutable")
 SECRET = _fields("apiVersion kind metadata data stringData type", "immutable")
@@ -137,7 +180,7 @@ SOURCE_SELECTOR = _fields("name optional")
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),
-    "http": _fields("reachable reason answeredBy oneBackend clientIP repliedFrom status body captured"),
+    "http": _fields("reachable reason answeredBy oneBackend clientIP repliedFrom status body captured shares"),
     "udp": _fields("reachable reason answeredBy oneBackend clientIP captured"),
     "bind": _fields("inUse"),
     "bridge": _fields("learned"),

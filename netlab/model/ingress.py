@@ -180,18 +180,22 @@ def _path(r: FieldReader, raw: Any, place: str) -> IngressPath:
         r.problem(f"{place}.path", f"must be an absolute path (pathType {path_type} needs one)")
         path = "/"
     path = str(path)
-    if not path.startswith("/"):
-        r.problem(f"{place}.path", f"{path!r} must be an absolute path (start with '/')")
-    elif any(s in path for s in INVALID_SEQUENCES) or path.endswith(INVALID_SUFFIXES):
-        r.problem(f"{place}.path", f"{path!r} must not contain '//', '/./' or '/../' nor end in '/.' or '/..'")
-    elif not SAFE_PATH.match(path):
-        r.problem(
-            f"{place}.path",
-            f"{path!r} may hold only letters, digits and - . _ / after its first '/', "
-            "as ingress-nginx validates paths (its use-regex is not simulated)",
-        )
+    if why := path_problem(path, "as ingress-nginx validates paths (its use-regex is not simulated)"):
+        r.problem(f"{place}.path", why)
     backend = _backend(r, p.get("backend"), f"{place}.backend")
     return IngressPath(path, path_type or "Prefix", backend)
+
+
+def path_problem(path: str, why_safe: str) -> str:
+    """What is wrong with an HTTP path that goes into nginx's configuration ("" if nothing): the API
+    server's rules, then the safe characters (`why_safe` says whose rule that is)."""
+    if not path.startswith("/"):
+        return f"{path!r} must be an absolute path (start with '/')"
+    if any(s in path for s in INVALID_SEQUENCES) or path.endswith(INVALID_SUFFIXES):
+        return f"{path!r} must not contain '//', '/./' or '/../' nor end in '/.' or '/..'"
+    if not SAFE_PATH.match(path):
+        return f"{path!r} may hold only letters, digits and - . _ / after its first '/', {why_safe}"
+    return ""
 
 
 def _backend(r: FieldReader, raw: Any, place: str) -> IngressBackend:

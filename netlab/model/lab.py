@@ -11,6 +11,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 from netlab.model.agnhost import Netexec, entrypoint_args, netexec
+from netlab.model.gatewaytypes import GatewayObjects
 
 NETWORK_MODES = ("host-gw", "vxlan")
 OUTSIDE_NAMES = ("underlay", "gateway", "cloud-lb")  # namespaces of netlab's own besides nodes and pods
@@ -373,6 +374,7 @@ class Lab:
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
     config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
+    gateway_api: GatewayObjects = field(default_factory=GatewayObjects)  # the Gateway API (model/gateway.py)
 
     def config_data(self, kind: str, namespace: str, name: str) -> dict[str, str] | None:
         """The data of the lab's ConfigMap or Secret of that name, None if it has none."""

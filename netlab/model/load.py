@@ -21,11 +21,20 @@ from netlab.model.checks import check_references, read_check, read_guide_step, r
 from netlab.model.cluster import read_cluster
 from netlab.model.clusterdns import add_cluster_dns
 from netlab.model.configdata import check_config_refs, read_config_data
+from netlab.model.gateway import (
+    check_gateway_objects,
+    provision,
+    read_gateway,
+    read_gateway_class,
+    read_http_route,
+)
+from netlab.model.gatewaytypes import Gateway, GatewayClass, GatewayObjects, HTTPRoute
 from netlab.model.ingress import check_ingresses, read_ingress
 from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
     ConfigData,
+    Deployment,
     Ingress,
     KubeObject,
     Lab,
@@ -47,6 +56,8 @@ from netlab.model.pods import (
 from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
 from netlab.model.tasks import check_tasks
+
+Manifest = KubeObject | Service | Ingress | ConfigData | GatewayClass | Gateway | HTTPRoute
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -124,10 +135,17 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
         if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
-    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData)))
+    gateway_api = GatewayObjects(
+        tuple(o for o in manifests if isinstance(o, GatewayClass)),
+        tuple(o for o in manifests if isinstance(o, Gateway)),
+        tuple(o for o in manifests if isinstance(o, HTTPRoute)),
+    )
+    objects = tuple(obj for obj in manifests if isinstance(obj, (Pod, Deployment)))
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
     ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
+    objects, services = provision(gateway_api, objects, services)  # NGF's nginx for each of its Gateways
+    check_gateway_objects(r, gateway_api)
     if cluster.dns:
         objects, services = add_cluster_dns(r, cluster, objects, services, len(manifests))
     _check_unique_names(r, cluster, objects, outside)
@@ -161,10 +179,11 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         ingresses=ingresses,
         config=config,
         translations=translations,
+        gateway_api=gateway_api,
     )
 
 
-def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service | Ingress | ConfigData | None:
+def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
     """One manifest of `objects:`, by its kind (each kind's reader in its own module)."""
     if not isinstance(raw, dict):
         r.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
@@ -190,6 +209,12 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service |
         return replace(read_service(r, obj.get("spec"), name, namespace, label), position=index)
     if kind == "Ingress":
         return read_ingress(r, obj.get("spec"), name, namespace, label)
+    if kind == "GatewayClass":
+        return read_gateway_class(r, obj.get("spec"), name, label)
+    if kind == "Gateway":
+        return read_gateway(r, obj.get("spec"), name, namespace, label, index)
+    if kind == "HTTPRoute":
+        return read_http_route(r, obj.get("spec"), name, namespace, label, index)
     if kind == "Pod":
         template = read_pod_spec(
             r, obj.get("spec"), r.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"

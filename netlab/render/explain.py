@@ -21,7 +21,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
-from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
@@ -30,9 +29,9 @@ from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
 from netlab.render.envvars import pod_service_env
-from netlab.render.ingress import render_nginx_conf
 from netlab.render.ipcmd import heredoc, script
 from netlab.render.namespaces import render_namespaces
+from netlab.render.nginxconf import nginx_conf, nginx_port
 from netlab.render.resolvconf import etc_files
 from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, workloads
 
@@ -152,9 +151,7 @@ def _workloads(plan: LabPlan) -> str:
             servers.append(workload.name)
         text += _start(workload, _words(workload))
     text += f"ready {' '.join(servers)}\n" if servers else ""
-    return text + "".join(
-        f"listens {w.name} {w.member.netns} {controller_flags(_container(w))[0].http_port}\n" for w in nginx
-    )
+    return text + "".join(f"listens {w.name} {w.member.netns} {nginx_port(_container(w))}\n" for w in nginx)
 
 
 def _words(workload: Workload) -> list[str]:
@@ -188,9 +185,7 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
     again and reloads nginx on every change, a script does not."""
     pod, container, name = workload.member, _container(workload), workload.name
     base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
-    conf = render_nginx_conf(
-        plan, controller_flags(container)[0], pod.name, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log"
-    )
+    conf = nginx_conf(plan, pod.name, container, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log")
     return (
         f"# {pod.name}/{container.name}: ingress-nginx's controller runs nginx from the nginx.conf it renders "
         "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"

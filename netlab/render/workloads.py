@@ -24,6 +24,7 @@ from typing import Literal
 
 from netlab.model.clusterdns import METRICS_PORT, is_coredns
 from netlab.model.env import LABEL_PATH
+from netlab.model.gateway import served_gateway
 from netlab.model.ingress import is_controller
 from netlab.model.lab import Container
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
@@ -124,7 +125,7 @@ def _container(plan: LabPlan, pod: PodPlan, container: Container, env: dict[str,
         )
     if is_coredns(container):
         return Workload(name, "dns", pod, container, cluster_dns_args(plan, zones), described)
-    if is_controller(container):
+    if is_controller(container) or served_gateway(container) is not None:  # nginx, either role
         return Workload(name, "ingress", pod, container, env=described)
     return Workload(name, "command", pod, container, tuple(container.command + container.args), described)
 

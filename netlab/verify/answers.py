@@ -6,6 +6,9 @@ server saw (`clientIP`: NAT or none), and expected failures (`reachable: false`,
 
 from __future__ import annotations
 
+from typing import Any
+
+from netlab.model.checks import SHARE_TOLERANCE
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan
 from netlab.probe.dns import Lookup
@@ -62,6 +65,8 @@ def judge_answers(plan: LabPlan, check: Check, bodies: list[str], prefix: str = 
                 else f"{', '.join(sorted(missing))} never answered"
             )
             return False, f"{prefix}{why} ({counts})"
+        if "shares" in expect:
+            return _judge_shares(expect["shares"], bodies, prefix, counts)
         return True, f"{prefix}answered by {counts}"
     if "clientIP" in expect:
         seen = [b.rsplit(":", 1)[0] for b in bodies]
@@ -71,6 +76,19 @@ def judge_answers(plan: LabPlan, check: Check, bodies: list[str], prefix: str = 
             return False, f"{prefix}the server saw {who(plan, bad)}, expected {who(plan, want)} (NATed source?)"
         return True, f"{prefix}the server saw {who(plan, want)}"
     return True, f"{prefix}answered by {counts}" if expect.get("oneBackend") else f"{prefix}{bodies[0][:60]}"
+
+
+def _judge_shares(shares: Any, bodies: list[str], prefix: str, counts: str) -> tuple[bool, str]:
+    """Each pod's part of the answers against its expected percentage, within SHARE_TOLERANCE points."""
+    got = {pod: 100 * bodies.count(pod) / len(bodies) for pod in shares}
+    off = [
+        f"{pod} {got[pod]:.0f} %, expected {want} %"
+        for pod, want in shares.items()
+        if abs(got[pod] - want) > SHARE_TOLERANCE
+    ]
+    if off:
+        return False, f"{prefix}shares off by more than {SHARE_TOLERANCE} points: {', '.join(off)} ({counts})"
+    return True, f"{prefix}answered by {counts} (expected {', '.join(f'{p} {w} %' for p, w in shares.items())})"
 
 
 def judge_lookup(plan: LabPlan, check: Check, got: Lookup) -> tuple[bool, str]:
