@@ -191,7 +191,7 @@ def _parent(r: FieldReader, raw: Any, place: str, namespace: str) -> ParentRef:
     m = r.mapping(raw, place, fields.PARENT_REF, required=("name",))
     kind, group = str(m.get("kind", "Gateway")), str(m.get("group", API_GROUP))
     if (group, kind) != (API_GROUP, "Gateway"):
-        r.problem(place, f"parents of kind {group}/{kind} are not simulated (a Gateway is)")
+        r.problem(place, f"parents of kind {group or 'core'}/{kind} are not simulated (a Gateway is)")
     name = r.string(m["name"], f"{place}.name", SECTION_NAME, 253) if m.get("name") is not None else ""
     ns = r.string(m["namespace"], f"{place}.namespace", SECTION_NAME, 63) if m.get("namespace") else namespace
     section = r.string(m["sectionName"], f"{place}.sectionName", SECTION_NAME, 253) if m.get("sectionName") else ""
@@ -220,7 +220,7 @@ def _rule(r: FieldReader, raw: Any, place: str, namespace: str) -> RouteRule:
             redirect = _redirect(r, f.get("requestRedirect"), f"{where}.requestRedirect")
         elif kind in ("RequestHeaderModifier", "RequestRedirect"):
             r.problem(f"{where}.type", f"a rule takes one {kind} filter at most")
-        elif kind is not None:
+        elif kind is not None and not any(key in fields.HTTP_ROUTE_FILTER.refused for key in x):
             r.problem(f"{where}.type", f"{kind!r}: RequestHeaderModifier and RequestRedirect are simulated")
     if redirect and backends:
         r.problem(f"{place}.filters", "a RequestRedirect rule cannot have backendRefs too")
@@ -296,7 +296,7 @@ def _redirect(r: FieldReader, raw: Any, place: str) -> Redirect:
     if m.get("statusCode") is not None:
         status = r.integer(m["statusCode"], f"{place}.statusCode", 100, 599)
         if status not in REDIRECT_CODES:
-            r.problem(f"{place}.statusCode", f"{status}: 301 or 302")
+            r.problem(f"{place}.statusCode", f"{status} is not simulated (301 and 302 are, as NGF supports them)")
     return Redirect(scheme, hostname or None, port, status)
 
 

@@ -1,0 +1,278 @@
+"""The Gateway API: NGF's provisioning, the status it writes (netlab.model.gatewaystatus) and the
+nginx configuration of a Gateway (netlab.render.gateway): golden for the bundled lab, the API's
+rules one by one on small labs. Bad files are goldens in tests/errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from netlab.model import load_lab
+from netlab.model.gateway import NGF_CONTROLLER, served_gateway
+from netlab.model.gatewaystatus import GatewayAPIStatus, admits, gateway_api_status, hostnames
+from netlab.model.gatewaytypes import Gateway, Listener
+from netlab.model.lab import Deployment
+from netlab.plan import make_plan
+from netlab.plan.ingress import lab_has_controllers
+from netlab.plan.model import LabPlan
+from netlab.render.gateway import render_gateway_conf, servers, split_percentages
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = REPO / "labs" / "gateway-api.yaml"
+RUN = "/run/netlab/gateway-api/ingress/cafe-nginx-0/run"
+LOG = "/run/netlab/gateway-api/logs/cafe-nginx-0_nginx.log"
+
+HEAD = f"""\
+name: t-gw
+cluster:
+  nodes: [node-1]
+objects:
+  - apiVersion: gateway.networking.k8s.io/v1
+    kind: GatewayClass
+    metadata: {{name: nginx}}
+    spec: {{controllerName: {NGF_CONTROLLER}}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: web}}
+    spec: {{selector: {{app: web}}, ports: [{{port: 80, targetPort: 8080}}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: web, namespace: other}}
+    spec: {{selector: {{app: web}}, ports: [{{port: 80, targetPort: 8080}}]}}
+"""
+
+
+def manifest(kind: str, name: str, spec: str, namespace: str = "default") -> str:
+    body = textwrap.indent(textwrap.dedent(spec).strip(), " " * 6)
+    return f"""\
+  - apiVersion: gateway.networking.k8s.io/v1
+    kind: {kind}
+    metadata: {{name: {name}, namespace: {namespace}}}
+    spec:
+{body}
+"""
+
+
+GATEWAY = manifest(
+    "Gateway",
+    "gw",
+    """
+    gatewayClassName: nginx
+    listeners:
+      - {name: http, port: 80, protocol: HTTP}
+    """,
+)
+
+
+def route(
+    name: str, rules: str = "- backendRefs: [{name: web, port: 80}]", extra: str = "", namespace: str = "default"
+) -> str:
+    indented = textwrap.indent(textwrap.dedent(rules).strip(), "  ")
+    return manifest(
+        "HTTPRoute",
+        name,
+        f"parentRefs: [{{name: gw, namespace: default}}]\n{extra}\nrules:\n{indented}",
+        namespace,
+    )
+
+
+def plan_of(tmp_path: Path, *objects: str) -> LabPlan:
+    path = tmp_path / "lab.yaml"
+    path.write_text(HEAD + "".join(objects))
+    return make_plan(load_lab(path))
+
+
+def status_of(plan: LabPlan) -> GatewayAPIStatus:
+    return gateway_api_status(plan.lab.gateway_api, plan.lab.services)
+
+
+def conditions(plan: LabPlan, route_name: str) -> list[list[str]]:
+    """Per parentRef of the route: its conditions as `Type=Status (Reason)`."""
+    rs = next(r for r in status_of(plan).routes if r.route.name == route_name)
+    return [[str(c) for c in p.conditions] for p in rs.parents]
+
+
+# -- provisioning -----------------------------------------------------------------------------
+def test_a_gateway_of_ngfs_class_gets_its_nginx_deployment_and_loadbalancer_service() -> None:
+    lab = load_lab(LAB)
+    dep = next(o for o in lab.objects if o.name == "cafe-nginx")
+    svc = next(s for s in lab.services if s.name == "cafe-nginx")
+    assert isinstance(dep, Deployment) and dep.replicas == 1 and dep.namespace == "default"
+    assert dep.selector == {"app.kubernetes.io/name": "cafe-nginx", "gateway.networking.k8s.io/gateway-name": "cafe"}
+    assert served_gateway(dep.template.containers[0]) == "default/cafe"
+    assert (svc.type, svc.external_policy, svc.selector) == ("LoadBalancer", "Local", dep.selector)
+    assert [(p.name, p.port, p.target_port) for p in svc.ports] == [("port-80", 80, 80), ("port-8080", 8080, 8080)]
+    assert lab_has_controllers(make_plan(lab))
+
+
+def test_a_gateway_of_another_class_gets_nothing(tmp_path: Path) -> None:
+    plan = plan_of(tmp_path, GATEWAY.replace("gatewayClassName: nginx", "gatewayClassName: istio"))
+    assert not lab_has_controllers(plan) and [s.name for s in plan.lab.services] == ["kube-dns", "web", "web"]
+    gw = status_of(plan).gateways[0]
+    assert not gw.ngf and [str(c) for c in gw.conditions] == [
+        "Accepted=Unknown (Pending)",
+        "Programmed=Unknown (Pending)",
+    ]
+
+
+# -- status -----------------------------------------------------------------------------------
+def test_the_bundled_labs_status() -> None:
+    plan = make_plan(load_lab(LAB))
+    status = status_of(plan)
+    assert status.classes["nginx"][0].status == "True"
+    gw = status.gateways[0]
+    assert [str(c) for c in gw.conditions] == ["Accepted=True (Accepted)", "Programmed=True (Programmed)"]
+    assert [(x.name, x.attached_routes) for x in gw.listeners] == [("http", 4), ("team-b", 1)]
+    assert conditions(plan, "coffee") == [["Accepted=True (Accepted)", "ResolvedRefs=True (ResolvedRefs)"]]
+    assert conditions(plan, "latte") == [["Accepted=True (Accepted)", "ResolvedRefs=False (BackendNotFound)"]]
+    assert conditions(plan, "menu") == [
+        ["Accepted=False (NotAllowedByListeners)", "ResolvedRefs=True (ResolvedRefs)"],
+        ["Accepted=True (Accepted)", "ResolvedRefs=True (ResolvedRefs)"],
+    ]
+
+
+def test_a_parent_that_is_no_gateway_gets_no_status(tmp_path: Path) -> None:
+    rs = status_of(plan_of(tmp_path, route("r"))).routes[0]
+    assert rs.parents[0].conditions == () and "no Gateway default/gw" in rs.parents[0].note
+
+
+def test_a_parentref_names_no_listener(tmp_path: Path) -> None:
+    plan = plan_of(
+        tmp_path, GATEWAY, route("r").replace("{name: gw, namespace: default}", "{name: gw, sectionName: x}")
+    )
+    assert conditions(plan, "r")[0][0] == "Accepted=False (NoMatchingParent)"
+
+
+@pytest.mark.parametrize(
+    ("source", "selector", "namespace", "admitted"),
+    [
+        ("Same", {}, "default", True),
+        ("Same", {}, "other", False),
+        ("All", {}, "other", True),
+        ("Selector", {"kubernetes.io/metadata.name": "other"}, "other", True),
+        ("Selector", {"kubernetes.io/metadata.name": "other"}, "default", False),
+        ("Selector", {"team": "b"}, "other", False),  # a namespace's own labels are not simulated
+    ],
+)
+def test_allowed_routes_namespaces(source: str, selector: dict, namespace: str, admitted: bool) -> None:
+    gw = Gateway("gw", "default", "nginx", ())
+    assert admits(gw, Listener("l", 80, "HTTP", allowed_from=source, allowed_selector=selector), namespace) is admitted
+
+
+def test_allowed_routes_kinds_without_httproute_admit_none() -> None:
+    listener = Listener("l", 80, "HTTP", allowed_from="All", allowed_kinds=("GRPCRoute",))
+    assert not admits(Gateway("gw", "default", "nginx", ()), listener, "default")
+
+
+@pytest.mark.parametrize(
+    ("listener", "route", "served"),
+    [
+        ("", (), ("",)),
+        ("", ("a.example",), ("a.example",)),
+        ("a.example", (), ("a.example",)),
+        ("a.example", ("a.example", "b.example"), ("a.example",)),
+        (
+            "*.example.com",
+            ("cafe.example.com", "a.b.example.com", "example.com"),
+            ("cafe.example.com", "a.b.example.com"),
+        ),
+        ("cafe.example.com", ("*.example.com",), ("cafe.example.com",)),
+        ("*.example.com", ("*.cafe.example.com",), ("*.cafe.example.com",)),
+        ("a.example", ("b.example",), ()),
+    ],
+)
+def test_hostnames_of_listener_and_route_intersect(listener: str, route: tuple, served: tuple) -> None:
+    assert hostnames(listener, route) == served
+
+
+def test_no_hostname_in_common(tmp_path: Path) -> None:
+    gateway = GATEWAY.replace("protocol: HTTP}", "protocol: HTTP, hostname: a.example}")
+    plan = plan_of(tmp_path, gateway, route("r", extra="hostnames: [b.example]"))
+    assert conditions(plan, "r")[0][0] == "Accepted=False (NoMatchingListenerHostname)"
+
+
+@pytest.mark.parametrize(
+    ("ref", "reason"),
+    [
+        ("{name: nope, port: 80}", "BackendNotFound"),
+        ("{name: web, port: 81}", "BackendNotFound"),
+        ("{name: web, namespace: other, port: 80}", "RefNotPermitted"),
+        ("{name: web, kind: Bucket, group: example.com}", "InvalidKind"),
+    ],
+)
+def test_unresolved_backend_refs(tmp_path: Path, ref: str, reason: str) -> None:
+    plan = plan_of(tmp_path, GATEWAY, route("r", f"- backendRefs: [{ref}]"))
+    assert conditions(plan, "r")[0][1] == f"ResolvedRefs=False ({reason})"
+    assert "proxy_pass http://invalid-backend-ref;" in render_gateway_conf(plan, "default/gw", "gw-nginx-0", "/r", "/l")
+
+
+def test_listeners_with_one_port_and_hostname_conflict(tmp_path: Path) -> None:
+    gateway = GATEWAY.replace(
+        "- {name: http, port: 80, protocol: HTTP}",
+        "- {name: a, port: 80, protocol: HTTP}\n        - {name: b, port: 80, protocol: HTTP}",
+    )
+    gw = status_of(plan_of(tmp_path, gateway)).gateways[0]
+    assert [str(c) for c in gw.listeners[0].conditions][-1] == "Conflicted=True (HostnameConflict)"
+    assert [str(c) for c in gw.conditions][0] == "Accepted=False (ListenersNotValid)"
+
+
+# -- the configuration ------------------------------------------------------------------------
+def test_nginx_conf_golden(golden) -> None:
+    golden(
+        REPO / "tests" / "golden" / "gateway" / "gateway-api.nginx.conf",
+        render_gateway_conf(make_plan(load_lab(LAB)), "default/cafe", "cafe-nginx-0", RUN, LOG),
+    )
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (scripts/provision.sh)")
+def test_nginx_accepts_the_rendered_configuration(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        render_gateway_conf(make_plan(load_lab(LAB)), "default/cafe", "cafe-nginx-0", str(run), str(tmp_path / "log"))
+    )
+    done = subprocess.run(
+        ["nginx", "-t", "-q", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=10
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("weights", "shares"),
+    [
+        ([80, 20], ["80.00", "20.00"]),
+        ([1, 2], ["33.33", "66.67"]),
+        ([2, 1], ["66.66", "33.34"]),
+        ([1, 1, 1], ["33.33", "33.33", "33.34"]),
+    ],
+)
+def test_split_percentages_are_ngfs(weights: list[int], shares: list[str]) -> None:
+    assert split_percentages(weights) == shares
+
+
+def test_matches_are_tried_in_the_apis_order_of_precedence(tmp_path: Path) -> None:
+    rules = """
+    - matches: [{path: {type: PathPrefix, value: /a}}]
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /a}, queryParams: [{name: q, value: "1"}]}]
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /a}, headers: [{name: h, value: "1"}]}]
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: Exact, value: /a}, method: GET}]
+      backendRefs: [{name: web, port: 80}]
+    """
+    plan = plan_of(tmp_path, GATEWAY, route("r", rules))
+    (server,) = servers(status_of(plan), plan.lab.gateway_api.gateways[0])
+    assert server.hostname == "~^"
+    assert [e.rule_index for e in server.locations["= /a"]] == [3, 2, 1, 0]
+    assert [e.rule_index for e in server.locations["/a/"]] == [2, 1, 0]
+
+
+def test_the_configuration_is_the_same_on_every_run() -> None:
+    confs = {render_gateway_conf(make_plan(load_lab(LAB)), "default/cafe", "cafe-nginx-0", RUN, LOG) for _ in range(2)}
+    assert len(confs) == 1
