@@ -217,7 +217,7 @@ def test_listeners_with_one_port_and_hostname_conflict(tmp_path: Path) -> None:
     )
     gw = status_of(plan_of(tmp_path, gateway)).gateways[0]
     assert [str(c) for c in gw.listeners[0].conditions][-1] == "Conflicted=True (HostnameConflict)"
-    assert [str(c) for c in gw.conditions][0] == "Accepted=False (ListenersNotValid)"
+    assert str(gw.conditions[0]) == "Accepted=False (ListenersNotValid)"
 
 
 # -- the configuration ------------------------------------------------------------------------
