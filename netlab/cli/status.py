@@ -15,6 +15,7 @@ from rich.table import Table
 
 from netlab.cli.common import out, require_root
 from netlab.readback.lab import HeldLab, HeldService
+from netlab.render.gatewaystatus import gateway_lines, gateway_report
 from netlab.running import RunningLab
 from netlab.state import LabState, Settings
 
@@ -85,6 +86,9 @@ def report(held: HeldLab, settings: Settings) -> dict:
         "learnerTasks": [
             {"step": t.step, "task": str(t.task), "built": t not in settings.left} for t in settings.learner
         ],
+        **(
+            {"gatewayAPI": gateway_report(plan)} if plan.lab.gateway_api.gateways or plan.lab.gateway_api.routes else {}
+        ),
     }
 
 
@@ -144,6 +148,8 @@ def show(held: HeldLab, settings: Settings) -> None:
     out.print(table)
     for node in plan.nodes:
         out.print(f"routes in {node.name}: " + "; ".join(_routes(held, node.netns)))
+    for line in gateway_lines(plan):  # the status NGINX Gateway Fabric writes
+        out.print(line, markup=False)
     for task in settings.learner:
         out.print(
             f"learner task, step {task.step}: {task.task} "
