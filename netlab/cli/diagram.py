@@ -19,6 +19,7 @@ from netlab.errors import KernelError
 from netlab.kernel.tools import require_tools
 from netlab.readback.lab import HeldLab
 from netlab.render import diagram
+from netlab.render.gateway import route_rows
 from netlab.running import RunningLab
 
 
@@ -83,4 +84,8 @@ def read_picture(held: HeldLab) -> diagram.Picture:
         )
         for s in held.services
     )
-    return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn)
+    routes = tuple(
+        diagram.DrawnRoute(r.pod, f":{r.port} {r.host} {r.path} {r.conditions}".rstrip(), r.targets, r.answer)
+        for r in route_rows(plan)
+    )
+    return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn, routes)

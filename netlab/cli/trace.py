@@ -16,6 +16,7 @@ import click
 from netlab.cli.common import out, progress, require_root
 from netlab.kernel.packettrace import Traced, run_trace
 from netlab.kernel.tools import require_tools
+from netlab.render.gateway import trace_notes
 from netlab.running import RunningLab
 
 
@@ -32,6 +33,8 @@ def cmd(lab: str, source: str, target: str, port: int | None) -> None:
     with progress.status(f"trace {lab}: one request from {source} to {target}, watched in every node"):
         traced = run_trace(plan, source, target, port)
     show(traced)
+    for note in trace_notes(plan, source, target):
+        out.print(f"\nnote: {note}", markup=False)
 
 
 def show(traced: Traced) -> None:

@@ -67,6 +67,21 @@ class DrawnService:
 
 
 @dataclass(frozen=True)
+class DrawnRoute:
+    """A way through a Gateway's nginx (netlab.render.gateway.RouteRow, as text): from its pod, for
+    a host and path, to Services (the upstreams are their pods: no kube-proxy on this hop)."""
+
+    pod: str
+    where: str  # ":80 cafe.example.com PathPrefix /coffee header version=v2"
+    targets: tuple[tuple[str, str], ...]  # (namespace/service, share)
+    answer: str = ""  # what nginx answers itself
+
+    def summary(self) -> str:
+        to = ", ".join(f"{svc} {share}" for svc, share in self.targets)
+        return f"{self.pod} {self.where} -> {to or self.answer}"
+
+
+@dataclass(frozen=True)
 class Picture:
     lab: str
     network: str
@@ -75,6 +90,7 @@ class Picture:
     pods: tuple[DrawnPod, ...]
     hosts: tuple[DrawnHost, ...]
     services: tuple[DrawnService, ...]
+    routes: tuple[DrawnRoute, ...] = ()  # Gateway API: what each Gateway's nginx sends where
 
 
 FORMATS = ("ascii", "mermaid", "dot", "svg")
@@ -108,6 +124,9 @@ def ascii_art(p: Picture) -> str:
                 f"  {svc.namespace}/{svc.name} {svc.summary()}"
                 + ("" if svc.type == "ExternalName" else f" -> {target}")
             )
+    if p.routes:
+        lines += ["", "Gateway API (nginx in each Gateway's pod, as NGINX Gateway Fabric configures it)"]
+        lines += [f"  {route.summary()}" for route in p.routes]
     lines += ["", "Routes"] + [f"  {node.name}: {'; '.join(node.routes)}" for node in p.nodes]
     return "\n".join(lines) + "\n"
 
@@ -159,6 +178,12 @@ def _graph(p: Picture) -> _Graph:
         sid = _id("svc", svc.namespace, svc.name)
         graph.loose.append(_Box(sid, (f"Service {svc.name}", svc.summary()), "hexagon"))
         graph.edges += [_Edge(sid, _id("pod", pod), address, dashed=True) for address, pod in svc.endpoints]
+    for route in p.routes:
+        graph.edges += [
+            _Edge(_id("pod", route.pod), _id("svc", *svc.split("/")), f"{route.where} {share}", dashed=True)
+            for svc, share in route.targets
+            if " " not in svc  # an unresolved backendRef has no Service to draw
+        ]
     return graph
 
 

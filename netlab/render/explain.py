@@ -21,6 +21,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
+from netlab.model.gateway import served_gateway
 from netlab.model.lab import Container
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
@@ -29,6 +30,7 @@ from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
 from netlab.render.envvars import pod_service_env
+from netlab.render.gatewaystatus import gateway_lines
 from netlab.render.ipcmd import heredoc, script
 from netlab.render.namespaces import render_namespaces
 from netlab.render.nginxconf import nginx_conf, nginx_port
@@ -186,8 +188,16 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
     pod, container, name = workload.member, _container(workload), workload.name
     base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
     conf = nginx_conf(plan, pod.name, container, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log")
+    gateway = served_gateway(container)
+    who = (
+        f"Gateway {gateway}'s data plane runs nginx from the nginx.conf NGINX Gateway Fabric renders"
+        if gateway
+        else "ingress-nginx's controller runs nginx from the nginx.conf it renders"
+    )
+    status = "".join(f"#   {line}\n" for line in gateway_lines(plan)) if gateway else ""
     return (
-        f"# {pod.name}/{container.name}: ingress-nginx's controller runs nginx from the nginx.conf it renders "
+        (f"# the status NGINX Gateway Fabric writes (netlab status shows it):\n{status}" if status else "")
+        + f"# {pod.name}/{container.name}: {who} "
         "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
         f'mkdir -p {base}/run\ntouch "$RUN/{name}.log"\n'
         f'chown nobody:nogroup {base}/run "$RUN/{name}.log"\nchmod 700 {base}/run\n'

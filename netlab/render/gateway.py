@@ -29,9 +29,9 @@ serves it. What netlab writes for a Gateway, from its listeners and the HTTPRout
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from netlab.model.gateway import data_plane_name
+from netlab.model.gateway import data_plane_name, served_gateway
 from netlab.model.gatewaystatus import GatewayAPIStatus, backend_problem, gateway_api_status, hostnames
 from netlab.model.gatewaytypes import Gateway, HTTPRoute, RouteMatch, RouteRule
 from netlab.plan.model import Endpoint, LabPlan
@@ -425,3 +425,76 @@ def _status_servers(run_dir: str) -> list[str]:
             "    }",
         ]
     return lines
+
+
+# -- what `netlab diagram` draws --------------------------------------------------------------
+@dataclass(frozen=True)
+class RouteRow:
+    """One way through a Gateway: where nginx takes a request (host, path, conditions) and to
+    which Services (with their shares), or what it answers itself."""
+
+    pod: str  # the data plane pod
+    port: int
+    host: str
+    path: str  # the match's path: "PathPrefix /coffee"
+    route: str  # namespace/name rule i
+    conditions: str = ""  # "header version=v2", "" for none
+    targets: tuple[tuple[str, str], ...] = ()  # (namespace/service, "80.00 %")
+    answer: str = ""  # what nginx answers itself: a redirect, 500 for unresolved backends
+
+
+def route_rows(plan: LabPlan) -> list[RouteRow]:
+    """Every Gateway's ways through, for each of its data plane's pods."""
+    objects = plan.lab.gateway_api
+    status = gateway_api_status(objects, plan.lab.services)
+    rows = []
+    for pod in plan.pods:
+        gateway_key = next((g for c in pod.containers if (g := served_gateway(c))), None)
+        gateway = objects.gateway(*gateway_key.split("/")) if gateway_key else None
+        for server in servers(status, gateway) if gateway else []:
+            entries = {(e.route.key, e.rule_index, e.match_index): e for es in server.locations.values() for e in es}
+            rows += [_row(plan, pod.name, server, e) for e in sorted(entries.values(), key=Entry.precedence)]
+    return rows
+
+
+def _row(plan: LabPlan, pod: str, server: Server, e: Entry) -> RouteRow:
+    m = e.match
+    conditions = [f"header {h.name}={h.value}" for h in m.headers] + [f"query {q.name}={q.value}" for q in m.query]
+    conditions += [f"method {m.method}"] if m.method else []
+    path, rule = f"{m.path_type} {m.path}", f"{e.route.key} rule {e.rule_index}"
+    row = RouteRow(pod, server.port, server.hostname, path, rule, " ".join(conditions))
+    if e.rule.redirect:
+        return replace(row, answer=_redirect(e.rule, server.port).removeprefix("return ").rstrip(";"))
+    targets = [(ref, up) for ref, (up, w) in zip(e.rule.backends, _targets(plan, e), strict=True) if w > 0]
+    if not targets or all(up == INVALID for _, up in targets):
+        return replace(row, answer="500 (no backendRef resolves)")
+    shares = split_percentages([ref.weight for ref, _ in targets])
+    return replace(
+        row,
+        targets=tuple(
+            (f"{ref.namespace}/{ref.name}" + (" (unresolved: 500)" if up == INVALID else ""), f"{share} %")
+            for (ref, up), share in zip(targets, shares, strict=True)
+        ),
+    )
+
+
+# -- what `netlab trace` adds -----------------------------------------------------------------
+def trace_notes(plan: LabPlan, source: str, target: str) -> list[str]:
+    """What a trace through kube-proxy's rules does not show of a Gateway: the hop in nginx."""
+    objects, notes = plan.lab.gateway_api, []
+    pod = next((p for p in plan.pods if p.name == source), None)
+    served = next((g for c in pod.containers if (g := served_gateway(c))), None) if pod else None
+    if served:
+        notes.append(
+            f"{source} is Gateway {served}'s nginx: it proxies to the pods themselves (its upstreams are the "
+            "endpoints), so its own requests meet no rule for a ClusterIP; this trace follows the ClusterIP "
+            "as any other pod's request would."
+        )
+    name, _, namespace = target.partition(".")
+    for gw in objects.gateways:
+        if (data_plane_name(gw), gw.namespace) == (name, namespace or "default"):
+            notes.append(
+                f"{target} is Gateway {gw.key}'s LoadBalancer Service: after these rules, nginx in its pod "
+                "picks the backend by Host, path, headers and weights (the HTTPRoutes; netlab diagram lists them)."
+            )
+    return notes

@@ -26,7 +26,7 @@ GOLDEN = REPO / "tests" / "golden" / "explain"
 CASES = [(lab, mode) for lab in list_labs() for mode in ("iptables", "nftables", "ipvs")]
 
 
-@pytest.mark.parametrize("name", ["pod-to-service", "ingress-http"])  # ingress-http: nginx, health checks, cloud LB
+@pytest.mark.parametrize("name", ["pod-to-service", "ingress-http", "gateway-api"])  # nginx, health checks, cloud LB
 def test_golden(bundled_lab, golden, name: str) -> None:
     golden(GOLDEN / f"{name}.sh", explain(make_plan(bundled_lab(name))))
 

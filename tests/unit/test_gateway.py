@@ -19,7 +19,8 @@ from netlab.model.lab import Deployment
 from netlab.plan import make_plan
 from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.model import LabPlan
-from netlab.render.gateway import render_gateway_conf, servers, split_percentages
+from netlab.render.diagram import DrawnRoute, Picture, ascii_art, mermaid
+from netlab.render.gateway import render_gateway_conf, route_rows, servers, split_percentages, trace_notes
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "gateway-api.yaml"
@@ -276,3 +277,31 @@ def test_matches_are_tried_in_the_apis_order_of_precedence(tmp_path: Path) -> No
 def test_the_configuration_is_the_same_on_every_run() -> None:
     confs = {render_gateway_conf(make_plan(load_lab(LAB)), "default/cafe", "cafe-nginx-0", RUN, LOG) for _ in range(2)}
     assert len(confs) == 1
+
+
+def test_the_diagram_shows_the_ways_through_the_gateway() -> None:
+    rows = {(r.host, r.path, r.conditions): r for r in route_rows(make_plan(load_lab(LAB)))}
+    split = rows[("cafe.example.com", "PathPrefix /coffee", "")]
+    assert split.targets == (("default/coffee-v1", "80.00 %"), ("default/coffee-v2", "20.00 %"))
+    assert rows[("cafe.example.com", "PathPrefix /coffee", "header version=v2")].targets == (
+        ("default/coffee-v2", "100.00 %"),
+    )
+    assert rows[("latte.example.com", "PathPrefix /", "")].answer == "500 (no backendRef resolves)"
+    route = DrawnRoute(split.pod, ":80 cafe.example.com PathPrefix /coffee", split.targets)
+    picture = Picture("gateway-api", "host-gw", "iptables", (), (), (), (), (route,))
+    assert (
+        "  cafe-nginx-0 :80 cafe.example.com PathPrefix /coffee -> default/coffee-v1 80.00 %, default/coffee-v2 20.00 %"
+        in ascii_art(picture)
+    )
+    assert 'pod_cafe_nginx_0 -.->|":80 cafe.example.com PathPrefix /coffee 80.00 %"| svc_default_coffee_v1' in mermaid(
+        picture
+    )
+
+
+def test_a_trace_says_what_nginx_does_beyond_the_rules() -> None:
+    plan = make_plan(load_lab(LAB))
+    (from_nginx,) = trace_notes(plan, "cafe-nginx-0", "coffee-v1")
+    assert "proxies to the pods themselves" in from_nginx
+    (to_gateway,) = trace_notes(plan, "tea-0", "cafe-nginx")
+    assert "Gateway default/cafe's LoadBalancer Service" in to_gateway
+    assert trace_notes(plan, "tea-0", "coffee-v1") == []
