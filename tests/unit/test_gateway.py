@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from netlab.model import load_lab
 from netlab.model.gateway import NGF_CONTROLLER, served_gateway
@@ -305,3 +306,36 @@ def test_a_trace_says_what_nginx_does_beyond_the_rules() -> None:
     (to_gateway,) = trace_notes(plan, "tea-0", "cafe-nginx")
     assert "Gateway default/cafe's LoadBalancer Service" in to_gateway
     assert trace_notes(plan, "tea-0", "coffee-v1") == []
+
+
+def test_the_kubernetes_docs_manifests_are_accepted(tmp_path: Path) -> None:
+    docs = list(yaml.safe_load_all((REPO / "tests" / "manifests" / "k8s-docs" / "gateway-api-kinds.yaml").read_text()))
+    path = tmp_path / "docs.yaml"
+    path.write_text(yaml.safe_dump({"name": "docs", "cluster": {"nodes": ["node-1"]}, "objects": docs}))
+    lab = load_lab(path)
+    status = gateway_api_status(lab.gateway_api, lab.services)
+    assert not any(o.name.startswith("example-gateway") for o in lab.objects)  # another controller's class
+    assert [str(c) for c in status.gateways[0].conditions] == [
+        "Accepted=Unknown (Pending)",
+        "Programmed=Unknown (Pending)",
+    ]
+    assert "no Gateway default/example-gateway" in status.routes[0].parents[0].note  # it is in example-namespace
+    nginx = yaml.safe_dump(
+        {
+            "name": "docs",
+            "cluster": {"nodes": ["node-1"]},
+            "objects": [
+                {**docs[0], "spec": {"controllerName": NGF_CONTROLLER}},
+                docs[1],
+                {**docs[2], "metadata": {"name": "r", "namespace": "example-namespace"}},
+            ],
+        }
+    )
+    path.write_text(nginx)
+    lab = load_lab(path)
+    status = gateway_api_status(lab.gateway_api, lab.services)
+    assert "example-gateway-example-class" in {o.name for o in lab.objects}  # NGF's name: <gateway>-<class>
+    assert [str(c) for c in status.routes[0].parents[0].conditions] == [
+        "Accepted=True (Accepted)",
+        "ResolvedRefs=False (BackendNotFound)",
+    ]
