@@ -107,8 +107,8 @@ def gateway_api_status(objects: GatewayObjects, services: tuple[Service, ...]) -
     classes: dict[str, tuple[Condition, ...]] = {
         c.name: (
             (
-                Condition("Accepted", "True", "Accepted", "GatewayClass is accepted"),
-                Condition("SupportedVersion", "True", "SupportedVersion", "Gateway API CRD versions are supported"),
+                Condition("Accepted", "True", "Accepted", "The GatewayClass is accepted"),
+                Condition("SupportedVersion", "True", "SupportedVersion", "The Gateway API CRD versions are supported"),
             )
             if c.controller == NGF_CONTROLLER
             else PENDING[:1]
@@ -139,13 +139,18 @@ def _attached(routes: tuple[RouteStatus, ...], gateway: str, listener: str) -> l
 
 
 def _gateway_conditions(listeners: tuple[ListenerStatus, ...]) -> tuple[Condition, ...]:
+    if listeners and all(x.valid for x in listeners):
+        return (
+            Condition("Accepted", "True", "Accepted", "The Gateway is accepted"),
+            Condition("Programmed", "True", "Programmed", "The Gateway is programmed"),
+        )
     if any(x.valid for x in listeners):
         return (
-            Condition("Accepted", "True", "Accepted", "Gateway is accepted"),
-            Condition("Programmed", "True", "Programmed", "Gateway is programmed"),
+            Condition("Accepted", "True", "ListenersNotValid", "The Gateway has at least one valid listener"),
+            Condition("Programmed", "True", "Programmed", "The Gateway is programmed"),
         )
     return (
-        Condition("Accepted", "False", "ListenersNotValid", "Gateway has no valid listeners"),
+        Condition("Accepted", "False", "ListenersNotValid", "The Gateway has no valid listeners"),
         Condition("Programmed", "False", "Invalid", "Gateway is not programmed: no valid listeners"),
     )
 
@@ -167,8 +172,8 @@ def _listener_problems(gateway: Gateway) -> dict[str, tuple[Condition, ...]]:
             )
             continue
         out[listener.name] = (
-            Condition("Accepted", "True", "Accepted", "Listener is accepted"),
-            Condition("Programmed", "True", "Programmed", "Listener is programmed"),
+            Condition("Accepted", "True", "Accepted", "The Listener is accepted"),
+            Condition("Programmed", "True", "Programmed", "The Listener is programmed"),
             Condition("ResolvedRefs", "True", "ResolvedRefs", "All references are resolved")
             if kinds_ok
             else Condition("ResolvedRefs", "False", "InvalidRouteKinds", "No supported kind in allowedRoutes.kinds"),
@@ -211,16 +216,15 @@ def _acceptance(gateway: Gateway, named: list[Listener], route: HTTPRoute) -> tu
     """Accepted, and the listeners the route attaches to: named by its parentRef, admitting its
     namespace, sharing a hostname."""
     if not named:
-        return Condition("Accepted", "False", "NoMatchingParent", "No listener matches the parentRef"), []
+        return Condition("Accepted", "False", "NoMatchingParent", "The Listener is not found for this parent ref"), []
     allowed = [x for x in named if admits(gateway, x, route.namespace)]
     if not allowed:
-        why = f"The listener's allowedRoutes do not admit routes of namespace {route.namespace}"
-        return Condition("Accepted", "False", "NotAllowedByListeners", why), []
+        return Condition("Accepted", "False", "NotAllowedByListeners", "The Route is not allowed by any listener"), []
     matching = [x for x in allowed if hostnames(x.hostname, route.hostnames)]
     if not matching:
-        why = "No hostname in common with the listeners"
+        why = "The Listener hostname does not match the Route hostnames"
         return Condition("Accepted", "False", "NoMatchingListenerHostname", why), []
-    return Condition("Accepted", "True", "Accepted", "The route is accepted"), matching
+    return Condition("Accepted", "True", "Accepted", "The Route is accepted"), matching
 
 
 def admits(gateway: Gateway, listener: Listener, namespace: str) -> bool:
@@ -258,17 +262,18 @@ def _covers(wildcard: str, host: str) -> bool:
 
 
 def backend_problem(ref: BackendRef, route_namespace: str, services: tuple[Service, ...]) -> tuple[str, str] | None:
-    """Why a backendRef resolves to no Service port (reason, message), None if it does."""
+    """Why a backendRef resolves to no Service port (reason, message; NGF's messages name the field,
+    so the caller adds its place), None if it does."""
     if (ref.group, ref.kind) != ("", "Service"):
-        return "InvalidKind", f"{ref.group or 'core'}/{ref.kind} is not a supported backend kind"
+        return "InvalidKind", f'kind: Unsupported value: "{ref.kind}": supported values: "Service"'
     if ref.namespace != route_namespace:
         why = f"Backend ref to Service {ref.namespace}/{ref.name} not permitted by any ReferenceGrant"
-        return "RefNotPermitted", why
+        return "RefNotPermitted", f"namespace: Forbidden: {why}"
     svc = next((s for s in services if (s.namespace, s.name) == (ref.namespace, ref.name)), None)
     if svc is None:
-        return "BackendNotFound", f"Service {ref.namespace}/{ref.name} not found"
+        return "BackendNotFound", f'name: Not found: "{ref.name}"'
     if not any(p.port == ref.port and p.protocol == "TCP" for p in svc.ports):
-        return "BackendNotFound", f"Service {ref.namespace}/{ref.name} has no TCP port {ref.port}"
+        return "BackendNotFound", f"port: Not found: {ref.port}"
     return None
 
 
@@ -277,5 +282,5 @@ def resolved_refs(route: HTTPRoute, services: tuple[Service, ...]) -> Condition:
         for j, ref in enumerate(rule.backends):
             problem = backend_problem(ref, route.namespace, services)
             if problem:
-                return Condition("ResolvedRefs", "False", problem[0], f"spec.rules[{i}].backendRefs[{j}]: {problem[1]}")
+                return Condition("ResolvedRefs", "False", problem[0], f"spec.rules[{i}].backendRefs[{j}].{problem[1]}")
     return Condition("ResolvedRefs", "True", "ResolvedRefs", "All references are resolved")

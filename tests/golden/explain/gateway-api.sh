@@ -714,9 +714,9 @@ start menu-0_menu nl-gateway-api.menu-0 menu-0 "$PYTHON" -m netlab.workloads.ech
 #   httproute default/tea -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
 #   httproute default/old-cafe -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
 #   httproute default/latte -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=False (BackendNotFound)
-#     spec.rules[0].backendRefs[0]: Service default/latte not found
+#     spec.rules[0].backendRefs[0].name: Not found: "latte"
 #   httproute team-b/menu -> default/cafe/http: Accepted=False (NotAllowedByListeners) ResolvedRefs=True (ResolvedRefs)
-#     The listener's allowedRoutes do not admit routes of namespace team-b
+#     The Route is not allowed by any listener
 #   httproute team-b/menu -> default/cafe/team-b: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
 # cafe-nginx-0/nginx: Gateway default/cafe's data plane runs nginx from the nginx.conf NGINX Gateway Fabric renders (netlab's, below); netlab
 # renders it again and reloads nginx on every change, this script once
