@@ -22,11 +22,13 @@ from netlab.model.cluster import read_cluster
 from netlab.model.clusterdns import add_cluster_dns
 from netlab.model.configdata import check_config_refs, read_config_data
 from netlab.model.ingress import check_ingresses, read_ingress
+from netlab.model.ingressclass import admit, read_ingress_class
 from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
     ConfigData,
     Ingress,
+    IngressClass,
     KubeObject,
     Lab,
     OutsideHost,
@@ -124,7 +126,9 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
         if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
-    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData)))
+    manifests = admit(manifests)  # the default IngressClass, as the API server writes it at creation
+    classes = tuple(obj for obj in manifests if isinstance(obj, IngressClass))
+    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData, IngressClass)))
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
     ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
@@ -133,7 +137,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
     _check_unique_names(r, cluster, objects, outside)
     _check_unique_services(r, services)
     check_placement(r, cluster, objects)
-    check_ingresses(r, ingresses, services, objects, strict=check_pods)
+    check_ingresses(r, ingresses, services, objects, strict=check_pods, classes=classes)
     if check_pods:
         check_config_refs(r, objects, config)
     checks = tuple(read_check(r, raw, i) for i, raw in enumerate(r.sequence(top.get("checks"), "checks")))
@@ -160,11 +164,14 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         outside=outside,
         ingresses=ingresses,
         config=config,
+        ingress_classes=classes,
         translations=translations,
     )
 
 
-def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service | Ingress | ConfigData | None:
+def _read_object(
+    r: FieldReader, raw: Any, index: int
+) -> KubeObject | Service | Ingress | IngressClass | ConfigData | None:
     """One manifest of `objects:`, by its kind (each kind's reader in its own module)."""
     if not isinstance(raw, dict):
         r.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
@@ -181,7 +188,8 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service |
     data_only = kind in ("ConfigMap", "Secret")  # no spec: their data is the object
     obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
-    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if data_only else (DNS_LABEL, HOSTNAME_MAX)
+    subdomain = data_only or kind == "IngressClass"
+    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if subdomain else (DNS_LABEL, HOSTNAME_MAX)
     name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
     if data_only:
@@ -190,6 +198,8 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service |
         return replace(read_service(r, obj.get("spec"), name, namespace, label), position=index)
     if kind == "Ingress":
         return read_ingress(r, obj.get("spec"), name, namespace, label)
+    if kind == "IngressClass":  # cluster-scoped: a namespace is ignored
+        return read_ingress_class(r, obj.get("spec"), name, meta.get("annotations"), label)
     if kind == "Pod":
         template = read_pod_spec(
             r, obj.get("spec"), r.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"
