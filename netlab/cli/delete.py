@@ -1,4 +1,5 @@
-"""netlab delete LAB KIND/NAME...: delete pods, Services, Deployments or Ingresses of a running lab.
+"""netlab delete LAB KIND/NAME...: delete pods, Services, Deployments, Ingresses, IngressClasses,
+ConfigMaps or Secrets of a running lab.
 
 Steps:
 * remove the objects from the lab's recorded manifests, validate and plan the result
@@ -20,6 +21,6 @@ from netlab.model import edit
 @click.argument("refs", nargs=-1, required=True, metavar="KIND/NAME...")
 @click.option("-n", "--namespace", default="default", show_default=True)
 def cmd(lab: str, refs: tuple[str, ...], namespace: str) -> None:
-    """Delete objects (pod/NAME, service/NAME, deployment/NAME, ingress/NAME) from LAB (like kubectl delete)."""
+    """Delete objects (pod/NAME, svc/NAME, deploy/NAME, ing/NAME, ingressclass/NAME, secret/NAME) from LAB."""
     require_root("delete")
     print_change(*change(lab, lambda text: edit.delete(text, list(refs), namespace)))

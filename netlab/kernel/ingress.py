@@ -34,19 +34,20 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from netlab.errors import EnvironmentProblem, KernelError
-from netlab.kernel import procs
+from netlab.errors import KernelError
+from netlab.kernel import procs, tls
+from netlab.kernel.tools import locate
 from netlab.model.lab import Container
 from netlab.plan.ingress import controllers
 from netlab.plan.model import LabPlan, PodPlan
-from netlab.render.nginxconf import nginx_conf, nginx_port
+from netlab.render.ingress import Certificates
+from netlab.render.nginxconf import nginx_conf, nginx_port, planned_certificates_of
 from netlab.render.workloads import container_env
 from netlab.state import LabState
 
 START_TIMEOUT = 5.0  # nginx listens within milliseconds; a failure shows in its log at once
 RELOAD_TIMEOUT = 12.0  # the old workers finish their requests: worker_shutdown_timeout (10 s) at most
 TEST_TIMEOUT = 10.0
-SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 CONTROLLER = "netlab.workloads.ingress"
 
 
@@ -56,12 +57,17 @@ def nginx_binary() -> str:
     Raises:
         EnvironmentProblem: it is not installed.
     """
-    found = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:{SEARCH_PATH}")
-    if found is None:
-        raise EnvironmentProblem(
-            "nginx not found: the lab's ingress controller runs it (scripts/provision.sh installs it)"
-        )
-    return os.path.realpath(found)
+    return os.path.realpath(locate("nginx", "the lab's ingress controller runs it"))
+
+
+def require_tools() -> None:
+    """What a controller pod needs on the machine: nginx, and openssl for its fake certificate.
+
+    Raises:
+        EnvironmentProblem: one is not installed.
+    """
+    nginx_binary()
+    tls.openssl_binary()
 
 
 @cache
@@ -89,7 +95,20 @@ def _log(state: LabState, pod: PodPlan, container: Container) -> Path:
 
 
 def _render(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, run: Path) -> str:
-    return nginx_conf(plan, pod.name, container, str(run), str(_log(state, pod, container)))
+    certs = _certificates(plan, run.parent / "certs", container)
+    return nginx_conf(plan, pod.name, container, str(run), str(_log(state, pod, container)), certs)
+
+
+def _certificates(plan: LabPlan, directory: Path, container: Container) -> Certificates | None:
+    """The controller's certificate files, as ingress-nginx keeps them: its fake default certificate
+    (made once, at the pod's start), and the PEM of every Secret it uses that the TLS library loads.
+    A Gateway's data plane has none (HTTPS listeners are not simulated yet)."""
+    planned = planned_certificates_of(plan, container, str(directory))
+    if planned is None:
+        return None
+    tls.prepare(directory)
+    loaded = tls.write_secrets(directory, planned.usable)
+    return Certificates(planned.directory, loaded, planned.default if planned.default in loaded else "")
 
 
 def _write(path: Path, text: str) -> None:
@@ -112,6 +131,7 @@ def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, en
     base, run = _dirs(state, pod.name)
     base.mkdir(mode=0o755, parents=True, exist_ok=True)
     shutil.rmtree(run, ignore_errors=True)  # a replaced pod's leftovers
+    shutil.rmtree(base / "certs", ignore_errors=True)  # its fake certificate too: each start makes its own
     run.mkdir(mode=0o700)
     os.chown(run, nobody.pw_uid, nobody.pw_gid)
     conf = base / "nginx.conf"

@@ -49,6 +49,8 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     headers = _headers(r, c.get("headers"), f"{place}.headers")
     if headers and kind != "http":
         r.problem(f"{place}.headers", "only http checks send request headers")
+    if "certificate" in expect and not str(target).startswith("https://"):
+        r.problem(f"{place}.expect.certificate", "only an https:// URL shows a certificate")
     record_type, resolver = _lookup(r, c, kind, expect, place)
     if "shares" in expect:
         _shares(r, expect, int(c.get("count", 1) or 1), place)

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from netlab.errors import BadInput
+from netlab.model.ingressclass import admit
 from netlab.model.load import load_lab
 
 KIND_ALIASES = {
@@ -27,6 +28,8 @@ KIND_ALIASES = {
     "ingress": "Ingress",
     "ing": "Ingress",
     "ingresses": "Ingress",
+    "ingressclass": "IngressClass",
+    "ingressclasses": "IngressClass",
     "configmap": "ConfigMap",
     "cm": "ConfigMap",
     "configmaps": "ConfigMap",
@@ -44,14 +47,22 @@ KIND_ALIASES = {
 
 
 def _document(text: str) -> dict[str, Any]:
+    """The lab file, its Ingresses given their default class (as the API server gave it at their
+    creation) before anything changes the classes."""
     data = yaml.safe_load(text)
     data.setdefault("objects", [])
+    admit(data["objects"])
     return data
 
 
 def _key(obj: dict) -> tuple[str, str, str]:
     meta = obj.get("metadata") or {}
     return obj.get("kind", ""), meta.get("namespace", "default"), meta.get("name", "")
+
+
+def _cluster_scoped_match(obj: dict, key: tuple[str, str, str]) -> bool:
+    """An IngressClass or GatewayClass is cluster-scoped: its name alone names it, whatever namespace it carries."""
+    return key[0] in ("IngressClass", "GatewayClass") and _key(obj)[::2] == key[::2]
 
 
 def _dump(data: dict) -> str:
@@ -126,10 +137,12 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
     for ref in refs:
         kind, _, name = ref.partition("/")
         if kind.lower() not in KIND_ALIASES or not name:
-            kinds = "pod, service, deployment, ingress, configmap, secret, gatewayclass, gateway or httproute"
+            kinds = (
+                "pod, service, deployment, ingress, ingressclass, configmap, secret, gatewayclass, gateway or httproute"
+            )
             raise BadInput(f"{ref!r} is not KIND/NAME (KIND: {kinds})")
         key = (KIND_ALIASES[kind.lower()], namespace, name)
-        kept = [obj for obj in data["objects"] if _key(obj) != key]
+        kept = [obj for obj in data["objects"] if _key(obj) != key and not _cluster_scoped_match(obj, key)]
         if len(kept) == len(data["objects"]):
             raise BadInput(f"the lab has no {key[0]} {name} in namespace {namespace}")
         data["objects"] = kept

@@ -101,6 +101,7 @@ class ConfigData:
     name: str
     namespace: str
     data: dict[str, str]
+    type: str = ""  # a Secret's type (kubernetes.io/tls: netlab.model.tls)
 
 
 @dataclass(frozen=True)
@@ -344,16 +345,34 @@ class IngressRule:
 
 
 @dataclass(frozen=True)
+class IngressTLS:
+    """spec.tls[]: the hosts whose HTTPS is served with the Secret's certificate ("" no Secret)."""
+
+    hosts: tuple[str, ...]
+    secret: str = ""
+
+
+@dataclass(frozen=True)
 class Ingress:
     name: str
     namespace: str
     rules: tuple[IngressRule, ...]
     default_backend: IngressBackend | None = None
-    ingress_class: str | None = None  # spec.ingressClassName
+    ingress_class: str | None = None  # spec.ingressClassName (the default class's, given none: model.ingressclass)
+    tls: tuple[IngressTLS, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class IngressClass:
+    """A networking.k8s.io/v1 IngressClass (cluster-scoped): which controller serves the class."""
+
+    name: str
+    controller: str
+    default: bool = False  # the annotation ingressclass.kubernetes.io/is-default-class: "true"
 
 
 @dataclass(frozen=True)
@@ -373,6 +392,7 @@ class Lab:
     outside: tuple[OutsideHost, ...] = ()
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
     config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
+    ingress_classes: tuple[IngressClass, ...] = ()  # networking.k8s.io/v1 IngressClass (netlab.model.ingressclass)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
     gateway_api: GatewayObjects = field(default_factory=GatewayObjects)  # the Gateway API (model/gateway.py)
 

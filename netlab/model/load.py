@@ -30,12 +30,14 @@ from netlab.model.gateway import (
 )
 from netlab.model.gatewaytypes import Gateway, GatewayClass, GatewayObjects, HTTPRoute
 from netlab.model.ingress import check_ingresses, read_ingress
+from netlab.model.ingressclass import admit, read_ingress_class
 from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
     ConfigData,
     Deployment,
     Ingress,
+    IngressClass,
     KubeObject,
     Lab,
     OutsideHost,
@@ -57,7 +59,7 @@ from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
 from netlab.model.tasks import check_tasks
 
-Manifest = KubeObject | Service | Ingress | ConfigData | GatewayClass | Gateway | HTTPRoute
+Manifest = KubeObject | Service | Ingress | IngressClass | ConfigData | GatewayClass | Gateway | HTTPRoute
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -130,16 +132,17 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
     translations = read_translations(r, top, "", fields.LAB_TRANSLATION)  # the title's, as `zh-TW: {title}`
     cluster = read_cluster(r, top.get("cluster"))
     outside = read_outside(r, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
+    raw_objects = r.sequence(top.get("objects"), "objects")
+    admit(raw_objects)  # the default IngressClass, as the API server writes it at creation
     manifests = [
-        obj
-        for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
-        if (obj := _read_object(r, raw, i)) is not None
+        obj for i, raw in enumerate(raw_objects) if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
     gateway_api = GatewayObjects(
         tuple(o for o in manifests if isinstance(o, GatewayClass)),
         tuple(o for o in manifests if isinstance(o, Gateway)),
         tuple(o for o in manifests if isinstance(o, HTTPRoute)),
     )
+    classes = tuple(obj for obj in manifests if isinstance(obj, IngressClass))
     objects = tuple(obj for obj in manifests if isinstance(obj, (Pod, Deployment)))
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
@@ -151,7 +154,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
     _check_unique_names(r, cluster, objects, outside)
     _check_unique_services(r, services)
     check_placement(r, cluster, objects)
-    check_ingresses(r, ingresses, services, objects, strict=check_pods)
+    check_ingresses(r, ingresses, services, objects, strict=check_pods, classes=classes)
     if check_pods:
         check_config_refs(r, objects, config)
     checks = tuple(read_check(r, raw, i) for i, raw in enumerate(r.sequence(top.get("checks"), "checks")))
@@ -178,6 +181,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         outside=outside,
         ingresses=ingresses,
         config=config,
+        ingress_classes=classes,
         translations=translations,
         gateway_api=gateway_api,
     )
@@ -200,7 +204,8 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
     data_only = kind in ("ConfigMap", "Secret")  # no spec: their data is the object
     obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
-    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if data_only else (DNS_LABEL, HOSTNAME_MAX)
+    subdomain = data_only or kind == "IngressClass"
+    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if subdomain else (DNS_LABEL, HOSTNAME_MAX)
     name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
     if data_only:
@@ -215,6 +220,8 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
         return read_gateway(r, obj.get("spec"), name, namespace, label, index)
     if kind == "HTTPRoute":
         return read_http_route(r, obj.get("spec"), name, namespace, label, index)
+    if kind == "IngressClass":  # cluster-scoped: a namespace is ignored
+        return read_ingress_class(r, obj.get("spec"), name, meta.get("annotations"), label)
     if kind == "Pod":
         template = read_pod_spec(
             r, obj.get("spec"), r.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from netlab.model.gateway import served_gateway
 from netlab.model.lab import Container
+from netlab.model.tls import FAKE_PEM, fake_certificate_argv, pem_file
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
 from netlab.plan.model import LabPlan
@@ -33,7 +34,7 @@ from netlab.render.envvars import pod_service_env
 from netlab.render.gatewaystatus import gateway_lines
 from netlab.render.ipcmd import heredoc, script
 from netlab.render.namespaces import render_namespaces
-from netlab.render.nginxconf import nginx_conf, nginx_port
+from netlab.render.nginxconf import nginx_conf, nginx_port, planned_certificates_of
 from netlab.render.resolvconf import etc_files
 from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, workloads
 
@@ -187,7 +188,8 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
     again and reloads nginx on every change, a script does not."""
     pod, container, name = workload.member, _container(workload), workload.name
     base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
-    conf = nginx_conf(plan, pod.name, container, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log")
+    certs = planned_certificates_of(plan, container, f"{base}/certs")
+    conf = nginx_conf(plan, pod.name, container, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log", certs)
     gateway = served_gateway(container)
     who = (
         f"Gateway {gateway}'s data plane runs nginx from the nginx.conf NGINX Gateway Fabric renders"
@@ -201,9 +203,25 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
         "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
         f'mkdir -p {base}/run\ntouch "$RUN/{name}.log"\n'
         f'chown nobody:nogroup {base}/run "$RUN/{name}.log"\nchmod 700 {base}/run\n'
-        f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
+        + (_certificate_files(certs.directory, certs.usable) if certs else "")
+        + f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
         + _start(workload, _as_container(workload, f"{NGINX} {base}/nginx.conf"))
     )
+
+
+def _certificate_files(directory: str, usable: dict) -> str:
+    """The controller's certificates: its fake one, made as it makes it at start, and the PEM of each
+    Secret it uses; in a folder only nginx's group (nogroup) may enter."""
+    fake = f"$certs/{FAKE_PEM}"
+    made = fake_certificate_argv("openssl", "$certs/fake.key", "$certs/fake.crt")
+    text = (
+        f"certs={directory}\nmkdir -p $certs\nchown root:nogroup $certs\nchmod 750 $certs\n"
+        f"{' '.join(shlex.quote(a) if not a.startswith('$') else a for a in made)} 2>/dev/null\n"
+        f"cat $certs/fake.crt $certs/fake.key > {fake} && rm $certs/fake.crt $certs/fake.key\n"
+    )
+    for key, cert in usable.items():
+        text += f"cat > {pem_file('$certs', *key.split('/'))} <<'EOF'\n{cert.pem}EOF\n"
+    return text + "chown root:nogroup $certs/*.pem\nchmod 640 $certs/*.pem\n"
 
 
 def _way_in(plan: LabPlan) -> str:

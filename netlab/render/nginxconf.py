@@ -9,14 +9,24 @@ from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
 from netlab.plan.model import LabPlan
 from netlab.render.gateway import render_gateway_conf
-from netlab.render.ingress import render_nginx_conf
+from netlab.render.ingress import Certificates, planned_certificates, render_nginx_conf
 
 
-def nginx_conf(plan: LabPlan, pod: str, container: Container, run_dir: str, access_log: str) -> str:
+def planned_certificates_of(plan: LabPlan, container: Container, directory: str) -> Certificates | None:
+    """The certificates the pod's nginx would load (an ingress controller's; None: it has none)."""
+    if served_gateway(container) is not None:
+        return None
+    return planned_certificates(plan, controller_flags(container)[0], directory)
+
+
+def nginx_conf(
+    plan: LabPlan, pod: str, container: Container, run_dir: str, access_log: str, certificates: Certificates | None
+) -> str:
     gateway = served_gateway(container)
     if gateway is not None:
         return render_gateway_conf(plan, gateway, pod, run_dir, access_log)
-    return render_nginx_conf(plan, controller_flags(container)[0], pod, run_dir, access_log)
+    assert certificates is not None  # an ingress controller always has its fake certificate
+    return render_nginx_conf(plan, controller_flags(container)[0], pod, run_dir, access_log, certificates)
 
 
 def nginx_port(container: Container) -> int:
