@@ -37,6 +37,7 @@ from pathlib import Path
 from netlab.errors import KernelError
 from netlab.kernel import procs, tls
 from netlab.kernel.tools import locate
+from netlab.model.gateway import served_gateway
 from netlab.model.lab import Container
 from netlab.plan.ingress import controllers
 from netlab.plan.model import LabPlan, PodPlan
@@ -99,14 +100,12 @@ def _render(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, 
     return nginx_conf(plan, pod.name, container, str(run), str(_log(state, pod, container)), certs)
 
 
-def _certificates(plan: LabPlan, directory: Path, container: Container) -> Certificates | None:
+def _certificates(plan: LabPlan, directory: Path, container: Container) -> Certificates:
     """The controller's certificate files, as ingress-nginx keeps them: its fake default certificate
-    (made once, at the pod's start), and the PEM of every Secret it uses that the TLS library loads.
-    A Gateway's data plane has none (HTTPS listeners are not simulated yet)."""
+    (made once, at the pod's start), and the PEM of every Secret it uses that the TLS library loads;
+    a Gateway's data plane: its HTTPS listeners' Secrets."""
     planned = planned_certificates_of(plan, container, str(directory))
-    if planned is None:
-        return None
-    tls.prepare(directory)
+    tls.prepare(directory, fake=served_gateway(container) is None)  # NGF makes no fake certificate
     loaded = tls.write_secrets(directory, planned.usable)
     return Certificates(planned.directory, loaded, planned.default if planned.default in loaded else "")
 

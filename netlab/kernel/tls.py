@@ -36,12 +36,13 @@ def openssl_binary() -> str:
     return locate("openssl", "a TLS server makes its default certificate with it")
 
 
-def prepare(directory: Path) -> None:
-    """The certificate directory, root's and group nogroup's (0750), with the fake certificate."""
+def prepare(directory: Path, fake: bool = True) -> None:
+    """The certificate directory, root's and group nogroup's (0750), with the fake certificate
+    unless `fake` is False (a Gateway's data plane has none)."""
     directory.mkdir(mode=0o750, parents=True, exist_ok=True)
     os.chown(directory, 0, grp.getgrnam(GROUP).gr_gid)
     directory.chmod(0o750)
-    if not (directory / FAKE_PEM).is_file():
+    if fake and not (directory / FAKE_PEM).is_file():
         fake_certificate(directory / FAKE_PEM)
 
 

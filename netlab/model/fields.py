@@ -129,9 +129,9 @@ GATEWAY_SPEC = _fields(
     "infrastructure",
     {"addresses": "static Gateway addresses are not simulated (the LoadBalancer Service gets one)"},
 )
-LISTENER = _fields(
-    "name hostname port protocol allowedRoutes", refused={"tls": "HTTPS listeners are not simulated yet"}
-)
+LISTENER = _fields("name hostname port protocol allowedRoutes tls")
+GATEWAY_TLS_CONFIG = _fields("mode certificateRefs", "options")
+SECRET_OBJECT_REF = _fields("group kind name namespace")
 ALLOWED_ROUTES = _fields("namespaces kinds")
 ROUTE_NAMESPACES = _fields("from selector")
 NAMESPACE_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions are not simulated yet"})

@@ -129,7 +129,7 @@ def read_gateway(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     raws = r.sequence(spec.get("listeners"), f"{place}.listeners")
     if spec.get("listeners") is not None and not 1 <= len(raws) <= LISTENERS_MAX:
         r.problem(f"{place}.listeners", f"needs 1 to {LISTENERS_MAX} listeners")
-    listeners = tuple(_listener(r, raw, f"{place}.listeners[{i}]") for i, raw in enumerate(raws))
+    listeners = tuple(_listener(r, raw, f"{place}.listeners[{i}]", namespace) for i, raw in enumerate(raws))
     for dup in duplicates([x.name for x in listeners if x.name]):
         r.problem(f"{place}.listeners", f"two listeners are named {dup!r} (listener names must be unique)")
     if len(f"{name}-{cls}") > NAME_MAX:
@@ -137,16 +137,14 @@ def read_gateway(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
     return Gateway(name, namespace, cls, listeners, position)
 
 
-def _listener(r: FieldReader, raw: Any, place: str) -> Listener:
+def _listener(r: FieldReader, raw: Any, place: str, namespace: str) -> Listener:
     m = r.mapping(raw, place, fields.LISTENER, required=("name", "port", "protocol"))
     name = r.string(m["name"], f"{place}.name", SECTION_NAME, 253) if m.get("name") is not None else ""
     port = r.integer(m["port"], f"{place}.port", 1, 65535) if m.get("port") is not None else 80
     protocol = "HTTP"
     if m.get("protocol") is not None:
         protocol = r.choice(m["protocol"], f"{place}.protocol", PROTOCOLS)
-        if protocol == "HTTPS":
-            r.problem(f"{place}.protocol", "HTTPS listeners are not simulated yet (HTTP is)")
-        elif protocol in ("TLS", "TCP", "UDP"):
+        if protocol in ("TLS", "TCP", "UDP"):
             r.problem(f"{place}.protocol", f"{protocol} listeners (TLSRoute, TCPRoute, UDPRoute) are not simulated")
     hostname = ingress._host(r, m["hostname"], f"{place}.hostname") if m.get("hostname") else ""
     allowed = r.mapping(m.get("allowedRoutes"), f"{place}.allowedRoutes", fields.ALLOWED_ROUTES)
@@ -166,7 +164,36 @@ def _listener(r: FieldReader, raw: Any, place: str) -> Listener:
             for i, raw_kind in enumerate(r.sequence(allowed["kinds"], f"{place}.allowedRoutes.kinds"))
             if (k := r.mapping(raw_kind, f"{place}.allowedRoutes.kinds[{i}]", fields.ROUTE_GROUP_KIND, ("kind",)))
         )
-    return Listener(name, port, protocol, hostname, source, selector, kinds)
+    certificates = _tls(r, m, protocol, place, namespace)
+    return Listener(name, port, protocol, hostname, source, selector, kinds, certificates)
+
+
+def _tls(r: FieldReader, listener: dict, protocol: str, place: str, namespace: str) -> tuple[str, ...]:
+    """An HTTPS listener's certificateRefs (Secrets, namespace/name; the Gateway's namespace unless
+    given), as the API's rules have them: tls is required for HTTPS and refused for HTTP; mode
+    Terminate (Passthrough is a TLSRoute's) needs certificateRefs."""
+    raw, where = listener.get("tls"), f"{place}.tls"
+    if protocol != "HTTPS":
+        if raw is not None:
+            r.problem(where, f"must not be specified for protocol {protocol}")
+        return ()
+    if raw is None:
+        r.problem(where, "must be specified for protocol HTTPS")
+        return ()
+    tls = r.mapping(raw, where, fields.GATEWAY_TLS_CONFIG)
+    if tls.get("mode", "Terminate") != "Terminate":
+        r.problem(f"{where}.mode", f"{tls.get('mode')!r}: Terminate is simulated (Passthrough is a TLSRoute's)")
+    refs = r.sequence(tls.get("certificateRefs"), f"{where}.certificateRefs")
+    if not refs:
+        r.problem(f"{where}.certificateRefs", "needs a certificate (mode Terminate)")
+    out = []
+    for i, ref_raw in enumerate(refs):
+        ref = r.mapping(ref_raw, f"{where}.certificateRefs[{i}]", fields.SECRET_OBJECT_REF, required=("name",))
+        if (ref.get("group", ""), ref.get("kind", "Secret")) != ("", "Secret"):
+            r.problem(f"{where}.certificateRefs[{i}]", "only Secrets (kind Secret, core group) are simulated")
+        if ref.get("name"):
+            out.append(f"{ref.get('namespace') or namespace}/{ref['name']}")
+    return tuple(out)
 
 
 def read_http_route(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str, position: int) -> HTTPRoute:

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 from netlab.model.gateway import NGF_CONTROLLER, is_ngf
 from netlab.model.gatewaytypes import BackendRef, Gateway, GatewayObjects, HTTPRoute, Listener, ParentRef
-from netlab.model.lab import Service
+from netlab.model.lab import ConfigData, Lab, Service
+from netlab.model.tls import usable_certificates, why_unusable
 
 NAME_LABEL = "kubernetes.io/metadata.name"  # every namespace carries it (the API server sets it)
 
@@ -102,8 +103,9 @@ class GatewayAPIStatus:
         return next(g for g in self.gateways if g.gateway.key == gateway.key)
 
 
-def gateway_api_status(objects: GatewayObjects, services: tuple[Service, ...]) -> GatewayAPIStatus:
+def gateway_api_status(lab: Lab) -> GatewayAPIStatus:
     """Every object's status, as NGF would write it for this lab."""
+    objects, services = lab.gateway_api, lab.services
     classes: dict[str, tuple[Condition, ...]] = {
         c.name: (
             (
@@ -115,7 +117,7 @@ def gateway_api_status(objects: GatewayObjects, services: tuple[Service, ...]) -
         )
         for c in objects.classes
     }
-    listener_ok = {g.key: _listener_problems(g) for g in objects.gateways}
+    listener_ok = {g.key: _listener_conditions(g, lab.config) for g in objects.gateways}
     routes = tuple(RouteStatus(rt, _parents(objects, rt, services, listener_ok)) for rt in objects.routes)
     gateways = []
     for gw in objects.gateways:
@@ -155,11 +157,30 @@ def _gateway_conditions(listeners: tuple[ListenerStatus, ...]) -> tuple[Conditio
     )
 
 
-def _listener_problems(gateway: Gateway) -> dict[str, tuple[Condition, ...]]:
-    """Each listener's conditions: a conflict with another listener on its port and hostname, route
-    kinds it cannot take."""
+def _certificate_problem(gateway: Gateway, listener: Listener, secrets: tuple[ConfigData, ...]) -> tuple[str, str]:
+    """Why an HTTPS listener has no certificate to serve (reason, message), ("", "") if it has one."""
+    usable = usable_certificates(secrets)
+    for key in listener.certificates:
+        if key.partition("/")[0] != gateway.namespace:
+            return "RefNotPermitted", f"Certificate ref to secret {key} not permitted by any ReferenceGrant"
+        if key not in usable:
+            return "InvalidCertificateRef", f"Secret {key} {why_unusable(secrets, key)}"
+    return "", ""
+
+
+def _listener_conditions(gateway: Gateway, secrets: tuple[ConfigData, ...]) -> dict[str, tuple[Condition, ...]]:
+    """Each listener's conditions: a conflict with another listener on its port and hostname, an
+    HTTPS listener's certificate it cannot use, route kinds it cannot take."""
     out: dict[str, tuple[Condition, ...]] = {}
     for listener in gateway.listeners:
+        reason, why = _certificate_problem(gateway, listener, secrets)
+        if reason:
+            out[listener.name] = (
+                Condition("Accepted", "False", reason, why),
+                Condition("ResolvedRefs", "False", reason, why),
+                Condition("Programmed", "False", "Invalid", why),
+            )
+            continue
         twins = [x for x in gateway.listeners if x.port == listener.port and x.hostname == listener.hostname]
         kinds_ok = "HTTPRoute" in listener.allowed_kinds
         if len(twins) > 1:

@@ -21,11 +21,12 @@ class Listener:
 
     name: str
     port: int
-    protocol: str  # HTTP (HTTPS: not simulated yet)
+    protocol: str  # HTTP or HTTPS
     hostname: str = ""  # "": every host
     allowed_from: str = "Same"  # allowedRoutes.namespaces.from: Same | All | Selector
     allowed_selector: dict[str, str] = field(default_factory=dict)  # ... selector.matchLabels (Selector)
     allowed_kinds: tuple[str, ...] = ("HTTPRoute",)  # allowedRoutes.kinds (the protocol's default)
+    certificates: tuple[str, ...] = ()  # HTTPS: tls.certificateRefs, as namespace/name of Secrets
 
 
 @dataclass(frozen=True)

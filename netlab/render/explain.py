@@ -203,22 +203,22 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
         "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
         f'mkdir -p {base}/run\ntouch "$RUN/{name}.log"\n'
         f'chown nobody:nogroup {base}/run "$RUN/{name}.log"\nchmod 700 {base}/run\n'
-        + (_certificate_files(certs.directory, certs.usable) if certs else "")
+        + ("" if gateway and not certs.usable else _certificate_files(certs.directory, certs.usable, fake=not gateway))
         + f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
         + _start(workload, _as_container(workload, f"{NGINX} {base}/nginx.conf"))
     )
 
 
-def _certificate_files(directory: str, usable: dict) -> str:
-    """The controller's certificates: its fake one, made as it makes it at start, and the PEM of each
-    Secret it uses; in a folder only nginx's group (nogroup) may enter."""
-    fake = f"$certs/{FAKE_PEM}"
+def _certificate_files(directory: str, usable: dict, fake: bool = True) -> str:
+    """The controller's certificates: its fake one (`fake`), made as it makes it at start, and the PEM
+    of each Secret it uses; in a folder only nginx's group (nogroup) may enter."""
     made = fake_certificate_argv("openssl", "$certs/fake.key", "$certs/fake.crt")
-    text = (
-        f"certs={directory}\nmkdir -p $certs\nchown root:nogroup $certs\nchmod 750 $certs\n"
-        f"{' '.join(shlex.quote(a) if not a.startswith('$') else a for a in made)} 2>/dev/null\n"
-        f"cat $certs/fake.crt $certs/fake.key > {fake} && rm $certs/fake.crt $certs/fake.key\n"
-    )
+    text = f"certs={directory}\nmkdir -p $certs\nchown root:nogroup $certs\nchmod 750 $certs\n"
+    if fake:
+        text += (
+            f"{' '.join(shlex.quote(a) if not a.startswith('$') else a for a in made)} 2>/dev/null\n"
+            f"cat $certs/fake.crt $certs/fake.key > $certs/{FAKE_PEM} && rm $certs/fake.crt $certs/fake.key\n"
+        )
     for key, cert in usable.items():
         text += f"cat > {pem_file('$certs', *key.split('/'))} <<'EOF'\n{cert.pem}EOF\n"
     return text + "chown root:nogroup $certs/*.pem\nchmod 640 $certs/*.pem\n"

@@ -20,6 +20,8 @@ serves it. What netlab writes for a Gateway, from its listeners and the HTTPRout
   `split_clients $request_id` variable whose shares are the weights (NGF's percentages, two
   decimals, floored, the last taking the rest). RequestHeaderModifier sets, adds (after the
   client's value, through a map as NGF does) and removes headers with proxy_set_header.
+* HTTPS listener ports: each server `listen ... ssl` with its listener's Secret (one PEM file for
+  certificate and key); the port's default server refuses the handshake (`ssl_reject_handshake`).
 * upstreams are `<namespace>_<service>_<port>`, the Service port's endpoints (pod IPs and target
   ports: no ClusterIP), `random two least_conn` (NGF's default). A Service without endpoints
   proxies to a server that answers 503, an unresolved backendRef (status ResolvedRefs False) to
@@ -34,8 +36,9 @@ from dataclasses import dataclass, field, replace
 from netlab.model.gateway import data_plane_name, served_gateway
 from netlab.model.gatewaystatus import GatewayAPIStatus, backend_problem, gateway_api_status, hostnames
 from netlab.model.gatewaytypes import Gateway, HTTPRoute, RouteMatch, RouteRule
+from netlab.model.tls import pem_file, usable_certificates
 from netlab.plan.model import Endpoint, LabPlan
-from netlab.render.ingress import _main_context
+from netlab.render.ingress import Certificates, _main_context
 
 ANY_HOST = "~^"  # NGF's server_name for a route without hostnames on a listener without one
 INVALID = "invalid-backend-ref"
@@ -85,6 +88,7 @@ class Server:
     port: int
     hostname: str
     locations: dict[str, list[Entry]] = field(default_factory=dict)
+    certificate: str = ""  # an HTTPS listener's: the Secret (namespace/name) it serves
 
     def rules(self) -> list[Entry]:
         """One entry per (route, rule) that needs an internal location, in order of appearance."""
@@ -120,7 +124,9 @@ def servers(status: GatewayAPIStatus, gateway: Gateway) -> list[Server]:
     for listener in gateway.listeners:
         for route in status.attached(gateway, listener.name):
             for host in hostnames(listener.hostname, route.hostnames):
-                server = by_key.setdefault((listener.port, host or ANY_HOST), Server(listener.port, host or ANY_HOST))
+                certificate = listener.certificates[0] if listener.protocol == "HTTPS" else ""
+                new = Server(listener.port, host or ANY_HOST, certificate=certificate)
+                server = by_key.setdefault((listener.port, host or ANY_HOST), new)
                 for i, rule in enumerate(route.rules):
                     for j, match in enumerate(rule.matches):
                         entry = Entry(route, i, j, match)
@@ -167,13 +173,27 @@ def _group_var(entry: Entry) -> str:
 
 
 # -- text -------------------------------------------------------------------------------------
-def render_gateway_conf(plan: LabPlan, gateway_key: str, pod: str, run_dir: str, access_log: str) -> str:
-    """nginx.conf of the data plane pod `pod` of Gateway `gateway_key` (namespace/name)."""
+def gateway_certificates(plan: LabPlan, gateway_key: str, directory: str) -> Certificates:
+    """The Secrets the Gateway's HTTPS listeners serve (those NGF accepts), their PEM files in `directory`."""
+    namespace, _, name = gateway_key.partition("/")
+    gateway = plan.lab.gateway_api.gateway(namespace, name)
+    status = gateway_api_status(plan.lab)
+    valid = {x.name for x in status.gateway(gateway).listeners if x.valid} if gateway else set()
+    wanted = {c for x in gateway.listeners if x.name in valid for c in x.certificates[:1]} if gateway else set()
+    usable = usable_certificates(plan.lab.config)
+    return Certificates(directory, {key: usable[key] for key in sorted(wanted) if key in usable})
+
+
+def render_gateway_conf(
+    plan: LabPlan, gateway_key: str, pod: str, run_dir: str, access_log: str, certificates: Certificates | None = None
+) -> str:
+    """nginx.conf of the data plane pod `pod` of Gateway `gateway_key` (namespace/name); its HTTPS
+    servers use the `certificates` loaded (a server whose certificate is not there is left out)."""
     namespace, _, name = gateway_key.partition("/")
     objects = plan.lab.gateway_api
     gateway = objects.gateway(namespace, name)
     assert gateway is not None  # the pod exists because the Gateway does
-    status = gateway_api_status(objects, plan.lab.services)
+    status = gateway_api_status(plan.lab)
     served = servers(status, gateway)
     rules = [e for s in served for e in s.rules()] + [
         e for s in served for entries in s.locations.values() if _direct(entries) for e in entries
@@ -194,17 +214,32 @@ def render_gateway_conf(plan: LabPlan, gateway_key: str, pod: str, run_dir: str,
         *_splits(plan, rules),
         *_upstreams(plan, rules, run_dir),
     ]
+    https = {x.port for x in gateway.listeners if x.protocol == "HTTPS"}
     for port in sorted({x.port for x in gateway.listeners}):
-        lines += [
-            "",
-            f"    server {{  # listener port {port}: no route for the request's Host",
-            f"        listen {port} default_server;",
-        ]
-        lines += ["        default_type text/html;", "        return 404;", "    }"]
+        lines += ["", *_default_server(port, port in https)]
         for server in (s for s in served if s.port == port):
-            lines += ["", *_server(plan, server)]
+            lines += ["", *_server(plan, server, certificates)]
     lines += ["", *_status_servers(run_dir), "}"]
     return "\n".join(lines) + "\n"
+
+
+def _default_server(port: int, https: bool) -> list[str]:
+    """A port's default server: HTTP answers 404; HTTPS, without a certificate of its own, refuses
+    the TLS handshake of a name no server has (NGF's ssl_reject_handshake)."""
+    if https:
+        return [
+            f"    server {{  # listener port {port} (HTTPS): no server for the name asked (SNI)",
+            f"        listen {port} ssl default_server;",
+            "        ssl_reject_handshake on;",
+            "    }",
+        ]
+    return [
+        f"    server {{  # listener port {port}: no route for the request's Host",
+        f"        listen {port} default_server;",
+        "        default_type text/html;",
+        "        return 404;",
+        "    }",
+    ]
 
 
 def _http_head(run_dir: str, access_log: str) -> list[str]:
@@ -332,8 +367,17 @@ def _upstreams(plan: LabPlan, rules: list[Entry], run_dir: str) -> list[str]:
     return lines
 
 
-def _server(plan: LabPlan, server: Server) -> list[str]:
+def _server(plan: LabPlan, server: Server, certificates: Certificates | None) -> list[str]:
     lines = ["    server {", f"        listen {server.port};", f"        server_name {server.hostname};"]
+    if server.certificate:
+        if certificates is None or server.certificate not in certificates.usable:
+            return [f"    # {server.hostname}:{server.port}: Secret {server.certificate} not loaded, no server"]
+        pem = pem_file(certificates.directory, *server.certificate.split("/"))
+        lines[1] = f"        listen {server.port} ssl;"
+        lines += [
+            f"        ssl_certificate {pem};  # Secret {server.certificate}",
+            f"        ssl_certificate_key {pem};",
+        ]
     for key in sorted(server.locations, key=lambda k: (k.lstrip("= "), k)):
         entries = server.locations[key]
         lines += ["", f"        location {key} {{"]
@@ -446,7 +490,7 @@ class RouteRow:
 def route_rows(plan: LabPlan) -> list[RouteRow]:
     """Every Gateway's ways through, for each of its data plane's pods."""
     objects = plan.lab.gateway_api
-    status = gateway_api_status(objects, plan.lab.services)
+    status = gateway_api_status(plan.lab)
     rows = []
     for pod in plan.pods:
         gateway_key = next((g for c in pod.containers if (g := served_gateway(c))), None)

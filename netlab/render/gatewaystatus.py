@@ -20,7 +20,7 @@ def _address(plan: LabPlan, gw: GatewayStatus) -> str | None:
 
 def gateway_report(plan: LabPlan) -> dict:
     objects = plan.lab.gateway_api
-    status = gateway_api_status(objects, plan.lab.services)
+    status = gateway_api_status(plan.lab)
     return {
         "gatewayClasses": [
             {
@@ -71,7 +71,7 @@ def gateway_report(plan: LabPlan) -> dict:
 def gateway_lines(plan: LabPlan) -> list[str]:
     """One line per GatewayClass, Gateway (and listener) and HTTPRoute parent, with its conditions."""
     objects = plan.lab.gateway_api
-    status = gateway_api_status(objects, plan.lab.services)
+    status = gateway_api_status(plan.lab)
     lines = [f"gatewayclass {c.name}: " + " ".join(map(str, status.classes[c.name])) for c in objects.classes]
     for gw in status.gateways:
         address = _address(plan, gw)

@@ -8,14 +8,16 @@ from netlab.model.gateway import served_gateway
 from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
 from netlab.plan.model import LabPlan
-from netlab.render.gateway import render_gateway_conf
+from netlab.render.gateway import gateway_certificates, render_gateway_conf
 from netlab.render.ingress import Certificates, planned_certificates, render_nginx_conf
 
 
-def planned_certificates_of(plan: LabPlan, container: Container, directory: str) -> Certificates | None:
-    """The certificates the pod's nginx would load (an ingress controller's; None: it has none)."""
-    if served_gateway(container) is not None:
-        return None
+def planned_certificates_of(plan: LabPlan, container: Container, directory: str) -> Certificates:
+    """The certificates the pod's nginx would load: an ingress controller's (its default one too),
+    a Gateway's HTTPS listeners'."""
+    gateway = served_gateway(container)
+    if gateway is not None:
+        return gateway_certificates(plan, gateway, directory)
     return planned_certificates(plan, controller_flags(container)[0], directory)
 
 
@@ -24,7 +26,7 @@ def nginx_conf(
 ) -> str:
     gateway = served_gateway(container)
     if gateway is not None:
-        return render_gateway_conf(plan, gateway, pod, run_dir, access_log)
+        return render_gateway_conf(plan, gateway, pod, run_dir, access_log, certificates)
     assert certificates is not None  # an ingress controller always has its fake certificate
     return render_nginx_conf(plan, controller_flags(container)[0], pod, run_dir, access_log, certificates)
 

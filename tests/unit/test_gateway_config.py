@@ -21,12 +21,20 @@ from netlab.plan import make_plan
 from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.model import LabPlan
 from netlab.render.diagram import DrawnRoute, Picture, ascii_art, mermaid
-from netlab.render.gateway import render_gateway_conf, route_rows, servers, split_percentages, trace_notes
+from netlab.render.gateway import (
+    gateway_certificates,
+    render_gateway_conf,
+    route_rows,
+    servers,
+    split_percentages,
+    trace_notes,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "gateway-api.yaml"
 RUN = "/run/netlab/gateway-api/ingress/cafe-nginx-0/run"
 LOG = "/run/netlab/gateway-api/logs/cafe-nginx-0_nginx.log"
+CERTS = "/run/netlab/gateway-api/ingress/cafe-nginx-0/certs"
 
 HEAD = f"""\
 name: t-gw
@@ -89,7 +97,7 @@ def plan_of(tmp_path: Path, *objects: str) -> LabPlan:
 
 
 def status_of(plan: LabPlan) -> GatewayAPIStatus:
-    return gateway_api_status(plan.lab.gateway_api, plan.lab.services)
+    return gateway_api_status(plan.lab)
 
 
 def conditions(plan: LabPlan, route_name: str) -> list[list[str]]:
@@ -107,7 +115,11 @@ def test_a_gateway_of_ngfs_class_gets_its_nginx_deployment_and_loadbalancer_serv
     assert dep.selector == {"app.kubernetes.io/name": "cafe-nginx", "gateway.networking.k8s.io/gateway-name": "cafe"}
     assert served_gateway(dep.template.containers[0]) == "default/cafe"
     assert (svc.type, svc.external_policy, svc.selector) == ("LoadBalancer", "Local", dep.selector)
-    assert [(p.name, p.port, p.target_port) for p in svc.ports] == [("port-80", 80, 80), ("port-8080", 8080, 8080)]
+    assert [(p.name, p.port, p.target_port) for p in svc.ports] == [
+        ("port-80", 80, 80),
+        ("port-443", 443, 443),
+        ("port-8080", 8080, 8080),
+    ]
     assert lab_has_controllers(make_plan(lab))
 
 
@@ -128,7 +140,7 @@ def test_the_bundled_labs_status() -> None:
     assert status.classes["nginx"][0].status == "True"
     gw = status.gateways[0]
     assert [str(c) for c in gw.conditions] == ["Accepted=True (Accepted)", "Programmed=True (Programmed)"]
-    assert [(x.name, x.attached_routes) for x in gw.listeners] == [("http", 4), ("team-b", 1)]
+    assert [(x.name, x.attached_routes) for x in gw.listeners] == [("http", 4), ("https", 1), ("team-b", 1)]
     assert conditions(plan, "coffee") == [["Accepted=True (Accepted)", "ResolvedRefs=True (ResolvedRefs)"]]
     assert conditions(plan, "latte") == [["Accepted=True (Accepted)", "ResolvedRefs=False (BackendNotFound)"]]
     assert conditions(plan, "menu") == [
@@ -224,9 +236,12 @@ def test_listeners_with_one_port_and_hostname_conflict(tmp_path: Path) -> None:
 
 # -- the configuration ------------------------------------------------------------------------
 def test_nginx_conf_golden(golden) -> None:
+    plan = make_plan(load_lab(LAB))
+    certs = gateway_certificates(plan, "default/cafe", CERTS)
+    assert list(certs.usable) == ["default/cafe-tls"]
     golden(
         REPO / "tests" / "golden" / "gateway" / "gateway-api.nginx.conf",
-        render_gateway_conf(make_plan(load_lab(LAB)), "default/cafe", "cafe-nginx-0", RUN, LOG),
+        render_gateway_conf(plan, "default/cafe", "cafe-nginx-0", RUN, LOG, certs),
     )
 
 
@@ -313,7 +328,7 @@ def test_the_kubernetes_docs_manifests_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "docs.yaml"
     path.write_text(yaml.safe_dump({"name": "docs", "cluster": {"nodes": ["node-1"]}, "objects": docs}))
     lab = load_lab(path)
-    status = gateway_api_status(lab.gateway_api, lab.services)
+    status = gateway_api_status(lab)
     assert not any(o.name.startswith("example-gateway") for o in lab.objects)  # another controller's class
     assert [str(c) for c in status.gateways[0].conditions] == [
         "Accepted=Unknown (Pending)",
@@ -333,9 +348,32 @@ def test_the_kubernetes_docs_manifests_are_accepted(tmp_path: Path) -> None:
     )
     path.write_text(nginx)
     lab = load_lab(path)
-    status = gateway_api_status(lab.gateway_api, lab.services)
+    status = gateway_api_status(lab)
     assert "example-gateway-example-class" in {o.name for o in lab.objects}  # NGF's name: <gateway>-<class>
     assert [str(c) for c in status.routes[0].parents[0].conditions] == [
         "Accepted=True (Accepted)",
         "ResolvedRefs=False (BackendNotFound)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("ref", "reason"),
+    [("{name: nope}", "InvalidCertificateRef"), ("{name: cafe-tls, namespace: other}", "RefNotPermitted")],
+)
+def test_an_https_listener_without_a_usable_certificate_is_not_accepted(tmp_path: Path, ref: str, reason: str) -> None:
+    gateway = GATEWAY.replace(
+        "- {name: http, port: 80, protocol: HTTP}",
+        f"- {{name: https, port: 443, protocol: HTTPS, tls: {{certificateRefs: [{ref}]}}}}",
+    )
+    plan = plan_of(tmp_path, gateway, route("r"))
+    listener = status_of(plan).gateways[0].listeners[0]
+    assert [str(c) for c in listener.conditions] == [
+        f"Accepted=False ({reason})",
+        f"ResolvedRefs=False ({reason})",
+        "Programmed=False (Invalid)",
+    ]
+    assert conditions(plan, "r")[0][0] == "Accepted=False (NoMatchingParent)"  # no valid listener to attach to
+    conf = render_gateway_conf(
+        plan, "default/gw", "gw-nginx-0", "/r", "/l", gateway_certificates(plan, "default/gw", "/c")
+    )
+    assert "ssl_reject_handshake on;" in conf and "ssl_certificate " not in conf

@@ -285,6 +285,7 @@ ip netns exec nl-gateway-api.node-1 iptables-restore --noflush <<'EOF'
 :KUBE-FIREWALL - [0:0]
 -A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A KUBE-NODEPORTS -m comment --comment "default/cafe-nginx:port-80 health check node port" -m tcp -p tcp --dport 32086 -j ACCEPT
+-A KUBE-NODEPORTS -m comment --comment "default/cafe-nginx:port-443 health check node port" -m tcp -p tcp --dport 32086 -j ACCEPT
 -A KUBE-NODEPORTS -m comment --comment "default/cafe-nginx:port-8080 health check node port" -m tcp -p tcp --dport 32086 -j ACCEPT
 -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x00004000/0x00004000 -j ACCEPT
@@ -299,6 +300,10 @@ COMMIT
 :KUBE-SEP-CTAYOSTVCTMQWGKG - [0:0]
 :KUBE-EXT-K6GJXWX7Q3WIPZPA - [0:0]
 :KUBE-SVL-K6GJXWX7Q3WIPZPA - [0:0]
+:KUBE-SVC-K5T3CZYWF2PU3T7A - [0:0]
+:KUBE-SEP-VTUU7BDFGZXJ7SVU - [0:0]
+:KUBE-EXT-K5T3CZYWF2PU3T7A - [0:0]
+:KUBE-SVL-K5T3CZYWF2PU3T7A - [0:0]
 :KUBE-SVC-26LIWZJU3JSDQQ4Z - [0:0]
 :KUBE-SEP-2JMZBFOLEMPJUHX5 - [0:0]
 :KUBE-EXT-26LIWZJU3JSDQQ4Z - [0:0]
@@ -338,6 +343,18 @@ COMMIT
 -A KUBE-EXT-K6GJXWX7Q3WIPZPA -m comment --comment "route LOCAL traffic for default/cafe-nginx:port-80 external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-K6GJXWX7Q3WIPZPA
 -A KUBE-EXT-K6GJXWX7Q3WIPZPA -j KUBE-SVL-K6GJXWX7Q3WIPZPA
 -A KUBE-SVL-K6GJXWX7Q3WIPZPA -m comment --comment "default/cafe-nginx:port-80 -> 10.244.1.7:80" -j KUBE-SEP-CTAYOSTVCTMQWGKG
+-A KUBE-SERVICES -m comment --comment "default/cafe-nginx:port-443 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 443 -j KUBE-SVC-K5T3CZYWF2PU3T7A
+-A KUBE-SVC-K5T3CZYWF2PU3T7A -m comment --comment "default/cafe-nginx:port-443 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 443 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
+-A KUBE-SVC-K5T3CZYWF2PU3T7A -m comment --comment "default/cafe-nginx:port-443 -> 10.244.1.7:443" -j KUBE-SEP-VTUU7BDFGZXJ7SVU
+-A KUBE-SEP-VTUU7BDFGZXJ7SVU -m comment --comment default/cafe-nginx:port-443 -s 10.244.1.7 -j KUBE-MARK-MASQ
+-A KUBE-SEP-VTUU7BDFGZXJ7SVU -m comment --comment default/cafe-nginx:port-443 -m tcp -p tcp -j DNAT --to-destination 10.244.1.7:443
+-A KUBE-SERVICES -m comment --comment "default/cafe-nginx:port-443 loadbalancer IP" -m tcp -p tcp -d 198.51.100.200 --dport 443 -j KUBE-EXT-K5T3CZYWF2PU3T7A
+-A KUBE-NODEPORTS -m comment --comment default/cafe-nginx:port-443 -m tcp -p tcp --dport 32475 -j KUBE-EXT-K5T3CZYWF2PU3T7A
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -m comment --comment "pod traffic for default/cafe-nginx:port-443 external destinations" -s 10.244.0.0/16 -j KUBE-SVC-K5T3CZYWF2PU3T7A
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -m comment --comment "masquerade LOCAL traffic for default/cafe-nginx:port-443 external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -m comment --comment "route LOCAL traffic for default/cafe-nginx:port-443 external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-K5T3CZYWF2PU3T7A
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -j KUBE-SVL-K5T3CZYWF2PU3T7A
+-A KUBE-SVL-K5T3CZYWF2PU3T7A -m comment --comment "default/cafe-nginx:port-443 -> 10.244.1.7:443" -j KUBE-SEP-VTUU7BDFGZXJ7SVU
 -A KUBE-SERVICES -m comment --comment "default/cafe-nginx:port-8080 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 8080 -j KUBE-SVC-26LIWZJU3JSDQQ4Z
 -A KUBE-SVC-26LIWZJU3JSDQQ4Z -m comment --comment "default/cafe-nginx:port-8080 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 8080 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
 -A KUBE-SVC-26LIWZJU3JSDQQ4Z -m comment --comment "default/cafe-nginx:port-8080 -> 10.244.1.7:8080" -j KUBE-SEP-2JMZBFOLEMPJUHX5
@@ -428,6 +445,9 @@ ip netns exec nl-gateway-api.node-2 iptables-restore --noflush <<'EOF'
 -A KUBE-NODEPORTS -m comment --comment "default/cafe-nginx:port-80 health check node port" -m tcp -p tcp --dport 32086 -j ACCEPT
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "default/cafe-nginx:port-80 has no local endpoints" -m tcp -p tcp -d 198.51.100.200 --dport 80 -j DROP
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "default/cafe-nginx:port-80 has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 31175 -j DROP
+-A KUBE-NODEPORTS -m comment --comment "default/cafe-nginx:port-443 health check node port" -m tcp -p tcp --dport 32086 -j ACCEPT
+-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/cafe-nginx:port-443 has no local endpoints" -m tcp -p tcp -d 198.51.100.200 --dport 443 -j DROP
+-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/cafe-nginx:port-443 has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 32475 -j DROP
 -A KUBE-NODEPORTS -m comment --comment "default/cafe-nginx:port-8080 health check node port" -m tcp -p tcp --dport 32086 -j ACCEPT
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "default/cafe-nginx:port-8080 has no local endpoints" -m tcp -p tcp -d 198.51.100.200 --dport 8080 -j DROP
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "default/cafe-nginx:port-8080 has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30808 -j DROP
@@ -444,6 +464,10 @@ COMMIT
 :KUBE-SEP-CTAYOSTVCTMQWGKG - [0:0]
 :KUBE-EXT-K6GJXWX7Q3WIPZPA - [0:0]
 :KUBE-SVL-K6GJXWX7Q3WIPZPA - [0:0]
+:KUBE-SVC-K5T3CZYWF2PU3T7A - [0:0]
+:KUBE-SEP-VTUU7BDFGZXJ7SVU - [0:0]
+:KUBE-EXT-K5T3CZYWF2PU3T7A - [0:0]
+:KUBE-SVL-K5T3CZYWF2PU3T7A - [0:0]
 :KUBE-SVC-26LIWZJU3JSDQQ4Z - [0:0]
 :KUBE-SEP-2JMZBFOLEMPJUHX5 - [0:0]
 :KUBE-EXT-26LIWZJU3JSDQQ4Z - [0:0]
@@ -481,6 +505,16 @@ COMMIT
 -A KUBE-EXT-K6GJXWX7Q3WIPZPA -m comment --comment "pod traffic for default/cafe-nginx:port-80 external destinations" -s 10.244.0.0/16 -j KUBE-SVC-K6GJXWX7Q3WIPZPA
 -A KUBE-EXT-K6GJXWX7Q3WIPZPA -m comment --comment "masquerade LOCAL traffic for default/cafe-nginx:port-80 external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
 -A KUBE-EXT-K6GJXWX7Q3WIPZPA -m comment --comment "route LOCAL traffic for default/cafe-nginx:port-80 external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-K6GJXWX7Q3WIPZPA
+-A KUBE-SERVICES -m comment --comment "default/cafe-nginx:port-443 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 443 -j KUBE-SVC-K5T3CZYWF2PU3T7A
+-A KUBE-SVC-K5T3CZYWF2PU3T7A -m comment --comment "default/cafe-nginx:port-443 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 443 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
+-A KUBE-SVC-K5T3CZYWF2PU3T7A -m comment --comment "default/cafe-nginx:port-443 -> 10.244.1.7:443" -j KUBE-SEP-VTUU7BDFGZXJ7SVU
+-A KUBE-SEP-VTUU7BDFGZXJ7SVU -m comment --comment default/cafe-nginx:port-443 -s 10.244.1.7 -j KUBE-MARK-MASQ
+-A KUBE-SEP-VTUU7BDFGZXJ7SVU -m comment --comment default/cafe-nginx:port-443 -m tcp -p tcp -j DNAT --to-destination 10.244.1.7:443
+-A KUBE-SERVICES -m comment --comment "default/cafe-nginx:port-443 loadbalancer IP" -m tcp -p tcp -d 198.51.100.200 --dport 443 -j KUBE-EXT-K5T3CZYWF2PU3T7A
+-A KUBE-NODEPORTS -m comment --comment default/cafe-nginx:port-443 -m tcp -p tcp --dport 32475 -j KUBE-EXT-K5T3CZYWF2PU3T7A
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -m comment --comment "pod traffic for default/cafe-nginx:port-443 external destinations" -s 10.244.0.0/16 -j KUBE-SVC-K5T3CZYWF2PU3T7A
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -m comment --comment "masquerade LOCAL traffic for default/cafe-nginx:port-443 external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A KUBE-EXT-K5T3CZYWF2PU3T7A -m comment --comment "route LOCAL traffic for default/cafe-nginx:port-443 external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-K5T3CZYWF2PU3T7A
 -A KUBE-SERVICES -m comment --comment "default/cafe-nginx:port-8080 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 8080 -j KUBE-SVC-26LIWZJU3JSDQQ4Z
 -A KUBE-SVC-26LIWZJU3JSDQQ4Z -m comment --comment "default/cafe-nginx:port-8080 cluster IP" -m tcp -p tcp -d 10.99.213.84 --dport 8080 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
 -A KUBE-SVC-26LIWZJU3JSDQQ4Z -m comment --comment "default/cafe-nginx:port-8080 -> 10.244.1.7:8080" -j KUBE-SEP-2JMZBFOLEMPJUHX5
@@ -643,9 +677,11 @@ dns-version 28800 IN TXT "1.1.0"
 ; default/cafe-nginx: ClusterIP 10.99.213.84, 1 endpoint(s)
 cafe-nginx.default.svc IN A 10.99.213.84
 _port-80._tcp.cafe-nginx.default.svc IN SRV 0 100 80 cafe-nginx.default.svc.cluster.local.
+_port-443._tcp.cafe-nginx.default.svc IN SRV 0 100 443 cafe-nginx.default.svc.cluster.local.
 _port-8080._tcp.cafe-nginx.default.svc IN SRV 0 100 8080 cafe-nginx.default.svc.cluster.local.
-cafe-nginx.default.svc IN SRV 0 50 80 cafe-nginx.default.svc.cluster.local.
-cafe-nginx.default.svc IN SRV 0 50 8080 cafe-nginx.default.svc.cluster.local.
+cafe-nginx.default.svc IN SRV 0 33 80 cafe-nginx.default.svc.cluster.local.
+cafe-nginx.default.svc IN SRV 0 33 443 cafe-nginx.default.svc.cluster.local.
+cafe-nginx.default.svc IN SRV 0 33 8080 cafe-nginx.default.svc.cluster.local.
 10-244-1-7.cafe-nginx.default.svc IN A 10.244.1.7
 
 ; default/coffee-v1: ClusterIP 10.107.130.99, 1 endpoint(s)
@@ -709,9 +745,11 @@ start menu-0_menu nl-gateway-api.menu-0 menu-0 "$PYTHON" -m netlab.workloads.ech
 #   gatewayclass nginx: Accepted=True (Accepted) SupportedVersion=True (SupportedVersion)
 #   gateway default/cafe: Accepted=True (Accepted) Programmed=True (Programmed), address 198.51.100.200
 #     listener http: 4 route(s), Accepted=True (Accepted) Programmed=True (Programmed) ResolvedRefs=True (ResolvedRefs) Conflicted=False (NoConflicts)
+#     listener https: 1 route(s), Accepted=True (Accepted) Programmed=True (Programmed) ResolvedRefs=True (ResolvedRefs) Conflicted=False (NoConflicts)
 #     listener team-b: 1 route(s), Accepted=True (Accepted) Programmed=True (Programmed) ResolvedRefs=True (ResolvedRefs) Conflicted=False (NoConflicts)
 #   httproute default/coffee -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
 #   httproute default/tea -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
+#   httproute default/tea -> default/cafe/https: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
 #   httproute default/old-cafe -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=True (ResolvedRefs)
 #   httproute default/latte -> default/cafe/http: Accepted=True (Accepted) ResolvedRefs=False (BackendNotFound)
 #     spec.rules[0].backendRefs[0].name: Not found: "latte"
@@ -724,12 +762,37 @@ mkdir -p /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/run
 touch "$RUN/cafe-nginx-0_nginx.log"
 chown nobody:nogroup /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/run "$RUN/cafe-nginx-0_nginx.log"
 chmod 700 /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/run
+certs=/run/netlab-explain/gateway-api/ingress/cafe-nginx-0/certs
+mkdir -p $certs
+chown root:nogroup $certs
+chmod 750 $certs
+cat > $certs/default-cafe-tls.pem <<'EOF'
+-----BEGIN CERTIFICATE-----
+MIIBqzCCAVCgAwIBAgIUHob+m3Zed6aAbwRUIpR6tl3w9J0wCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQY2FmZS5leGFtcGxlLmNvbTAgFw0yNjEyMDMxODQ4NTRaGA8y
+MTI2MTEwOTE4NDg1NFowGzEZMBcGA1UEAwwQY2FmZS5leGFtcGxlLmNvbTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABMu+lrtLr5IGXsZZ/ciZ4O3pwgWW/6iTLqbb
+1UbZS49xpFU53B/1k5YlzMLtw6HoxthnlGz1o9k/NKsjzmxCajijcDBuMB0GA1Ud
+DgQWBBTTXIVq3MehyudaZYnnmh2Y2CgGcDAfBgNVHSMEGDAWgBTTXIVq3Mehyuda
+ZYnnmh2Y2CgGcDAPBgNVHRMBAf8EBTADAQH/MBsGA1UdEQQUMBKCEGNhZmUuZXhh
+bXBsZS5jb20wCgYIKoZIzj0EAwIDSQAwRgIhAKryo9MVSeyABy+EGGNEeIaSBEb2
+AdgprVgPbCsfRJzjAiEA8U2uGsGOJ5zjYJH9eqS6JYVrAsP0CmjCGoiLL6WLSWA=
+-----END CERTIFICATE-----
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgInHfPPecOdDTIGy1
+ZabPEAt2CF29vgq1T4X7PsJGBf6hRANCAATLvpa7S6+SBl7GWf3ImeDt6cIFlv+o
+ky6m29VG2UuPcaRVOdwf9ZOWJczC7cOh6MbYZ5Rs9aPZPzSrI85sQmo4
+-----END PRIVATE KEY-----
+EOF
+chown root:nogroup $certs/*.pem
+chmod 640 $certs/*.pem
 cat > /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/nginx.conf <<'EOF'
 # nginx.conf of cafe-nginx-0, the data plane of Gateway default/cafe (lab gateway-api): NGINX Gateway Fabric's
 # nginx Deployment cafe-nginx, configured as NGF 2.6 configures it, by netlab
 # (netlab/render/gateway.py) from the HTTPRoutes attached to its listeners; rewritten and
 # reloaded when routes or endpoints change.
 # listener http: HTTP port 80, host *.example.com
+# listener https: HTTPS port 443, host cafe.example.com
 # listener team-b: HTTP port 8080, host *
 
 pid /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/run/nginx.pid;
@@ -939,6 +1002,67 @@ http {
 
         location / {
             return 301 "$scheme://cafe.example.com:80$request_uri";
+        }
+    }
+
+    server {  # listener port 443 (HTTPS): no server for the name asked (SNI)
+        listen 443 ssl default_server;
+        ssl_reject_handshake on;
+    }
+
+    server {
+        listen 443 ssl;
+        server_name cafe.example.com;
+        ssl_certificate /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/certs/default-cafe-tls.pem;  # Secret default/cafe-tls
+        ssl_certificate_key /run/netlab-explain/gateway-api/ingress/cafe-nginx-0/certs/default-cafe-tls.pem;
+
+        location = /header {
+            proxy_set_header X-Via "${x_via_header_var}gateway";
+            proxy_set_header X-Gateway "cafe";
+            proxy_set_header X-Secret "";
+            proxy_set_header Host "$gw_api_compliant_host";
+            proxy_set_header X-Forwarded-For "$proxy_add_x_forwarded_for";
+            proxy_set_header X-Real-IP "$remote_addr";
+            proxy_set_header X-Forwarded-Proto "$scheme";
+            proxy_set_header X-Forwarded-Host "$host";
+            proxy_set_header X-Forwarded-Port "$server_port";
+            proxy_set_header Upgrade "$http_upgrade";
+            proxy_set_header Connection "$connection_upgrade";
+            proxy_http_version 1.1;
+            proxy_pass http://default_headers_80;
+        }
+
+        location /header/ {
+            proxy_set_header X-Via "${x_via_header_var}gateway";
+            proxy_set_header X-Gateway "cafe";
+            proxy_set_header X-Secret "";
+            proxy_set_header Host "$gw_api_compliant_host";
+            proxy_set_header X-Forwarded-For "$proxy_add_x_forwarded_for";
+            proxy_set_header X-Real-IP "$remote_addr";
+            proxy_set_header X-Forwarded-Proto "$scheme";
+            proxy_set_header X-Forwarded-Host "$host";
+            proxy_set_header X-Forwarded-Port "$server_port";
+            proxy_set_header Upgrade "$http_upgrade";
+            proxy_set_header Connection "$connection_upgrade";
+            proxy_http_version 1.1;
+            proxy_pass http://default_headers_80;
+        }
+
+        location = /tea {
+            proxy_set_header Host "$gw_api_compliant_host";
+            proxy_set_header X-Forwarded-For "$proxy_add_x_forwarded_for";
+            proxy_set_header X-Real-IP "$remote_addr";
+            proxy_set_header X-Forwarded-Proto "$scheme";
+            proxy_set_header X-Forwarded-Host "$host";
+            proxy_set_header X-Forwarded-Port "$server_port";
+            proxy_set_header Upgrade "$http_upgrade";
+            proxy_set_header Connection "$connection_upgrade";
+            proxy_http_version 1.1;
+            proxy_pass http://default_tea_80;
+        }
+
+        location / {
+            return 404;  # no route for this path
         }
     }
 
