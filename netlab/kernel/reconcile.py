@@ -8,6 +8,8 @@ Steps, as a cluster would take them:
 * resync kube-proxy's rules on every node in one atomic step each (in nftables mode only what
   changed, as kube-proxy's partial sync), and flush the UDP conntrack entries that still point at
   endpoints that left, as kube-proxy does;
+* LoadBalancer IPs that came or went: the cloud (or MetalLB) routes or withdraws them
+  (kernel.loadbalancers; the cloud's load balancer comes with the first and goes with the last);
 * render the DNS zones again: cluster DNS answers from them with its next query;
 * start the echo server again for every pod, and the new pods' own commands;
 * each new pod announces its address (a gratuitous ARP, kernel.announce), so neighbours that held
@@ -36,7 +38,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from netlab.errors import ApplyError, BadInput, KernelError
-from netlab.kernel import conntrack, etcfiles, ingress, netns, procs
+from netlab.kernel import conntrack, etcfiles, ingress, loadbalancers, netns, procs
 from netlab.kernel.announce import announce
 from netlab.kernel.build import Namespaces, refuse_taken, start_workloads
 from netlab.kernel.teardown import signals_deferred
@@ -86,10 +88,10 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         KernelError: the kernel refused a change, which was rolled back (if that failed too, the
             message says so: the lab needs `netlab down`).
     """
-    if (old.load_balancer_ips, old.lab.outside) != (new.load_balancer_ips, new.lab.outside):
+    if old.lab.outside != new.lab.outside:
         raise BadInput(
-            f"lab {new.name}: this change adds, removes or moves a LoadBalancer IP or an outside "
-            f"host, which rebuilds the lab's outside world: run `netlab down {new.name}` and `up` again"
+            f"lab {new.name}: this change adds, removes or moves an outside host, which rebuilds the "
+            f"lab's outside world: run `netlab down {new.name}` and `up` again"
         )
     before = {p.name: p for p in old.pods}
     after = {p.name: p for p in new.pods}
@@ -128,6 +130,7 @@ def _change(
     if os.environ.get(FAULT_RULES):
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
+    loadbalancers.change(old, new, state)
     reloaded = start_workloads(new, state, added)
     announce(new, added)  # last: by now their bridge ports forward
     return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
@@ -150,6 +153,7 @@ def _undo(
     _add_pods(old, state, back, [])
     state.write_service_env(service_env)
     sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
+    loadbalancers.change(new, old, state)
     start_workloads(old, state, back)
     announce(old, back)
 

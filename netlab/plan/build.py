@@ -71,7 +71,11 @@ Allocations = dict[str, tuple[str, str]]  # pod -> (node, IP) of a running lab: 
 
 
 def make_plan(
-    lab: Lab, network: str | None = None, proxy_mode: str | None = None, keep: Allocations | None = None
+    lab: Lab,
+    network: str | None = None,
+    proxy_mode: str | None = None,
+    keep: Allocations | None = None,
+    load_balancers: dict[str, str] | None = None,
 ) -> LabPlan:
     """Lay out the whole lab.
 
@@ -81,6 +85,8 @@ def make_plan(
         proxy_mode: overrides the lab's cluster.proxyMode (`netlab up --proxy-mode`).
         keep: pods of the running lab that keep their node and address (a scale or apply
             changes only what it must, as a real cluster's IPAM does).
+        load_balancers: the LoadBalancer IPs the running lab's Services hold (`ns/name` -> IP),
+            which they keep, as a cloud keeps a load balancer's address while its Service lives.
 
     Raises:
         PlanError: the CIDRs overlap or do not hold the nodes or pods.
@@ -99,7 +105,7 @@ def make_plan(
         nodes=nodes,
         pods=pods,
         hosts=hosts,
-        services=plan_services(lab, pods),
+        services=plan_services(lab, pods, load_balancers or {}),
     )
 
 

@@ -27,15 +27,18 @@ RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
 LB_POOL = [IPv4Address("198.51.100.200") + i for i in range(51)]
 
 
-def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...]:
-    """Every Service of the lab with its ClusterIP and endpoints, sorted by namespace and name.
+def plan_services(
+    lab: Lab, pods: tuple[PodPlan, ...], load_balancers: dict[str, str] | None = None
+) -> tuple[ServicePlan, ...]:
+    """Every Service of the lab with its ClusterIP and endpoints, sorted by namespace and name
+    (`load_balancers`: the LoadBalancer IPs Services of the running lab hold, `ns/name` -> IP).
 
     Raises:
         PlanError: a given clusterIP lies outside the service CIDR or is taken twice.
     """
     ips = allocate_cluster_ips(lab)
     node_ports = allocate_node_ports(lab)
-    lb_ips = allocate_load_balancer_ips(lab)
+    lb_ips = allocate_load_balancer_ips(lab, load_balancers or {})
     return tuple(
         ServicePlan(
             name=svc.name,
@@ -107,10 +110,11 @@ def allocate_node_ports(lab: Lab) -> dict[str, int]:
     return found
 
 
-def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
+def allocate_load_balancer_ips(lab: Lab, held: dict[str, str] | None = None) -> dict[tuple[str, str], IPv4Address]:
     """Each LoadBalancer Service's external IP, as a cloud controller hands them out: the
-    `loadBalancerIP` asked for, else the lowest free address of the pool (198.51.100.200-250), in
-    the order of namespace/name (the same on every run).
+    `loadBalancerIP` asked for, else the one it holds already in a running lab (`held`: `ns/name` ->
+    IP; a Service added later never takes an older one's address), else the lowest free address of
+    the pool (198.51.100.200-250), in the order of namespace/name (the same on every run).
 
     Raises:
         PlanError: an address asked for is outside the pool or asked twice; the pool is empty.
@@ -128,6 +132,10 @@ def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
             if ip in found.values():
                 raise PlanError(f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is asked twice")
             found[svc.namespace, svc.name] = ip
+    for svc in services:
+        kept = (held or {}).get(f"{svc.namespace}/{svc.name}")
+        if (svc.namespace, svc.name) not in found and kept and IPv4Address(kept) not in found.values():
+            found[svc.namespace, svc.name] = IPv4Address(kept)
     free = (ip for ip in LB_POOL if ip not in found.values())
     for svc in services:
         if (svc.namespace, svc.name) not in found:
