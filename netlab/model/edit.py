@@ -32,6 +32,10 @@ KIND_ALIASES = {
     "configmaps": "ConfigMap",
     "secret": "Secret",
     "secrets": "Secret",
+    "endpointslice": "EndpointSlice",
+    "endpointslices": "EndpointSlice",
+    "endpoints": "Endpoints",
+    "ep": "Endpoints",
 }
 
 
@@ -118,7 +122,7 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
     for ref in refs:
         kind, _, name = ref.partition("/")
         if kind.lower() not in KIND_ALIASES or not name:
-            kinds = "pod, service, deployment, ingress, configmap or secret"
+            kinds = "pod, service, deployment, ingress, configmap, secret, endpointslice or endpoints"
             raise BadInput(f"{ref!r} is not KIND/NAME (KIND: {kinds})")
         key = (KIND_ALIASES[kind.lower()], namespace, name)
         kept = [obj for obj in data["objects"] if _key(obj) != key]

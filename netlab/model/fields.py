@@ -128,12 +128,21 @@ KINDS = {
     ("networking.k8s.io/v1", "Ingress"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
+    ("discovery.k8s.io/v1", "EndpointSlice"),
+    ("v1", "Endpoints"),
 }
 CONFIG_MAP = _fields("apiVersion kind metadata data", "binaryData immutable")
 SECRET = _fields("apiVersion kind metadata data stringData type", "immutable")
 KEY_SELECTOR = _fields("name key optional")
 ENV_FROM_SOURCE = _fields("configMapRef secretRef prefix")
 SOURCE_SELECTOR = _fields("name optional")
+ENDPOINT_SLICE = _fields("apiVersion kind metadata addressType endpoints ports")
+SLICE_ENDPOINT = _fields("addresses conditions hostname nodeName", "targetRef zone hints deprecatedTopology")
+ENDPOINT_CONDITIONS = _fields("ready serving terminating")
+ENDPOINT_PORT = _fields("name port protocol", "appProtocol")  # an EndpointSlice's, and an Endpoints subset's
+ENDPOINTS = _fields("apiVersion kind metadata subsets")
+ENDPOINT_SUBSET = _fields("addresses notReadyAddresses ports")
+ENDPOINT_ADDRESS = _fields("ip hostname nodeName", "targetRef")
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),

@@ -355,6 +355,44 @@ class Ingress:
         return f"{self.namespace}/{self.name}"
 
 
+# -- discovery.k8s.io/v1 EndpointSlice, v1 Endpoints (read by model/endpointslices.py) ----------
+@dataclass(frozen=True)
+class SliceEndpoint:
+    """One endpoint of an EndpointSlice: its first address (the one consumers use) and conditions."""
+
+    address: str
+    ready: bool = True  # conditions.ready; unset means ready, as kube-proxy reads it
+    serving: bool = True
+    terminating: bool = False
+    hostname: str | None = None  # its DNS name under the Service (CoreDNS), else the dashed IP
+    node_name: str | None = None  # where kube-proxy counts it as local (externalTrafficPolicy Local)
+
+
+@dataclass(frozen=True)
+class SlicePort:
+    """A port of an EndpointSlice: kube-proxy matches it to the Service port of the same name and protocol."""
+
+    name: str = ""  # "": the Service's unnamed port
+    port: int | None = None  # None: "all ports", which kube-proxy ignores
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True)
+class EndpointSlice:
+    """A discovery.k8s.io/v1 EndpointSlice; also one subset of a v1 Endpoints (`kind` Endpoints),
+    which the EndpointSlice mirroring controller turns into one."""
+
+    name: str
+    namespace: str
+    service: str  # the label kubernetes.io/service-name ("": none, no Service takes it)
+    address_type: str = "IPv4"
+    endpoints: tuple[SliceEndpoint, ...] = ()
+    ports: tuple[SlicePort, ...] = ()
+    kind: str = "EndpointSlice"
+    proxied: bool = True  # False: labelled service.kubernetes.io/service-proxy-name, another proxy's
+    mirror: bool = True  # an Endpoints without endpointslice.kubernetes.io/skip-mirror: "true"
+
+
 @dataclass(frozen=True)
 class Lab:
     """A whole lab file: cluster, Kubernetes objects, checks and guide."""
@@ -372,6 +410,7 @@ class Lab:
     outside: tuple[OutsideHost, ...] = ()
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
     config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
+    endpoint_slices: tuple[EndpointSlice, ...] = ()  # EndpointSlices and Endpoints' subsets (model.endpointslices)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
 
     def config_data(self, kind: str, namespace: str, name: str) -> dict[str, str] | None:

@@ -21,11 +21,13 @@ from netlab.model.checks import check_references, read_check, read_guide_step, r
 from netlab.model.cluster import read_cluster
 from netlab.model.clusterdns import add_cluster_dns
 from netlab.model.configdata import check_config_refs, read_config_data
+from netlab.model.endpointslices import check_unique_endpoints, read_endpoints_object
 from netlab.model.ingress import check_ingresses, read_ingress
 from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
     ConfigData,
+    EndpointSlice,
     Ingress,
     KubeObject,
     Lab,
@@ -124,7 +126,8 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
         if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
-    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData)))
+    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData, tuple)))
+    endpoint_objects = [obj for obj in manifests if isinstance(obj, tuple)]  # EndpointSlices, Endpoints
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
     ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
@@ -132,6 +135,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         objects, services = add_cluster_dns(r, cluster, objects, services, len(manifests))
     _check_unique_names(r, cluster, objects, outside)
     _check_unique_services(r, services)
+    check_unique_endpoints(r, endpoint_objects)
     check_placement(r, cluster, objects)
     check_ingresses(r, ingresses, services, objects, strict=check_pods)
     if check_pods:
@@ -161,10 +165,13 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         ingresses=ingresses,
         config=config,
         translations=translations,
+        endpoint_slices=tuple(s for obj in endpoint_objects for s in obj),
     )
 
 
-def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service | Ingress | ConfigData | None:
+def _read_object(
+    r: FieldReader, raw: Any, index: int
+) -> KubeObject | Service | Ingress | ConfigData | tuple[EndpointSlice, ...] | None:
     """One manifest of `objects:`, by its kind (each kind's reader in its own module)."""
     if not isinstance(raw, dict):
         r.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
@@ -178,12 +185,14 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> KubeObject | Service |
         kinds = ", ".join(f"{a} {k}" for a, k in sorted(fields.KINDS))
         r.problem(label, f"unknown kind {api} {kind} (netlab knows {kinds})")
         return None
-    data_only = kind in ("ConfigMap", "Secret")  # no spec: their data is the object
+    data_only = kind in ("ConfigMap", "Secret", "EndpointSlice", "Endpoints")  # no spec: their data is the object
     obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
     pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if data_only else (DNS_LABEL, HOSTNAME_MAX)
     name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
+    if kind in ("EndpointSlice", "Endpoints"):
+        return read_endpoints_object(r, raw, str(kind), name, namespace, label)
     if data_only:
         return read_config_data(r, raw, str(kind), name, namespace, label)
     if kind == "Service":

@@ -39,8 +39,10 @@ def netns_name(lab: str, name: str) -> str:
 class Endpoint:
     ip: IPv4Address
     port: int
-    pod: str
-    node: str
+    pod: str  # "": an address of no pod of the lab (a hand-made endpoint: an outside host, say)
+    node: str  # where kube-proxy counts it local; "": nowhere (a hand-made endpoint without nodeName)
+    hostname: str | None = None  # its name under the Service in cluster DNS (else its dashed IP)
+    ready: bool = True  # False: serving but terminating, used only while none is ready (not in DNS)
 
     def __str__(self) -> str:
         return f"{self.ip}:{self.port}"

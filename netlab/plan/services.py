@@ -10,7 +10,8 @@ LoadBalancer IPs come from the lab's pool, 198.51.100.200 upward (`loadBalancerI
 Endpoints, as the EndpointSlice controller and kube-proxy see them: the pods of the Service's
 namespace whose labels match its selector (every pod netlab runs is ready), each port's targetPort
 resolved per pod (a name is looked up among the pod's container ports; a pod without it is not an
-endpoint of that port), sorted by their "ip:port" string as kube-proxy sorts them.
+endpoint of that port), merged with the EndpointSlices written by hand (plan/endpointslices.py),
+sorted by their "ip:port" string as kube-proxy sorts them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from netlab.errors import PlanError
 from netlab.model.lab import NODE_PORT_RANGE, Lab, Service, ServicePort
+from netlab.plan.endpointslices import with_slices
 from netlab.plan.model import Endpoint, PodPlan, ServicePlan, ServicePortPlan
 
 RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
@@ -52,7 +54,7 @@ def plan_services(
                     p.name,
                     p.port,
                     p.protocol,
-                    endpoints(svc, p, pods),
+                    with_slices(lab, svc, p, pods, endpoints(svc, p, pods)),
                     p.target_port or p.port,
                     node_ports.get(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"),
                 )
