@@ -84,5 +84,5 @@ def print_change(plan: LabPlan, result: Change) -> None:
 
 def note_endpoints(plan: LabPlan) -> None:
     """What the lab's EndpointSlices and Endpoints do not do (kube-proxy ignores them, or they are not mirrored)."""
-    for note in endpoints_notes(plan.lab):
+    for note in endpoints_notes(plan):
         out.print(f"  note: {note}", markup=False)

@@ -23,7 +23,7 @@ from ipaddress import IPv4Address
 
 from netlab.model.endpointslices import PROXY_NAME_LABEL, SERVICE_NAME_LABEL, SKIP_MIRROR_LABEL
 from netlab.model.lab import EndpointSlice, Lab, Service, ServicePort
-from netlab.plan.model import Endpoint, PodPlan
+from netlab.plan.model import Endpoint, LabPlan, PodPlan
 
 
 def with_slices(
@@ -69,10 +69,19 @@ def _slices_of(lab: Lab, svc: Service) -> list[EndpointSlice]:
     ]
 
 
-def endpoints_notes(lab: Lab) -> list[str]:
+def endpoints_notes(plan: LabPlan) -> list[str]:
     """What the lab's EndpointSlices and Endpoints do not do, and why (each object once)."""
+    lab = plan.lab
     services = {(s.namespace, s.name): s for s in lab.services}
     notes = [_why_unused(s, services.get((s.namespace, s.service))) for s in lab.endpoint_slices]
+    cluster_ips = {str(s.cluster_ip): s.name for s in plan.services if s.cluster_ip}
+    notes += [
+        f"{s.kind} {s.namespace}/{s.name}: {e.address} is the ClusterIP of Service {cluster_ips[e.address]}, "
+        "and kube-proxy does not support virtual IPs as a destination"
+        for s in lab.endpoint_slices
+        for e in s.endpoints
+        if e.address in cluster_ips
+    ]
     return [note for note in dict.fromkeys(notes) if note]
 
 

@@ -5,10 +5,12 @@ does, and programmed into the rules (goldens in tests/golden/endpointslices/).""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
+from labgen import web_deployment
 
 from netlab.model import edit
 from netlab.plan import make_plan
@@ -48,16 +50,9 @@ cluster: {nodes: [node-1, node-2]}
 outside:
   - {name: internet}
 objects:
-  - apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web}
-    spec:
-      replicas: 2
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
-        spec: {containers: [{name: web, ports: [{containerPort: 9376}]}]}
 """
+    + "  - "
+    + textwrap.indent(web_deployment(2, "ports: [{containerPort: 9376}]"), "    ")[4:]
     + _service("my-service", PLAIN)
     + _slice("my-service-1", "my-service", "[{addresses: [10.244.1.2]}]")
     + _service("outside", "{ports: [{port: 80}]}")
@@ -135,7 +130,7 @@ def test_a_selector_s_pods_merge_with_hand_made_slices_but_not_with_a_hand_made_
         "10.244.2.2:9376 web-1 node-2",
         "203.0.113.10:80 - -",  # from the slice: kube-proxy merges every slice labelled with the Service
     ]
-    assert endpoints_notes(plan.lab)[0] == (
+    assert endpoints_notes(plan)[0] == (
         "Endpoints default/selected: Service selected has a selector, so the endpoints controller owns its "
         "Endpoints and overwrites this one (not mirrored)"
     )
@@ -164,16 +159,19 @@ def test_slices_kube_proxy_ignores_are_noted(make_lab) -> None:
         + _slice("unlabelled", "x", "[{addresses: [10.244.1.2]}]").replace(f"{NAME}: x", "app: x")
         + _slice("other-proxy", "my-service", "[{addresses: [10.244.2.9]}]", labels=f", {PROXY}: foo")
         + _slice("nobody", "gone", "[{addresses: [10.244.2.9]}]")
+        + _slice("virtual", "named", "[{addresses: [10.96.0.10]}]")
     )
     plan = make_plan(lab)
     assert endpoints(plan, "named") == ["10.244.1.2:8080 web-0 -"]  # the FQDN slice gives nothing
     assert endpoints(plan, "my-service") == ["10.244.1.2:9376 web-0 -"]
-    assert endpoints_notes(lab)[1:] == [
+    assert endpoints_notes(plan)[1:] == [
         "EndpointSlice default/fqdn: kube-proxy ignores FQDN slices",
         "EndpointSlice default/unlabelled: no kubernetes.io/service-name label, so it belongs to no Service",
         "EndpointSlice default/other-proxy: labelled service.kubernetes.io/service-proxy-name, kube-proxy leaves "
         "it to that proxy",
         "EndpointSlice default/nobody: no Service gone in namespace default takes its endpoints",
+        "EndpointSlice default/virtual: 10.96.0.10 is the ClusterIP of Service kube-dns, and kube-proxy does not "
+        "support virtual IPs as a destination",
     ]
 
 
@@ -216,7 +214,11 @@ def test_the_diagram_draws_an_outside_endpoint_to_its_host() -> None:
         (),
         (),
         (DrawnHost("internet", None),),
-        (DrawnService("outside", "default", "10.96.0.5", "80/TCP", (("203.0.113.10:80", "internet"), ("192.0.2.1:80", "?"))),),
+        (
+            DrawnService(
+                "outside", "default", "10.96.0.5", "80/TCP", (("203.0.113.10:80", "internet"), ("192.0.2.1:80", "?"))
+            ),
+        ),
     )
     drawn = dot(picture)
     assert "svc_default_outside -- host_internet" in drawn
