@@ -120,13 +120,49 @@ def test_hand_made_endpoints_get_the_traffic(tmp_path: Path, mode: str) -> None:
         assert _curl("http://mirrored/hostname")[0] == 7
 
 
+LOCAL = """\
+apiVersion: v1
+kind: Service
+metadata: {name: local}
+spec: {type: NodePort, externalTrafficPolicy: Local, ports: [{port: 80, targetPort: 9376, nodePort: 30090}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: local-1, labels: {kubernetes.io/service-name: local}}
+addressType: IPv4
+ports: [{name: '', port: 9376}]
+endpoints: [{addresses: [10.244.2.2], nodeName: node-2}, {addresses: [10.244.1.2]}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web-owned}
+subsets: [{addresses: [{ip: 203.0.113.10}], ports: [{port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-owned}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 9376}]}
+"""
+
+
+def _from_internet(url: str) -> tuple[int, str]:
+    done = netlab("exec", "slices", "internet", "--", "curl", "-s", "--max-time", "2", url)
+    return done.code, done.out
+
+
 def test_status_diagram_and_trace_show_an_outside_endpoint(tmp_path: Path) -> None:
     lab = tmp_path / "slices.yaml"
     lab.write_text(LAB)
     extra = tmp_path / "more.yaml"
-    extra.write_text(MANIFESTS)
+    extra.write_text(MANIFESTS + "---\n" + LOCAL)
     with lab_up(str(lab)):
-        assert netlab("apply", "slices", "-f", str(extra)).code == 0
+        applied = netlab("apply", "slices", "-f", str(extra))
+        assert applied.code == 0, applied.err
+        assert "note: Endpoints default/web-owned: Service web-owned has a selector" in applied.out, applied.out
+        assert _curl("http://web-owned/hostname")[1] in ("web-0", "web-1")  # its pods, not the Endpoints' host
+        # policy Local: an endpoint is local where its nodeName says (kube-proxy), not where its pod runs
+        assert _from_internet("http://198.51.100.12:30090/hostname") == (0, "web-1")
+        assert _from_internet("http://198.51.100.11:30090/hostname")[0] == 28  # node-1 has none: dropped
         status = netlab("status", "slices")
         assert status.code == 0 and "203.0.113.10:80" in status.out, status.out
         drawn = netlab("diagram", "slices")
