@@ -89,7 +89,7 @@ def _read_slice(
         labels.get(SERVICE_NAME_LABEL, ""),
         str(address_type or "IPv4"),
         tuple(e for e in endpoints if e is not None),
-        _ports(r, obj.get("ports"), f"{label}: ports", unnamed_alone=False),
+        _ports(r, obj.get("ports"), f"{label}: ports", subset=False),
         proxied=PROXY_NAME_LABEL not in labels,
     )
 
@@ -111,17 +111,15 @@ def _slice_endpoint(r: FieldReader, raw: Any, place: str, address_type: str) -> 
         elif address_type == "IPv4":
             _ipv4(r, address, where)
     conditions = r.mapping(e.get("conditions"), f"{place}.conditions", fields.ENDPOINT_CONDITIONS)
-    ready = r.boolean(conditions.get("ready"), f"{place}.conditions.ready", True)
-    if not addresses:
-        return None
-    return SliceEndpoint(
-        addresses[0],
-        ready=ready,
+    endpoint = SliceEndpoint(
+        addresses[0] if addresses else "",
+        ready=r.boolean(conditions.get("ready"), f"{place}.conditions.ready", True),
         serving=r.boolean(conditions.get("serving"), f"{place}.conditions.serving", True),
         terminating=r.boolean(conditions.get("terminating"), f"{place}.conditions.terminating", False),
         hostname=_hostname(r, e.get("hostname"), f"{place}.hostname"),
         node_name=_node_name(r, e.get("nodeName"), f"{place}.nodeName"),
     )
+    return endpoint if addresses else None
 
 
 def _read_subset(r: FieldReader, raw: Any, place: str, base: EndpointSlice) -> EndpointSlice:
@@ -133,7 +131,7 @@ def _read_subset(r: FieldReader, raw: Any, place: str, base: EndpointSlice) -> E
         for i, raw_address in enumerate(r.sequence(s.get(key), f"{place}.{key}"))
         if (endpoint := _address(r, raw_address, f"{place}.{key}[{i}]", ready)) is not None
     ]
-    ports = _ports(r, s.get("ports"), f"{place}.ports", unnamed_alone=True)
+    ports = _ports(r, s.get("ports"), f"{place}.ports", subset=True)
     return replace(base, endpoints=tuple(endpoints[:MAX_ENDPOINTS]), ports=ports, kind="Endpoints")
 
 
@@ -150,20 +148,20 @@ def _address(r: FieldReader, raw: Any, place: str, ready: bool) -> SliceEndpoint
     )
 
 
-def _ports(r: FieldReader, raw: Any, place: str, unnamed_alone: bool) -> tuple[SlicePort, ...]:
-    """EndpointSlice or Endpoints ports: unique names (DNS labels, "" for none), TCP by default;
-    an Endpoints subset's port needs its number, and a name when it has several (`unnamed_alone`)."""
+def _ports(r: FieldReader, raw: Any, place: str, subset: bool) -> tuple[SlicePort, ...]:
+    """An EndpointSlice's or an Endpoints `subset`'s ports: unique names (DNS labels, "" for none),
+    TCP by default; a subset's port needs its number, and a name when the subset has several."""
     items = r.sequence(raw, place)
     if len(items) > MAX_PORTS:
         r.problem(place, f"holds {len(items)} ports, at most {MAX_PORTS} fit")
     ports = []
     for i, item in enumerate(items):
         where = f"{place}[{i}]"
-        p = r.mapping(item, where, fields.ENDPOINT_PORT, required=("port",) if unnamed_alone else ())
+        p = r.mapping(item, where, fields.ENDPOINT_PORT, required=("port",) if subset else ())
         name = p.get("name") or ""
         if name:
             name = r.string(name, f"{where}.name", DNS_LABEL, HOSTNAME_MAX)
-        elif unnamed_alone and len(items) > 1:
+        elif subset and len(items) > 1:
             r.problem(f"{where}.name", "is required when a subset has several ports")
         number = r.integer(p["port"], f"{where}.port", 1, 65535) if p.get("port") is not None else None
         protocol = r.choice(p.get("protocol", "TCP"), f"{where}.protocol", PROTOCOLS)

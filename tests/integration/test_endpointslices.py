@@ -118,6 +118,8 @@ def test_hand_made_endpoints_get_the_traffic(tmp_path: Path, mode: str) -> None:
         deleted = netlab("delete", "slices", "ep/mirrored")
         assert deleted.code == 0, deleted.err
         assert _curl("http://mirrored/hostname")[0] == 7
+        assert netlab("delete", "slices", "endpointslices/db-1").code == 0
+        assert _dig("db.default.svc.cluster.local") == []  # a headless Service without endpoints: NXDOMAIN
 
 
 LOCAL = """\
