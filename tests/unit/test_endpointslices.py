@@ -12,6 +12,7 @@ import pytest
 import yaml
 from labgen import web_deployment
 
+from netlab.errors import LabValidationError
 from netlab.model import edit
 from netlab.plan import make_plan
 from netlab.plan.endpointslices import endpoints_notes
@@ -223,3 +224,27 @@ def test_the_diagram_draws_an_outside_endpoint_to_its_host() -> None:
     drawn = dot(picture)
     assert "svc_default_outside -- host_internet" in drawn
     assert 'address_192_0_2_1 [label="192.0.2.1 (no pod)"]' in drawn
+
+
+def test_the_mirroring_controller_mirrors_1000_addresses_of_a_subset_and_the_api_takes_1000_per_slice(
+    make_lab,
+) -> None:
+    addresses = [f"10.1.{i // 250}.{i % 250 + 1}" for i in range(1001)]
+    endpoints = (
+        "{apiVersion: v1, kind: Endpoints, metadata: {name: many}, subsets: [{addresses: [%s], ports: [{port: 80}]}]}"
+    )
+    lab = make_lab(
+        "name: many\ncluster: {nodes: [node-1]}\nobjects:\n"
+        + _service("many", "{ports: [{port: 80}]}")
+        + "  - "
+        + endpoints % ", ".join(f"{{ip: {a}}}" for a in addresses)
+        + "\n"
+    )
+    svc = make_plan(lab).service("many")
+    assert svc is not None and len(svc.ports[0].endpoints) == 1000
+    with pytest.raises(LabValidationError) as refused:
+        make_lab(
+            "name: many\ncluster: {nodes: [node-1]}\nobjects:\n"
+            + _slice("many-1", "many", "[" + ", ".join(f"{{addresses: [{a}]}}" for a in addresses) + "]")
+        )
+    assert "EndpointSlice many-1: endpoints: holds 1001 endpoints, at most 1000 fit" in str(refused.value)
