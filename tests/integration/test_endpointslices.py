@@ -31,19 +31,31 @@ objects:
         spec: {containers: [{name: web, ports: [{containerPort: 9376}]}]}
   - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node-1, containers: [{name: client}]}}
 """
-MANIFESTS = """\
+
+
+def _slice(service: str, port: str, endpoints: str) -> str:
+    """An EndpointSlice `<service>-1` for the Service: one port (YAML flow), its endpoints (YAML flow)."""
+    return f"""\
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: {service}-1, labels: {{kubernetes.io/service-name: {service}}}}}
+addressType: IPv4
+ports: [{port}]
+endpoints: {endpoints}
+---
+"""
+
+
+MANIFESTS = (
+    """\
 apiVersion: v1
 kind: Service
 metadata: {name: outside}
 spec: {ports: [{port: 80}]}
 ---
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: outside-1, labels: {kubernetes.io/service-name: outside}}
-addressType: IPv4
-ports: [{name: '', port: 80}]
-endpoints: [{addresses: [203.0.113.10]}]
----
+"""
+    + _slice("outside", "{name: '', port: 80}", "[{addresses: [203.0.113.10]}]")
+    + """\
 apiVersion: v1
 kind: Service
 metadata: {name: mirrored}
@@ -59,13 +71,9 @@ kind: Service
 metadata: {name: db}
 spec: {clusterIP: None, ports: [{name: pg, port: 5432}]}
 ---
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: db-1, labels: {kubernetes.io/service-name: db}}
-addressType: IPv4
-ports: [{name: pg, port: 5432}]
-endpoints: [{addresses: [10.244.2.2], hostname: primary}]
 """
+    + _slice("db", "{name: pg, port: 5432}", "[{addresses: [10.244.2.2], hostname: primary}]")
+)
 
 
 def _curl(url: str) -> tuple[int, str, str]:
@@ -122,19 +130,18 @@ def test_hand_made_endpoints_get_the_traffic(tmp_path: Path, mode: str) -> None:
         assert _dig("db.default.svc.cluster.local") == []  # a headless Service without endpoints: NXDOMAIN
 
 
-LOCAL = """\
+LOCAL = (
+    """\
 apiVersion: v1
 kind: Service
 metadata: {name: local}
 spec: {type: NodePort, externalTrafficPolicy: Local, ports: [{port: 80, targetPort: 9376, nodePort: 30090}]}
 ---
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: local-1, labels: {kubernetes.io/service-name: local}}
-addressType: IPv4
-ports: [{name: '', port: 9376}]
-endpoints: [{addresses: [10.244.2.2], nodeName: node-2}, {addresses: [10.244.1.2]}]
----
+"""
+    + _slice(
+        "local", "{name: '', port: 9376}", "[{addresses: [10.244.2.2], nodeName: node-2}, {addresses: [10.244.1.2]}]"
+    )
+    + """\
 apiVersion: v1
 kind: Endpoints
 metadata: {name: web-owned}
@@ -145,6 +152,7 @@ kind: Service
 metadata: {name: web-owned}
 spec: {selector: {app: web}, ports: [{port: 80, targetPort: 9376}]}
 """
+)
 
 
 def _from_internet(url: str) -> tuple[int, str]:
@@ -156,7 +164,7 @@ def test_status_diagram_and_trace_show_an_outside_endpoint(tmp_path: Path) -> No
     lab = tmp_path / "slices.yaml"
     lab.write_text(LAB)
     extra = tmp_path / "more.yaml"
-    extra.write_text(MANIFESTS + "---\n" + LOCAL)
+    extra.write_text(MANIFESTS + LOCAL)
     with lab_up(str(lab)):
         applied = netlab("apply", "slices", "-f", str(extra))
         assert applied.code == 0, applied.err
