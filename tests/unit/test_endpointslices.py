@@ -6,6 +6,7 @@ does, and programmed into the rules (goldens in tests/golden/endpointslices/).""
 from __future__ import annotations
 
 import textwrap
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from netlab.plan.model import LabPlan
 from netlab.render.diagram import DrawnHost, DrawnService, Picture, dot
 from netlab.render.dns import cluster_zone
 from netlab.render.iptables import render_iptables
+from netlab.render.ipvs import RealServer, render_ipvs
 from netlab.render.nftables import render_nftables
 from netlab.render.nftables_changes import render_nftables_changes
 
@@ -189,6 +191,14 @@ def test_the_rules_for_hand_made_endpoints_golden(plan: LabPlan, golden) -> None
     cidr = plan.lab.cluster.pod_cidr
     golden(GOLDEN / "node-1.rules", render_iptables(plan.services, cidr, plan.nodes[0]).restore)
     golden(GOLDEN / "node-1.nft", render_nftables(plan.services, cidr, plan.lab.cluster.service_cidr, plan.nodes[0]))
+
+
+def test_ipvs_takes_a_hand_made_endpoint_as_a_real_server(plan: LabPlan) -> None:
+    ruleset = render_ipvs(plan.services, plan.lab.cluster.pod_cidr, plan.nodes[0])
+    outside = plan.service("outside")
+    assert outside is not None
+    (server,) = [v for v in ruleset.virtual_servers if v.ip == outside.cluster_ip]
+    assert server.reals == (RealServer(IPv4Address("203.0.113.10"), 80),)
 
 
 def test_deleting_a_slice_is_a_partial_nftables_sync_of_its_service_alone(plan: LabPlan, make_lab) -> None:
