@@ -68,7 +68,8 @@ def _summary(svc: ServicePlan) -> str:
 
 
 def _endpoint_ips(svc: ServicePlan) -> list[IPv4Address]:
-    """The Service's ready endpoints' addresses (every pod netlab runs is ready), in order."""
+    """The Service's ready endpoints' addresses, in order: every pod netlab runs is ready; a hand-made
+    endpoint that is only serving and terminating (kube-proxy's fallback) is in no record, as in CoreDNS."""
     return sorted({ep.ip for port in svc.ports for ep in port.endpoints if ep.ready})
 
 
