@@ -127,7 +127,7 @@ class RunningLab:
                 )
             env = container_env(self.plan, pod, container, self.state.service_env().get(pod.name, {}))
         try:
-            exec_in(netns, member, argv, env)
+            exec_in(netns, pod.uts_hostname if pod else member, argv, env)
         except FileNotFoundError:
             raise BadInput(f"command not found: {argv[0]}") from None
 

@@ -1,10 +1,10 @@
-"""netlab delete LAB KIND/NAME...: delete pods, Services, Deployments or Ingresses of a running lab.
+"""netlab delete LAB KIND/NAME...: delete pods, Services, Deployments, StatefulSets or Ingresses of a running lab.
 
 Steps:
 * remove the objects from the lab's recorded manifests, validate and plan the result
 * remove their pods, resync every node's kube-proxy rules, flush stale UDP conntrack entries
   (a failure on the way rolls all of it back: the lab is as it was)
-A pod that belongs to a Deployment is not an object of the lab: scale the Deployment instead.
+A pod that belongs to a Deployment or StatefulSet is not an object of the lab: scale it instead.
 """
 
 from __future__ import annotations

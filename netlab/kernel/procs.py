@@ -5,7 +5,7 @@ environment and its pid is journaled; `down` and `clean` stop only processes tha
 live in one of the lab's namespaces. Nothing here ever kills by name.
 
 A process "in a pod" runs in the pod's network namespace with a UTS namespace of its own whose
-hostname is the pod's name (what a container sees), and a mount namespace where /sys shows the pod's
+hostname is the pod's hostname (what a container sees), and a mount namespace where /sys shows the pod's
 interfaces and /etc the pod's resolv.conf, hosts and nsswitch.conf (as `ip netns exec` arranges).
 Containers run as `nobody`; `netlab exec` runs as root, as `kubectl exec` into most images does, so
 learners can run ip, tcpdump and friends.
@@ -31,7 +31,7 @@ from typing import NoReturn
 
 from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
-from netlab.plan.model import HostPlan, PodPlan
+from netlab.plan.model import HostPlan, PodPlan, hostname_of
 from netlab.render.workloads import ECHO_SERVER, Workload
 from netlab.workloads.echo_sockets import bound, health_service
 
@@ -204,7 +204,7 @@ def _spawn(
 ) -> subprocess.Popen:
     def inside() -> None:
         _unblock_signals()
-        enter(member.netns, member.name, WORKLOAD_USER)
+        enter(member.netns, hostname_of(member), WORKLOAD_USER)
 
     with open(log, "ab") as out:
         try:
@@ -216,7 +216,7 @@ def _spawn(
                 start_new_session=True,
                 cwd="/",
                 preexec_fn=inside,
-                env=tagged_env(lab, {"HOSTNAME": member.name, "HOME": "/", **env}),
+                env=tagged_env(lab, {"HOSTNAME": hostname_of(member), "HOME": "/", **env}),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise KernelError(

@@ -17,7 +17,7 @@ Steps, as a cluster would take them:
 * render every ingress controller's nginx configuration again and reload nginx where it changed
   (new endpoints, Ingresses applied or deleted), as the controller does.
 A pod is replaced when its node or its spec changes (containers, dnsPolicy, dnsConfig,
-hostAliases, enableServiceLinks); a label change only moves endpoints.
+hostAliases, enableServiceLinks, hostname, subdomain); a label change only moves endpoints.
 Ctrl-C waits until the change is done.
 
 A change that fails in any step rolls back, as a failed `up` does: the namespaces it made go (their
@@ -64,7 +64,8 @@ class Change:
 
 def _replaced(old: PodPlan, new: PodPlan) -> bool:
     """Whether the pod must be made anew: its node or its spec changed (containers, DNS settings,
-    hostAliases, Service links), as a Deployment rolls out new pods when its template changes."""
+    hostAliases, Service links, hostname and subdomain), as a Deployment rolls out new pods when its
+    template changes."""
     return _spec(old) != _spec(new)
 
 
@@ -77,6 +78,8 @@ def _spec(pod: PodPlan) -> tuple:
         pod.dns_config,
         pod.host_aliases,
         pod.enable_service_links,
+        pod.hostname,
+        pod.subdomain,
     )
 
 
@@ -95,7 +98,8 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         )
     before = {p.name: p for p in old.pods}
     after = {p.name: p for p in new.pods}
-    gone = [p for name, p in before.items() if name not in after or _replaced(p, after[name])]
+    # pods leave in the reverse of their creation order: a StatefulSet's highest ordinal first
+    gone = [p for name, p in reversed(before.items()) if name not in after or _replaced(p, after[name])]
     added = [p for name, p in after.items() if name not in before or _replaced(before[name], p)]
     refuse_taken([p.netns for p in added if p.netns not in {g.netns for g in gone}])  # before anything changes
     procs.raise_fd_limit()
@@ -149,7 +153,7 @@ def _undo(
     the pods it removed (with the Service variables they had), and sync the rest to the old plan in full."""
     _stop_pods(new, state, [p for p in added if p.netns in made])
     ingress.forget(state, added)
-    back = [p for p in gone if not netns.exists(p.netns)]
+    back = [p for p in reversed(gone) if not netns.exists(p.netns)]
     _add_pods(old, state, back, [])
     state.write_service_env(service_env)
     sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's

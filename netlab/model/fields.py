@@ -58,12 +58,13 @@ METADATA = _fields(
     "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
 )
 POD_SPEC = _fields(
-    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases serviceAccountName",
+    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases serviceAccountName "
+    "hostname subdomain",
     "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
     "serviceAccount automountServiceAccountToken securityContext "
     "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
     "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
-    "overhead setHostnameAsFQDN hostname subdomain os "
+    "overhead setHostnameAsFQDN os "
     "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
     {
         "hostNetwork": "pods on the node's network are not simulated yet",
@@ -95,6 +96,11 @@ DEPLOYMENT_SPEC = _fields(
     "replicas selector template",
     "strategy minReadySeconds revisionHistoryLimit progressDeadlineSeconds paused",
 )
+STATEFULSET_SPEC = _fields(
+    "replicas selector template serviceName podManagementPolicy ordinals",
+    "updateStrategy revisionHistoryLimit minReadySeconds volumeClaimTemplates persistentVolumeClaimRetentionPolicy",
+)
+STATEFULSET_ORDINALS = _fields("start")
 LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions is not simulated"})
 POD_TEMPLATE = _fields("metadata spec")
 
@@ -124,6 +130,7 @@ SERVICE_BACKEND_PORT = _fields("number name")
 KINDS = {
     ("v1", "Pod"),
     ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "Ingress"),
     ("v1", "ConfigMap"),

@@ -6,7 +6,7 @@ from YAML; `netlab.plan` turns them into names, addresses and placement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
@@ -179,6 +179,8 @@ class PodTemplate:
     dns_config: DnsConfig | None = None
     host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: (ip, hostnames), in order
     service_account: str = "default"  # spec.serviceAccountName (what the downward API gives)
+    hostname: str = ""  # spec.hostname: the pod's hostname instead of its name (a DNS label)
+    subdomain: str = ""  # spec.subdomain: its FQDN is <hostname>.<subdomain>.<ns>.svc.<domain>
 
 
 @dataclass(frozen=True)
@@ -190,10 +192,14 @@ class Pod:
     template: PodTemplate
     position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
+    def members(self) -> list[tuple[str, PodTemplate]]:
+        """The pods it makes, each with its own template: itself."""
+        return [(self.name, self.template)]
+
 
 @dataclass(frozen=True)
-class Deployment:
-    """An apps/v1 Deployment; its replicas become pods `<name>-0`, `<name>-1`, ..."""
+class Replicated:
+    """What a Deployment and a StatefulSet share: replicas of one pod template, a selector that matches it."""
 
     name: str
     namespace: str
@@ -203,7 +209,42 @@ class Deployment:
     position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
 
-KubeObject = Pod | Deployment
+@dataclass(frozen=True)
+class Deployment(Replicated):
+    """An apps/v1 Deployment; its replicas become pods `<name>-0`, `<name>-1`, ..."""
+
+    def members(self) -> list[tuple[str, PodTemplate]]:
+        """The pods it makes, each with its own template: `<name>-<i>`, all from one template."""
+        return [(f"{self.name}-{i}", self.template) for i in range(self.replicas)]
+
+
+# The labels the StatefulSet controller gives each of its pods (apps/v1 StatefulSetPodNameLabel, PodIndexLabel)
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
+POD_MANAGEMENT_POLICIES = ("OrderedReady", "Parallel")
+
+
+@dataclass(frozen=True)
+class StatefulSet(Replicated):
+    """An apps/v1 StatefulSet: pods `<name>-<ordinal>` from ordinals.start, each with a stable identity."""
+
+    service_name: str = ""  # spec.serviceName: the governing (headless) Service, every pod's subdomain
+    pod_management: str = "OrderedReady"  # spec.podManagementPolicy
+    start: int = 0  # spec.ordinals.start: the first ordinal
+
+    def members(self) -> list[tuple[str, PodTemplate]]:
+        """Its pods in ordinal order, each with the identity the StatefulSet controller gives it."""
+        return [self._member(ordinal) for ordinal in range(self.start, self.start + self.replicas)]
+
+    def _member(self, ordinal: int) -> tuple[str, PodTemplate]:
+        """Pod `ordinal` as the controller makes it (initIdentity): its name as hostname, serviceName
+        as subdomain (over the template's), the pod-name and pod-index labels over the template's."""
+        name = f"{self.name}-{ordinal}"
+        labels = {**self.template.labels, POD_NAME_LABEL: name, POD_INDEX_LABEL: str(ordinal)}
+        return name, replace(self.template, labels=labels, hostname=name, subdomain=self.service_name)
+
+
+KubeObject = Pod | Deployment | StatefulSet
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 EXTERNAL_POLICIES = ("Cluster", "Local")  # externalTrafficPolicy
@@ -420,10 +461,4 @@ class Lab:
 
 def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:
     """The pod names the objects expand to, in creation order."""
-    names: list[str] = []
-    for obj in objects:
-        if isinstance(obj, Deployment):
-            names.extend(f"{obj.name}-{i}" for i in range(obj.replicas))
-        else:
-            names.append(obj.name)
-    return names
+    return [name for obj in objects for name, _ in obj.members()]

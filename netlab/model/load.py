@@ -48,6 +48,7 @@ from netlab.model.pods import (
 )
 from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
+from netlab.model.statefulsets import read_statefulset
 from netlab.model.tasks import check_tasks
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
@@ -204,6 +205,8 @@ def _read_object(
             r, obj.get("spec"), r.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"
         )
         return Pod(name, namespace, template, position=index)
+    if kind == "StatefulSet":
+        return read_statefulset(r, obj.get("spec"), name, namespace, label, index)
     return read_deployment(r, obj.get("spec"), name, namespace, label, index)
 
 

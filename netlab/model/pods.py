@@ -32,8 +32,17 @@ DNS_SUBDOMAIN_MAX = 253
 
 
 def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: str, index: int) -> Deployment:
-    """An apps/v1 Deployment's spec: replicas, a selector its template's labels must match, the pod template."""
+    """An apps/v1 Deployment's spec: what every workload with replicas has (read_replicated)."""
     spec = r.mapping(raw, f"{label}: spec", fields.DEPLOYMENT_SPEC, required=("selector", "template"))
+    replicas, selector, template = read_replicated(r, spec, name, label)
+    return Deployment(name, namespace, replicas, selector, template, position=index)
+
+
+def read_replicated(
+    r: FieldReader, spec: dict, name: str, label: str, first: int = 0
+) -> tuple[int, dict[str, str], PodTemplate]:
+    """What a Deployment's and a StatefulSet's spec share: replicas, a selector its template's labels
+    must match, the pod template; the pods' names (`<name>-<first>` on) must fit the kernel's hostname."""
     replicas = r.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
     sel = r.mapping(spec.get("selector"), f"{label}: spec.selector", fields.LABEL_SELECTOR, required=("matchLabels",))
     selector = r.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
@@ -43,9 +52,9 @@ def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: 
     if selector and any(labels.get(k) != v for k, v in selector.items()):
         r.problem(f"{label}: spec.selector", "does not match spec.template.metadata.labels")
     template = read_pod_spec(r, tpl.get("spec"), labels, f"{label}: spec.template.spec")
-    if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{replicas - 1}"):
+    if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{first + replicas - 1}"):
         r.problem(f"{label}: metadata.name", f"pod names {name}-N would not fit the kernel's hostname")
-    return Deployment(name, namespace, replicas, selector, template, position=index)
+    return replicas, selector, template
 
 
 def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) -> PodTemplate:
@@ -88,7 +97,14 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
         service_account=r.string(
             spec.get("serviceAccountName", "default"), f"{place}.serviceAccountName", DNS_SUBDOMAIN
         ),
+        hostname=label_or_none(r, spec.get("hostname"), f"{place}.hostname"),
+        subdomain=label_or_none(r, spec.get("subdomain"), f"{place}.subdomain"),
     )
+
+
+def label_or_none(r: FieldReader, value: Any, place: str) -> str:
+    """An optional DNS label (spec.hostname, spec.subdomain, a StatefulSet's serviceName): "" if not given."""
+    return "" if value in (None, "") else r.string(value, place, DNS_LABEL, HOSTNAME_MAX)
 
 
 def _read_container(r: FieldReader, raw: Any, place: str) -> Container:

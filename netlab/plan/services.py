@@ -194,7 +194,8 @@ def endpoints(svc: Service, port: ServicePort, pods: tuple[PodPlan, ...]) -> tup
             continue
         target = _target_port(pod, port)
         if target is not None:
-            found.append(Endpoint(pod.ip.ip, target, pod.name, pod.node))
+            hostname = pod.endpoint_hostname(svc.name, svc.namespace) or None
+            found.append(Endpoint(pod.ip.ip, target, pod.name, pod.node, hostname))
     return tuple(sorted(found, key=str))
 
 

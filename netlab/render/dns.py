@@ -10,7 +10,9 @@ CoreDNS's kubernetes plugin (docs/cluster-dns.md), TTL 5 s (the plugin's default
 - a headless Service: A per ready endpoint, SRV per port and endpoint (weights 100/n), targets
   the endpoints' names; none at all without endpoints (NXDOMAIN, as CoreDNS);
 - every Service's endpoints: A `<name>.<svc>.<ns>.svc.<domain>`, the name being the endpoint's
-  hostname (hand-made EndpointSlices and Endpoints may give one), else its dashed IP;
+  hostname (a hand-made EndpointSlice or Endpoints may give one; the EndpointSlice controller gives
+  a pod's when its subdomain names the Service), else the dashed IP `<a-b-c-d>` (which then does
+  not answer: CoreDNS matches an endpoint by one name only);
 - ExternalName: CNAME to the external name (the server resolves the target through its upstream);
 - PTR for ClusterIPs (-> the Service) and endpoint IPs (-> the endpoint's name);
 - `dns-version.<domain>` TXT "1.1.0"; the SOA CoreDNS puts in negative answers.

@@ -25,7 +25,7 @@ from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
-from netlab.plan.model import LabPlan
+from netlab.plan.model import LabPlan, hostname_of
 from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
@@ -235,7 +235,7 @@ def _zones(plan: LabPlan) -> str:
 
 def _start(workload: Workload, words: list[str]) -> str:
     """A `start` line; `words` are shell words already (quoted where they need it)."""
-    return f"start {workload.name} {workload.member.netns} {workload.member.name} {' '.join(words)}\n"
+    return f"start {workload.name} {workload.member.netns} {hostname_of(workload.member)} {' '.join(words)}\n"
 
 
 def _echo(ports: Iterable[tuple[int, str]], http_override: str | None = None) -> list[str]:
