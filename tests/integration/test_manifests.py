@@ -4,6 +4,7 @@ pasted into a running lab with `netlab apply -f`, as a user would, and proved wi
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -95,3 +96,79 @@ def test_a_pod_that_takes_a_deleted_pod_s_address_answers_at_once(tmp_path: Path
         assert pods["new"] == ip  # the address the old pod had
         answered = netlab("exec", "reuse", "web-0", "--", "curl", "-sS", "--max-time", "3", url)
         assert answered.out == "new", answered.err
+
+
+CLIENT_LAB = """\
+name: {name}
+cluster:
+  nodes: [node-1, node-2]
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {{name: client}}
+    spec: {{containers: [{{name: client}}]}}
+"""
+
+
+def pod_ips(lab: str) -> dict[str, str]:
+    return {p["name"]: p["ip"] for p in json.loads(netlab("status", lab, "--json").out)["pods"]}
+
+
+def looked_up(lab: str, name: str) -> tuple[str, str]:
+    """What a program in the client pod gets for the name (glibc's getent), and dig's answer."""
+    getent = netlab("exec", lab, "client", "--", "getent", "hosts", name).out.split()
+    dig = netlab("exec", lab, "client", "--", "dig", "+short", "+tries=1", "+time=3", name).out.strip()
+    return (getent[0] if getent else ""), dig
+
+
+def test_the_docs_web_statefulset_gives_each_pod_a_stable_name_and_dns(tmp_path: Path) -> None:
+    """The StatefulSets page's `web` behind the headless `nginx`: pods web-0 and web-1 in ordinal
+    order, each its own hostname and FQDN, answered by cluster DNS and reached by name; scaled down
+    to 1, web-1 goes and DNS forgets it."""
+    lab = tmp_path / "sts.yaml"
+    lab.write_text(CLIENT_LAB.format(name="sts"))
+    with lab_up(str(lab)):
+        applied = netlab("apply", "sts", "-f", str(DOCS / "web-statefulset.yaml"))
+        assert applied.code == 0 and "2 pod(s) added (web-0, web-1)" in applied.out, applied.err
+        status = netlab("status", "sts").out
+        assert status.index("web-0") < status.index("web-1"), status
+        ips = pod_ips("sts")
+        fqdn = "web-0.nginx.default.svc.cluster.local"
+        assert looked_up("sts", fqdn) == (ips["web-0"], ips["web-0"])
+        dashed = ips["web-0"].replace(".", "-") + ".nginx.default.svc.cluster.local"
+        assert looked_up("sts", dashed) == ("", "")  # the hostname replaces the dashed-IP name
+        reverse = netlab("exec", "sts", "client", "--", "dig", "+short", "-x", ips["web-1"]).out.strip()
+        assert reverse == "web-1.nginx.default.svc.cluster.local."
+        answer = netlab("exec", "sts", "client", "--", "curl", "-sS", "--max-time", "5", "http://web-1.nginx/hostname")
+        assert (answer.code, answer.out) == (0, "web-1"), answer.err
+        # inside web-0: its hostname, its FQDN (from the kubelet's /etc/hosts line)
+        assert netlab("exec", "sts", "web-0", "--", "hostname").out.strip() == "web-0"
+        assert netlab("exec", "sts", "web-0", "--", "hostname", "-f").out.strip() == fqdn
+        hosts = netlab("exec", "sts", "web-0", "--", "cat", "/etc/hosts").out
+        assert f"{ips['web-0']}\t{fqdn}\tweb-0\n" in hosts, hosts
+        scaled = netlab("scale", "sts", "statefulset/web", "1")
+        assert scaled.code == 0 and "1 removed (web-1)" in scaled.out, scaled.err
+        assert looked_up("sts", "web-1.nginx.default.svc.cluster.local") == ("", "")
+        assert looked_up("sts", fqdn) == (ips["web-0"], ips["web-0"])
+    assert not [n for n in netns_names() if n.startswith("nl-sts.")]
+
+
+def test_the_docs_subdomain_pods_answer_by_their_fqdn(tmp_path: Path) -> None:
+    """DNS for Services and Pods: busybox1 with hostname busybox-1 and subdomain busybox-subdomain
+    (a headless Service of that name) is busybox-1 inside, and busybox-1.busybox-subdomain... in DNS."""
+    lab = tmp_path / "subdomain.yaml"
+    lab.write_text(CLIENT_LAB.format(name="subdomain"))
+    with lab_up(str(lab)):
+        applied = netlab("apply", "subdomain", "-f", str(DOCS / "dns-subdomain-pods.yaml"))
+        assert applied.code == 0, applied.err
+        ips = pod_ips("subdomain")
+        fqdn = "busybox-2.busybox-subdomain.default.svc.cluster.local"
+        assert looked_up("subdomain", fqdn) == (ips["busybox2"], ips["busybox2"])
+        assert netlab("exec", "subdomain", "busybox1", "--", "hostname").out.strip() == "busybox-1"
+        fqdn1 = netlab("exec", "subdomain", "busybox1", "--", "hostname", "-f").out.strip()
+        assert fqdn1 == "busybox-1.busybox-subdomain.default.svc.cluster.local"
+    assert not [n for n in netns_names() if n.startswith("nl-subdomain.")]
+
+
+def netns_names() -> list[str]:
+    return os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
