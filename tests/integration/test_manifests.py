@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import textwrap
 import time
 from pathlib import Path
 
@@ -151,6 +153,34 @@ def test_the_docs_web_statefulset_gives_each_pod_a_stable_name_and_dns(tmp_path:
         assert looked_up("sts", "web-1.nginx.default.svc.cluster.local") == ("", "")
         assert looked_up("sts", fqdn) == (ips["web-0"], ips["web-0"])
     assert not [n for n in netns_names() if n.startswith("nl-sts.")]
+
+
+STS_CHECKS = """\
+checks:
+  - {name: web-0 by its name, from: client, dns: web-0.nginx.default.svc.cluster.local, expect: {answers: [web-0]}}
+  - {name: web-1 answers by its name, from: client, http: "http://web-1.nginx/hostname", expect: {answeredBy: web-1}}
+  - name: SRV names each pod
+    from: client
+    dns: _web._tcp.nginx
+    type: SRV
+    expect: {answers: ["80 web-0.nginx.default.svc.cluster.local", "80 web-1.nginx.default.svc.cluster.local"]}
+  - name: PTR names web-1
+    from: client
+    dns: web-1
+    type: PTR
+    expect: {answers: [web-1.nginx.default.svc.cluster.local]}
+"""
+
+
+def test_a_lab_file_with_the_docs_statefulset_comes_up_in_ordinal_order_and_verifies(tmp_path: Path) -> None:
+    lab = tmp_path / "sts-up.yaml"
+    manifests = textwrap.indent((DOCS / "web-statefulset.yaml").read_text().replace("---\n", ""), "    ")
+    items = re.sub(r"^    (apiVersion:)", r"  - \1", manifests, flags=re.M)
+    lab.write_text(CLIENT_LAB.format(name="sts-up") + items + STS_CHECKS)
+    with lab_up(str(lab)) as up:
+        assert up.out.index("pod  web-0") < up.out.index("pod  web-1"), up.out
+        verified = netlab("verify", "sts-up")
+        assert verified.code == 0 and "4 passed, 0 failed" in verified.out, verified.out
 
 
 def test_the_docs_subdomain_pods_answer_by_their_fqdn(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from netlab.model.lab import StatefulSet
 from netlab.plan import make_plan
 from netlab.plan.model import PodPlan
 from netlab.render.dns import cluster_zone
+from netlab.render.explain import explain
 from netlab.render.resolvconf import pod_hosts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -206,3 +207,9 @@ def test_a_changed_hostname_or_subdomain_replaces_the_pod(make_lab) -> None:
     assert not _replaced(before, busybox1(hostname="busybox-1", subdomain="busybox-subdomain"))
     assert _replaced(before, busybox1(hostname="busybox-9", subdomain="busybox-subdomain"))
     assert _replaced(before, busybox1(hostname="busybox-1"))
+
+
+def test_explain_starts_each_container_with_the_pod_s_hostname(docs_lab) -> None:
+    text = explain(make_plan(docs_lab(SUBDOMAIN)))
+    assert "start busybox1_busybox nl-sts.busybox1 busybox-1 " in text
+    assert f"busybox-1.busybox-subdomain.{DOMAIN}\tbusybox-1" in text  # its /etc/hosts, as the script writes it
