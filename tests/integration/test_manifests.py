@@ -183,6 +183,35 @@ def test_a_lab_file_with_the_docs_statefulset_comes_up_in_ordinal_order_and_veri
         assert verified.code == 0 and "4 passed, 0 failed" in verified.out, verified.out
 
 
+CLOCKS = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: clock}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: clock}}
+  template:
+    metadata: {labels: {app: clock}}
+    spec:
+      containers: [{name: clock, command: [sh, -c, "date +%s%N; exec sleep 3600"]}]
+"""
+
+
+def test_a_statefulset_starts_in_ordinal_order_and_scales_down_from_the_highest(tmp_path: Path) -> None:
+    """Each pod's command prints when it started: clock-0 before clock-1 before clock-2."""
+    lab = tmp_path / "clocks.yaml"
+    lab.write_text(CLIENT_LAB.format(name="clocks"))
+    manifest = tmp_path / "clock.yaml"
+    manifest.write_text(CLOCKS)
+    with lab_up(str(lab)):
+        applied = netlab("apply", "clocks", "-f", str(manifest))
+        assert applied.code == 0 and "3 pod(s) added (clock-0, clock-1, clock-2)" in applied.out, applied.err
+        started = [int(container_log("clocks", f"clock-{i}", "clock", "\n").split()[0]) for i in range(3)]
+        assert started == sorted(started), started
+        scaled = netlab("scale", "clocks", "clock", "1")
+        assert scaled.code == 0 and "2 removed (clock-2, clock-1)" in scaled.out, scaled.out
+
+
 def test_the_docs_subdomain_pods_answer_by_their_fqdn(tmp_path: Path) -> None:
     """DNS for Services and Pods: busybox1 with hostname busybox-1 and subdomain busybox-subdomain
     (a headless Service of that name) is busybox-1 inside, and busybox-1.busybox-subdomain... in DNS."""
