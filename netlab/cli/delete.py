@@ -20,7 +20,7 @@ from netlab.model import edit
 @click.argument("refs", nargs=-1, required=True, metavar="KIND/NAME...")
 @click.option("-n", "--namespace", default="default", show_default=True)
 def cmd(lab: str, refs: tuple[str, ...], namespace: str) -> None:
-    """Delete objects (pod/NAME, service/NAME, deployment/NAME, ingress/NAME, endpointslice/NAME, ep/NAME) from LAB
-    (like kubectl delete)."""
+    """Delete objects (pod/NAME, svc/NAME, deploy/NAME, sts/NAME, ingress/NAME, endpointslice/NAME, ep/NAME) from
+    LAB (like kubectl delete)."""
     require_root("delete")
     print_change(*change(lab, lambda text: edit.delete(text, list(refs), namespace)))
