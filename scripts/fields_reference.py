@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netlab.model import fields  # noqa: E402  (the checkout's, not an installed one)
+from netlab.model import fields  # the checkout's, not an installed one
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fields.md"
 
