@@ -72,6 +72,11 @@ def print_change(plan: LabPlan, result: Change) -> None:
         parts.append(f"{result.flushed} stale UDP conntrack entries flushed")
     if result.reloaded:
         parts.append(f"nginx reloaded in {', '.join(result.reloaded)}")
+    owners = {s.load_balancer_ip: f"{s.namespace}/{s.name}" for s in plan.services if s.load_balancer_ip}
+    if result.handed_out:
+        parts.append("LoadBalancer IP " + ", ".join(f"{ip} handed out to {owners[ip]}" for ip in result.handed_out))
+    if result.taken_back:
+        parts.append(f"LoadBalancer IP {', '.join(map(str, result.taken_back))} taken back")
     out.print(f"lab {plan.name}: " + "; ".join(parts))
     for svc in plan.services:
         for port in svc.ports:

@@ -28,8 +28,11 @@ from netlab.render.resolvconf import etc_files
 from netlab.state import LabState
 
 
-def change(old: LabPlan, new: LabPlan, state: LabState) -> None:
+def change(old: LabPlan, new: LabPlan, state: LabState) -> tuple[list[IPv4Address], list[IPv4Address]]:
     """Move the way in from `old`'s LoadBalancer IPs to `new`'s (nothing to do when they are the same).
+
+    Returns:
+        the addresses handed out, and those taken back.
 
     Raises:
         LabStateError: the load balancer's namespace name is taken by something not netlab's.
@@ -38,7 +41,7 @@ def change(old: LabPlan, new: LabPlan, state: LabState) -> None:
     gone = [ip for ip in old.load_balancer_ips if ip not in new.load_balancer_ips]
     came = [ip for ip in new.load_balancer_ips if ip not in old.load_balancer_ips]
     if not gone and not came:
-        return
+        return came, gone
     if new.cloud_lb and not netns.exists(new.cloud_lb.netns):  # (a rollback may find it still there)
         _add_cloud_lb(new, new.cloud_lb, state)
     _route_gateway(new, came, gone)
@@ -50,6 +53,7 @@ def change(old: LabPlan, new: LabPlan, state: LabState) -> None:
     if old.cloud_lb and not new.cloud_lb:
         netns.remove(old.cloud_lb.netns)  # its underlay port goes with its eth0
         etcfiles.remove([str(etcfiles.ETC_NETNS / old.cloud_lb.netns)])
+    return came, gone
 
 
 def _add_cloud_lb(plan: LabPlan, lb: HostPlan, state: LabState) -> None:

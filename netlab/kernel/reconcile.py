@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from ipaddress import IPv4Address
 from functools import partial
 
 from netlab.errors import ApplyError, BadInput, KernelError
@@ -60,6 +61,8 @@ class Change:
     synced: tuple[SyncResult, ...]
     flushed: int
     reloaded: tuple[str, ...] = ()  # ingress controller pods whose nginx took a new configuration
+    handed_out: tuple[IPv4Address, ...] = ()  # LoadBalancer IPs the cloud (or MetalLB) gave new Services
+    taken_back: tuple[IPv4Address, ...] = ()  # and those it took back
 
 
 def _replaced(old: PodPlan, new: PodPlan) -> bool:
@@ -134,10 +137,18 @@ def _change(
     if os.environ.get(FAULT_RULES):
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
-    loadbalancers.change(old, new, state)
+    handed_out, taken_back = loadbalancers.change(old, new, state)
     reloaded = start_workloads(new, state, added)
     announce(new, added)  # last: by now their bridge ports forward
-    return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
+    return Change(
+        tuple(p.name for p in added),
+        tuple(p.name for p in gone),
+        tuple(synced),
+        flushed,
+        tuple(reloaded),
+        tuple(handed_out),
+        tuple(taken_back),
+    )
 
 
 def _undo(

@@ -67,10 +67,12 @@ def test_a_load_balancer_applied_live_gets_an_ip_and_gives_it_back(mode: str, tm
     with lab_up(LAB, "--proxy-mode", mode):
         applied = netlab("apply", LAB, "-f", str(manifest))
         assert applied.code == 0, applied.err
+        assert "LoadBalancer IP 198.51.100.202 handed out to default/admin" in applied.out, applied.out
         assert _backends("198.51.100.202") == {"node-1", "node-2", "node-3"}
         assert set(_seen_from_internet("http://198.51.100.202:81/hostname", 4)) <= {"web-0", "web-1"}
         assert set(_seen_from_internet("http://198.51.100.200/hostname", 2)) <= {"web-0", "web-1"}
-        assert netlab("delete", LAB, "svc/admin").code == 0
+        deleted = netlab("delete", LAB, "svc/admin")
+        assert deleted.code == 0 and "LoadBalancer IP 198.51.100.202 taken back" in deleted.out, deleted
         assert not _routes(CLOUD_LB, "198.51.100.202") and not _routes(f"nl-{LAB}.gateway", "198.51.100.202")
         assert _seen_from_internet("http://198.51.100.202:81/hostname", 1) == [""]
         assert set(_seen_from_internet("http://198.51.100.201/hostname", 2)) <= {"web-0", "web-1"}
