@@ -16,8 +16,9 @@ Steps, as a cluster would take them:
   a deleted pod's entry for it reach the new one at once;
 * render every ingress controller's nginx configuration again and reload nginx where it changed
   (new endpoints, Ingresses applied or deleted), as the controller does.
-A pod is replaced when its node or its spec changes (containers, dnsPolicy, dnsConfig,
-hostAliases, enableServiceLinks, hostname, subdomain); a label change only moves endpoints.
+A pod is replaced when its node or its spec changes (containers, init containers, restartPolicy,
+dnsPolicy, dnsConfig, hostAliases, enableServiceLinks, hostname, subdomain); a label change only
+moves endpoints.
 Ctrl-C waits until the change is done.
 
 A change that fails in any step rolls back, as a failed `up` does: the namespaces it made go (their
@@ -77,6 +78,8 @@ def _spec(pod: PodPlan) -> tuple:
         pod.node,
         pod.namespace,
         pod.containers,
+        pod.init_containers,
+        pod.restart_policy,
         pod.dns_policy,
         pod.dns_config,
         pod.host_aliases,

@@ -59,8 +59,8 @@ METADATA = _fields(
 )
 POD_SPEC = _fields(
     "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases serviceAccountName "
-    "hostname subdomain",
-    "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
+    "hostname subdomain initContainers restartPolicy",
+    "terminationGracePeriodSeconds activeDeadlineSeconds "
     "serviceAccount automountServiceAccountToken securityContext "
     "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
     "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
@@ -68,7 +68,6 @@ POD_SPEC = _fields(
     "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
     {
         "hostNetwork": "pods on the node's network are not simulated yet",
-        "initContainers": "init containers are not simulated yet",
         "hostPID": "host PID namespace pods are not simulated",
         "hostIPC": "host IPC namespace pods are not simulated",
     },
@@ -79,6 +78,10 @@ CONTAINER = _fields(
     "volumeDevices securityContext lifecycle terminationMessagePath terminationMessagePolicy "
     "stdin stdinOnce tty workingDir resizePolicy restartPolicy",
 )
+# An init container: a container's fields, and restartPolicy (Always: a sidecar) read, not ignored.
+INIT_CONTAINER = Fields(CONTAINER.simulated | {"restartPolicy"}, CONTAINER.ignored - {"restartPolicy"})
+# What the API server allows only on a sidecar (restartPolicy: Always), never on an init container that runs to completion
+SIDECAR_ONLY = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
 DNS_CONFIG = _fields("nameservers searches options")
 HOST_ALIAS = _fields("ip hostnames")
 DNS_OPTION = _fields("name value")

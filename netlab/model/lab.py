@@ -115,6 +115,7 @@ class Container:
     field_env: tuple[tuple[str, str], ...] = ()  # env valueFrom.fieldRef: (name, fieldPath), the downward API
     key_env: tuple[KeyRef, ...] = ()  # env valueFrom.configMapKeyRef / secretKeyRef
     env_from: tuple[SourceRef, ...] = ()  # envFrom: every key of a ConfigMap or Secret
+    sidecar: bool = False  # an init container with restartPolicy Always: it starts in its turn and keeps running
 
     @property
     def to_entrypoint(self) -> bool:
@@ -138,6 +139,12 @@ class Container:
     def ignored_args(self) -> tuple[str, ...]:
         """The words of `args` the echo server, as the image's entrypoint, does not understand."""
         return entrypoint_args(self.args)[1] if self.to_entrypoint else ()
+
+    @property
+    def stood_in(self) -> bool:
+        """It runs a program netlab stands in for with a server of its own: the ingress controller, CoreDNS."""
+        argv = self.command + self.args
+        return bool(argv) and _stood_in(argv[0])
 
     @property
     def runs_echo(self) -> bool:
@@ -166,6 +173,7 @@ class DnsConfig:
 
 
 DNS_POLICIES = ("ClusterFirst", "Default", "None", "ClusterFirstWithHostNet")
+RESTART_POLICIES = ("Always", "OnFailure", "Never")  # a pod's spec.restartPolicy
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,8 @@ class PodTemplate:
     service_account: str = "default"  # spec.serviceAccountName (what the downward API gives)
     hostname: str = ""  # spec.hostname: the pod's hostname instead of its name (a DNS label)
     subdomain: str = ""  # spec.subdomain: its FQDN is <hostname>.<subdomain>.<ns>.svc.<domain>
+    init_containers: tuple[Container, ...] = ()  # spec.initContainers, in order (sidecars among them)
+    restart_policy: str = "Always"  # spec.restartPolicy: whether a failed init container is run again
 
 
 @dataclass(frozen=True)

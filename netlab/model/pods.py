@@ -8,6 +8,7 @@ share one network namespace), and spec.dnsConfig keeps the API server's limits.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -15,6 +16,7 @@ from netlab.model import fields
 from netlab.model.env import read_env, read_env_from
 from netlab.model.lab import (
     DNS_POLICIES,
+    RESTART_POLICIES,
     Cluster,
     Container,
     ContainerPort,
@@ -66,18 +68,14 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
     for i, item in enumerate(r.sequence(spec.get("containers"), f"{place}.containers")):
         cplace = f"{place}.containers[{i}]"
         container = _read_container(r, item, cplace)
-        for port, protocol in container.listens_on():
-            if (port, protocol) in taken:
-                r.problem(
-                    cplace,
-                    f"{protocol} port {port} is already taken by container "
-                    f"{taken[port, protocol]}: containers of a pod share one network namespace",
-                )
-            taken[port, protocol] = container.name
+        _claim_ports(r, container, cplace, taken)
         containers.append(container)
-    names = [c.name for c in containers]
+    init_containers = read_init_containers(r, spec.get("initContainers"), f"{place}.initContainers", taken)
+    names = [c.name for c in (*containers, *init_containers)]
     for dup in duplicates(names):
-        r.problem(f"{place}.containers", f"two containers are named {dup}")
+        r.problem(f"{place}.containers", f"two containers are named {dup} (init containers count too)")
+    if init_containers and any(c.stood_in for c in containers):
+        r.problem(f"{place}.initContainers", "init containers beside an ingress controller or CoreDNS are not simulated")
     if spec.get("containers") is not None and not containers:
         r.problem(f"{place}.containers", "needs at least one container")
     node_name = spec.get("nodeName")
@@ -99,6 +97,8 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
         ),
         hostname=label_or_none(r, spec.get("hostname"), f"{place}.hostname"),
         subdomain=label_or_none(r, spec.get("subdomain"), f"{place}.subdomain"),
+        init_containers=init_containers,
+        restart_policy=r.choice(spec.get("restartPolicy", "Always"), f"{place}.restartPolicy", RESTART_POLICIES),
     )
 
 
@@ -107,9 +107,54 @@ def label_or_none(r: FieldReader, value: Any, place: str) -> str:
     return "" if value in (None, "") else r.string(value, place, DNS_LABEL, HOSTNAME_MAX)
 
 
-def _read_container(r: FieldReader, raw: Any, place: str) -> Container:
+def _claim_ports(r: FieldReader, container: Container, place: str, taken: dict[tuple[int, str], str]) -> None:
+    """Take the ports the container listens on in the pod; one another container holds is a problem."""
+    for port, protocol in container.listens_on():
+        if (port, protocol) in taken:
+            r.problem(
+                place,
+                f"{protocol} port {port} is already taken by container "
+                f"{taken[port, protocol]}: containers of a pod share one network namespace",
+            )
+        taken[port, protocol] = container.name
+
+
+def read_init_containers(
+    r: FieldReader, raw: Any, place: str, taken: dict[tuple[int, str], str]
+) -> tuple[Container, ...]:
+    """spec.initContainers, as the API server validates them: restartPolicy only `Always` (a
+    sidecar, whose ports count among the pod's: it keeps running beside the containers); probes
+    and lifecycle only on a sidecar. A plain init container runs to completion before the next
+    starts, so its ports hold nothing afterwards and clash with no one; it needs a command of its
+    own (netlab's image, the echo server, never exits)."""
+    found = []
+    for i, item in enumerate(r.sequence(raw, place)):
+        cplace = f"{place}[{i}]"
+        container = _read_container(r, item, cplace, fields.INIT_CONTAINER)
+        c = item if isinstance(item, dict) else {}
+        policy = c.get("restartPolicy")
+        if policy is not None and policy != "Always":
+            r.problem(f"{cplace}.restartPolicy", f"{policy!r}: an init container takes only Always (a sidecar)")
+        container = replace(container, sidecar=policy == "Always")
+        for name in fields.SIDECAR_ONLY:
+            if name in c and not container.sidecar:
+                r.problem(f"{cplace}.{name}", "may not be set on an init container without restartPolicy: Always")
+        if container.stood_in:
+            r.problem(cplace, "an ingress controller or CoreDNS as an init container is not simulated")
+        elif container.sidecar:
+            _claim_ports(r, container, cplace, taken)
+        elif container.runs_echo:
+            r.problem(
+                f"{cplace}.command",
+                "an init container runs to completion: give it a command (netlab's image, the echo server, never exits)",
+            )
+        found.append(container)
+    return tuple(found)
+
+
+def _read_container(r: FieldReader, raw: Any, place: str, structure: fields.Fields = fields.CONTAINER) -> Container:
     """One container: its name, command and args (agnhost netexec's flags checked), ports and env."""
-    c = r.mapping(raw, place, fields.CONTAINER, required=("name",))
+    c = r.mapping(raw, place, structure, required=("name",))
     name = r.string(c.get("name"), f"{place}.name", DNS_LABEL, 63)
     ports = []
     for j, p in enumerate(r.sequence(c.get("ports"), f"{place}.ports")):

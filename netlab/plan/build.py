@@ -282,6 +282,8 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
                 hostname=template.hostname,
                 subdomain=template.subdomain,
                 host_domain=_host_domain(lab, obj.namespace, template.subdomain),
+                init_containers=template.init_containers,
+                restart_policy=template.restart_policy,
             )
 
 

@@ -147,6 +147,8 @@ class PodPlan:
     hostname: str = ""  # spec.hostname as given ("": the pod's name is its hostname)
     subdomain: str = ""  # spec.subdomain
     host_domain: str = ""  # with a subdomain, the kubelet's host domain: <subdomain>.<ns>.svc.<cluster domain>
+    init_containers: tuple[Container, ...] = ()  # spec.initContainers, in order (sidecars among them)
+    restart_policy: str = "Always"  # spec.restartPolicy
 
     @property
     def uts_hostname(self) -> str:
@@ -165,8 +167,12 @@ class PodPlan:
         return self.hostname if self.hostname and (self.subdomain, self.namespace) == (service, namespace) else ""
 
     def echo_ports(self) -> list[tuple[int, str]]:
-        """(port, protocol) the echo server listens on in this pod."""
-        return [port for c in self.containers if c.runs_echo for port in c.listens_on()]
+        """(port, protocol) the echo server listens on in this pod (its sidecars' too, once it runs)."""
+        return [port for c in self.running_containers() if c.runs_echo for port in c.listens_on()]
+
+    def running_containers(self) -> tuple[Container, ...]:
+        """The containers that run once the pod is initialized: its containers, then its sidecars."""
+        return (*self.containers, *(c for c in self.init_containers if c.sidecar))
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ def _target_port(pod: PodPlan, port: ServicePort) -> int | None:
         return port.port
     if isinstance(port.target_port, int):
         return port.target_port
-    for container in pod.containers:
+    for container in pod.running_containers():  # a sidecar's named ports too, as the endpoints controller finds them
         for cport in container.ports:
             if cport.name == port.target_port and cport.protocol == port.protocol:
                 return cport.port
