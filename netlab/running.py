@@ -80,7 +80,7 @@ class RunningLab:
 
     def read(self) -> HeldLab:
         """What the kernel holds of the lab now: its namespaces, its Services' rules, its processes."""
-        from netlab.kernel import dns, netnsread, procs
+        from netlab.kernel import dns, netnsread, podrunner, procs
 
         plan = self.plan
         programmed = mode_of(plan).programmed(plan, plan.nodes[0]) if plan.services else {}
@@ -89,6 +89,7 @@ class RunningLab:
             {name: netnsread.read(name) for name in plan.all_netns()},
             held_services(plan, programmed, dns.held_addresses(plan, self.state)),
             len(procs.lab_pids(plan.name, plan.all_netns())),
+            {p.name: podrunner.status(self.state, p.name) for p in plan.pods if p.init_containers},
         )
 
     def netns_named(self, name: str) -> str:
@@ -119,11 +120,11 @@ class RunningLab:
         env: dict[str, str] = {}
         pod = next((p for p in self.plan.pods if p.name == member), None)
         if pod is not None:
-            container = next((c for c in pod.containers if c.name == container_name or not container_name), None)
+            every = (*pod.containers, *pod.init_containers)
+            container = next((c for c in every if c.name == container_name or not container_name), None)
             if container is None:
                 raise BadInput(
-                    f"pod {member} has no container {container_name!r} "
-                    f"(it has {', '.join(c.name for c in pod.containers)})"
+                    f"pod {member} has no container {container_name!r} (it has {', '.join(c.name for c in every)})"
                 )
             env = container_env(self.plan, pod, container, self.state.service_env().get(pod.name, {}))
         try:

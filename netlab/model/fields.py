@@ -80,7 +80,7 @@ CONTAINER = _fields(
 )
 # An init container: a container's fields, and restartPolicy (Always: a sidecar) read, not ignored.
 INIT_CONTAINER = Fields(CONTAINER.simulated | {"restartPolicy"}, CONTAINER.ignored - {"restartPolicy"})
-# What the API server allows only on a sidecar (restartPolicy: Always), never on an init container that runs to completion
+# What the API server allows on a sidecar (restartPolicy: Always) only, never on an init container run to completion
 SIDECAR_ONLY = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
 DNS_CONFIG = _fields("nameservers searches options")
 HOST_ALIAS = _fields("ip hostnames")

@@ -75,7 +75,7 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
     for dup in duplicates(names):
         r.problem(f"{place}.containers", f"two containers are named {dup} (init containers count too)")
     if init_containers and any(c.stood_in for c in containers):
-        r.problem(f"{place}.initContainers", "init containers beside an ingress controller or CoreDNS are not simulated")
+        r.problem(f"{place}.initContainers", "init containers beside an ingress controller or CoreDNS: not simulated")
     if spec.get("containers") is not None and not containers:
         r.problem(f"{place}.containers", "needs at least one container")
     node_name = spec.get("nodeName")
@@ -146,7 +146,7 @@ def read_init_containers(
         elif container.runs_echo:
             r.problem(
                 f"{cplace}.command",
-                "an init container runs to completion: give it a command (netlab's image, the echo server, never exits)",
+                "runs to completion: an init container needs a command (netlab's image, the echo server, never exits)",
             )
         found.append(container)
     return tuple(found)
