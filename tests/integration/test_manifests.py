@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import textwrap
 import time
 from pathlib import Path
@@ -231,3 +232,89 @@ def test_the_docs_subdomain_pods_answer_by_their_fqdn(tmp_path: Path) -> None:
 
 def netns_names() -> list[str]:
     return os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
+
+
+def _pod_status(lab: str, pod: str) -> dict:
+    return {p["name"]: p for p in json.loads(netlab("status", lab, "--json").out)["pods"]}[pod]
+
+
+def _status_becomes(lab: str, pod: str, wanted: tuple[str, ...], within: float) -> dict:
+    """The pod's status document once kubectl's STATUS is one of `wanted` (bounded in time)."""
+    deadline = time.monotonic() + within
+    while True:
+        found = _pod_status(lab, pod)
+        if found["status"] in wanted or time.monotonic() > deadline:
+            assert found["status"] in wanted, found
+            return found
+        time.sleep(0.2)
+
+
+def test_init_containers_hold_the_pod_until_the_services_exist(tmp_path: Path) -> None:
+    """The docs' myapp-pod: its init containers wait (nslookup through cluster DNS) for Services
+    myservice and mydb; the pod stays Init:0/2 and its container does not run until the learner
+    applies them, then it goes on by itself: the init containers finish in order, the app starts."""
+    with lab_up(str(write_lab(tmp_path, "initc", nodes=1, replicas=1))):
+        assert netlab("apply", "initc", "-f", str(DOCS / "init-containers.yaml")).code == 0
+        container_log("initc", "myapp-pod", "init-myservice", "waiting for myservice")
+        time.sleep(2)
+        held = _pod_status("initc", "myapp-pod")
+        assert held["status"] == "Init:0/2", held
+        assert not Path("/run/netlab/initc/logs/myapp-pod_init-mydb.log").read_text()
+        assert not Path("/run/netlab/initc/logs/myapp-pod_myapp-container.log").read_text()
+        assert netlab("apply", "initc", "-f", str(DOCS / "init-containers-services.yaml")).code == 0
+        held = _status_becomes("initc", "myapp-pod", ("Running",), within=15)
+        assert [c["reason"] for c in held["initContainerStatuses"]] == ["Completed", "Completed"], held
+        assert "The app is running!" in container_log("initc", "myapp-pod", "myapp-container", "running!")
+        assert "mydb.default.svc.cluster.local" in container_log("initc", "myapp-pod", "init-mydb", "Name:")
+        shown = netlab("status", "initc").out
+        assert "pod myapp-pod Running: init init-myservice terminated Completed" in shown, shown
+
+
+def test_a_sidecar_keeps_running_beside_the_app_which_reaches_it_over_localhost(tmp_path: Path) -> None:
+    """The docs' Deployment with a native sidecar (an init container with restartPolicy Always):
+    it starts first and keeps running; the app asks it over localhost (one network namespace)."""
+    with lab_up(str(write_lab(tmp_path, "sidecar", nodes=1, replicas=1))):
+        assert netlab("apply", "sidecar", "-f", str(DOCS / "sidecar-containers.yaml")).code == 0
+        held = _status_becomes("sidecar", "myapp-0", ("Running",), within=10)
+        assert [(c["name"], c["state"]) for c in held["initContainerStatuses"]] == [("logshipper", "running")]
+        assert "asked: logging" in container_log("sidecar", "myapp-0", "myapp", "asked: logging")
+        ip = held["ip"]
+        answered = netlab(
+            "exec", "sidecar", "web-0", "--", "curl", "-sS", "--max-time", "3", f"http://{ip}:8080/hostname"
+        )
+        assert (answered.code, answered.out) == (0, "myapp-0"), answered.err
+
+
+FAILING_INIT = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: failing}
+spec:
+  initContainers:
+    - {name: setup, command: [sh, -c, "echo setting up; exit 3"]}
+  containers: [{name: web, ports: [{containerPort: 8080}]}]
+"""
+
+
+def test_a_failing_init_container_runs_again_and_the_containers_never_start(tmp_path: Path) -> None:
+    """As the kubelet: Init:Error, run again after the next sync, then Init:CrashLoopBackOff; the
+    pod's echo container never listens; deleting the pod leaves nothing of it."""
+    with lab_up(str(write_lab(tmp_path, "initfail", nodes=1, replicas=1))):
+        manifest = tmp_path / "failing.yaml"
+        manifest.write_text(FAILING_INIT)
+        assert netlab("apply", "initfail", "-f", str(manifest)).code == 0
+        held = _status_becomes("initfail", "failing", ("Init:CrashLoopBackOff",), within=8)
+        assert held["initContainerStatuses"][0]["exitCode"] == 3 and held["initContainerStatuses"][0]["restarts"] >= 1
+        assert container_log("initfail", "failing", "setup", "setting up\nsetting up")
+        url = f"http://{held['ip']}:8080/hostname"
+        refused = netlab("exec", "initfail", "web-0", "--", "curl", "-sS", "--max-time", "3", url)
+        assert refused.code != 0 and "Couldn't connect" in refused.err, refused.err
+        netns = held["netns"]
+        assert netlab("delete", "initfail", "pod/failing").code == 0
+        left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert netns not in left
+        assert not [line for line in _processes() if "netlab.workloads.pod" in line], _processes()
+
+
+def _processes() -> list[str]:
+    return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
