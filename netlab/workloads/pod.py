@@ -12,10 +12,11 @@ lab's state directory itself):
                 "argv": [...]                       a command of its own, or
                 "echo": [{"port", "protocol", ...}]} netlab's echo server on these sockets
 
-The kubelet's rules it keeps (pkg/kubelet/kuberuntime, docs/pod-lifecycle.md):
-- an init container that exits non-zero runs again (restartPolicy Always or OnFailure) after a
-  back-off: at once the first time, then 10 s, doubled each time up to 300 s; with Never the pod
-  fails. The containers never start while an init container has not succeeded;
+The kubelet's rules it keeps (pkg/kubelet/kuberuntime; docs/init-containers.md):
+- an init container that exits non-zero runs again (restartPolicy Always or OnFailure): the
+  first time at the kubelet's next look (its PLEG relists every second; meanwhile kubectl shows
+  Init:Error), then after a back-off of 10 s, doubled each time up to 300 s (CrashLoopBackOff);
+  with Never the pod fails. The containers never start while an init container has not succeeded;
 - a sidecar counts as started once its process runs (netlab's echo server: once it serves; probes
   are not simulated, so a startupProbe is not waited for); one that exits is started again;
 - the containers start once every init container is done; one that exits is started again as
@@ -134,7 +135,8 @@ class Pod:
         sockets = [bound(int(e["port"]), str(e["protocol"])) for e in entries]
         try:
             fds = [sock.fileno() for sock in sockets]
-            proc = _spawn([sys.executable, "-m", ECHO_SERVER], c.spec["env"], log, pipes=True, pass_fds=fds)
+            env = {**c.spec["env"], "PYTHONPATH": os.environ.get("PYTHONPATH", "")}  # it imports netlab as this does
+            proc = _spawn([sys.executable, "-m", ECHO_SERVER], env, log, pipes=True, pass_fds=fds)
         finally:
             for sock in sockets:
                 sock.close()  # the server holds them now
