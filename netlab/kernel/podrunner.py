@@ -8,7 +8,8 @@ them), then the containers, each with its whole environment and either its comma
 server's sockets. The runner lives in the pod's namespace and carries the lab's tag, like any
 container's process: stopping a pod's processes, `down` and `clean` find it and its children.
 
-`status` reads the status file's last line back: what the runner last said of each container.
+`status` reads the status file's last line back: what the runner last said of each container
+(the pod's phase Unknown if the runner is gone: killed, it can say nothing more).
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ def status(state: LabState, pod: str) -> dict[str, Any] | None:
         return None
     for line in reversed(lines):
         try:
-            return json.loads(line)
+            said = json.loads(line)
         except ValueError:
             continue  # a line being written
+        if said["phase"] != "Failed" and not procs.alive(said["runner"]):
+            said["phase"] = "Unknown"  # its runner is gone (killed): what it said last may be stale
+        return said
     return None

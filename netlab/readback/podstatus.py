@@ -20,6 +20,8 @@ def pod_status(snapshot: Snapshot | None, init_containers: int) -> str:
     """kubectl's STATUS for a pod with init containers; None: its runner said nothing yet."""
     if snapshot is None:
         return f"Init:0/{init_containers}"
+    if snapshot["phase"] == "Unknown":
+        return "Unknown"  # no one knows the containers' state any more, as kubectl says of a lost node's pods
     for i, c in enumerate(snapshot["init"]):
         if (c["state"] == "terminated" and c.get("exitCode") == 0) or (c.get("sidecar") and c["state"] == "running"):
             continue

@@ -110,6 +110,7 @@ class Pod:
 
     def snapshot(self) -> dict[str, Any]:
         return {
+            "runner": os.getpid(),
             "phase": self.phase,
             "init": [c.status() for c in self.init],
             "containers": [c.status() for c in self.containers],

@@ -215,3 +215,4 @@ def test_a_container_s_state_in_words() -> None:
     line = container_line({"name": "setup", "state": "terminated", "reason": "Error", "exitCode": 3, "restarts": 2})
     assert line == "setup terminated Error (exit 3) restarts 2"
     assert pod_status(None, 2) == "Init:0/2"
+    assert pod_status({"phase": "Unknown", "init": [], "containers": []}, 1) == "Unknown"  # its runner is gone
