@@ -272,8 +272,12 @@ def test_init_containers_hold_the_pod_until_the_services_exist(tmp_path: Path) -
 
 def test_a_sidecar_keeps_running_beside_the_app_which_reaches_it_over_localhost(tmp_path: Path) -> None:
     """The docs' Deployment with a native sidecar (an init container with restartPolicy Always):
-    it starts first and keeps running; the app asks it over localhost (one network namespace)."""
+    it starts first and keeps running beside the app; in the version adapted to netlab (no shared
+    volume) the app asks it over localhost (one network namespace), after a change that replaced the pod."""
     with lab_up(str(write_lab(tmp_path, "sidecar", nodes=1, replicas=1))):
+        assert netlab("apply", "sidecar", "-f", str(DOCS / "deployment-sidecar.yaml")).code == 0
+        held = _status_becomes("sidecar", "myapp-0", ("Running",), within=10)
+        assert [c["state"] for c in (*held["initContainerStatuses"], *held["containerStatuses"])] == ["running"] * 2
         assert netlab("apply", "sidecar", "-f", str(DOCS / "sidecar-containers.yaml")).code == 0
         held = _status_becomes("sidecar", "myapp-0", ("Running",), within=10)
         assert [(c["name"], c["state"]) for c in held["initContainerStatuses"]] == [("logshipper", "running")]
@@ -293,12 +297,21 @@ spec:
   initContainers:
     - {name: setup, command: [sh, -c, "echo setting up; exit 3"]}
   containers: [{name: web, ports: [{containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: failing-once}
+spec:
+  restartPolicy: Never
+  initContainers: [{name: setup, command: [sh, -c, "exit 1"]}]
+  containers: [{name: app, command: [sleep, "600"]}]
 """
 
 
 def test_a_failing_init_container_runs_again_and_the_containers_never_start(tmp_path: Path) -> None:
     """As the kubelet: Init:Error, run again after the next sync, then Init:CrashLoopBackOff; the
-    pod's echo container never listens; deleting the pod leaves nothing of it."""
+    pod's echo container never listens; with restartPolicy Never the pod fails at once (its app
+    never runs); deleting the pods leaves nothing of them."""
     with lab_up(str(write_lab(tmp_path, "initfail", nodes=1, replicas=1))):
         manifest = tmp_path / "failing.yaml"
         manifest.write_text(FAILING_INIT)
@@ -309,10 +322,13 @@ def test_a_failing_init_container_runs_again_and_the_containers_never_start(tmp_
         url = f"http://{held['ip']}:8080/hostname"
         refused = netlab("exec", "initfail", "web-0", "--", "curl", "-sS", "--max-time", "3", url)
         assert refused.code != 0 and "Couldn't connect" in refused.err, refused.err
-        netns = held["netns"]
-        assert netlab("delete", "initfail", "pod/failing").code == 0
+        once = _status_becomes("initfail", "failing-once", ("Init:Error",), within=5)
+        assert [(c["exitCode"], c["restarts"]) for c in once["initContainerStatuses"]] == [(1, 0)], once
+        assert once["containerStatuses"][0]["state"] == "waiting"
+        assert not Path("/run/netlab/initfail/logs/failing-once_app.log").read_text()
+        assert netlab("delete", "initfail", "pod/failing", "pod/failing-once").code == 0
         left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-        assert netns not in left
+        assert held["netns"] not in left and once["netns"] not in left
         assert not [line for line in _processes() if "netlab.workloads.pod" in line], _processes()
 
 
