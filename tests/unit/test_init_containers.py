@@ -82,6 +82,10 @@ def test_the_runner_starts_the_pod_s_containers_echo_servers_too(plan) -> None:
     assert [w.name for w in echo_workloads(plan)] == ["plain_web"]  # nothing listens in app before its turn
 
 
+def test_explain_golden(plan, golden) -> None:
+    golden(REPO / "tests" / "golden" / "explain" / "init-containers.sh", explain(plan))
+
+
 def test_explain_runs_the_init_containers_in_order_before_the_containers(plan) -> None:
     text = explain(plan)
     block = text[text.index("# pod app:") : text.index('echo $! >"$RUN/app.pid"')]
