@@ -287,6 +287,8 @@ def test_a_sidecar_keeps_running_beside_the_app_which_reaches_it_over_localhost(
             "exec", "sidecar", "web-0", "--", "curl", "-sS", "--max-time", "3", f"http://{ip}:8080/hostname"
         )
         assert (answered.code, answered.out) == (0, "myapp-0"), answered.err
+        inside = netlab("exec", "sidecar", "myapp-0/logshipper", "--", "curl", "-sS", "http://localhost:8080/hostname")
+        assert (inside.code, inside.out) == (0, "myapp-0"), inside.err  # exec takes an init container's name
 
 
 FAILING_INIT = """\
