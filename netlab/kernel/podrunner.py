@@ -4,9 +4,10 @@
 restarts, as `kubectl logs` shows a container's) and the pod's status file (logs/<pod>.status,
 emptied: a pod made anew starts from nothing), then starts the runner as nobody in the pod with
 those descriptors and a manifest of the containers, in order: the init containers (sidecars among
-them), then the containers, each with its whole environment and either its command or the echo
-server's sockets. The runner lives in the pod's namespace and carries the lab's tag, like any
-container's process: stopping a pod's processes, `down` and `clean` find it and its children.
+them), then the containers, each with its whole environment and its command (for an echo container:
+netlab's echo server, and the sockets it serves). The runner lives in the pod's namespace and
+carries the lab's tag, like any container's process: stopping a pod's processes, `down` and `clean`
+find it and its children.
 
 `status` reads the status file's last line back: what the runner last said of each container
 (the pod's phase Unknown if the runner is gone: killed, it can say nothing more).
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from netlab.kernel import procs
 from netlab.plan.model import LabPlan, PodPlan
-from netlab.render.workloads import Workload
+from netlab.render.workloads import ECHO_SERVER, Workload
 from netlab.state import LabState
 
 
@@ -60,10 +62,8 @@ def _entry(plan: LabPlan, pod: PodPlan, workload: Workload, log: int) -> dict[st
         "env": procs.container_environ(plan.name, pod, dict(workload.env)),
     }
     if workload.kind == "echo":
-        entry["echo"] = procs.echo_entries(workload)
-    else:
-        entry["argv"] = list(workload.args)
-    return entry
+        return {**entry, "argv": [sys.executable, "-m", ECHO_SERVER], "echo": procs.echo_entries(workload)}
+    return {**entry, "argv": list(workload.args)}
 
 
 def status(state: LabState, pod: str) -> dict[str, Any] | None:

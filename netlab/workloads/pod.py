@@ -8,9 +8,8 @@ manifest; the log files and the status file are inherited descriptors (nobody ca
 lab's state directory itself):
     {"restartPolicy": "Always" | "OnFailure" | "Never", "status": FD,
      "init": [CONTAINER...], "containers": [CONTAINER...]}
-    CONTAINER: {"name": NAME, "sidecar": bool, "log": FD, "env": {...},
-                "argv": [...]                       a command of its own, or
-                "echo": [{"port", "protocol", ...}]} netlab's echo server on these sockets
+    CONTAINER: {"name": NAME, "sidecar": bool, "log": FD, "env": {...}, "argv": [...],
+                "echo": [{"port", "protocol", ...}]}  argv is netlab's echo server: bind these first
 
 The kubelet's rules it keeps (pkg/kubelet/kuberuntime; docs/init-containers.md):
 - an init container that exits non-zero runs again (restartPolicy Always or OnFailure): the
@@ -40,13 +39,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from netlab.workloads.echo_sockets import bound
+from netlab.workloads.ingress import PR_SET_PDEATHSIG
 
 BACKOFF_FIRST, BACKOFF_MAX = 10.0, 300.0  # the kubelet's container restart back-off, in seconds
 RELIST = 1.0  # the kubelet's PLEG relist period: how soon it sees an exit and acts on it the first time
 START_TIMEOUT = 30.0  # netlab's echo server says ready within it (as kernel.procs waits for it)
 STOP_GRACE = 1.0
-PR_SET_PDEATHSIG = 1
-ECHO_SERVER = "netlab.workloads.echo"
 HELD = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT)
 
 
@@ -137,7 +135,7 @@ class Pod:
         try:
             fds = [sock.fileno() for sock in sockets]
             env = {**c.spec["env"], "PYTHONPATH": os.environ.get("PYTHONPATH", "")}  # it imports netlab as this does
-            proc = _spawn([sys.executable, "-m", ECHO_SERVER], env, log, pipes=True, pass_fds=fds)
+            proc = _spawn(list(c.spec["argv"]), env, log, pipes=True, pass_fds=fds)
         finally:
             for sock in sockets:
                 sock.close()  # the server holds them now
