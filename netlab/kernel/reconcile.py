@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from ipaddress import IPv4Address
 from functools import partial
+from ipaddress import IPv4Address
 
 from netlab.errors import ApplyError, BadInput, KernelError
 from netlab.kernel import conntrack, etcfiles, ingress, loadbalancers, netns, procs
