@@ -61,7 +61,7 @@ class RunningLab:
             mode.check_kernel()
             require_tools("nsenter", *mode.tools)
         if lab_has_controllers(plan):
-            ingress.nginx_binary()  # the ingress controller pods run it
+            ingress.require_tools()  # the ingress controller pods run it
         settings = Settings(source=str(source), network=plan.network, proxy_mode=plan.proxy_mode)
         state = LabState.create(plan.name, text, settings)
         synced = build(plan, state, [t.task for t in left])
@@ -158,7 +158,7 @@ class RunningLab:
         if new.lab.cluster != self.plan.lab.cluster:
             raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
         if lab_has_controllers(new):
-            ingress.nginx_binary()  # before anything changes: exit 3 if it is missing
+            ingress.require_tools()  # before anything changes: exit 3 if it is missing
         self.state.lock()
         result = reconcile(self.plan, new, self.state)
         self.state.lab_file.write_text(text)

@@ -23,7 +23,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
     iproute2 iptables nftables conntrack ipset curl iputils-ping tcpdump dnsutils graphviz \
-    python3 python3-venv procps ca-certificates
+    python3 python3-venv procps ca-certificates openssl
 
 # nginx, for the ingress controller pods (lab ingress-http): netlab runs it itself, as nobody, inside
 # the controller pod's network namespace, never on the host. Debian's package would start it on the

@@ -35,12 +35,12 @@ from functools import cache
 from pathlib import Path
 
 from netlab.errors import EnvironmentProblem, KernelError
-from netlab.kernel import procs
-from netlab.model.ingress import controller_flags
+from netlab.kernel import procs, tls
+from netlab.model.ingress import ControllerFlags, controller_flags
 from netlab.model.lab import Container
 from netlab.plan.ingress import controllers
 from netlab.plan.model import LabPlan, PodPlan
-from netlab.render.ingress import render_nginx_conf
+from netlab.render.ingress import Certificates, planned_certificates, render_nginx_conf
 from netlab.render.workloads import container_env
 from netlab.state import LabState
 
@@ -63,6 +63,16 @@ def nginx_binary() -> str:
             "nginx not found: the lab's ingress controller runs it (scripts/provision.sh installs it)"
         )
     return os.path.realpath(found)
+
+
+def require_tools() -> None:
+    """What a controller pod needs on the machine: nginx, and openssl for its fake certificate.
+
+    Raises:
+        EnvironmentProblem: one is not installed.
+    """
+    nginx_binary()
+    tls.openssl_binary()
 
 
 @cache
@@ -90,7 +100,18 @@ def _log(state: LabState, pod: PodPlan, container: Container) -> Path:
 
 
 def _render(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, run: Path) -> str:
-    return render_nginx_conf(plan, controller_flags(container)[0], pod.name, str(run), str(_log(state, pod, container)))
+    flags = controller_flags(container)[0]
+    certs = _certificates(plan, run.parent / "certs", flags)
+    return render_nginx_conf(plan, flags, pod.name, str(run), str(_log(state, pod, container)), certs)
+
+
+def _certificates(plan: LabPlan, directory: Path, flags: ControllerFlags) -> Certificates:
+    """The controller's certificate files, as ingress-nginx keeps them: its fake default certificate
+    (made once, at the pod's start), and the PEM of every Secret it uses that the TLS library loads."""
+    tls.prepare(directory)
+    planned = planned_certificates(plan, flags, str(directory))
+    loaded = tls.write_secrets(directory, planned.usable)
+    return Certificates(planned.directory, loaded, planned.default if planned.default in loaded else "")
 
 
 def _write(path: Path, text: str) -> None:
@@ -113,6 +134,7 @@ def start(plan: LabPlan, state: LabState, pod: PodPlan, container: Container, en
     base, run = _dirs(state, pod.name)
     base.mkdir(mode=0o755, parents=True, exist_ok=True)
     shutil.rmtree(run, ignore_errors=True)  # a replaced pod's leftovers
+    shutil.rmtree(base / "certs", ignore_errors=True)  # its fake certificate too: each start makes its own
     run.mkdir(mode=0o700)
     os.chown(run, nobody.pw_uid, nobody.pw_gid)
     conf = base / "nginx.conf"

@@ -49,6 +49,8 @@ def read_check(r: FieldReader, raw: Any, index: int) -> Check:
     headers = _headers(r, c.get("headers"), f"{place}.headers")
     if headers and kind != "http":
         r.problem(f"{place}.headers", "only http checks send request headers")
+    if "certificate" in expect and not str(target).startswith("https://"):
+        r.problem(f"{place}.expect.certificate", "only an https:// URL shows a certificate")
     record_type, resolver = _lookup(r, c, kind, expect, place)
     if kind == "env" and not ENV_NAME.match(str(target)):
         r.problem(f"{place}.env", f"{target!r} is not an environment variable name")

@@ -3,7 +3,8 @@
 They change no network: netlab reads them so that a manifest that takes its settings from one
 pastes in (`env.valueFrom.configMapKeyRef` / `secretKeyRef`, `envFrom`). A Secret's `data` is
 base64, as the API takes it; `stringData` is plain and wins over `data` for the same key, as the
-API server merges them. Its `type` is accepted (kubernetes.io/tls and the others).
+API server merges them. Its `type` is kept: a kubernetes.io/tls Secret needs `tls.crt` and `tls.key`,
+as the API server requires (netlab.model.tls), and serves Ingress TLS; the other types are accepted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import binascii
 import re
 from typing import Any
 
-from netlab.model import fields
+from netlab.model import fields, tls
 from netlab.model.lab import ConfigData, KubeObject
 from netlab.model.schema import FieldReader
 
@@ -27,6 +28,11 @@ def read_config_data(r: FieldReader, raw: dict, kind: str, name: str, namespace:
     if kind == "Secret":
         data = {key: _decoded(r, value, f"{label}: data.{key}") for key, value in data.items()}
         data.update(_strings(r, obj.get("stringData"), f"{label}: stringData"))
+        secret_type = r.string(obj.get("type", "Opaque"), f"{label}: type")
+        if secret_type == tls.TLS_TYPE:
+            for key in tls.missing_keys(data):
+                r.problem(f"{label}: data[{key}]", f"is required for a Secret of type {tls.TLS_TYPE}")
+        return ConfigData(kind, name, namespace, data, secret_type)
     return ConfigData(kind, name, namespace, data)
 
 

@@ -30,6 +30,8 @@ KIND_ALIASES = {
     "ingress": "Ingress",
     "ing": "Ingress",
     "ingresses": "Ingress",
+    "ingressclass": "IngressClass",
+    "ingressclasses": "IngressClass",
     "configmap": "ConfigMap",
     "cm": "ConfigMap",
     "configmaps": "ConfigMap",
@@ -51,6 +53,11 @@ def _document(text: str) -> dict[str, Any]:
 def _key(obj: dict) -> tuple[str, str, str]:
     meta = obj.get("metadata") or {}
     return obj.get("kind", ""), meta.get("namespace", "default"), meta.get("name", "")
+
+
+def _cluster_scoped_match(obj: dict, key: tuple[str, str, str]) -> bool:
+    """An IngressClass is cluster-scoped: its name alone names it, whatever namespace it carries."""
+    return key[0] == "IngressClass" and _key(obj)[::2] == key[::2]
 
 
 def _dump(data: dict) -> str:
@@ -135,10 +142,13 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
     for ref in refs:
         kind, _, name = ref.partition("/")
         if kind.lower() not in KIND_ALIASES or not name:
-            kinds = "pod, service, deployment, statefulset, ingress, configmap, secret, endpointslice or endpoints"
+            kinds = (
+                "pod, service, deployment, statefulset, ingress, ingressclass, configmap, secret, endpointslice "
+                "or endpoints"
+            )
             raise BadInput(f"{ref!r} is not KIND/NAME (KIND: {kinds})")
         key = (KIND_ALIASES[kind.lower()], namespace, name)
-        kept = [obj for obj in data["objects"] if _key(obj) != key]
+        kept = [obj for obj in data["objects"] if _key(obj) != key and not _cluster_scoped_match(obj, key)]
         if len(kept) == len(data["objects"]):
             raise BadInput(f"the lab has no {key[0]} {name} in namespace {namespace}")
         data["objects"] = kept

@@ -121,13 +121,15 @@ SERVICE_PORT = _fields("name port targetPort protocol nodePort", "appProtocol")
 SESSION_AFFINITY_CONFIG = _fields("clientIP")
 CLIENT_IP_CONFIG = _fields("timeoutSeconds")
 
-INGRESS_SPEC = _fields("ingressClassName defaultBackend rules", refused={"tls": "TLS is not simulated yet"})
+INGRESS_SPEC = _fields("ingressClassName defaultBackend rules tls")
+INGRESS_TLS = _fields("hosts secretName")
 INGRESS_RULE = _fields("host http")
 HTTP_INGRESS_RULE_VALUE = _fields("paths")
 HTTP_INGRESS_PATH = _fields("path pathType backend")
 INGRESS_BACKEND = _fields("service", refused={"resource": "resource backends are not simulated"})
 INGRESS_SERVICE_BACKEND = _fields("name port")
 SERVICE_BACKEND_PORT = _fields("number name")
+INGRESS_CLASS_SPEC = _fields("controller", "parameters")  # parameters: the controller's own, ingress-nginx reads none
 
 # apiVersion and kind of every object a lab may hold.
 KINDS = {
@@ -136,6 +138,7 @@ KINDS = {
     ("apps/v1", "StatefulSet"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "IngressClass"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("discovery.k8s.io/v1", "EndpointSlice"),
@@ -156,7 +159,7 @@ ENDPOINT_ADDRESS = _fields("ip hostname nodeName", "targetRef")
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),
-    "http": _fields("reachable reason answeredBy oneBackend clientIP repliedFrom status body captured"),
+    "http": _fields("reachable reason answeredBy oneBackend clientIP repliedFrom status body captured certificate"),
     "udp": _fields("reachable reason answeredBy oneBackend clientIP captured"),
     "bind": _fields("inUse"),
     "bridge": _fields("learned"),

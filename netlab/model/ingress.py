@@ -34,8 +34,10 @@ from netlab.model.lab import (
     Container,
     Ingress,
     IngressBackend,
+    IngressClass,
     IngressPath,
     IngressRule,
+    IngressTLS,
     KubeObject,
     Service,
 )
@@ -53,9 +55,21 @@ PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")  # IANA_SVC_NAME, as 
 SERVICE_NAME = PORT_NAME  # a DNS label, as metadata.name of every object
 SERVICE_NAME_MAX = 63
 PORT_NAME_MAX = 15
+CONTROLLER_CLASS = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(/[-A-Za-z0-9._~]+)+$")  # k8s.io/ingress-nginx
 
 DEFAULT_CLASS = "nginx"
+DEFAULT_CONTROLLER_CLASS = "k8s.io/ingress-nginx"
 DEFAULT_HTTP_PORT = 80
+DEFAULT_HTTPS_PORT = 443
+VALUE_FLAGS = (
+    "--ingress-class",
+    "--controller-class",
+    "--default-backend-service",
+    "--default-ssl-certificate",
+    "--http-port",
+    "--https-port",
+)
+BOOL_FLAGS = ("--watch-ingress-without-class", "--ingress-class-by-name")
 
 
 @dataclass(frozen=True)
@@ -65,10 +79,31 @@ class ControllerFlags:
     ingress_class: str = DEFAULT_CLASS
     default_backend: tuple[str, str] | None = None  # --default-backend-service NS/NAME
     http_port: int = DEFAULT_HTTP_PORT
+    https_port: int = DEFAULT_HTTPS_PORT
+    default_certificate: tuple[str, str] | None = None  # --default-ssl-certificate NS/NAME
+    controller_class: str = DEFAULT_CONTROLLER_CLASS
+    watch_without_class: bool = False
+    class_by_name: bool = False
 
-    def serves(self, ingress: Ingress) -> bool:
-        """Whether this controller serves the Ingress: its class, or none given."""
-        return ingress.ingress_class in (None, self.ingress_class)
+    def serves(self, ingress: Ingress, classes: tuple[IngressClass, ...]) -> bool:
+        """Whether this controller serves the Ingress (ingress-nginx's store, GetIngressClass)."""
+        return not self.why_not(ingress, classes)
+
+    def why_not(self, ingress: Ingress, classes: tuple[IngressClass, ...]) -> str:
+        """Why this controller does not serve the Ingress ("" if it does): its ingressClassName
+        must name an IngressClass of this controller's --controller-class (or, with
+        --ingress-class-by-name, the class named --ingress-class); an Ingress without a class is
+        served only with --watch-ingress-without-class."""
+        if ingress.ingress_class is None:
+            if self.watch_without_class:
+                return ""
+            return "no ingressClassName (and no default IngressClass), --watch-ingress-without-class is false"
+        found = next((c for c in classes if c.name == ingress.ingress_class), None)
+        if found is None:
+            return f"class {ingress.ingress_class}, but no IngressClass {ingress.ingress_class}"
+        if found.controller == self.controller_class or (self.class_by_name and found.name == self.ingress_class):
+            return ""
+        return f"class {found.name} is {found.controller}'s, not this controller's ({self.controller_class})"
 
 
 # -- the controller ---------------------------------------------------------------------------
@@ -80,42 +115,69 @@ def is_controller(container: Container) -> bool:
 
 def controller_flags(container: Container) -> tuple[ControllerFlags, list[str]]:
     """The flags netlab honours from a controller container's command line, and what is wrong
-    with them (as `--flag: problem`). Flags come as `--flag=value` or `--flag value`."""
-    argv = list(container.command + container.args)[1:]
+    with them (as `--flag: problem`). Flags come as `--flag=value` or `--flag value`; boolean
+    ones as `--flag` or `--flag=true|false`, as Go's flag package reads them."""
+    values, problems = _flag_values(list(container.command + container.args)[1:])
+    found: dict[str, Any] = {}
+    for flag, key in (("--ingress-class", "ingress_class"), ("--controller-class", "controller_class")):
+        if flag in values:
+            if _class_name(flag, values[flag]):
+                found[key] = values[flag]
+            else:
+                problems.append(f"{flag}: {values[flag]!r} is not a class name")
+    for flag, key in (
+        ("--default-backend-service", "default_backend"),
+        ("--default-ssl-certificate", "default_certificate"),
+    ):
+        if flag in values:
+            namespace, slash, name = values[flag].partition("/")
+            if slash and namespace and name:
+                found[key] = (namespace, name)
+            else:
+                problems.append(f"{flag}: {values[flag]!r} is not NAMESPACE/NAME")
+    for flag, key in (("--http-port", "http_port"), ("--https-port", "https_port")):
+        if flag in values:
+            if values[flag].isdigit() and 0 < int(values[flag]) < 65536:
+                found[key] = int(values[flag])
+            else:
+                problems.append(f"{flag}: {values[flag]!r} is not a port number")
+    for flag, key in (
+        ("--watch-ingress-without-class", "watch_without_class"),
+        ("--ingress-class-by-name", "class_by_name"),
+    ):
+        if flag in values:
+            if values[flag] in ("true", "false"):
+                found[key] = values[flag] == "true"
+            else:
+                problems.append(f"{flag}: {values[flag]!r} is not true or false")
+    flags = ControllerFlags(**found)
+    if flags.http_port == flags.https_port:
+        problems.append(f"--https-port: {flags.https_port} is the --http-port too")
+    return flags, problems
+
+
+def _flag_values(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     values: dict[str, str] = {}
     problems: list[str] = []
     i = 0
     while i < len(argv):
-        word = argv[i]
-        name, eq, value = word.partition("=")
-        if name in ("--ingress-class", "--default-backend-service", "--http-port") and not eq:
+        name, eq, value = argv[i].partition("=")
+        if name in BOOL_FLAGS and not eq:
+            value = "true"
+        elif name in VALUE_FLAGS and not eq:
             if i + 1 >= len(argv):
                 problems.append(f"{name}: needs a value")
                 break
             value, i = argv[i + 1], i + 1
         values[name] = value
         i += 1
-    flags = ControllerFlags()
-    if "--ingress-class" in values:
-        if HOST.match(values["--ingress-class"]) and "*" not in values["--ingress-class"]:
-            flags = ControllerFlags(ingress_class=values["--ingress-class"])
-        else:
-            problems.append(f"--ingress-class: {values['--ingress-class']!r} is not a class name")
-    backend = None
-    if "--default-backend-service" in values:
-        namespace, slash, name = values["--default-backend-service"].partition("/")
-        if slash and namespace and name:
-            backend = (namespace, name)
-        else:
-            problems.append(f"--default-backend-service: {values['--default-backend-service']!r} is not NAMESPACE/NAME")
-    port = DEFAULT_HTTP_PORT
-    if "--http-port" in values:
-        text = values["--http-port"]
-        if text.isdigit() and 0 < int(text) < 65536:
-            port = int(text)
-        else:
-            problems.append(f"--http-port: {text!r} is not a port number")
-    return ControllerFlags(flags.ingress_class, backend, port), problems
+    return values, problems
+
+
+def _class_name(flag: str, value: str) -> bool:
+    if flag == "--controller-class":
+        return bool(CONTROLLER_CLASS.match(value))
+    return bool(HOST.match(value)) and "*" not in value
 
 
 def controllers(objects: tuple[KubeObject, ...]) -> list[tuple[KubeObject, Container]]:
@@ -151,7 +213,21 @@ def read_ingress(r: FieldReader, spec_raw: Any, name: str, namespace: str, label
         rules.append(IngressRule(host, tuple(paths)))
     if not rules and default is None and spec_raw is not None:
         r.problem(place, "either defaultBackend or rules must be specified")
-    return Ingress(name, namespace, tuple(rules), default, ingress_class)
+    tls = tuple(_tls(r, raw, f"{place}.tls[{i}]") for i, raw in enumerate(r.sequence(spec.get("tls"), f"{place}.tls")))
+    return Ingress(name, namespace, tuple(rules), default, ingress_class, tls)
+
+
+def _tls(r: FieldReader, raw: Any, place: str) -> IngressTLS:
+    """A spec.tls entry: its hosts (DNS names, `*.` wildcards), its Secret (optional: without one
+    ingress-nginx serves those hosts with its default certificate)."""
+    t = r.mapping(raw, place, fields.INGRESS_TLS)
+    hosts = tuple(
+        _host(r, h, f"{place}.hosts[{j}]") for j, h in enumerate(r.sequence(t.get("hosts"), f"{place}.hosts"))
+    )
+    secret = ""
+    if t.get("secretName"):
+        secret = r.string(t["secretName"], f"{place}.secretName")
+    return IngressTLS(tuple(h for h in hosts if h), secret)
 
 
 def _host(r: FieldReader, value: Any, place: str) -> str:
@@ -221,12 +297,15 @@ def check_ingresses(
     services: tuple[Service, ...],
     objects: tuple[KubeObject, ...],
     strict: bool,
+    classes: tuple[IngressClass, ...] = (),
 ) -> None:
-    """Names unique per namespace; with `strict` (the lab file as written), every backend a port of
-    a Service of the lab, and every controller's --default-backend-service a Service of the lab.
-    The controllers' flags are checked always."""
+    """Names unique per namespace (IngressClasses: in the cluster); with `strict` (the lab file as
+    written), every backend a port of a Service of the lab, and every controller's
+    --default-backend-service a Service of the lab. The controllers' flags are checked always."""
     for namespace, name in duplicates([(i.namespace, i.name) for i in ingresses]):
         r.problem(f"Ingress {name}", f"two Ingresses are named {name} in namespace {namespace}")
+    for name in duplicates([c.name for c in classes]):
+        r.problem(f"IngressClass {name}", f"two IngressClasses are named {name}")
     by_key = {(s.namespace, s.name): s for s in services}
     for obj, container in controllers(objects):
         flags, problems = controller_flags(container)

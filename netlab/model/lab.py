@@ -100,6 +100,7 @@ class ConfigData:
     name: str
     namespace: str
     data: dict[str, str]
+    type: str = ""  # a Secret's type (kubernetes.io/tls: netlab.model.tls)
 
 
 @dataclass(frozen=True)
@@ -394,12 +395,21 @@ class IngressRule:
 
 
 @dataclass(frozen=True)
+class IngressTLS:
+    """spec.tls[]: the hosts whose HTTPS is served with the Secret's certificate ("" no Secret)."""
+
+    hosts: tuple[str, ...]
+    secret: str = ""
+
+
+@dataclass(frozen=True)
 class Ingress:
     name: str
     namespace: str
     rules: tuple[IngressRule, ...]
     default_backend: IngressBackend | None = None
-    ingress_class: str | None = None  # spec.ingressClassName
+    ingress_class: str | None = None  # spec.ingressClassName (the default class's, given none: model.ingressclass)
+    tls: tuple[IngressTLS, ...] = ()
 
     @property
     def key(self) -> str:
@@ -445,6 +455,15 @@ class EndpointSlice:
 
 
 @dataclass(frozen=True)
+class IngressClass:
+    """A networking.k8s.io/v1 IngressClass (cluster-scoped): which controller serves the class."""
+
+    name: str
+    controller: str
+    default: bool = False  # the annotation ingressclass.kubernetes.io/is-default-class: "true"
+
+
+@dataclass(frozen=True)
 class Lab:
     """A whole lab file: cluster, Kubernetes objects, checks and guide."""
 
@@ -462,6 +481,7 @@ class Lab:
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
     config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
     endpoint_slices: tuple[EndpointSlice, ...] = ()  # EndpointSlices and Endpoints' subsets (model.endpointslices)
+    ingress_classes: tuple[IngressClass, ...] = ()  # networking.k8s.io/v1 IngressClass (netlab.model.ingressclass)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
 
     def config_data(self, kind: str, namespace: str, name: str) -> dict[str, str] | None:

@@ -23,12 +23,14 @@ from netlab.model.clusterdns import add_cluster_dns
 from netlab.model.configdata import check_config_refs, read_config_data
 from netlab.model.endpointslices import check_unique_endpoints, read_endpoints_object
 from netlab.model.ingress import check_ingresses, read_ingress
+from netlab.model.ingressclass import admit, read_ingress_class
 from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
     ConfigData,
     EndpointSlice,
     Ingress,
+    IngressClass,
     KubeObject,
     Lab,
     OutsideHost,
@@ -127,7 +129,10 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
         if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
-    objects = tuple(obj for obj in manifests if not isinstance(obj, (Service, Ingress, ConfigData, tuple)))
+    manifests = admit(manifests)  # the default IngressClass, as the API server writes it at creation
+    classes = tuple(obj for obj in manifests if isinstance(obj, IngressClass))
+    kinds_of_their_own = (Service, Ingress, ConfigData, IngressClass, tuple)
+    objects = tuple(obj for obj in manifests if not isinstance(obj, kinds_of_their_own))
     endpoint_objects = [obj for obj in manifests if isinstance(obj, tuple)]  # EndpointSlices, Endpoints
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
@@ -138,7 +143,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
     _check_unique_services(r, services)
     check_unique_endpoints(r, endpoint_objects)
     check_placement(r, cluster, objects)
-    check_ingresses(r, ingresses, services, objects, strict=check_pods)
+    check_ingresses(r, ingresses, services, objects, strict=check_pods, classes=classes)
     if check_pods:
         check_config_refs(r, objects, config)
     checks = tuple(read_check(r, raw, i) for i, raw in enumerate(r.sequence(top.get("checks"), "checks")))
@@ -165,6 +170,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         outside=outside,
         ingresses=ingresses,
         config=config,
+        ingress_classes=classes,
         translations=translations,
         endpoint_slices=tuple(s for obj in endpoint_objects for s in obj),
     )
@@ -172,7 +178,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
 
 def _read_object(
     r: FieldReader, raw: Any, index: int
-) -> KubeObject | Service | Ingress | ConfigData | tuple[EndpointSlice, ...] | None:
+) -> KubeObject | Service | Ingress | IngressClass | ConfigData | tuple[EndpointSlice, ...] | None:
     """One manifest of `objects:`, by its kind (each kind's reader in its own module)."""
     if not isinstance(raw, dict):
         r.problem(f"objects[{index}]", "must be a Kubernetes manifest (a mapping)")
@@ -189,7 +195,8 @@ def _read_object(
     data_only = kind in ("ConfigMap", "Secret", "EndpointSlice", "Endpoints")  # no spec: their data is the object
     obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
-    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if data_only else (DNS_LABEL, HOSTNAME_MAX)
+    subdomain = data_only or kind == "IngressClass"
+    pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if subdomain else (DNS_LABEL, HOSTNAME_MAX)
     name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
     if kind in ("EndpointSlice", "Endpoints"):
@@ -200,6 +207,8 @@ def _read_object(
         return replace(read_service(r, obj.get("spec"), name, namespace, label), position=index)
     if kind == "Ingress":
         return read_ingress(r, obj.get("spec"), name, namespace, label)
+    if kind == "IngressClass":  # cluster-scoped: a namespace is ignored
+        return read_ingress_class(r, obj.get("spec"), name, meta.get("annotations"), label)
     if kind == "Pod":
         template = read_pod_spec(
             r, obj.get("spec"), r.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"

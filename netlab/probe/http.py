@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
 # A request sent again after a timeout (verify/probes.py) waits out how the lab's own protocols
@@ -36,6 +37,7 @@ CONNECT_FAILED = re.compile(
 # exit code, body size, status, peer
 WRITE_OUT = "%{stderr}\nnetlab-transfer %{exitcode} %{size_download} %{http_code} %{remote_ip}\n"
 TRAILER = re.compile(r"netlab-transfer (\d+) (\d+) (\d+) (\S*)")
+SUBJECT = re.compile(r"^\*\s+subject: (.*)$", re.M)  # the server certificate's, in curl's verbose trace
 # curl's timeout says which step ran out of time: the name lookup, the TCP handshake, or the transfer
 # after it. Each points somewhere else: cluster DNS, the path and its NAT, the server. curl 7.88 says
 # "Resolving timed out after N milliseconds", "Failed to connect to X port P after N ms: Timeout was
@@ -59,6 +61,7 @@ class HttpResult:
     body: str = ""
     error: str = ""
     peer: str = ""  # the address the client's socket talked to (and got its replies from)
+    certificate: str = ""  # https: the server certificate's subject, as curl prints it (O=...; CN=...)
 
 
 def command(
@@ -68,9 +71,13 @@ def command(
     `headers` are sent as given (`Host: a.example` replaces the URL's host in the Host header);
     `patient` requests wait long enough for one lost packet to be sent again.
 
-    -v because only the verbose trace names why a connect failed (refused, no route, unreachable);
-    --globoff so that the URL is one transfer, whatever brackets it holds.
+    -v because only the verbose trace names why a connect failed (refused, no route, unreachable)
+    and what certificate the server showed; --globoff so that the URL is one transfer, whatever
+    brackets it holds. An https URL is fetched with -k (a lab's certificates are self-signed), and
+    with a Host header as `curl --resolve HOST:PORT:ADDRESS https://HOST/` is: the name goes in the
+    TLS handshake (SNI) too, not only in the Host header.
     """
+    url, tls = _https(url, headers)
     sent = [arg for name, value in (("Connection", "close"), *headers) for arg in ("-H", f"{name}: {value}")]
     return [
         "ip",
@@ -87,11 +94,26 @@ def command(
         str(PATIENT_CONNECT_TIMEOUT_S if patient else CONNECT_TIMEOUT_S),
         "--max-time",
         str(PATIENT_MAX_TIME_S if patient else MAX_TIME_S),
+        *tls,
         *sent,
         "-w",
         WRITE_OUT,
         *[url] * count,
     ]
+
+
+def _https(url: str, headers: tuple[tuple[str, str], ...]) -> tuple[str, list[str]]:
+    """An https URL's curl options, and the URL with the Host header's name in it (--resolve
+    pins that name to the URL's address)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return url, []
+    host = next((value for name, value in headers if name.lower() == "host"), None)
+    if host is None or not parts.hostname:
+        return url, ["-k"]
+    port = parts.port or 443
+    named = urlunsplit(parts._replace(netloc=f"{host}:{port}" if parts.port else host))
+    return named, ["-k", "--resolve", f"{host}:{port}:{parts.hostname}"]
 
 
 def timeout_s(count: int, patient: bool = False) -> float:
@@ -113,7 +135,8 @@ def read(returncode: int, stdout: bytes, stderr: bytes, count: int) -> list[Http
         code, size, status, peer = int(trailer[1]), int(trailer[2]), int(trailer[3]), trailer[4]
         body, offset = stdout[offset : offset + size], offset + size
         if code == 0:
-            results.append(HttpResult(True, status, _text(body), peer=peer))
+            subject = SUBJECT.search("\n".join(trace))
+            results.append(HttpResult(True, status, _text(body), peer=peer, certificate=subject[1] if subject else ""))
         else:
             results.append(HttpResult(False, error=_failure(code, "\n".join(trace))))
         trace = []

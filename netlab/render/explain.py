@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from netlab.model.ingress import controller_flags
 from netlab.model.lab import Container
+from netlab.model.tls import FAKE_PEM, fake_certificate_argv, pem_file
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
 from netlab.plan.model import LabPlan, PodPlan, hostname_of
@@ -32,7 +33,7 @@ from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
 from netlab.render.envvars import pod_service_env
-from netlab.render.ingress import render_nginx_conf
+from netlab.render.ingress import planned_certificates, render_nginx_conf
 from netlab.render.ipcmd import heredoc, script
 from netlab.render.namespaces import render_namespaces
 from netlab.render.resolvconf import etc_files
@@ -220,17 +221,32 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
     again and reloads nginx on every change, a script does not."""
     pod, container, name = workload.member, _container(workload), workload.name
     base = f"{RUN_DIR}/{plan.name}/ingress/{pod.name}"
-    conf = render_nginx_conf(
-        plan, controller_flags(container)[0], pod.name, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log"
-    )
+    flags = controller_flags(container)[0]
+    certs = planned_certificates(plan, flags, f"{base}/certs")
+    conf = render_nginx_conf(plan, flags, pod.name, f"{base}/run", f"{RUN_DIR}/{plan.name}/{name}.log", certs)
     return (
         f"# {pod.name}/{container.name}: ingress-nginx's controller runs nginx from the nginx.conf it renders "
         "(netlab's, below); netlab\n# renders it again and reloads nginx on every change, this script once\n"
         f'mkdir -p {base}/run\ntouch "$RUN/{name}.log"\n'
         f'chown nobody:nogroup {base}/run "$RUN/{name}.log"\nchmod 700 {base}/run\n'
-        f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
+        + _certificate_files(certs.directory, certs.usable)
+        + f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n"
         + _start(workload, _as_container(workload, f"{NGINX} {base}/nginx.conf"))
     )
+
+
+def _certificate_files(directory: str, usable: dict) -> str:
+    """The controller's certificates: its fake one, made as it makes it at start, and the PEM of each
+    Secret it uses; readable by nginx's group (nogroup), nobody else."""
+    fake = f"{directory}/{FAKE_PEM}"
+    text = (
+        f"mkdir -p {directory}\nchown root:nogroup {directory}\nchmod 750 {directory}\n"
+        f"{shlex.join(fake_certificate_argv('openssl', fake + '.key', fake + '.crt'))} 2>/dev/null\n"
+        f"cat {fake}.crt {fake}.key > {fake} && rm {fake}.crt {fake}.key\n"
+    )
+    for key, cert in usable.items():
+        text += f"cat > {pem_file(directory, *key.split('/'))} <<'EOF'\n{cert.pem}EOF\n"
+    return text + f"chown root:nogroup {directory}/*.pem\nchmod 640 {directory}/*.pem\n"
 
 
 def _way_in(plan: LabPlan) -> str:

@@ -20,20 +20,35 @@ its nginx.tmpl), for the Ingresses of the controller's class (and those without 
   the request's Host; X-Forwarded-For and X-Real-IP the address the controller saw (a client's own
   X-Forwarded-For is not trusted: it goes on as X-Original-Forwarded-For, and X-Forwarded-Host as
   X-Original-Forwarded-Host); X-Forwarded-Proto, -Port, -Scheme; X-Request-ID.
+* TLS (spec.tls): every server listens on the HTTPS port too (`--https-port`, 443), as ingress-nginx's
+  listeners do. A host of a rule whose Ingress has a tls section gets a certificate, as
+  createServers picks it: the Secret of the tls entry that lists the host (or whose certificate
+  is valid for it); the controller's default certificate when that entry has no secretName, the
+  Secret is missing or unusable, or its certificate is not valid for the host. The default
+  certificate is `--default-ssl-certificate`'s Secret, else the fake one the controller made at
+  start (CN "Kubernetes Ingress Controller Fake Certificate"); every other server (the default
+  server `_`, hosts without TLS) serves it. A host with a certificate redirects plain HTTP with 308
+  to https (ssl-redirect, on by default; one trailing `/` dropped, as its Lua does) and sends HSTS
+  (max-age=31536000; includeSubDomains) on HTTPS. A tls host that no rule names gets no server.
 Where ingress-nginx writes the proxy settings into every location, netlab writes them once in
 `http` (each location inherits them): the same requests, a configuration a learner can read.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 from netlab.model.ingress import ControllerFlags
 from netlab.model.lab import Ingress, IngressBackend, IngressPath
+from netlab.model.tls import FAKE_PEM, Certificate, pem_file, usable_certificates, why_unusable
 from netlab.plan.model import Endpoint, LabPlan
 
 DEFAULT_SERVER = "_"
 DEFAULT_UPSTREAM = "upstream-default-backend"
+DEFAULT_CERTIFICATE = "default"  # a server's certificate: the controller's default one
+HSTS = "max-age=31536000; includeSubDomains"  # ingress-nginx's hsts, hsts-max-age, hsts-include-subdomains
+REDIRECT_CODE = 308  # http-redirect-code
 ROOT = "/"
 # ingress-nginx's log-format-upstream, without the canary's alternative upstream name.
 LOG_FORMAT = (
@@ -71,6 +86,22 @@ class Location:
 class Server:
     hostname: str
     locations: tuple[Location, ...]
+    certificate: str = ""  # "": none of its own (the default one serves it); DEFAULT_CERTIFICATE; a Secret's ns/name
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """What the controller holds for TLS: the directory of its PEM files, the Secrets it could load
+    (namespace/name -> certificate) and the default certificate's Secret, if usable ("" the fake one)."""
+
+    directory: str
+    usable: dict[str, Certificate]
+    default: str = ""
+
+    def default_file(self) -> str:
+        if self.default:
+            return pem_file(self.directory, *self.default.split("/"))
+        return f"{self.directory}/{FAKE_PEM}"
 
 
 @dataclass(frozen=True)
@@ -84,25 +115,92 @@ class IngressConfig:
     notes: tuple[str, ...]
 
 
-def ingress_config(plan: LabPlan, flags: ControllerFlags) -> IngressConfig:
+def ingress_config(plan: LabPlan, flags: ControllerFlags, certificates: Certificates | None = None) -> IngressConfig:
     """Lay out the controller's servers, locations and upstreams as ingress-nginx does: the servers
     with their `location /` first, then the rules' paths in file order (the first claim wins), then
-    each server's Prefix paths as nginx locations."""
-    served = [i for i in plan.lab.ingresses if flags.serves(i)]
+    each server's Prefix paths as nginx locations, then each host's certificate."""
+    classes = plan.lab.ingress_classes
+    served = [i for i in plan.lab.ingresses if flags.serves(i, classes)]
     notes = [
-        f"Ingress {i.key}: class {i.ingress_class}, not this controller's ({flags.ingress_class})"
-        for i in plan.lab.ingresses
-        if not flags.serves(i)
+        f"Ingress {i.key}: {flags.why_not(i, classes)}" for i in plan.lab.ingresses if not flags.serves(i, classes)
     ]
     upstreams = _Upstreams(plan)
     servers = _servers(served, _default_location(plan, flags, upstreams), upstreams)
     notes += _claim_paths(served, servers, upstreams)
+    chosen, tls_notes = _certificates(plan, served, certificates or Certificates("", {}))
     built = []
     for host in sorted(servers):
         server, dropped = _server(host, servers[host])
-        built.append(server)
+        built.append(replace(server, certificate=chosen.get(host, "")))
         notes += dropped
-    return IngressConfig(tuple(built), upstreams.sorted(), tuple(i.key for i in served), tuple(notes))
+    return IngressConfig(tuple(built), upstreams.sorted(), tuple(i.key for i in served), tuple(notes + tls_notes))
+
+
+def _certificates(plan: LabPlan, served: list[Ingress], certs: Certificates) -> tuple[dict[str, str], list[str]]:
+    """Each rule host's certificate (createServers: the first Ingress with a tls section for the
+    host decides), and a note for each host that gets the default one instead of its Secret's."""
+    chosen: dict[str, str] = {}
+    notes: list[str] = []
+    for ing in served:
+        ruled = {rule.host for rule in ing.rules if rule.host}
+        notes += [
+            f"Ingress {ing.key}: tls host {host} has no rule: no server of its own (the default server answers)"
+            for host in sorted({h for t in ing.tls for h in t.hosts} - ruled)
+        ]
+        for host in (rule.host for rule in ing.rules if rule.host and ing.tls):
+            if host in chosen:
+                continue
+            secret = _tls_secret(host, ing, certs)
+            key = f"{ing.namespace}/{secret}"
+            cert = certs.usable.get(key)
+            if not secret:
+                chosen[host] = DEFAULT_CERTIFICATE
+            elif cert is None:
+                chosen[host] = DEFAULT_CERTIFICATE
+                why = why_unusable(plan.lab.config, key)
+                notes.append(f"Ingress {ing.key}: {host}: Secret {key} {why}: the default certificate serves it")
+            elif not cert.matches(host):
+                chosen[host] = DEFAULT_CERTIFICATE
+                notes.append(
+                    f"Ingress {ing.key}: {host}: Secret {key}'s certificate ({cert.subject}) is not valid "
+                    "for it: the default certificate serves it"
+                )
+            else:
+                chosen[host] = key
+    return chosen, notes
+
+
+def secrets_used(plan: LabPlan, flags: ControllerFlags) -> set[str]:
+    """The Secrets (namespace/name) whose certificates the controller reads: its Ingresses' tls
+    entries' and its --default-ssl-certificate."""
+    classes = plan.lab.ingress_classes
+    used = {
+        f"{i.namespace}/{t.secret}" for i in plan.lab.ingresses if flags.serves(i, classes) for t in i.tls if t.secret
+    }
+    return used | ({"/".join(flags.default_certificate)} if flags.default_certificate else set())
+
+
+def planned_certificates(plan: LabPlan, flags: ControllerFlags, directory: str) -> Certificates:
+    """The certificates the controller would load from the Secrets it uses (their PEM parsed; the
+    kernel also has the TLS library load each before nginx gets it)."""
+    used = secrets_used(plan, flags)
+    usable = {key: cert for key, cert in usable_certificates(plan.lab.config).items() if key in used}
+    default = "/".join(flags.default_certificate) if flags.default_certificate else ""
+    return Certificates(directory, usable, default if default in usable else "")
+
+
+def _tls_secret(host: str, ing: Ingress, certs: Certificates) -> str:
+    """extractTLSSecretName: the secretName of the tls entry listing the host, else of one whose
+    certificate is valid for it, else "" (the default certificate)."""
+    listed = next((t.secret for t in ing.tls if host in t.hosts), None)
+    if listed is not None:
+        return listed
+    valid = (
+        t.secret
+        for t in ing.tls
+        if t.secret and (c := certs.usable.get(f"{ing.namespace}/{t.secret}")) is not None and c.matches(host)
+    )
+    return next(valid, "")
 
 
 class _Upstreams:
@@ -259,12 +357,15 @@ def _prefix_locations(locations: list[Location]) -> tuple[list[Location], list[L
     return list(kept.values()), dropped
 
 
-def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: str, access_log: str) -> str:
+def render_nginx_conf(
+    plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: str, access_log: str, certificates: Certificates
+) -> str:
     """nginx.conf of the controller pod `pod`: its pid and temporary files in `run_dir` (writable
     by the unprivileged nginx), its error log on stderr, its access log appended to `access_log`
-    (the pod's log, which stderr goes to as well). Not /dev/stdout: a process that changed its user
-    may not open its own /proc/self/fd (some kernels refuse it: EACCES)."""
-    config = ingress_config(plan, flags)
+    (the pod's log, which stderr goes to as well), its certificates' PEM files in
+    `certificates.directory`. Not /dev/stdout: a process that changed its user may not open its own
+    /proc/self/fd (some kernels refuse it: EACCES)."""
+    config = ingress_config(plan, flags, certificates)
     upstreams = {u.name: u for u in config.upstreams}
     lines = [
         *_preamble(plan, flags, pod, config),
@@ -273,13 +374,42 @@ def render_nginx_conf(plan: LabPlan, flags: ControllerFlags, pod: str, run_dir: 
         "",
         "http {",
         *_http_settings(run_dir, access_log),
+        "",
+        *_tls_settings(certificates),
     ]
     for up in config.upstreams:
         lines += ["", *_upstream(up)]
     for server in config.servers:
-        lines += ["", *_server_block(server, flags.http_port, upstreams)]
+        lines += ["", *_server_block(server, flags, upstreams, certificates)]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _tls_settings(certs: Certificates) -> list[str]:
+    """ingress-nginx's TLS defaults in `http`, and the default certificate every server inherits."""
+    what = "the controller's fake one"
+    if certs.default:
+        what = f"Secret {certs.default} (--default-ssl-certificate), PEM sha1 {_sha(certs.usable[certs.default])}"
+    return [
+        "    # TLS, as ingress-nginx's defaults (ssl-protocols, ssl-session-cache, ssl-session-tickets off).",
+        "    ssl_protocols TLSv1.2 TLSv1.3;",
+        "    ssl_session_cache shared:SSL:10m;",
+        "    ssl_session_timeout 10m;",
+        "    ssl_session_tickets off;",
+        "    ssl_buffer_size 4k;",
+        f"    # the default certificate: {what}; a server whose host has a Secret of its own overrides it",
+        f"    ssl_certificate     {certs.default_file()};",
+        f"    ssl_certificate_key {certs.default_file()};",
+        "    # ssl-redirect's target (ingress-nginx's Lua drops one trailing '/'), and HSTS on HTTPS only",
+        "    map $request_uri $redirect_uri {",
+        "        ~^(?<kept>.*)/$ $kept;",
+        "        default        $request_uri;",
+        "    }",
+        "    map $scheme $hsts {",
+        f'        https   "{HSTS}";',
+        '        default "";',
+        "    }",
+    ]
 
 
 def _preamble(plan: LabPlan, flags: ControllerFlags, pod: str, config: IngressConfig) -> list[str]:
@@ -392,20 +522,57 @@ def _upstream(up: Upstream) -> list[str]:
     ]
 
 
-def _server_block(server: Server, http_port: int, upstreams: dict[str, Upstream]) -> list[str]:
-    """A `server` block: the default server listens as `default_server`, so it answers every Host
-    no other server names."""
+def _server_block(
+    server: Server, flags: ControllerFlags, upstreams: dict[str, Upstream], certs: Certificates
+) -> list[str]:
+    """A `server` block on the HTTP and HTTPS ports: the default server listens as `default_server`,
+    so it answers every Host (and TLS server name) no other server names."""
     if server.hostname == DEFAULT_SERVER:
         head = [
             "    # the default server: requests whose Host no rule names",
             "    server {",
             "        server_name _;",
-            f"        listen {http_port} default_server backlog=4096;",
+            f"        listen {flags.http_port} default_server backlog=4096;",
+            f"        listen {flags.https_port} default_server backlog=4096 ssl;",
         ]
     else:
-        head = ["    server {", f"        server_name {server.hostname};", f"        listen {http_port};"]
+        head = [
+            "    server {",
+            f"        server_name {server.hostname};",
+            f"        listen {flags.http_port};",
+            f"        listen {flags.https_port} ssl;",
+        ]
     body = [line for loc in server.locations for line in ["", *_location(loc, upstreams)]]
-    return [*head, *body, "    }"]
+    return [*head, *_server_tls(server, certs), *body, "    }"]
+
+
+def _sha(cert: Certificate) -> str:
+    """The PEM's digest, in the configuration as ingress-nginx writes it: a new certificate is a
+    new configuration, so nginx reloads for it."""
+    return hashlib.sha1(cert.pem.encode()).hexdigest()
+
+
+def _server_tls(server: Server, certs: Certificates) -> list[str]:
+    """A host's own certificate, and what having one brings: the redirect to https, HSTS."""
+    if not server.certificate:
+        return []
+    lines = []
+    if server.certificate == DEFAULT_CERTIFICATE:
+        lines.append("        # TLS host without a usable Secret of its own: the default certificate")
+    else:
+        pem, cert = pem_file(certs.directory, *server.certificate.split("/")), certs.usable[server.certificate]
+        lines += [
+            f"        # TLS: Secret {server.certificate} ({cert.subject}), PEM sha1 {_sha(cert)}",
+            f"        ssl_certificate     {pem};",
+            f"        ssl_certificate_key {pem};",
+        ]
+    return [
+        *lines,
+        "        if ($scheme = http) {  # ssl-redirect",
+        f"            return {REDIRECT_CODE} https://$host$redirect_uri;",
+        "        }",
+        "        add_header Strict-Transport-Security $hsts always;",
+    ]
 
 
 def _location(loc: Location, upstreams: dict[str, Upstream]) -> list[str]:

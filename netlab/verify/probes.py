@@ -105,6 +105,8 @@ def _judge_http(plan: LabPlan, check: Check, results: list[http.HttpResult]) -> 
         return False, f"HTTP {results[0].status}: {results[0].body[:60]}"
     if "body" in expect and any(r.body.strip() != str(expect["body"]) for r in results):
         return False, f"body {results[0].body[:60]!r}, expected {expect['body']!r}"
+    if "certificate" in expect and any(str(expect["certificate"]) not in r.certificate for r in results):
+        return False, f"certificate {results[0].certificate or '(none)'!r}, expected one with {expect['certificate']!r}"
     if "repliedFrom" in expect:
         want = resolve(plan, str(expect["repliedFrom"]))
         peers = {r.peer for r in results}

@@ -16,7 +16,7 @@ from netlab.plan import make_plan
 from netlab.render.dns import internet_zone
 from netlab.render.envvars import pod_service_env
 from netlab.render.explain import AS_NOBODY, ZONE_SERIAL, explain
-from netlab.render.ingress import render_nginx_conf
+from netlab.render.ingress import planned_certificates, render_nginx_conf
 from netlab.render.ipcmd import script
 from netlab.render.iptables import render_iptables
 from netlab.render.namespaces import render_namespaces
@@ -153,12 +153,14 @@ def test_an_ingress_controller_runs_nginx_from_netlabs_nginx_conf(bundled_lab) -
     pod = next(p for p in plan.pods if any(is_controller(c) for c in p.containers))
     container = next(c for c in pod.containers if is_controller(c))
     base = f"/run/netlab-explain/ingress-http/ingress/{pod.name}"
+    flags = controller_flags(container)[0]
     conf = render_nginx_conf(
         plan,
-        controller_flags(container)[0],
+        flags,
         pod.name,
         f"{base}/run",
         f"/run/netlab-explain/ingress-http/{pod.name}_{container.name}.log",
+        planned_certificates(plan, flags, f"{base}/certs"),
     )
     text = explain(plan)
     assert f"cat > {base}/nginx.conf <<'EOF'\n{conf}EOF\n" in text

@@ -23,17 +23,22 @@ from netlab.model.ingress import (
     controllers,
     is_controller,
 )
-from netlab.model.lab import Container
+from netlab.model.lab import Container, IngressTLS
+from netlab.model.tls import FAKE_PEM, fake_certificate_argv, pem_file
 from netlab.plan import make_plan
 from netlab.plan.ingress import lab_has_controllers
 from netlab.plan.model import LabPlan
-from netlab.render.ingress import ingress_config, render_nginx_conf
+from netlab.render.ingress import Certificates, ingress_config, planned_certificates, render_nginx_conf
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "ingress-http.yaml"
 RUN = "/run/netlab/ingress-http/ingress/ingress-nginx-controller-0/run"
 LOG = "/run/netlab/ingress-http/logs/ingress-nginx-controller-0_controller.log"
-NGINX = ControllerFlags()
+NGINX = ControllerFlags(watch_without_class=True)
+CERTS = Certificates("/run/x/certs", {})
+LAB_CERTS = planned_certificates(
+    make_plan(load_lab(LAB)), NGINX, "/run/netlab/ingress-http/ingress/ingress-nginx-controller-0/certs"
+)
 
 HEAD = """\
 name: t-ing
@@ -44,7 +49,14 @@ objects:
     kind: Pod
     metadata: {name: controller}
     spec:
-      containers: [{name: controller, args: [/nginx-ingress-controller%s], ports: [{containerPort: 80}]}]
+      containers:
+        - name: controller
+          args: [/nginx-ingress-controller, --watch-ingress-without-class%s]
+          ports: [{containerPort: 80}]
+  - apiVersion: networking.k8s.io/v1
+    kind: IngressClass
+    metadata: {name: nginx}
+    spec: {controller: k8s.io/ingress-nginx}
 """
 
 
@@ -123,6 +135,13 @@ def test_the_bundled_lab_holds_its_ingresses() -> None:
             ingress_class="nginx",
         ),
         Ingress("default-backend", "default", (), IngressBackend("default-backend", 80), "nginx"),
+        Ingress(  # no ingressClassName in the file: the default class, as admission writes it
+            "tls-example-ingress",
+            "default",
+            (IngressRule("https-example.foo.com", (IngressPath("/", "Prefix", IngressBackend("app-a", 80)),)),),
+            ingress_class="nginx",
+            tls=(IngressTLS(("https-example.foo.com",), "testsecret-tls"),),
+        ),
     )
     assert not any(isinstance(obj, Ingress) for obj in lab.objects)
     [(obj, container)] = controllers(lab.objects)
@@ -192,7 +211,7 @@ def test_a_missing_backend_is_allowed_after_a_change(tmp_path: Path) -> None:
     path = tmp_path / "lab.yaml"
     path.write_text(HEAD % "" + ingress("x", f"defaultBackend: {backend('gone')}"))
     plan = make_plan(load_lab(path, changed=True))
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log", CERTS)
     assert "return 503;" in conf and "upstream default-gone-80" not in conf
 
 
@@ -226,7 +245,7 @@ def test_nginx_conf_golden(golden) -> None:
     plan = make_plan(load_lab(LAB))
     golden(
         REPO / "tests" / "golden" / "ingress" / "ingress-http.nginx.conf",
-        render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG),
+        render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG, LAB_CERTS),
     )
 
 
@@ -235,12 +254,13 @@ def test_the_bundled_lab_routes_as_its_checks_say() -> None:
         "_": {"/": "default-default-backend-80"},
         "a.example": {"/api/": "default-app-b-80", "= /api": "default-app-b-80", "/": "default-app-a-80"},
         "b.example": {"= /exact": "default-app-a-80", "/": "default-app-b-http"},
+        "https-example.foo.com": {"/": "default-app-a-80"},
     }
 
 
 def test_upstreams_are_the_pods_not_the_cluster_ip() -> None:
     plan = make_plan(load_lab(LAB))
-    conf = render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG)
+    conf = render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", RUN, LOG, LAB_CERTS)
     app_a = plan.known_service("app-a")
     assert str(app_a.cluster_ip) not in conf
     for endpoint in app_a.ports[0].endpoints:
@@ -248,7 +268,7 @@ def test_upstreams_are_the_pods_not_the_cluster_ip() -> None:
 
 
 def test_forwarding_headers_are_ingress_nginxs_defaults() -> None:
-    conf = render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG)
+    conf = render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG, LAB_CERTS)
     for header, value in (
         ("X-Forwarded-For", "$remote_addr"),
         ("X-Real-IP", "$remote_addr"),
@@ -289,7 +309,7 @@ def test_prefix_matches_path_elements_exact_only_its_path_and_exact_wins_its_own
         "= /bar/": "default-b-80",  # as ingress-nginx: /bar/ as written
         "/": "",  # nothing claimed /: the default backend (404)
     }
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log", CERTS)
     assert "location /baz/ {  # Ingress default/x: ImplementationSpecific, as Prefix /baz" in conf
 
 
@@ -331,7 +351,7 @@ def test_without_any_default_backend_unknown_hosts_get_nginxs_404(tmp_path: Path
     """,
         ),
     )
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log", CERTS)
     default_server = conf[conf.index("server_name _;") : conf.index("server_name a.example;")]
     assert "return 404;" in default_server and "proxy_pass" not in default_server
     assert locations(plan)["a.example"] == {"/": "default-a-http"}
@@ -353,7 +373,9 @@ def test_the_controllers_default_backend_service(tmp_path: Path) -> None:
     )
     flags = controller_flags(plan.pods[0].containers[0])[0]
     assert locations(plan, flags)["_"] == {"/": "upstream-default-backend"}
-    assert "upstream upstream-default-backend {" in render_nginx_conf(plan, flags, "controller", "/run/x", "/run/x/log")
+    assert "upstream upstream-default-backend {" in render_nginx_conf(
+        plan, flags, "controller", "/run/x", "/run/x/log", CERTS
+    )
 
 
 def test_rules_without_a_host_go_to_the_default_server(tmp_path: Path) -> None:
@@ -398,32 +420,44 @@ def test_ingresses_of_another_class_are_not_served(tmp_path: Path) -> None:
     )
     config = ingress_config(plan, NGINX)
     assert config.served == ("default/mine",)
-    assert config.notes == ("Ingress default/theirs: class traefik, not this controller's (nginx)",)
-    assert ingress_config(plan, ControllerFlags("traefik")).served == ("default/theirs",)
+    assert config.notes == ("Ingress default/theirs: class traefik, but no IngressClass traefik",)
+    assert ingress_config(plan, ControllerFlags("traefik")).served == (
+        "default/mine",
+    )  # the class's controller decides
 
 
 def test_a_backend_without_endpoints_answers_503(tmp_path: Path) -> None:
     plan = plan_of(tmp_path, app("a", replicas=0), ingress("x", f"defaultBackend: {backend('a')}"))
-    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log")
+    conf = render_nginx_conf(plan, NGINX, "controller", "/run/x", "/run/x/log", CERTS)
     assert "upstream default-a-80" not in conf and "return 503;  # the Service has no endpoints" in conf
 
 
 def test_the_configuration_is_the_same_on_every_run() -> None:
     render = [
-        render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG) for _ in range(2)
+        render_nginx_conf(make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", RUN, LOG, LAB_CERTS)
+        for _ in range(2)
     ]
     assert render[0] == render[1]
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (scripts/provision.sh)")
+@pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None, reason="no nginx or openssl")
 def test_nginx_accepts_the_rendered_configuration(tmp_path: Path) -> None:
-    run = tmp_path / "run"
+    run, certs = tmp_path / "run", tmp_path / "certs"
     run.mkdir()
+    certs.mkdir()
+    fake = certs / FAKE_PEM
+    made = subprocess.run(
+        fake_certificate_argv("openssl", f"{fake}.key", f"{fake}.crt"), capture_output=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    fake.write_text(Path(f"{fake}.crt").read_text() + Path(f"{fake}.key").read_text())
+    plan = make_plan(load_lab(LAB))
+    planned = planned_certificates(plan, NGINX, str(certs))
+    for key, cert in planned.usable.items():
+        Path(pem_file(str(certs), *key.split("/"))).write_text(cert.pem)
     conf = tmp_path / "nginx.conf"
     conf.write_text(
-        render_nginx_conf(
-            make_plan(load_lab(LAB)), NGINX, "ingress-nginx-controller-0", str(run), str(tmp_path / "pod.log")
-        )
+        render_nginx_conf(plan, NGINX, "ingress-nginx-controller-0", str(run), str(tmp_path / "pod.log"), planned)
     )
     done = subprocess.run(
         ["nginx", "-t", "-q", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=10

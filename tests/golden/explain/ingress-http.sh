@@ -285,6 +285,7 @@ ip netns exec nl-ingress-http.node-1 iptables-restore --noflush <<'EOF'
 :KUBE-FIREWALL - [0:0]
 -A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A KUBE-NODEPORTS -m comment --comment "ingress-nginx/ingress-nginx-controller:http health check node port" -m tcp -p tcp --dport 32384 -j ACCEPT
+-A KUBE-NODEPORTS -m comment --comment "ingress-nginx/ingress-nginx-controller:https health check node port" -m tcp -p tcp --dport 32384 -j ACCEPT
 -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x00004000/0x00004000 -j ACCEPT
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
@@ -306,6 +307,10 @@ COMMIT
 :KUBE-SEP-A7RJQSSWP7DSCH4K - [0:0]
 :KUBE-EXT-CG5I4G2RS3ZVWGLK - [0:0]
 :KUBE-SVL-CG5I4G2RS3ZVWGLK - [0:0]
+:KUBE-SVC-EDNDUDH2C75GIR6O - [0:0]
+:KUBE-SEP-Z7ORYOV47LENXY3D - [0:0]
+:KUBE-EXT-EDNDUDH2C75GIR6O - [0:0]
+:KUBE-SVL-EDNDUDH2C75GIR6O - [0:0]
 :KUBE-SVC-TCOU7JCQXEZGVUNU - [0:0]
 :KUBE-SEP-5SZA7C4MJLLQPPFI - [0:0]
 :KUBE-SEP-RJHMR3QLYGJVBWVL - [0:0]
@@ -352,6 +357,18 @@ COMMIT
 -A KUBE-EXT-CG5I4G2RS3ZVWGLK -m comment --comment "route LOCAL traffic for ingress-nginx/ingress-nginx-controller:http external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-CG5I4G2RS3ZVWGLK
 -A KUBE-EXT-CG5I4G2RS3ZVWGLK -j KUBE-SVL-CG5I4G2RS3ZVWGLK
 -A KUBE-SVL-CG5I4G2RS3ZVWGLK -m comment --comment "ingress-nginx/ingress-nginx-controller:http -> 10.244.1.2:80" -j KUBE-SEP-A7RJQSSWP7DSCH4K
+-A KUBE-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:https cluster IP" -m tcp -p tcp -d 10.108.60.172 --dport 443 -j KUBE-SVC-EDNDUDH2C75GIR6O
+-A KUBE-SVC-EDNDUDH2C75GIR6O -m comment --comment "ingress-nginx/ingress-nginx-controller:https cluster IP" -m tcp -p tcp -d 10.108.60.172 --dport 443 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
+-A KUBE-SVC-EDNDUDH2C75GIR6O -m comment --comment "ingress-nginx/ingress-nginx-controller:https -> 10.244.1.2:443" -j KUBE-SEP-Z7ORYOV47LENXY3D
+-A KUBE-SEP-Z7ORYOV47LENXY3D -m comment --comment ingress-nginx/ingress-nginx-controller:https -s 10.244.1.2 -j KUBE-MARK-MASQ
+-A KUBE-SEP-Z7ORYOV47LENXY3D -m comment --comment ingress-nginx/ingress-nginx-controller:https -m tcp -p tcp -j DNAT --to-destination 10.244.1.2:443
+-A KUBE-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:https loadbalancer IP" -m tcp -p tcp -d 198.51.100.200 --dport 443 -j KUBE-EXT-EDNDUDH2C75GIR6O
+-A KUBE-NODEPORTS -m comment --comment ingress-nginx/ingress-nginx-controller:https -m tcp -p tcp --dport 30709 -j KUBE-EXT-EDNDUDH2C75GIR6O
+-A KUBE-EXT-EDNDUDH2C75GIR6O -m comment --comment "pod traffic for ingress-nginx/ingress-nginx-controller:https external destinations" -s 10.244.0.0/16 -j KUBE-SVC-EDNDUDH2C75GIR6O
+-A KUBE-EXT-EDNDUDH2C75GIR6O -m comment --comment "masquerade LOCAL traffic for ingress-nginx/ingress-nginx-controller:https external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A KUBE-EXT-EDNDUDH2C75GIR6O -m comment --comment "route LOCAL traffic for ingress-nginx/ingress-nginx-controller:https external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-EDNDUDH2C75GIR6O
+-A KUBE-EXT-EDNDUDH2C75GIR6O -j KUBE-SVL-EDNDUDH2C75GIR6O
+-A KUBE-SVL-EDNDUDH2C75GIR6O -m comment --comment "ingress-nginx/ingress-nginx-controller:https -> 10.244.1.2:443" -j KUBE-SEP-Z7ORYOV47LENXY3D
 -A KUBE-SERVICES -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp -p udp -d 10.96.0.10 --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU
 -A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp -p udp -d 10.96.0.10 --dport 53 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
 -A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns -> 10.244.1.6:53" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-5SZA7C4MJLLQPPFI
@@ -405,6 +422,9 @@ ip netns exec nl-ingress-http.node-2 iptables-restore --noflush <<'EOF'
 -A KUBE-NODEPORTS -m comment --comment "ingress-nginx/ingress-nginx-controller:http health check node port" -m tcp -p tcp --dport 32384 -j ACCEPT
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:http has no local endpoints" -m tcp -p tcp -d 198.51.100.200 --dport 80 -j DROP
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:http has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30948 -j DROP
+-A KUBE-NODEPORTS -m comment --comment "ingress-nginx/ingress-nginx-controller:https health check node port" -m tcp -p tcp --dport 32384 -j ACCEPT
+-A KUBE-EXTERNAL-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:https has no local endpoints" -m tcp -p tcp -d 198.51.100.200 --dport 443 -j DROP
+-A KUBE-EXTERNAL-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:https has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30709 -j DROP
 -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x00004000/0x00004000 -j ACCEPT
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
@@ -426,6 +446,10 @@ COMMIT
 :KUBE-SEP-A7RJQSSWP7DSCH4K - [0:0]
 :KUBE-EXT-CG5I4G2RS3ZVWGLK - [0:0]
 :KUBE-SVL-CG5I4G2RS3ZVWGLK - [0:0]
+:KUBE-SVC-EDNDUDH2C75GIR6O - [0:0]
+:KUBE-SEP-Z7ORYOV47LENXY3D - [0:0]
+:KUBE-EXT-EDNDUDH2C75GIR6O - [0:0]
+:KUBE-SVL-EDNDUDH2C75GIR6O - [0:0]
 :KUBE-SVC-TCOU7JCQXEZGVUNU - [0:0]
 :KUBE-SEP-5SZA7C4MJLLQPPFI - [0:0]
 :KUBE-SEP-RJHMR3QLYGJVBWVL - [0:0]
@@ -470,6 +494,16 @@ COMMIT
 -A KUBE-EXT-CG5I4G2RS3ZVWGLK -m comment --comment "pod traffic for ingress-nginx/ingress-nginx-controller:http external destinations" -s 10.244.0.0/16 -j KUBE-SVC-CG5I4G2RS3ZVWGLK
 -A KUBE-EXT-CG5I4G2RS3ZVWGLK -m comment --comment "masquerade LOCAL traffic for ingress-nginx/ingress-nginx-controller:http external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
 -A KUBE-EXT-CG5I4G2RS3ZVWGLK -m comment --comment "route LOCAL traffic for ingress-nginx/ingress-nginx-controller:http external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-CG5I4G2RS3ZVWGLK
+-A KUBE-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:https cluster IP" -m tcp -p tcp -d 10.108.60.172 --dport 443 -j KUBE-SVC-EDNDUDH2C75GIR6O
+-A KUBE-SVC-EDNDUDH2C75GIR6O -m comment --comment "ingress-nginx/ingress-nginx-controller:https cluster IP" -m tcp -p tcp -d 10.108.60.172 --dport 443 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
+-A KUBE-SVC-EDNDUDH2C75GIR6O -m comment --comment "ingress-nginx/ingress-nginx-controller:https -> 10.244.1.2:443" -j KUBE-SEP-Z7ORYOV47LENXY3D
+-A KUBE-SEP-Z7ORYOV47LENXY3D -m comment --comment ingress-nginx/ingress-nginx-controller:https -s 10.244.1.2 -j KUBE-MARK-MASQ
+-A KUBE-SEP-Z7ORYOV47LENXY3D -m comment --comment ingress-nginx/ingress-nginx-controller:https -m tcp -p tcp -j DNAT --to-destination 10.244.1.2:443
+-A KUBE-SERVICES -m comment --comment "ingress-nginx/ingress-nginx-controller:https loadbalancer IP" -m tcp -p tcp -d 198.51.100.200 --dport 443 -j KUBE-EXT-EDNDUDH2C75GIR6O
+-A KUBE-NODEPORTS -m comment --comment ingress-nginx/ingress-nginx-controller:https -m tcp -p tcp --dport 30709 -j KUBE-EXT-EDNDUDH2C75GIR6O
+-A KUBE-EXT-EDNDUDH2C75GIR6O -m comment --comment "pod traffic for ingress-nginx/ingress-nginx-controller:https external destinations" -s 10.244.0.0/16 -j KUBE-SVC-EDNDUDH2C75GIR6O
+-A KUBE-EXT-EDNDUDH2C75GIR6O -m comment --comment "masquerade LOCAL traffic for ingress-nginx/ingress-nginx-controller:https external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A KUBE-EXT-EDNDUDH2C75GIR6O -m comment --comment "route LOCAL traffic for ingress-nginx/ingress-nginx-controller:https external destinations" -m addrtype --src-type LOCAL -j KUBE-SVC-EDNDUDH2C75GIR6O
 -A KUBE-SERVICES -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp -p udp -d 10.96.0.10 --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU
 -A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp -p udp -d 10.96.0.10 --dport 53 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
 -A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns -> 10.244.1.6:53" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-5SZA7C4MJLLQPPFI
@@ -617,7 +651,9 @@ default-backend.default.svc IN SRV 0 100 80 default-backend.default.svc.cluster.
 ; ingress-nginx/ingress-nginx-controller: ClusterIP 10.108.60.172, 1 endpoint(s)
 ingress-nginx-controller.ingress-nginx.svc IN A 10.108.60.172
 _http._tcp.ingress-nginx-controller.ingress-nginx.svc IN SRV 0 100 80 ingress-nginx-controller.ingress-nginx.svc.cluster.local.
-ingress-nginx-controller.ingress-nginx.svc IN SRV 0 100 80 ingress-nginx-controller.ingress-nginx.svc.cluster.local.
+_https._tcp.ingress-nginx-controller.ingress-nginx.svc IN SRV 0 100 443 ingress-nginx-controller.ingress-nginx.svc.cluster.local.
+ingress-nginx-controller.ingress-nginx.svc IN SRV 0 50 80 ingress-nginx-controller.ingress-nginx.svc.cluster.local.
+ingress-nginx-controller.ingress-nginx.svc IN SRV 0 50 443 ingress-nginx-controller.ingress-nginx.svc.cluster.local.
 10-244-1-2.ingress-nginx-controller.ingress-nginx.svc IN A 10.244.1.2
 
 ; kube-system/kube-dns: ClusterIP 10.96.0.10, 2 endpoint(s)
@@ -651,11 +687,37 @@ mkdir -p /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run
 touch "$RUN/ingress-nginx-controller-0_controller.log"
 chown nobody:nogroup /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run "$RUN/ingress-nginx-controller-0_controller.log"
 chmod 700 /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run
+mkdir -p /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
+chown root:nogroup /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
+chmod 750 /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
+openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj '/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate' -addext subjectAltName=DNS:ingress.local -addext keyUsage=digitalSignature,keyEncipherment -addext extendedKeyUsage=serverAuth -keyout /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.key -out /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.crt 2>/dev/null
+cat /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.crt /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.key > /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem && rm /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.crt /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.key
+cat > /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-testsecret-tls.pem <<'EOF'
+-----BEGIN CERTIFICATE-----
+MIIBuTCCAV+gAwIBAgIUTo36rYYmZdM3gQLOQ3O773MrvEUwCgYIKoZIzj0EAwIw
+IDEeMBwGA1UEAwwVaHR0cHMtZXhhbXBsZS5mb28uY29tMCAXDTI2MTIwMzE4MTUx
+N1oYDzIxMjYxMTA5MTgxNTE3WjAgMR4wHAYDVQQDDBVodHRwcy1leGFtcGxlLmZv
+by5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQoj9f3inCy+OO8sjvdMxep
+A2gOTgGDmuVG9sd6Aink0n15Yf6W8xkePbiHvyMpz5n/s2+JGnWY1hzuocvJiJaD
+o3UwczAdBgNVHQ4EFgQU4fFQVeqNcefEVfnHpbpTIZrf5TcwHwYDVR0jBBgwFoAU
+4fFQVeqNcefEVfnHpbpTIZrf5TcwDwYDVR0TAQH/BAUwAwEB/zAgBgNVHREEGTAX
+ghVodHRwcy1leGFtcGxlLmZvby5jb20wCgYIKoZIzj0EAwIDSAAwRQIhANyWANyx
+FoP+lotwaa8wYBx8FYGmB9+L7aGRq0HnN4qAAiAjC34zcx1Nf6LOoaALbIyxFnFl
+iixkBtlaViTs2gmcuw==
+-----END CERTIFICATE-----
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg1GeyL/B88ETvg9v1
+vydPHleBf7HGIrF+qdpS7dqAQXGhRANCAAQoj9f3inCy+OO8sjvdMxepA2gOTgGD
+muVG9sd6Aink0n15Yf6W8xkePbiHvyMpz5n/s2+JGnWY1hzuocvJiJaD
+-----END PRIVATE KEY-----
+EOF
+chown root:nogroup /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/*.pem
+chmod 640 /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/*.pem
 cat > /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/nginx.conf <<'EOF'
 # nginx.conf of the ingress controller pod ingress-nginx-controller-0 (lab ingress-http), written by netlab from the
 # lab's Ingress objects as ingress-nginx writes it (netlab/render/ingress.py). netlab rewrites it
 # and reloads nginx when Ingresses or endpoints change.
-# class nginx: serves default/apps, default/default-backend
+# class nginx: serves default/apps, default/default-backend, default/tls-example-ingress
 
 pid /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run/nginx.pid;
 daemon off;
@@ -722,6 +784,25 @@ http {
     proxy_next_upstream_tries 3;
     client_max_body_size 1m;
 
+    # TLS, as ingress-nginx's defaults (ssl-protocols, ssl-session-cache, ssl-session-tickets off).
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_timeout 10m;
+    ssl_session_tickets off;
+    ssl_buffer_size 4k;
+    # the default certificate: the controller's fake one; a server whose host has a Secret of its own overrides it
+    ssl_certificate     /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem;
+    ssl_certificate_key /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem;
+    # ssl-redirect's target (ingress-nginx's Lua drops one trailing '/'), and HSTS on HTTPS only
+    map $request_uri $redirect_uri {
+        ~^(?<kept>.*)/$ $kept;
+        default        $request_uri;
+    }
+    map $scheme $hsts {
+        https   "max-age=31536000; includeSubDomains";
+        default "";
+    }
+
     # Service default/app-a port 80: its endpoints, the pods themselves
     upstream default-app-a-80 {
         server 10.244.1.3:8080 max_fails=0 fail_timeout=0;  # app-a-0
@@ -749,6 +830,7 @@ http {
     server {
         server_name _;
         listen 80 default_server backlog=4096;
+        listen 443 default_server backlog=4096 ssl;
 
         location / {  # Ingress default/default-backend: spec.defaultBackend
             set $namespace           "default";
@@ -764,6 +846,7 @@ http {
     server {
         server_name a.example;
         listen 80;
+        listen 443 ssl;
 
         location /api/ {  # Ingress default/apps: Prefix /api
             set $namespace           "default";
@@ -799,6 +882,7 @@ http {
     server {
         server_name b.example;
         listen 80;
+        listen 443 ssl;
 
         location = /exact {  # Ingress default/apps: Exact /exact
             set $namespace           "default";
@@ -818,6 +902,29 @@ http {
             set $location_path       "/";
             set $proxy_upstream_name "default-app-b-http";
             proxy_pass http://default-app-b-http;
+        }
+    }
+
+    server {
+        server_name https-example.foo.com;
+        listen 80;
+        listen 443 ssl;
+        # TLS: Secret default/testsecret-tls (CN=https-example.foo.com), PEM sha1 ee130e4c92b6164a67e0162c0a72602bf1e9ccd1
+        ssl_certificate     /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-testsecret-tls.pem;
+        ssl_certificate_key /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-testsecret-tls.pem;
+        if ($scheme = http) {  # ssl-redirect
+            return 308 https://$host$redirect_uri;
+        }
+        add_header Strict-Transport-Security $hsts always;
+
+        location / {  # Ingress default/tls-example-ingress: Prefix /
+            set $namespace           "default";
+            set $ingress_name        "tls-example-ingress";
+            set $service_name        "app-a";
+            set $service_port        "80";
+            set $location_path       "/";
+            set $proxy_upstream_name "default-app-a-80";
+            proxy_pass http://default-app-a-80;
         }
     }
 }
