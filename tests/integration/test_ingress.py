@@ -226,6 +226,14 @@ TWO_CONTROLLERS = """\
       selector: {app: edge}
       ports: [{name: http, port: 80, targetPort: http}]
   - apiVersion: networking.k8s.io/v1
+    kind: IngressClass
+    metadata: {name: edge}
+    spec: {controller: k8s.io/ingress-nginx}
+  - apiVersion: networking.k8s.io/v1
+    kind: IngressClass
+    metadata: {name: other}
+    spec: {controller: example.com/other-controller}
+  - apiVersion: networking.k8s.io/v1
     kind: Ingress
     metadata: {name: mine}
     spec:
@@ -270,7 +278,10 @@ def test_two_controller_replicas_reached_from_inside_the_cluster(tmp_path: Path)
             "web-1",
         }
         conf = Path("/run/netlab/t-ing-two/ingress/edge-0/nginx.conf").read_text()
-        assert "# not served: Ingress default/theirs: class other, not this controller's (edge)" in conf
+        assert (
+            "# not served: Ingress default/theirs: class other is example.com/other-controller's, "
+            "not this controller's (k8s.io/ingress-nginx)"
+        ) in conf
         assert "server_name other.example" not in conf
 
 
