@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from netlab.errors import EnvironmentProblem, KernelError
+from netlab.errors import KernelError
 from netlab.kernel import procs, tls
+from netlab.kernel.tools import locate
 from netlab.model.ingress import ControllerFlags, controller_flags
 from netlab.model.lab import Container
 from netlab.plan.ingress import controllers
@@ -47,7 +48,6 @@ from netlab.state import LabState
 START_TIMEOUT = 5.0  # nginx listens within milliseconds; a failure shows in its log at once
 RELOAD_TIMEOUT = 12.0  # the old workers finish their requests: worker_shutdown_timeout (10 s) at most
 TEST_TIMEOUT = 10.0
-SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 CONTROLLER = "netlab.workloads.ingress"
 
 
@@ -57,12 +57,7 @@ def nginx_binary() -> str:
     Raises:
         EnvironmentProblem: it is not installed.
     """
-    found = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:{SEARCH_PATH}")
-    if found is None:
-        raise EnvironmentProblem(
-            "nginx not found: the lab's ingress controller runs it (scripts/provision.sh installs it)"
-        )
-    return os.path.realpath(found)
+    return os.path.realpath(locate("nginx", "the lab's ingress controller runs it"))
 
 
 def require_tools() -> None:

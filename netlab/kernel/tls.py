@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import grp
 import os
-import shutil
 import ssl
 import subprocess
 from pathlib import Path
 
-from netlab.errors import EnvironmentProblem, KernelError
+from netlab.errors import KernelError
+from netlab.kernel.tools import locate
 from netlab.model.tls import FAKE_PEM, Certificate, fake_certificate_argv, pem_file
 
 GROUP = "nogroup"  # nobody's group: what the unprivileged servers run as
@@ -33,12 +33,7 @@ def openssl_binary() -> str:
     Raises:
         EnvironmentProblem: it is not installed.
     """
-    found = shutil.which("openssl", path=f"{os.environ.get('PATH', '')}:/usr/bin:/bin")
-    if found is None:
-        raise EnvironmentProblem(
-            "openssl not found: TLS servers make their default certificate with it (scripts/provision.sh)"
-        )
-    return found
+    return locate("openssl", "a TLS server makes its default certificate with it")
 
 
 def prepare(directory: Path) -> None:

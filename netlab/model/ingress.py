@@ -70,6 +70,9 @@ VALUE_FLAGS = (
     "--https-port",
 )
 BOOL_FLAGS = ("--watch-ingress-without-class", "--ingress-class-by-name")
+GO_BOOLS = {v: True for v in ("1", "t", "T", "TRUE", "true", "True")} | {
+    v: False for v in ("0", "f", "F", "FALSE", "false", "False")
+}  # what Go's strconv.ParseBool takes
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,8 @@ def controller_flags(container: Container) -> tuple[ControllerFlags, list[str]]:
         ("--ingress-class-by-name", "class_by_name"),
     ):
         if flag in values:
-            if values[flag] in ("true", "false"):
-                found[key] = values[flag] == "true"
+            if values[flag] in GO_BOOLS:
+                found[key] = GO_BOOLS[values[flag]]
             else:
                 problems.append(f"{flag}: {values[flag]!r} is not true or false")
     flags = ControllerFlags(**found)
