@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from netlab.errors import BadInput
+from netlab.model.ingressclass import admit
 from netlab.model.load import load_lab
 
 KIND_ALIASES = {
@@ -45,8 +46,11 @@ KIND_ALIASES = {
 
 
 def _document(text: str) -> dict[str, Any]:
+    """The lab file, its Ingresses given their default class (as the API server gave it at their
+    creation) before anything changes the classes."""
     data = yaml.safe_load(text)
     data.setdefault("objects", [])
+    admit(data["objects"])
     return data
 
 

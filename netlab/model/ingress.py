@@ -6,18 +6,23 @@ name), an optional `defaultBackend`, and an `ingressClassName`. Validation is th
 `*.` wildcards allowed, never IP addresses) and ingress-nginx's (strict-validate-path-type, on by
 default: a path is `/` followed by letters, digits and `-._/`), which also keeps nginx's
 configuration safe to write; ImplementationSpecific paths get the same check, since without
-regular expressions (use-regex is not simulated) ingress-nginx treats them as Prefix. `tls` is
-refused (not simulated yet); annotations are
-accepted and ignored, like every object's. In the lab file as written, every backend must name a
+regular expressions (use-regex is not simulated) ingress-nginx treats them as Prefix. `tls[]`
+takes hosts (validated as rule hosts) and an optional secretName (netlab.render.ingress serves
+them); annotations are accepted and ignored, like every object's. In the lab file as written, every backend must name a
 Service port of the lab (a typo would otherwise only show as a 503); after `apply`/`delete` a
 missing one is allowed, as in a cluster, and the controller answers 503 for it.
 
 The controller is declared as a real cluster declares ingress-nginx: a Deployment or Pod whose
 container runs `/nginx-ingress-controller` (the binary's path in the ingress-nginx image), as
 `command:` or `args:`. netlab runs nginx there (netlab.kernel.ingress), configured from the lab's
-Ingresses (netlab.render.ingress). Flags it honours: `--ingress-class` (default nginx: it serves
-Ingresses of that class, and those without a class), `--default-backend-service=NS/NAME` (where
-unmatched hosts go instead of nginx's built-in 404) and `--http-port` (default 80); the others
+Ingresses (netlab.render.ingress). Flags it honours, as ingress-nginx v1.x reads them
+(pkg/flags/flags.go, internal/ingress/controller/store/store.go): `--controller-class` (default
+k8s.io/ingress-nginx: it serves the Ingresses whose IngressClass names that controller),
+`--ingress-class` (default nginx; with `--ingress-class-by-name` the IngressClass of that name is
+served whatever its controller), `--watch-ingress-without-class` (default false: an Ingress
+without a class is not served), `--default-backend-service=NS/NAME` (where unmatched hosts go
+instead of nginx's built-in 404), `--default-ssl-certificate=NS/NAME` (the default certificate
+instead of the fake one), `--http-port` (80) and `--https-port` (443); the others
 (`--publish-service`, `--election-id`, ...) are accepted and ignored.
 """
 

@@ -16,12 +16,11 @@ would have written into it. An Ingress before any default class stays without on
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from netlab.model import fields
 from netlab.model.ingress import CONTROLLER_CLASS
-from netlab.model.lab import Ingress, IngressClass
+from netlab.model.lab import IngressClass
 from netlab.model.schema import FieldReader
 
 DEFAULT_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -37,19 +36,27 @@ def read_ingress_class(r: FieldReader, spec_raw: Any, name: str, annotations: An
         controller = r.string(spec["controller"], f"{place}.controller")
         if len(controller) > CONTROLLER_MAX or not CONTROLLER_CLASS.match(controller):
             r.problem(f"{place}.controller", f"{controller!r} is not a domain-prefixed path (k8s.io/ingress-nginx)")
-    default = isinstance(annotations, dict) and str(annotations.get(DEFAULT_ANNOTATION, "")) == "true"
-    return IngressClass(name, controller, default)
+    return IngressClass(name, controller, _is_default(annotations))
 
 
-def admit(manifests: list[Any]) -> list[Any]:
-    """The manifests (in creation order) with each Ingress without a class given the newest
-    default IngressClass created before it, as the admission plugin does at creation."""
+def admit(objects: list[Any]) -> None:
+    """Write into each Ingress manifest without a class (in creation order) the newest default
+    IngressClass created before it, as the admission plugin does at creation. On the manifests as
+    parsed: `apply` and `delete` run it before they change the lab file, so an Ingress keeps the
+    class it was given whatever happens to the classes later, as in a cluster."""
     defaults: list[str] = []
-    out = []
-    for obj in manifests:
-        if isinstance(obj, IngressClass) and obj.default:
-            defaults = [n for n in defaults if n != obj.name] + [obj.name]
-        elif isinstance(obj, Ingress) and obj.ingress_class is None and defaults:
-            obj = replace(obj, ingress_class=defaults[-1])
-        out.append(obj)
-    return out
+    for obj in objects:
+        if not isinstance(obj, dict) or obj.get("apiVersion") != "networking.k8s.io/v1":
+            continue
+        meta: dict = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+        spec = obj.get("spec")
+        name = meta.get("name")
+        if obj.get("kind") == "IngressClass" and _is_default(meta.get("annotations")) and isinstance(name, str):
+            defaults = [n for n in defaults if n != name] + [name]
+        elif obj.get("kind") == "Ingress" and isinstance(spec, dict) and spec.get("ingressClassName") is None:
+            if defaults:
+                spec["ingressClassName"] = defaults[-1]
+
+
+def _is_default(annotations: Any) -> bool:
+    return isinstance(annotations, dict) and str(annotations.get(DEFAULT_ANNOTATION, "")) == "true"

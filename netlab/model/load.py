@@ -124,12 +124,11 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
     translations = read_translations(r, top, "", fields.LAB_TRANSLATION)  # the title's, as `zh-TW: {title}`
     cluster = read_cluster(r, top.get("cluster"))
     outside = read_outside(r, top.get("outside"), DNS_LABEL, HOSTNAME_MAX)
+    raw_objects = r.sequence(top.get("objects"), "objects")
+    admit(raw_objects)  # the default IngressClass, as the API server writes it at creation
     manifests = [
-        obj
-        for i, raw in enumerate(r.sequence(top.get("objects"), "objects"))
-        if (obj := _read_object(r, raw, i)) is not None
+        obj for i, raw in enumerate(raw_objects) if (obj := _read_object(r, raw, i)) is not None
     ]  # in file order: its `position`
-    manifests = admit(manifests)  # the default IngressClass, as the API server writes it at creation
     classes = tuple(obj for obj in manifests if isinstance(obj, IngressClass))
     kinds_of_their_own = (Service, Ingress, ConfigData, IngressClass, tuple)
     objects = tuple(obj for obj in manifests if not isinstance(obj, kinds_of_their_own))

@@ -1,7 +1,7 @@
 """An ingress controller's nginx configuration, from the lab's Ingress objects (pure, golden-tested).
 
 What ingress-nginx does, in the order it does it (internal/ingress/controller/controller.go, then
-its nginx.tmpl), for the Ingresses of the controller's class (and those without a class):
+its nginx.tmpl), for the Ingresses the controller serves (ControllerFlags.serves: their class's):
 
 * servers: the default server `_` answers every Host no rule names; its `location /` is the
   default backend: nginx's own 404 (ingress-nginx's built-in default backend), the controller's

@@ -167,6 +167,13 @@ def test_delete_takes_an_ingressclass_by_name_alone() -> None:
     assert yaml.safe_load(delete(text, ["ingressclass/c"]))["objects"] == []
 
 
+def test_an_ingress_keeps_its_default_class_when_the_class_goes() -> None:
+    """As the API server stored it at creation: deleting the class leaves the name in the Ingress."""
+    text = yaml.safe_dump({"name": "x", "objects": [DEFAULT_CLASS, tls_ingress()]})
+    [ingress] = yaml.safe_load(delete(text, ["ingressclass/nginx-example"]))["objects"]
+    assert ingress["spec"]["ingressClassName"] == "nginx-example"
+
+
 # -- the certificate per host ------------------------------------------------------------------
 def secret(name: str = "testsecret-tls", data: dict | None = None) -> dict:
     return {
