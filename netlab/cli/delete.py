@@ -1,4 +1,5 @@
-"""netlab delete LAB KIND/NAME...: delete pods, Services, Deployments, StatefulSets or Ingresses of a running lab.
+"""netlab delete LAB KIND/NAME...: delete pods, Services, Deployments, StatefulSets, Ingresses,
+IngressClasses, ConfigMaps, Secrets, EndpointSlices or Endpoints of a running lab.
 
 Steps:
 * remove the objects from the lab's recorded manifests, validate and plan the result
@@ -20,7 +21,7 @@ from netlab.model import edit
 @click.argument("refs", nargs=-1, required=True, metavar="KIND/NAME...")
 @click.option("-n", "--namespace", default="default", show_default=True)
 def cmd(lab: str, refs: tuple[str, ...], namespace: str) -> None:
-    """Delete objects (pod/NAME, svc/NAME, deploy/NAME, sts/NAME, ingress/NAME, endpointslice/NAME, ep/NAME) from
-    LAB (like kubectl delete)."""
+    """Delete objects (pod/NAME, svc/NAME, deploy/NAME, sts/NAME, ing/NAME, ingressclass/NAME, secret/NAME,
+    endpointslice/NAME, ep/NAME) from LAB (like kubectl delete)."""
     require_root("delete")
     print_change(*change(lab, lambda text: edit.delete(text, list(refs), namespace)))

@@ -127,7 +127,7 @@ def ingress_config(plan: LabPlan, flags: ControllerFlags, certificates: Certific
     upstreams = _Upstreams(plan)
     servers = _servers(served, _default_location(plan, flags, upstreams), upstreams)
     notes += _claim_paths(served, servers, upstreams)
-    chosen, tls_notes = _certificates(plan, served, certificates or Certificates("", {}))
+    chosen, tls_notes = _host_certificates(plan, served, certificates or Certificates("", {}))
     built = []
     for host in sorted(servers):
         server, dropped = _server(host, servers[host])
@@ -136,7 +136,7 @@ def ingress_config(plan: LabPlan, flags: ControllerFlags, certificates: Certific
     return IngressConfig(tuple(built), upstreams.sorted(), tuple(i.key for i in served), tuple(notes + tls_notes))
 
 
-def _certificates(plan: LabPlan, served: list[Ingress], certs: Certificates) -> tuple[dict[str, str], list[str]]:
+def _host_certificates(plan: LabPlan, served: list[Ingress], certs: Certificates) -> tuple[dict[str, str], list[str]]:
     """Each rule host's certificate (createServers: the first Ingress with a tls section for the
     host decides), and a note for each host that gets the default one instead of its Secret's."""
     chosen: dict[str, str] = {}
@@ -558,7 +558,7 @@ def _server_tls(server: Server, certs: Certificates) -> list[str]:
         return []
     lines = []
     if server.certificate == DEFAULT_CERTIFICATE:
-        lines.append("        # TLS host without a usable Secret of its own: the default certificate")
+        lines.append("        # TLS host without a usable certificate of its own: the default certificate")
     else:
         pem, cert = pem_file(certs.directory, *server.certificate.split("/")), certs.usable[server.certificate]
         lines += [

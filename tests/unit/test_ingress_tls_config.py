@@ -267,6 +267,8 @@ def test_an_https_check_with_a_host_header_is_curl_resolve() -> None:
     assert argv[argv.index("-k") : argv.index("-k") + 3] == ["-k", "--resolve", "a.example:443:198.51.100.200"]
     assert argv[-1] == "https://a.example/x"
     assert "-k" not in http.command("ns", "http://198.51.100.200/", 1, (("Host", "a.example"),))
+    by_name = http.command("ns", "https://ingress.example/", 1, (("Host", "a.example"),))
+    assert "a.example:443:ingress.example:443" in by_name and "--connect-to" in by_name
 
 
 def test_the_certificates_subject_is_read_from_curls_trace() -> None:
