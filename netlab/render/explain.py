@@ -237,16 +237,17 @@ def _nginx(plan: LabPlan, workload: Workload) -> str:
 
 def _certificate_files(directory: str, usable: dict) -> str:
     """The controller's certificates: its fake one, made as it makes it at start, and the PEM of each
-    Secret it uses; readable by nginx's group (nogroup), nobody else."""
-    fake = f"{directory}/{FAKE_PEM}"
+    Secret it uses; in a folder only nginx's group (nogroup) may enter."""
+    fake = f"$certs/{FAKE_PEM}"
+    made = fake_certificate_argv("openssl", "$certs/fake.key", "$certs/fake.crt")
     text = (
-        f"mkdir -p {directory}\nchown root:nogroup {directory}\nchmod 750 {directory}\n"
-        f"{shlex.join(fake_certificate_argv('openssl', fake + '.key', fake + '.crt'))} 2>/dev/null\n"
-        f"cat {fake}.crt {fake}.key > {fake} && rm {fake}.crt {fake}.key\n"
+        f"certs={directory}\nmkdir -p $certs\nchown root:nogroup $certs\nchmod 750 $certs\n"
+        f"{' '.join(shlex.quote(a) if not a.startswith('$') else a for a in made)} 2>/dev/null\n"
+        f"cat $certs/fake.crt $certs/fake.key > {fake} && rm $certs/fake.crt $certs/fake.key\n"
     )
     for key, cert in usable.items():
-        text += f"cat > {pem_file(directory, *key.split('/'))} <<'EOF'\n{cert.pem}EOF\n"
-    return text + f"chown root:nogroup {directory}/*.pem\nchmod 640 {directory}/*.pem\n"
+        text += f"cat > {pem_file('$certs', *key.split('/'))} <<'EOF'\n{cert.pem}EOF\n"
+    return text + "chown root:nogroup $certs/*.pem\nchmod 640 $certs/*.pem\n"
 
 
 def _way_in(plan: LabPlan) -> str:

@@ -397,7 +397,7 @@ def _tls_settings(certs: Certificates) -> list[str]:
         "    ssl_session_timeout 10m;",
         "    ssl_session_tickets off;",
         "    ssl_buffer_size 4k;",
-        f"    # the default certificate: {what}; a server whose host has a Secret of its own overrides it",
+        f"    # the default certificate: {what}; a host with a Secret of its own has its own",
         f"    ssl_certificate     {certs.default_file()};",
         f"    ssl_certificate_key {certs.default_file()};",
         "    # ssl-redirect's target (ingress-nginx's Lua drops one trailing '/'), and HSTS on HTTPS only",
@@ -417,7 +417,7 @@ def _preamble(plan: LabPlan, flags: ControllerFlags, pod: str, config: IngressCo
     return [
         f"# nginx.conf of the ingress controller pod {pod} (lab {plan.name}), written by netlab from the",
         "# lab's Ingress objects as ingress-nginx writes it (netlab/render/ingress.py). netlab rewrites it",
-        "# and reloads nginx when Ingresses or endpoints change.",
+        "# and reloads nginx when Ingresses, endpoints or their Secrets change.",
         f"# class {flags.ingress_class}: serves " + (", ".join(config.served) or "no Ingress"),
         *(f"# not served: {note}" for note in config.notes),
     ]

@@ -687,12 +687,13 @@ mkdir -p /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run
 touch "$RUN/ingress-nginx-controller-0_controller.log"
 chown nobody:nogroup /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run "$RUN/ingress-nginx-controller-0_controller.log"
 chmod 700 /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run
-mkdir -p /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
-chown root:nogroup /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
-chmod 750 /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
-openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj '/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate' -addext subjectAltName=DNS:ingress.local -addext keyUsage=digitalSignature,keyEncipherment -addext extendedKeyUsage=serverAuth -keyout /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.key -out /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.crt 2>/dev/null
-cat /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.crt /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.key > /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem && rm /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.crt /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem.key
-cat > /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-testsecret-tls.pem <<'EOF'
+certs=/run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs
+mkdir -p $certs
+chown root:nogroup $certs
+chmod 750 $certs
+openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj '/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate' -addext subjectAltName=DNS:ingress.local -addext keyUsage=digitalSignature,keyEncipherment -addext extendedKeyUsage=serverAuth -keyout $certs/fake.key -out $certs/fake.crt 2>/dev/null
+cat $certs/fake.crt $certs/fake.key > $certs/default-fake-certificate.pem && rm $certs/fake.crt $certs/fake.key
+cat > $certs/default-testsecret-tls.pem <<'EOF'
 -----BEGIN CERTIFICATE-----
 MIIBuTCCAV+gAwIBAgIUTo36rYYmZdM3gQLOQ3O773MrvEUwCgYIKoZIzj0EAwIw
 IDEeMBwGA1UEAwwVaHR0cHMtZXhhbXBsZS5mb28uY29tMCAXDTI2MTIwMzE4MTUx
@@ -711,12 +712,12 @@ vydPHleBf7HGIrF+qdpS7dqAQXGhRANCAAQoj9f3inCy+OO8sjvdMxepA2gOTgGD
 muVG9sd6Aink0n15Yf6W8xkePbiHvyMpz5n/s2+JGnWY1hzuocvJiJaD
 -----END PRIVATE KEY-----
 EOF
-chown root:nogroup /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/*.pem
-chmod 640 /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/*.pem
+chown root:nogroup $certs/*.pem
+chmod 640 $certs/*.pem
 cat > /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/nginx.conf <<'EOF'
 # nginx.conf of the ingress controller pod ingress-nginx-controller-0 (lab ingress-http), written by netlab from the
 # lab's Ingress objects as ingress-nginx writes it (netlab/render/ingress.py). netlab rewrites it
-# and reloads nginx when Ingresses or endpoints change.
+# and reloads nginx when Ingresses, endpoints or their Secrets change.
 # class nginx: serves default/apps, default/default-backend, default/tls-example-ingress
 
 pid /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/run/nginx.pid;
@@ -790,7 +791,7 @@ http {
     ssl_session_timeout 10m;
     ssl_session_tickets off;
     ssl_buffer_size 4k;
-    # the default certificate: the controller's fake one; a server whose host has a Secret of its own overrides it
+    # the default certificate: the controller's fake one; a host with a Secret of its own has its own
     ssl_certificate     /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem;
     ssl_certificate_key /run/netlab-explain/ingress-http/ingress/ingress-nginx-controller-0/certs/default-fake-certificate.pem;
     # ssl-redirect's target (ingress-nginx's Lua drops one trailing '/'), and HSTS on HTTPS only
