@@ -108,6 +108,8 @@ def test_the_docs_tls_example_with_the_default_ingress_class(tmp_path: Path) -> 
         plain = _curl("-o", "/dev/null", "-H", f"Host: {HOST}", f"http://{LB}/hostname")
         assert "< HTTP/1.1 308" in plain and f"< Location: https://{HOST}/hostname" in plain, plain
         assert "Strict-Transport-Security" not in plain  # HSTS only over HTTPS
+        root = _curl("-o", "/dev/null", "-H", f"Host: {HOST}", f"http://{LB}/")
+        assert f"< Location: https://{HOST}\n" in root  # ingress-nginx drops one trailing '/'
         other = _https("other.example")  # no rule, no TLS: the default server, the fake certificate
         assert _subject(other) == FAKE and "< HTTP/1.1 404" in other, other
 
@@ -123,3 +125,8 @@ def test_the_docs_tls_example_with_the_default_ingress_class(tmp_path: Path) -> 
         trace = _https()
         assert _subject(trace) == FAKE and trace.rstrip().splitlines()[-1] in {"service1-0", "service1-1"}, trace
         assert "< HTTP/1.1 308" in _curl("-o", "/dev/null", "-H", f"Host: {HOST}", f"http://{LB}/")
+
+        # the Secret back (the Ingress applied again is an update): its certificate again, after a reload
+        again = netlab("apply", LAB, "-f", str(DOCS / "ingress-tls.yaml"))
+        assert again.code == 0 and "nginx reloaded in controller-0" in again.out, again.err
+        assert _subject(_https()) == "CN=https-example.foo.com" and pem.exists()
