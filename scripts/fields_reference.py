@@ -54,12 +54,14 @@ STRUCTURES: list[tuple[str, str]] = [
     ("ConfigMap", "CONFIG_MAP"),
     ("Secret", "SECRET"),
     ("Ingress `spec`", "INGRESS_SPEC"),
+    ("Ingress `tls[]`", "INGRESS_TLS"),
     ("Ingress `rules[]`", "INGRESS_RULE"),
     ("Ingress `rules[].http`", "HTTP_INGRESS_RULE_VALUE"),
     ("Ingress `paths[]`", "HTTP_INGRESS_PATH"),
     ("Ingress `backend`", "INGRESS_BACKEND"),
     ("Ingress `backend.service`", "INGRESS_SERVICE_BACKEND"),
     ("Ingress `backend.service.port`", "SERVICE_BACKEND_PORT"),
+    ("IngressClass `spec`", "INGRESS_CLASS_SPEC"),
 ]
 
 
