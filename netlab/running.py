@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from netlab.errors import BadInput
 from netlab.kernel.tools import require_tools
@@ -65,7 +65,7 @@ class RunningLab:
         settings = Settings(source=str(source), network=plan.network, proxy_mode=plan.proxy_mode)
         state = LabState.create(plan.name, text, settings)
         synced = build(plan, state, [t.task for t in left])
-        state.update_settings(pods=addresses(plan), left=tuple(left), learner=tuple(left), complete=True)
+        state.update_settings(**addresses(plan), left=tuple(left), learner=tuple(left), complete=True)
         return cls(state, plan), synced
 
     @classmethod
@@ -80,7 +80,7 @@ class RunningLab:
 
     def read(self) -> HeldLab:
         """What the kernel holds of the lab now: its namespaces, its Services' rules, its processes."""
-        from netlab.kernel import dns, netnsread, procs
+        from netlab.kernel import dns, netnsread, podrunner, procs
 
         plan = self.plan
         programmed = mode_of(plan).programmed(plan, plan.nodes[0]) if plan.services else {}
@@ -89,6 +89,7 @@ class RunningLab:
             {name: netnsread.read(name) for name in plan.all_netns()},
             held_services(plan, programmed, dns.held_addresses(plan, self.state)),
             len(procs.lab_pids(plan.name, plan.all_netns())),
+            {p.name: podrunner.status(self.state, p.name) for p in plan.pods if p.init_containers},
         )
 
     def netns_named(self, name: str) -> str:
@@ -119,15 +120,15 @@ class RunningLab:
         env: dict[str, str] = {}
         pod = next((p for p in self.plan.pods if p.name == member), None)
         if pod is not None:
-            container = next((c for c in pod.containers if c.name == container_name or not container_name), None)
+            every = (*pod.containers, *pod.init_containers)
+            container = next((c for c in every if c.name == container_name or not container_name), None)
             if container is None:
                 raise BadInput(
-                    f"pod {member} has no container {container_name!r} "
-                    f"(it has {', '.join(c.name for c in pod.containers)})"
+                    f"pod {member} has no container {container_name!r} (it has {', '.join(c.name for c in every)})"
                 )
             env = container_env(self.plan, pod, container, self.state.service_env().get(pod.name, {}))
         try:
-            exec_in(netns, member, argv, env)
+            exec_in(netns, pod.uts_hostname if pod else member, argv, env)
         except FileNotFoundError:
             raise BadInput(f"command not found: {argv[0]}") from None
 
@@ -161,7 +162,7 @@ class RunningLab:
         self.state.lock()
         result = reconcile(self.plan, new, self.state)
         self.state.lab_file.write_text(text)
-        self.state.update_settings(changed=True, pods=addresses(new))
+        self.state.update_settings(changed=True, **addresses(new))
         self.plan = new
         return new, result
 
@@ -196,9 +197,15 @@ class RunningLab:
         return chosen, left
 
 
-def addresses(plan: LabPlan) -> dict[str, tuple[str, str]]:
-    """Where each pod runs and its address, recorded so that later changes keep them (IPAM's memory)."""
-    return {p.name: (p.node, str(p.ip.ip)) for p in plan.pods}
+def addresses(plan: LabPlan) -> dict[str, Any]:
+    """Where each pod runs and its address, and each LoadBalancer Service's IP: recorded (as
+    `Settings`) so that later changes keep them (IPAM's and the cloud's memory)."""
+    return {
+        "pods": {p.name: (p.node, str(p.ip.ip)) for p in plan.pods},
+        "load_balancers": {
+            f"{s.namespace}/{s.name}": str(s.load_balancer_ip) for s in plan.services if s.load_balancer_ip
+        },
+    }
 
 
 def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:
@@ -211,7 +218,13 @@ def replan(state: LabState, text: str, changed: bool | None = None) -> LabPlan:
     settings = state.settings()
     edited = settings.changed if changed is None else changed
     lab = load_lab(Path(settings.source or state.lab_file), text, changed=edited)
-    return make_plan(lab, network=settings.network, proxy_mode=settings.proxy_mode, keep=dict(settings.pods))
+    return make_plan(
+        lab,
+        network=settings.network,
+        proxy_mode=settings.proxy_mode,
+        keep=dict(settings.pods),
+        load_balancers=dict(settings.load_balancers),
+    )
 
 
 def take_down(name: str) -> None:

@@ -48,6 +48,7 @@ class Settings:
     echo_pid: int | None = None  # the echo server: its sockets hold every pod's namespace
     changed: bool = False  # apply, scale or delete changed it: its file is an edit (`load_lab`)
     pods: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # pod -> (node, IP): IPAM's memory
+    load_balancers: Mapping[str, str] = field(default_factory=dict)  # ns/name -> LoadBalancer IP: the cloud's memory
     left: tuple[StepTask, ...] = ()  # learner tasks not built yet: what `step` builds next
     learner: tuple[StepTask, ...] = ()  # learner tasks `up` left to the learner: what `check` judges
 
@@ -61,6 +62,7 @@ class Settings:
             "echoPid": self.echo_pid,
             "changed": self.changed,
             "pods": {pod: list(where) for pod, where in self.pods.items()},
+            "loadBalancers": dict(self.load_balancers),
             "tasks.left": _tasks_json(self.left),
             "tasks.learner": _tasks_json(self.learner),
         }
@@ -76,6 +78,7 @@ class Settings:
             echo_pid=data.get("echoPid"),
             changed=bool(data.get("changed", False)),
             pods={pod: (node, ip) for pod, (node, ip) in data.get("pods", {}).items()},
+            load_balancers=dict(data.get("loadBalancers", {})),
             left=_tasks(data.get("tasks.left", [])),
             learner=_tasks(data.get("tasks.learner", [])),
         )

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from netlab.errors import EnvironmentProblem
 from netlab.plan import LabPlan
+from netlab.plan.endpointslices import endpoints_notes
 from netlab.plan.model import PodPlan
 from netlab.running import RunningLab
 
@@ -71,9 +72,22 @@ def print_change(plan: LabPlan, result: Change) -> None:
         parts.append(f"{result.flushed} stale UDP conntrack entries flushed")
     if result.reloaded:
         parts.append(f"nginx reloaded in {', '.join(result.reloaded)}")
+    owners = {s.load_balancer_ip: f"{s.namespace}/{s.name}" for s in plan.services if s.load_balancer_ip}
+    if result.handed_out:
+        parts.append("LoadBalancer IP " + ", ".join(f"{ip} handed out to {owners[ip]}" for ip in result.handed_out))
+    if result.taken_back:
+        parts.append(f"LoadBalancer IP {', '.join(map(str, result.taken_back))} taken back")
     out.print(f"lab {plan.name}: " + "; ".join(parts))
     for svc in plan.services:
         for port in svc.ports:
-            endpoints = ", ".join(f"{e} ({e.pod})" for e in port.endpoints) or "none"
+            endpoints = ", ".join(f"{e} ({e.pod or plan.name_of(str(e.ip)) or 'no pod'})" for e in port.endpoints)
+            endpoints = endpoints or "none"
             out.print(f"  {port.port_name} {svc.cluster_ip}:{port.port}/{port.protocol} -> {endpoints}")
     note_ignored_args(p for p in plan.pods if p.name in result.added)
+    note_endpoints(plan)
+
+
+def note_endpoints(plan: LabPlan) -> None:
+    """What the lab's EndpointSlices and Endpoints do not do (kube-proxy ignores them, or they are not mirrored)."""
+    for note in endpoints_notes(plan):
+        out.print(f"  note: {note}", markup=False)

@@ -14,7 +14,9 @@ import click
 from rich.table import Table
 
 from netlab.cli.common import out, require_root
+from netlab.plan.model import PodPlan
 from netlab.readback.lab import HeldLab, HeldService
+from netlab.readback.podstatus import container_line, pod_status
 from netlab.render.gatewaystatus import gateway_lines, gateway_report
 from netlab.running import RunningLab
 from netlab.state import LabState, Settings
@@ -74,6 +76,7 @@ def report(held: HeldLab, settings: Settings) -> dict:
                 "ip": held.ip(p.netns),
                 "labels": p.labels,
                 "present": held.views[p.netns] is not None,
+                **(_init(held, p) if p.init_containers else {}),
             }
             for p in plan.pods
         ],
@@ -89,6 +92,16 @@ def report(held: HeldLab, settings: Settings) -> dict:
         **(
             {"gatewayAPI": gateway_report(plan)} if plan.lab.gateway_api.gateways or plan.lab.gateway_api.routes else {}
         ),
+    }
+
+
+def _init(held: HeldLab, pod: PodPlan) -> dict:
+    """A pod with init containers: kubectl's STATUS, and each init container's and container's state."""
+    said = held.init_status.get(pod.name)
+    return {
+        "status": pod_status(said, len(pod.init_containers)),
+        "initContainerStatuses": said["init"] if said else [],
+        "containerStatuses": said["containers"] if said else [],
     }
 
 
@@ -132,7 +145,8 @@ def show(held: HeldLab, settings: Settings) -> None:
         public = f" public {node.public_ip}" if plan.internet_hosts else ""
         table.add_row("node", node.name, held.ip(node.netns) or "missing", f"{node.pod_cidr}{public}", node.netns)
     for pod in plan.pods:
-        table.add_row("pod", pod.name, held.ip(pod.netns) or "missing", pod.node, pod.netns)
+        status = f" {_init(held, pod)['status']}" if pod.init_containers else ""
+        table.add_row("pod", pod.name, held.ip(pod.netns) or "missing", pod.node + status, pod.netns)
     for host in plan.hosts:
         table.add_row("host", host.name, held.ip(host.netns) or "missing", "outside", host.netns)
     for service in held.services:
@@ -148,6 +162,12 @@ def show(held: HeldLab, settings: Settings) -> None:
     out.print(table)
     for node in plan.nodes:
         out.print(f"routes in {node.name}: " + "; ".join(_routes(held, node.netns)))
+    for pod in plan.pods:
+        if pod.init_containers:
+            said = _init(held, pod)
+            states = [*(f"init {container_line(c)}" for c in said["initContainerStatuses"])]
+            states += [container_line(c) for c in said["containerStatuses"]]
+            out.print(f"pod {pod.name} {said['status']}: " + ("; ".join(states) or "not started yet"), markup=False)
     for line in gateway_lines(plan):  # the status NGINX Gateway Fabric writes
         out.print(line, markup=False)
     for task in settings.learner:

@@ -15,7 +15,7 @@ import time
 
 import click
 
-from netlab.cli.common import note_ignored_args, out, progress, require_root
+from netlab.cli.common import note_endpoints, note_ignored_args, out, progress, require_root
 from netlab.model import find_lab, load_lab
 from netlab.model.lab import NETWORK_MODES, PROXY_MODES
 from netlab.plan import LabPlan, make_plan
@@ -99,6 +99,7 @@ def summarize(plan: LabPlan, synced: list[SyncResult], seconds: float) -> None:
     if ignored:
         out.print(f"  note: accepted but not simulated: {', '.join(ignored)}")
     note_ignored_args(plan.pods)
+    note_endpoints(plan)
     if plan.lab.ingresses and not lab_has_controllers(plan):
         out.print(
             "  note: no ingress controller (a container running /nginx-ingress-controller) serves the lab's Ingresses"

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from netlab.errors import LabStateError
-from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, procs
+from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, podrunner, procs
 from netlab.kernel.teardown import teardown
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan, PodPlan
@@ -37,7 +37,7 @@ from netlab.render.namespaces import render_namespaces
 from netlab.render.ops import NamespaceSpec
 from netlab.render.resolvconf import etc_files
 from netlab.render.taskops import without
-from netlab.render.workloads import container_workloads, echo_workloads
+from netlab.render.workloads import Workload, container_workloads, echo_workloads
 from netlab.state import LabState
 
 
@@ -184,12 +184,17 @@ def start_containers(
     """The process of each container of these pods but the echo server's (render.workloads), with
     the Service variables the pod got: a container's own command; nginx for one that runs
     ingress-nginx's controller, configured from the lab's Ingresses; netlab's DNS server for one
-    that runs CoreDNS. Servers of netlab's own start side by side: return once all of them (and
-    those `also_waiting`) serve."""
+    that runs CoreDNS; for a pod with init containers, its runner (kernel.podrunner), which starts
+    them and then its containers in their turn. Servers of netlab's own start side by side: return
+    once all of them (and those `also_waiting`) serve."""
     waiting = list(also_waiting or [])
+    initialized: dict[str, list[Workload]] = {}
     for workload in container_workloads(plan, pods, state.service_env(), str(state.dns_dir)):
         pod, container, env = workload.member, workload.container, dict(workload.env)
         assert isinstance(pod, PodPlan) and container is not None  # a pod's container
+        if pod.init_containers:
+            initialized.setdefault(pod.name, []).append(workload)  # its runner starts them in their turn
+            continue
         if workload.kind == "echo":
             continue  # the echo server's: it serves every pod from one process (start_echo)
         if workload.kind == "ingress":
@@ -200,5 +205,8 @@ def start_containers(
         else:
             log = state.logs / f"{workload.name}.log"
             state.record("pid", procs.start_command(plan.name, pod, container.name, list(workload.args), env, log))
+    for pod in pods:
+        if pod.name in initialized:
+            state.record("pid", podrunner.start(plan, state, pod, initialized[pod.name]))
     for server in waiting:
         server.wait_ready()

@@ -41,6 +41,17 @@ def announce(plan: LabPlan) -> None:
                 _gratuitous_arp(node, svc.load_balancer_ip)
 
 
+def withdraw(plan: LabPlan, ips: list[IPv4Address]) -> None:
+    """Take addresses whose Services are gone (or no longer LoadBalancers) off every node.
+
+    Raises:
+        KernelError: a node refused the address change.
+    """
+    for ip in ips:
+        for node in plan.nodes:
+            _hold(node, ip, False)
+
+
 def _hold(node: NodePlan, ip: IPv4Address, wanted: bool) -> bool:
     """Put the IP on (or take it off) the node's eth0; True if that changed anything."""
     with netns.iproute(node.netns) as ipr:

@@ -5,7 +5,7 @@ environment and its pid is journaled; `down` and `clean` stop only processes tha
 live in one of the lab's namespaces. Nothing here ever kills by name.
 
 A process "in a pod" runs in the pod's network namespace with a UTS namespace of its own whose
-hostname is the pod's name (what a container sees), and a mount namespace where /sys shows the pod's
+hostname is the pod's hostname (what a container sees), and a mount namespace where /sys shows the pod's
 interfaces and /etc the pod's resolv.conf, hosts and nsswitch.conf (as `ip netns exec` arranges).
 Containers run as `nobody`; `netlab exec` runs as root, as `kubectl exec` into most images does, so
 learners can run ip, tcpdump and friends.
@@ -31,8 +31,8 @@ from typing import NoReturn
 
 from netlab.errors import KernelError
 from netlab.kernel import etcfiles, netns
-from netlab.plan.model import HostPlan, PodPlan
-from netlab.render.workloads import ECHO_SERVER, Workload
+from netlab.plan.model import HostPlan, PodPlan, hostname_of
+from netlab.render.workloads import ECHO_SERVER, POD_RUNNER, Workload
 from netlab.workloads.echo_sockets import bound, health_service
 
 TAG = "NETLAB_LAB"
@@ -50,20 +50,12 @@ def open_echo_sockets(workload: Workload) -> list[tuple[socket.socket, dict]]:
     is. The server answers /hostname with the pod's or host's name (and every path as one, for a
     netexec container with --http-override); a node's health check port answers as kube-proxy does,
     with the Service's endpoints on that node (counted now: a change restarts the server)."""
-    member = workload.member.name
-    override = {"override": workload.http_override} if workload.http_override else {}
-    sockets = [
-        (
-            bound(port, protocol),
-            {"pod": member, "protocol": protocol, "port": port, **(override if protocol == "TCP" else {})},
-        )
-        for port, protocol in workload.ports
-    ]
+    sockets = [(bound(entry["port"], entry["protocol"]), entry) for entry in echo_entries(workload)]
     sockets += [
         (
             bound(check.port, "TCP"),
             {
-                "pod": member,
+                "pod": workload.member.name,
                 "protocol": "TCP",
                 "port": check.port,
                 "health": health_service(check.namespace, check.service, check.local_endpoints),
@@ -72,6 +64,15 @@ def open_echo_sockets(workload: Workload) -> list[tuple[socket.socket, dict]]:
         for check in workload.health_checks
     ]
     return sockets
+
+
+def echo_entries(workload: Workload) -> list[dict]:
+    """What the echo server's manifest says of each of an echo workload's ports (but the descriptor)."""
+    override = {"override": workload.http_override} if workload.http_override else {}
+    return [
+        {"pod": workload.member.name, "protocol": protocol, "port": port, **(override if protocol == "TCP" else {})}
+        for port, protocol in workload.ports
+    ]
 
 
 def tagged_env(lab: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -193,6 +194,19 @@ def start_server(
     )
 
 
+def start_pod_runner(lab: str, pod: PodPlan, manifest: dict, fds: list[int], log: Path) -> int:
+    """Start netlab's runner of a pod with init containers (netlab.workloads.pod) in the pod, as
+    nobody, with the descriptors the manifest on its stdin names; returns the pid."""
+    argv = [sys.executable, "-m", POD_RUNNER]
+    proc = _spawn(lab, pod, "init", argv, {"PYTHONPATH": package_root()}, log, False, json.dumps(manifest), fds)
+    return proc.pid
+
+
+def container_environ(lab: str, member: PodPlan | HostPlan, env: dict[str, str]) -> dict[str, str]:
+    """The whole environment of a container's process: the lab's tag, PATH, its hostname and HOME, its own."""
+    return tagged_env(lab, {"HOSTNAME": hostname_of(member), "HOME": "/", **env})
+
+
 def _spawn(
     lab: str,
     member: PodPlan | HostPlan,
@@ -201,27 +215,35 @@ def _spawn(
     env: dict[str, str],
     log: Path,
     says_ready: bool,
+    stdin: str | None = None,
+    pass_fds: list[int] | None = None,
 ) -> subprocess.Popen:
     def inside() -> None:
         _unblock_signals()
-        enter(member.netns, member.name, WORKLOAD_USER)
+        enter(member.netns, hostname_of(member), WORKLOAD_USER)
 
     with open(log, "ab") as out:
         try:
-            return subprocess.Popen(
+            proc = subprocess.Popen(
                 argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                 stdout=subprocess.PIPE if says_ready else out,
                 stderr=out,
                 start_new_session=True,
                 cwd="/",
                 preexec_fn=inside,
-                env=tagged_env(lab, {"HOSTNAME": member.name, "HOME": "/", **env}),
+                env=container_environ(lab, member, env),
+                pass_fds=pass_fds or (),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise KernelError(
                 f"{member.name}, container {container}: cannot run {argv[0]}: {getattr(exc, 'strerror', None) or exc}"
             ) from None
+    if stdin is not None:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin.encode())
+        proc.stdin.close()
+    return proc
 
 
 def _await_ready(proc: subprocess.Popen, log: Path, what: str) -> None:

@@ -8,14 +8,17 @@ Steps, as a cluster would take them:
 * resync kube-proxy's rules on every node in one atomic step each (in nftables mode only what
   changed, as kube-proxy's partial sync), and flush the UDP conntrack entries that still point at
   endpoints that left, as kube-proxy does;
+* LoadBalancer IPs that came or went: the cloud (or MetalLB) routes or withdraws them
+  (kernel.loadbalancers; the cloud's load balancer comes with the first and goes with the last);
 * render the DNS zones again: cluster DNS answers from them with its next query;
 * start the echo server again for every pod, and the new pods' own commands;
 * each new pod announces its address (a gratuitous ARP, kernel.announce), so neighbours that held
   a deleted pod's entry for it reach the new one at once;
 * render every ingress controller's nginx configuration again and reload nginx where it changed
   (new endpoints, Ingresses applied or deleted), as the controller does.
-A pod is replaced when its node or its spec changes (containers, dnsPolicy, dnsConfig,
-hostAliases, enableServiceLinks); a label change only moves endpoints.
+A pod is replaced when its node or its spec changes (containers, init containers, restartPolicy,
+dnsPolicy, dnsConfig, hostAliases, enableServiceLinks, hostname, subdomain); a label change only
+moves endpoints.
 Ctrl-C waits until the change is done.
 
 A change that fails in any step rolls back, as a failed `up` does: the namespaces it made go (their
@@ -34,9 +37,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from functools import partial
+from ipaddress import IPv4Address
 
 from netlab.errors import ApplyError, BadInput, KernelError
-from netlab.kernel import conntrack, etcfiles, ingress, netns, procs
+from netlab.kernel import conntrack, etcfiles, ingress, loadbalancers, netns, procs
 from netlab.kernel.announce import announce
 from netlab.kernel.build import Namespaces, refuse_taken, start_workloads
 from netlab.kernel.teardown import signals_deferred
@@ -58,11 +62,14 @@ class Change:
     synced: tuple[SyncResult, ...]
     flushed: int
     reloaded: tuple[str, ...] = ()  # ingress controller pods whose nginx took a new configuration
+    handed_out: tuple[IPv4Address, ...] = ()  # LoadBalancer IPs the cloud (or MetalLB) gave new Services
+    taken_back: tuple[IPv4Address, ...] = ()  # and those it took back
 
 
 def _replaced(old: PodPlan, new: PodPlan) -> bool:
     """Whether the pod must be made anew: its node or its spec changed (containers, DNS settings,
-    hostAliases, Service links), as a Deployment rolls out new pods when its template changes."""
+    hostAliases, Service links, hostname and subdomain), as a Deployment rolls out new pods when its
+    template changes."""
     return _spec(old) != _spec(new)
 
 
@@ -71,10 +78,14 @@ def _spec(pod: PodPlan) -> tuple:
         pod.node,
         pod.namespace,
         pod.containers,
+        pod.init_containers,
+        pod.restart_policy,
         pod.dns_policy,
         pod.dns_config,
         pod.host_aliases,
         pod.enable_service_links,
+        pod.hostname,
+        pod.subdomain,
     )
 
 
@@ -86,14 +97,15 @@ def reconcile(old: LabPlan, new: LabPlan, state: LabState) -> Change:
         KernelError: the kernel refused a change, which was rolled back (if that failed too, the
             message says so: the lab needs `netlab down`).
     """
-    if (old.load_balancer_ips, old.lab.outside) != (new.load_balancer_ips, new.lab.outside):
+    if old.lab.outside != new.lab.outside:
         raise BadInput(
-            f"lab {new.name}: this change adds, removes or moves a LoadBalancer IP or an outside "
-            f"host, which rebuilds the lab's outside world: run `netlab down {new.name}` and `up` again"
+            f"lab {new.name}: this change adds, removes or moves an outside host, which rebuilds the "
+            f"lab's outside world: run `netlab down {new.name}` and `up` again"
         )
     before = {p.name: p for p in old.pods}
     after = {p.name: p for p in new.pods}
-    gone = [p for name, p in before.items() if name not in after or _replaced(p, after[name])]
+    # pods leave in the reverse of their creation order: a StatefulSet's highest ordinal first
+    gone = [p for name, p in reversed(before.items()) if name not in after or _replaced(p, after[name])]
     added = [p for name, p in after.items() if name not in before or _replaced(before[name], p)]
     refuse_taken([p.netns for p in added if p.netns not in {g.netns for g in gone}])  # before anything changes
     procs.raise_fd_limit()
@@ -128,9 +140,18 @@ def _change(
     if os.environ.get(FAULT_RULES):
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
+    handed_out, taken_back = loadbalancers.change(old, new, state)
     reloaded = start_workloads(new, state, added)
     announce(new, added)  # last: by now their bridge ports forward
-    return Change(tuple(p.name for p in added), tuple(p.name for p in gone), tuple(synced), flushed, tuple(reloaded))
+    return Change(
+        tuple(p.name for p in added),
+        tuple(p.name for p in gone),
+        tuple(synced),
+        flushed,
+        tuple(reloaded),
+        tuple(handed_out),
+        tuple(taken_back),
+    )
 
 
 def _undo(
@@ -146,10 +167,11 @@ def _undo(
     the pods it removed (with the Service variables they had), and sync the rest to the old plan in full."""
     _stop_pods(new, state, [p for p in added if p.netns in made])
     ingress.forget(state, added)
-    back = [p for p in gone if not netns.exists(p.netns)]
+    back = [p for p in reversed(gone) if not netns.exists(p.netns)]
     _add_pods(old, state, back, [])
     state.write_service_env(service_env)
     sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
+    loadbalancers.change(new, old, state)
     start_workloads(old, state, back)
     announce(old, back)
 

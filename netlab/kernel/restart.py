@@ -5,7 +5,8 @@ Steps:
 * fix its Service variables again, from every Service that exists now: the kubelet computes them
   when a container starts, so this is how a pod sees a Service created after it;
 * start its containers again (an echo container's ports stay open: the echo server serves every
-  pod and is not the pod's to stop).
+  pod and is not the pod's to stop); a pod with init containers gets its runner again, which runs
+  them first, as the kubelet does when it makes a pod's sandbox anew.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def check_config_refs(r: FieldReader, objects: tuple[KubeObject, ...], config: t
     optional: the kubelet would not start the container otherwise."""
     held = {(c.kind, c.namespace, c.name): c.data for c in config}
     for obj in objects:
-        for container in obj.template.containers:
+        for container in (*obj.template.init_containers, *obj.template.containers):
             where = f"{type(obj).__name__} {obj.name}: container {container.name}"
             for ref in container.key_env:
                 data = held.get((ref.kind, obj.namespace, ref.source))

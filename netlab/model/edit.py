@@ -25,6 +25,9 @@ KIND_ALIASES = {
     "deployment": "Deployment",
     "deploy": "Deployment",
     "deployments": "Deployment",
+    "statefulset": "StatefulSet",
+    "statefulsets": "StatefulSet",
+    "sts": "StatefulSet",
     "ingress": "Ingress",
     "ing": "Ingress",
     "ingresses": "Ingress",
@@ -35,6 +38,10 @@ KIND_ALIASES = {
     "configmaps": "ConfigMap",
     "secret": "Secret",
     "secrets": "Secret",
+    "endpointslice": "EndpointSlice",
+    "endpointslices": "EndpointSlice",
+    "endpoints": "Endpoints",
+    "ep": "Endpoints",
     "gatewayclass": "GatewayClass",
     "gatewayclasses": "GatewayClass",
     "gc": "GatewayClass",
@@ -69,20 +76,30 @@ def _dump(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def scale(text: str, deployment: str, replicas: int, namespace: str = "default") -> str:
-    """Set a Deployment's replicas (`kubectl scale deployment/NAME --replicas=N`).
+SCALABLE = ("Deployment", "StatefulSet")
+
+
+def scale(text: str, target: str, replicas: int, namespace: str = "default") -> str:
+    """Set a Deployment's or StatefulSet's replicas (`kubectl scale deployment/NAME --replicas=N`):
+    `target` is KIND/NAME, or a NAME that one of them has.
 
     Raises:
-        BadInput: no such Deployment, or a negative count.
+        BadInput: no such Deployment or StatefulSet, both have the name, or a negative count.
     """
     if replicas < 0:
         raise BadInput(f"replicas must be 0 or more, not {replicas}")
     data = _document(text)
-    for obj in data["objects"]:
-        if _key(obj) == ("Deployment", namespace, deployment):
-            obj.setdefault("spec", {})["replicas"] = replicas
-            return _dump(data)
-    raise BadInput(f"the lab has no Deployment {deployment} in namespace {namespace}")
+    kind, _, name = target.rpartition("/")
+    kinds = (KIND_ALIASES.get(kind.lower(), ""),) if kind else SCALABLE
+    if not set(kinds) <= set(SCALABLE):
+        raise BadInput(f"{target!r}: only Deployments and StatefulSets scale (deployment/NAME, statefulset/NAME)")
+    found = [obj for obj in data["objects"] if _key(obj) in {(k, namespace, name) for k in kinds}]
+    if len(found) > 1:
+        raise BadInput(f"a Deployment and a StatefulSet are named {name}: say deployment/{name} or statefulset/{name}")
+    if not found:
+        raise BadInput(f"the lab has no {' or '.join(kinds)} {name} in namespace {namespace}")
+    found[0].setdefault("spec", {})["replicas"] = replicas
+    return _dump(data)
 
 
 def apply(text: str, manifests: str, source: str = "the manifests") -> str:
@@ -138,7 +155,8 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
         kind, _, name = ref.partition("/")
         if kind.lower() not in KIND_ALIASES or not name:
             kinds = (
-                "pod, service, deployment, ingress, ingressclass, configmap, secret, gatewayclass, gateway or httproute"
+                "pod, service, deployment, statefulset, ingress, ingressclass, configmap, secret, endpointslice, "
+                "endpoints, gatewayclass, gateway or httproute"
             )
             raise BadInput(f"{ref!r} is not KIND/NAME (KIND: {kinds})")
         key = (KIND_ALIASES[kind.lower()], namespace, name)

@@ -58,16 +58,16 @@ METADATA = _fields(
     "deletionGracePeriodSeconds ownerReferences finalizers managedFields selfLink generateName",
 )
 POD_SPEC = _fields(
-    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases serviceAccountName",
-    "restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds "
+    "containers nodeName nodeSelector enableServiceLinks dnsPolicy dnsConfig hostAliases serviceAccountName "
+    "hostname subdomain initContainers restartPolicy",
+    "terminationGracePeriodSeconds activeDeadlineSeconds "
     "serviceAccount automountServiceAccountToken securityContext "
     "imagePullSecrets affinity tolerations schedulerName priorityClassName priority "
     "topologySpreadConstraints volumes readinessGates runtimeClassName preemptionPolicy "
-    "overhead setHostnameAsFQDN hostname subdomain os "
+    "overhead setHostnameAsFQDN os "
     "resourceClaims schedulingGates shareProcessNamespace ephemeralContainers",
     {
         "hostNetwork": "pods on the node's network are not simulated yet",
-        "initContainers": "init containers are not simulated yet",
         "hostPID": "host PID namespace pods are not simulated",
         "hostIPC": "host IPC namespace pods are not simulated",
     },
@@ -78,6 +78,10 @@ CONTAINER = _fields(
     "volumeDevices securityContext lifecycle terminationMessagePath terminationMessagePolicy "
     "stdin stdinOnce tty workingDir resizePolicy restartPolicy",
 )
+# An init container: a container's fields, and restartPolicy (Always: a sidecar) read, not ignored.
+INIT_CONTAINER = Fields(CONTAINER.simulated | {"restartPolicy"}, CONTAINER.ignored - {"restartPolicy"})
+# What the API server allows on a sidecar (restartPolicy: Always) only, never on an init container run to completion
+SIDECAR_ONLY = ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
 DNS_CONFIG = _fields("nameservers searches options")
 HOST_ALIAS = _fields("ip hostnames")
 DNS_OPTION = _fields("name value")
@@ -95,6 +99,11 @@ DEPLOYMENT_SPEC = _fields(
     "replicas selector template",
     "strategy minReadySeconds revisionHistoryLimit progressDeadlineSeconds paused",
 )
+STATEFULSET_SPEC = _fields(
+    "replicas selector template serviceName podManagementPolicy ordinals",
+    "updateStrategy revisionHistoryLimit minReadySeconds volumeClaimTemplates persistentVolumeClaimRetentionPolicy",
+)
+STATEFULSET_ORDINALS = _fields("start")
 LABEL_SELECTOR = _fields("matchLabels", refused={"matchExpressions": "matchExpressions is not simulated"})
 POD_TEMPLATE = _fields("metadata spec")
 
@@ -166,11 +175,14 @@ HTTP_BACKEND_REF = _fields(
 KINDS = {
     ("v1", "Pod"),
     ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1", "IngressClass"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
+    ("discovery.k8s.io/v1", "EndpointSlice"),
+    ("v1", "Endpoints"),
     ("gateway.networking.k8s.io/v1", "GatewayClass"),
     ("gateway.networking.k8s.io/v1", "Gateway"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
@@ -180,6 +192,13 @@ SECRET = _fields("apiVersion kind metadata data stringData type", "immutable")
 KEY_SELECTOR = _fields("name key optional")
 ENV_FROM_SOURCE = _fields("configMapRef secretRef prefix")
 SOURCE_SELECTOR = _fields("name optional")
+ENDPOINT_SLICE = _fields("apiVersion kind metadata addressType endpoints ports")
+SLICE_ENDPOINT = _fields("addresses conditions hostname nodeName", "targetRef zone hints deprecatedTopology")
+ENDPOINT_CONDITIONS = _fields("ready serving terminating")
+ENDPOINT_PORT = _fields("name port protocol", "appProtocol")  # an EndpointSlice's, and an Endpoints subset's
+ENDPOINTS = _fields("apiVersion kind metadata subsets")
+ENDPOINT_SUBSET = _fields("addresses notReadyAddresses ports")
+ENDPOINT_ADDRESS = _fields("ip hostname nodeName", "targetRef")
 
 EXPECT_BY_CHECK = {
     "ping": _fields("reachable captured"),

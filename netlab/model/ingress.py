@@ -29,6 +29,7 @@ instead of the fake one), `--http-port` (80) and `--https-port` (443); the other
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Any
@@ -127,41 +128,49 @@ def controller_flags(container: Container) -> tuple[ControllerFlags, list[str]]:
     ones as `--flag` or `--flag=true|false`, as Go's flag package reads them."""
     values, problems = _flag_values(list(container.command + container.args)[1:])
     found: dict[str, Any] = {}
-    for flag, key in (("--ingress-class", "ingress_class"), ("--controller-class", "controller_class")):
+    for flag, (key, read) in FLAG_READERS.items():
         if flag in values:
-            if _class_name(flag, values[flag]):
-                found[key] = values[flag]
+            value, why = read(flag, values[flag])
+            if why:
+                problems.append(f"{flag}: {values[flag]!r} {why}")
             else:
-                problems.append(f"{flag}: {values[flag]!r} is not a class name")
-    for flag, key in (
-        ("--default-backend-service", "default_backend"),
-        ("--default-ssl-certificate", "default_certificate"),
-    ):
-        if flag in values:
-            namespace, slash, name = values[flag].partition("/")
-            if slash and namespace and name:
-                found[key] = (namespace, name)
-            else:
-                problems.append(f"{flag}: {values[flag]!r} is not NAMESPACE/NAME")
-    for flag, key in (("--http-port", "http_port"), ("--https-port", "https_port")):
-        if flag in values:
-            if values[flag].isdigit() and 0 < int(values[flag]) < 65536:
-                found[key] = int(values[flag])
-            else:
-                problems.append(f"{flag}: {values[flag]!r} is not a port number")
-    for flag, key in (
-        ("--watch-ingress-without-class", "watch_without_class"),
-        ("--ingress-class-by-name", "class_by_name"),
-    ):
-        if flag in values:
-            if values[flag] in GO_BOOLS:
-                found[key] = GO_BOOLS[values[flag]]
-            else:
-                problems.append(f"{flag}: {values[flag]!r} is not true or false")
+                found[key] = value
     flags = ControllerFlags(**found)
     if flags.http_port == flags.https_port:
         problems.append(f"--https-port: {flags.https_port} is the --http-port too")
     return flags, problems
+
+
+def _class_name(flag: str, text: str) -> tuple[str, str]:
+    pattern_ok = CONTROLLER_CLASS.match(text) if flag == "--controller-class" else HOST.match(text) and "*" not in text
+    return text, "" if pattern_ok else "is not a class name"
+
+
+def _namespaced(_flag: str, text: str) -> tuple[tuple[str, str], str]:
+    namespace, slash, name = text.partition("/")
+    return (namespace, name), "" if slash and namespace and name else "is not NAMESPACE/NAME"
+
+
+def _port(_flag: str, text: str) -> tuple[int, str]:
+    ok = text.isdigit() and 0 < int(text) < 65536
+    return (int(text) if ok else 0), "" if ok else "is not a port number"
+
+
+def _boolean(_flag: str, text: str) -> tuple[bool, str]:
+    return GO_BOOLS.get(text, False), "" if text in GO_BOOLS else "is not true or false"
+
+
+# flag -> (ControllerFlags field, reader of its value: the value and what is wrong with it)
+FLAG_READERS: dict[str, tuple[str, Callable[[str, str], tuple[Any, str]]]] = {
+    "--ingress-class": ("ingress_class", _class_name),
+    "--controller-class": ("controller_class", _class_name),
+    "--default-backend-service": ("default_backend", _namespaced),
+    "--default-ssl-certificate": ("default_certificate", _namespaced),
+    "--http-port": ("http_port", _port),
+    "--https-port": ("https_port", _port),
+    "--watch-ingress-without-class": ("watch_without_class", _boolean),
+    "--ingress-class-by-name": ("class_by_name", _boolean),
+}
 
 
 def _flag_values(argv: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -180,12 +189,6 @@ def _flag_values(argv: list[str]) -> tuple[dict[str, str], list[str]]:
         values[name] = value
         i += 1
     return values, problems
-
-
-def _class_name(flag: str, value: str) -> bool:
-    if flag == "--controller-class":
-        return bool(CONTROLLER_CLASS.match(value))
-    return bool(HOST.match(value)) and "*" not in value
 
 
 def controllers(objects: tuple[KubeObject, ...]) -> list[tuple[KubeObject, Container]]:

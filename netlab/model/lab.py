@@ -6,7 +6,7 @@ from YAML; `netlab.plan` turns them into names, addresses and placement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
@@ -117,6 +117,7 @@ class Container:
     field_env: tuple[tuple[str, str], ...] = ()  # env valueFrom.fieldRef: (name, fieldPath), the downward API
     key_env: tuple[KeyRef, ...] = ()  # env valueFrom.configMapKeyRef / secretKeyRef
     env_from: tuple[SourceRef, ...] = ()  # envFrom: every key of a ConfigMap or Secret
+    sidecar: bool = False  # an init container with restartPolicy Always: it starts in its turn and keeps running
 
     @property
     def to_entrypoint(self) -> bool:
@@ -140,6 +141,12 @@ class Container:
     def ignored_args(self) -> tuple[str, ...]:
         """The words of `args` the echo server, as the image's entrypoint, does not understand."""
         return entrypoint_args(self.args)[1] if self.to_entrypoint else ()
+
+    @property
+    def stood_in(self) -> bool:
+        """It runs a program netlab stands in for with a server of its own: the ingress controller, CoreDNS."""
+        argv = self.command + self.args
+        return bool(argv) and _stood_in(argv[0])
 
     @property
     def runs_echo(self) -> bool:
@@ -168,6 +175,7 @@ class DnsConfig:
 
 
 DNS_POLICIES = ("ClusterFirst", "Default", "None", "ClusterFirstWithHostNet")
+RESTART_POLICIES = ("Always", "OnFailure", "Never")  # a pod's spec.restartPolicy
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,10 @@ class PodTemplate:
     dns_config: DnsConfig | None = None
     host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: (ip, hostnames), in order
     service_account: str = "default"  # spec.serviceAccountName (what the downward API gives)
+    hostname: str = ""  # spec.hostname: the pod's hostname instead of its name (a DNS label)
+    subdomain: str = ""  # spec.subdomain: its FQDN is <hostname>.<subdomain>.<ns>.svc.<domain>
+    init_containers: tuple[Container, ...] = ()  # spec.initContainers, in order (sidecars among them)
+    restart_policy: str = "Always"  # spec.restartPolicy: whether a failed init container is run again
 
 
 @dataclass(frozen=True)
@@ -192,10 +204,14 @@ class Pod:
     template: PodTemplate
     position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
+    def members(self) -> list[tuple[str, PodTemplate]]:
+        """The pods it makes, each with its own template: itself."""
+        return [(self.name, self.template)]
+
 
 @dataclass(frozen=True)
-class Deployment:
-    """An apps/v1 Deployment; its replicas become pods `<name>-0`, `<name>-1`, ..."""
+class Replicated:
+    """What a Deployment and a StatefulSet share: replicas of one pod template, a selector that matches it."""
 
     name: str
     namespace: str
@@ -205,7 +221,42 @@ class Deployment:
     position: int = field(default=0, compare=False)  # its place among the lab file's objects
 
 
-KubeObject = Pod | Deployment
+@dataclass(frozen=True)
+class Deployment(Replicated):
+    """An apps/v1 Deployment; its replicas become pods `<name>-0`, `<name>-1`, ..."""
+
+    def members(self) -> list[tuple[str, PodTemplate]]:
+        """The pods it makes, each with its own template: `<name>-<i>`, all from one template."""
+        return [(f"{self.name}-{i}", self.template) for i in range(self.replicas)]
+
+
+# The labels the StatefulSet controller gives each of its pods (apps/v1 StatefulSetPodNameLabel, PodIndexLabel)
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
+POD_MANAGEMENT_POLICIES = ("OrderedReady", "Parallel")
+
+
+@dataclass(frozen=True)
+class StatefulSet(Replicated):
+    """An apps/v1 StatefulSet: pods `<name>-<ordinal>` from ordinals.start, each with a stable identity."""
+
+    service_name: str = ""  # spec.serviceName: the governing (headless) Service, every pod's subdomain
+    pod_management: str = "OrderedReady"  # spec.podManagementPolicy
+    start: int = 0  # spec.ordinals.start: the first ordinal
+
+    def members(self) -> list[tuple[str, PodTemplate]]:
+        """Its pods in ordinal order, each with the identity the StatefulSet controller gives it."""
+        return [self._member(ordinal) for ordinal in range(self.start, self.start + self.replicas)]
+
+    def _member(self, ordinal: int) -> tuple[str, PodTemplate]:
+        """Pod `ordinal` as the controller makes it (initIdentity): its name as hostname, serviceName
+        as subdomain (over the template's), the pod-name and pod-index labels over the template's."""
+        name = f"{self.name}-{ordinal}"
+        labels = {**self.template.labels, POD_NAME_LABEL: name, POD_INDEX_LABEL: str(ordinal)}
+        return name, replace(self.template, labels=labels, hostname=name, subdomain=self.service_name)
+
+
+KubeObject = Pod | Deployment | StatefulSet
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 EXTERNAL_POLICIES = ("Cluster", "Local")  # externalTrafficPolicy
@@ -366,6 +417,44 @@ class Ingress:
         return f"{self.namespace}/{self.name}"
 
 
+# -- discovery.k8s.io/v1 EndpointSlice, v1 Endpoints (read by model/endpointslices.py) ----------
+@dataclass(frozen=True)
+class SliceEndpoint:
+    """One endpoint of an EndpointSlice: its first address (the one consumers use) and conditions."""
+
+    address: str
+    ready: bool = True  # conditions.ready; unset means ready, as kube-proxy reads it
+    serving: bool = True
+    terminating: bool = False
+    hostname: str | None = None  # its DNS name under the Service (CoreDNS), else the dashed IP
+    node_name: str | None = None  # where kube-proxy counts it as local (externalTrafficPolicy Local)
+
+
+@dataclass(frozen=True)
+class SlicePort:
+    """A port of an EndpointSlice: kube-proxy matches it to the Service port of the same name and protocol."""
+
+    name: str = ""  # "": the Service's unnamed port
+    port: int | None = None  # None: "all ports", which kube-proxy ignores
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True)
+class EndpointSlice:
+    """A discovery.k8s.io/v1 EndpointSlice; also one subset of a v1 Endpoints (`kind` Endpoints),
+    which the EndpointSlice mirroring controller turns into one."""
+
+    name: str
+    namespace: str
+    service: str  # the label kubernetes.io/service-name ("": none, no Service takes it)
+    address_type: str = "IPv4"
+    endpoints: tuple[SliceEndpoint, ...] = ()
+    ports: tuple[SlicePort, ...] = ()
+    kind: str = "EndpointSlice"
+    proxied: bool = True  # False: labelled service.kubernetes.io/service-proxy-name, another proxy's
+    mirror: bool = True  # an Endpoints without endpointslice.kubernetes.io/skip-mirror: "true"
+
+
 @dataclass(frozen=True)
 class IngressClass:
     """A networking.k8s.io/v1 IngressClass (cluster-scoped): which controller serves the class."""
@@ -392,6 +481,7 @@ class Lab:
     outside: tuple[OutsideHost, ...] = ()
     ingresses: tuple[Ingress, ...] = ()  # networking.k8s.io/v1 Ingress objects (netlab.model.ingress)
     config: tuple[ConfigData, ...] = ()  # v1 ConfigMaps and Secrets (netlab.model.configdata)
+    endpoint_slices: tuple[EndpointSlice, ...] = ()  # EndpointSlices and Endpoints' subsets (model.endpointslices)
     ingress_classes: tuple[IngressClass, ...] = ()  # networking.k8s.io/v1 IngressClass (netlab.model.ingressclass)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
     gateway_api: GatewayObjects = field(default_factory=GatewayObjects)  # the Gateway API (model/gateway.py)
@@ -403,10 +493,4 @@ class Lab:
 
 def pod_names(objects: tuple[KubeObject, ...]) -> list[str]:
     """The pod names the objects expand to, in creation order."""
-    names: list[str] = []
-    for obj in objects:
-        if isinstance(obj, Deployment):
-            names.extend(f"{obj.name}-{i}" for i in range(obj.replicas))
-        else:
-            names.append(obj.name)
-    return names
+    return [name for obj in objects for name, _ in obj.members()]

@@ -21,6 +21,7 @@ from netlab.model.checks import check_references, read_check, read_guide_step, r
 from netlab.model.cluster import read_cluster
 from netlab.model.clusterdns import add_cluster_dns
 from netlab.model.configdata import check_config_refs, read_config_data
+from netlab.model.endpointslices import check_unique_endpoints, read_endpoints_object
 from netlab.model.gateway import (
     check_gateway_objects,
     provision,
@@ -35,7 +36,7 @@ from netlab.model.lab import (
     OUTSIDE_NAMES,
     Cluster,
     ConfigData,
-    Deployment,
+    EndpointSlice,
     Ingress,
     IngressClass,
     KubeObject,
@@ -57,9 +58,20 @@ from netlab.model.pods import (
 )
 from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
+from netlab.model.statefulsets import read_statefulset
 from netlab.model.tasks import check_tasks
 
-Manifest = KubeObject | Service | Ingress | IngressClass | ConfigData | GatewayClass | Gateway | HTTPRoute
+Manifest = (
+    KubeObject
+    | Service
+    | Ingress
+    | IngressClass
+    | ConfigData
+    | tuple[EndpointSlice, ...]
+    | GatewayClass
+    | Gateway
+    | HTTPRoute
+)
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -143,7 +155,9 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         tuple(o for o in manifests if isinstance(o, HTTPRoute)),
     )
     classes = tuple(obj for obj in manifests if isinstance(obj, IngressClass))
-    objects = tuple(obj for obj in manifests if isinstance(obj, (Pod, Deployment)))
+    kinds_of_their_own = (Service, Ingress, ConfigData, IngressClass, tuple, GatewayClass, Gateway, HTTPRoute)
+    objects = tuple(obj for obj in manifests if not isinstance(obj, kinds_of_their_own))
+    endpoint_objects = [obj for obj in manifests if isinstance(obj, tuple)]  # EndpointSlices, Endpoints
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
     services = tuple(obj for obj in manifests if isinstance(obj, Service))
     ingresses = tuple(obj for obj in manifests if isinstance(obj, Ingress))
@@ -153,6 +167,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         objects, services = add_cluster_dns(r, cluster, objects, services, len(manifests))
     _check_unique_names(r, cluster, objects, outside)
     _check_unique_services(r, services)
+    check_unique_endpoints(r, endpoint_objects)
     check_placement(r, cluster, objects)
     check_ingresses(r, ingresses, services, objects, strict=check_pods, classes=classes)
     if check_pods:
@@ -183,6 +198,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         config=config,
         ingress_classes=classes,
         translations=translations,
+        endpoint_slices=tuple(s for obj in endpoint_objects for s in obj),
         gateway_api=gateway_api,
     )
 
@@ -201,13 +217,15 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
         kinds = ", ".join(f"{a} {k}" for a, k in sorted(fields.KINDS))
         r.problem(label, f"unknown kind {api} {kind} (netlab knows {kinds})")
         return None
-    data_only = kind in ("ConfigMap", "Secret")  # no spec: their data is the object
+    data_only = kind in ("ConfigMap", "Secret", "EndpointSlice", "Endpoints")  # no spec: their data is the object
     obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
     subdomain = data_only or kind == "IngressClass"
     pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if subdomain else (DNS_LABEL, HOSTNAME_MAX)
     name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
+    if kind in ("EndpointSlice", "Endpoints"):
+        return read_endpoints_object(r, raw, str(kind), name, namespace, label)
     if data_only:
         return read_config_data(r, raw, str(kind), name, namespace, label)
     if kind == "Service":
@@ -227,6 +245,8 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
             r, obj.get("spec"), r.labels(m.get("labels"), f"{label}: metadata.labels"), f"{label}: spec"
         )
         return Pod(name, namespace, template, position=index)
+    if kind == "StatefulSet":
+        return read_statefulset(r, obj.get("spec"), name, namespace, label, index)
     return read_deployment(r, obj.get("spec"), name, namespace, label, index)
 
 

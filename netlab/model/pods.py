@@ -8,6 +8,7 @@ share one network namespace), and spec.dnsConfig keeps the API server's limits.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -15,6 +16,7 @@ from netlab.model import fields
 from netlab.model.env import read_env, read_env_from
 from netlab.model.lab import (
     DNS_POLICIES,
+    RESTART_POLICIES,
     Cluster,
     Container,
     ContainerPort,
@@ -32,8 +34,17 @@ DNS_SUBDOMAIN_MAX = 253
 
 
 def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: str, index: int) -> Deployment:
-    """An apps/v1 Deployment's spec: replicas, a selector its template's labels must match, the pod template."""
+    """An apps/v1 Deployment's spec: what every workload with replicas has (read_replicated)."""
     spec = r.mapping(raw, f"{label}: spec", fields.DEPLOYMENT_SPEC, required=("selector", "template"))
+    replicas, selector, template = read_replicated(r, spec, name, label)
+    return Deployment(name, namespace, replicas, selector, template, position=index)
+
+
+def read_replicated(
+    r: FieldReader, spec: dict, name: str, label: str, first: int = 0
+) -> tuple[int, dict[str, str], PodTemplate]:
+    """What a Deployment's and a StatefulSet's spec share: replicas, a selector its template's labels
+    must match, the pod template; the pods' names (`<name>-<first>` on) must fit the kernel's hostname."""
     replicas = r.integer(spec.get("replicas", 1), f"{label}: spec.replicas", 0, 1000)
     sel = r.mapping(spec.get("selector"), f"{label}: spec.selector", fields.LABEL_SELECTOR, required=("matchLabels",))
     selector = r.labels(sel.get("matchLabels"), f"{label}: spec.selector.matchLabels")
@@ -43,9 +54,9 @@ def read_deployment(r: FieldReader, raw: Any, name: str, namespace: str, label: 
     if selector and any(labels.get(k) != v for k, v in selector.items()):
         r.problem(f"{label}: spec.selector", "does not match spec.template.metadata.labels")
     template = read_pod_spec(r, tpl.get("spec"), labels, f"{label}: spec.template.spec")
-    if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{replicas - 1}"):
+    if replicas and len(name) <= HOSTNAME_MAX < len(f"{name}-{first + replicas - 1}"):
         r.problem(f"{label}: metadata.name", f"pod names {name}-N would not fit the kernel's hostname")
-    return Deployment(name, namespace, replicas, selector, template, position=index)
+    return replicas, selector, template
 
 
 def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) -> PodTemplate:
@@ -57,18 +68,14 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
     for i, item in enumerate(r.sequence(spec.get("containers"), f"{place}.containers")):
         cplace = f"{place}.containers[{i}]"
         container = _read_container(r, item, cplace)
-        for port, protocol in container.listens_on():
-            if (port, protocol) in taken:
-                r.problem(
-                    cplace,
-                    f"{protocol} port {port} is already taken by container "
-                    f"{taken[port, protocol]}: containers of a pod share one network namespace",
-                )
-            taken[port, protocol] = container.name
+        _claim_ports(r, container, cplace, taken)
         containers.append(container)
-    names = [c.name for c in containers]
+    init_containers = read_init_containers(r, spec.get("initContainers"), f"{place}.initContainers", taken)
+    names = [c.name for c in (*containers, *init_containers)]
     for dup in duplicates(names):
-        r.problem(f"{place}.containers", f"two containers are named {dup}")
+        r.problem(f"{place}.containers", f"two containers are named {dup} (init containers count too)")
+    if init_containers and any(c.stood_in for c in containers):
+        r.problem(f"{place}.initContainers", "init containers beside an ingress controller or CoreDNS: not simulated")
     if spec.get("containers") is not None and not containers:
         r.problem(f"{place}.containers", "needs at least one container")
     node_name = spec.get("nodeName")
@@ -88,12 +95,66 @@ def read_pod_spec(r: FieldReader, raw: Any, labels: dict[str, str], place: str) 
         service_account=r.string(
             spec.get("serviceAccountName", "default"), f"{place}.serviceAccountName", DNS_SUBDOMAIN
         ),
+        hostname=label_or_none(r, spec.get("hostname"), f"{place}.hostname"),
+        subdomain=label_or_none(r, spec.get("subdomain"), f"{place}.subdomain"),
+        init_containers=init_containers,
+        restart_policy=r.choice(spec.get("restartPolicy", "Always"), f"{place}.restartPolicy", RESTART_POLICIES),
     )
 
 
-def _read_container(r: FieldReader, raw: Any, place: str) -> Container:
+def label_or_none(r: FieldReader, value: Any, place: str) -> str:
+    """An optional DNS label (spec.hostname, spec.subdomain, a StatefulSet's serviceName): "" if not given."""
+    return "" if value in (None, "") else r.string(value, place, DNS_LABEL, HOSTNAME_MAX)
+
+
+def _claim_ports(r: FieldReader, container: Container, place: str, taken: dict[tuple[int, str], str]) -> None:
+    """Take the ports the container listens on in the pod; one another container holds is a problem."""
+    for port, protocol in container.listens_on():
+        if (port, protocol) in taken:
+            r.problem(
+                place,
+                f"{protocol} port {port} is already taken by container "
+                f"{taken[port, protocol]}: containers of a pod share one network namespace",
+            )
+        taken[port, protocol] = container.name
+
+
+def read_init_containers(
+    r: FieldReader, raw: Any, place: str, taken: dict[tuple[int, str], str]
+) -> tuple[Container, ...]:
+    """spec.initContainers, as the API server validates them: restartPolicy only `Always` (a
+    sidecar, whose ports count among the pod's: it keeps running beside the containers); probes
+    and lifecycle only on a sidecar. A plain init container runs to completion before the next
+    starts, so its ports hold nothing afterwards and clash with no one; it needs a command of its
+    own (netlab's image, the echo server, never exits)."""
+    found = []
+    for i, item in enumerate(r.sequence(raw, place)):
+        cplace = f"{place}[{i}]"
+        container = _read_container(r, item, cplace, fields.INIT_CONTAINER)
+        c = item if isinstance(item, dict) else {}
+        policy = c.get("restartPolicy")
+        if policy is not None and policy != "Always":
+            r.problem(f"{cplace}.restartPolicy", f"{policy!r}: an init container takes only Always (a sidecar)")
+        container = replace(container, sidecar=policy == "Always")
+        for name in fields.SIDECAR_ONLY:
+            if name in c and not container.sidecar:
+                r.problem(f"{cplace}.{name}", "may not be set on an init container without restartPolicy: Always")
+        if container.stood_in:
+            r.problem(cplace, "an ingress controller or CoreDNS as an init container is not simulated")
+        elif container.sidecar:
+            _claim_ports(r, container, cplace, taken)
+        elif container.runs_echo:
+            r.problem(
+                f"{cplace}.command",
+                "runs to completion: an init container needs a command (netlab's image, the echo server, never exits)",
+            )
+        found.append(container)
+    return tuple(found)
+
+
+def _read_container(r: FieldReader, raw: Any, place: str, structure: fields.Fields = fields.CONTAINER) -> Container:
     """One container: its name, command and args (agnhost netexec's flags checked), ports and env."""
-    c = r.mapping(raw, place, fields.CONTAINER, required=("name",))
+    c = r.mapping(raw, place, structure, required=("name",))
     name = r.string(c.get("name"), f"{place}.name", DNS_LABEL, 63)
     ports = []
     for j, p in enumerate(r.sequence(c.get("ports"), f"{place}.ports")):

@@ -7,9 +7,9 @@ gateway .1 on the underlay. A lab with an `outside:` also gets node N's public I
 (the gateway's 1:1 NAT) and its internet hosts, from 203.0.113.10 in the order given.
 
 Placement: a pod with nodeName goes there; otherwise its eligible nodes are those matching
-nodeSelector (all nodes without one), in the cluster's order. Replica i of a Deployment goes to
-eligible node i mod n (the replicas spread over the nodes in order); a standalone Pod goes to the
-first eligible node.
+nodeSelector (all nodes without one), in the cluster's order. Replica i of a Deployment (or a
+StatefulSet, in ordinal order) goes to eligible node i mod n (the replicas spread over the nodes in
+order); a standalone Pod goes to the first eligible node.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import hashlib
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.errors import PlanError
-from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Deployment, Lab, PodTemplate
+from netlab.model.lab import NETWORK_MODES, PROXY_MODES, Lab, Pod, PodTemplate
 from netlab.plan.model import (
     CLOUD_LB,
     CLOUD_LB_OFFSET,
@@ -71,7 +71,11 @@ Allocations = dict[str, tuple[str, str]]  # pod -> (node, IP) of a running lab: 
 
 
 def make_plan(
-    lab: Lab, network: str | None = None, proxy_mode: str | None = None, keep: Allocations | None = None
+    lab: Lab,
+    network: str | None = None,
+    proxy_mode: str | None = None,
+    keep: Allocations | None = None,
+    load_balancers: dict[str, str] | None = None,
 ) -> LabPlan:
     """Lay out the whole lab.
 
@@ -81,6 +85,8 @@ def make_plan(
         proxy_mode: overrides the lab's cluster.proxyMode (`netlab up --proxy-mode`).
         keep: pods of the running lab that keep their node and address (a scale or apply
             changes only what it must, as a real cluster's IPAM does).
+        load_balancers: the LoadBalancer IPs the running lab's Services hold (`ns/name` -> IP),
+            which they keep, as a cloud keeps a load balancer's address while its Service lives.
 
     Raises:
         PlanError: the CIDRs overlap or do not hold the nodes or pods.
@@ -99,7 +105,7 @@ def make_plan(
         nodes=nodes,
         pods=pods,
         hosts=hosts,
-        services=plan_services(lab, pods),
+        services=plan_services(lab, pods, load_balancers or {}),
     )
 
 
@@ -245,11 +251,9 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
     for obj in lab.objects:
         eligible = _eligible(obj.template, nodes)
         before = frozenset(f"{s.namespace}/{s.name}" for s in lab.services if s.position < obj.position)
-        if isinstance(obj, Deployment):
-            members = [(f"{obj.name}-{i}", eligible[i % len(eligible)], obj.name) for i in range(obj.replicas)]
-        else:
-            members = [(obj.name, eligible[0], "")]
-        for name, node, owner in members:
+        owner = "" if isinstance(obj, Pod) else obj.name
+        for i, (name, template) in enumerate(obj.members()):
+            node = eligible[i % len(eligible)]
             if name in keep and keep[name][0] in by_name:
                 node = by_name[keep[name][0]]
                 slot = int(IPv4Address(keep[name][1])) - int(node.pod_cidr.network_address) - 2
@@ -266,16 +270,26 @@ def _place_pods(lab: Lab, nodes: tuple[NodePlan, ...], keep: Allocations):
                 host_veth=host_veth_name(obj.namespace, name),
                 host_ifindex=FIRST_POD_VETH_INDEX + slot,
                 mac=mac_for(lab.name, name, "eth0"),
-                labels=obj.template.labels,
-                containers=obj.template.containers,
+                labels=template.labels,
+                containers=template.containers,
                 owner=owner,
                 sees_services=before,
-                enable_service_links=obj.template.enable_service_links,
-                dns_policy=obj.template.dns_policy,
-                dns_config=obj.template.dns_config,
-                host_aliases=obj.template.host_aliases,
-                service_account=obj.template.service_account,
+                enable_service_links=template.enable_service_links,
+                dns_policy=template.dns_policy,
+                dns_config=template.dns_config,
+                host_aliases=template.host_aliases,
+                service_account=template.service_account,
+                hostname=template.hostname,
+                subdomain=template.subdomain,
+                host_domain=_host_domain(lab, obj.namespace, template.subdomain),
+                init_containers=template.init_containers,
+                restart_policy=template.restart_policy,
             )
+
+
+def _host_domain(lab: Lab, namespace: str, subdomain: str) -> str:
+    """The kubelet's host domain for a pod with a subdomain (`<subdomain>.<ns>.svc.<domain>`), else none."""
+    return f"{subdomain}.{namespace}.svc.{lab.cluster.cluster_domain}" if subdomain else ""
 
 
 def _free_slot(lab: Lab, node: NodePlan, taken: set[int], pod: str) -> int:

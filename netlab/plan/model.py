@@ -39,8 +39,10 @@ def netns_name(lab: str, name: str) -> str:
 class Endpoint:
     ip: IPv4Address
     port: int
-    pod: str
-    node: str
+    pod: str  # "": an address of no pod of the lab (a hand-made endpoint: an outside host, say)
+    node: str  # where kube-proxy counts it local; "": nowhere (a hand-made endpoint without nodeName)
+    hostname: str | None = None  # its name under the Service in cluster DNS (else its dashed IP)
+    ready: bool = True  # False: serving but terminating, used only while none is ready (not in DNS)
 
     def __str__(self) -> str:
         return f"{self.ip}:{self.port}"
@@ -135,17 +137,42 @@ class PodPlan:
     mac: str
     labels: dict[str, str]
     containers: tuple[Container, ...]
-    owner: str = ""  # the Deployment that made it, if any
+    owner: str = ""  # the Deployment or StatefulSet that made it, if any
     sees_services: frozenset[str] = frozenset()  # `ns/name` of the Services the lab file creates before it
     enable_service_links: bool = True
     dns_policy: str = "ClusterFirst"
     dns_config: DnsConfig | None = None
     host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.hostAliases: extra /etc/hosts lines
     service_account: str = "default"  # spec.serviceAccountName
+    hostname: str = ""  # spec.hostname as given ("": the pod's name is its hostname)
+    subdomain: str = ""  # spec.subdomain
+    host_domain: str = ""  # with a subdomain, the kubelet's host domain: <subdomain>.<ns>.svc.<cluster domain>
+    init_containers: tuple[Container, ...] = ()  # spec.initContainers, in order (sidecars among them)
+    restart_policy: str = "Always"  # spec.restartPolicy
+
+    @property
+    def uts_hostname(self) -> str:
+        """The hostname its containers see (the kubelet's GeneratePodHostNameAndDomain)."""
+        return self.hostname or self.name
+
+    @property
+    def fqdn(self) -> str:
+        """What `hostname -f` says in the pod: its hostname in its host domain, if it has one."""
+        return f"{self.uts_hostname}.{self.host_domain}" if self.host_domain else self.uts_hostname
+
+    def endpoint_hostname(self, service: str, namespace: str) -> str:
+        """The hostname the EndpointSlice controller gives the pod's endpoint of that Service
+        (ShouldSetHostname): its spec.hostname, if it has one and its subdomain names the Service of
+        its namespace; else none (a subdomain alone, or another Service, names no endpoint)."""
+        return self.hostname if self.hostname and (self.subdomain, self.namespace) == (service, namespace) else ""
 
     def echo_ports(self) -> list[tuple[int, str]]:
-        """(port, protocol) the echo server listens on in this pod."""
-        return [port for c in self.containers if c.runs_echo for port in c.listens_on()]
+        """(port, protocol) the echo server listens on in this pod (its sidecars' too, once it runs)."""
+        return [port for c in self.running_containers() if c.runs_echo for port in c.listens_on()]
+
+    def running_containers(self) -> tuple[Container, ...]:
+        """The containers that run once the pod is initialized: its containers, then its sidecars."""
+        return (*self.containers, *(c for c in self.init_containers if c.sidecar))
 
 
 @dataclass(frozen=True)
@@ -166,6 +193,11 @@ class HostPlan:
     def echo_ports(self) -> list[tuple[int, str]]:
         """(port, protocol) its echo server listens on, as `PodPlan.echo_ports` says them."""
         return [(port, "TCP") for port in self.ports]
+
+
+def hostname_of(member: NodePlan | PodPlan | HostPlan) -> str:
+    """The hostname a member's processes see: a pod's own (spec.hostname, else its name), else the name."""
+    return member.uts_hostname if isinstance(member, PodPlan) else member.name
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ LoadBalancer IPs come from the lab's pool, 198.51.100.200 upward (`loadBalancerI
 Endpoints, as the EndpointSlice controller and kube-proxy see them: the pods of the Service's
 namespace whose labels match its selector (every pod netlab runs is ready), each port's targetPort
 resolved per pod (a name is looked up among the pod's container ports; a pod without it is not an
-endpoint of that port), sorted by their "ip:port" string as kube-proxy sorts them.
+endpoint of that port), merged with the EndpointSlices written by hand (plan/endpointslices.py),
+sorted by their "ip:port" string as kube-proxy sorts them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from netlab.errors import PlanError
 from netlab.model.lab import NODE_PORT_RANGE, Lab, Service, ServicePort
+from netlab.plan.endpointslices import with_slices
 from netlab.plan.model import Endpoint, PodPlan, ServicePlan, ServicePortPlan
 
 RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
@@ -27,15 +29,18 @@ RESERVED_OFFSETS = (0, 1, 10)  # network address, `kubernetes`, cluster DNS
 LB_POOL = [IPv4Address("198.51.100.200") + i for i in range(51)]
 
 
-def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...]:
-    """Every Service of the lab with its ClusterIP and endpoints, sorted by namespace and name.
+def plan_services(
+    lab: Lab, pods: tuple[PodPlan, ...], load_balancers: dict[str, str] | None = None
+) -> tuple[ServicePlan, ...]:
+    """Every Service of the lab with its ClusterIP and endpoints, sorted by namespace and name
+    (`load_balancers`: the LoadBalancer IPs Services of the running lab hold, `ns/name` -> IP).
 
     Raises:
         PlanError: a given clusterIP lies outside the service CIDR or is taken twice.
     """
     ips = allocate_cluster_ips(lab)
     node_ports = allocate_node_ports(lab)
-    lb_ips = allocate_load_balancer_ips(lab)
+    lb_ips = allocate_load_balancer_ips(lab, load_balancers or {})
     return tuple(
         ServicePlan(
             name=svc.name,
@@ -49,7 +54,7 @@ def plan_services(lab: Lab, pods: tuple[PodPlan, ...]) -> tuple[ServicePlan, ...
                     p.name,
                     p.port,
                     p.protocol,
-                    endpoints(svc, p, pods),
+                    with_slices(lab, svc, p, pods, endpoints(svc, p, pods)),
                     p.target_port or p.port,
                     node_ports.get(f"{svc.namespace}/{svc.name}:{p.port}/{p.protocol}"),
                 )
@@ -107,10 +112,11 @@ def allocate_node_ports(lab: Lab) -> dict[str, int]:
     return found
 
 
-def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
+def allocate_load_balancer_ips(lab: Lab, held: dict[str, str] | None = None) -> dict[tuple[str, str], IPv4Address]:
     """Each LoadBalancer Service's external IP, as a cloud controller hands them out: the
-    `loadBalancerIP` asked for, else the lowest free address of the pool (198.51.100.200-250), in
-    the order of namespace/name (the same on every run).
+    `loadBalancerIP` asked for, else the one it holds already in a running lab (`held`: `ns/name` ->
+    IP; a Service added later never takes an older one's address), else the lowest free address of
+    the pool (198.51.100.200-250), in the order of namespace/name (the same on every run).
 
     Raises:
         PlanError: an address asked for is outside the pool or asked twice; the pool is empty.
@@ -128,6 +134,10 @@ def allocate_load_balancer_ips(lab: Lab) -> dict[tuple[str, str], IPv4Address]:
             if ip in found.values():
                 raise PlanError(f"{lab.source}: Service {svc.name}: loadBalancerIP {ip} is asked twice")
             found[svc.namespace, svc.name] = ip
+    for svc in services:
+        kept = (held or {}).get(f"{svc.namespace}/{svc.name}")
+        if (svc.namespace, svc.name) not in found and kept and IPv4Address(kept) not in found.values():
+            found[svc.namespace, svc.name] = IPv4Address(kept)
     free = (ip for ip in LB_POOL if ip not in found.values())
     for svc in services:
         if (svc.namespace, svc.name) not in found:
@@ -184,7 +194,8 @@ def endpoints(svc: Service, port: ServicePort, pods: tuple[PodPlan, ...]) -> tup
             continue
         target = _target_port(pod, port)
         if target is not None:
-            found.append(Endpoint(pod.ip.ip, target, pod.name, pod.node))
+            hostname = pod.endpoint_hostname(svc.name, svc.namespace) or None
+            found.append(Endpoint(pod.ip.ip, target, pod.name, pod.node, hostname))
     return tuple(sorted(found, key=str))
 
 
@@ -193,7 +204,7 @@ def _target_port(pod: PodPlan, port: ServicePort) -> int | None:
         return port.port
     if isinstance(port.target_port, int):
         return port.target_port
-    for container in pod.containers:
+    for container in pod.running_containers():  # a sidecar's named ports too, as the endpoints controller finds them
         for cport in container.ports:
             if cport.name == port.target_port and cport.protocol == port.protocol:
                 return cport.port

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from ipaddress import ip_address
 from urllib.parse import urlsplit, urlunsplit
+
+from netlab.model.schema import is_ipv4
 
 CONNECT_TIMEOUT_S, MAX_TIME_S = 2, 3
 # A request sent again after a timeout (verify/probes.py) waits out how the lab's own protocols
@@ -114,17 +115,9 @@ def _https(url: str, headers: tuple[tuple[str, str], ...]) -> tuple[str, list[st
         return url, ["-k"]
     port = parts.port or 443
     named = urlunsplit(parts._replace(netloc=f"{host}:{port}" if parts.port else host))
-    if _is_address(parts.hostname):
+    if is_ipv4(parts.hostname):
         return named, ["-k", "--resolve", f"{host}:{port}:{parts.hostname}"]
     return named, ["-k", "--connect-to", f"{host}:{port}:{parts.hostname}:{port}"]  # a name: curl looks it up
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def timeout_s(count: int, patient: bool = False) -> float:

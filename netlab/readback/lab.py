@@ -9,7 +9,7 @@ and how many processes the lab runs. Both verbs read this one object, so they ca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from netlab.plan.model import LabPlan, ServicePlan
@@ -42,6 +42,9 @@ class HeldLab:
     views: Mapping[str, NamespaceView | None]  # per namespace; None: it is gone
     services: tuple[HeldService, ...]
     processes: int
+    init_status: Mapping[str, dict | None] = field(
+        default_factory=dict
+    )  # pods with init containers: their runner's word
 
     def ip(self, netns: str) -> str | None:
         """The namespace's eth0 address as the kernel holds it (None: none, or the namespace is gone)."""

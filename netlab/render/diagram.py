@@ -177,7 +177,9 @@ def _graph(p: Picture) -> _Graph:
     for svc in p.services:
         sid = _id("svc", svc.namespace, svc.name)
         graph.loose.append(_Box(sid, (f"Service {svc.name}", svc.summary()), "hexagon"))
-        graph.edges += [_Edge(sid, _id("pod", pod), address, dashed=True) for address, pod in svc.endpoints]
+        graph.edges += [
+            _Edge(sid, _endpoint_box(p, graph, name, address), address, dashed=True) for address, name in svc.endpoints
+        ]
     for route in p.routes:
         graph.edges += [
             _Edge(_id("pod", route.pod), _id("svc", *svc.split("/")), f"{route.where} {share}", dashed=True)
@@ -185,6 +187,19 @@ def _graph(p: Picture) -> _Graph:
             if " " not in svc  # an unresolved backendRef has no Service to draw
         ]
     return graph
+
+
+def _endpoint_box(p: Picture, graph: _Graph, name: str, address: str) -> str:
+    """The box an endpoint's edge ends at: its pod's, an outside host's (a hand-made endpoint), or
+    one of the address's own when nothing of the lab holds it."""
+    if any(pod.name == name for pod in p.pods):
+        return _id("pod", name)
+    if any(host.name == name for host in p.hosts):
+        return _id("host", name)
+    box = _id("address", address.rpartition(":")[0])
+    if all(b.id != box for b in graph.loose):
+        graph.loose.append(_Box(box, (f"{address.rpartition(':')[0]} (no pod)",)))
+    return box
 
 
 MERMAID_SHAPES = {"box": '["{}"]', "oval": '(["{}"])', "hexagon": '{{{{"{}"}}}}'}

@@ -9,8 +9,10 @@ CoreDNS's kubernetes plugin (docs/cluster-dns.md), TTL 5 s (the plugin's default
   name, SRV for every port (weight 100/n);
 - a headless Service: A per ready endpoint, SRV per port and endpoint (weights 100/n), targets
   the endpoints' names; none at all without endpoints (NXDOMAIN, as CoreDNS);
-- every Service's endpoints: A `<a-b-c-d>.<svc>.<ns>.svc.<domain>` (the dashed IP: netlab's pods
-  have no hostname/subdomain);
+- every Service's endpoints: A `<name>.<svc>.<ns>.svc.<domain>`, the name being the endpoint's
+  hostname (a hand-made EndpointSlice or Endpoints may give one; the EndpointSlice controller gives
+  a pod's when its subdomain names the Service), else the dashed IP `<a-b-c-d>` (which then does
+  not answer: CoreDNS matches an endpoint by one name only);
 - ExternalName: CNAME to the external name (the server resolves the target through its upstream);
 - PTR for ClusterIPs (-> the Service) and endpoint IPs (-> the endpoint's name);
 - `dns-version.<domain>` TXT "1.1.0"; the SOA CoreDNS puts in negative answers.
@@ -68,8 +70,15 @@ def _summary(svc: ServicePlan) -> str:
 
 
 def _endpoint_ips(svc: ServicePlan) -> list[IPv4Address]:
-    """The Service's ready endpoints' addresses (every pod netlab runs is ready), in order."""
-    return sorted({ep.ip for port in svc.ports for ep in port.endpoints})
+    """The Service's ready endpoints' addresses, in order: every pod netlab runs is ready; a hand-made
+    endpoint that is only serving and terminating (kube-proxy's fallback) is in no record, as in CoreDNS."""
+    return sorted({ep.ip for port in svc.ports for ep in port.endpoints if ep.ready})
+
+
+def _endpoint_label(svc: ServicePlan, ip: IPv4Address) -> str:
+    """An endpoint's name under its Service: its hostname if it has one (CoreDNS), else its dashed IP."""
+    hostnames = (ep.hostname for port in svc.ports for ep in port.endpoints if ep.ip == ip and ep.hostname)
+    return next(hostnames, dashed(ip))
 
 
 def _service_records(svc: ServicePlan, domain: str, pointers: list[str]) -> list[str]:
@@ -78,7 +87,7 @@ def _service_records(svc: ServicePlan, domain: str, pointers: list[str]) -> list
     if svc.external_name:
         return [f"{owner} IN CNAME {svc.external_name.rstrip('.')}."]
     endpoints = _endpoint_ips(svc)
-    names = {ip: f"{dashed(ip)}.{fqdn}" for ip in endpoints}
+    names = {ip: f"{_endpoint_label(svc, ip)}.{fqdn}" for ip in endpoints}
     records: list[str] = []
     if svc.cluster_ip is not None:
         records.append(f"{owner} IN A {svc.cluster_ip}")
@@ -88,7 +97,7 @@ def _service_records(svc: ServicePlan, domain: str, pointers: list[str]) -> list
         records += [f"{owner} IN A {ip}" for ip in endpoints]
         records += _srv(owner, [(port, [names[ep.ip] for ep in _unique(port)]) for port in svc.ports])
     for ip in endpoints:
-        records.append(f"{dashed(ip)}.{owner} IN A {ip}")
+        records.append(f"{_endpoint_label(svc, ip)}.{owner} IN A {ip}")
         pointers.append(f"{reverse_name(ip)} IN PTR {names[ip]}")
     return records
 
@@ -96,7 +105,8 @@ def _service_records(svc: ServicePlan, domain: str, pointers: list[str]) -> list
 def _unique(port: ServicePortPlan) -> list:
     seen: dict[IPv4Address, object] = {}
     for ep in port.endpoints:
-        seen.setdefault(ep.ip, ep)
+        if ep.ready:
+            seen.setdefault(ep.ip, ep)
     return sorted(seen.values(), key=lambda ep: ep.ip)
 
 

@@ -3,17 +3,19 @@
 The bridge from netlab to a learner's own machine: the same namespaces, veths, bridges, addresses,
 routes and sysctls as `ip`/`bridge`/`sysctl` commands (render.ipcmd), each namespace's /etc files,
 each node's kube-proxy rules as kube-proxy loads them (one `iptables-restore` or `nft -f`
-transaction, or IPVS's dummy device, ipsets and `ipvsadm` virtual servers), the egress NAT, and
-the workloads, started as `up` starts them: netlab's echo server for each echo container, netlab's
-DNS server for CoreDNS and the internet's resolver (from zone files the script writes), each other
+transaction, or IPVS's dummy device, ipsets and `ipvsadm` virtual servers), the egress NAT, and the
+workloads, started as `up` starts them: netlab's echo server for each echo container, netlab's DNS
+server for CoreDNS and the internet's resolver (from zone files the script writes), each other
 container's own command with its Service variables, nginx for an ingress controller (from the
-nginx.conf netlab renders), kube-proxy's health check ports on the nodes; then the way in for
-LoadBalancer IPs: the cloud load balancer's ECMP route to the nodes that pass its health check, or
-the address on the node MetalLB elects. netlab plays those control loops (the ingress controller,
-the cloud's, MetalLB's speaker) again on every change; the script sets their result once, as the
-plan predicts it. Everything is rendered from the plan, as `up` builds it; nothing is read from a
-running lab, so it explains a lab that is not up too. Run as it is, the script gives a lab on which
-the lab's own checks pass, but `env:` checks (they ask `netlab exec`, which needs the lab's state).
+nginx.conf netlab renders), kube-proxy's health check ports on the nodes, a pod with init containers
+in the background (its init containers in order, each to completion, then its containers); then the
+way in for LoadBalancer IPs: the cloud load balancer's ECMP route to the nodes that pass its health
+check, or the address on the node MetalLB elects. netlab plays those control loops (the ingress
+controller, the cloud's, MetalLB's speaker) again on every change; the script sets their result
+once, as the plan predicts it. Everything is rendered from the plan, as `up` builds it; nothing is
+read from a running lab, so it explains a lab that is not up too. Run as it is, the script gives a
+lab on which the lab's own checks pass, but `env:` checks (they ask `netlab exec`, which needs the
+lab's state).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from netlab.model.lab import Container
 from netlab.model.tls import FAKE_PEM, fake_certificate_argv, pem_file
 from netlab.plan.cloud import healthy_nodes
 from netlab.plan.metallb import announcer
-from netlab.plan.model import LabPlan
+from netlab.plan.model import LabPlan, PodPlan, hostname_of
 from netlab.proxy import mode_of
 from netlab.render.dns import cluster_zone, internet_zone
 from netlab.render.egress import render_gateway, render_masq_agent
@@ -36,7 +38,7 @@ from netlab.render.ipcmd import heredoc, script
 from netlab.render.namespaces import render_namespaces
 from netlab.render.nginxconf import nginx_conf, nginx_port, planned_certificates_of
 from netlab.render.resolvconf import etc_files
-from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, workloads
+from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, initialized, workloads
 
 RUN_DIR = "/run/netlab-explain"  # the workloads' zone files, logs and pids, per lab
 ZONE_SERIAL = 1  # a serial tells secondaries that a zone changed: the script's zones never do
@@ -78,6 +80,12 @@ within() {{  # within NAME COMMAND...: retry the command for 10 s at most, then 
     sleep 0.1
   done
 }}
+"""
+INIT = """\
+init() {  # init NAME NETNS HOSTNAME [VAR=value]... COMMAND [ARG]...: an init container, run to completion,
+  # and again while it fails (after 10 s each time; the kubelet's back-off starts there and doubles to 5 min)
+  until start "$@" && wait "$!"; do sleep 10; done
+}
 """
 NGINX = "nginx -e stderr -c"  # -e (nginx 1.19.5+): no try at its compiled-in error log, as nobody
 
@@ -145,7 +153,11 @@ def _workloads(plan: LabPlan) -> str:
     netlab's own servers serve (a container's own command says nothing)."""
     service_env = {pod.name: pod_service_env(plan, pod) for pod in plan.pods}
     text, servers, nginx = _zones(plan), [], []
+    held: dict[str, list[Workload]] = {}
     for workload in workloads(plan, service_env, "$RUN"):
+        if initialized(workload.member):
+            held.setdefault(workload.member.name, []).append(workload)
+            continue
         if workload.kind == "ingress":
             text += _nginx(plan, workload)
             nginx.append(workload)
@@ -153,8 +165,28 @@ def _workloads(plan: LabPlan) -> str:
         if workload.serves:
             servers.append(workload.name)
         text += _start(workload, _words(workload))
+    text += INIT if held else ""
+    text += "".join(_initialized_pod(pod, held[pod.name]) for pod in plan.pods if pod.name in held)
     text += f"ready {' '.join(servers)}\n" if servers else ""
     return text + "".join(f"listens {w.name} {w.member.netns} {nginx_port(_container(w))}\n" for w in nginx)
+
+
+def _initialized_pod(pod: PodPlan, held: list[Workload]) -> str:
+    """A pod with init containers, in the background (it may wait long: for a Service, say): its
+    init containers one after another, each run to completion (a sidecar started in its turn, and
+    once it serves when it is netlab's echo server), then its containers."""
+    lines = [
+        f"# pod {pod.name}: its init containers in order, each until it exits 0 (a sidecar, restartPolicy: Always,\n"
+        "# started in its turn and left running), then its containers: nothing listens in it before\n(\n"
+    ]
+    for workload in held:
+        line = _start(workload, _words(workload))
+        if workload.init and not _container(workload).sidecar:
+            line = "init" + line.removeprefix("start")
+        lines.append(f"  {line}")
+        if workload.init and workload.serves:  # a sidecar running the echo server: the next one waits until it serves
+            lines.append(f"  ready {workload.name}\n")
+    return "".join(lines) + f') &\necho $! >"$RUN/{pod.name}.pid"\n'
 
 
 def _words(workload: Workload) -> list[str]:
@@ -258,7 +290,7 @@ def _zones(plan: LabPlan) -> str:
 
 def _start(workload: Workload, words: list[str]) -> str:
     """A `start` line; `words` are shell words already (quoted where they need it)."""
-    return f"start {workload.name} {workload.member.netns} {workload.member.name} {' '.join(words)}\n"
+    return f"start {workload.name} {workload.member.netns} {hostname_of(workload.member)} {' '.join(words)}\n"
 
 
 def _echo(ports: Iterable[tuple[int, str]], http_override: str | None = None) -> list[str]:

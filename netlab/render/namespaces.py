@@ -16,7 +16,7 @@ plugs into it and routes everything via the gateway. The gateway's NAT is rules,
 
 from __future__ import annotations
 
-from ipaddress import IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.plan.model import GATEWAY_INTERNET, GATEWAY_PUBLIC, HostPlan, LabPlan, NodePlan, PodPlan
 from netlab.proxy import mode_of
@@ -36,7 +36,7 @@ from netlab.render.ops import (
 )
 
 ETH0, CNI0, FLANNEL = 2, 3, 4
-UNDERLAY_BRIDGE, FIRST_UNDERLAY_PORT = 2, 10
+UNDERLAY_BRIDGE, CLOUD_LB_PORT, FIRST_UNDERLAY_PORT = 2, 3, 10
 PUB0, FIRST_INTERNET_PORT = 3, 10
 VXLAN_VNI, VXLAN_PORT = 1, 8472
 DEFAULT = IPv4Network("0.0.0.0/0")
@@ -71,13 +71,23 @@ def _lo(plan: LabPlan) -> LinkUp:
 def underlay_spec(plan: LabPlan) -> NamespaceSpec:
     """The underlay: one bridge that every node's and host's eth0 plugs into (the VPC subnet)."""
     ops: list[Op] = [_lo(plan), Bridge("br0", UNDERLAY_BRIDGE, plan.underlay_bridge_mac)]
-    members = [(h.underlay_port, h.netns, h.mac) for h in plan.hosts if not h.internet]
-    members += [(n.underlay_port, n.netns, n.mac) for n in plan.nodes]
-    for i, (port, netns, mac) in enumerate(members):
-        ops.append(
-            Veth(port, FIRST_UNDERLAY_PORT + i, "eth0", ETH0, netns, mac, master=UNDERLAY_BRIDGE, master_name="br0")
-        )
+    members: list[NodePlan | HostPlan] = [plan.gateway, *plan.nodes]
+    ops += [_underlay_port(m, FIRST_UNDERLAY_PORT + i) for i, m in enumerate(members)]
+    if plan.cloud_lb:
+        ops.append(cloud_lb_port(plan.cloud_lb))
     return NamespaceSpec(plan.underlay_netns, tuple(ops))
+
+
+def cloud_lb_port(lb: HostPlan) -> Veth:
+    """The cloud load balancer's eth0 and its underlay bridge port, at an index of its own: it joins
+    a running lab with the lab's first LoadBalancer Service (kernel/loadbalancers.py)."""
+    return _underlay_port(lb, CLOUD_LB_PORT)
+
+
+def _underlay_port(member: NodePlan | HostPlan, index: int) -> Veth:
+    return Veth(
+        member.underlay_port, index, "eth0", ETH0, member.netns, member.mac, master=UNDERLAY_BRIDGE, master_name="br0"
+    )
 
 
 def gateway_spec(plan: LabPlan) -> NamespaceSpec:
@@ -97,11 +107,14 @@ def gateway_spec(plan: LabPlan) -> NamespaceSpec:
             )
             for i, h in enumerate(plan.internet_hosts)
         ]
-    for ip in plan.load_balancer_ips:
-        # to the cloud's load balancer; or, with MetalLB in L2 mode, on the link: whichever node
-        # answers ARP for it gets it
-        ops.append(Route(IPv4Network(f"{ip}/32"), ETH0, "eth0", via=plan.cloud_lb.ip.ip if plan.cloud_lb else None))
+    ops += [gateway_route(plan, ip) for ip in plan.load_balancer_ips]
     return NamespaceSpec(gateway.netns, tuple(ops))
+
+
+def gateway_route(plan: LabPlan, ip: IPv4Address) -> Route:
+    """The gateway's way to a LoadBalancer IP: to the cloud's load balancer; or, with MetalLB in L2
+    mode, on the link (whichever node answers ARP for it gets it)."""
+    return Route(IPv4Network(f"{ip}/32"), ETH0, "eth0", via=plan.cloud_lb.ip.ip if plan.cloud_lb else None)
 
 
 def cloud_lb_spec(plan: LabPlan, lb: HostPlan) -> NamespaceSpec:

@@ -7,8 +7,8 @@
   A lab without cluster DNS gives `ClusterFirst` pods the node's, as the kubelet falls back.
 - A node's resolv.conf names the lab's internet resolver, if it has one; otherwise no nameserver
   at all (glibc then asks 127.0.0.1 and is refused at once): a lab never asks the machine's own.
-- hosts as the kubelet writes it (its header, localhost lines, the pod's own IP and name, then
-  the pod's hostAliases).
+- hosts as the kubelet writes it (its header, localhost lines, the pod's own IP and hostname, with
+  its FQDN before it when the pod has a subdomain, then the pod's hostAliases).
 - nsswitch.conf as a container image has it (`hosts: files dns`), where the machine's says
   otherwise (mdns4_minimal would claim every `.local` name, cluster.local included).
 """
@@ -91,9 +91,11 @@ def merge(base: Resolver, config: DnsConfig) -> Resolver:
 
 
 def pod_hosts(pod: PodPlan) -> str:
-    """The kubelet's hosts file: its header, the pod's own address and name, then spec.hostAliases
-    each on a line of its own, the hostnames tab-separated (pkg/kubelet, hostsEntriesFromHostAliases)."""
-    own = f"{HOSTS_HEADER}{pod.ip.ip}\t{pod.name}\n"
+    """The kubelet's hosts file: its header, the pod's own address and hostname (with a subdomain, its
+    FQDN first: managedHostsFileContent), then spec.hostAliases each on a line of its own, the
+    hostnames tab-separated (pkg/kubelet, hostsEntriesFromHostAliases)."""
+    names = f"{pod.fqdn}\t{pod.uts_hostname}" if pod.host_domain else pod.uts_hostname
+    own = f"{HOSTS_HEADER}{pod.ip.ip}\t{names}\n"
     if not pod.host_aliases:
         return own
     return (

@@ -14,12 +14,15 @@ as nobody (netlab's own servers bind their ports first, then drop to nobody).
   resolver host, answering from a zone file that netlab renders.
 - ingress: nginx under netlab's ingress controller, in a controller container.
 - command: a container's own command.
+
+A pod with init containers has them first, in order (`init`): its runner, netlab.workloads.pod,
+starts them one after another, then its containers, echo servers included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from netlab.model.clusterdns import METRICS_PORT, is_coredns
@@ -30,7 +33,7 @@ from netlab.model.lab import Container
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
 
 Kind = Literal["echo", "health", "dns", "ingress", "command"]
-DNS_SERVER, ECHO_SERVER = "netlab.workloads.dns", "netlab.workloads.echo"
+DNS_SERVER, ECHO_SERVER, POD_RUNNER = "netlab.workloads.dns", "netlab.workloads.echo", "netlab.workloads.pod"
 CLUSTER_ZONE, INTERNET_ZONE = "cluster.zone", "internet.zone"
 Env = tuple[tuple[str, str], ...]
 
@@ -56,6 +59,7 @@ class Workload:
     ports: tuple[tuple[int, str], ...] = ()  # echo: (port, protocol) it serves
     http_override: str | None = None  # echo: agnhost netexec's --http-override (every path answers as it)
     health_checks: tuple[HealthCheck, ...] = ()  # health
+    init: bool = False  # an init container (a sidecar too): the pod's runner starts it in its turn
 
     @property
     def serves(self) -> bool:
@@ -102,12 +106,16 @@ def downward_value(plan: LabPlan, pod: PodPlan, path: str) -> str:
 def container_workloads(
     plan: LabPlan, pods: Iterable[PodPlan], service_env: Mapping[str, Mapping[str, str]], zones: str
 ) -> list[Workload]:
-    """The process of every container of these pods. `service_env`: each pod's Service variables
-    (as its containers got them); `zones`: the folder of the zone files."""
+    """The process of every container of these pods, a pod's init containers first, in order.
+    `service_env`: each pod's Service variables (as its containers got them); `zones`: the folder
+    of the zone files."""
     return [
-        _container(plan, pod, container, container_env(plan, pod, container, service_env.get(pod.name, {})), zones)
+        replace(
+            _container(plan, pod, container, container_env(plan, pod, container, service_env.get(pod.name, {})), zones),
+            init=init,
+        )
         for pod in pods
-        for container in pod.containers
+        for init, container in (*((True, c) for c in pod.init_containers), *((False, c) for c in pod.containers))
     ]
 
 
@@ -166,9 +174,15 @@ def workloads(plan: LabPlan, service_env: Mapping[str, Mapping[str, str]], zones
 
 
 def echo_workloads(plan: LabPlan) -> list[Workload]:
-    """What netlab's echo server serves: the echo containers' and internet hosts' ports, and the
-    nodes' health check ports."""
-    return [w for w in workloads(plan, {}, "") if w.kind in ("echo", "health")]
+    """What netlab's one echo server serves: the echo containers' (but those of pods with init
+    containers) and internet hosts' ports, and the nodes' health check ports."""
+    return [w for w in workloads(plan, {}, "") if w.kind in ("echo", "health") and not initialized(w.member)]
+
+
+def initialized(member: PodPlan | HostPlan | NodePlan) -> bool:
+    """A pod with init containers: its runner (netlab.workloads.pod) starts its containers, echo
+    servers too, once the init containers are done; until then nothing listens in it."""
+    return isinstance(member, PodPlan) and bool(member.init_containers)
 
 
 def cluster_dns_args(plan: LabPlan, zones: str) -> tuple[str, ...]:

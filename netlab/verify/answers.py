@@ -129,7 +129,7 @@ def _expected_answers(plan: LabPlan, check: Check) -> set[str] | None:
     if "endpointsOf" in check.expect:
         name, _, namespace = str(check.expect["endpointsOf"]).partition(".")
         svc = plan.service(name, namespace or "default")
-        return {str(ep.ip) for port in svc.ports for ep in port.endpoints} if svc else set()
+        return {str(ep.ip) for port in svc.ports for ep in port.endpoints if ep.ready} if svc else set()
     if "answers" not in check.expect:
         return None
     wanted = check.expect["answers"]

@@ -22,12 +22,10 @@ def _ip(netns_name: str, *argv: str) -> str:
     return subprocess.run(["ip", "-n", netns_name, *argv], capture_output=True, text=True, timeout=10).stdout
 
 
-def _holders() -> set[str]:
+def _holders(ip: str = LB_IP) -> set[str]:
     """The nodes whose eth0 holds the IP (in IPVS mode every node's kube-ipvs0 holds it too)."""
     return {
-        n
-        for n in ("node-1", "node-2", "node-3")
-        if f"{LB_IP}/32" in _ip(f"nl-{LAB}.{n}", "-br", "addr", "show", "eth0")
+        n for n in ("node-1", "node-2", "node-3") if f"{ip}/32" in _ip(f"nl-{LAB}.{n}", "-br", "addr", "show", "eth0")
     }
 
 
@@ -58,3 +56,20 @@ def test_one_elected_node_announces_each_load_balancer_ip(mode: str) -> None:
         assert netlab("scale", LAB, "web", "2").code == 0
         assert _holders() == {elected.name} and _answers()
         assert elected.mac in _ip(f"nl-{LAB}.gateway", "neigh", "show", LB_IP)
+
+
+def test_a_load_balancer_applied_live_is_announced_and_withdrawn(tmp_path) -> None:
+    """A LoadBalancer Service `apply`d to the running lab: MetalLB hands it the next free IP and
+    the elected node announces it; `delete` takes it off that node."""
+    manifest = tmp_path / "admin.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: admin}\n"
+        "spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 81, targetPort: 8080}]}\n"
+    )
+    with lab_up(LAB):
+        assert netlab("apply", LAB, "-f", str(manifest)).code == 0
+        assert len(_holders("198.51.100.202")) == 1
+        got = netlab("exec", LAB, "internet", "--", "curl", "-s", "-m", "2", "http://198.51.100.202:81/hostname")
+        assert got.out.strip() in {"web-0", "web-1"}, got
+        assert netlab("delete", LAB, "svc/admin").code == 0
+        assert _holders("198.51.100.202") == set() and _holders() != set()

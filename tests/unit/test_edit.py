@@ -24,9 +24,11 @@ def test_scale_sets_the_replicas_and_keeps_the_rest() -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("nope", 1), "no Deployment nope in namespace default"),
+        (("nope", 1), "no Deployment or StatefulSet nope in namespace default"),
         (("web", -1), "replicas must be 0 or more"),
-        (("web", 1, "shop"), "no Deployment web in namespace shop"),
+        (("web", 1, "shop"), "no Deployment or StatefulSet web in namespace shop"),
+        (("statefulset/web", 1), "no StatefulSet web in namespace default"),
+        (("svc/web", 1), "only Deployments and StatefulSets scale"),
     ],
 )
 def test_scale_refuses(args: tuple, message: str) -> None:

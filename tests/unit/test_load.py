@@ -150,7 +150,6 @@ def test_real_kubernetes_fields_are_accepted_and_listed_as_ignored(make_lab) -> 
         "Deployment web.status",
         "Deployment web: metadata.annotations",
         "Deployment web: spec.strategy",
-        "Deployment web: spec.template.spec.restartPolicy",
         "Deployment web: spec.template.spec.containers[0].image",
         "Deployment web: spec.template.spec.containers[0].imagePullPolicy",
         "Deployment web: spec.template.spec.containers[0].resources",

@@ -287,6 +287,15 @@ def test_load_balancer_ips_are_asked_for_or_the_next_free_in_the_pool(make_lab) 
     assert [s.external_local for s in plan.services] == [False, True, False]
 
 
+def test_a_running_labs_load_balancer_ips_stay_with_their_services(make_lab) -> None:
+    """A Service keeps the IP it holds (`load_balancers`, lab.json's memory), though one added
+    later sorts before it and would take the pool's lowest free address on a fresh `up`."""
+    held = {"default/a": "198.51.100.205", "default/gone": "198.51.100.201"}
+    plan = make_plan(make_lab(EXTERNAL), load_balancers=held)
+    ips = {s.name: str(s.load_balancer_ip) for s in plan.services if s.load_balancer_ip}
+    assert ips == {"a": "198.51.100.205", "b": "198.51.100.200"}
+
+
 def test_a_load_balancer_ip_outside_the_pool_is_a_plan_error(make_lab) -> None:
     lab = make_lab(EXTERNAL.replace("198.51.100.200", "198.51.100.99"))
     pool = "198.51.100.200-198.51.100.250"

@@ -28,9 +28,9 @@ ip netns add nl-gateway-api.coredns-1
 ip -n nl-gateway-api.underlay link set lo up alias netlab:gateway-api
 ip -n nl-gateway-api.underlay link add br0 index 2 address 02:a3:5b:4d:60:70 mtu 1500 up type bridge
 ip -n nl-gateway-api.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:f5:9e:62:ee:b6 mtu 1500 netns nl-gateway-api.gateway
-ip -n nl-gateway-api.underlay link add cloud-lb index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:39:64:bf:42:04 mtu 1500 netns nl-gateway-api.cloud-lb
-ip -n nl-gateway-api.underlay link add node-1 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:2c:87:9c:b1:5d mtu 1500 netns nl-gateway-api.node-1
-ip -n nl-gateway-api.underlay link add node-2 index 13 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:ce:cb:62:1d:2f mtu 1500 netns nl-gateway-api.node-2
+ip -n nl-gateway-api.underlay link add node-1 index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:2c:87:9c:b1:5d mtu 1500 netns nl-gateway-api.node-1
+ip -n nl-gateway-api.underlay link add node-2 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:ce:cb:62:1d:2f mtu 1500 netns nl-gateway-api.node-2
+ip -n nl-gateway-api.underlay link add cloud-lb index 3 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:39:64:bf:42:04 mtu 1500 netns nl-gateway-api.cloud-lb
 ip netns exec nl-gateway-api.gateway sysctl -qw net/ipv4/ip_forward=1
 ip -n nl-gateway-api.gateway link set lo up alias netlab:gateway-api
 ip -n nl-gateway-api.gateway link set eth0 up

@@ -15,9 +15,9 @@ ip netns add nl-ingress-http.coredns-1
 ip -n nl-ingress-http.underlay link set lo up alias netlab:ingress-http
 ip -n nl-ingress-http.underlay link add br0 index 2 address 02:25:fa:aa:16:58 mtu 1500 up type bridge
 ip -n nl-ingress-http.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:e0:8e:ea:35:50 mtu 1500 netns nl-ingress-http.gateway
-ip -n nl-ingress-http.underlay link add cloud-lb index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:70:5d:97:d9:f2 mtu 1500 netns nl-ingress-http.cloud-lb
-ip -n nl-ingress-http.underlay link add node-1 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:4c:44:c0:de:23 mtu 1500 netns nl-ingress-http.node-1
-ip -n nl-ingress-http.underlay link add node-2 index 13 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:10:bb:01:0e:14 mtu 1500 netns nl-ingress-http.node-2
+ip -n nl-ingress-http.underlay link add node-1 index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:4c:44:c0:de:23 mtu 1500 netns nl-ingress-http.node-1
+ip -n nl-ingress-http.underlay link add node-2 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:10:bb:01:0e:14 mtu 1500 netns nl-ingress-http.node-2
+ip -n nl-ingress-http.underlay link add cloud-lb index 3 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:70:5d:97:d9:f2 mtu 1500 netns nl-ingress-http.cloud-lb
 ip netns exec nl-ingress-http.gateway sysctl -qw net/ipv4/ip_forward=1
 ip -n nl-ingress-http.gateway link set lo up alias netlab:ingress-http
 ip -n nl-ingress-http.gateway link set eth0 up

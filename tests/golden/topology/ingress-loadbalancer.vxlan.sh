@@ -12,10 +12,10 @@ ip netns add nl-ingress-loadbalancer.coredns-1
 ip -n nl-ingress-loadbalancer.underlay link set lo up alias netlab:ingress-loadbalancer
 ip -n nl-ingress-loadbalancer.underlay link add br0 index 2 address 02:99:ce:6c:bb:f9 mtu 1500 up type bridge
 ip -n nl-ingress-loadbalancer.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:f3:6a:ce:b5:38 mtu 1500 netns nl-ingress-loadbalancer.gateway
-ip -n nl-ingress-loadbalancer.underlay link add cloud-lb index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:7a:65:47:6a:5a mtu 1500 netns nl-ingress-loadbalancer.cloud-lb
-ip -n nl-ingress-loadbalancer.underlay link add node-1 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:90:1d:5b:76:8e mtu 1500 netns nl-ingress-loadbalancer.node-1
-ip -n nl-ingress-loadbalancer.underlay link add node-2 index 13 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:68:5a:8b:d4:66 mtu 1500 netns nl-ingress-loadbalancer.node-2
-ip -n nl-ingress-loadbalancer.underlay link add node-3 index 14 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:c7:71:35:af:61 mtu 1500 netns nl-ingress-loadbalancer.node-3
+ip -n nl-ingress-loadbalancer.underlay link add node-1 index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:90:1d:5b:76:8e mtu 1500 netns nl-ingress-loadbalancer.node-1
+ip -n nl-ingress-loadbalancer.underlay link add node-2 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:68:5a:8b:d4:66 mtu 1500 netns nl-ingress-loadbalancer.node-2
+ip -n nl-ingress-loadbalancer.underlay link add node-3 index 13 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:c7:71:35:af:61 mtu 1500 netns nl-ingress-loadbalancer.node-3
+ip -n nl-ingress-loadbalancer.underlay link add cloud-lb index 3 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:7a:65:47:6a:5a mtu 1500 netns nl-ingress-loadbalancer.cloud-lb
 ip netns exec nl-ingress-loadbalancer.gateway sysctl -qw net/ipv4/ip_forward=1
 ip -n nl-ingress-loadbalancer.gateway link set lo up alias netlab:ingress-loadbalancer
 ip -n nl-ingress-loadbalancer.gateway link set eth0 up

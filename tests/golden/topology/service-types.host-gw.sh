@@ -12,9 +12,9 @@ ip netns add nl-service-types.coredns-1
 ip -n nl-service-types.underlay link set lo up alias netlab:service-types
 ip -n nl-service-types.underlay link add br0 index 2 address 02:b2:30:5b:06:a8 mtu 1500 up type bridge
 ip -n nl-service-types.underlay link add gateway index 10 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:c8:95:a1:13:01 mtu 1500 netns nl-service-types.gateway
-ip -n nl-service-types.underlay link add cloud-lb index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:54:2f:02:79:bc mtu 1500 netns nl-service-types.cloud-lb
-ip -n nl-service-types.underlay link add node-1 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:05:5c:30:4e:85 mtu 1500 netns nl-service-types.node-1
-ip -n nl-service-types.underlay link add node-2 index 13 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:bd:cf:26:a0:20 mtu 1500 netns nl-service-types.node-2
+ip -n nl-service-types.underlay link add node-1 index 11 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:05:5c:30:4e:85 mtu 1500 netns nl-service-types.node-1
+ip -n nl-service-types.underlay link add node-2 index 12 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:bd:cf:26:a0:20 mtu 1500 netns nl-service-types.node-2
+ip -n nl-service-types.underlay link add cloud-lb index 3 mtu 1500 master br0 up type veth peer name eth0 index 2 address 02:54:2f:02:79:bc mtu 1500 netns nl-service-types.cloud-lb
 ip netns exec nl-service-types.gateway sysctl -qw net/ipv4/ip_forward=1
 ip -n nl-service-types.gateway link set lo up alias netlab:service-types
 ip -n nl-service-types.gateway link set eth0 up
