@@ -1,8 +1,8 @@
 """The Gateway API in real namespaces (lab gateway-api), beyond the lab's own checks: an HTTPRoute
 applied to the running lab changes what nginx serves at once, a deleted one stops, status follows
-(ResolvedRefs turns True when the missing Service appears); the Gateway's nginx pod is there
-because the Gateway is, a changed listener reloads nginx, and deleting the Gateway (its
-LoadBalancer IP) is refused in a running lab, as for any LoadBalancer Service."""
+(ResolvedRefs turns True when the missing Service appears); the Gateway's nginx pod and
+LoadBalancer Service are there because the Gateway is (deleted, they go; applied, they come back,
+as NGINX Gateway Fabric provisions them), and a changed listener reloads nginx."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_routes_applied_and_deleted_change_routing_live(tmp_path: Path) -> None:
         assert "httproute team-b/menu -> default/cafe/http: Accepted=False (NotAllowedByListeners)" in status.out
 
 
-def test_a_gateway_changed_live_and_why_it_cannot_go(tmp_path: Path) -> None:
+def test_a_gateway_changed_live_deleted_and_applied_again(tmp_path: Path) -> None:
     with lab_up(LAB):
         report = json.loads(netlab("status", LAB, "--json").out)
         assert {DATA_PLANE, "coffee-v1-0"} <= {p["name"] for p in report["pods"]}  # the Gateway made its pod
@@ -89,6 +89,15 @@ def test_a_gateway_changed_live_and_why_it_cannot_go(tmp_path: Path) -> None:
         assert _get("old.example.com")[0] == "404"
         assert _condition(_parents("old-cafe")[0], "Accepted") == ("False", "NoMatchingListenerHostname")
         assert _get("cafe.example.com", "/tea") == ("200", "tea-0")
-        # its LoadBalancer IP would go with it: a running lab keeps its outside world (down, up)
+        # the Gateway alone holds its data plane: deleted, its pod and Service go; applied, they come back
         deleted = netlab("delete", LAB, "gateway/cafe")
-        assert deleted.code == 2 and "LoadBalancer IP" in deleted.err
+        assert deleted.code == 0 and f"removed ({DATA_PLANE})" in deleted.out, deleted.err
+        report = json.loads(netlab("status", LAB, "--json").out)
+        assert DATA_PLANE not in {p["name"] for p in report["pods"]}
+        assert "cafe-nginx" not in {s["name"] for s in report["services"]}
+        assert not Path(f"/run/netns/nl-{LAB}.{DATA_PLANE}").exists()
+        again = netlab("apply", LAB, "-f", str(manifest))
+        assert again.code == 0 and DATA_PLANE in again.out, again.err
+        report = json.loads(netlab("status", LAB, "--json").out)
+        assert report["gatewayAPI"]["gateways"][0]["status"]["addresses"][0]["value"] == "198.51.100.200"
+        assert _get("cafe.example.com", "/tea") == ("200", "tea-0")
