@@ -432,6 +432,13 @@ def _redirect(rule: RouteRule, port: int) -> str:
     return f'return {r.status} "{r.scheme or "$scheme"}://{authority}$request_uri";'
 
 
+def _redirect_text(rule: RouteRule, port: int) -> str:
+    """The redirect as a learner reads it: `301 to http://cafe.example.com:80<the request's path>`."""
+    status, location = _redirect(rule, port).removeprefix("return ").rstrip(";").split(" ", 1)
+    location = location.strip('"').replace("$scheme", "<the request's scheme>").replace("$host", "<its host>")
+    return f"{status} to {location.replace('$request_uri', '<its path>')}"
+
+
 BASE_HEADERS = (
     ("Host", "$gw_api_compliant_host"),
     ("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
@@ -506,9 +513,10 @@ def _row(plan: LabPlan, pod: str, server: Server, e: Entry) -> RouteRow:
     conditions = [f"header {h.name}={h.value}" for h in m.headers] + [f"query {q.name}={q.value}" for q in m.query]
     conditions += [f"method {m.method}"] if m.method else []
     path, rule = f"{m.path_type} {m.path}", f"{e.route.key} rule {e.rule_index}"
-    row = RouteRow(pod, server.port, server.hostname, path, rule, " ".join(conditions))
+    host = "*" if server.hostname == ANY_HOST else server.hostname
+    row = RouteRow(pod, server.port, host, path, rule, " ".join(conditions))
     if e.rule.redirect:
-        return replace(row, answer=_redirect(e.rule, server.port).removeprefix("return ").rstrip(";"))
+        return replace(row, answer=_redirect_text(e.rule, server.port))
     targets = [(ref, up) for ref, (up, w) in zip(e.rule.backends, _targets(plan, e), strict=True) if w > 0]
     if not targets or all(up == INVALID for _, up in targets):
         return replace(row, answer="500 (no backendRef resolves)")
