@@ -12,6 +12,7 @@ from pathlib import Path
 
 from netlab.model.agnhost import Netexec, entrypoint_args, netexec
 from netlab.model.gatewaytypes import GatewayObjects
+from netlab.model.policytypes import NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy
 
 NETWORK_MODES = ("host-gw", "vxlan")
 OUTSIDE_NAMES = ("underlay", "gateway", "cloud-lb")  # namespaces of netlab's own besides nodes and pods
@@ -485,6 +486,14 @@ class Lab:
     ingress_classes: tuple[IngressClass, ...] = ()  # networking.k8s.io/v1 IngressClass (netlab.model.ingressclass)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> {"title"}
     gateway_api: GatewayObjects = field(default_factory=GatewayObjects)  # the Gateway API (model/gateway.py)
+    network_policies: tuple[NetworkPolicy, ...] = ()  # networking.k8s.io/v1 NetworkPolicy (model.networkpolicy)
+    namespaces: tuple[Namespace, ...] = ()  # v1 Namespaces the lab declares, for their labels
+
+    def namespace_labels(self, name: str) -> dict[str, str]:
+        """A namespace's labels, as a namespaceSelector sees them: those its Namespace object gives
+        (if the lab declares one), and always kubernetes.io/metadata.name, as the API server sets it."""
+        declared = next((ns.labels for ns in self.namespaces if ns.name == name), {})
+        return {**declared, NAMESPACE_NAME_LABEL: name}
 
     def config_data(self, kind: str, namespace: str, name: str) -> dict[str, str] | None:
         """The data of the lab's ConfigMap or Secret of that name, None if it has none."""
