@@ -34,6 +34,7 @@ VERBS = {
     "diagram": "netlab.cli.diagram",
     "explain": "netlab.cli.explain",
     "trace": "netlab.cli.trace",
+    "matrix": "netlab.cli.matrix",
     "clean": "netlab.cli.clean",
 }
 

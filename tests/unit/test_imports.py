@@ -32,7 +32,20 @@ def heavy_imports(module: str) -> list[str]:
 @pytest.mark.parametrize(
     "verb",
     [
-        *("verify", "exec", "list", "guide", "explain", "down", "status", "check", "trace", "capture", "diagram"),
+        *(
+            "verify",
+            "exec",
+            "list",
+            "guide",
+            "explain",
+            "down",
+            "status",
+            "check",
+            "trace",
+            "capture",
+            "diagram",
+            "matrix",
+        ),
         *("up", "scale", "apply", "delete", "restart", "step", "solve", "clean"),  # import the kernel when run
     ],
 )
