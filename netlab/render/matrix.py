@@ -84,7 +84,7 @@ def layout(plan: LabPlan, port: int | None, protocol: str) -> Layout:
     for pod in plan.pods:
         listening = [p for p, proto in pod.echo_ports() if proto == protocol]
         if port is None and not listening:
-            notes.append(f"{pod.name} listens on no {protocol} port: not a column (give --port)")
+            notes.append(f"{pod.name} has no {protocol} echo port: not a column (give --port)")
             continue
         chosen = port if port is not None else listening[0]
         columns.append(Column(pod, chosen, chosen in listening))

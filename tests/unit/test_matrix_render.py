@@ -44,7 +44,7 @@ def test_each_target_is_judged_on_its_first_echo_port_of_the_protocol(plan) -> N
     assert shape.sources == ("web", "client", "node-1", "node-2", "gateway")
     udp = matrix.layout(plan, None, "udp")
     assert [(c.pod.name, c.port) for c in udp.columns] == [("web", 5353)]
-    assert udp.notes == ("client listens on no UDP port: not a column (give --port)",)
+    assert udp.notes == ("client has no UDP echo port: not a column (give --port)",)
 
 
 def test_a_given_port_is_judged_everywhere_and_probed_where_something_listens(plan) -> None:

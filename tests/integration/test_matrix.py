@@ -1,0 +1,37 @@
+"""netlab matrix on a running lab without NetworkPolicies: every pair is expected allowed, and real
+traffic from every pod and node gets through (exit 0); outside hosts' rows are expectations only."""
+
+from __future__ import annotations
+
+import json
+
+from harness import lab_up, netlab
+
+LAB = "pod-to-pod-cross-node"
+
+
+def test_without_policies_every_pod_and_node_reaches_every_pod() -> None:
+    with lab_up(LAB):
+        done = netlab("matrix", LAB, "--json")
+        assert done.code == 0, done.err
+        doc = json.loads(done.out)
+        assert doc["agrees"] and [t["name"] for t in doc["targets"]] == ["pod-1", "pod-4"]
+        assert doc["sources"] == ["pod-1", "pod-4", "node-1", "node-2", "gateway"]
+        probed = [c for c in doc["cells"] if c["probed"]]
+        assert len(probed) == 8 and all(c["expected"] and c["reached"] for c in probed), probed
+        assert [c["from"] for c in doc["cells"] if not c["probed"]] == ["gateway", "gateway"]
+
+        table = netlab("matrix", LAB)
+        assert table.code == 0, table.err
+        assert "8 probed, 0 disagreed with the policies" in table.out
+        assert "→" not in table.out.split("✓ allowed")[0]  # no disagreement marked in the table
+
+
+def test_a_port_nothing_listens_on_is_judged_but_not_probed() -> None:
+    with lab_up(LAB):
+        done = netlab("matrix", LAB, "--port", "9", "--json")
+        assert done.code == 0, done.err
+        doc = json.loads(done.out)
+        assert not any(c["probed"] for c in doc["cells"]) and all(c["expected"] for c in doc["cells"])
+        udp = netlab("matrix", LAB, "--protocol", "udp")
+        assert udp.code == 0 and "pod-1 has no UDP echo port" in udp.out
