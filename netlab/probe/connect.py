@@ -6,49 +6,57 @@ connects without blocking and counts as reached once the handshake completes (th
 each UDP socket is connected, sends agnhost's `hostname` command and counts as reached when an
 answer comes back from the target. A reset or an ICMP port-unreachable (what kube-router's REJECT
 sends) is "refused"; nothing by the deadline, "timeout". The script prints one JSON line per
-target, in the order given.
+target, in the order given, as the UDP probe's script does (read by the same reader).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+
+from netlab.probe import udp
+from netlab.probe.udp import UdpResult
 
 TIMEOUT_S = 2.0  # the deadline of every connection of the batch
 START_S = 7.0  # the process's own start (ip netns exec, python3): slow in an emulated VM
-SCRIPT = (
-    "import errno,json,select,socket,sys,time\n"
-    "wait,targets=float(sys.argv[1]),json.loads(sys.argv[2])\n"
-    "said=[None]*len(targets);socks={}\n"
-    "for i,(host,port,proto) in enumerate(targets):\n"
-    " s=socket.socket(socket.AF_INET,socket.SOCK_STREAM if proto=='TCP' else socket.SOCK_DGRAM);s.setblocking(False)\n"
-    " try:\n"
-    "  if proto=='TCP':\n   s.connect_ex((host,port))\n"
-    "  else:\n   s.connect((host,port));s.send(b'hostname')\n"
-    "  socks[s]=i\n"
-    " except OSError as e:\n  said[i]=['error',e.strerror or str(e)]\n"
-    "end=time.monotonic()+wait\n"
-    "while socks and (left:=end-time.monotonic())>0:\n"
-    " tcp=[s for s in socks if s.type==socket.SOCK_STREAM];udp=[s for s in socks if s.type!=socket.SOCK_STREAM]\n"
-    " readable,writable,_=select.select(udp,tcp,[],left)\n"
-    " for s in writable:\n"
-    "  code=s.getsockopt(socket.SOL_SOCKET,socket.SO_ERROR)\n"
-    "  said[socks.pop(s)]=['ok',''] if code==0 else ['refused' if code==errno.ECONNREFUSED else 'error',"
-    "'' if code==errno.ECONNREFUSED else errno.errorcode.get(code,str(code))];s.close()\n"
-    " for s in readable:\n"
-    "  try:\n   said[socks[s]]=['ok',s.recv(65535).decode(errors='replace').strip()]\n"
-    "  except ConnectionRefusedError:\n   said[socks[s]]=['refused','']\n"
-    "  except OSError as e:\n   said[socks[s]]=['error',e.strerror or str(e)]\n"
-    "  socks.pop(s);s.close()\n"
-    "for line in said:\n print(json.dumps(line or ['timeout','']))\n"
-)
-ERRORS = {"refused": "refused (a reset, or port unreachable: a REJECT)", "timeout": "no answer (timeout)"}
-
-
-@dataclass(frozen=True)
-class Reached:
-    ok: bool
-    detail: str = ""  # what answered (UDP), or why not
+SCRIPT = """
+import errno, json, select, socket, sys, time
+wait, targets = float(sys.argv[1]), json.loads(sys.argv[2])
+said = [["timeout", ""] for _ in targets]
+pending = {}
+for i, (host, port, proto) in enumerate(targets):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if proto == "TCP" else socket.SOCK_DGRAM)
+    s.setblocking(False)
+    try:
+        if proto == "TCP":
+            s.connect_ex((host, port))
+        else:
+            s.connect((host, port))
+            s.send(b"hostname")
+        pending[s] = i
+    except OSError as e:
+        said[i] = ["error", e.strerror or str(e)]
+end = time.monotonic() + wait
+while pending and (left := end - time.monotonic()) > 0:
+    streams = [s for s in pending if s.type == socket.SOCK_STREAM]
+    datagrams = [s for s in pending if s.type != socket.SOCK_STREAM]
+    readable, writable, _ = select.select(datagrams, streams, [], left)
+    for s in writable:
+        code = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        kind = "ok" if code == 0 else "refused" if code == errno.ECONNREFUSED else "error"
+        said[pending.pop(s)] = [kind, "" if kind != "error" else errno.errorcode.get(code, str(code))]
+        s.close()
+    for s in readable:
+        try:
+            said[pending[s]] = ["ok", s.recv(65535).decode(errors="replace")]
+        except ConnectionRefusedError:
+            said[pending[s]] = ["refused", ""]
+        except OSError as e:
+            said[pending[s]] = ["error", e.strerror or str(e)]
+        pending.pop(s)
+        s.close()
+for line in said:
+    print(json.dumps(line))
+"""
 
 
 def command(netns: str, targets: list[tuple[str, int, str]], wait: float = TIMEOUT_S) -> list[str]:
@@ -60,10 +68,6 @@ def timeout_s(wait: float = TIMEOUT_S) -> float:
     return START_S + wait
 
 
-def read(stdout: str, count: int) -> list[Reached]:
-    """The `count` targets' outcomes, in order; one the script did not report (it died) got no answer."""
-    results = []
-    for line in stdout.splitlines()[:count]:
-        kind, said = json.loads(line)
-        results.append(Reached(True, said) if kind == "ok" else Reached(False, ERRORS.get(kind) or said or kind))
-    return results + [Reached(False, "no answer (the probe did not report)")] * (count - len(results))
+def read(stdout: str, count: int) -> list[UdpResult]:
+    """The `count` targets' outcomes, in order, as the UDP probe's script reports them (the same lines)."""
+    return udp.read(stdout, count)

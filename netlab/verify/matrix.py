@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from netlab.plan.model import LabPlan
 from netlab.probe import connect
+from netlab.probe.udp import UdpResult
 from netlab.render.matrix import Cell
 from netlab.verify.probes import run
 
@@ -25,15 +26,15 @@ def probe_cells(plan: LabPlan, cells: list[Cell]) -> list[Cell]:
         batches = {source: pool.submit(_probe_source, plan, [cells[i] for i in at]) for source, at in by_source.items()}
         for source, at in by_source.items():
             for i, reached in zip(at, batches[source].result(), strict=True):
-                probed[i] = replace(cells[i], reached=reached.ok, detail=reached.detail)
+                probed[i] = replace(cells[i], reached=reached.ok, detail=reached.body or reached.error)
     return probed
 
 
-def _probe_source(plan: LabPlan, cells: list[Cell]) -> list[connect.Reached]:
+def _probe_source(plan: LabPlan, cells: list[Cell]) -> list[UdpResult]:
     netns = plan.netns_of(cells[0].source) or ""
     targets = [(c.address, c.port, c.protocol) for c in cells]
     done = run(connect.command(netns, targets), connect.timeout_s())
     if done.returncode and not done.stdout:
-        failed = connect.Reached(False, f"the probe failed: {done.stderr.strip()[:80] or done.returncode}")
+        failed = UdpResult(False, error=f"the probe failed: {done.stderr.strip()[:80] or done.returncode}")
         return [failed] * len(cells)
     return connect.read(done.stdout, len(cells))

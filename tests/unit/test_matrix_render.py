@@ -3,6 +3,7 @@ the truth table and its JSON, read from a plan with policies built as dataclasse
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import replace
 
 import pytest
@@ -11,6 +12,7 @@ from rich.console import Console
 from netlab.model.policytypes import LabelSelector, NetworkPolicy
 from netlab.plan import make_plan
 from netlab.probe import connect
+from netlab.probe.udp import UdpResult
 from netlab.render import matrix
 
 LAB = """\
@@ -126,15 +128,40 @@ def test_json_has_every_pair_with_its_verdict_and_traffic(plan) -> None:
 def test_the_connect_probe_reads_one_line_per_target_in_order() -> None:
     said = '["ok", ""]\n["refused", ""]\n["ok", "web"]\n["timeout", ""]\n["error", "EHOSTUNREACH"]\n'
     assert connect.read(said, 6) == [
-        connect.Reached(True),
-        connect.Reached(False, "refused (a reset, or port unreachable: a REJECT)"),
-        connect.Reached(True, "web"),
-        connect.Reached(False, "no answer (timeout)"),
-        connect.Reached(False, "EHOSTUNREACH"),
-        connect.Reached(False, "no answer (the probe did not report)"),
+        UdpResult(True),
+        UdpResult(False, error="refused (port unreachable)"),
+        UdpResult(True, "web"),
+        UdpResult(False, error="no answer (timeout)"),
+        UdpResult(False, error="EHOSTUNREACH"),
+        UdpResult(False, error="no answer"),
     ]
     argv = connect.command("nl-mx.web", [("10.244.1.2", 8080, "TCP")], 1.5)
     assert argv[:5] == ["ip", "netns", "exec", "nl-mx.web", "python3"] and argv[-2:] == [
         "1.5",
         '[["10.244.1.2", 8080, "TCP"]]',
+    ]
+
+
+def test_each_source_sends_all_its_pairs_from_one_process_in_its_namespace(plan, monkeypatch) -> None:
+    """netlab.verify.matrix: one python3 per probed source; its lines fill that source's cells in order."""
+    from netlab.verify import matrix as traffic
+
+    calls: list[list[str]] = []
+
+    def fake_run(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+        calls.append(argv)
+        lines = ['["ok", ""]', '["refused", ""]'] if argv[3] == "nl-mx.client" else ['["ok", ""]'] * 2
+        return subprocess.CompletedProcess(argv, 0, "\n".join(lines) + "\n", "")
+
+    monkeypatch.setattr(traffic, "run", fake_run)
+    shape = matrix.layout(plan, None, "tcp")
+    cells = traffic.probe_cells(plan, matrix.expected_cells(plan, shape))
+    assert sorted(argv[3] for argv in calls) == ["nl-mx.client", "nl-mx.node-1", "nl-mx.node-2", "nl-mx.web"]
+    client = [(c.target, c.reached, c.detail) for c in cells if c.source == "client"]
+    assert client == [("web", True, ""), ("client", False, "refused (port unreachable)")]
+    assert [c.source for c in cells if c.reached is None] == ["gateway", "gateway"]
+    assert [line.split(":")[0] for line in matrix.disagreements(cells)] == [
+        "client -> web 8080/TCP",  # denied, but reached
+        "client -> client 9000/TCP",  # itself, but refused
+        "node-2 -> web 8080/TCP",  # another node: denied, but reached
     ]
