@@ -128,13 +128,15 @@ def verdict(plan: LabPlan, source: str, target: str, port: int, protocol: str = 
     src = peer_of(plan, source, pod)
     dst = Peer(target, "pod", pod.ip.ip, pod)
     protocol = protocol.upper()
+    pair = f"{src.labelled} -> {target} {port}/{protocol}"
     if src.pod is pod:
-        return _always(f"{target} reaches itself: a pod cannot block access to itself")
+        return _always(plan, pod, pair, f"{target} reaches itself: a pod cannot block access to itself")
     if src.kind == "node" and source == pod.node:
-        return _always(
+        why = (
             f"{source} is {target}'s own node: traffic from it (kubelet's probes) is always allowed "
             "(kube-router accepts any local address of the node)"
         )
+        return _always(plan, pod, pair, why)
     egress = (
         _judge(plan, src.pod, EGRESS, dst, pod, port, protocol)
         if src.pod
@@ -142,13 +144,16 @@ def verdict(plan: LabPlan, source: str, target: str, port: int, protocol: str = 
     )
     ingress = _judge(plan, pod, INGRESS, src, pod, port, protocol)
     allowed = egress.allowed and ingress.allowed
-    said = f"{src.labelled} -> {target} {port}/{protocol}: " + ("allowed" if allowed else "denied")
-    return Verdict(allowed, ingress, egress, f"{said}: {egress.why}; {ingress.why}")
+    return Verdict(
+        allowed, ingress, egress, f"{pair}: {'allowed' if allowed else 'denied'}: {egress.why}; {ingress.why}"
+    )
 
 
-def _always(why: str) -> Verdict:
-    side = Side(True, (), (), why)
-    return Verdict(True, side, side, why)
+def _always(plan: LabPlan, pod: PodPlan, pair: str, why: str) -> Verdict:
+    """Allowed whatever the policies say; the pod's isolation is still told as it is."""
+    ingress = Side(True, tuple(p.key for p in isolated(plan, pod, INGRESS)), (), why)
+    egress = Side(True, tuple(p.key for p in isolated(plan, pod, EGRESS)), (), why)
+    return Verdict(True, ingress, egress, f"{pair}: allowed: {why}")
 
 
 def _judge(plan: LabPlan, pod: PodPlan, direction: str, other: Peer, target: PodPlan, port: int, protocol: str) -> Side:

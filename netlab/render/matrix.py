@@ -132,11 +132,10 @@ def table(shape: Layout, cells: list[Cell]) -> Table:
 
 
 def disagreements(cells: list[Cell]) -> list[str]:
-    """One line per pair where traffic did not do what the policies say."""
+    """One line per pair where traffic did not do what the policies say: the expectation, its
+    reason, and what traffic did."""
     return [
-        f"{c.source} -> {c.target} {c.port}/{c.protocol}: expected "
-        f"{'allowed' if c.expected.allowed else 'denied'}, traffic {'got through' if c.reached else 'did not'}"
-        f" ({c.detail or 'answered'}); {c.expected.reason}"
+        f"{c.expected.reason}; but traffic {'got through' if c.reached else 'did not'} ({c.detail or ('answered' if c.reached else 'no answer')})"
         for c in cells
         if not c.agrees
     ]

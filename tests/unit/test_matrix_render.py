@@ -94,9 +94,12 @@ def test_the_table_marks_agreement_disagreement_and_what_was_not_probed(plan) ->
 
 def test_disagreements_say_what_was_expected_what_happened_and_why(plan) -> None:
     _, cells = probed(plan, {("node-2", "web"): True, ("web", "client"): False})
-    assert [line.split(";")[0] for line in matrix.disagreements(cells)] == [
-        "web -> client 9000/TCP: expected allowed, traffic did not (answered)",
-        "node-2 -> web 8080/TCP: expected denied, traffic got through (answered)",
+    assert matrix.disagreements(cells) == [
+        "web -> client 9000/TCP: allowed: web may send anything: no policy selects it for egress; client accepts "
+        "anything: no policy selects it for ingress; but traffic did not (no answer)",
+        "node node-2 -> web 8080/TCP: denied: node node-2 is no pod: no policy limits what it sends; web is isolated "
+        "for ingress by default/deny-web, and no rule of theirs allows from node node-2 on 8080/TCP; but traffic got "
+        "through (answered)",
     ]
 
 
@@ -163,5 +166,5 @@ def test_each_source_sends_all_its_pairs_from_one_process_in_its_namespace(plan,
     assert [line.split(":")[0] for line in matrix.disagreements(cells)] == [
         "client -> web 8080/TCP",  # denied, but reached
         "client -> client 9000/TCP",  # itself, but refused
-        "node-2 -> web 8080/TCP",  # another node: denied, but reached
+        "node node-2 -> web 8080/TCP",  # another node: denied, but reached
     ]

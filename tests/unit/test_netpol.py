@@ -268,7 +268,9 @@ def test_a_pod_always_reaches_itself(lab_with) -> None:
 def test_traffic_from_the_targets_own_node_is_always_allowed(lab_with) -> None:
     """kube-router's `--src-type LOCAL` accept: web runs on node-1; node-2 is another node."""
     plan = lab_with(policy("deny-all"))
-    assert verdict(plan, "node-1", "web", 8080).allowed
+    own = verdict(plan, "node-1", "web", 8080)
+    assert own.allowed and own.ingress.isolating == ("default/deny-all",)  # still isolated, as said
+    assert own.reason.startswith("node node-1 -> web 8080/TCP: allowed: node-1 is web's own node")
     assert not verdict(plan, "node-2", "web", 8080).allowed
 
 
