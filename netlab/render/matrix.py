@@ -134,11 +134,13 @@ def table(shape: Layout, cells: list[Cell]) -> Table:
 def disagreements(cells: list[Cell]) -> list[str]:
     """One line per pair where traffic did not do what the policies say: the expectation, its
     reason, and what traffic did."""
-    return [
-        f"{c.expected.reason}; but traffic {'got through' if c.reached else 'did not'} ({c.detail or ('answered' if c.reached else 'no answer')})"
-        for c in cells
-        if not c.agrees
-    ]
+    return [f"{c.expected.reason}; but traffic {_what_traffic_did(c)}" for c in cells if not c.agrees]
+
+
+def _what_traffic_did(cell: Cell) -> str:
+    if cell.reached:
+        return f"got through ({cell.detail or 'answered'})"
+    return f"did not ({cell.detail or 'no answer'})"
 
 
 def as_json(lab: str, port: int | None, shape: Layout, cells: list[Cell]) -> dict:
