@@ -51,13 +51,13 @@ class Cell:
     port: int
     protocol: str
     expected: Verdict
-    probed: bool
-    reached: bool | None = None  # what traffic did (None: not probed)
+    probed: bool  # to be probed with real traffic
+    reached: bool | None = None  # what traffic did (None: not probed, or not yet)
     detail: str = ""
 
     @property
     def agrees(self) -> bool:
-        return not self.probed or self.reached == self.expected.allowed
+        return self.reached is None or self.reached == self.expected.allowed
 
     def as_dict(self) -> dict:
         return {
@@ -115,7 +115,7 @@ def expected_cells(plan: LabPlan, shape: Layout) -> list[Cell]:
 def mark(cell: Cell) -> str:
     """A cell as the table shows it (rich markup)."""
     said = "✓" if cell.expected.allowed else "✗"
-    if not cell.probed:
+    if cell.reached is None:
         return f"[dim]({said})[/]"
     if cell.agrees:
         return f"[green]{said}[/]" if cell.expected.allowed else f"[yellow]{said}[/]"
