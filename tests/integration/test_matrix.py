@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from harness import lab_up, netlab
 
 LAB = "pod-to-pod-cross-node"
 
 
-def test_without_policies_every_pod_and_node_reaches_every_pod() -> None:
-    with lab_up(LAB):
+@pytest.mark.parametrize("network", ["host-gw", "vxlan"])
+def test_without_policies_every_pod_and_node_reaches_every_pod(network: str) -> None:
+    """A node's traffic to the other node's pod leaves from eth0 (host-gw) or flannel.1 (vxlan)."""
+    with lab_up(LAB, network=network):
         done = netlab("matrix", LAB, "--json")
         assert done.code == 0, done.err
         doc = json.loads(done.out)
