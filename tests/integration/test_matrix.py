@@ -8,6 +8,10 @@ import json
 import pytest
 from harness import lab_up, netlab
 
+from netlab.model import find_lab, load_lab
+from netlab.plan import make_plan
+from netlab.plan.netpol import peer_of
+
 LAB = "pod-to-pod-cross-node"
 
 
@@ -38,3 +42,14 @@ def test_a_port_nothing_listens_on_is_judged_but_not_probed() -> None:
         assert not any(c["probed"] for c in doc["cells"]) and all(c["expected"] for c in doc["cells"])
         udp = netlab("matrix", LAB, "--protocol", "udp")
         assert udp.code == 0 and "pod-1 has no UDP echo port" in udp.out
+
+
+@pytest.mark.parametrize("network", ["host-gw", "vxlan"])
+def test_a_nodes_address_is_the_one_the_evaluator_judges(network: str) -> None:
+    """What the target sees of a node (eth0's, flannel.1's, or to its own pods cni0's) is the
+    address the evaluator matches against ipBlocks."""
+    plan = make_plan(load_lab(find_lab(LAB)), network=network)
+    with lab_up(LAB, network=network):
+        for pod in plan.pods:
+            seen = netlab("exec", LAB, "node-1", "--", "curl", "-s", "-m", "5", f"http://{pod.ip.ip}:8080/clientip")
+            assert seen.out.rpartition(":")[0] == str(peer_of(plan, "node-1", pod).address), (pod.name, seen.out)
