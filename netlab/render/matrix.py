@@ -18,7 +18,7 @@ from rich.table import Table
 from netlab.plan.model import HostPlan, LabPlan, PodPlan
 from netlab.plan.netpol import Verdict, verdict
 
-MAX_SIDE = 40  # sources, and targets: 1600 pairs, probed by at most 40 processes
+MAX_SIDE = 40  # sources, and targets: 1600 pairs at most, one process per source (8 at a time)
 LEGEND = (
     "✓ allowed, ✗ denied, as the policies say and traffic did; ✓→✗ and ✗→✓: expected, then what traffic did "
     "(a disagreement); (✓) (✗) expected only, not probed (nothing listens there, or no way to pod IPs)"
@@ -39,7 +39,8 @@ class Layout:
     columns: tuple[Column, ...]
     notes: tuple[str, ...]
 
-    def probed(self, source: str, column: Column, plan: LabPlan) -> bool:
+    def to_probe(self, source: str, column: Column, plan: LabPlan) -> bool:
+        """Whether real traffic is sent: something listens there, and the source has a way to pod IPs."""
         return column.listens and not isinstance(plan.member(source), HostPlan)
 
 
@@ -105,7 +106,7 @@ def expected_cells(plan: LabPlan, shape: Layout) -> list[Cell]:
             column.port,
             shape.protocol,
             verdict(plan, source, column.pod.name, column.port, shape.protocol),
-            shape.probed(source, column, plan),
+            shape.to_probe(source, column, plan),
         )
         for source in shape.sources
         for column in shape.columns
