@@ -50,6 +50,12 @@ KIND_ALIASES = {
     "gtw": "Gateway",
     "httproute": "HTTPRoute",
     "httproutes": "HTTPRoute",
+    "networkpolicy": "NetworkPolicy",
+    "networkpolicies": "NetworkPolicy",
+    "netpol": "NetworkPolicy",
+    "namespace": "Namespace",
+    "namespaces": "Namespace",
+    "ns": "Namespace",
 }
 
 
@@ -68,8 +74,8 @@ def _key(obj: dict) -> tuple[str, str, str]:
 
 
 def _cluster_scoped_match(obj: dict, key: tuple[str, str, str]) -> bool:
-    """An IngressClass or GatewayClass is cluster-scoped: its name alone names it, whatever namespace it carries."""
-    return key[0] in ("IngressClass", "GatewayClass") and _key(obj)[::2] == key[::2]
+    """An IngressClass, GatewayClass or Namespace is cluster-scoped: its name alone names it, whatever namespace it carries."""
+    return key[0] in ("IngressClass", "GatewayClass", "Namespace") and _key(obj)[::2] == key[::2]
 
 
 def _dump(data: dict) -> str:
@@ -156,7 +162,7 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
         if kind.lower() not in KIND_ALIASES or not name:
             kinds = (
                 "pod, service, deployment, statefulset, ingress, ingressclass, configmap, secret, endpointslice, "
-                "endpoints, gatewayclass, gateway or httproute"
+                "endpoints, gatewayclass, gateway, httproute, networkpolicy or namespace"
             )
             raise BadInput(f"{ref!r} is not KIND/NAME (KIND: {kinds})")
         key = (KIND_ALIASES[kind.lower()], namespace, name)

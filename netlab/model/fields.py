@@ -171,6 +171,18 @@ HTTP_BACKEND_REF = _fields(
     "group kind name namespace port weight", refused={"filters": "backendRef filters are not simulated"}
 )
 
+# networking.k8s.io/v1 NetworkPolicy and v1 Namespace (netlab.model.networkpolicy)
+NETWORK_POLICY_SPEC = _fields("podSelector policyTypes ingress egress")
+NETWORK_POLICY_INGRESS_RULE = _fields("from ports")
+NETWORK_POLICY_EGRESS_RULE = _fields("to ports")
+NETWORK_POLICY_PEER = _fields("podSelector namespaceSelector ipBlock")
+NETWORK_POLICY_PORT = _fields("protocol port endPort")
+IP_BLOCK = _fields("cidr except")
+POLICY_LABEL_SELECTOR = _fields("matchLabels matchExpressions")
+LABEL_SELECTOR_REQUIREMENT = _fields("key operator values")
+NAMESPACE = _fields("apiVersion kind metadata", "spec status")
+NAMESPACE_METADATA = _fields("name labels", " ".join(sorted(METADATA.ignored | {"namespace"})))
+
 # apiVersion and kind of every object a lab may hold.
 KINDS = {
     ("v1", "Pod"),
@@ -186,6 +198,8 @@ KINDS = {
     ("gateway.networking.k8s.io/v1", "GatewayClass"),
     ("gateway.networking.k8s.io/v1", "Gateway"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("v1", "Namespace"),
 }
 CONFIG_MAP = _fields("apiVersion kind metadata data", "binaryData immutable")
 SECRET = _fields("apiVersion kind metadata data stringData type", "immutable")

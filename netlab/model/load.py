@@ -46,7 +46,9 @@ from netlab.model.lab import (
     Service,
     pod_names,
 )
+from netlab.model.networkpolicy import check_unique_policies, read_namespace, read_network_policy
 from netlab.model.outside import read_outside
+from netlab.model.policytypes import Namespace, NetworkPolicy
 from netlab.model.pods import (
     DNS_LABEL,
     DNS_SUBDOMAIN,
@@ -71,6 +73,8 @@ Manifest = (
     | GatewayClass
     | Gateway
     | HTTPRoute
+    | NetworkPolicy
+    | Namespace
 )
 
 # libyaml's loader when PyYAML has it: ~3x faster than the pure-Python one on big labs.
@@ -155,7 +159,10 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         tuple(o for o in manifests if isinstance(o, HTTPRoute)),
     )
     classes = tuple(obj for obj in manifests if isinstance(obj, IngressClass))
-    kinds_of_their_own = (Service, Ingress, ConfigData, IngressClass, tuple, GatewayClass, Gateway, HTTPRoute)
+    kinds_of_their_own = (
+        *(Service, Ingress, ConfigData, IngressClass, tuple, GatewayClass, Gateway, HTTPRoute),
+        *(NetworkPolicy, Namespace),
+    )
     objects = tuple(obj for obj in manifests if not isinstance(obj, kinds_of_their_own))
     endpoint_objects = [obj for obj in manifests if isinstance(obj, tuple)]  # EndpointSlices, Endpoints
     config = tuple(obj for obj in manifests if isinstance(obj, ConfigData))
@@ -167,6 +174,8 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         objects, services = add_cluster_dns(r, cluster, objects, services, len(manifests))
     _check_unique_names(r, cluster, objects, outside)
     _check_unique_services(r, services)
+    policies = [o for o in manifests if isinstance(o, NetworkPolicy)]
+    check_unique_policies(r, policies, [o for o in manifests if isinstance(o, Namespace)])
     check_unique_endpoints(r, endpoint_objects)
     check_placement(r, cluster, objects)
     check_ingresses(r, ingresses, services, objects, strict=check_pods, classes=classes)
@@ -200,6 +209,8 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         translations=translations,
         endpoint_slices=tuple(s for obj in endpoint_objects for s in obj),
         gateway_api=gateway_api,
+        network_policies=tuple(policies),
+        namespaces=tuple(o for o in manifests if isinstance(o, Namespace)),
     )
 
 
@@ -217,10 +228,12 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
         kinds = ", ".join(f"{a} {k}" for a, k in sorted(fields.KINDS))
         r.problem(label, f"unknown kind {api} {kind} (netlab knows {kinds})")
         return None
+    if kind == "Namespace":  # cluster-scoped, no spec of the learner's: its labels are what counts
+        return read_namespace(r, raw, label)
     data_only = kind in ("ConfigMap", "Secret", "EndpointSlice", "Endpoints")  # no spec: their data is the object
     obj = raw if data_only else r.mapping(raw, label, fields.OBJECT, required=("metadata", "spec"))
     m = r.mapping(obj.get("metadata"), f"{label}: metadata", fields.METADATA, required=("name",))
-    subdomain = data_only or kind == "IngressClass"
+    subdomain = data_only or kind in ("IngressClass", "NetworkPolicy")
     pattern, longest = (DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX) if subdomain else (DNS_LABEL, HOSTNAME_MAX)
     name = r.string(m.get("name"), f"{label}: metadata.name", pattern, longest)
     namespace = r.string(m.get("namespace", "default"), f"{label}: metadata.namespace", DNS_LABEL, 63)
@@ -238,6 +251,8 @@ def _read_object(r: FieldReader, raw: Any, index: int) -> Manifest | None:
         return read_gateway(r, obj.get("spec"), name, namespace, label, index)
     if kind == "HTTPRoute":
         return read_http_route(r, obj.get("spec"), name, namespace, label, index)
+    if kind == "NetworkPolicy":
+        return read_network_policy(r, obj.get("spec"), name, namespace, label, index)
     if kind == "IngressClass":  # cluster-scoped: a namespace is ignored
         return read_ingress_class(r, obj.get("spec"), name, meta.get("annotations"), label)
     if kind == "Pod":
