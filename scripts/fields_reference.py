@@ -82,6 +82,16 @@ STRUCTURES: list[tuple[str, str]] = [
     ("`requestHeaderModifier.set[]`, `add[]`", "HTTP_HEADER"),
     ("`filters[].requestRedirect`", "HTTP_REQUEST_REDIRECT"),
     ("`rules[].backendRefs[]`", "HTTP_BACKEND_REF"),
+    ("NetworkPolicy `spec`", "NETWORK_POLICY_SPEC"),
+    ("NetworkPolicy `ingress[]`", "NETWORK_POLICY_INGRESS_RULE"),
+    ("NetworkPolicy `egress[]`", "NETWORK_POLICY_EGRESS_RULE"),
+    ("NetworkPolicy `from[]`, `to[]`", "NETWORK_POLICY_PEER"),
+    ("NetworkPolicy `ports[]`", "NETWORK_POLICY_PORT"),
+    ("NetworkPolicy `ipBlock`", "IP_BLOCK"),
+    ("NetworkPolicy `podSelector`, `namespaceSelector`", "POLICY_LABEL_SELECTOR"),
+    ("`matchExpressions[]`", "LABEL_SELECTOR_REQUIREMENT"),
+    ("Namespace", "NAMESPACE"),
+    ("Namespace `metadata`", "NAMESPACE_METADATA"),
 ]
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from netlab.errors import LabStateError
-from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, podrunner, procs
+from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns, netpol, podrunner, procs
 from netlab.kernel.teardown import teardown
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan, PodPlan
@@ -132,6 +132,7 @@ def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> lis
             etcfiles.write(state, etc_files(plan, nsswitch=not etcfiles.machine_nsswitch_will_do()))
             state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
             synced = sync(proxied(plan, left or []))
+            netpol.sync(plan)  # after kube-proxy's: kube-router's jumps go first in line
             egress.program(plan)
             start_workloads(plan, state, plan.pods, resolver=True)
     except BaseException:

@@ -8,6 +8,8 @@ Steps, as a cluster would take them:
 * resync kube-proxy's rules on every node in one atomic step each (in nftables mode only what
   changed, as kube-proxy's partial sync), and flush the UDP conntrack entries that still point at
   endpoints that left, as kube-proxy does;
+* then kube-router's NetworkPolicy sets and chains on every node (kernel.netpol: new pods, labels,
+  policies and namespaces' labels all change what they hold);
 * LoadBalancer IPs that came or went: the cloud (or MetalLB) routes or withdraws them
   (kernel.loadbalancers; the cloud's load balancer comes with the first and goes with the last);
 * render the DNS zones again: cluster DNS answers from them with its next query;
@@ -40,7 +42,7 @@ from functools import partial
 from ipaddress import IPv4Address
 
 from netlab.errors import ApplyError, BadInput, KernelError
-from netlab.kernel import conntrack, etcfiles, ingress, loadbalancers, netns, procs
+from netlab.kernel import conntrack, etcfiles, ingress, loadbalancers, netns, netpol, procs
 from netlab.kernel.announce import announce
 from netlab.kernel.build import Namespaces, refuse_taken, start_workloads
 from netlab.kernel.teardown import signals_deferred
@@ -137,6 +139,7 @@ def _change(
     kept = {name: env for name, env in state.service_env().items() if name in after}
     state.write_service_env({**kept, **{p.name: pod_service_env(new, p, existing) for p in added}})
     synced = sync(new, force=bool(old.services), previous=old)
+    netpol.sync(new, force=bool(old.lab.network_policies))
     if os.environ.get(FAULT_RULES):
         raise ApplyError(f"lab {new.name}: the rules failed to load ({FAULT_RULES} is set)")
     flushed = conntrack.flush_stale_udp(new)
@@ -171,6 +174,7 @@ def _undo(
     _add_pods(old, state, back, [])
     state.write_service_env(service_env)
     sync(old, force=bool(old.services or new.services))  # whole: the nodes may hold either plan's
+    netpol.sync(old, force=bool(new.lab.network_policies))
     loadbalancers.change(new, old, state)
     start_workloads(old, state, back)
     announce(old, back)

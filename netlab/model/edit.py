@@ -74,7 +74,8 @@ def _key(obj: dict) -> tuple[str, str, str]:
 
 
 def _cluster_scoped_match(obj: dict, key: tuple[str, str, str]) -> bool:
-    """An IngressClass, GatewayClass or Namespace is cluster-scoped: its name alone names it, whatever namespace it carries."""
+    """An IngressClass, GatewayClass or Namespace is cluster-scoped: its name alone names it, whatever
+    namespace it carries."""
     return key[0] in ("IngressClass", "GatewayClass", "Namespace") and _key(obj)[::2] == key[::2]
 
 

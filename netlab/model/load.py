@@ -48,7 +48,6 @@ from netlab.model.lab import (
 )
 from netlab.model.networkpolicy import check_unique_policies, read_namespace, read_network_policy
 from netlab.model.outside import read_outside
-from netlab.model.policytypes import Namespace, NetworkPolicy
 from netlab.model.pods import (
     DNS_LABEL,
     DNS_SUBDOMAIN,
@@ -58,6 +57,7 @@ from netlab.model.pods import (
     read_deployment,
     read_pod_spec,
 )
+from netlab.model.policytypes import Namespace, NetworkPolicy
 from netlab.model.schema import FieldReader, duplicates
 from netlab.model.services import read_service
 from netlab.model.statefulsets import read_statefulset

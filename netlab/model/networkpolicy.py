@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 from typing import Any
 
 from netlab.model import fields
+from netlab.model.pods import DNS_LABEL, HOSTNAME_MAX
 from netlab.model.policytypes import (
     OPERATORS,
     IPBlock,
@@ -23,7 +24,6 @@ from netlab.model.policytypes import (
     PolicyRule,
     Requirement,
 )
-from netlab.model.pods import DNS_LABEL, HOSTNAME_MAX
 from netlab.model.schema import FieldReader, duplicates
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -32,7 +32,9 @@ IANA_SVC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")  # with a letter 
 IANA_SVC_NAME_MAX = 15
 
 
-def read_network_policy(r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str, index: int) -> NetworkPolicy:
+def read_network_policy(
+    r: FieldReader, spec_raw: Any, name: str, namespace: str, label: str, index: int
+) -> NetworkPolicy:
     """The policy from its `spec`; problems name `label` (e.g. "NetworkPolicy web") and the field."""
     place = f"{label}: spec"
     spec = r.mapping(spec_raw, place, fields.NETWORK_POLICY_SPEC, required=("podSelector",))
@@ -85,7 +87,7 @@ def _read_peer(r: FieldReader, raw: Any, place: str) -> PolicyPeer:
     if peer.get("ipBlock") is None:
         return PolicyPeer(pods, namespaces)
     if pods is not None or namespaces is not None:
-        r.problem(f"{place}.ipBlock", "may not be given with podSelector or namespaceSelector (a peer is one or the other)")
+        r.problem(f"{place}.ipBlock", "may not be given with podSelector or namespaceSelector (a peer is one of them)")
     return PolicyPeer(ip_block=_read_ip_block(r, peer["ipBlock"], f"{place}.ipBlock"))
 
 

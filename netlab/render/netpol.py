@@ -1,0 +1,328 @@
+"""kube-router's network policy rules for one node (pure): the `ipset restore` input of the sets and
+the `iptables-restore --noflush` input of its filter chains (docs/network-policy.md).
+
+Layout, as kube-router v2's network policy controller writes it (pkg/controllers/netpol):
+- KUBE-ROUTER-INPUT, -FORWARD, -OUTPUT, jumped to first from INPUT, FORWARD and OUTPUT;
+- a KUBE-POD-FW-<hash> chain per pod of this node that a policy selects, jumped to from those
+  chains for traffic to the pod (ingress policies) or from it (egress policies): replies accepted
+  (ESTABLISHED,RELATED), INVALID dropped, the node's own traffic to it accepted, then each policy's
+  chain; what none marked 0x10000 is logged (NFLOG group 100) and REJECTed (icmp-port-unreachable:
+  a TCP connect is refused at once); what passes is marked 0x20000, which the top chains ACCEPT;
+- a KUBE-NWPLCY-<hash> chain per policy (every node holds every policy's), whose rules mark 0x10000
+  and RETURN what a rule allows: ipsets of the policy's pods (KUBE-DST- for its ingress side,
+  KUBE-SRC- for its egress side) and of each rule's peers, named ports and ipBlocks.
+Hashes are base32 of sha256, first 16 characters, of what names the object; kube-router adds its
+sync's version (a timestamp) to chain names, netlab leaves it out so names stay put between syncs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+
+from netlab.model.lab import NODE_PORT_RANGE, Lab
+from netlab.model.policytypes import NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule
+from netlab.plan.model import LabPlan, NodePlan, PodPlan
+from netlab.render.iptables import comment, quote
+
+INPUT, FORWARD, OUTPUT = "KUBE-ROUTER-INPUT", "KUBE-ROUTER-FORWARD", "KUBE-ROUTER-OUTPUT"
+TOP_CHAINS = {"INPUT": INPUT, "FORWARD": FORWARD, "OUTPUT": OUTPUT}
+POD_CHAIN, POLICY_CHAIN = "KUBE-POD-FW-", "KUBE-NWPLCY-"
+SRC_SET, DST_SET, TMP_SET = "KUBE-SRC-", "KUBE-DST-", "TMP-"
+OWN_PREFIXES = (POD_CHAIN, POLICY_CHAIN)  # per-pod and per-policy chains: stale ones are deleted
+SET_PREFIXES = (SRC_SET, DST_SET)
+MATCHED = "0x10000/0x10000"  # a policy's rule allowed it
+COMPLIANT = "0x20000/0x20000"  # it went through a pod's chain and passed
+HASH_IP, HASH_NET = "hash:ip", "hash:net"
+SET_OPTIONS = "family inet hashsize 1024 maxelem 65536 timeout 0"
+
+
+def short_hash(text: str) -> str:
+    """kube-router's names: base32 of the sha256, first 16 characters."""
+    return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:16]
+
+
+def top_jump(builtin: str) -> tuple[str, ...]:
+    """The rule in a built-in chain that sends everything to kube-router's chain, first in line."""
+    target = TOP_CHAINS[builtin]
+    return (*comment(f"kube-router netpol - {short_hash(target)}"), "-j", target)
+
+
+@dataclass(frozen=True)
+class IpSet:
+    name: str
+    type: str  # hash:ip (pods) | hash:net (ipBlocks: an `except` is a nomatch entry)
+    entries: tuple[str, ...]
+
+
+@dataclass
+class NodeRules:
+    """What one node holds: the sets, and the filter chains with their rules (in order)."""
+
+    sets: dict[str, IpSet] = field(default_factory=dict)
+    chains: list[str] = field(default_factory=lambda: [INPUT, FORWARD, OUTPUT])
+    rules: list[str] = field(default_factory=list)
+
+    def add(self, chain: str, *args: str, then: str = "") -> None:
+        """A rule: `args` (each quoted if it has a space), then `then` as written."""
+        self.rules.append(" ".join(["-A", chain, *map(quote, args), *([then] if then else [])]))
+
+    def ipset_restore(self) -> str:
+        """Each set filled in a temporary set of its type, then swapped in whole (kube-router's
+        RestoreSets): a set is never seen half full."""
+        lines: list[str] = []
+        for s in sorted(self.sets.values(), key=lambda s: s.name):
+            tmp = TMP_SET + short_hash(s.type)
+            lines += [f"create {tmp} {s.type} {SET_OPTIONS} -exist", f"flush {tmp}"]
+            lines += [f"add {tmp} {entry}" for entry in s.entries]
+            lines += [f"create {s.name} {s.type} {SET_OPTIONS} -exist", f"swap {tmp} {s.name}", f"flush {tmp}"]
+        lines += [f"destroy {TMP_SET}{short_hash(t)}" for t in sorted({s.type for s in self.sets.values()})]
+        return "\n".join(lines) + "\n" if lines else ""
+
+    def iptables_restore(self, extra: tuple[str, ...] = ()) -> str:
+        """The filter table's restore input: every chain declared (which flushes it), the rules,
+        then `extra` (the kernel side's jumps and stale chains' deletes), COMMIT."""
+        declared = [f":{chain} - [0:0]" for chain in self.chains]
+        return "\n".join(["*filter", *declared, *self.rules, *extra, "COMMIT"]) + "\n"
+
+
+def render(plan: LabPlan, node: NodePlan) -> NodeRules:
+    """The node's sets and chains for the lab's policies: every policy's chain, and a firewall chain
+    for each pod of this node a policy selects."""
+    out = NodeRules()
+    _input_exceptions(out, plan.lab)
+    for policy in plan.lab.network_policies:
+        _policy_chain(out, plan, policy)
+    for pod in (p for p in plan.pods if p.node == node.name):
+        _pod_chain(out, plan, pod)
+    for chain in (INPUT, FORWARD, OUTPUT):
+        out.add(
+            chain,
+            *comment("rule to explicitly ACCEPT traffic that comply to network policies"),
+            then=f"-m mark --mark {COMPLIANT} -j ACCEPT",
+        )
+    return out
+
+
+def _input_exceptions(out: NodeRules, lab: Lab) -> None:
+    """Traffic to a ClusterIP or a NodePort reaches INPUT before kube-proxy forwards it (IPVS): it is
+    judged once it goes on to a pod, never on its way in."""
+    out.add(
+        INPUT,
+        *comment("allow traffic to primary cluster IP range"),
+        "-d",
+        str(lab.cluster.service_cidr),
+        "-j",
+        "RETURN",
+    )
+    low, high = NODE_PORT_RANGE
+    for proto in ("tcp", "udp"):
+        out.add(
+            INPUT,
+            "-p",
+            proto,
+            *comment(f"allow LOCAL {proto.upper()} traffic to node ports"),
+            then=f"-m addrtype --dst-type LOCAL -m multiport --dports {low}:{high} -j RETURN",
+        )
+
+
+def selected(plan: LabPlan, policy: NetworkPolicy) -> list[PodPlan]:
+    """The pods a policy applies to: its namespace's, matching its podSelector."""
+    return [p for p in plan.pods if p.namespace == policy.namespace and policy.pod_selector.matches(p.labels)]
+
+
+def _peer_pods(plan: LabPlan, policy: NetworkPolicy, rule: PolicyRule) -> list[PodPlan]:
+    """The pods a rule's peers name (ipBlocks aside), in the lab's pod order."""
+    return [p for p in plan.pods if any(_peer_has(plan.lab, policy, peer, p) for peer in rule.peers)]
+
+
+def _peer_has(lab: Lab, policy: NetworkPolicy, peer: PolicyPeer, pod: PodPlan) -> bool:
+    if peer.ip_block is not None:
+        return False
+    if peer.namespace_selector is None:
+        in_namespace = pod.namespace == policy.namespace
+    else:
+        in_namespace = peer.namespace_selector.matches(lab.namespace_labels(pod.namespace))
+    return in_namespace and (peer.pod_selector is None or peer.pod_selector.matches(pod.labels))
+
+
+def _blocks(rule: PolicyRule) -> tuple[str, ...]:
+    """A rule's ipBlocks as hash:net entries: each cidr, each `except` a nomatch entry."""
+    entries: list[str] = []
+    for block in (peer.ip_block for peer in rule.peers if peer.ip_block):
+        entries += [f"{block.cidr} timeout 0", *(f"{e} timeout 0 nomatch" for e in block.excepted)]
+    return tuple(entries)
+
+
+def _ips(pods: list[PodPlan]) -> tuple[str, ...]:
+    return tuple(f"{p.ip.ip} timeout 0" for p in pods)
+
+
+def named_port_endpoints(pods: list[PodPlan], port: PolicyPort) -> list[tuple[int, list[PodPlan]]]:
+    """A named port resolved per pod: each number it stands for, with the pods whose container port
+    of that name and protocol has it (pods without one are left out)."""
+    by_number: dict[int, list[PodPlan]] = {}
+    for pod in pods:
+        numbers = {
+            c.port
+            for ctr in pod.running_containers()
+            for c in ctr.ports
+            if (c.name, c.protocol) == (port.port, port.protocol)
+        }
+        for number in numbers:
+            by_number.setdefault(number, []).append(pod)
+    return sorted(by_number.items())
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One direction of a policy: ingress (peers are sources) or egress (peers are destinations)."""
+
+    word: str  # "ingress" | "egress"
+    target_set: str  # the policy's own pods, as destinations (ingress) or sources (egress)
+    peer_prefix: str
+
+    def pair(self, peer: str, own: str) -> tuple[str, str]:
+        """(source set, destination set) of a rule: the peers' set on the far side."""
+        return (peer, own) if self.word == "ingress" else (own, peer)
+
+
+def _policy_chain(out: NodeRules, plan: LabPlan, policy: NetworkPolicy) -> None:
+    key = policy.namespace + policy.name
+    chain = POLICY_CHAIN + short_hash(key)
+    out.chains.append(chain)
+    targets = selected(plan, policy)
+    sides = []
+    if "Ingress" in policy.policy_types:
+        sides.append((_Side("ingress", DST_SET + short_hash(key), SRC_SET), policy.ingress))
+    if "Egress" in policy.policy_types:
+        sides.append((_Side("egress", SRC_SET + short_hash(key), DST_SET), policy.egress))
+    for side, rules in sides:
+        out.sets[side.target_set] = IpSet(side.target_set, HASH_IP, _ips(targets))
+        for index, rule in enumerate(rules):
+            _rule(out, plan, policy, chain, side, index, rule, targets)
+
+
+def _rule(
+    out: NodeRules,
+    plan: LabPlan,
+    policy: NetworkPolicy,
+    chain: str,
+    side: _Side,
+    index: int,
+    rule: PolicyRule,
+    targets: list[PodPlan],
+) -> None:
+    """One ingress or egress rule, in kube-router's three cases: peer pods, every peer, ipBlocks;
+    each with its numeric ports, its named ports (a set of the pods that have the number), or all."""
+    base = f"{policy.namespace}{policy.name}{side.word}rule{index}"
+    numeric = [p for p in rule.ports if not isinstance(p.port, str)]
+    named = [p for p in rule.ports if isinstance(p.port, str)]
+    ident = f"policy name {policy.name} namespace {policy.namespace}"
+    ingress = side.word == "ingress"
+
+    def allow(text: str, peer_set: str, port_pods: list[PodPlan]) -> None:
+        """Mark what the rule's ports allow between `peer_set` ("": anyone) and the policy's pods;
+        a named port matches the pods of `port_pods` whose port of that name has the number."""
+        src, dst = side.pair(peer_set, side.target_set)
+        for port in numeric:
+            _mark(out, chain, text, src, dst, port.protocol, port.port, port.end_port)
+        for j, port in enumerate(named):
+            for k, (number, pods) in enumerate(named_port_endpoints(port_pods, port)):
+                name = DST_SET + short_hash(f"{base}{j}.{k}namedport")
+                out.sets[name] = IpSet(name, HASH_IP, _ips(pods))
+                _mark(out, chain, text, src, name, port.protocol, number, None)
+        if not rule.ports:
+            _mark(out, chain, text, src, dst, None, None, None)
+
+    if peers := _peer_pods(plan, policy, rule):
+        name = side.peer_prefix + short_hash(base + "pod")
+        out.sets[name] = IpSet(name, HASH_IP, _ips(peers))
+        text = f"rule to ACCEPT traffic from source pods to dest pods selected by {ident}"
+        allow(text, name, targets if ingress else peers)
+    if not rule.peers:
+        everyone = "all sources to dest pods" if ingress else "source pods to all destinations"
+        allow(
+            f"rule to ACCEPT traffic from {everyone} selected by {ident}", "", targets if ingress else list(plan.pods)
+        )
+    if blocks := _blocks(rule):
+        name = side.peer_prefix + short_hash(base + "ipblock")
+        out.sets[name] = IpSet(name, HASH_NET, blocks)
+        where = "from specified ipBlocks to dest pods" if ingress else "from source pods to specified ipBlocks"
+        allow(f"rule to ACCEPT traffic {where} selected by {ident}", name, targets if ingress else [])
+
+
+def _mark(
+    out: NodeRules,
+    chain: str,
+    text: str,
+    src: str,
+    dst: str,
+    protocol: str | None,
+    port: int | str | None,
+    end: int | None,
+) -> None:
+    """kube-router's appendRuleToPolicyChain: a rule that marks what matches, and its twin that
+    RETURNs what is marked (the pod's chain then lets it through)."""
+    match = [*comment(text)]
+    match += ["-m", "set", "--match-set", src, "src"] if src else []
+    match += ["-m", "set", "--match-set", dst, "dst"] if dst else []
+    match += ["-p", protocol.lower()] if protocol else []
+    match += ["--dport", f"{port}:{end}" if end else str(port)] if port else []
+    out.add(
+        chain, *match, *comment("rule to mark traffic matching a network policy"), then=f"-j MARK --set-xmark {MATCHED}"
+    )
+    out.add(
+        chain,
+        *match,
+        *comment("rule to RETURN traffic matching a network policy"),
+        then=f"-m mark --mark {MATCHED} -j RETURN",
+    )
+
+
+def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
+    """The pod's firewall chain, if a policy selects it, and the jumps to it (module docstring)."""
+    policies = [p for p in plan.lab.network_policies if pod in selected(plan, p)]
+    ingress = any("Ingress" in p.policy_types for p in policies)
+    egress = any("Egress" in p.policy_types for p in policies)
+    if not policies:
+        return
+    chain = POD_CHAIN + short_hash(pod.namespace + pod.name)
+    ip = str(pod.ip.ip)
+    out.chains.append(chain)
+    out.add(
+        chain,
+        *comment("rule for stateful firewall for pod"),
+        then="-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    )
+    out.add(chain, *comment("rule to drop invalid state for pod"), then="-m conntrack --ctstate INVALID -j DROP")
+    if ingress:
+        text = "rule to permit the traffic traffic to pods when source is the pod's local node"
+        out.add(chain, *comment(text), "-m", "addrtype", "--src-type", "LOCAL", "-d", ip, "-j", "ACCEPT")
+    for policy in policies:
+        target = POLICY_CHAIN + short_hash(policy.namespace + policy.name)
+        out.add(chain, *comment(f"run through nw policy {policy.name}"), "-j", target)
+    who = f"POD name:{pod.name} namespace: {pod.namespace}"
+    out.add(
+        chain,
+        *comment(f"rule to log dropped traffic {who}"),
+        then=f"-m mark ! --mark {MATCHED} -j NFLOG --nflog-group 100 -m limit --limit 10/minute --limit-burst 10",
+    )
+    out.add(chain, *comment(f"rule to REJECT traffic destined for {who}"), then=f"-m mark ! --mark {MATCHED} -j REJECT")
+    out.add(chain, then="-j MARK --set-mark 0/0x10000")
+    out.add(
+        chain,
+        *comment("set mark to ACCEPT traffic that comply to network policies"),
+        then=f"-j MARK --set-mark {COMPLIANT}",
+    )
+    if ingress:
+        text = f"rule to jump traffic destined to {who} to chain {chain}"
+        out.add(FORWARD, "-m", "physdev", "--physdev-is-bridged", *comment(text), "-d", ip, "-j", chain)
+        for top in (FORWARD, OUTPUT):
+            out.add(top, *comment(text), "-d", ip, "-j", chain)
+    if egress:
+        text = f"rule to jump traffic from {who} to chain {chain}"
+        out.add(FORWARD, "-m", "physdev", "--physdev-is-bridged", *comment(text), "-s", ip, "-j", chain)
+        for top in (INPUT, FORWARD, OUTPUT):
+            out.add(top, *comment(text), "-s", ip, "-j", chain)

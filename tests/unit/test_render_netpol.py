@@ -1,0 +1,92 @@
+"""netlab.render.netpol: kube-router's sets and chains for one node, from the plan (goldens), and the
+NetworkPolicy and Namespace kinds as lab files and `apply -f` read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netlab.errors import BadInput
+from netlab.model.edit import apply, delete
+from netlab.model.load import load_lab
+from netlab.plan import make_plan
+from netlab.plan.model import LabPlan
+from netlab.render.netpol import DST_SET, FORWARD, POD_CHAIN, render, short_hash
+
+REPO = Path(__file__).resolve().parents[2]
+MANIFESTS = REPO / "tests" / "manifests"
+DOCS = MANIFESTS / "k8s-docs"
+GOLDEN = REPO / "tests" / "golden" / "netpol"
+LAB = MANIFESTS / "network-policy-lab.yaml"
+
+
+def plan_with(*manifests: Path, network: str = "host-gw") -> LabPlan:
+    text = LAB.read_text()
+    for path in manifests:
+        text = apply(text, path.read_text(), str(path))
+    return make_plan(load_lab(LAB, text), network=network)
+
+
+def test_the_rules_and_sets_of_node_1_are_golden(golden) -> None:
+    plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml", DOCS / "network-policy-default-deny-ingress.yaml")
+    rules = render(plan, plan.nodes[0])
+    golden(GOLDEN / "node-1.ipset", rules.ipset_restore())
+    golden(GOLDEN / "node-1.iptables", rules.iptables_restore())
+
+
+def test_only_the_pods_of_the_node_that_a_policy_selects_get_a_firewall_chain() -> None:
+    plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml")
+    node1, node2 = (render(plan, node) for node in plan.nodes)
+    db = POD_CHAIN + short_hash("defaultdb")
+    assert db in node1.chains and db not in node2.chains
+    assert not [c for c in node2.chains if c.startswith(POD_CHAIN)]  # frontend and outsider: no policy selects them
+
+
+def test_a_named_port_is_resolved_per_pod_into_a_set_of_the_pods_that_have_it() -> None:
+    plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml")
+    rules = render(plan, plan.nodes[0])
+    named = rules.sets[DST_SET + short_hash("defaulttest-network-policyingressrule00.0namedport")]
+    assert named.entries == ("10.244.1.2 timeout 0",)  # db: its container port redis is 6379
+    assert sum(f"--match-set {named.name} dst -p tcp --dport 6379 " in r for r in rules.rules) == 4  # peers, ipBlock
+
+
+def test_a_namespace_selector_sees_the_namespace_labels_and_the_name_label() -> None:
+    plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml")
+    sources = {e for s in render(plan, plan.nodes[0]).sets.values() for e in s.entries}
+    outsider = next(p for p in plan.pods if p.name == "outsider")
+    assert f"{outsider.ip.ip} timeout 0" in sources  # namespace myproject, project=myproject
+    assert plan.lab.namespace_labels("myproject") == {
+        "project": "myproject",
+        "kubernetes.io/metadata.name": "myproject",
+    }
+
+
+def test_default_deny_jumps_every_pod_of_the_node_to_its_chain_on_either_network() -> None:
+    for network in ("host-gw", "vxlan"):
+        plan = plan_with(DOCS / "network-policy-default-deny-ingress.yaml", network=network)
+        rules = render(plan, plan.nodes[0])
+        jumped = [r for r in rules.rules if r.startswith(f"-A {FORWARD} -m physdev")]
+        assert len(jumped) == 2  # db and client, in namespace default
+
+
+def test_the_docs_examples_load() -> None:
+    for path in sorted(DOCS.glob("network*.yaml")):
+        lab = load_lab(LAB, apply(LAB.read_text(), path.read_text(), str(path)))
+        assert lab.network_policies, path.name
+
+
+def test_the_default_policy_types_are_the_api_servers() -> None:
+    egress = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "e"}}
+    egress["spec"] = {"podSelector": {}, "egress": [{}]}
+    lab = load_lab(LAB, apply(LAB.read_text(), yaml.safe_dump(egress)))
+    assert lab.network_policies[0].policy_types == ("Ingress", "Egress")
+
+
+def test_delete_takes_a_policy_and_a_namespace_by_their_aliases() -> None:
+    text = apply(LAB.read_text(), (DOCS / "network-policy-default-deny-ingress.yaml").read_text())
+    lab = load_lab(LAB, delete(delete(text, ["netpol/default-deny-ingress"]), ["ns/myproject"]))
+    assert not lab.network_policies and not lab.namespaces
+    with pytest.raises(BadInput, match="no NetworkPolicy"):
+        delete(LAB.read_text(), ["networkpolicies/nothing"])
