@@ -30,6 +30,7 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 POLICY_TYPES = ("Ingress", "Egress")
 IANA_SVC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")  # with a letter and no "--" (IsValidPortName)
 IANA_SVC_NAME_MAX = 15
+NO_PREFIX = IPv4Network("0.0.0.0/32")  # what `_prefix` reads when there is none (compared by identity)
 
 
 def read_network_policy(
@@ -104,13 +105,9 @@ def _read_ip_block(r: FieldReader, raw: Any, place: str) -> IPBlock:
 
 
 def _prefix(r: FieldReader, value: Any, place: str) -> IPv4Network | None:
-    if value is None:
-        return None
-    try:
-        return IPv4Network(str(value))
-    except ValueError:
-        r.problem(place, f"{value!r} is not an IPv4 CIDR such as 192.0.2.0/24 (host bits zero)")
-        return None
+    """An IPv4 prefix with its host bits zero, as ValidateIPBlock wants it; None: absent or wrong."""
+    found = r.network(value, place, NO_PREFIX)
+    return None if found is NO_PREFIX else found
 
 
 def _read_port(r: FieldReader, raw: Any, place: str) -> PolicyPort:

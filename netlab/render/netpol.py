@@ -6,7 +6,8 @@ Layout, as kube-router v2's network policy controller writes it (pkg/controllers
 - a KUBE-POD-FW-<hash> chain per pod of this node that a policy selects, jumped to from those
   chains for traffic to the pod (ingress policies) or from it (egress policies): replies accepted
   (ESTABLISHED,RELATED), INVALID dropped, the node's own traffic to it accepted, then each policy's
-  chain; what none marked 0x10000 is logged (NFLOG group 100) and REJECTed (icmp-port-unreachable:
+  chain (an Ingress-only policy's for traffic to the pod, an Egress-only one's for traffic from
+  it); what none marked 0x10000 is logged (NFLOG group 100) and REJECTed (icmp-port-unreachable:
   a TCP connect is refused at once); what passes is marked 0x20000, which the top chains ACCEPT;
 - a KUBE-NWPLCY-<hash> chain per policy (every node holds every policy's), whose rules mark 0x10000
   and RETURN what a rule allows: ipsets of the policy's pods (KUBE-DST- for its ingress side,
@@ -281,6 +282,14 @@ def _mark(
     )
 
 
+def _direction(policy: NetworkPolicy, ip: str) -> tuple[str, ...]:
+    """A policy of one type judges only that direction of the pod's traffic (to it: ingress, from
+    it: egress); one of both types judges either."""
+    if len(policy.policy_types) == 2:
+        return ()
+    return ("-d", ip) if policy.policy_types == ("Ingress",) else ("-s", ip)
+
+
 def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
     """The pod's firewall chain, if a policy selects it, and the jumps to it (module docstring)."""
     policies = [p for p in plan.lab.network_policies if pod in selected(plan, p)]
@@ -302,7 +311,7 @@ def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
         out.add(chain, *comment(text), "-m", "addrtype", "--src-type", "LOCAL", "-d", ip, "-j", "ACCEPT")
     for policy in policies:
         target = POLICY_CHAIN + short_hash(policy.namespace + policy.name)
-        out.add(chain, *comment(f"run through nw policy {policy.name}"), "-j", target)
+        out.add(chain, *_direction(policy, ip), *comment(f"run through nw policy {policy.name}"), "-j", target)
     who = f"POD name:{pod.name} namespace: {pod.namespace}"
     out.add(
         chain,
