@@ -22,6 +22,6 @@ from netlab.model import edit
 @click.option("-n", "--namespace", default="default", show_default=True)
 def cmd(lab: str, refs: tuple[str, ...], namespace: str) -> None:
     """Delete objects (pod/NAME, svc/NAME, deploy/NAME, sts/NAME, ing/NAME, ingressclass/NAME, secret/NAME,
-    endpointslice/NAME, ep/NAME) from LAB (like kubectl delete)."""
+    endpointslice/NAME, ep/NAME, netpol/NAME, ns/NAME) from LAB (like kubectl delete)."""
     require_root("delete")
     print_change(*change(lab, lambda text: edit.delete(text, list(refs), namespace)))

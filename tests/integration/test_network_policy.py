@@ -24,6 +24,7 @@ LAB = MANIFESTS / "network-policy-lab.yaml"
 # the lab's pods (tests/manifests/network-policy-lab.yaml): node-1 holds db and client, node-2
 # frontend and outsider (namespace myproject, labelled project=myproject)
 DB, CLIENT, FRONTEND, OUTSIDER = "10.244.1.2", "10.244.1.3", "10.244.2.2", "10.244.2.3"
+EXCEPT = MANIFESTS / "network-policy-except.yaml"
 OK, REFUSED = 0, 7  # curl's exit codes: answered; could not connect (refused, not 28: timed out)
 
 
@@ -52,6 +53,18 @@ def _pod(tmp_path: Path, name: str, role: str, node: str = "node-1") -> Path:
     pod["spec"]["nodeName"] = node
     path = tmp_path / f"{name}-{role}.yaml"
     path.write_text(yaml.safe_dump(pod))
+    return path
+
+
+def _namespace(tmp_path: Path, project: str) -> Path:
+    """Namespace myproject labelled project=`project`."""
+    path = tmp_path / f"namespace-{project}.yaml"
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "myproject", "labels": {"project": project}},
+    }
+    path.write_text(yaml.safe_dump(manifest))
     return path
 
 
@@ -88,6 +101,11 @@ def test_the_docs_policies_allow_and_deny_as_kube_router_does(tmp_path: Path, mo
         assert _curl("db", OUTSIDER, 8080) == OK  # db's egress: 10.244.0.0/16, ports 5978-8080
         assert _curl("db", FRONTEND, 8080) == REFUSED  # allowed out, but frontend's ingress denies it
 
+        _apply(_namespace(tmp_path, "x"))
+        assert _curl("outsider", DB, 6379) == REFUSED  # its namespace's labels no longer match
+        _apply(_namespace(tmp_path, "myproject"))
+        assert _curl("outsider", DB, 6379) == OK
+
         _apply(_pod(tmp_path, "client", "frontend"))
         assert _curl("client", DB, 6379) == OK  # now a peer of the policy
         _apply(_pod(tmp_path, "client", "client"))
@@ -103,6 +121,14 @@ def test_the_docs_policies_allow_and_deny_as_kube_router_does(tmp_path: Path, mo
         _delete("netpol/test-network-policy", "networkpolicy/default-deny-ingress")
         assert _curl("client", DB, 8080) == OK  # every policy gone: open again
         assert _curl("frontend", DB, 6379) == OK
+        for node in ("node-1", "node-2"):  # and nothing of theirs is left on the nodes
+            assert "KUBE-POD-FW-" not in netlab("exec", "netpol", node, "--", "iptables-save").out
+            assert netlab("exec", "netpol", node, "--", "ipset", "list", "-n").out.split() == []
+
+        _apply(EXCEPT)
+        assert _curl("client", DB, 8080) == OK  # inside 10.244.0.0/16
+        assert _curl("client", FRONTEND, 8080) == REFUSED  # in its except, 10.244.2.0/24
+        _delete("netpol/except-node-2")
 
         _apply(DOCS / "network-policy-default-deny-ingress.yaml", DOCS / "network-policy-allow-all-ingress.yaml")
         assert _curl("frontend", DB, 8080) == OK  # allow-all-ingress: ORed with default deny
