@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+KUBE_ROUTER_RULES = ("-A KUBE-ROUTER-", "-A KUBE-POD-FW-", "-A KUBE-NWPLCY-")  # netlab.render.netpol's chains
+
 
 @dataclass
 class Saved:
@@ -24,7 +26,13 @@ class Saved:
 
     @property
     def kube_rules(self) -> int:
-        return sum(1 for lines in self.rules.values() for line in lines if line.startswith("-A KUBE-"))
+        """kube-proxy's rules (kube-router's network policy chains share the KUBE- prefix: not counted)."""
+        return sum(
+            1
+            for lines in self.rules.values()
+            for line in lines
+            if line.startswith("-A KUBE-") and not line.startswith(KUBE_ROUTER_RULES)
+        )
 
 
 def parse_save(text: str) -> Saved:
