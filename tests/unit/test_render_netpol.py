@@ -13,7 +13,9 @@ from netlab.model.edit import apply, delete
 from netlab.model.load import load_lab
 from netlab.plan import make_plan
 from netlab.plan.model import LabPlan
-from netlab.render.netpol import DST_SET, FORWARD, POD_CHAIN, render, short_hash
+from netlab.readback.iptables import parse_save
+from netlab.render.iptables import quote
+from netlab.render.netpol import DST_SET, FORWARD, POD_CHAIN, render, short_hash, top_jump
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "tests" / "manifests"
@@ -90,3 +92,21 @@ def test_delete_takes_a_policy_and_a_namespace_by_their_aliases() -> None:
     assert not lab.network_policies and not lab.namespaces
     with pytest.raises(BadInput, match="no NetworkPolicy"):
         delete(LAB.read_text(), ["networkpolicies/nothing"])
+
+
+def test_kube_routers_jumps_go_first_and_its_stale_chains_go() -> None:
+    from netlab.kernel.netpol import _stale_chains, _top_jumps
+
+    saved = parse_save(
+        "*filter\n:FORWARD ACCEPT [0:0]\n:KUBE-POD-FW-OLD - [0:0]\n:KUBE-FORWARD - [0:0]\n"
+        '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD\n'
+        f"-A FORWARD {' '.join(map(quote, top_jump('FORWARD')))}\n"
+        "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP\n-A KUBE-POD-FW-OLD -j ACCEPT\nCOMMIT\n"
+    )
+    lines = _top_jumps(saved)
+    forward = [line for line in lines if " FORWARD " in line]
+    assert forward[0].startswith("-D FORWARD -m comment") and forward[1].startswith("-I FORWARD 1 -m comment")
+    assert [line.split()[0] for line in lines if " INPUT " in line] == ["-I"]  # absent: inserted
+    plan = plan_with()
+    assert _stale_chains(saved, render(plan, plan.nodes[0])) == [":KUBE-POD-FW-OLD - [0:0]", "-X KUBE-POD-FW-OLD"]
+    assert saved.kube_rules == 1  # kube-proxy's: kube-router's own are not counted
