@@ -137,3 +137,14 @@ def test_the_docs_policies_allow_and_deny_as_kube_router_does(tmp_path: Path, mo
         assert _curl("outsider", CLIENT, 8080) == OK  # ingress still allowed to all; replies pass
         _delete("netpol/default-deny-egress", "netpol/allow-all-ingress", "netpol/default-deny-ingress")
         assert _curl("client", FRONTEND, 8080) == OK
+
+
+@pytest.mark.parametrize("mode", PROXY_MODES)
+def test_policies_of_the_lab_file_hold_from_up(tmp_path: Path, mode: str) -> None:
+    lab = tmp_path / "netpol.yaml"
+    lab.write_text(apply(LAB.read_text(), (DOCS / "network-policy-default-deny-ingress.yaml").read_text()))
+    with lab_up(str(lab), "--proxy-mode", mode, network="vxlan"):
+        assert _first_in_forward("node-1").endswith("-j KUBE-ROUTER-FORWARD")  # after kube-proxy's, first
+        assert _curl("client", DB, 8080) == REFUSED
+        assert _curl("outsider", DB, 8080) == REFUSED
+        assert _curl("db", OUTSIDER, 8080) == OK
