@@ -89,6 +89,8 @@ def test_the_docs_policies_allow_and_deny_as_kube_router_does(tmp_path: Path, mo
         assert _curl("frontend", DB, 8080) == REFUSED  # across nodes, routed
         assert _curl("db", OUTSIDER, 8080) == OK  # another namespace: not selected
         assert _curl("node-1", DB, 8080) == OK  # the pod's own node always reaches it
+        assert _curl("db", DB, 6379) == OK  # itself, over its lo: no node sees it
+        assert _curl("db", cluster_ip, 6379) == REFUSED  # itself through its Service: judged as any source
 
         # the docs' test-network-policy (adapted: named port redis, an ipBlock of no lab address)
         _apply(MANIFESTS / "network-policy-lab-policies.yaml")
