@@ -16,7 +16,15 @@ from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
 from netlab.plan.model import LabPlan, NodePlan
 from netlab.readback.iptables import Saved
 from netlab.render.iptables import quote
-from netlab.render.netpol import OWN_PREFIXES, SET_PREFIXES, TOP_CHAINS, NodeRules, render, top_jump
+from netlab.render.netpol import (
+    OWN_PREFIXES,
+    SET_PREFIXES,
+    TOP_CHAINS,
+    NodeRules,
+    compliant_accept,
+    render,
+    top_jump,
+)
 
 
 def sync(plan: LabPlan, force: bool = False) -> dict[str, int]:
@@ -33,6 +41,9 @@ def sync(plan: LabPlan, force: bool = False) -> dict[str, int]:
 
 def sync_node(plan: LabPlan, node: NodePlan) -> int:
     """Program one node (see `sync`); returns the rules its kube-router chains hold."""
+    if not plan.lab.network_policies:
+        _remove(node.netns)
+        return 0
     rules = render(plan, node)
     _ipset(node.netns, rules.ipset_restore())
     saved = iptables_save(node.netns)
@@ -41,6 +52,20 @@ def sync_node(plan: LabPlan, node: NodePlan) -> int:
     stale = sorted(set(_set_names(node.netns)) - set(rules.sets))
     _ipset(node.netns, "".join(f"destroy {name}\n" for name in stale))
     return held
+
+
+def _remove(netns_name: str) -> None:
+    """The lab's last policy went: everything of kube-router's goes from the node (its jumps and
+    ACCEPTs in the built-in chains, its chains, its sets), as in a lab that never had a policy."""
+    saved = iptables_save(netns_name)
+    held = saved.rules.get("filter", [])
+    own = {f"{b} {' '.join(map(quote, rule))}" for b in TOP_CHAINS for rule in (top_jump(b), compliant_accept())}
+    lines = sorted(f"-D {rule}" for rule in own if f"-A {rule}" in held)
+    chains = sorted(c for c in saved.chains.get("filter", set()) if c.startswith((*OWN_PREFIXES, *TOP_CHAINS.values())))
+    lines += [f":{c} - [0:0]" for c in chains] + [f"-X {c}" for c in chains]
+    if lines:
+        iptables_restore(netns_name, "\n".join(["*filter", *lines, "COMMIT"]) + "\n")
+    _ipset(netns_name, "".join(f"destroy {name}\n" for name in _set_names(netns_name)))
 
 
 def _ipset(netns_name: str, text: str) -> None:
@@ -61,7 +86,8 @@ def _set_names(netns_name: str) -> list[str]:
 
 def _top_jumps(saved: Saved) -> list[str]:
     """Each built-in chain's jump to kube-router's, put first where it is not (as its
-    ensureTopLevelChains does: deleted where it stands, inserted at position 1)."""
+    ensureTopLevelChains does: deleted where it stands, inserted at position 1), and its ACCEPT of
+    compliant traffic at the end, after kube-proxy's jumps."""
     lines = []
     for builtin in TOP_CHAINS:
         rule = " ".join(map(quote, top_jump(builtin)))
@@ -71,6 +97,10 @@ def _top_jumps(saved: Saved) -> list[str]:
         if f"-A {builtin} {rule}" in chain_rules:
             lines.append(f"-D {builtin} {rule}")
         lines.append(f"-I {builtin} 1 {rule}")
+    for builtin in TOP_CHAINS:  # and, appended once, the ACCEPT of what passed a pod's chain
+        accept = f"-A {builtin} " + " ".join(map(quote, compliant_accept()))
+        if accept not in saved.rules.get("filter", []):
+            lines.append(accept)
     return lines
 
 
@@ -82,8 +112,8 @@ def _stale_chains(saved: Saved, rules: NodeRules) -> list[str]:
 
 
 def _check(netns_name: str, after: Saved, rules: NodeRules) -> int:
-    """Every chain holds as many rules as rendered, and each built-in chain's first rule is the
-    jump to kube-router's. Returns the rules held."""
+    """Every chain holds as many rules as rendered, each built-in chain's first rule is the jump to
+    kube-router's and it holds the ACCEPT of compliant traffic. Returns the rules held."""
     held = after.rules.get("filter", [])
     for chain in rules.chains:
         want = sum(1 for line in rules.rules if line.startswith(f"-A {chain} "))
@@ -94,4 +124,6 @@ def _check(netns_name: str, after: Saved, rules: NodeRules) -> int:
         first = next((line for line in held if line.startswith(f"-A {builtin} ")), "")
         if not first.endswith(f"-j {target}"):
             raise ApplyError(f"in {netns_name}: after iptables-restore, {builtin} does not jump to {target} first")
+        if f"-A {builtin} " + " ".join(map(quote, compliant_accept())) not in held:
+            raise ApplyError(f"in {netns_name}: after iptables-restore, {builtin} lacks kube-router's ACCEPT")
     return len(rules.rules)

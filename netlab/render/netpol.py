@@ -2,18 +2,20 @@
 the `iptables-restore --noflush` input of its filter chains (docs/network-policy.md).
 
 Layout, as kube-router v2's network policy controller writes it (pkg/controllers/netpol):
-- KUBE-ROUTER-INPUT, -FORWARD, -OUTPUT, jumped to first from INPUT, FORWARD and OUTPUT;
-- a KUBE-POD-FW-<hash> chain per pod of this node that a policy selects, jumped to from those
-  chains for traffic to the pod (ingress policies) or from it (egress policies): replies accepted
-  (ESTABLISHED,RELATED), INVALID dropped, the node's own traffic to it accepted, then each policy's
-  chain (an Ingress-only policy's for traffic to the pod, an Egress-only one's for traffic from
-  it); what none marked 0x10000 is logged (NFLOG group 100) and REJECTed (icmp-port-unreachable:
-  a TCP connect is refused at once); what passes is marked 0x20000, which the top chains ACCEPT;
+- KUBE-ROUTER-INPUT, -FORWARD, -OUTPUT, jumped to first from INPUT, FORWARD and OUTPUT, whose
+  last rule ACCEPTs what carries mark 0x20000 (the kernel side ensures those, netlab.kernel.netpol);
+- a KUBE-POD-FW-<hash> chain per pod of this node, jumped to for traffic to it and from it:
+  replies accepted (ESTABLISHED,RELATED), INVALID dropped, the node's own traffic to it accepted,
+  then the chain of each policy that selects it (an Ingress-only one's for traffic to the pod, an
+  Egress-only one's for traffic from it), KUBE-NWPLCY-DEFAULT for a direction no policy judges;
+  what none marked 0x10000 is logged (NFLOG group 100) and REJECTed (icmp-port-unreachable: a TCP
+  connect is refused at once); what passes is marked 0x20000;
 - a KUBE-NWPLCY-<hash> chain per policy (every node holds every policy's), whose rules mark 0x10000
   and RETURN what a rule allows: ipsets of the policy's pods (KUBE-DST- for its ingress side,
   KUBE-SRC- for its egress side) and of each rule's peers, named ports and ipBlocks.
 Hashes are base32 of sha256, first 16 characters, of what names the object; kube-router adds its
 sync's version (a timestamp) to chain names, netlab leaves it out so names stay put between syncs.
+Rules in the built-in chains and KUBE-ROUTER-INPUT carry kube-router's own rule ids (`rule_uuid`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from netlab.render.iptables import comment, quote
 
 INPUT, FORWARD, OUTPUT = "KUBE-ROUTER-INPUT", "KUBE-ROUTER-FORWARD", "KUBE-ROUTER-OUTPUT"
 TOP_CHAINS = {"INPUT": INPUT, "FORWARD": FORWARD, "OUTPUT": OUTPUT}
-POD_CHAIN, POLICY_CHAIN = "KUBE-POD-FW-", "KUBE-NWPLCY-"
+POD_CHAIN, POLICY_CHAIN, DEFAULT_CHAIN = "KUBE-POD-FW-", "KUBE-NWPLCY-", "KUBE-NWPLCY-DEFAULT"
+ACCEPT_COMMENT = "KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies"
 SRC_SET, DST_SET, TMP_SET = "KUBE-SRC-", "KUBE-DST-", "TMP-"
 OWN_PREFIXES = (POD_CHAIN, POLICY_CHAIN)  # per-pod and per-policy chains: stale ones are deleted
 SET_PREFIXES = (SRC_SET, DST_SET)
@@ -42,12 +45,6 @@ SET_OPTIONS = "family inet hashsize 1024 maxelem 65536 timeout 0"
 def short_hash(text: str) -> str:
     """kube-router's names: base32 of the sha256, first 16 characters."""
     return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:16]
-
-
-def top_jump(builtin: str) -> tuple[str, ...]:
-    """The rule in a built-in chain that sends everything to kube-router's chain, first in line."""
-    target = TOP_CHAINS[builtin]
-    return (*comment(f"kube-router netpol - {short_hash(target)}"), "-j", target)
 
 
 @dataclass(frozen=True)
@@ -89,43 +86,60 @@ class NodeRules:
 
 
 def render(plan: LabPlan, node: NodePlan) -> NodeRules:
-    """The node's sets and chains for the lab's policies: every policy's chain, and a firewall chain
-    for each pod of this node a policy selects."""
+    """The node's sets and chains for the lab's policies: every policy's chain, the default chain,
+    and a firewall chain for each pod of this node."""
     out = NodeRules()
     _input_exceptions(out, plan.lab)
+    _default_chain(out)
     for policy in plan.lab.network_policies:
         _policy_chain(out, plan, policy)
     for pod in (p for p in plan.pods if p.node == node.name):
         _pod_chain(out, plan, pod)
-    for chain in (INPUT, FORWARD, OUTPUT):
-        out.add(
-            chain,
-            *comment("rule to explicitly ACCEPT traffic that comply to network policies"),
-            then=f"-m mark --mark {COMPLIANT} -j ACCEPT",
-        )
     return out
+
+
+def rule_uuid(chain: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """`args` with kube-router's rule id after its comment (addUUIDForRuleSpec: the hash of the chain
+    and the arguments), as its rules in the built-in chains and KUBE-ROUTER-INPUT carry it."""
+    at = args.index("--comment") + 1
+    return (*args[:at], f"{args[at]} - {short_hash(chain + ''.join(args))}", *args[at + 1 :])
+
+
+def top_jump(builtin: str) -> tuple[str, ...]:
+    """The rule in a built-in chain that sends everything to kube-router's chain, first in line."""
+    return rule_uuid(builtin, (*comment("kube-router netpol"), "-j", TOP_CHAINS[builtin]))
+
+
+def compliant_accept() -> tuple[str, ...]:
+    """The rule each built-in chain ends with (appended after kube-proxy's jumps): what passed a pod's
+    chain is accepted."""
+    return (*comment(ACCEPT_COMMENT), "-m", "mark", "--mark", COMPLIANT, "-j", "ACCEPT")
 
 
 def _input_exceptions(out: NodeRules, lab: Lab) -> None:
     """Traffic to a ClusterIP or a NodePort reaches INPUT before kube-proxy forwards it (IPVS): it is
     judged once it goes on to a pod, never on its way in."""
-    out.add(
-        INPUT,
-        *comment("allow traffic to primary cluster IP range"),
-        "-d",
-        str(lab.cluster.service_cidr),
-        "-j",
-        "RETURN",
-    )
+    cidr = str(lab.cluster.service_cidr)
+    text = "allow traffic to primary/secondary cluster IP range"
+    out.add(INPUT, *rule_uuid(INPUT, (*comment(text), "-d", cidr, "-j", "RETURN")))
     low, high = NODE_PORT_RANGE
     for proto in ("tcp", "udp"):
+        text = f"allow LOCAL {proto.upper()} traffic to node ports"
+        args = ("-p", proto, *comment(text), "-m", "addrtype", "--dst-type", "LOCAL", "-m", "multiport")
+        out.add(INPUT, *rule_uuid(INPUT, (*args, "--dports", f"{low}:{high}", "-j", "RETURN")))
+
+
+def _default_chain(out: NodeRules) -> None:
+    """KUBE-NWPLCY-DEFAULT: what a pod's chain runs for a direction no policy judges: ICMP echo
+    requests, unreachables and time exceeded accepted, the rest marked as allowed."""
+    out.chains.append(DEFAULT_CHAIN)
+    for kind, number in (("echo requests", 8), ("destination unreachable messages", 3), ("time exceeded messages", 11)):
         out.add(
-            INPUT,
-            "-p",
-            proto,
-            *comment(f"allow LOCAL {proto.upper()} traffic to node ports"),
-            then=f"-m addrtype --dst-type LOCAL -m multiport --dports {low}:{high} -j RETURN",
+            DEFAULT_CHAIN, "-p", "icmp", *comment(f"allow icmp {kind}"), then=f"-m icmp --icmp-type {number} -j ACCEPT"
         )
+    out.add(
+        DEFAULT_CHAIN, *comment("rule to mark traffic matching a network policy"), then=f"-j MARK --set-xmark {MATCHED}"
+    )
 
 
 def selected(plan: LabPlan, policy: NetworkPolicy) -> list[PodPlan]:
@@ -291,12 +305,8 @@ def _direction(policy: NetworkPolicy, ip: str) -> tuple[str, ...]:
 
 
 def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
-    """The pod's firewall chain, if a policy selects it, and the jumps to it (module docstring)."""
+    """The pod's firewall chain and the jumps to it (module docstring)."""
     policies = [p for p in plan.lab.network_policies if pod in selected(plan, p)]
-    ingress = any("Ingress" in p.policy_types for p in policies)
-    egress = any("Egress" in p.policy_types for p in policies)
-    if not policies:
-        return
     chain = POD_CHAIN + short_hash(pod.namespace + pod.name)
     ip = str(pod.ip.ip)
     out.chains.append(chain)
@@ -306,12 +316,15 @@ def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
         then="-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
     )
     out.add(chain, *comment("rule to drop invalid state for pod"), then="-m conntrack --ctstate INVALID -j DROP")
-    if ingress:
-        text = "rule to permit the traffic traffic to pods when source is the pod's local node"
-        out.add(chain, *comment(text), "-m", "addrtype", "--src-type", "LOCAL", "-d", ip, "-j", "ACCEPT")
+    text = "rule to permit the traffic traffic to pods when source is the pod's local node"
+    out.add(chain, "-d", ip, *comment(text), then="-m addrtype --src-type LOCAL -j ACCEPT")
     for policy in policies:
         target = POLICY_CHAIN + short_hash(policy.namespace + policy.name)
         out.add(chain, *_direction(policy, ip), *comment(f"run through nw policy {policy.name}"), "-j", target)
+    for word, side, kind in (("egress", "-s", "Egress"), ("ingress", "-d", "Ingress")):
+        if not any(kind in p.policy_types for p in policies):
+            text = f"run through default {word} network policy chain"
+            out.add(chain, side, ip, *comment(text), "-j", DEFAULT_CHAIN)
     who = f"POD name:{pod.name} namespace: {pod.namespace}"
     out.add(
         chain,
@@ -320,18 +333,16 @@ def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
     )
     out.add(chain, *comment(f"rule to REJECT traffic destined for {who}"), then=f"-m mark ! --mark {MATCHED} -j REJECT")
     out.add(chain, then="-j MARK --set-mark 0/0x10000")
-    out.add(
-        chain,
-        *comment("set mark to ACCEPT traffic that comply to network policies"),
-        then=f"-j MARK --set-mark {COMPLIANT}",
+    text = "set mark to ACCEPT traffic that comply to network policies"
+    out.add(chain, *comment(text), then=f"-j MARK --set-mark {COMPLIANT}")
+    to, of = (
+        f"rule to jump traffic destined to {who} to chain {chain}",
+        f"rule to jump traffic from {who} to chain {chain}",
     )
-    if ingress:
-        text = f"rule to jump traffic destined to {who} to chain {chain}"
-        out.add(FORWARD, "-m", "physdev", "--physdev-is-bridged", *comment(text), "-d", ip, "-j", chain)
-        for top in (FORWARD, OUTPUT):
-            out.add(top, *comment(text), "-d", ip, "-j", chain)
-    if egress:
-        text = f"rule to jump traffic from {who} to chain {chain}"
-        out.add(FORWARD, "-m", "physdev", "--physdev-is-bridged", *comment(text), "-s", ip, "-j", chain)
-        for top in (INPUT, FORWARD, OUTPUT):
-            out.add(top, *comment(text), "-s", ip, "-j", chain)
+    bridged = ("-m", "physdev", "--physdev-is-bridged")
+    for side, text in (("-d", to), ("-s", of)):
+        out.add(FORWARD, side, ip, *comment(text), "-j", chain)
+        out.add(FORWARD, side, ip, *bridged, *comment(text), "-j", chain)
+    out.add(INPUT, "-s", ip, *comment(of), "-j", chain)
+    out.add(OUTPUT, "-d", ip, *comment(to), "-j", chain)
+    out.add(OUTPUT, "-s", ip, *comment(of), "-j", chain)

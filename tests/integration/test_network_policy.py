@@ -90,7 +90,7 @@ def test_the_docs_policies_allow_and_deny_as_kube_router_does(tmp_path: Path, mo
         assert _curl("db", OUTSIDER, 8080) == OK  # another namespace: not selected
         assert _curl("node-1", DB, 8080) == OK  # the pod's own node always reaches it
         assert _curl("db", DB, 6379) == OK  # itself, over its lo: no node sees it
-        assert _curl("db", cluster_ip, 6379) == REFUSED  # itself through its Service: judged as any source
+        assert _curl("db", cluster_ip, 6379) == OK  # itself through its Service: its default egress chain marks it
 
         # the docs' test-network-policy (adapted: named port redis, an ipBlock of no lab address)
         _apply(MANIFESTS / "network-policy-lab-policies.yaml")
@@ -123,8 +123,8 @@ def test_the_docs_policies_allow_and_deny_as_kube_router_does(tmp_path: Path, mo
         _delete("netpol/test-network-policy", "networkpolicy/default-deny-ingress")
         assert _curl("client", DB, 8080) == OK  # every policy gone: open again
         assert _curl("frontend", DB, 6379) == OK
-        for node in ("node-1", "node-2"):  # and nothing of theirs is left on the nodes
-            assert "KUBE-POD-FW-" not in netlab("exec", "netpol", node, "--", "iptables-save").out
+        for node in ("node-1", "node-2"):  # and nothing of kube-router's is left on the nodes
+            assert "KUBE-ROUTER" not in netlab("exec", "netpol", node, "--", "iptables-save").out
             assert netlab("exec", "netpol", node, "--", "ipset", "list", "-n").out.split() == []
 
         _apply(EXCEPT)

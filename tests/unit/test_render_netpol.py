@@ -15,7 +15,7 @@ from netlab.plan import make_plan
 from netlab.plan.model import LabPlan
 from netlab.readback.iptables import parse_save
 from netlab.render.iptables import quote
-from netlab.render.netpol import DST_SET, FORWARD, POD_CHAIN, render, short_hash, top_jump
+from netlab.render.netpol import DEFAULT_CHAIN, DST_SET, FORWARD, POD_CHAIN, render, short_hash, top_jump
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "tests" / "manifests"
@@ -38,12 +38,14 @@ def test_the_rules_and_sets_of_node_1_are_golden(golden) -> None:
     golden(GOLDEN / "node-1.iptables", rules.iptables_restore())
 
 
-def test_only_the_pods_of_the_node_that_a_policy_selects_get_a_firewall_chain() -> None:
+def test_every_pod_of_the_node_gets_a_chain_and_one_no_policy_selects_runs_the_default_both_ways() -> None:
     plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml")
     node1, node2 = (render(plan, node) for node in plan.nodes)
-    db = POD_CHAIN + short_hash("defaultdb")
-    assert db in node1.chains and db not in node2.chains
-    assert not [c for c in node2.chains if c.startswith(POD_CHAIN)]  # frontend and outsider: no policy selects them
+    db, frontend = (POD_CHAIN + short_hash(f"default{name}") for name in ("db", "frontend"))
+    assert db in node1.chains and db not in node2.chains and frontend in node2.chains
+    defaults = [r for r in node2.rules if r.startswith(f"-A {frontend} ") and r.endswith(f"-j {DEFAULT_CHAIN}")]
+    assert [r.split()[2] for r in defaults] == ["-s", "-d"]  # egress, then ingress
+    assert not [r for r in node1.rules if r.startswith(f"-A {db} ") and r.endswith(f"-j {DEFAULT_CHAIN}")]
 
 
 def test_a_named_port_is_resolved_per_pod_into_a_set_of_the_pods_that_have_it() -> None:
@@ -65,12 +67,15 @@ def test_a_namespace_selector_sees_the_namespace_labels_and_the_name_label() -> 
     }
 
 
-def test_default_deny_jumps_every_pod_of_the_node_to_its_chain_on_either_network() -> None:
+def test_default_deny_ingress_judges_what_comes_in_and_lets_out_what_goes_out_on_either_network() -> None:
     for network in ("host-gw", "vxlan"):
         plan = plan_with(DOCS / "network-policy-default-deny-ingress.yaml", network=network)
         rules = render(plan, plan.nodes[0])
-        jumped = [r for r in rules.rules if r.startswith(f"-A {FORWARD} -m physdev")]
-        assert len(jumped) == 2  # db and client, in namespace default
+        client = POD_CHAIN + short_hash("defaultclient")
+        mine = [r for r in rules.rules if r.startswith(f"-A {client} ")]
+        assert any(r.startswith(f"-A {client} -d 10.244.1.3 ") and "nw policy default-deny-ingress" in r for r in mine)
+        assert any(r.startswith(f"-A {client} -s 10.244.1.3 ") and r.endswith(DEFAULT_CHAIN) for r in mine)
+        assert len([r for r in rules.rules if r.startswith(f"-A {FORWARD} ") and "physdev" in r]) == 4  # 2 pods x 2
 
 
 def test_the_docs_examples_load() -> None:
@@ -106,7 +111,7 @@ def test_kube_routers_jumps_go_first_and_its_stale_chains_go() -> None:
     lines = _top_jumps(saved)
     forward = [line for line in lines if " FORWARD " in line]
     assert forward[0].startswith("-D FORWARD -m comment") and forward[1].startswith("-I FORWARD 1 -m comment")
-    assert [line.split()[0] for line in lines if " INPUT " in line] == ["-I"]  # absent: inserted
+    assert [line.split()[0] for line in lines if " INPUT " in line] == ["-I", "-A"]  # absent: inserted; ACCEPT last
     plan = plan_with()
     assert _stale_chains(saved, render(plan, plan.nodes[0])) == [":KUBE-POD-FW-OLD - [0:0]", "-X KUBE-POD-FW-OLD"]
     assert saved.kube_rules == 1  # kube-proxy's: kube-router's own are not counted
