@@ -24,7 +24,7 @@ from netlab.kernel.build import Namespaces, refuse_taken
 from netlab.plan.model import HostPlan, LabPlan
 from netlab.render.namespaces import ETH0, cloud_lb_port, cloud_lb_spec, gateway_route
 from netlab.render.ops import NamespaceSpec
-from netlab.render.resolvconf import etc_files
+from netlab.render.resolvconf import node_files
 from netlab.state import LabState
 
 
@@ -70,7 +70,7 @@ def _add_cloud_lb(plan: LabPlan, lb: HostPlan, state: LabState) -> None:
         handles.apply(spec)
     finally:
         handles.close()
-    etcfiles.write(state, {lb.netns: etc_files(plan)[lb.netns]})
+    etcfiles.write(state, {lb.netns: node_files(plan)})
 
 
 def _route_gateway(plan: LabPlan, came: list[IPv4Address], gone: list[IPv4Address]) -> None:

@@ -115,5 +115,10 @@ def pod_files(plan: LabPlan, pod: PodPlan, nsswitch: bool = False) -> dict[str, 
 def etc_files(plan: LabPlan, nsswitch: bool = False) -> dict[str, dict[str, str]]:
     """Per namespace of the lab, its /etc stand-ins: every pod's, and every other one's resolv.conf."""
     pods = {pod.netns: pod_files(plan, pod, nsswitch) for pod in plan.pods}
-    node = {"resolv.conf": node_resolver(plan).text()}
+    node = node_files(plan)
     return {ns: pods.get(ns, node) for ns in plan.all_netns()}
+
+
+def node_files(plan: LabPlan) -> dict[str, str]:
+    """The /etc stand-ins of every namespace that is not a pod's (nodes, the underlay, outside hosts)."""
+    return {"resolv.conf": node_resolver(plan).text()}
