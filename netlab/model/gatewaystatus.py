@@ -32,9 +32,6 @@ from netlab.model.gatewaytypes import BackendRef, Gateway, GatewayObjects, HTTPR
 from netlab.model.lab import ConfigData, Lab, Service
 from netlab.model.tls import usable_certificates, why_unusable
 
-NAME_LABEL = "kubernetes.io/metadata.name"  # every namespace carries it (the API server sets it)
-
-
 @dataclass(frozen=True)
 class Condition:
     type: str
@@ -118,7 +115,10 @@ def gateway_api_status(lab: Lab) -> GatewayAPIStatus:
         for c in objects.classes
     }
     listener_ok = {g.key: _listener_conditions(g, lab.config) for g in objects.gateways}
-    routes = tuple(RouteStatus(rt, _parents(objects, rt, services, listener_ok)) for rt in objects.routes)
+    routes = tuple(
+        RouteStatus(rt, _parents(objects, rt, services, listener_ok, lab.namespace_labels(rt.namespace)))
+        for rt in objects.routes
+    )
     gateways = []
     for gw in objects.gateways:
         if not is_ngf(objects, gw):
@@ -208,7 +208,9 @@ def _parents(
     route: HTTPRoute,
     services: tuple[Service, ...],
     listener_ok: dict[str, dict[str, tuple[Condition, ...]]],
+    namespace_labels: dict[str, str],
 ) -> tuple[ParentStatus, ...]:
+    """Each parentRef's conditions; `namespace_labels` are the route's namespace's (Lab.namespace_labels)."""
     resolved = resolved_refs(route, services)
     out = []
     for ref in route.parents:
@@ -220,7 +222,7 @@ def _parents(
             out.append(ParentStatus(ref, (), note=f"Gateway {ref.key} is not NGF's (class {gw.gateway_class})"))
             continue
         valid = [x for x in gw.listeners if _accepted(listener_ok[gw.key][x.name])]
-        accepted, listeners = _acceptance(gw, [x for x in valid if _named(ref, x)], route)
+        accepted, listeners = _acceptance(gw, [x for x in valid if _named(ref, x)], route, namespace_labels)
         out.append(ParentStatus(ref, (accepted, resolved), tuple(x.name for x in listeners)))
     return tuple(out)
 
@@ -233,12 +235,14 @@ def _named(ref: ParentRef, listener: Listener) -> bool:
     return (not ref.section or ref.section == listener.name) and (not ref.port or ref.port == listener.port)
 
 
-def _acceptance(gateway: Gateway, named: list[Listener], route: HTTPRoute) -> tuple[Condition, list[Listener]]:
+def _acceptance(
+    gateway: Gateway, named: list[Listener], route: HTTPRoute, namespace_labels: dict[str, str]
+) -> tuple[Condition, list[Listener]]:
     """Accepted, and the listeners the route attaches to: named by its parentRef, admitting its
     namespace, sharing a hostname."""
     if not named:
         return Condition("Accepted", "False", "NoMatchingParent", "The Listener is not found for this parent ref"), []
-    allowed = [x for x in named if admits(gateway, x, route.namespace)]
+    allowed = [x for x in named if admits(gateway, x, route.namespace, namespace_labels)]
     if not allowed:
         return Condition("Accepted", "False", "NotAllowedByListeners", "The Route is not allowed by any listener"), []
     matching = [x for x in allowed if hostnames(x.hostname, route.hostnames)]
@@ -248,16 +252,16 @@ def _acceptance(gateway: Gateway, named: list[Listener], route: HTTPRoute) -> tu
     return Condition("Accepted", "True", "Accepted", "The Route is accepted"), matching
 
 
-def admits(gateway: Gateway, listener: Listener, namespace: str) -> bool:
+def admits(gateway: Gateway, listener: Listener, namespace: str, labels: dict[str, str]) -> bool:
     """allowedRoutes.namespaces: the Gateway's own (Same), any (All), or those whose labels the
-    selector matches (Selector; a namespace's labels here: only kubernetes.io/metadata.name)."""
+    selector matches (Selector; `labels` are the namespace's as Lab.namespace_labels gives them: its
+    Namespace object's, and kubernetes.io/metadata.name, which the API server sets)."""
     if "HTTPRoute" not in listener.allowed_kinds:
         return False
     if listener.allowed_from == "All":
         return True
     if listener.allowed_from == "Same":
         return namespace == gateway.namespace
-    labels = {NAME_LABEL: namespace}
     return all(labels.get(k) == v for k, v in listener.allowed_selector.items())
 
 

@@ -169,17 +169,35 @@ def test_a_parentref_names_no_listener(tmp_path: Path) -> None:
         ("All", {}, "other", True),
         ("Selector", {"kubernetes.io/metadata.name": "other"}, "other", True),
         ("Selector", {"kubernetes.io/metadata.name": "other"}, "default", False),
-        ("Selector", {"team": "b"}, "other", False),  # a namespace's own labels are not simulated
+        ("Selector", {"team": "b"}, "other", True),  # namespace other's Namespace object says team: b
+        ("Selector", {"team": "b"}, "default", False),
+        ("Selector", {"team": "b", "kubernetes.io/metadata.name": "other"}, "other", True),
     ],
 )
 def test_allowed_routes_namespaces(source: str, selector: dict, namespace: str, admitted: bool) -> None:
+    labels = {"kubernetes.io/metadata.name": namespace} | ({"team": "b"} if namespace == "other" else {})
     gw = Gateway("gw", "default", "nginx", ())
-    assert admits(gw, Listener("l", 80, "HTTP", allowed_from=source, allowed_selector=selector), namespace) is admitted
+    listener = Listener("l", 80, "HTTP", allowed_from=source, allowed_selector=selector)
+    assert admits(gw, listener, namespace, labels) is admitted
+
+
+def test_a_selector_sees_the_labels_of_the_namespace_object(tmp_path: Path) -> None:
+    """Lab.namespace_labels: the v1 Namespace's own labels, and kubernetes.io/metadata.name."""
+    listeners = "listeners:\n  - name: http\n    port: 80\n    protocol: HTTP\n    allowedRoutes:\n"
+    listeners += "      namespaces: {from: Selector, selector: {matchLabels: {team: b}}}\n"
+    gateway = manifest("Gateway", "gw", "gatewayClassName: nginx\n" + listeners)
+    namespace = "  - apiVersion: v1\n    kind: Namespace\n    metadata: {name: other, labels: {team: b}}\n"
+    routes = (route("mine"), route("theirs", namespace="other"))
+    plan = plan_of(tmp_path, gateway, *routes)
+    assert conditions(plan, "theirs")[0][0] == "Accepted=False (NotAllowedByListeners)"
+    plan = plan_of(tmp_path, namespace, gateway, *routes)
+    assert conditions(plan, "theirs")[0][0] == "Accepted=True (Accepted)"
+    assert conditions(plan, "mine")[0][0] == "Accepted=False (NotAllowedByListeners)"
 
 
 def test_allowed_routes_kinds_without_httproute_admit_none() -> None:
     listener = Listener("l", 80, "HTTP", allowed_from="All", allowed_kinds=("GRPCRoute",))
-    assert not admits(Gateway("gw", "default", "nginx", ()), listener, "default")
+    assert not admits(Gateway("gw", "default", "nginx", ()), listener, "default", {})
 
 
 @pytest.mark.parametrize(
