@@ -4,7 +4,8 @@ Steps:
 * read the lab back from the kernel (`RunningLab.read`: every namespace's links, addresses and
   routes, the Services' endpoints from the nodes' rules), the same object `status` reports
 * shape them as the article's figures (netlab.render.diagram): nodes on the underlay, each pod's
-  veth on its node's cni0, Services pointing at their endpoints
+  veth on its node's cni0, Services pointing at their endpoints, a mark on each pod NetworkPolicies
+  isolate and a legend of the policies
 * print ascii (the default), Mermaid or Graphviz dot; svg is dot rendered by Graphviz
 """
 
@@ -20,6 +21,7 @@ from netlab.kernel.tools import require_tools
 from netlab.readback.lab import HeldLab
 from netlab.render import diagram
 from netlab.render.gateway import route_rows
+from netlab.render.netpolstatus import isolation_mark, legend_lines
 from netlab.running import RunningLab
 
 
@@ -68,7 +70,9 @@ def read_picture(held: HeldLab) -> diagram.Picture:
         for n in plan.nodes
     )
     pods = tuple(
-        diagram.DrawnPod(p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth))
+        diagram.DrawnPod(
+            p.name, p.node, iface(p.netns, "eth0"), iface(node_netns[p.node], p.host_veth), isolation_mark(plan, p)
+        )
         for p in plan.pods
     )
     hosts = tuple(diagram.DrawnHost(h.name, iface(h.netns, "eth0")) for h in plan.hosts)
@@ -88,4 +92,6 @@ def read_picture(held: HeldLab) -> diagram.Picture:
         diagram.DrawnRoute(r.pod, f":{r.port} {r.host} {r.path} {r.conditions}".rstrip(), r.targets, r.answer)
         for r in route_rows(plan)
     )
-    return diagram.Picture(plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn, routes)
+    return diagram.Picture(
+        plan.name, plan.network, plan.proxy_mode, nodes, pods, hosts, drawn, routes, tuple(legend_lines(plan))
+    )

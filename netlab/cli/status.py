@@ -4,6 +4,8 @@ Steps:
 * without LAB: one line per lab that is up
 * with LAB: read every namespace back from the kernel (addresses, links, routes) and the lab's
   processes; show it as a table, or as JSON in the shape of the CLI contract
+* a lab with NetworkPolicies: each policy in kubectl describe's words and the pods it selects, each
+  pod's isolation (netlab.render.netpolstatus, from the lab's policies)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from netlab.plan.model import PodPlan
 from netlab.readback.lab import HeldLab, HeldService
 from netlab.readback.podstatus import container_line, pod_status
 from netlab.render.gatewaystatus import gateway_lines, gateway_report
+from netlab.render.netpolstatus import isolation, isolation_mark, policy_lines, policy_report
 from netlab.running import RunningLab
 from netlab.state import LabState, Settings
 
@@ -77,6 +80,7 @@ def report(held: HeldLab, settings: Settings) -> dict:
                 "labels": p.labels,
                 "present": held.views[p.netns] is not None,
                 **(_init(held, p) if p.init_containers else {}),
+                **({"isolation": isolation(plan, p)} if plan.lab.network_policies else {}),
             }
             for p in plan.pods
         ],
@@ -92,6 +96,7 @@ def report(held: HeldLab, settings: Settings) -> dict:
         **(
             {"gatewayAPI": gateway_report(plan)} if plan.lab.gateway_api.gateways or plan.lab.gateway_api.routes else {}
         ),
+        **({"networkPolicies": policy_report(plan)} if plan.lab.network_policies else {}),
     }
 
 
@@ -146,7 +151,8 @@ def show(held: HeldLab, settings: Settings) -> None:
         table.add_row("node", node.name, held.ip(node.netns) or "missing", f"{node.pod_cidr}{public}", node.netns)
     for pod in plan.pods:
         status = f" {_init(held, pod)['status']}" if pod.init_containers else ""
-        table.add_row("pod", pod.name, held.ip(pod.netns) or "missing", pod.node + status, pod.netns)
+        mark = f" {mark}" if (mark := isolation_mark(plan, pod)) else ""
+        table.add_row("pod", pod.name, held.ip(pod.netns) or "missing", pod.node + status + mark, pod.netns)
     for host in plan.hosts:
         table.add_row("host", host.name, held.ip(host.netns) or "missing", "outside", host.netns)
     for service in held.services:
@@ -169,6 +175,8 @@ def show(held: HeldLab, settings: Settings) -> None:
             states += [container_line(c) for c in said["containerStatuses"]]
             out.print(f"pod {pod.name} {said['status']}: " + ("; ".join(states) or "not started yet"), markup=False)
     for line in gateway_lines(plan):  # the status NGINX Gateway Fabric writes
+        out.print(line, markup=False)
+    for line in policy_lines(plan):
         out.print(line, markup=False)
     for task in settings.learner:
         out.print(

@@ -32,6 +32,7 @@ from netlab.model.gatewaytypes import BackendRef, Gateway, GatewayObjects, HTTPR
 from netlab.model.lab import ConfigData, Lab, Service
 from netlab.model.tls import usable_certificates, why_unusable
 
+
 @dataclass(frozen=True)
 class Condition:
     type: str

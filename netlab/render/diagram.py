@@ -3,8 +3,10 @@
 The input is what the kernel holds (`Picture`, filled by the CLI from the namespaces read back):
 each node with eth0 on the underlay bridge and cni0 (and flannel.1) for its pods, each pod's eth0
 and the node-side veth that plugs it into cni0, the outside hosts, the Services with their
-endpoints and the nodes' routes. An interface the kernel lost shows as missing, so the picture
-is also a check. The `Drawn*` classes are what the picture shows of each, not the model's objects.
+endpoints and the nodes' routes; a pod NetworkPolicies isolate carries a mark, and a legend names
+the policies (both from the lab's policies, as netlab.render.netpolstatus words them). An
+interface the kernel lost shows as missing, so the picture is also a check. The `Drawn*` classes
+are what the picture shows of each, not the model's objects.
 `ascii` is for the terminal; `mermaid` for Markdown handouts; `dot` for Graphviz (`dot -Tsvg`).
 """
 
@@ -31,6 +33,7 @@ class DrawnPod:
     node: str
     eth0: Iface | None  # None: the kernel lost it (or the namespace)
     veth: Iface | None  # the node-side end on cni0
+    isolation: str = ""  # "🔒 in,out": NetworkPolicies isolate it (netlab.render.netpolstatus)
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,11 @@ class Picture:
     hosts: tuple[DrawnHost, ...]
     services: tuple[DrawnService, ...]
     routes: tuple[DrawnRoute, ...] = ()  # Gateway API: what each Gateway's nginx sends where
+    policies: tuple[str, ...] = ()  # the legend: one line per NetworkPolicy, what it selects
 
 
 FORMATS = ("ascii", "mermaid", "dot", "svg")
+POLICIES = "NetworkPolicies (enforced by kube-router; 🔒 in/out: a pod isolated for ingress/egress)"
 NEWLINE = r"\n"  # a line break inside a Graphviz label (the escape, not the character)
 
 
@@ -115,7 +120,10 @@ def ascii_art(p: Picture) -> str:
             for j, pod in enumerate(pods):
                 twig = "└─" if j == len(pods) - 1 else "├─"
                 veth = pod.veth.name if pod.veth else "veth MISSING"
-                lines.append(f"{stem}      {twig} {veth} ══ {pod.name}: {_iface(pod.eth0)}")
+                mark = f" {pod.isolation}" if pod.isolation else ""
+                lines.append(f"{stem}      {twig} {veth} ══ {pod.name}: {_iface(pod.eth0)}{mark}")
+    if p.policies:
+        lines += ["", POLICIES] + [f"  {line}" for line in p.policies]
     if p.services:
         lines += ["", f"Services (programmed by kube-proxy, {p.proxy_mode} mode)"]
         for svc in p.services:
@@ -140,7 +148,7 @@ def _id(*parts: str) -> str:
 class _Box:
     id: str
     lines: tuple[str, ...]
-    shape: str = "box"  # box, oval (the underlay bridge), hexagon (a Service)
+    shape: str = "box"  # box, oval (the underlay bridge), hexagon (a Service), note (the policies' legend)
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,8 @@ def _graph(p: Picture) -> _Graph:
         boxes = [_Box(_id(node.name, "eth0"), (_iface(node.eth0),))]
         boxes += [_Box(_id(node.name, bridge.name), (bridge.label(),)) for bridge in node.bridges]
         for pod in (pod for pod in p.pods if pod.node == node.name):
-            boxes.append(_Box(_id("pod", pod.name), (f"pod {pod.name}", _iface(pod.eth0))))
+            mark = (pod.isolation,) if pod.isolation else ()
+            boxes.append(_Box(_id("pod", pod.name), (f"pod {pod.name}", _iface(pod.eth0), *mark)))
             veth = pod.veth.name if pod.veth else "veth MISSING"
             graph.edges.append(_Edge(_id(node.name, "cni0"), _id("pod", pod.name), veth))
         graph.clusters.append((_id("cluster", node.name), node.name, boxes))
@@ -174,6 +183,8 @@ def _graph(p: Picture) -> _Graph:
     for host in p.hosts:
         graph.loose.append(_Box(_id("host", host.name), (host.name, _iface(host.eth0))))
         graph.edges.append(_Edge("underlay", _id("host", host.name)))
+    if p.policies:
+        graph.loose.append(_Box("policies", (POLICIES, *p.policies), "note"))
     for svc in p.services:
         sid = _id("svc", svc.namespace, svc.name)
         graph.loose.append(_Box(sid, (f"Service {svc.name}", svc.summary()), "hexagon"))
@@ -202,7 +213,7 @@ def _endpoint_box(p: Picture, graph: _Graph, name: str, address: str) -> str:
     return box
 
 
-MERMAID_SHAPES = {"box": '["{}"]', "oval": '(["{}"])', "hexagon": '{{{{"{}"}}}}'}
+MERMAID_SHAPES = {"box": '["{}"]', "oval": '(["{}"])', "hexagon": '{{{{"{}"}}}}', "note": '>"{}"]'}
 
 
 def mermaid(p: Picture) -> str:
