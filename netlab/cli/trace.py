@@ -7,6 +7,9 @@ Steps:
 * print, node by node, each rule the connection's first packet met, in order, with its verdict
   (the article's numbered steps: KUBE-SERVICES, KUBE-SVC, KUBE-SEP, the DNAT), and the conntrack
   entry with the NAT it holds (in IPVS mode also IPVS's own connection table's entry)
+* in a lab with NetworkPolicies, each rule of the filter table with its comment, a line per pod
+  firewall chain the packet went through (the policy and rule that allowed it, or the REJECT and
+  the policies isolating the pod: netlab.probe.policytrace), and what netlab's evaluator expects
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import click
 from netlab.cli.common import out, progress, require_root
 from netlab.kernel.packettrace import Traced, run_trace
 from netlab.kernel.tools import require_tools
+from netlab.plan.model import LabPlan
+from netlab.probe import policytrace
 from netlab.render.gateway import trace_notes
 from netlab.running import RunningLab
 
@@ -32,12 +37,12 @@ def cmd(lab: str, source: str, target: str, port: int | None) -> None:
     plan = RunningLab.open(lab).plan
     with progress.status(f"trace {lab}: one request from {source} to {target}, watched in every node"):
         traced = run_trace(plan, source, target, port)
-    show(traced)
+    show(traced, plan)
     for note in trace_notes(plan, source, target):
         out.print(f"\nnote: {note}", markup=False)
 
 
-def show(traced: Traced) -> None:
+def show(traced: Traced, plan: LabPlan) -> None:
     out.print(
         f"[bold]{traced.source} -> {traced.target}[/] ({traced.address}:{traced.port}/{traced.protocol}): "
         f"{traced.answer}"
@@ -45,7 +50,10 @@ def show(traced: Traced) -> None:
     for hop in traced.hops:
         out.print(f"\n[bold]{hop.name}[/]: the connection's first packet, rule by rule")
         for event in hop.events:
-            out.print(f"  {event.table} {event.chain}: {event.summary()}", markup=False)
+            said = hop.filter.comment(event) if hop.filter else ""
+            out.print(f"  {event.table} {event.chain}: {event.summary()}{f'  # {said}' if said else ''}", markup=False)
+        for line in policytrace.judgements(plan, list(hop.events), hop.filter) if hop.filter else ():
+            out.print(f"  NetworkPolicy: {line}", markup=False)
         for flow in hop.flows:
             nat = "; ".join(flow.rewrites()) or "no NAT"
             out.print(f"  conntrack: {flow.text()}: {nat}", markup=False)
@@ -53,3 +61,6 @@ def show(traced: Traced) -> None:
             out.print(f"  IPVS connection (pro expire state source virtual destination): {entry}", markup=False)
     if not traced.hops:
         out.print("no node saw the request (a route missing in the pod?)")
+    walked = [event for hop in traced.hops for event in hop.events]
+    if plan.lab.network_policies and (said := policytrace.expected(plan, traced.source, walked, traced.protocol)):
+        out.print(f"\nnetlab's evaluator expects: {said}", markup=False)

@@ -5,7 +5,8 @@ Steps, every one bounded and undone:
   marks the client's packets, and start `nft monitor trace`;
 * send one request from the client pod (curl, or one UDP datagram for a UDP port);
 * stop the monitors, read each node's conntrack entries of the client (and in IPVS mode, whose
-  decision is not a netfilter rule, its entries of IPVS's connection table, `ipvsadm -Lnc`);
+  decision is not a netfilter rule, its entries of IPVS's connection table, `ipvsadm -Lnc`; in a
+  lab with NetworkPolicies, the filter table, which names kube-router's rules: netlab.probe.policytrace);
 * delete the trace tables, whatever happened (also on Ctrl-C).
 What a node printed for the connection's first packet is the walk through its rules; conntrack
 shows the NAT the walk decided.
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 
 from netlab.errors import BadInput
 from netlab.kernel import netns
-from netlab.kernel.ruletools import run_in
+from netlab.kernel.ruletools import iptables_save, run_in
 from netlab.model.schema import is_ipv4
 from netlab.plan.model import HostPlan, LabPlan, NodePlan, PodPlan
-from netlab.probe import http, trace, udp
+from netlab.probe import http, policytrace, trace, udp
 from netlab.proxy import mode_of
 
 MONITOR_READY_S = 0.5  # nft monitor prints nothing when it starts: give it this long to listen
@@ -38,6 +39,7 @@ class Hop:
     events: tuple[trace.Event, ...]
     flows: tuple[trace.Flow, ...]
     ipvs: tuple[str, ...] = ()  # IPVS mode: the client's entries of IPVS's own connection table
+    filter: policytrace.FilterTable | None = None  # with NetworkPolicies: the filter table, to name rules
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
                     "timeout",
                     str(MONITOR_MAX_S),
                     "nft",
+                    "-a",  # each rule's handle: with the filter table, it names kube-router's rules
                     "monitor",
                     "trace",
                 ],
@@ -126,9 +129,17 @@ def run_trace(plan: LabPlan, source: str, target: str, port: int | None) -> Trac
                 tuple(events),
                 tuple(trace.read_flows(listed.stdout)),
                 mode_of(plan).connections(member.netns, pod.ip.ip),
+                _filter_table(member.netns) if plan.lab.network_policies else None,
             )
         )
     return Traced(source, target, address, number, protocol, answer, tuple(hops))
+
+
+def _filter_table(netns_name: str) -> policytrace.FilterTable:
+    """The node's filter table as nft numbers its rules and iptables-save prints them, read right
+    after the trace (a change between the two would show as rules that do not line up)."""
+    listing = run_in(netns_name, ["nft", "-a", "list", "table", "ip", "filter"])
+    return policytrace.read_filter(listing.stdout, iptables_save(netns_name).rules.get("filter", []))
 
 
 def _request(pod: PodPlan, address: str, port: int, protocol: str) -> str:

@@ -18,6 +18,7 @@ TABLE = "netlab-trace"
 EVENT = re.compile(r"^trace id (\w+) (\w+) (\S+) (\S+) (.*)$")
 PACKET_FIELD = re.compile(r"\b(iif|oif|ip saddr|ip daddr) (\S+)")
 VERDICT = re.compile(r"\(verdict ([^)]+)\)\s*$")
+HANDLE = re.compile(r"\s*# handle (\d+)")  # `nft -a monitor trace`: the rule's handle in its chain
 CONNTRACK_FIELDS = re.compile(r"(src|dst|sport|dport)=(\S+)")
 
 
@@ -55,8 +56,14 @@ class Event:
     @property
     def rule(self) -> str:
         """The rule as nft shows it, without its counters and verdict suffix."""
-        text = VERDICT.sub("", self.what.removeprefix("rule ")).strip()
+        text = HANDLE.sub("", VERDICT.sub("", self.what.removeprefix("rule "))).strip()
         return re.sub(r"\s*counter packets \d+ bytes \d+", "", text).strip()
+
+    @property
+    def handle(self) -> int | None:
+        """The rule's handle (the monitor runs with -a), which names it in `nft -a list table`."""
+        found = HANDLE.search(self.what) if self.what.startswith("rule ") else None
+        return int(found.group(1)) if found else None
 
     @property
     def packet_id(self) -> str | None:
@@ -95,17 +102,21 @@ def read_events(stdout: str) -> list[Event]:
 
 def first_packet(events: list[Event]) -> list[Event]:
     """The events of the first packet traced (the connection's first, which walks the nat chains),
-    without the marking table's own: one trace id can carry a flow's later packets too, so the
-    walk ends where a packet with another IP id shows."""
+    without the marking table's own. A packet is known by its IP id: a trace id can carry a flow's
+    later packets too (its events end where one of them shows), and one packet can change trace id
+    between hooks (a routed packet, measured: nat PREROUTING under one id, filter FORWARD under
+    another), so every trace whose latest packet line has the first's IP id belongs to it. Without
+    IP ids, the first trace id's events."""
     if not events:
         return []
     first = events[0].trace
     ids = [e.packet_id for e in events if e.packet_id]
+    ours = {first: True}  # trace id -> whether the packet it carries now is the first one
     walk = []
     for event in events:
-        if event.trace != first or (event.packet_id and ids and event.packet_id != ids[0]):
-            break
-        if not event.table.endswith(f" {TABLE}"):
+        if event.packet_id and ids:
+            ours[event.trace] = event.packet_id == ids[0]
+        if ours.get(event.trace) and not event.table.endswith(f" {TABLE}"):
             walk.append(event)
     return walk
 

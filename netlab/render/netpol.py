@@ -203,17 +203,22 @@ class _Side:
         return (peer, own) if self.word == "ingress" else (own, peer)
 
 
-def _policy_chain(out: NodeRules, plan: LabPlan, policy: NetworkPolicy) -> None:
+def _sides(policy: NetworkPolicy) -> list[tuple[_Side, tuple[PolicyRule, ...]]]:
+    """The directions a policy judges, in its chain's order (ingress first), with their rules."""
     key = policy.namespace + policy.name
-    chain = POLICY_CHAIN + short_hash(key)
+    sides: list[tuple[_Side, tuple[PolicyRule, ...]]] = []
+    if "Ingress" in policy.policy_types:
+        sides.append((_Side("ingress", DST_SET + short_hash(key), SRC_SET), tuple(policy.ingress)))
+    if "Egress" in policy.policy_types:
+        sides.append((_Side("egress", SRC_SET + short_hash(key), DST_SET), tuple(policy.egress)))
+    return sides
+
+
+def _policy_chain(out: NodeRules, plan: LabPlan, policy: NetworkPolicy) -> None:
+    chain = POLICY_CHAIN + short_hash(policy.namespace + policy.name)
     out.chains.append(chain)
     targets = selected(plan, policy)
-    sides = []
-    if "Ingress" in policy.policy_types:
-        sides.append((_Side("ingress", DST_SET + short_hash(key), SRC_SET), policy.ingress))
-    if "Egress" in policy.policy_types:
-        sides.append((_Side("egress", SRC_SET + short_hash(key), DST_SET), policy.egress))
-    for side, rules in sides:
+    for side, rules in _sides(policy):
         out.sets[side.target_set] = IpSet(side.target_set, HASH_IP, _ips(targets))
         for index, rule in enumerate(rules):
             _rule(out, plan, policy, chain, side, index, rule, targets)
@@ -346,3 +351,36 @@ def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
     out.add(INPUT, "-s", ip, *comment(of), "-j", chain)
     out.add(OUTPUT, "-d", ip, *comment(to), "-j", chain)
     out.add(OUTPUT, "-s", ip, *comment(of), "-j", chain)
+
+
+def policy_of_chain(plan: LabPlan, chain: str) -> NetworkPolicy | None:
+    """The policy whose KUBE-NWPLCY- chain this is (what `netlab trace` names for a chain it met)."""
+    return next((p for p in plan.lab.network_policies if POLICY_CHAIN + short_hash(p.namespace + p.name) == chain), None)
+
+
+def pod_of_chain(plan: LabPlan, chain: str) -> PodPlan | None:
+    """The pod whose firewall chain (KUBE-POD-FW-) this is."""
+    return next((p for p in plan.pods if POD_CHAIN + short_hash(p.namespace + p.name) == chain), None)
+
+
+def rule_at(plan: LabPlan, policy: NetworkPolicy, position: int) -> tuple[str, int] | None:
+    """Which of the policy's rules the rule at `position` (0-based) of its chain comes from: its
+    direction and its number (1-based, as the evaluator counts them); None past the chain's end."""
+    chain, targets, at = POLICY_CHAIN + short_hash(policy.namespace + policy.name), selected(plan, policy), 0
+    for side, rules in _sides(policy):
+        for index, rule in enumerate(rules):
+            scratch = NodeRules()
+            _rule(scratch, plan, policy, chain, side, index, rule, targets)
+            at += len(scratch.rules)
+            if position < at:
+                return side.word, index + 1
+    return None
+
+
+def first_sync_lines() -> tuple[str, ...]:
+    """What a node's first sync adds to the built-in chains beside kube-router's own chains: each
+    one's jump to kube-router's, inserted first, and its ACCEPT of compliant traffic, appended after
+    kube-proxy's jumps (`netlab explain` writes them; the kernel side works them out from what the
+    node holds)."""
+    jumps = [f"-I {b} 1 " + " ".join(map(quote, top_jump(b))) for b in TOP_CHAINS]
+    return (*jumps, *(f"-A {b} " + " ".join(map(quote, compliant_accept())) for b in TOP_CHAINS))
