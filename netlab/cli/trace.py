@@ -62,5 +62,5 @@ def show(traced: Traced, plan: LabPlan) -> None:
     if not traced.hops:
         out.print("no node saw the request (a route missing in the pod?)")
     walked = [event for hop in traced.hops for event in hop.events]
-    if plan.lab.network_policies and (said := policytrace.expected(plan, traced.source, walked, traced.protocol)):
-        out.print(f"\nnetlab's evaluator expects: {said}", markup=False)
+    if plan.lab.network_policies and (expects := policytrace.expected(plan, traced.source, walked, traced.protocol)):
+        out.print(f"\nnetlab's evaluator expects: {expects}", markup=False)

@@ -3,7 +3,8 @@
 The bridge from netlab to a learner's own machine: the same namespaces, veths, bridges, addresses,
 routes and sysctls as `ip`/`bridge`/`sysctl` commands (render.ipcmd), each namespace's /etc files,
 each node's kube-proxy rules as kube-proxy loads them (one `iptables-restore` or `nft -f`
-transaction, or IPVS's dummy device, ipsets and `ipvsadm` virtual servers), the egress NAT, and the
+transaction, or IPVS's dummy device, ipsets and `ipvsadm` virtual servers), kube-router's sets and
+filter chains for the lab's NetworkPolicies (after kube-proxy's, as a node loads them), the egress NAT, and the
 workloads, started as `up` starts them: netlab's echo server for each echo container, netlab's DNS
 server for CoreDNS and the internet's resolver (from zone files the script writes), each other
 container's own command with its Service variables, nginx for an ingress controller (from the
@@ -36,6 +37,8 @@ from netlab.render.envvars import pod_service_env
 from netlab.render.gatewaystatus import gateway_lines
 from netlab.render.ipcmd import heredoc, script
 from netlab.render.namespaces import render_namespaces
+from netlab.render.netpol import first_sync_lines, pod_of_chain, policy_of_chain
+from netlab.render.netpol import render as render_netpol
 from netlab.render.nginxconf import nginx_conf, nginx_port, planned_certificates_of
 from netlab.render.resolvconf import etc_files
 from netlab.render.workloads import DNS_SERVER, ECHO_SERVER, Workload, initialized, workloads
@@ -118,6 +121,9 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
     if plan.services:
         rules = "".join(mode_of(plan).commands(plan, node) for node in plan.nodes)
         parts.append(_section(f"3. kube-proxy's rules on every node ({plan.proxy_mode} mode)", rules))
+    if plan.lab.network_policies:
+        title = "3b. the NetworkPolicies as kube-router enforces them on every node, after kube-proxy's rules"
+        parts.append(_section(title, _policies(plan)))
     if plan.internet_hosts:
         cidr = plan.lab.cluster.pod_cidr
         egress = "".join(
@@ -138,6 +144,30 @@ def explain(plan: LabPlan, python: str = "python3") -> str:
 
 def _section(title: str, body: str) -> str:
     return f"# --- {title}\n{body}"
+
+
+def _policies(plan: LabPlan) -> str:
+    """Each node's kube-router sets and filter chains, as kernel.netpol loads them on a node that
+    has none yet: the sets first (the chains match them), then one iptables-restore transaction
+    that leaves kube-proxy's rules in place (--noflush), puts the jumps to kube-router's chains
+    first and its ACCEPT of what passed after kube-proxy's jumps."""
+    text = ""
+    for node in plan.nodes:
+        rules = render_netpol(plan, node)
+        owners = []
+        for chain in rules.chains:
+            pod, policy = pod_of_chain(plan, chain), policy_of_chain(plan, chain)
+            owner = f"pod {pod.namespace}/{pod.name}'s firewall" if pod else f"policy {policy.key}" if policy else ""
+            owners += [f"#   {chain}: {owner}\n"] if owner else []
+        text += (
+            f"# {node.name}: the sets of each policy's pods and of each rule's peers, named ports and ipBlocks\n"
+            f"{heredoc(node.netns, 'ipset restore', rules.ipset_restore()) if rules.sets else ''}"
+            f"# {node.name}: kube-router's chains (KUBE-ROUTER-INPUT/FORWARD/OUTPUT, jumped to first; "
+            "KUBE-NWPLCY-DEFAULT for a\n# direction no policy judges),"
+            f" whose hashed names stand for:\n{''.join(owners)}"
+            f"{heredoc(node.netns, 'iptables-restore --noflush', rules.iptables_restore(first_sync_lines()))}"
+        )
+    return text
 
 
 def _etc(plan: LabPlan) -> str:

@@ -355,7 +355,9 @@ def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
 
 def policy_of_chain(plan: LabPlan, chain: str) -> NetworkPolicy | None:
     """The policy whose KUBE-NWPLCY- chain this is (what `netlab trace` names for a chain it met)."""
-    return next((p for p in plan.lab.network_policies if POLICY_CHAIN + short_hash(p.namespace + p.name) == chain), None)
+    return next(
+        (p for p in plan.lab.network_policies if POLICY_CHAIN + short_hash(p.namespace + p.name) == chain), None
+    )
 
 
 def pod_of_chain(plan: LabPlan, chain: str) -> PodPlan | None:

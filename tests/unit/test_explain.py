@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from netlab.kernel.netpol import _top_jumps
 from netlab.model import list_labs
+from netlab.model.edit import apply
 from netlab.model.ingress import controller_flags, is_controller
+from netlab.model.load import load_lab
 from netlab.plan import make_plan
+from netlab.readback.iptables import parse_save
 from netlab.render.dns import internet_zone
 from netlab.render.envvars import pod_service_env
 from netlab.render.explain import AS_NOBODY, ZONE_SERIAL, explain
@@ -20,9 +24,12 @@ from netlab.render.ingress import planned_certificates, render_nginx_conf
 from netlab.render.ipcmd import script
 from netlab.render.iptables import render_iptables
 from netlab.render.namespaces import render_namespaces
+from netlab.render.netpol import first_sync_lines
+from netlab.render.netpol import render as render_netpol
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "explain"
+POLICY_LAB = REPO / "tests" / "manifests" / "network-policy-lab.yaml"
 CASES = [(lab, mode) for lab in list_labs() for mode in ("iptables", "nftables", "ipvs")]
 
 
@@ -47,6 +54,35 @@ def test_it_holds_what_up_applies(bundled_lab) -> None:
     for node in plan.nodes:
         assert render_iptables(plan.services, plan.lab.cluster.pod_cidr, node).restore in text
         assert f"ip netns exec {node.netns} iptables -t nat -I PREROUTING" in text
+
+
+def _with_policies(proxy_mode: str = "iptables"):
+    """The NetworkPolicy test lab with its policies (there is no bundled lab with any)."""
+    policies = (REPO / "tests" / "manifests" / "network-policy-lab-policies.yaml").read_text()
+    return make_plan(load_lab(POLICY_LAB, apply(POLICY_LAB.read_text(), policies, "policies")), proxy_mode=proxy_mode)
+
+
+def test_golden_with_network_policies(golden) -> None:
+    golden(GOLDEN / "network-policy.sh", explain(_with_policies()))
+
+
+@pytest.mark.parametrize("mode", ["iptables", "nftables", "ipvs"])
+def test_kube_routers_sets_and_chains_follow_kube_proxys_rules_as_a_node_loads_them(mode: str) -> None:
+    """Each node's ipset restore and iptables-restore --noflush input, verbatim, with the jumps a first
+    sync adds (the kernel side's own, worked out from a node without any); a lab without policies has
+    none of it."""
+    plan = _with_policies(mode)
+    text = explain(plan)
+    assert text.index("# --- 3. kube-proxy") < text.index("# --- 3b. the NetworkPolicies") < text.index("# --- 5.")
+    for node in plan.nodes:
+        rules = render_netpol(plan, node)
+        assert f"ip netns exec {node.netns} ipset restore <<'EOF'\n{rules.ipset_restore()}EOF\n" in text
+        restore = rules.iptables_restore(first_sync_lines())
+        assert f"ip netns exec {node.netns} iptables-restore --noflush <<'EOF'\n{restore}EOF\n" in text
+    assert first_sync_lines() == tuple(_top_jumps(parse_save("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n")))
+    done = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "kube-router" not in explain(make_plan(load_lab(POLICY_LAB), proxy_mode=mode))
 
 
 SMALL = """
