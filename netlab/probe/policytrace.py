@@ -75,9 +75,11 @@ class _Visit:
     consulted: list[str] = field(default_factory=list)  # ns/name of each policy chain jumped to
     allowed_by: list[str] = field(default_factory=list)
     outcome: str = ""
+    bridged: bool = False  # jumped to by the rule for bridged traffic (a pod of the same cni0)
 
     def line(self, plan: LabPlan) -> str:
-        side = f"{self.pod.name}'s {self.direction.lower()} ({self.chain})"
+        again = ", again: kube-router's jump for bridged traffic" if self.bridged else ""
+        side = f"{self.pod.name}'s {self.direction.lower()} ({self.chain}{again})"
         if self.allowed_by:
             return f"{side}: allowed by {', '.join(self.allowed_by)}"
         if self.outcome == "default":
@@ -93,7 +95,9 @@ class _Visit:
 
 def judgements(plan: LabPlan, events: list[Event], table: FilterTable) -> list[str]:
     """A line per pod firewall chain the packet went through on this node, in order: who allowed it
-    or why it was refused, as the kernel's walk shows it."""
+    or why it was refused, as the kernel's walk shows it. Between pods of one node a packet passes
+    each chain twice: KUBE-ROUTER-FORWARD jumps to it for the pod's address, then again for the
+    same address when bridged (`-m physdev --physdev-is-bridged`)."""
     visits: list[_Visit] = []
     current: _Visit | None = None
     for event in events:
@@ -102,7 +106,7 @@ def judgements(plan: LabPlan, events: list[Event], table: FilterTable) -> list[s
             current = None  # back in kube-router's top chain or a built-in one
         if event.table == FILTER and target.startswith(POD_CHAIN) and (pod := pod_of_chain(plan, target)):
             direction = INGRESS if f"ip daddr {pod.ip.ip}" in event.rule else EGRESS
-            current = _Visit(pod, target, direction)
+            current = _Visit(pod, target, direction, bridged="physdev" in event.rule)
             visits.append(current)
         elif current is not None:
             _step(plan, current, event, table, target)

@@ -67,6 +67,12 @@ def test_the_trace_names_the_policy_rule_that_allowed_or_the_chain_that_refused(
         assert f"db's egress (KUBE-POD-FW-PFRZ3ILXL3VWR4AJ): allowed by {POLICY} egress rule 1" in out, out
         assert "outsider's ingress (KUBE-POD-FW-SG5LOSUSFYDQ3M2Z): allowed: no policy selects outsider" in out
 
+        bridged = _trace("client", "10.244.1.2", "--port", "8080")  # pod db by address: not its port
+        assert "connection refused" in bridged and "REJECTED" in bridged, bridged
+        same = _trace("db", "client", "--port", "8080")
+        again = "KUBE-POD-FW-PFRZ3ILXL3VWR4AJ, again: kube-router's jump for bridged traffic"
+        assert f"db's egress ({again}): allowed by {POLICY} egress rule 1" in same, same
+
         for node in ("node-1", "node-2"):
             tables = subprocess.run(
                 ["ip", "netns", "exec", f"nl-netpol.{node}", "nft", "list", "tables"],

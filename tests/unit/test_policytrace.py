@@ -224,3 +224,23 @@ spec:
         ("egress", 1),
         None,
     ]
+
+
+def test_a_bridged_packet_passes_the_pods_chain_twice_and_says_so() -> None:
+    plan = _plan()
+    client_fw = "KUBE-POD-FW-XGTLPU6HAXUCCWBC"  # db -> client, both on node-1
+    jump = f"jump {client_fw}"
+    lines = [
+        _rule("bb", "filter KUBE-ROUTER-FORWARD", f"ip daddr 10.244.1.3  {jump}", 53, jump),
+        _rule("bb", f"filter {client_fw}", " jump KUBE-NWPLCY-DEFAULT", 48, "jump KUBE-NWPLCY-DEFAULT"),
+        _rule("bb", "filter KUBE-NWPLCY-DEFAULT", " meta mark set mark or 0x10000", 38, "continue"),
+        _rule("bb", f"filter {client_fw}", " meta mark set mark or 0x20000", 52, "continue"),
+        _rule("bb", "filter KUBE-ROUTER-FORWARD", f"ip daddr 10.244.1.3 xt match physdev {jump}", 54, jump),
+        _rule("bb", f"filter {client_fw}", " jump KUBE-NWPLCY-DEFAULT", 48, "jump KUBE-NWPLCY-DEFAULT"),
+        _rule("bb", "filter KUBE-NWPLCY-DEFAULT", " meta mark set mark or 0x10000", 38, "continue"),
+    ]
+    default = "allowed: no policy selects client for ingress (KUBE-NWPLCY-DEFAULT)"
+    assert judgements(plan, read_events("\n".join(lines)), _table(plan)) == [
+        f"client's ingress ({client_fw}): {default}",
+        f"client's ingress ({client_fw}, again: kube-router's jump for bridged traffic): {default}",
+    ]
