@@ -2,7 +2,8 @@
 policies from the start): the first packet's walk crosses kube-router's chains among kube-proxy's,
 and a line per pod firewall chain names the policy rule that allowed it or the REJECT and the
 policies isolating the pod; a refused connection traces cleanly (exit 0: the trace is what explains
-it), beside what netlab's evaluator expects. iptables and nftables proxy modes, host-gw and vxlan."""
+it), beside what netlab's evaluator expects. iptables and nftables proxy modes, host-gw and vxlan.
+And explain's kube-router section, typed into a lab that has no policy, enforces them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import pytest
 from harness import REPO, lab_up, netlab
 
 from netlab.model.edit import apply
+from netlab.model.load import load_lab
+from netlab.plan import make_plan
+from netlab.render.explain import explain
 
 MANIFESTS = REPO / "tests" / "manifests"
 POLICY = "default/test-network-policy"
@@ -81,3 +85,22 @@ def test_the_trace_names_the_policy_rule_that_allowed_or_the_chain_that_refused(
                 timeout=30,
             ).stdout
             assert "netlab-trace" not in tables
+
+
+@pytest.mark.parametrize("mode", ["iptables", "nftables"])
+def test_explains_policy_section_typed_by_hand_enforces_the_policies(tmp_path: Path, mode: str) -> None:
+    """Section 3b of `netlab explain`, run as a script in a lab brought up without the policies."""
+    text = explain(make_plan(load_lab(_lab(tmp_path)), proxy_mode=mode))
+    section = text[text.index("# --- 3b.") : text.index("# --- 5.")]
+    with lab_up(str(MANIFESTS / "network-policy-lab.yaml"), "--proxy-mode", mode):
+        assert _curl("client", "10.244.1.2", 6379) == 0  # no policy yet
+        done = subprocess.run(["sh", "-e"], input=section, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert _curl("client", "10.244.1.2", 6379) == 7  # refused by db's chain
+        assert _curl("frontend", "10.244.1.2", 6379) == 0  # the policy's ingress rule
+        assert _curl("db", "10.244.2.2", 8080) == 0  # its egress rule
+
+
+def _curl(member: str, address: str, port: int) -> int:
+    url = f"http://{address}:{port}/"
+    return netlab("exec", "netpol", member, "--", "curl", "-s", "-o", "/dev/null", "-m", "3", url).code
