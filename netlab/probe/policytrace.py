@@ -137,10 +137,10 @@ def _step(plan: LabPlan, visit: _Visit, event: Event, table: FilterTable, target
 def destination(plan: LabPlan, events: list[Event]) -> tuple[PodPlan, int] | None:
     """The pod the packet went to once NAT had its say, and the port: the first packet line whose
     destination is a pod's address."""
-    for event in events:
-        fields = dict(PACKET_FIELD.findall(event.what)) if event.what.startswith("packet:") else {}
+    for event in (e for e in events if e.what.startswith("packet:")):
+        address = dict(PACKET_FIELD.findall(event.what)).get("ip daddr")
         port = re.search(r"(?:tcp|udp|sctp) dport (\d+)", event.what)
-        pod = next((p for p in plan.pods if str(p.ip.ip) == fields.get("ip daddr")), None)
+        pod = next((p for p in plan.pods if str(p.ip.ip) == address), None)
         if pod is not None and port:
             return pod, int(port.group(1))
     return None

@@ -114,7 +114,7 @@ def first_packet(events: list[Event]) -> list[Event]:
     ours = {first: True}  # trace id -> whether the packet it carries now is the first one
     walk = []
     for event in events:
-        if event.packet_id and ids:
+        if event.packet_id:
             ours[event.trace] = event.packet_id == ids[0]
         if ours.get(event.trace) and not event.table.endswith(f" {TABLE}"):
             walk.append(event)

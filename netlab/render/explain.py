@@ -159,9 +159,12 @@ def _policies(plan: LabPlan) -> str:
             pod, policy = pod_of_chain(plan, chain), policy_of_chain(plan, chain)
             owner = f"pod {pod.namespace}/{pod.name}'s firewall" if pod else f"policy {policy.key}" if policy else ""
             owners += [f"#   {chain}: {owner}\n"] if owner else []
+        if rules.sets:
+            text += (
+                f"# {node.name}: the sets of each policy's pods and of each rule's peers, named ports and ipBlocks\n"
+            )
+            text += heredoc(node.netns, "ipset restore", rules.ipset_restore())
         text += (
-            f"# {node.name}: the sets of each policy's pods and of each rule's peers, named ports and ipBlocks\n"
-            f"{heredoc(node.netns, 'ipset restore', rules.ipset_restore()) if rules.sets else ''}"
             f"# {node.name}: kube-router's chains (KUBE-ROUTER-INPUT/FORWARD/OUTPUT, jumped to first; "
             "KUBE-NWPLCY-DEFAULT for a\n# direction no policy judges),"
             f" whose hashed names stand for:\n{''.join(owners)}"
