@@ -53,7 +53,7 @@ class RunningLab:
                 this kernel (checked before anything is made).
             LabStateError: the lab is up already, or one of its namespace names is taken.
         """
-        from netlab.kernel import ingress
+        from netlab.kernel import ingress, netpolcheck
         from netlab.kernel.build import build
 
         if plan.services:
@@ -62,6 +62,7 @@ class RunningLab:
             require_tools("nsenter", *mode.tools)
         if lab_has_controllers(plan):
             ingress.require_tools()  # the ingress controller pods run it
+        netpolcheck.require_kernel(plan.lab)
         settings = Settings(source=str(source), network=plan.network, proxy_mode=plan.proxy_mode)
         state = LabState.create(plan.name, text, settings)
         synced = build(plan, state, [t.task for t in left])
@@ -144,7 +145,7 @@ class RunningLab:
         Raises:
             BadInput: the edit is invalid, or changes what a running lab cannot change.
         """
-        from netlab.kernel import ingress
+        from netlab.kernel import ingress, netpolcheck
         from netlab.kernel.reconcile import reconcile
 
         left = self.state.settings().left
@@ -159,6 +160,7 @@ class RunningLab:
             raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
         if lab_has_controllers(new):
             ingress.require_tools()  # before anything changes: exit 3 if it is missing
+        netpolcheck.require_kernel(new.lab)
         self.state.lock()
         result = reconcile(self.plan, new, self.state)
         self.state.lab_file.write_text(text)

@@ -20,7 +20,10 @@ and the networking.k8s.io/v1 API reference):
   the underlay in host-gw mode, its flannel.1 address in vxlan mode, which the kernel picks as the
   source of what the node sends over that device); an outside host's own address, as it arrives
   where nothing SNATs it (a LoadBalancer Service with externalTrafficPolicy Local). Traffic a node
-  SNATs on the way in (policy Cluster) is the node's: judge it with the node as source.
+  SNATs on the way in (policy Cluster) is the node's: judge it with the node as source;
+- an outside host as the destination is judged by its own address: kube-router runs the pod's
+  egress in filter FORWARD, before the node masquerades the pod's source in nat POSTROUTING, and
+  the destination is never rewritten; no policy judges what an outside host receives.
 """
 
 from __future__ import annotations
@@ -116,22 +119,27 @@ def node_address(plan: LabPlan, node: NodePlan, toward: PodPlan | None) -> IPv4A
 
 
 def verdict(plan: LabPlan, source: str, target: str, port: int, protocol: str = "TCP") -> Verdict:
-    """Whether `source` (a pod, node or outside host) may open a connection to pod `target` on
-    port/protocol, which policies and rules decide it, and why.
+    """Whether `source` (a pod, node or outside host) may open a connection to `target` (a pod, or
+    an outside host: then only the source pod's egress judges it) on port/protocol, which policies
+    and rules decide it, and why.
 
     Raises:
-        BadInput: no such source, or the target is not a pod.
+        BadInput: no such source, or the target is neither a pod nor an outside host.
     """
-    pod = plan.member(target)
-    if not isinstance(pod, PodPlan):
-        raise BadInput(f"the lab has no pod {target!r}: policies select pods")
+    member = plan.member(target)
+    if not isinstance(member, PodPlan | HostPlan):
+        raise BadInput(
+            f"the lab has no pod or outside host {target!r}: policies judge what reaches pods and leaves them"
+        )
+    pod = member if isinstance(member, PodPlan) else None
     src = peer_of(plan, source, pod)
-    dst = Peer(target, "pod", pod.ip.ip, pod)
+    dst = Peer(target, "pod" if pod else "host", member.ip.ip, pod)
     protocol = protocol.upper()
-    pair = f"{src.labelled} -> {target} {port}/{protocol}"
-    if src.pod is pod:
-        return _always(plan, pod, pair, f"{target} reaches itself: a pod cannot block access to itself")
-    if src.kind == "node" and source == pod.node:
+    pair = f"{src.labelled} -> {dst.labelled} {port}/{protocol}"
+    if source == target:
+        why = f"{target} reaches itself" + (": a pod cannot block access to itself" if pod else "")
+        return _always(plan, pod, pair, why)
+    if pod is not None and src.kind == "node" and source == pod.node:
         why = (
             f"{source} is {target}'s own node: traffic from it (kubelet's probes) is always allowed "
             "(kube-router accepts any local address of the node)"
@@ -142,22 +150,29 @@ def verdict(plan: LabPlan, source: str, target: str, port: int, protocol: str = 
         if src.pod
         else Side(True, (), (), f"{src.labelled} is no pod: no policy limits what it sends")
     )
-    ingress = _judge(plan, pod, INGRESS, src, pod, port, protocol)
+    ingress = (
+        _judge(plan, pod, INGRESS, src, pod, port, protocol)
+        if pod
+        else Side(True, (), (), f"{dst.labelled} is no pod: no policy judges what it receives")
+    )
     allowed = egress.allowed and ingress.allowed
     return Verdict(
         allowed, ingress, egress, f"{pair}: {'allowed' if allowed else 'denied'}: {egress.why}; {ingress.why}"
     )
 
 
-def _always(plan: LabPlan, pod: PodPlan, pair: str, why: str) -> Verdict:
-    """Allowed whatever the policies say; the pod's isolation is still told as it is."""
-    ingress = Side(True, tuple(p.key for p in isolated(plan, pod, INGRESS)), (), why)
-    egress = Side(True, tuple(p.key for p in isolated(plan, pod, EGRESS)), (), why)
+def _always(plan: LabPlan, pod: PodPlan | None, pair: str, why: str) -> Verdict:
+    """Allowed whatever the policies say; a pod's isolation is still told as it is."""
+    ingress = Side(True, tuple(p.key for p in isolated(plan, pod, INGRESS)) if pod else (), (), why)
+    egress = Side(True, tuple(p.key for p in isolated(plan, pod, EGRESS)) if pod else (), (), why)
     return Verdict(True, ingress, egress, f"{pair}: allowed: {why}")
 
 
-def _judge(plan: LabPlan, pod: PodPlan, direction: str, other: Peer, target: PodPlan, port: int, protocol: str) -> Side:
-    """One pod's side: not isolated (allowed), or allowed by the rules that admit `other`."""
+def _judge(
+    plan: LabPlan, pod: PodPlan, direction: str, other: Peer, target: PodPlan | None, port: int, protocol: str
+) -> Side:
+    """One pod's side: not isolated (allowed), or allowed by the rules that admit `other`; `target`
+    is the destination pod (None: an outside host)."""
     policies = isolated(plan, pod, direction)
     verb = "accepts" if direction == INGRESS else "may send"
     if not policies:
@@ -180,10 +195,17 @@ def _judge(plan: LabPlan, pod: PodPlan, direction: str, other: Peer, target: Pod
 
 
 def rule_admits(
-    plan: LabPlan, policy: NetworkPolicy, rule: PolicyRule, other: Peer, target: PodPlan, port: int, protocol: str
+    plan: LabPlan,
+    policy: NetworkPolicy,
+    rule: PolicyRule,
+    other: Peer,
+    target: PodPlan | None,
+    port: int,
+    protocol: str,
 ) -> bool:
     """A rule admits a connection when one of its peers matches the other end (no peers: every peer)
-    and one of its ports the target's port (no ports: every port); `target` resolves named ports."""
+    and one of its ports the target's port (no ports: every port); the target pod resolves named
+    ports (an outside host has none)."""
     peers_ok = not rule.peers or any(peer_matches(plan, policy, peer, other) for peer in rule.peers)
     return peers_ok and (not rule.ports or any(port_matches(p, target, port, protocol) for p in rule.ports))
 
@@ -208,15 +230,16 @@ def peer_matches(plan: LabPlan, policy: NetworkPolicy, peer: PolicyPeer, other: 
     return in_namespace and (peer.pod_selector is None or peer.pod_selector.matches(pod.labels))
 
 
-def port_matches(policy_port: PolicyPort, target: PodPlan, port: int, protocol: str) -> bool:
+def port_matches(policy_port: PolicyPort, target: PodPlan | None, port: int, protocol: str) -> bool:
     """The protocol, and the port: any (none given), a number (up to endPort), or a name, which means
-    the target's own container port of that name and protocol (a number that may differ per pod)."""
+    the target pod's own container port of that name and protocol (a number that may differ per pod;
+    an outside host has no named ports, as kube-router resolves them in pods only)."""
     if policy_port.protocol.upper() != protocol:
         return False
     if policy_port.port is None:
         return True
     if isinstance(policy_port.port, str):
-        return named_port(target, policy_port.port, protocol) == port
+        return target is not None and named_port(target, policy_port.port, protocol) == port
     return policy_port.port <= port <= (policy_port.end_port or policy_port.port)
 
 

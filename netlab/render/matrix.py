@@ -1,11 +1,13 @@
 """`netlab matrix`'s pure part: which pairs it judges and probes, and the truth table it prints.
 
 Rows are the sources: every pod, every node (what kubelet's probes send) and every outside host;
-columns the target pods. Each target is judged on one port: `--port` for all, or else its own
-first echo port of the protocol (a target with none is left out, with a note). A pair is probed
-with real traffic where the plan says something answers: the target listens on that port, and the
-source has a way to pod IPs (outside hosts have none in a lab: they reach pods only through
-Services, so their rows are the evaluator's alone). Big labs: at most MAX_SIDE sources and
+columns the target pods, then the outside hosts that run an echo server (what pods' egress
+policies judge, by the host's own address). Each target is judged on one port: `--port` for all,
+or else its own first echo port of the protocol (a pod with none is left out, with a note; an
+outside host without one is no column). A pair is probed with real traffic where the plan says
+something answers: the target listens on that port, and the source has a way to pod IPs (outside
+hosts have none in a lab: they reach pods only through Services, so their rows are the
+evaluator's alone). Big labs: at most MAX_SIDE sources and
 MAX_SIDE targets (the first ones; a note says how many were left out).
 """
 
@@ -21,15 +23,24 @@ from netlab.plan.netpol import Verdict, verdict
 MAX_SIDE = 40  # sources, and targets: 1600 pairs at most, one process per source (8 at a time)
 LEGEND = (
     "✓ allowed, ✗ denied, as the policies say and traffic did; ✓→✗ and ✗→✓: expected, then what traffic did "
-    "(a disagreement); (✓) (✗) expected only, not probed (nothing listens there, or no way to pod IPs)"
+    "(a disagreement); (✓) (✗) expected only, not probed (nothing listens there, or no way to pod IPs). "
+    "Denied: kube-router REJECTs, so a TCP connect is refused and a UDP datagram gets ICMP port unreachable"
 )
 
 
 @dataclass(frozen=True)
 class Column:
-    pod: PodPlan
+    target: PodPlan | HostPlan  # a pod, or an outside host with an echo server
     port: int
     listens: bool  # something answers on port/protocol there, as the plan says
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def address(self) -> str:
+        return str(self.target.ip.ip)
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class Layout:
 class Cell:
     source: str
     target: str
-    address: str  # the target pod's IP
+    address: str  # the target's IP
     port: int
     protocol: str
     expected: Verdict
@@ -82,13 +93,14 @@ def layout(plan: LabPlan, port: int | None, protocol: str) -> Layout:
     protocol = protocol.upper()
     notes = []
     columns = []
-    for pod in plan.pods:
-        listening = [p for p, proto in pod.echo_ports() if proto == protocol]
+    for target in (*plan.pods, *(h for h in plan.hosts if h.echo_ports())):
+        listening = [p for p, proto in target.echo_ports() if proto == protocol]
         if port is None and not listening:
-            notes.append(f"{pod.name} has no {protocol} echo port: not a column (give --port)")
+            if isinstance(target, PodPlan):
+                notes.append(f"{target.name} has no {protocol} echo port: not a column (give --port)")
             continue
         chosen = port if port is not None else listening[0]
-        columns.append(Column(pod, chosen, chosen in listening))
+        columns.append(Column(target, chosen, chosen in listening))
     sources = [p.name for p in plan.pods] + [n.name for n in plan.nodes] + [h.name for h in plan.hosts]
     for what, count in (("sources", len(sources)), ("targets", len(columns))):
         if count > MAX_SIDE:
@@ -101,11 +113,11 @@ def expected_cells(plan: LabPlan, shape: Layout) -> list[Cell]:
     return [
         Cell(
             source,
-            column.pod.name,
-            str(column.pod.ip.ip),
+            column.name,
+            column.address,
             column.port,
             shape.protocol,
-            verdict(plan, source, column.pod.name, column.port, shape.protocol),
+            verdict(plan, source, column.name, column.port, shape.protocol),
             shape.to_probe(source, column, plan),
         )
         for source in shape.sources
@@ -125,10 +137,10 @@ def mark(cell: Cell) -> str:
 
 def table(shape: Layout, cells: list[Cell]) -> Table:
     """Rows the sources, columns the targets (name and port), a mark per pair."""
-    grid = Table("from \\ to", *(f"{c.pod.name}\n:{c.port}" for c in shape.columns), box=None, pad_edge=False)
+    grid = Table("from \\ to", *(f"{c.name}\n:{c.port}" for c in shape.columns), box=None, pad_edge=False)
     by_pair = {(c.source, c.target): c for c in cells}
     for source in shape.sources:
-        grid.add_row(source, *(mark(by_pair[source, c.pod.name]) for c in shape.columns))
+        grid.add_row(source, *(mark(by_pair[source, c.name]) for c in shape.columns))
     return grid
 
 
@@ -153,7 +165,13 @@ def as_json(lab: str, port: int | None, shape: Layout, cells: list[Cell]) -> dic
         "notes": list(shape.notes),
         "sources": list(shape.sources),
         "targets": [
-            {"name": c.pod.name, "address": str(c.pod.ip.ip), "port": c.port, "listens": c.listens}
+            {
+                "name": c.name,
+                "kind": "pod" if isinstance(c.target, PodPlan) else "host",
+                "address": c.address,
+                "port": c.port,
+                "listens": c.listens,
+            }
             for c in shape.columns
         ],
         "cells": [c.as_dict() for c in cells],

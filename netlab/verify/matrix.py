@@ -13,6 +13,11 @@ from netlab.render.matrix import Cell
 from netlab.verify.probes import run
 
 PARALLEL = 8  # sources probing at once: 40 sources take 5 rounds of one deadline each
+# Only listening targets are probed, so a refusal is a REJECT's ICMP error (docs/network-policy.md)
+REJECTED = {
+    "TCP": "refused: kube-router's REJECT (ICMP port unreachable: the connect fails at once)",
+    "UDP": "refused: kube-router's REJECT (ICMP port unreachable: the socket's next call fails)",
+}
 
 
 def probe_cells(plan: LabPlan, cells: list[Cell]) -> list[Cell]:
@@ -26,8 +31,15 @@ def probe_cells(plan: LabPlan, cells: list[Cell]) -> list[Cell]:
         batches = {source: pool.submit(_probe_source, plan, [cells[i] for i in at]) for source, at in by_source.items()}
         for source, at in by_source.items():
             for i, reached in zip(at, batches[source].result(), strict=True):
-                probed[i] = replace(cells[i], reached=reached.ok, detail=reached.body or reached.error)
+                probed[i] = replace(cells[i], reached=reached.ok, detail=_detail(cells[i], reached))
     return probed
+
+
+def _detail(cell: Cell, result: UdpResult) -> str:
+    """What answered, or why not: a refusal of a listening target said as what it is."""
+    if not result.ok and result.error.startswith("refused"):
+        return REJECTED.get(cell.protocol, result.error)
+    return result.body or result.error
 
 
 def _probe_source(plan: LabPlan, cells: list[Cell]) -> list[UdpResult]:

@@ -42,16 +42,16 @@ def text(renderable) -> str:
 
 def test_each_target_is_judged_on_its_first_echo_port_of_the_protocol(plan) -> None:
     shape = matrix.layout(plan, None, "tcp")
-    assert [(c.pod.name, c.port, c.listens) for c in shape.columns] == [("web", 8080, True), ("client", 9000, True)]
+    assert [(c.name, c.port, c.listens) for c in shape.columns] == [("web", 8080, True), ("client", 9000, True)]
     assert shape.sources == ("web", "client", "node-1", "node-2", "gateway")
     udp = matrix.layout(plan, None, "udp")
-    assert [(c.pod.name, c.port) for c in udp.columns] == [("web", 5353)]
+    assert [(c.name, c.port) for c in udp.columns] == [("web", 5353)]
     assert udp.notes == ("client has no UDP echo port: not a column (give --port)",)
 
 
 def test_a_given_port_is_judged_everywhere_and_probed_where_something_listens(plan) -> None:
     shape = matrix.layout(plan, 9000, "tcp")
-    assert [(c.pod.name, c.port, c.listens) for c in shape.columns] == [("web", 9000, False), ("client", 9000, True)]
+    assert [(c.name, c.port, c.listens) for c in shape.columns] == [("web", 9000, False), ("client", 9000, True)]
     cells = {(c.source, c.target): c for c in matrix.expected_cells(plan, shape)}
     assert not cells["client", "web"].probed and cells["web", "client"].probed
     assert not cells["gateway", "client"].probed  # outside hosts have no way to pod IPs
@@ -60,7 +60,7 @@ def test_a_given_port_is_judged_everywhere_and_probed_where_something_listens(pl
 def test_big_labs_are_cut_to_max_side(plan, monkeypatch) -> None:
     monkeypatch.setattr(matrix, "MAX_SIDE", 1)
     shape = matrix.layout(plan, None, "tcp")
-    assert shape.sources == ("web",) and [c.pod.name for c in shape.columns] == ["web"]
+    assert shape.sources == ("web",) and [c.name for c in shape.columns] == ["web"]
     assert shape.notes == (
         "4 sources left out: the matrix takes the first 1",
         "1 targets left out: the matrix takes the first 1",
@@ -107,7 +107,7 @@ def test_json_has_every_pair_with_its_verdict_and_traffic(plan) -> None:
     shape, cells = probed(plan, {("node-2", "web"): True})
     doc = matrix.as_json("mx", None, shape, cells)
     assert (doc["agrees"], doc["protocol"], doc["port"]) == (False, "TCP", None)
-    assert doc["targets"][0] == {"name": "web", "address": "10.244.1.2", "port": 8080, "listens": True}
+    assert doc["targets"][0] == {"name": "web", "kind": "pod", "address": "10.244.1.2", "port": 8080, "listens": True}
     cell = next(c for c in doc["cells"] if (c["from"], c["to"]) == ("client", "web"))
     assert cell | {"reason": ""} == {
         "from": "client",
@@ -161,10 +161,28 @@ def test_each_source_sends_all_its_pairs_from_one_process_in_its_namespace(plan,
     cells = traffic.probe_cells(plan, matrix.expected_cells(plan, shape))
     assert sorted(argv[3] for argv in calls) == ["nl-mx.client", "nl-mx.node-1", "nl-mx.node-2", "nl-mx.web"]
     client = [(c.target, c.reached, c.detail) for c in cells if c.source == "client"]
-    assert client == [("web", True, ""), ("client", False, "refused (port unreachable)")]
+    assert client == [("web", True, ""), ("client", False, traffic.REJECTED["TCP"])]
     assert [c.source for c in cells if c.reached is None] == ["gateway", "gateway"]
     assert [line.split(":")[0] for line in matrix.disagreements(cells)] == [
         "client -> web 8080/TCP",  # denied, but reached
         "client -> client 9000/TCP",  # itself, but refused
         "node node-2 -> web 8080/TCP",  # another node: denied, but reached
     ]
+
+
+def test_outside_hosts_with_an_echo_server_are_targets_probed_from_pods_and_nodes(make_lab) -> None:
+    """Egress to the lab's internet: a column per outside host with an echo port (a resolver without
+    one is none), probed from pods and nodes, judged by the pods' egress policies."""
+    text_ = LAB.replace(
+        "objects:\n", "outside:\n  - {name: internet}\n  - {name: dns, dns: {a.example: internet}}\nobjects:\n"
+    )
+    deny_out = NetworkPolicy("deny-out", "default", LabelSelector({"app": "web"}), ("Egress",))
+    plan = make_plan(replace(make_lab(text_), network_policies=(deny_out,)))
+    shape = matrix.layout(plan, None, "tcp")
+    assert [(c.name, c.address, c.port) for c in shape.columns][-1] == ("internet", "203.0.113.10", 80)
+    assert matrix.layout(plan, None, "udp").notes == ("client has no UDP echo port: not a column (give --port)",)
+    cells = {(c.source, c.target): c for c in matrix.expected_cells(plan, shape)}
+    assert cells["web", "internet"].probed and not cells["web", "internet"].expected.allowed
+    assert cells["client", "internet"].expected.allowed and cells["node-1", "internet"].probed
+    assert not cells["internet", "internet"].probed and not cells["dns", "web"].probed
+    assert matrix.as_json("mx", None, shape, [])["targets"][-1]["kind"] == "host"

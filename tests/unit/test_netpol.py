@@ -282,7 +282,56 @@ def test_an_outside_host_is_judged_by_its_own_address(lab_with) -> None:
 
 def test_unknown_names_are_bad_input(lab_with) -> None:
     plan = lab_with()
-    with pytest.raises(BadInput, match="no pod 'node-1'"):
+    with pytest.raises(BadInput, match="no pod or outside host .node-1."):
         verdict(plan, "web", "node-1", 8080)
     with pytest.raises(BadInput, match="no pod, node or outside host 'nope'"):
         verdict(plan, "nope", "web", 8080)
+
+
+# -- egress to outside hosts (the lab's internet, 203.0.113.0/24) ----------------------------------
+OUTSIDE_LAB = LAB.replace(
+    "objects:\n", "outside:\n  - {name: internet}\n  - {name: mirror, address: 203.0.113.20}\nobjects:\n"
+)
+
+
+@pytest.fixture
+def outside_with(make_lab):
+    """The lab above with two outside hosts (internet 203.0.113.10, mirror 203.0.113.20), and these policies."""
+    base = make_lab(OUTSIDE_LAB)
+    return lambda *policies: make_plan(replace(base, network_policies=policies))
+
+
+def to_block(cidr: str, *excepted: str, ports: tuple[PolicyPort, ...] = ()) -> PolicyRule:
+    return PolicyRule((PolicyPeer(ip_block=IPBlock(cidr, excepted)),), ports)
+
+
+def test_an_outside_host_is_judged_by_its_own_address_in_the_pods_egress(outside_with) -> None:
+    """kube-router judges egress in the pod's chain (FORWARD), before the node's SNAT (POSTROUTING):
+    an ipBlock matches the host's own address, and its except takes one host out."""
+    rule = to_block("203.0.113.0/24", "203.0.113.10/32", ports=(PolicyPort("TCP", 80),))
+    plan = outside_with(policy("web-out", app("web"), egress=(rule,), types=("Egress",)))
+    denied = verdict(plan, "web", "internet", 80)
+    assert not denied.allowed and denied.egress.isolating == ("default/web-out",)
+    assert "no rule of theirs allows to host internet on 80/TCP" in denied.reason
+    assert "host internet is no pod: no policy judges what it receives" in denied.reason
+    allowed = verdict(plan, "web", "mirror", 80)
+    assert allowed.allowed and allowed.egress.allowed_by == ("default/web-out egress rule 1",)
+    assert not verdict(plan, "web", "mirror", 443).allowed  # not the rule's port
+    assert verdict(plan, "client", "internet", 80).allowed  # no policy selects client for egress
+
+
+def test_selectors_and_named_ports_never_match_an_outside_host(outside_with) -> None:
+    """A podSelector peer names pods only; a named port resolves in destination pods, and a host has none."""
+    to_pods = PolicyRule((PolicyPeer(pod_selector=ALL),))
+    named = PolicyRule(ports=(PolicyPort("TCP", "http"),))
+    plan = outside_with(policy("web-out", app("web"), egress=(to_pods, named), types=("Egress",)))
+    assert not verdict(plan, "web", "internet", 80).allowed
+    assert verdict(plan, "web", "client", 8080).allowed  # a pod: the podSelector peer admits it
+
+
+def test_ingress_policies_and_nodes_do_not_limit_what_reaches_an_outside_host(outside_with) -> None:
+    plan = outside_with(policy("deny-all", types=("Ingress",)))
+    assert verdict(plan, "web", "internet", 80).allowed
+    assert verdict(plan, "node-1", "internet", 80).allowed
+    itself = verdict(plan, "internet", "internet", 80)
+    assert itself.allowed and itself.reason == "host internet -> host internet 80/TCP: allowed: internet reaches itself"
