@@ -93,7 +93,8 @@ def layout(plan: LabPlan, port: int | None, protocol: str) -> Layout:
     protocol = protocol.upper()
     notes = []
     columns = []
-    for target in (*plan.pods, *(h for h in plan.hosts if h.echo_ports())):
+    targets: list[PodPlan | HostPlan] = [*plan.pods, *(h for h in plan.hosts if h.echo_ports())]
+    for target in targets:
         listening = [p for p, proto in target.echo_ports() if proto == protocol]
         if port is None and not listening:
             if isinstance(target, PodPlan):

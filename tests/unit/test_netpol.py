@@ -282,7 +282,7 @@ def test_an_outside_host_is_judged_by_its_own_address(lab_with) -> None:
 
 def test_unknown_names_are_bad_input(lab_with) -> None:
     plan = lab_with()
-    with pytest.raises(BadInput, match="no pod or outside host .node-1."):
+    with pytest.raises(BadInput, match="no pod or outside host 'node-1'"):
         verdict(plan, "web", "node-1", 8080)
     with pytest.raises(BadInput, match="no pod, node or outside host 'nope'"):
         verdict(plan, "nope", "web", 8080)
