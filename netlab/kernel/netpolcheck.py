@@ -42,7 +42,7 @@ def has_sctp_match(matches: str, module_lists: str) -> bool:
 def require_kernel(lab: Lab) -> None:
     """Raises: EnvironmentProblem: a policy has an SCTP port and this kernel has no sctp match."""
     wanting = sctp_policies(lab)
-    if not wanting or (not os.environ.get(FAULT_NO_SCTP) and has_sctp_match(*_kernel_lists())):
+    if not wanting or (not os.environ.get(FAULT_NO_SCTP) and kernel_has_sctp_match()):
         return
     raise EnvironmentProblem(
         f"this kernel has no SCTP match for iptables (xt_sctp): NetworkPolicy {wanting[0]}'s SCTP port cannot be "
@@ -50,11 +50,12 @@ def require_kernel(lab: Lab) -> None:
     )
 
 
-def _kernel_lists() -> tuple[str, str]:
-    """ip_tables_matches, and this kernel's modules.builtin and modules.dep ("" where missing)."""
+def kernel_has_sctp_match() -> bool:
+    """`has_sctp_match` of this kernel: its ip_tables_matches, modules.builtin and modules.dep
+    (each empty where missing)."""
     release = MODULES / os.uname().release
-    texts = [_read(MATCHES), *(_read(release / name) for name in ("modules.builtin", "modules.dep"))]
-    return texts[0], "\n".join(texts[1:])
+    modules = "\n".join(_read(release / name) for name in ("modules.builtin", "modules.dep"))
+    return has_sctp_match(_read(MATCHES), modules)
 
 
 def _read(path: Path) -> str:
