@@ -186,3 +186,14 @@ def test_outside_hosts_with_an_echo_server_are_targets_probed_from_pods_and_node
     assert cells["client", "internet"].expected.allowed and cells["node-1", "internet"].probed
     assert not cells["internet", "internet"].probed and not cells["dns", "web"].probed
     assert matrix.as_json("mx", None, shape, [])["targets"][-1]["kind"] == "host"
+
+
+def test_a_refusal_of_a_listening_target_is_told_as_kube_routers_reject(plan) -> None:
+    """Only listening targets are probed: a refused TCP connect or UDP datagram met the REJECT's ICMP error."""
+    from netlab.verify import matrix as traffic
+
+    udp = matrix.expected_cells(plan, matrix.layout(plan, None, "udp"))[0]
+    assert traffic._detail(udp, UdpResult(False, error="refused (port unreachable)")) == traffic.REJECTED["UDP"]
+    assert "ICMP port unreachable" in traffic.REJECTED["UDP"] and "ICMP port unreachable" in traffic.REJECTED["TCP"]
+    assert traffic._detail(udp, UdpResult(False, error="no answer (timeout)")) == "no answer (timeout)"
+    assert traffic._detail(udp, UdpResult(True, "web")) == "web"
