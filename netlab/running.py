@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from netlab.errors import BadInput
 from netlab.kernel.tools import require_tools
 from netlab.model import load_lab
+from netlab.model.edit import changed_policies, restore_policies
 from netlab.model.lab import Task
+from netlab.model.policytypes import NetworkPolicy
+from netlab.model.tasks import policy_key
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.ingress import lab_has_controllers
-from netlab.plan.tasks import StepTask, lab_tasks, step_tasks
+from netlab.plan.tasks import StepTask, as_built, enforced, lab_tasks, step_tasks
 from netlab.proxy import mode_of
 from netlab.readback.lab import HeldLab, held_services
 from netlab.render.workloads import container_env
@@ -65,6 +68,8 @@ class RunningLab:
         netpolcheck.require_kernel(plan.lab)
         settings = Settings(source=str(source), network=plan.network, proxy_mode=plan.proxy_mode)
         state = LabState.create(plan.name, text, settings)
+        if any(t.task.kind == "policy" for t in lab_tasks(plan.lab)):
+            state.up_file.write_text(text)
         synced = build(plan, state, [t.task for t in left])
         state.update_settings(**addresses(plan), left=tuple(left), learner=tuple(left), complete=True)
         return cls(state, plan), synced
@@ -149,12 +154,17 @@ class RunningLab:
         from netlab.kernel.reconcile import reconcile
 
         left = self.state.settings().left
-        if left:
-            raise BadInput(
-                f"lab {self.plan.name} leaves step {left[0].step} to you: change it once every step is built "
-                f"(netlab step {self.plan.name}, netlab solve {self.plan.name} STEP)"
-            )
+        waiting = (
+            f"lab {self.plan.name} leaves step {left[0].step} to you: change it once every step is built "
+            f"(netlab step {self.plan.name}, netlab solve {self.plan.name} STEP)"
+            if left
+            else ""
+        )
+        if left and not any(t.task.kind == "policy" for t in left):
+            raise BadInput(waiting)
         text = edit(self.state.lab_file.read_text())
+        if left:
+            return self._change_policies(text, waiting)
         new = replan(self.state, text, changed=True)
         if new.lab.cluster != self.plan.lab.cluster:
             raise BadInput("a change may not alter the cluster section (netlab down, then up the new lab)")
@@ -167,6 +177,46 @@ class RunningLab:
         self.state.update_settings(changed=True, **addresses(new))
         self.plan = new
         return new, result
+
+    def _change_policies(self, text: str, waiting: str) -> tuple[LabPlan, Change]:
+        """While a policy task is left the learner writes policies of their own: an edit of
+        NetworkPolicies alone is recorded (each one it names is the learner's from now on, enforced
+        even where it has a left task's name) and kube-router resyncs; any other edit waits.
+
+        Raises:
+            BadInput: the edit changes more than NetworkPolicies, or is invalid.
+        """
+        from netlab.kernel import netpol
+        from netlab.kernel.reconcile import Change
+
+        named = changed_policies(self.state.lab_file.read_text(), text)
+        if named is None:
+            raise BadInput(f"{waiting}; until then only NetworkPolicies change")
+        new = replan(self.state, text, changed=True)
+        settings = self.state.settings()
+        own = tuple(sorted({*settings.own_policies, *named}))
+        self.state.lock()
+        try:
+            synced = netpol.sync(enforced(new, [t.task for t in settings.left], own), force=True)
+        except BaseException:
+            netpol.sync(enforced(self.plan, [t.task for t in settings.left], settings.own_policies), force=True)
+            raise
+        self.state.lab_file.write_text(text)
+        self.state.update_settings(changed=True, own_policies=own)
+        self.plan = new
+        return new, Change((), (), (), 0, policies=tuple(named), policy_nodes=len(synced))
+
+    def built_plan(self, step: int) -> LabPlan:
+        """The lab as it is with guide step `step` built: what `check` expects of its policy tasks."""
+        return as_built(self.plan, self.canonical_policies(), step, list(self.state.settings().left))
+
+    def canonical_policies(self) -> tuple[NetworkPolicy, ...]:
+        """The lab's own NetworkPolicies, as `up` read them (the learner's edits aside)."""
+        return replan(self.state, self._up_text(), changed=False).lab.network_policies
+
+    def _up_text(self) -> str:
+        """The lab file as `up` read it: kept apart in a lab with policy tasks, else the recorded one."""
+        return (self.state.up_file if self.state.up_file.exists() else self.state.lab_file).read_text()
 
     def restart(self, pod_name: str) -> dict[str, str]:
         """Restart a pod's containers (`kernel.restart`); returns the Service variables they have now.
@@ -183,20 +233,33 @@ class RunningLab:
         self.state.lock()
         return restart(self.plan, self.state, pod)
 
-    def build_step(self, step: int) -> tuple[list[Task], list[StepTask]]:
+    def build_step(self, step: int) -> tuple[list[Task], list[StepTask], tuple[str, ...]]:
         """Build a guide step's tasks for the learner (what they made of them removed first).
 
         Returns:
-            the tasks built, and those still left.
+            the tasks built, those still left, and the learner's own NetworkPolicies that went.
         """
         from netlab.kernel.learner_tasks import build_tasks
 
         chosen = [t.task for t in step_tasks(self.plan.lab, step)]
         self.state.lock()
         left = [t for t in self.state.settings().left if t.step != step]
+        undone = self._restore_policies(chosen) if any(t.kind == "policy" for t in chosen) else ()
         build_tasks(self.plan, chosen, [t.task for t in left])
         self.state.update_settings(left=tuple(left))
-        return chosen, left
+        return chosen, left, undone
+
+    def _restore_policies(self, chosen: list[Task]) -> tuple[str, ...]:
+        """Before a policy task is built: the learner's own NetworkPolicies go, and the lab's own
+        (the step's among them) are back as `up` read them, so what kube-router enforces is the
+        lab file's, which `check` expects (they add up: one of the learner's could allow more)."""
+        settings = self.state.settings()
+        keys = {*settings.own_policies, *(policy_key(t.target) for t in chosen if t.kind == "policy")}
+        text = restore_policies(self.state.lab_file.read_text(), self._up_text(), keys)
+        self.plan = replan(self.state, text, changed=True)
+        self.state.lab_file.write_text(text)
+        self.state.update_settings(changed=True, own_policies=())
+        return settings.own_policies
 
 
 def addresses(plan: LabPlan) -> dict[str, Any]:

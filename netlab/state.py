@@ -51,6 +51,7 @@ class Settings:
     load_balancers: Mapping[str, str] = field(default_factory=dict)  # ns/name -> LoadBalancer IP: the cloud's memory
     left: tuple[StepTask, ...] = ()  # learner tasks not built yet: what `step` builds next
     learner: tuple[StepTask, ...] = ()  # learner tasks `up` left to the learner: what `check` judges
+    own_policies: tuple[str, ...] = ()  # NetworkPolicies (ns/name) the learner applied or deleted while a step was left
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class Settings:
             "loadBalancers": dict(self.load_balancers),
             "tasks.left": _tasks_json(self.left),
             "tasks.learner": _tasks_json(self.learner),
+            "tasks.ownPolicies": list(self.own_policies),
         }
 
     @classmethod
@@ -81,6 +83,7 @@ class Settings:
             load_balancers=dict(data.get("loadBalancers", {})),
             left=_tasks(data.get("tasks.left", [])),
             learner=_tasks(data.get("tasks.learner", [])),
+            own_policies=tuple(data.get("tasks.ownPolicies", [])),
         )
 
 
@@ -177,6 +180,12 @@ class LabState:
     @property
     def lab_file(self) -> Path:
         return self.dir / "lab.yaml"
+
+    @property
+    def up_file(self) -> Path:
+        """The lab file as `up` was given it, kept for a lab with policy tasks: its policies are
+        what `solve` builds and `check` expects, whatever the learner applies to lab.yaml."""
+        return self.dir / "lab.up.yaml"
 
     @property
     def logs(self) -> Path:

@@ -77,6 +77,10 @@ def print_change(plan: LabPlan, result: Change) -> None:
         parts.append("LoadBalancer IP " + ", ".join(f"{ip} handed out to {owners[ip]}" for ip in result.handed_out))
     if result.taken_back:
         parts.append(f"LoadBalancer IP {', '.join(map(str, result.taken_back))} taken back")
+    if result.policies:
+        parts.append(
+            f"NetworkPolicy {', '.join(result.policies)}: kube-router resynced on {result.policy_nodes} node(s)"
+        )
     out.print(f"lab {plan.name}: " + "; ".join(parts))
     for svc in plan.services:
         for port in svc.ports:

@@ -3,7 +3,8 @@
 Steps:
 * open the running lab; the step must build something (its guide's `builds:`)
 * remove what the learner made of those tasks, then build them as `up` does (kernel/learner_tasks.py)
-* record that they are built, and print what was added, as `ip`/`iptables`/`nft` commands
+* a NetworkPolicy task: the learner's own NetworkPolicies go first, the lab's own are back (said)
+* record that they are built, and print what was added, as `ip`/`iptables`/`nft`/`ipset` commands
 `netlab step LAB` (cli/step.py) is the same for the first step not built yet.
 """
 
@@ -30,10 +31,16 @@ def cmd(lab: str, step: int) -> None:
 
 def build_step(running: RunningLab, step: int) -> None:
     """Build one step's tasks and say what changed in the kernel."""
-    plan = running.plan
-    chosen, left = running.build_step(step)
+    chosen, left, undone = running.build_step(step)
+    plan = running.plan  # as built: a policy task's step takes the learner's own policies out
     guide_step = plan.lab.guide[step - 1]
     out.print(f"lab {plan.name}: built step {step} ({guide_step.title}): {', '.join(map(str, chosen))}", markup=False)
+    if undone:
+        out.print(
+            f"  your NetworkPolicies {', '.join(undone)} are replaced by the lab's own "
+            f"(policies add up: one of yours could allow what the step's does not)",
+            markup=False,
+        )
     for line in task_commands(plan, chosen, [t.task for t in left]):
         out.print(f"  {line}", markup=False, soft_wrap=True)
     following = sorted({t.step for t in left})

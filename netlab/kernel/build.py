@@ -30,7 +30,7 @@ from netlab.kernel import cloud, dns, egress, etcfiles, ingress, netlink, netns,
 from netlab.kernel.teardown import teardown
 from netlab.model.lab import Task
 from netlab.plan.model import LabPlan, PodPlan
-from netlab.plan.tasks import proxied
+from netlab.plan.tasks import enforced, proxied
 from netlab.proxy.sync import SyncResult, sync
 from netlab.render.envvars import pod_service_env
 from netlab.render.namespaces import render_namespaces
@@ -132,7 +132,7 @@ def build(plan: LabPlan, state: LabState, left: list[Task] | None = None) -> lis
             etcfiles.write(state, etc_files(plan, nsswitch=not etcfiles.machine_nsswitch_will_do()))
             state.write_service_env({pod.name: pod_service_env(plan, pod) for pod in plan.pods})
             synced = sync(proxied(plan, left or []))
-            netpol.sync(plan)  # after kube-proxy's: kube-router's jumps go first in line
+            netpol.sync(enforced(plan, left or []))  # after kube-proxy's: kube-router's jumps go first in line
             egress.program(plan)
             start_workloads(plan, state, plan.pods, resolver=True)
     except BaseException:

@@ -5,7 +5,8 @@ A stuck learner may have made half of a task, or made it wrong: first what they 
 not its own subnet's, and flannel.1's neighbours and forwarding entries; the nat rules outside
 kube-proxy's chains, and the nftables rules outside its table, that name the Service's ClusterIP),
 then the task's objects are made in one netlink batch per namespace, or kube-proxy syncs every
-node for the Services no longer left.
+node for the Services no longer left, or kube-router for the NetworkPolicies (a learner's own
+policies were taken out of the lab file before: `RunningLab.build_step`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import socket
 from ipaddress import IPv4Network
 
 from netlab.errors import KernelError
-from netlab.kernel import netns
+from netlab.kernel import netns, netpol
 from netlab.kernel.build import Namespaces
 from netlab.kernel.ruletools import iptables_restore, iptables_save, run_in
 from netlab.model.lab import Task
 from netlab.model.tasks import service_key
 from netlab.plan.model import LabPlan
-from netlab.plan.tasks import proxied
+from netlab.plan.tasks import enforced, proxied
 from netlab.proxy.sync import SyncResult, sync
 from netlab.readback.nft_rules import listed_rules
 from netlab.render.namespaces import CNI0, FLANNEL
@@ -49,13 +50,16 @@ def build_tasks(plan: LabPlan, tasks: list[Task], still_left: list[Task]) -> lis
             handles.apply(spec)
     finally:
         handles.close()
+    if any(task.kind == "policy" for task in tasks):
+        netpol.sync(enforced(plan, still_left), force=True)
     if any(task.kind == "service" for task in tasks):
         return sync(proxied(plan, still_left), force=True)
     return []
 
 
 def clear(plan: LabPlan, task: Task) -> None:
-    """Remove what a learner made of the task, so that it can be made as planned."""
+    """Remove what a learner made of the task, so that it can be made as planned (a policy's are
+    NetworkPolicies of the lab file, gone before: nothing here)."""
     if task.kind == "veth":
         pod = next(p for p in plan.pods if p.name == task.target)
         node = next(n for n in plan.nodes if n.name == pod.node)
@@ -69,7 +73,7 @@ def clear(plan: LabPlan, task: Task) -> None:
     elif task.kind == "routes":
         node = next(n for n in plan.nodes if n.name == task.target)
         _clear_routes(node.netns, plan.lab.cluster.pod_cidr)
-    else:
+    elif task.kind == "service":
         _clear_rules(plan, str(plan.known_service(*service_key(task.target)).cluster_ip))
 
 

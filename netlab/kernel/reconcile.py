@@ -66,6 +66,8 @@ class Change:
     reloaded: tuple[str, ...] = ()  # ingress controller pods whose nginx took a new configuration
     handed_out: tuple[IPv4Address, ...] = ()  # LoadBalancer IPs the cloud (or MetalLB) gave new Services
     taken_back: tuple[IPv4Address, ...] = ()  # and those it took back
+    policies: tuple[str, ...] = ()  # NetworkPolicies (ns/name) a learner's edit changed while a step is left
+    policy_nodes: int = 0  # and the nodes kube-router resynced for them
 
 
 def _replaced(old: PodPlan, new: PodPlan) -> bool:

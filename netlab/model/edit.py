@@ -172,3 +172,44 @@ def delete(text: str, refs: list[str], namespace: str = "default") -> str:
             raise BadInput(f"the lab has no {key[0]} {name} in namespace {namespace}")
         data["objects"] = kept
     return _dump(data)
+
+
+POLICY = "NetworkPolicy"
+
+
+def changed_policies(old: str, new: str) -> list[str] | None:
+    """The NetworkPolicies (ns/name) that `new` adds, replaces or removes, if they are all it
+    changes of `old`; None if it changes anything else (what a lab with a step left refuses)."""
+    before, after = _document(old), _document(new)
+    if _without_policies(before) != _without_policies(after):
+        return None
+    was, now = _policies(before), _policies(after)
+    return sorted(key for key in was.keys() | now.keys() if was.get(key) != now.get(key))
+
+
+def restore_policies(text: str, source: str, keys: set[str]) -> str:
+    """`text` with the NetworkPolicies `keys` (ns/name) as `source` has them: put back in place,
+    added, or removed where `source` has none (`solve` undoing a learner's own policies)."""
+    data, wanted = _document(text), _policies(_document(source))
+    objects = []
+    for obj in data["objects"]:
+        key = _policy_key(obj)
+        if key not in keys:
+            objects.append(obj)
+        elif key in wanted:
+            objects.append(wanted.pop(key))
+    data["objects"] = objects + [obj for key, obj in wanted.items() if key in keys]
+    return _dump(data)
+
+
+def _policy_key(obj: dict) -> str | None:
+    kind, namespace, name = _key(obj)
+    return f"{namespace}/{name}" if kind == POLICY else None
+
+
+def _policies(data: dict) -> dict[str, dict]:
+    return {key: obj for obj in data["objects"] if (key := _policy_key(obj))}
+
+
+def _without_policies(data: dict) -> dict:
+    return {**data, "objects": [obj for obj in data["objects"] if obj.get("kind") != POLICY]}

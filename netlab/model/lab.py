@@ -344,7 +344,7 @@ class Check:
         return all(wanted.get(k) == v for k, v in self.when.items())
 
 
-TASK_KINDS = ("veth", "routes", "service")
+TASK_KINDS = ("veth", "routes", "service", "policy")
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,8 @@ class Task:
     """A piece of the lab that a guide step builds, and that learner mode leaves to the learner:
     `veth POD` (the pod's veth pair on cni0, its address and default route: the CNI plugin's ADD),
     `routes NODE` (the node's routes to the other nodes' pod subnets: flannel's), `service NAME`
-    (kube-proxy's rules for the Service, NAME or NAME.NAMESPACE, on every node)."""
+    (kube-proxy's rules for the Service, NAME or NAME.NAMESPACE, on every node), `policy NAME`
+    (kube-router's enforcement of the NetworkPolicy, NAME or NAME.NAMESPACE)."""
 
     kind: str
     target: str

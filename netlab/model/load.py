@@ -190,7 +190,7 @@ def _read_lab(r: FieldReader, data: Any, path: Path, check_pods: bool) -> Lab | 
         for ref in step.checks:
             if ref not in known_checks:
                 r.problem(f"guide[{i}].checks", f"no check named {ref!r}")
-    check_tasks(r, guide, cluster, objects, services)
+    check_tasks(r, guide, cluster, objects, services, policies if check_pods else None)
     return Lab(
         name=name,
         title=str(top.get("title") or name),

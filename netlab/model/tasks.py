@@ -1,10 +1,10 @@
 """A guide step's `builds:` (the tasks learner mode leaves to the learner), read and checked.
 
-    builds: [{veth: pod-a}, {routes: node-1}, {service: web}]
+    builds: [{veth: pod-a}, {routes: node-1}, {service: web}, {policy: db-allow-web}]
 
 Each task is built by one step only, and names something the lab has: a pod; a node of a lab
 with more than one (a single node has no other node to route to); a Service with a ClusterIP
-(kube-proxy has no rules for a headless or ExternalName one).
+(kube-proxy has no rules for a headless or ExternalName one); a NetworkPolicy.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from netlab.model.lab import TASK_KINDS, Cluster, GuideStep, KubeObject, Service, Task, pod_names
+from netlab.model.policytypes import NetworkPolicy
 from netlab.model.schema import FieldReader
 
 
@@ -38,16 +39,28 @@ def service_key(target: str) -> tuple[str, str]:
     return name, namespace or "default"
 
 
+def policy_key(target: str) -> str:
+    """A `policy` task's NetworkPolicy as `NetworkPolicy.key` spells it (namespace/name), from
+    NAME or NAME.NAMESPACE as a `service` task names its Service."""
+    name, namespace = service_key(target)
+    return f"{namespace}/{name}"
+
+
 def check_tasks(
     r: FieldReader,
     guide: tuple[GuideStep, ...],
     cluster: Cluster,
     objects: tuple[KubeObject, ...],
     services: tuple[Service, ...],
+    policies: list[NetworkPolicy] | None,
 ) -> None:
+    """Every task names something the lab has, in one step only. `policies` None: the lab is an
+    edit of a running one, whose NetworkPolicies a learner may have deleted or replaced (the lab
+    file as `up` read it keeps them: `RunningLab.canonical_policies`)."""
     pods = set(pod_names(objects))
     nodes = {n.name for n in cluster.nodes}
     by_key = {(s.name, s.namespace): s for s in services}
+    policy_keys = None if policies is None else {p.key for p in policies}
     built_by: dict[Task, int] = {}
     for i, step in enumerate(guide):
         place = f"guide[{i}].builds"
@@ -73,3 +86,5 @@ def check_tasks(
                     r.problem(place, f"no Service named {task.target!r}")
                 elif svc.headless:
                     r.problem(place, f"Service {task.target} has no ClusterIP: kube-proxy has no rules for it")
+            elif task.kind == "policy" and policy_keys is not None and policy_key(task.target) not in policy_keys:
+                r.problem(place, f"no NetworkPolicy named {task.target!r}")

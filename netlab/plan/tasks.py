@@ -4,7 +4,9 @@ A guide step may name what it builds (`builds:`, model/tasks.py). Everything no 
 the lab's base, always built. `up --until-step N` leaves the tasks of the steps after N, `up
 --leave S` those of step S; `step` and `solve` build them later. What a `veth` or `routes` task
 is in kernel objects is render/taskops.py's; a `service` task is the Service's part of
-kube-proxy's ruleset on every node, so kube-proxy syncs the lab's Services without those left.
+kube-proxy's ruleset on every node, so kube-proxy syncs the lab's Services without those left; a
+`policy` task is the NetworkPolicy's part of kube-router's sets and chains, so kube-router syncs
+the lab's policies without those left (but a policy of that name the learner applied: theirs).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from netlab.errors import BadInput
 from netlab.model.lab import Lab, Task
-from netlab.model.tasks import service_key
+from netlab.model.policytypes import NetworkPolicy
+from netlab.model.tasks import policy_key, service_key
 from netlab.plan.model import LabPlan
 
 
@@ -76,3 +79,22 @@ def proxied(plan: LabPlan, left: list[Task]) -> LabPlan:
     """The plan kube-proxy syncs: the lab's Services but those whose rules are left to the learner."""
     skipped = {service_key(t.target) for t in left if t.kind == "service"}
     return replace(plan, services=tuple(s for s in plan.services if (s.name, s.namespace) not in skipped))
+
+
+def enforced(plan: LabPlan, left: list[Task], own: tuple[str, ...] = ()) -> LabPlan:
+    """The plan kube-router syncs: the lab's NetworkPolicies but those of the tasks left, unless
+    the learner applied one of that name (`own`, ns/name): then it is theirs, and enforced."""
+    skipped = {policy_key(t.target) for t in left if t.kind == "policy"} - set(own)
+    return with_policies(plan, tuple(p for p in plan.lab.network_policies if p.key not in skipped))
+
+
+def as_built(plan: LabPlan, canonical: tuple[NetworkPolicy, ...], step: int, left: list[StepTask]) -> LabPlan:
+    """The plan as the lab file would have it with `step` built: its own policies (`canonical`, as
+    `up` read them, whatever the learner applied since), but those of the other steps still left.
+    What `check` expects a policy task's traffic to do."""
+    skipped = {policy_key(t.task.target) for t in left if t.task.kind == "policy" and t.step != step}
+    return with_policies(plan, tuple(p for p in canonical if p.key not in skipped))
+
+
+def with_policies(plan: LabPlan, policies: tuple[NetworkPolicy, ...]) -> LabPlan:
+    return replace(plan, lab=replace(plan.lab, network_policies=policies))

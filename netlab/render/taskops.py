@@ -5,7 +5,8 @@ task built later is exactly what `up` would have built. plan/tasks.py says which
   with its address and default route: what the CNI bridge plugin's ADD makes;
 * `routes NODE`: the node's routes to each other node's pod subnet (host-gw: via that node;
   vxlan: via its VTEP on flannel.1, with the neighbour and forwarding entries flannel programs);
-* `service NAME`: no objects; its rules are kube-proxy's (plan.tasks.proxied).
+* `service NAME`: no objects; its rules are kube-proxy's (plan.tasks.proxied);
+* `policy NAME`: no objects; its sets and chains are kube-router's (plan.tasks.enforced).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from netlab.render.ops import Address, Fdb, LinkUp, NamespaceSpec, Neighbour, Op
 
 def task_ops(plan: LabPlan, task: Task) -> dict[str, tuple[Op, ...]]:
     """The kernel objects of a `veth` or `routes` task, per namespace, in the order they must be
-    made (the node's veth end creates the pod's eth0); a `service` task has none (rules instead)."""
+    made (the node's veth end creates the pod's eth0); a `service` or `policy` task has none (rules instead)."""
     if task.kind == "veth":
         pod = next(p for p in plan.pods if p.name == task.target)
         node = next(n for n in plan.nodes if n.name == pod.node)

@@ -5,7 +5,9 @@ Each task is read back from the kernel and compared with what it would have buil
 ping from the pod to its gateway (cni0); a Service's, a TCP connection from a pod on each node
 (one that is not the Service's endpoint: without kube-proxy's masquerade rule a pod cannot reach
 itself through its Service) to each TCP port of the ClusterIP. A node's routes need the other
-node's routes back to carry traffic, so they are judged by the kernel's tables alone. Anything
+node's routes back to carry traffic, so they are judged by the kernel's tables alone. A
+NetworkPolicy's task is judged by traffic alone (verify/policy_task.py): the learner's policies
+may be written any way that does what the step's do. Anything
 that goes wrong while inspecting is a "not yet" with the reason, never a traceback.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from netlab.errors import NetlabError
 from netlab.kernel import netns, netnsread
-from netlab.model.tasks import service_key
+from netlab.model.tasks import policy_key, service_key
 from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan
 from netlab.plan.tasks import StepTask
 from netlab.probe import ping
@@ -25,6 +27,8 @@ from netlab.proxy import mode_of
 from netlab.render.namespaces import FLANNEL
 from netlab.verify import Verdict
 from netlab.verify.hints import routes_hint, veth_hint
+from netlab.verify.matrix import probe_cells
+from netlab.verify.policy_task import policy_pairs, policy_verdict
 
 CONNECT_TIMEOUT_S = 2.0
 
@@ -44,10 +48,14 @@ class TaskVerdict:
         return Verdict(f"step {self.step}: {self.task}", f"step {self.step}", self.task, self.done, self.detail)
 
 
-def judge_task(plan: LabPlan, step_task: StepTask) -> TaskVerdict:
+def judge_task(plan: LabPlan, step_task: StepTask, built: LabPlan | None = None) -> TaskVerdict:
+    """One task's verdict; a policy task's needs `built`, the plan as it is with its step built
+    (`RunningLab.as_built`)."""
     task = step_task.task
     try:
-        if task.kind == "veth":
+        if task.kind == "policy":
+            done, detail = _policy(plan, built or plan, policy_key(task.target))
+        elif task.kind == "veth":
             done, detail = _veth(plan, task.target)
         elif task.kind == "routes":
             done, detail = _routes(plan, task.target)
@@ -106,6 +114,13 @@ def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
                 )
             proved.append(f"{client.name}->{svc.cluster_ip}:{port.port}")
     return True, f"{svc.name}'s rules on every node" + (f"; connected {', '.join(proved)}" if proved else "")
+
+
+def _policy(plan: LabPlan, built: LabPlan, key: str) -> tuple[bool, str]:
+    """The pairs the policy decides, as expected with its step built, against real traffic now."""
+    if key not in {p.key for p in built.lab.network_policies}:
+        return False, f"the lab file has no NetworkPolicy {key} any more: nothing says what its step should do"
+    return policy_verdict(key, probe_cells(plan, policy_pairs(built, key)))
 
 
 def _client_on(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> PodPlan | None:

@@ -93,13 +93,17 @@ def test_service_key() -> None:
     ("builds", "where", "message"),
     [
         ("{veth: pod-a}", "guide[0].builds", "must be a list"),
-        ("[veth]", "guide[0].builds[0]", "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}"),
+        (
+            "[veth]",
+            "guide[0].builds[0]",
+            "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}, {policy: NAME}",
+        ),
         (
             "[{veth: pod-a, routes: node-1}]",
             "guide[0].builds[0]",
-            "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}",
+            "must be one of {veth: NAME}, {routes: NAME}, {service: NAME}, {policy: NAME}",
         ),
-        ("[{bridge: cni0}]", "guide[0].builds[0]", "unknown task 'bridge' (known: veth, routes, service)"),
+        ("[{bridge: cni0}]", "guide[0].builds[0]", "unknown task 'bridge' (known: veth, routes, service, policy)"),
         ("[{veth: 7}]", "guide[0].builds[0].veth", "must be a non-empty string"),
         ("[{veth: }]", "guide[0].builds[0].veth", "must be a non-empty string"),
         ("[{veth: pod-z}]", "guide[0].builds", "no pod named 'pod-z'"),
