@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -61,6 +62,20 @@ def wrong_attempt(plan: LabPlan, task: Task) -> str:
         other = next(n for n in plan.nodes if n is not node)
         sh("ip", "-n", node.netns, "route", "add", str(other.pod_cidr), "via", str(plan.gateway.ip.ip))
         return "goes via"
+    if task.kind == "policy":  # the policy's name, but every pod of its namespace allowed everything
+        name, namespace = service_key(task.target)
+        allow_all = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [{}], "egress": [{}]},
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
+            manifest.write(json.dumps(allow_all))
+            manifest.flush()
+            done = netlab("apply", plan.name, "-f", manifest.name)
+        assert done.code == 0, done.err
+        return "the policy should stop it"
     svc = plan.known_service(*service_key(task.target))
     port = svc.ports[0]
     sh(
