@@ -3,7 +3,8 @@ in the iptables and nftables proxy modes: `up --until-step` leaves the steps' po
 kube-router's sync (traffic stays open), `step` enforces the next one and prints its sets and
 chains; while a step is left the learner applies and deletes policies of their own (nothing else
 changes), `check` judges them by traffic (a wrong one is "not yet" naming the pair, a right one
-of another name and form is done), and `solve` replaces theirs with the lab file's."""
+of another name and form is done), `solve` replaces theirs with the lab file's, and a lab built
+whole has its policy tasks done."""
 
 from __future__ import annotations
 
@@ -102,3 +103,10 @@ def test_a_learners_own_policy_is_judged_by_traffic_and_solve_replaces_it(mode: 
         assert curl("web") == OK and curl("client") == REFUSED
         gone = netlab("delete", NAME, "netpol/only-web-to-db")  # solve took the learner's away
         assert gone.code == 2 and "no NetworkPolicy only-web-to-db" in gone.err, gone.err
+
+
+def test_a_lab_built_whole_has_its_policy_tasks_done() -> None:
+    with lab_up(str(LAB)):
+        assert curl("client") == REFUSED and curl("web") == OK
+        done = netlab("check", NAME)
+        assert done.code == 0 and "2 of 2 tasks done" in done.out, done.out + done.err
