@@ -72,17 +72,21 @@ class RunningLab:
             state.up_file.write_text(text)
         synced = build(plan, state, [t.task for t in left])
         state.update_settings(**addresses(plan), left=tuple(left), learner=tuple(left), complete=True)
-        return cls(state, plan), synced
+        return cls(state, enforced(plan, [t.task for t in left])), synced
 
     @classmethod
     def open(cls, name: str) -> RunningLab:
-        """The running lab of that name (its recorded copy of the lab file, not the file on disk).
+        """The running lab of that name (its recorded copy of the lab file, not the file on disk),
+        its NetworkPolicies those kube-router enforces (status, diagram and matrix show them): not
+        those of a policy task left, unless the learner applied one of that name.
 
         Raises:
             LabStateError: it is not up.
         """
         state = LabState.open(name)
-        return cls(state, replan(state, state.lab_file.read_text()))
+        settings = state.settings()
+        plan = replan(state, state.lab_file.read_text())
+        return cls(state, enforced(plan, [t.task for t in settings.left], settings.own_policies))
 
     def read(self) -> HeldLab:
         """What the kernel holds of the lab now: its namespaces, its Services' rules, its processes."""
@@ -199,12 +203,12 @@ class RunningLab:
         try:
             synced = netpol.sync(enforced(new, [t.task for t in settings.left], own), force=True)
         except BaseException:
-            netpol.sync(enforced(self.plan, [t.task for t in settings.left], settings.own_policies), force=True)
+            netpol.sync(self.plan, force=True)  # what it enforced before
             raise
         self.state.lab_file.write_text(text)
         self.state.update_settings(changed=True, own_policies=own)
-        self.plan = new
-        return new, Change((), (), (), 0, policies=tuple(named), policy_nodes=len(synced))
+        self.plan = enforced(new, [t.task for t in settings.left], own)
+        return self.plan, Change((), (), (), 0, policies=tuple(named), policy_nodes=len(synced))
 
     def built_plan(self, step: int) -> LabPlan:
         """The lab as it is with guide step `step` built: what `check` expects of its policy tasks."""
@@ -247,6 +251,7 @@ class RunningLab:
         undone = self._restore_policies(chosen) if any(t.kind == "policy" for t in chosen) else ()
         build_tasks(self.plan, chosen, [t.task for t in left])
         self.state.update_settings(left=tuple(left))
+        self.plan = enforced(self.plan, [t.task for t in left], self.state.settings().own_policies)
         return chosen, left, undone
 
     def _restore_policies(self, chosen: list[Task]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ kube-router's sync (traffic stays open), `step` enforces the next one and prints
 chains; while a step is left the learner applies and deletes policies of their own (nothing else
 changes), `check` judges them by traffic (a wrong one is "not yet" naming the pair, a right one
 of another name and form is done), `solve` replaces theirs with the lab file's, and a lab built
-whole has its policy tasks done."""
+whole has its policy tasks done. `matrix` and `status` show the policies kube-router enforces."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ def checked() -> dict[str, dict]:
     return {t["task"]: t for t in json.loads(done.out)["tasks"]}
 
 
+def enforced() -> list[str]:
+    """The NetworkPolicies `status --json` shows."""
+    done = netlab("status", NAME, "--json")
+    assert done.code == 0, done.err
+    return [p["name"] for p in json.loads(done.out).get("networkPolicies", [])]
+
+
 def applied(tmp_path: Path, text: str) -> None:
     manifest = tmp_path / "policy.yaml"
     manifest.write_text(text)
@@ -58,6 +65,8 @@ def test_until_step_leaves_the_policies_out_and_step_enforces_the_next(mode: str
     with lab_up(str(LAB), "--proxy-mode", mode, "--until-step", "1") as up:
         assert f"left for you, step 2 (Only web reaches db): {DB_TASK}" in up.out
         assert curl("client") == OK and curl("web") == OK  # web-open is enforced, db-allow-web not yet
+        assert netlab("matrix", NAME).code == 0  # the evaluator judges by what kube-router enforces
+        assert enforced() == ["web-open"]
         before = checked()
         assert [t["done"] for t in before.values()] == [False, False], before
         assert "client -> db:5432 connects; the policy should stop it" in before[DB_TASK]["detail"], before
@@ -69,6 +78,7 @@ def test_until_step_leaves_the_policies_out_and_step_enforces_the_next(mode: str
         assert "# every node: kube-router adds" in stepped.out and "ipset create KUBE-DST-" in stepped.out
         assert '--comment "run through nw policy db-allow-web"' in stepped.out
         assert curl("client") == REFUSED and curl("web") == OK and curl("node-2") == OK
+        assert netlab("matrix", NAME).code == 0 and enforced() == ["web-open", "db-allow-web"]
         after = checked()
         assert after[DB_TASK]["done"] and not after[EGRESS_TASK]["done"], after
         assert after[EGRESS_TASK]["detail"].splitlines()[1:] == [
@@ -93,6 +103,7 @@ def test_a_learners_own_policy_is_judged_by_traffic_and_solve_replaces_it(mode: 
         applied(tmp_path, MINE)
         assert netlab("delete", NAME, "netpol/db-allow-web").code == 0  # db-allow-web.default: the lab's is kept
         assert curl("web") == OK and curl("client") == REFUSED
+        assert netlab("matrix", NAME).code == 0  # the learner's policies are what the evaluator judges by
         done = netlab("check", NAME)
         assert done.code == 0 and "1 of 1 tasks done" in done.out, done.out + done.err
 
