@@ -155,7 +155,14 @@ def _lookup(r: FieldReader, c: dict, kind: str, expect: dict, place: str) -> tup
 
 def _dns_expectations(r: FieldReader, expect: dict, record_type: str, resolver: str, place: str) -> None:
     """What a dns check may expect: an rcode, the answers (or a Service's endpoints), the CNAME,
-    how many names the resolver tried (the search list); getent reports addresses only."""
+    how many names the resolver tried (the search list); or that no server answers at all
+    (`reachable: false`, `reason`: a policy that leaves out port 53); getent reports addresses only."""
+    if not r.boolean(expect.get("reachable"), f"{place}.expect.reachable", True):
+        for key in ("rcode", "answers", "cname", "endpointsOf", "tries"):
+            if key in expect:
+                r.problem(f"{place}.expect.{key}", "a lookup no server answers has none (reachable: false)")
+    elif "reason" in expect:
+        r.problem(f"{place}.expect.reason", "only a lookup no server answers has one (reachable: false)")
     if "rcode" in expect:
         r.choice(expect["rcode"], f"{place}.expect.rcode", RCODES)
     if "answers" in expect and not isinstance(expect["answers"], (list, str)):
@@ -168,6 +175,8 @@ def _dns_expectations(r: FieldReader, expect: dict, record_type: str, resolver: 
         for key in ("cname", "tries"):
             if key in expect:
                 r.problem(f"{place}.expect.{key}", "only dig reports it (resolver: dig)")
+        if "reachable" in expect:
+            r.problem(f"{place}.expect.reachable", "getent cannot tell an unanswered lookup from NXDOMAIN")
         if expect.get("rcode") == "SERVFAIL":
             r.problem(f"{place}.expect.rcode", "getent cannot tell SERVFAIL from NXDOMAIN")
 

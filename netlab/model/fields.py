@@ -222,6 +222,6 @@ EXPECT_BY_CHECK = {
     "udp": _fields("reachable reason answeredBy oneBackend clientIP captured"),
     "bind": _fields("inUse"),
     "bridge": _fields("learned"),
-    "dns": _fields("rcode answers cname endpointsOf tries"),
+    "dns": _fields("rcode answers cname endpointsOf tries reachable reason"),
     "env": _fields("value present"),
 }

@@ -53,16 +53,15 @@ def getent_command(netns: str, name: str) -> list[str]:
 
 
 def read_dig(returncode: int, stdout: str) -> Lookup:
-    """Each attempt dig shows is one name tried; the last one is the lookup's result."""
+    """Each attempt dig shows is one name tried; the last one is the lookup's result. Without any,
+    no server answered: why, as dig said it for the first server (a REJECTing policy gives
+    "connection refused", a DROPping one "timed out"), else its closing "no servers could be reached"."""
     attempts = [(part, header) for part in re.split(r"\n(?=; <<>> DiG)", stdout) if (header := HEADER.search(part))]
     if not attempts:
-        said = stdout.strip().splitlines()
-        return Lookup(
-            "NO ANSWER",
-            error=next(
-                (line for line in said if "timed out" in line or "no servers" in line), f"dig failed ({returncode})"
-            ),
-        )
+        said = [line.lstrip("; ") for line in stdout.strip().splitlines()]
+        why = next((line for line in said if line.startswith("communications error")), None)
+        why = why or next((line for line in said if "timed out" in line or "no servers" in line), None)
+        return Lookup("NO ANSWER", error=why or f"dig failed ({returncode})")
     tried = []
     for part, header in attempts:
         question = QUESTION.search(part)

@@ -92,10 +92,18 @@ def _judge_shares(shares: Any, bodies: list[str], prefix: str, counts: str) -> t
 
 
 def judge_lookup(plan: LabPlan, check: Check, got: Lookup) -> tuple[bool, str]:
-    """A dns check: the status of the last name tried, how many were tried, the CNAME, the answers."""
+    """A dns check: the status of the last name tried, how many were tried, the CNAME, the answers;
+    or, expected `reachable: false`, that no server answered (for the `reason` given)."""
+    expect = check.expect
+    if not expect.get("reachable", True):
+        reason = str(expect.get("reason", ""))
+        if not got.error:
+            return False, f"answered {got.status}, expected no answer"
+        if reason not in got.error:
+            return False, f"no answer, but {got.error}, expected {reason}"
+        return True, f"no answer, as expected: {got.error}"
     if got.error:
         return False, got.error
-    expect = check.expect
     path = " -> ".join(f"{name} {status}" for name, status in got.tried[:-1])
     path = f" (tried {path} first)" if path else ""
     want = str(expect.get("rcode", "NOERROR"))

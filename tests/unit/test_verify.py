@@ -352,6 +352,49 @@ def test_ping_expectations(plan, kernel, reachable: bool, output: str, passed: b
     assert (verdict.passed, verdict.detail) == (passed, detail)
 
 
+# -- dns: a lookup no server answers ------------------------------------------------------------------
+DIG_REFUSED = """\
+;; communications error to 10.96.0.10#53: connection refused
+
+; <<>> DiG 9.18.49-1~deb12u1-Debian <<>> +search +tries=1 +time=2 db.shop
+;; global options: +cmd
+;; no servers could be reached
+"""
+DIG_ANSWERED = """\
+; <<>> DiG 9.18.49-1~deb12u1-Debian <<>> +search +tries=1 +time=2 pod-b
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 1
+;; QUESTION SECTION:
+;pod-b.default.svc.cluster.local. IN A
+"""
+
+
+@pytest.mark.parametrize(
+    ("expect", "output", "passed", "detail"),
+    [
+        (
+            {"reachable": False, "reason": "refused"},
+            DIG_REFUSED,
+            True,
+            "no answer, as expected: communications error to 10.96.0.10#53: connection refused",
+        ),
+        (
+            {"reachable": False, "reason": "timed out"},
+            DIG_REFUSED,
+            False,
+            "no answer, but communications error to 10.96.0.10#53: connection refused, expected timed out",
+        ),
+        ({"reachable": False}, DIG_ANSWERED, False, "answered NXDOMAIN, expected no answer"),
+        ({}, DIG_REFUSED, False, "communications error to 10.96.0.10#53: connection refused"),
+    ],
+    ids=["refused-as-expected", "refused-not-timed-out", "answered", "expected-an-answer"],
+)
+def test_dns_expected_without_an_answer(plan, kernel, expect: dict, output: str, passed: bool, detail: str) -> None:
+    """A policy without port 53 (kube-router REJECTs): dig names why the first server gave nothing."""
+    kernel(done(9 if "no servers" in output else 0, output))
+    verdict = verify.judge(plan, check("dns", "pod-b", expect))
+    assert (verdict.passed, verdict.detail) == (passed, detail)
+
+
 def test_bind_port_in_use(plan, kernel) -> None:
     fake = kernel(done(1, "Address already in use\n"))
     verdict = verify.judge(plan, check("bind", "8080", {"inUse": True}))
