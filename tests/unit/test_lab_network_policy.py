@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from netlab.model import find_lab, load_lab
-from netlab.model.edit import delete
 from netlab.plan import LabPlan, make_plan
 from netlab.plan.netpol import verdict
+from netlab.plan.tasks import enforced, left_tasks
 
 LAB = Path(find_lab("network-policy"))
 
@@ -52,8 +52,9 @@ def test_under_policy_cluster_the_internet_would_arrive_as_a_node(plan) -> None:
 
 
 def test_web_to_db_alone_is_half_of_the_way() -> None:
-    """Step 4: web's egress allows db, db's ingress (default-deny) does not yet."""
-    half = make_plan(load_lab(LAB, delete(LAB.read_text(), ["netpol/db-from-web"], namespace="shop")))
+    """Step 4 (`up --until-step 4`): web's egress allows db, db's ingress (default-deny) does not yet."""
+    lab = load_lab(LAB)
+    half = enforced(make_plan(lab), [t.task for t in left_tasks(lab, until_step=4)])
     judged = verdict(half, "web-0", "db-0", 5432)
     assert not judged.allowed and judged.egress.allowed and not judged.ingress.allowed
     assert judged.ingress.isolating == ("shop/default-deny",), judged.reason
