@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from netlab.model.lab import NODE_PORT_RANGE, Lab
@@ -66,16 +68,17 @@ class NodeRules:
         """A rule: `args` (each quoted if it has a space), then `then` as written."""
         self.rules.append(" ".join(["-A", chain, *map(quote, args), *([then] if then else [])]))
 
-    def ipset_restore(self) -> str:
-        """Each set filled in a temporary set of its type, then swapped in whole (kube-router's
-        RestoreSets): a set is never seen half full."""
+    def ipset_restore(self, only: Collection[str] | None = None) -> str:
+        """Each set (of `only`, if given) filled in a temporary set of its type, then swapped in
+        whole (kube-router's RestoreSets): a set is never seen half full."""
         lines: list[str] = []
-        for s in sorted(self.sets.values(), key=lambda s: s.name):
+        chosen = [s for s in self.sets.values() if only is None or s.name in only]
+        for s in sorted(chosen, key=lambda s: s.name):
             tmp = TMP_SET + short_hash(s.type)
             lines += [f"create {tmp} {s.type} {SET_OPTIONS} -exist", f"flush {tmp}"]
             lines += [f"add {tmp} {entry}" for entry in s.entries]
             lines += [f"create {s.name} {s.type} {SET_OPTIONS} -exist", f"swap {tmp} {s.name}", f"flush {tmp}"]
-        lines += [f"destroy {TMP_SET}{short_hash(t)}" for t in sorted({s.type for s in self.sets.values()})]
+        lines += [f"destroy {TMP_SET}{short_hash(t)}" for t in sorted({s.type for s in chosen})]
         return "\n".join(lines) + "\n" if lines else ""
 
     def iptables_restore(self, extra: tuple[str, ...] = ()) -> str:
@@ -85,16 +88,39 @@ class NodeRules:
         return "\n".join(["*filter", *declared, *self.rules, *extra, "COMMIT"]) + "\n"
 
 
-def render(plan: LabPlan, node: NodePlan) -> NodeRules:
-    """The node's sets and chains for the lab's policies: every policy's chain, the default chain,
-    and a firewall chain for each pod of this node."""
+@dataclass(frozen=True)
+class LabRules:
+    """What every node holds alike (the INPUT exceptions, the default chain, every policy's chain and
+    sets), and which pods each policy selects: rendered once for all the lab's nodes."""
+
+    common: NodeRules
+    policies_of: dict[str, list[NetworkPolicy]]  # a pod's netns -> the policies that select it, in order
+
+
+def render_lab(plan: LabPlan) -> LabRules:
+    """The part of every node's rules that does not depend on the node (see `render`)."""
     out = NodeRules()
     _input_exceptions(out, plan.lab)
     _default_chain(out)
+    policies_of: dict[str, list[NetworkPolicy]] = {}
+    pods = _Pods(plan)
     for policy in plan.lab.network_policies:
-        _policy_chain(out, plan, policy)
+        targets = pods.selected(policy)
+        for pod in targets:
+            policies_of.setdefault(pod.netns, []).append(policy)
+        _policy_chain(out, pods, policy, targets)
+    return LabRules(out, policies_of)
+
+
+def render(plan: LabPlan, node: NodePlan, lab_rules: LabRules | None = None) -> NodeRules:
+    """The node's sets and chains for the lab's policies: every policy's chain, the default chain,
+    and a firewall chain for each pod of this node. `lab_rules`: `render_lab(plan)`, when the
+    caller renders every node (it is the same for all)."""
+    shared = lab_rules or render_lab(plan)
+    common = shared.common
+    out = NodeRules(dict(common.sets), list(common.chains), list(common.rules))
     for pod in (p for p in plan.pods if p.node == node.name):
-        _pod_chain(out, plan, pod)
+        _pod_chain(out, pod, shared.policies_of.get(pod.netns, []))
     return out
 
 
@@ -142,24 +168,63 @@ def _default_chain(out: NodeRules) -> None:
     )
 
 
-def selected(plan: LabPlan, policy: NetworkPolicy) -> list[PodPlan]:
-    """The pods a policy applies to: its namespace's, matching its podSelector."""
-    return [p for p in plan.pods if p.namespace == policy.namespace and policy.pod_selector.matches(p.labels)]
+@dataclass(frozen=True)
+class _Group:
+    """Pods of one namespace with the same labels (a Deployment's, say): a selector judges them alike."""
+
+    namespace: str
+    labels: dict[str, str]
+    namespace_labels: dict[str, str]
+    members: list[int]  # their indexes in the plan's pods
 
 
-def _peer_pods(plan: LabPlan, policy: NetworkPolicy, rule: PolicyRule) -> list[PodPlan]:
+class _Pods:
+    """The lab's pods grouped by namespace and labels, so that a selector is matched once a group,
+    not once a pod (200 policies over 1000 pods: 10 times fewer matches), and each pod's set entry
+    written once."""
+
+    def __init__(self, plan: LabPlan) -> None:
+        self.all = list(plan.pods)
+        self.entries = {p.netns: f"{p.ip.ip} timeout 0" for p in plan.pods}
+        groups: dict[tuple[str, tuple[tuple[str, str], ...]], _Group] = {}
+        for i, pod in enumerate(plan.pods):
+            key = (pod.namespace, tuple(sorted(pod.labels.items())))
+            if key not in groups:
+                groups[key] = _Group(pod.namespace, pod.labels, plan.lab.namespace_labels(pod.namespace), [])
+            groups[key].members.append(i)
+        self.groups = list(groups.values())
+        self.in_namespace: dict[str, list[_Group]] = {}
+        for group in self.groups:
+            self.in_namespace.setdefault(group.namespace, []).append(group)
+
+    def matching(self, keep: Callable[[_Group], bool], namespace: str = "") -> list[PodPlan]:
+        """The pods of the groups (of `namespace`, if given) `keep` accepts, in the lab's pod order."""
+        groups = self.in_namespace.get(namespace, []) if namespace else self.groups
+        chosen = [g.members for g in groups if keep(g)]
+        indexes = chosen[0] if len(chosen) == 1 else sorted(itertools.chain.from_iterable(chosen))
+        return [self.all[i] for i in indexes]
+
+    def selected(self, policy: NetworkPolicy) -> list[PodPlan]:
+        """The pods a policy applies to: its namespace's, matching its podSelector."""
+        return self.matching(lambda g: policy.pod_selector.matches(g.labels), policy.namespace)
+
+    def ips(self, pods: list[PodPlan]) -> tuple[str, ...]:
+        return tuple(self.entries[p.netns] for p in pods)
+
+
+def _peer_pods(pods: _Pods, policy: NetworkPolicy, rule: PolicyRule) -> list[PodPlan]:
     """The pods a rule's peers name (ipBlocks aside), in the lab's pod order."""
-    return [p for p in plan.pods if any(_peer_has(plan.lab, policy, peer, p) for peer in rule.peers)]
+    return pods.matching(lambda g: any(_peer_has(policy, peer, g) for peer in rule.peers))
 
 
-def _peer_has(lab: Lab, policy: NetworkPolicy, peer: PolicyPeer, pod: PodPlan) -> bool:
+def _peer_has(policy: NetworkPolicy, peer: PolicyPeer, group: _Group) -> bool:
     if peer.ip_block is not None:
         return False
     if peer.namespace_selector is None:
-        in_namespace = pod.namespace == policy.namespace
+        in_namespace = group.namespace == policy.namespace
     else:
-        in_namespace = peer.namespace_selector.matches(lab.namespace_labels(pod.namespace))
-    return in_namespace and (peer.pod_selector is None or peer.pod_selector.matches(pod.labels))
+        in_namespace = peer.namespace_selector.matches(group.namespace_labels)
+    return in_namespace and (peer.pod_selector is None or peer.pod_selector.matches(group.labels))
 
 
 def _blocks(rule: PolicyRule) -> tuple[str, ...]:
@@ -168,10 +233,6 @@ def _blocks(rule: PolicyRule) -> tuple[str, ...]:
     for block in (peer.ip_block for peer in rule.peers if peer.ip_block):
         entries += [f"{block.cidr} timeout 0", *(f"{e} timeout 0 nomatch" for e in block.excepted)]
     return tuple(entries)
-
-
-def _ips(pods: list[PodPlan]) -> tuple[str, ...]:
-    return tuple(f"{p.ip.ip} timeout 0" for p in pods)
 
 
 def named_port_endpoints(pods: list[PodPlan], port: PolicyPort) -> list[tuple[int, list[PodPlan]]]:
@@ -214,19 +275,19 @@ def _sides(policy: NetworkPolicy) -> list[tuple[_Side, tuple[PolicyRule, ...]]]:
     return sides
 
 
-def _policy_chain(out: NodeRules, plan: LabPlan, policy: NetworkPolicy) -> None:
+def _policy_chain(out: NodeRules, pods: _Pods, policy: NetworkPolicy, targets: list[PodPlan]) -> None:
+    """A policy's chain and sets; `targets`: the pods it selects."""
     chain = POLICY_CHAIN + short_hash(policy.namespace + policy.name)
     out.chains.append(chain)
-    targets = selected(plan, policy)
     for side, rules in _sides(policy):
-        out.sets[side.target_set] = IpSet(side.target_set, HASH_IP, _ips(targets))
+        out.sets[side.target_set] = IpSet(side.target_set, HASH_IP, pods.ips(targets))
         for index, rule in enumerate(rules):
-            _rule(out, plan, policy, chain, side, index, rule, targets)
+            _rule(out, pods, policy, chain, side, index, rule, targets)
 
 
 def _rule(
     out: NodeRules,
-    plan: LabPlan,
+    pods: _Pods,
     policy: NetworkPolicy,
     chain: str,
     side: _Side,
@@ -249,23 +310,21 @@ def _rule(
         for port in numeric:
             _mark(out, chain, text, src, dst, port.protocol, port.port, port.end_port)
         for j, port in enumerate(named):
-            for k, (number, pods) in enumerate(named_port_endpoints(port_pods, port)):
+            for k, (number, having) in enumerate(named_port_endpoints(port_pods, port)):
                 name = DST_SET + short_hash(f"{base}{j}.{k}namedport")
-                out.sets[name] = IpSet(name, HASH_IP, _ips(pods))
+                out.sets[name] = IpSet(name, HASH_IP, pods.ips(having))
                 _mark(out, chain, text, src, name, port.protocol, number, None)
         if not rule.ports:
             _mark(out, chain, text, src, dst, None, None, None)
 
-    if peers := _peer_pods(plan, policy, rule):
+    if peers := _peer_pods(pods, policy, rule):
         name = side.peer_prefix + short_hash(base + "pod")
-        out.sets[name] = IpSet(name, HASH_IP, _ips(peers))
+        out.sets[name] = IpSet(name, HASH_IP, pods.ips(peers))
         text = f"rule to ACCEPT traffic from source pods to dest pods selected by {ident}"
         allow(text, name, targets if ingress else peers)
     if not rule.peers:
         everyone = "all sources to dest pods" if ingress else "source pods to all destinations"
-        allow(
-            f"rule to ACCEPT traffic from {everyone} selected by {ident}", "", targets if ingress else list(plan.pods)
-        )
+        allow(f"rule to ACCEPT traffic from {everyone} selected by {ident}", "", targets if ingress else pods.all)
     if blocks := _blocks(rule):
         name = side.peer_prefix + short_hash(base + "ipblock")
         out.sets[name] = IpSet(name, HASH_NET, blocks)
@@ -309,9 +368,8 @@ def _direction(policy: NetworkPolicy, ip: str) -> tuple[str, ...]:
     return ("-d", ip) if policy.policy_types == ("Ingress",) else ("-s", ip)
 
 
-def _pod_chain(out: NodeRules, plan: LabPlan, pod: PodPlan) -> None:
-    """The pod's firewall chain and the jumps to it (module docstring)."""
-    policies = [p for p in plan.lab.network_policies if pod in selected(plan, p)]
+def _pod_chain(out: NodeRules, pod: PodPlan, policies: list[NetworkPolicy]) -> None:
+    """The pod's firewall chain and the jumps to it (module docstring); `policies`: those that select it."""
     chain = POD_CHAIN + short_hash(pod.namespace + pod.name)
     ip = str(pod.ip.ip)
     out.chains.append(chain)
@@ -368,11 +426,12 @@ def pod_of_chain(plan: LabPlan, chain: str) -> PodPlan | None:
 def rule_at(plan: LabPlan, policy: NetworkPolicy, position: int) -> tuple[str, int] | None:
     """Which of the policy's rules the rule at `position` (0-based) of its chain comes from: its
     direction and its number (1-based, as the evaluator counts them); None past the chain's end."""
-    chain, targets, at = POLICY_CHAIN + short_hash(policy.namespace + policy.name), selected(plan, policy), 0
+    chain, pods, at = POLICY_CHAIN + short_hash(policy.namespace + policy.name), _Pods(plan), 0
+    targets = pods.selected(policy)
     for side, rules in _sides(policy):
         for index, rule in enumerate(rules):
             scratch = NodeRules()
-            _rule(scratch, plan, policy, chain, side, index, rule, targets)
+            _rule(scratch, pods, policy, chain, side, index, rule, targets)
             at += len(scratch.rules)
             if position < at:
                 return side.word, index + 1

@@ -15,7 +15,17 @@ from netlab.plan import make_plan
 from netlab.plan.model import LabPlan
 from netlab.readback.iptables import parse_save
 from netlab.render.iptables import quote
-from netlab.render.netpol import DEFAULT_CHAIN, DST_SET, FORWARD, POD_CHAIN, render, short_hash, top_jump
+from netlab.render.netpol import (
+    DEFAULT_CHAIN,
+    DST_SET,
+    FORWARD,
+    POD_CHAIN,
+    TMP_SET,
+    render,
+    render_lab,
+    short_hash,
+    top_jump,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "tests" / "manifests"
@@ -36,6 +46,27 @@ def test_the_rules_and_sets_of_node_1_are_golden(golden) -> None:
     rules = render(plan, plan.nodes[0])
     golden(GOLDEN / "node-1.ipset", rules.ipset_restore())
     golden(GOLDEN / "node-1.iptables", rules.iptables_restore())
+
+
+def test_what_every_node_shares_is_rendered_once_and_gives_each_node_the_same_rules() -> None:
+    plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml", DOCS / "network-policy-default-deny-ingress.yaml")
+    shared = render_lab(plan)
+    for node in plan.nodes:
+        alone, together = render(plan, node), render(plan, node, shared)
+        assert (alone.sets, alone.chains, alone.rules) == (together.sets, together.chains, together.rules)
+    db = next(p for p in plan.pods if p.name == "db")
+    assert [p.name for p in shared.policies_of[db.netns]] == ["test-network-policy", "default-deny-ingress"]
+
+
+def test_only_the_sets_asked_for_are_restored_each_through_its_own_type_s_temporary_set() -> None:
+    plan = plan_with(MANIFESTS / "network-policy-lab-policies.yaml")
+    rules = render(plan, plan.nodes[0])
+    net = next(s for s in rules.sets.values() if s.type == "hash:net")
+    text = rules.ipset_restore({net.name})
+    assert f"swap {TMP_SET}{short_hash('hash:net')} {net.name}" in text
+    assert [line.split()[1] for line in text.splitlines() if line.startswith("create KUBE-")] == [net.name]
+    assert text.endswith(f"destroy {TMP_SET}{short_hash('hash:net')}\n")  # the hash:ip one is not made
+    assert rules.ipset_restore(set()) == ""
 
 
 def test_every_pod_of_the_node_gets_a_chain_and_one_no_policy_selects_runs_the_default_both_ways() -> None:
