@@ -28,13 +28,14 @@ def run_in(netns_name: str, argv: list[str], stdin: str | None = None) -> subpro
     )
 
 
-def iptables_save(netns_name: str) -> Saved:
-    """What `iptables-save` prints in the namespace, read (`readback.iptables`).
+def iptables_save(netns_name: str, table: str = "") -> Saved:
+    """What `iptables-save` prints in the namespace (of `table` only, if given), read
+    (`readback.iptables`).
 
     Raises:
         ApplyError: iptables-save failed.
     """
-    done = run_in(netns_name, ["iptables-save"])
+    done = run_in(netns_name, ["iptables-save", *(["-t", table] if table else [])])
     if done.returncode:
         raise ApplyError(f"in {netns_name}: iptables-save failed: {done.stderr.strip()}")
     return parse_save(done.stdout)

@@ -17,7 +17,7 @@ from harness import PROXY_MODES, REPO, lab_up, netlab
 from netlab.model import load_lab
 from netlab.model.edit import apply
 from netlab.plan import make_plan
-from netlab.render.netpol import SET_PREFIXES
+from netlab.render.netpol import DEFAULT_CHAIN, SET_PREFIXES
 
 MANIFESTS = REPO / "tests" / "manifests"
 DOCS = MANIFESTS / "k8s-docs"
@@ -67,6 +67,12 @@ def _namespace(tmp_path: Path, project: str) -> Path:
     }
     path.write_text(yaml.safe_dump(manifest))
     return path
+
+
+def _rules(node: str) -> list[str]:
+    """The node's filter rules (iptables-save's -A lines)."""
+    saved = netlab("exec", "netpol", node, "--", "iptables-save", "-t", "filter").out
+    return [line for line in saved.splitlines() if line.startswith("-A ")]
 
 
 def _first_in_forward(node: str) -> str:
@@ -152,3 +158,22 @@ def test_policies_of_the_lab_file_hold_from_up(tmp_path: Path, mode: str) -> Non
         assert _curl("client", DB, 8080) == REFUSED
         assert _curl("outsider", DB, 8080) == REFUSED
         assert _curl("db", OUTSIDER, 8080) == OK
+
+
+def test_a_label_change_loads_only_the_sets_it_moves_between_and_puts_the_jumps_first_again(tmp_path: Path) -> None:
+    lab = tmp_path / "netpol.yaml"
+    lab.write_text(apply(LAB.read_text(), (MANIFESTS / "network-policy-lab-policies.yaml").read_text()))
+    marker = ["-A", DEFAULT_CHAIN, "-p", "udp", "--dport", "9"]  # a rule without a target: it only counts
+    with lab_up(str(lab)):
+        for node in ("node-1", "node-2"):
+            assert netlab("exec", "netpol", node, "--", "iptables", *marker).code == 0
+        jump = ["iptables", "-I", "FORWARD", "1", "-p", "udp", "--dport", "9", "-j", "ACCEPT"]
+        assert netlab("exec", "netpol", "node-2", "--", *jump).code == 0  # a jump put before kube-router's
+        assert _curl("client", DB, 6379) == REFUSED
+        _apply(_pod(tmp_path, "client", "frontend"))  # only set members move
+        assert _curl("client", DB, 6379) == OK
+        assert f"{CLIENT} timeout 0" in netlab("exec", "netpol", "node-2", "--", "ipset", "list").out
+        saved = f"-A {DEFAULT_CHAIN} -p udp -m udp --dport 9"  # as iptables-save prints it
+        assert saved in _rules("node-1")  # node-1's chains were not loaded again
+        assert saved not in _rules("node-2")  # node-2's were: its jumps are first again
+        assert _first_in_forward("node-2").endswith("-j KUBE-ROUTER-FORWARD")
