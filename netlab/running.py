@@ -20,7 +20,7 @@ from netlab.errors import BadInput
 from netlab.kernel.tools import require_tools
 from netlab.model import load_lab
 from netlab.model.edit import changed_policies, restore_policies
-from netlab.model.lab import Task
+from netlab.model.lab import Check, Task
 from netlab.model.policytypes import NetworkPolicy
 from netlab.model.tasks import policy_key
 from netlab.plan import LabPlan, make_plan
@@ -213,6 +213,15 @@ class RunningLab:
     def built_plan(self, step: int) -> LabPlan:
         """The lab as it is with guide step `step` built: what `check` expects of its policy tasks."""
         return as_built(self.plan, self.canonical_policies(), step, list(self.state.settings().left))
+
+    def step_checks(self, step: int) -> tuple[Check, ...]:
+        """The checks guide step `step` unlocks, once every step before it is built: they were
+        written for the lab as it stands at that step, so with an earlier step still left they
+        would judge that one too (then the matrix's pairs alone judge the step)."""
+        if any(t.step < step for t in self.state.settings().left):
+            return ()
+        names = set(self.plan.lab.guide[step - 1].checks)
+        return tuple(c for c in self.plan.lab.checks if c.name in names)
 
     def canonical_policies(self) -> tuple[NetworkPolicy, ...]:
         """The lab's own NetworkPolicies, as `up` read them (the learner's edits aside)."""

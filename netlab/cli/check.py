@@ -4,7 +4,8 @@ Steps:
 * open the running lab: the tasks `up --leave`/`--until-step` left to the learner, or, for a
   lab built whole, every task its guide names (all done: the lab as netlab builds it)
 * judge each from the kernel's read-back and real traffic (verify/learner_tasks.py); a policy
-  task by the traffic its pods take part in, expected as the lab's policies with its step built
+  task by the traffic its pods take part in, expected as the lab's policies with its step built,
+  and by its step's checks once the steps before it are built
 * print a table (step, task, result, detail) or JSON, and a JUnit report if asked;
   exit 0 if every task is done, 1 if not
 """
@@ -38,8 +39,12 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     with progress.status(f"check {lab}: starting") as shown:  # on a terminal only (stderr)
         for i, task in enumerate(tasks):
             shown.update(f"check {lab}: {i + 1}/{len(tasks)} {task}")
-            built = running.built_plan(task.step) if task.task.kind == "policy" else None
-            verdicts.append(judge_task(running.plan, task, built))
+            if task.task.kind == "policy":
+                verdicts.append(
+                    judge_task(running.plan, task, running.built_plan(task.step), running.step_checks(task.step))
+                )
+            else:
+                verdicts.append(judge_task(running.plan, task))
     if junit is not None:
         junit.write_text(junit_xml(lab, [v.as_verdict() for v in verdicts], time.monotonic() - started, verb="check"))
     waiting = [v for v in verdicts if not v.done]

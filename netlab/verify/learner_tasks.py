@@ -6,9 +6,10 @@ ping from the pod to its gateway (cni0); a Service's, a TCP connection from a po
 (one that is not the Service's endpoint: without kube-proxy's masquerade rule a pod cannot reach
 itself through its Service) to each TCP port of the ClusterIP. A node's routes need the other
 node's routes back to carry traffic, so they are judged by the kernel's tables alone. A
-NetworkPolicy's task is judged by traffic alone (verify/policy_task.py): the learner's policies
-may be written any way that does what the step's do. Anything
-that goes wrong while inspecting is a "not yet" with the reason, never a traceback.
+NetworkPolicy's task is judged by traffic alone (verify/policy_task.py): the matrix's pairs its
+pods take part in, and its step's checks once the steps before it are built; the learner's
+policies may be written any way that does what the step's do. Anything that goes wrong while
+inspecting is a "not yet" with the reason, never a traceback.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from dataclasses import dataclass
 
 from netlab.errors import NetlabError
 from netlab.kernel import netns, netnsread
+from netlab.model.lab import Check
 from netlab.model.tasks import policy_key, service_key
 from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan
 from netlab.plan.tasks import StepTask
 from netlab.probe import ping
 from netlab.proxy import mode_of
 from netlab.render.namespaces import FLANNEL
-from netlab.verify import Verdict
+from netlab.verify import Verdict, judge
 from netlab.verify.hints import routes_hint, veth_hint
 from netlab.verify.matrix import probe_cells
-from netlab.verify.policy_task import policy_pairs, policy_verdict
+from netlab.verify.policy_task import policy_pairs, policy_verdict, with_step_checks
+from netlab.verify.probes import ProbeCache
 
 CONNECT_TIMEOUT_S = 2.0
 
@@ -48,13 +51,15 @@ class TaskVerdict:
         return Verdict(f"step {self.step}: {self.task}", f"step {self.step}", self.task, self.done, self.detail)
 
 
-def judge_task(plan: LabPlan, step_task: StepTask, built: LabPlan | None = None) -> TaskVerdict:
+def judge_task(
+    plan: LabPlan, step_task: StepTask, built: LabPlan | None = None, checks: tuple[Check, ...] = ()
+) -> TaskVerdict:
     """One task's verdict; a policy task's needs `built`, the plan as it is with its step built
-    (`RunningLab.as_built`)."""
+    (`RunningLab.built_plan`), and is also judged by its step's `checks` (`RunningLab.step_checks`)."""
     task = step_task.task
     try:
         if task.kind == "policy":
-            done, detail = _policy(plan, built or plan, policy_key(task.target))
+            done, detail = _policy(plan, built or plan, policy_key(task.target), checks)
         elif task.kind == "veth":
             done, detail = _veth(plan, task.target)
         elif task.kind == "routes":
@@ -116,11 +121,16 @@ def _service(plan: LabPlan, svc: ServicePlan) -> tuple[bool, str]:
     return True, f"{svc.name}'s rules on every node" + (f"; connected {', '.join(proved)}" if proved else "")
 
 
-def _policy(plan: LabPlan, built: LabPlan, key: str) -> tuple[bool, str]:
-    """The pairs the policy decides, as expected with its step built, against real traffic now."""
+def _policy(plan: LabPlan, built: LabPlan, key: str, checks: tuple[Check, ...]) -> tuple[bool, str]:
+    """The pairs the policy decides, as expected with its step built, against real traffic now;
+    then the step's own checks, which see what the matrix cannot (a DNS query, the way in
+    through a LoadBalancer, a pod that other policies isolate already)."""
     if key not in {p.key for p in built.lab.network_policies}:
         return False, f"the lab file has no NetworkPolicy {key} any more: nothing says what its step should do"
-    return policy_verdict(key, probe_cells(plan, policy_pairs(built, key)))
+    done, detail = policy_verdict(key, probe_cells(plan, policy_pairs(built, key)))
+    cache = ProbeCache()
+    failed = [v for v in (judge(plan, check, cache) for check in checks) if not v.passed]
+    return with_step_checks(done, detail, failed)
 
 
 def _client_on(plan: LabPlan, svc: ServicePlan, node: NodePlan) -> PodPlan | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from netlab.plan.model import LabPlan
 from netlab.plan.netpol import EGRESS, INGRESS, selected_pods
 from netlab.render.matrix import Cell, expected_cells, layout
+from netlab.verify import Verdict
 
 SHOWN = 2  # pairs named per kind of difference (still open, still blocked): a hint stays a few lines
 
@@ -45,6 +46,19 @@ def policy_verdict(key: str, cells: list[Cell]) -> tuple[bool, str]:
     more = len(wrong) - len(shown)
     lines = [f"{len(wrong)} of {len(cells)} connections not yet as the step's policies say:", *shown]
     return False, "\n".join(lines + ([f"and {more} more"] if more else []))
+
+
+def with_step_checks(done: bool, detail: str, failed: list[Verdict]) -> tuple[bool, str]:
+    """The matrix's verdict, and the step's checks that failed: a policy's effect that no pair of
+    the matrix shows (UDP to kube-dns, the internet's way in, a pod already isolated by the
+    policies of other steps) is in them."""
+    if not failed:
+        return done, detail
+    lines = [f"the step's check {v.name!r} fails: {v.detail}" for v in failed[:SHOWN]]
+    more = len(failed) - len(lines)
+    lines += [f"and {more} more of its checks"] if more else []
+    head = detail if not done else f"{detail}, but not every check of its step passes:"
+    return False, "\n".join([head, *lines])
 
 
 def _pair(cell: Cell) -> str:

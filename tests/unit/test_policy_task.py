@@ -21,7 +21,8 @@ from netlab.render.matrix import Cell
 from netlab.render.netpol import render
 from netlab.render.taskcmds import policy_commands, task_commands
 from netlab.state import Settings
-from netlab.verify.policy_task import policy_pairs, policy_verdict
+from netlab.verify import Verdict
+from netlab.verify.policy_task import policy_pairs, policy_verdict, with_step_checks
 
 LAB = Path(__file__).resolve().parents[1] / "manifests" / "network-policy-task-lab.yaml"
 DB, EGRESS = "default/db-allow-web", "default/client-egress"
@@ -186,6 +187,25 @@ def test_a_hint_stays_a_few_lines(plan: LabPlan) -> None:
 
 def test_a_policy_of_no_reachable_pod_is_done(plan: LabPlan) -> None:
     assert policy_verdict(DB, []) == (True, f"{DB} selects no pod that a connection can be sent to or from")
+
+
+def test_the_steps_checks_judge_what_the_matrix_cannot_show() -> None:
+    """A policy whose pairs the matrix already shows right (another step's policy isolates its
+    pods, or its effect is DNS over UDP) is not done while a check of its step fails."""
+    failed = [Verdict("web resolves db", "web-0", "db.shop", False, "no answer: connection refused")]
+    assert with_step_checks(True, "4 connections as the step's policies say", []) == (
+        True,
+        "4 connections as the step's policies say",
+    )
+    done, detail = with_step_checks(True, "4 connections as the step's policies say", failed)
+    assert not done
+    assert detail.splitlines() == [
+        "4 connections as the step's policies say, but not every check of its step passes:",
+        "the step's check 'web resolves db' fails: no answer: connection refused",
+    ]
+    done, detail = with_step_checks(False, "1 of 4 connections not yet", failed * 3)
+    assert not done and detail.splitlines()[0] == "1 of 4 connections not yet"
+    assert detail.splitlines()[-1] == "and 1 more of its checks"
 
 
 # -- what step prints ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ ip netns add nl-network-policy.db-0
 ip netns add nl-network-policy.prometheus
 ip netns add nl-network-policy.visitor
 ip netns add nl-network-policy.reporter
+ip netns add nl-network-policy.cache
 ip netns add nl-network-policy.coredns-0
 ip netns add nl-network-policy.coredns-1
 ip -n nl-network-policy.underlay link set lo up alias netlab:network-policy
@@ -53,7 +54,9 @@ ip -n nl-network-policy.node-1 link add vethad0f4c26 index 100 mtu 1450 master c
 ip -n nl-network-policy.node-1 link set vethad0f4c26 type bridge_slave hairpin on
 ip -n nl-network-policy.node-1 link add veth8b774c0b index 101 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:b3:8e:0c:30:08 mtu 1450 netns nl-network-policy.db-0
 ip -n nl-network-policy.node-1 link set veth8b774c0b type bridge_slave hairpin on
-ip -n nl-network-policy.node-1 link add vethf6a97584 index 102 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:74:18:1f:aa:23 mtu 1450 netns nl-network-policy.coredns-0
+ip -n nl-network-policy.node-1 link add veth4f933734 index 102 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:88:9d:15:37:bc mtu 1450 netns nl-network-policy.cache
+ip -n nl-network-policy.node-1 link set veth4f933734 type bridge_slave hairpin on
+ip -n nl-network-policy.node-1 link add vethf6a97584 index 103 mtu 1450 master cni0 up type veth peer name eth0 index 2 address 02:74:18:1f:aa:23 mtu 1450 netns nl-network-policy.coredns-0
 ip -n nl-network-policy.node-1 link set vethf6a97584 type bridge_slave hairpin on
 ip netns exec nl-network-policy.node-2 sysctl -qw net/ipv4/ip_forward=1
 ip netns exec nl-network-policy.node-2 sysctl -qw net/bridge/bridge-nf-call-iptables=1
@@ -108,10 +111,15 @@ ip -n nl-network-policy.reporter link set lo up alias netlab:network-policy
 ip -n nl-network-policy.reporter link set eth0 up
 ip -n nl-network-policy.reporter addr add 10.244.2.5/24 dev eth0
 ip -n nl-network-policy.reporter route add default via 10.244.2.1 dev eth0
+ip netns exec nl-network-policy.cache sysctl -qw net/ipv4/ip_unprivileged_port_start=0
+ip -n nl-network-policy.cache link set lo up alias netlab:network-policy
+ip -n nl-network-policy.cache link set eth0 up
+ip -n nl-network-policy.cache addr add 10.244.1.4/24 dev eth0
+ip -n nl-network-policy.cache route add default via 10.244.1.1 dev eth0
 ip netns exec nl-network-policy.coredns-0 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-network-policy.coredns-0 link set lo up alias netlab:network-policy
 ip -n nl-network-policy.coredns-0 link set eth0 up
-ip -n nl-network-policy.coredns-0 addr add 10.244.1.4/24 dev eth0
+ip -n nl-network-policy.coredns-0 addr add 10.244.1.5/24 dev eth0
 ip -n nl-network-policy.coredns-0 route add default via 10.244.1.1 dev eth0
 ip netns exec nl-network-policy.coredns-1 sysctl -qw net/ipv4/ip_unprivileged_port_start=0
 ip -n nl-network-policy.coredns-1 link set lo up alias netlab:network-policy
