@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from netlab.model.lab import NODE_PORT_RANGE, Lab
@@ -194,19 +194,35 @@ class _Pods:
             groups[key].members.append(i)
         self.groups = list(groups.values())
         self.in_namespace: dict[str, list[_Group]] = {}
+        self.with_label: dict[tuple[str, str], list[_Group]] = {}  # a label pair -> the groups carrying it
         for group in self.groups:
             self.in_namespace.setdefault(group.namespace, []).append(group)
+            for pair in group.labels.items():
+                self.with_label.setdefault(pair, []).append(group)
+        self.peers: dict[str, list[_Group]] = {}  # a peer (and the namespace it is read in) -> its groups
 
-    def matching(self, keep: Callable[[_Group], bool], namespace: str = "") -> list[PodPlan]:
-        """The pods of the groups (of `namespace`, if given) `keep` accepts, in the lab's pod order."""
-        groups = self.in_namespace.get(namespace, []) if namespace else self.groups
-        chosen = [g.members for g in groups if keep(g)]
-        indexes = chosen[0] if len(chosen) == 1 else sorted(itertools.chain.from_iterable(chosen))
+    def members(self, chosen: list[list[int]]) -> list[PodPlan]:
+        """The pods of the chosen groups' member lists, in the lab's pod order."""
+        indexes = chosen[0] if len(chosen) == 1 else sorted(set(itertools.chain.from_iterable(chosen)))
         return [self.all[i] for i in indexes]
 
     def selected(self, policy: NetworkPolicy) -> list[PodPlan]:
         """The pods a policy applies to: its namespace's, matching its podSelector."""
-        return self.matching(lambda g: policy.pod_selector.matches(g.labels), policy.namespace)
+        groups = self.in_namespace.get(policy.namespace, [])
+        return self.members([g.members for g in groups if policy.pod_selector.matches(g.labels)])
+
+    def peer_groups(self, policy: NetworkPolicy, peer: PolicyPeer) -> list[_Group]:
+        """The groups a pod peer names (an ipBlock names none), matched once per distinct peer (many
+        policies share one, `role: frontend` say) and only among the groups carrying its podSelector's
+        first matchLabels pair, when it has one."""
+        if peer.ip_block is not None:
+            return []
+        key = f"{policy.namespace if peer.namespace_selector is None else ''}|{peer!r}"
+        if key not in self.peers:
+            wanted = peer.pod_selector.match_labels if peer.pod_selector else {}
+            candidates = self.with_label.get(next(iter(wanted.items())), []) if wanted else self.groups
+            self.peers[key] = [g for g in candidates if _peer_has(policy, peer, g)]
+        return self.peers[key]
 
     def ips(self, pods: list[PodPlan]) -> tuple[str, ...]:
         return tuple(self.entries[p.netns] for p in pods)
@@ -214,7 +230,7 @@ class _Pods:
 
 def _peer_pods(pods: _Pods, policy: NetworkPolicy, rule: PolicyRule) -> list[PodPlan]:
     """The pods a rule's peers name (ipBlocks aside), in the lab's pod order."""
-    return pods.matching(lambda g: any(_peer_has(policy, peer, g) for peer in rule.peers))
+    return pods.members([g.members for peer in rule.peers for g in pods.peer_groups(policy, peer)])
 
 
 def _peer_has(policy: NetworkPolicy, peer: PolicyPeer, group: _Group) -> bool:

@@ -98,6 +98,33 @@ def test_a_namespace_selector_sees_the_namespace_labels_and_the_name_label() -> 
     }
 
 
+def test_peers_that_name_the_same_pods_put_each_in_the_set_once_and_a_shared_peer_is_read_per_namespace() -> None:
+    """Peers are matched once per distinct peer and namespace (many policies share one): two peers
+    naming one pod give one entry, and the same podSelector in two namespaces names each one's pods."""
+    policies = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: twice, namespace: default}
+spec:
+  podSelector: {matchLabels: {role: db}}
+  ingress: [{from: [{podSelector: {matchLabels: {role: client}}}, {podSelector: {}}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: clients, namespace: myproject}
+spec:
+  podSelector: {}
+  ingress: [{from: [{podSelector: {matchLabels: {role: client}}}]}]
+"""
+    plan = make_plan(load_lab(LAB, apply(LAB.read_text(), policies, "policies.yaml")))
+    rules = render(plan, plan.nodes[0])
+    ip = {p.name: f"{p.ip.ip} timeout 0" for p in plan.pods}
+    twice = next(s for s in rules.sets.values() if ip["client"] in s.entries and ip["frontend"] in s.entries)
+    assert sorted(twice.entries) == sorted({ip["db"], ip["frontend"], ip["client"]})  # default's pods, once each
+    own = [s.entries for s in rules.sets.values() if ip["outsider"] in s.entries and ip["client"] not in s.entries]
+    assert (ip["outsider"],) in own  # myproject's client peer: its own namespace's pod, not default's
+
+
 def test_default_deny_ingress_judges_what_comes_in_and_lets_out_what_goes_out_on_either_network() -> None:
     for network in ("host-gw", "vxlan"):
         plan = plan_with(DOCS / "network-policy-default-deny-ingress.yaml", network=network)
