@@ -2,8 +2,10 @@
 label change, and first-packet connect latency, at 0, 10 and 200 policies.
 
 What it measures, for each N of --sizes (default 100, 1000) in a lab `bench-np-N` that netlab itself
-brings up (4 nodes, no cluster DNS; namespaces team-0..team-3 labelled team=tK and tier=front|back;
-N/8 Deployments app-0, app-1, ... of 8 pods (two a node), app-i in team-(i mod 4) labelled
+brings up (4 nodes, or one per 100 pods beyond 400: no more pods on a node than a real one holds,
+below the kubelet's default maxPods of 110, since kube-router's per-pod jumps, which every packet
+walks, grow with the pods of one node; no cluster DNS; namespaces team-0..team-3 labelled team=tK
+and tier=front|back; Deployments app-0, app-1, ... of two pods a node, app-i in team-(i mod 4) labelled
 app=app-i, tier=front|back|data and role=frontend|backend, each pod the echo server on port 8080
 named `http`; and one pod `probe` in team-0, labelled role=client, on node-1), and for each policy
 count P of --policies (default 0, 10, 200), applied with `netlab apply -f` (the first P of one
@@ -84,7 +86,7 @@ from netlab.model.edit import apply
 from netlab.plan import LabPlan, make_plan
 from netlab.render.netpol import render, render_lab
 
-PER_APP = 2 * NODES  # pods of each Deployment: two on each node (placement spreads a Deployment from node-1)
+MAX_PODS_PER_NODE = 100  # below the kubelet's default maxPods (110): what a real node holds at most
 TEAMS = 4
 ECHO_PORT = 8080
 CONNECTS = 200
@@ -143,7 +145,8 @@ def lab_text(name: str, pods: int) -> str:
         }
         for t in range(TEAMS)
     ]
-    apps = pods // PER_APP
+    per_app, nodes = pods_per_app(pods), nodes_for(pods)
+    apps = pods // per_app
     for a in range(apps):
         labels = {"app": f"app-{a}", "tier": ("front", "back", "data")[a % 3], "role": ("frontend", "backend")[a % 2]}
         objects.append(
@@ -152,7 +155,7 @@ def lab_text(name: str, pods: int) -> str:
                 "kind": "Deployment",
                 "metadata": {"name": f"app-{a}", "namespace": f"team-{a % TEAMS}"},
                 "spec": {
-                    "replicas": PER_APP + (pods % PER_APP if a == apps - 1 else 0),
+                    "replicas": per_app + (pods % per_app if a == apps - 1 else 0),
                     "selector": {"matchLabels": {"app": f"app-{a}"}},
                     "template": {
                         "metadata": {"labels": labels},
@@ -166,11 +169,20 @@ def lab_text(name: str, pods: int) -> str:
     objects.append(probe_pod("client"))
     lab = {
         "name": name,
-        "title": f"Benchmark of NetworkPolicy, {pods} pods over {NODES} nodes",
-        "cluster": {"nodes": [f"node-{i}" for i in range(1, NODES + 1)], "dns": False},
+        "title": f"Benchmark of NetworkPolicy, {pods} pods over {nodes} nodes",
+        "cluster": {"nodes": [f"node-{i}" for i in range(1, nodes + 1)], "dns": False},
         "objects": objects,
     }
     return yaml.safe_dump(lab, sort_keys=False)
+
+
+def nodes_for(pods: int) -> int:
+    return max(NODES, -(-pods // MAX_PODS_PER_NODE))
+
+
+def pods_per_app(pods: int) -> int:
+    """Each Deployment's pods: two on each node (placement spreads a Deployment from node-1)."""
+    return 2 * nodes_for(pods)
 
 
 def probe_pod(role: str) -> dict:
@@ -306,7 +318,7 @@ def bench_size(workdir: Path, pods: int, counts: list[int], owned: Owned) -> lis
     rows = []
     try:
         for count in counts:
-            generated = manifests([policy(i, pods // PER_APP) for i in range(count)]) if count else ""
+            generated = manifests([policy(i, pods // pods_per_app(pods)) for i in range(count)]) if count else ""
             if count:
                 (workdir / "policies.yaml").write_text(generated)
                 run([NETLAB, "apply", name, "-f", str(workdir / "policies.yaml")])
@@ -378,8 +390,8 @@ def cells(row: Row) -> list[str]:
 
 def table(rows: list[Row]) -> str:
     notes = [
-        "pods: the Deployments' pods (4 nodes), and the probe pod. rules, sets: what kube-router's chains and",
-        "  sets hold on node-1 (every policy's chain, node-1's pods' chains).",
+        "pods: the Deployments' pods (4 nodes, 10 at 1000 pods), and the probe pod. rules, sets: what",
+        "  kube-router's chains and sets hold on node-1 (every policy's chain, node-1's pods' chains).",
         "full sync s: kernel.netpol.sync_node in-process from a node without kube-router's rules (render,",
         "  ipset list + restore, iptables-save, iptables-restore --noflush, read back), slowest node; mean s:",
         "  mean of the nodes; resync s: the same again, the rules in place (nothing differs from the node's",
@@ -405,8 +417,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.policies = sorted({int(s) for s in args.policies.split(",")})
-    if any(n < TEAMS * PER_APP or n > 5000 for n in args.sizes):
-        parser.error(f"sizes must be {TEAMS * PER_APP}..5000 (an app or more in each namespace)")
+    if any(n < TEAMS * pods_per_app(n) or n > 5000 for n in args.sizes):
+        parser.error(f"sizes must be {TEAMS * pods_per_app(1)}..5000 (an app or more in each namespace)")
     if any(p < 0 or p > 1000 for p in args.policies):
         parser.error("policy counts must be 0..1000")
     return args
