@@ -70,7 +70,8 @@ def register(fault: Fault) -> Fault:
     return fault
 
 
-FAMILIES: tuple[str, ...] = ()  # the modules of netlab.faults that define faults, each registering its own
+# the modules of netlab.faults that define faults, each registering its own
+FAMILIES: tuple[str, ...] = ("services", "dns")
 
 
 def catalogue() -> dict[str, Fault]:
