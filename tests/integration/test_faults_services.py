@@ -62,10 +62,10 @@ def _break_fix_undo(lab: str, fault_id: str) -> None:
 CASES = [
     ("pod-to-service", "selector-matches-nothing", "iptables", "host-gw"),
     ("pod-to-service", "selector-matches-nothing", "nftables", "vxlan"),
-    ("pod-to-service", "selector-matches-nothing", IPVS, "host-gw"),
+    pytest.param("pod-to-service", "selector-matches-nothing", "ipvs", "host-gw", marks=IPVS.marks),
     ("pod-to-service", "wrong-target-port", "nftables", "host-gw"),
     ("pod-to-service", "wrong-target-port", "iptables", "vxlan"),
-    ("pod-to-service", "wrong-target-port", IPVS, "host-gw"),
+    pytest.param("pod-to-service", "wrong-target-port", "ipvs", "host-gw", marks=IPVS.marks),
     ("ingress-loadbalancer", "etp-local-no-endpoint", "iptables", "host-gw"),
     ("ingress-loadbalancer", "etp-local-no-endpoint", "nftables", "vxlan"),
     ("egress", "masquerade-gone", "iptables", "host-gw"),
