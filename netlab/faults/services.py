@@ -43,7 +43,7 @@ def _written(plan: LabPlan, svc: ServicePlan) -> Service:
 
 
 def _service_fault(
-    plan: LabPlan, svc: ServicePlan, changed: dict, fault: str, proof: list[Check], hints: tuple
+    plan: LabPlan, svc: ServicePlan, changed: dict, fault: str, proof: list[Check], hints: tuple[Text, Text, Text]
 ) -> Breakage:
     original = apply(plan.name, service_manifest(_written(plan, svc)))
     return Breakage(
@@ -69,7 +69,6 @@ def _render_selector(plan: LabPlan, rng: random.Random) -> Breakage:
     selector = {**model.selector, key: wrong}
     assert not any(p.namespace == svc.namespace and selector.items() <= p.labels.items() for p in plan.pods)
     manifest = service_manifest(replace(model, selector=selector))
-    ns = _ns_flag(svc)
     hints = (
         Text(
             f"Does Service {svc.name} have endpoints? `netlab status {plan.name}` lists each Service's.",
@@ -80,8 +79,8 @@ def _render_selector(plan: LabPlan, rng: random.Random) -> Breakage:
             f"比較 Service 的 selector 與 Pod 的 label：它要的是 {key}={wrong}。",
         ),
         Text(
-            f"Apply the Service again with selector {key}={model.selector[key]}: netlab apply {plan.name} -f FILE{ns}",
-            f"以 selector {key}={model.selector[key]} 重新套用 Service：netlab apply {plan.name} -f FILE{ns}",
+            f"Apply the Service again with selector {key}={model.selector[key]}: netlab apply {plan.name} -f FILE",
+            f"以 selector {key}={model.selector[key]} 重新套用 Service：netlab apply {plan.name} -f FILE",
         ),
     )
     return _service_fault(plan, svc, manifest, "selector-matches-nothing", proof, hints)
