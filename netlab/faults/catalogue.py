@@ -71,7 +71,7 @@ def register(fault: Fault) -> Fault:
 
 
 # the modules of netlab.faults that define faults, each registering its own
-FAMILIES: tuple[str, ...] = ("services", "dns")
+FAMILIES: tuple[str, ...] = ("network", "services", "dns")
 
 
 def catalogue() -> dict[str, Fault]:
