@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import shlex
 from collections.abc import Callable
+
 from netlab.faults.catalogue import Breakage, Fault, Text, register
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan, ServicePortPlan
@@ -86,6 +87,7 @@ def _http_port(pod: PodPlan) -> int | None:
 
 def _node_pairs(plan: LabPlan, server: bool = False) -> list[tuple[NodePlan, NodePlan]]:
     """(a, b): two nodes each with a pod (b's serving HTTP, with `server`), in plan order."""
+
     def serves(node: NodePlan) -> bool:
         return any(_http_port(p) for p in _pods_on(plan, node)) if server else bool(_pods_on(plan, node))
 
@@ -115,7 +117,8 @@ def _route_missing(plan: LabPlan, rng: random.Random) -> Breakage:
         ),
         hints=_hints(
             (
-                f"Pods on {a.name} and pods on {b.name} cannot talk; each node's own pods can. Look at {a.name}'s routing table.",
+                f"Pods on {a.name} and pods on {b.name} cannot talk; each node's own pods can. "
+                f"Look at {a.name}'s routing table.",
                 f"{a.name} 的 pod 和 {b.name} 的 pod 互相不通，同一節點內的 pod 都正常。看看 {a.name} 的路由表。",
             ),
             (
@@ -281,7 +284,8 @@ def _port_dropped(plan: LabPlan, rng: random.Random) -> Breakage:
         hints=_hints(
             (
                 f"Every pod on other nodes lost {b.name}'s pods, while the nodes themselves still ping each other. "
-                f"Capture on the underlay: `ip netns exec {plan.underlay_netns} tcpdump -ni br0 udp port {VXLAN_PORT}`.",
+                "Capture on the underlay: "
+                f"`ip netns exec {plan.underlay_netns} tcpdump -ni br0 udp port {VXLAN_PORT}`.",
                 f"其他節點的 pod 都連不到 {b.name} 上的 pod，但節點之間還 ping 得通。在底層網路抓封包："
                 f"`ip netns exec {plan.underlay_netns} tcpdump -ni br0 udp port {VXLAN_PORT}`。",
             ),
@@ -326,7 +330,8 @@ def _rp_filter(plan: LabPlan, rng: random.Random) -> Breakage:
         hints=_hints(
             (
                 f"Pods on other nodes reach {b.name}'s pods but not {b.name}'s own address; tcpdump shows the "
-                f"requests arriving on {b.name}'s eth0 and no reply. Look at what the node does with them before routing.",
+                f"requests arriving on {b.name}'s eth0 and no reply. "
+                "Look at what the node does with them before routing.",
                 f"其他節點的 pod 連得到 {b.name} 上的 pod，卻連不到 {b.name} 本身的位址；tcpdump 看得到請求抵達 "
                 f"{b.name} 的 eth0，但沒有回應。看看節點在路由前怎麼處理它們。",
             ),
@@ -375,7 +380,10 @@ def _http_ports(plan: LabPlan) -> list[tuple[ServicePlan, ServicePortPlan, list[
             backends = [pods.get(ep.ip) for ep in port.endpoints]
             if port.protocol != "TCP" or not backends:
                 continue
-            if all(p is not None and (ep.port, "TCP") in p.echo_ports() for p, ep in zip(backends, port.endpoints, strict=True)):
+            if all(
+                p is not None and (ep.port, "TCP") in p.echo_ports()
+                for p, ep in zip(backends, port.endpoints, strict=True)
+            ):
                 found.append((svc, port, [p for p in backends if p is not None]))
     return found
 
@@ -401,11 +409,14 @@ def _bridge_nf_off(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=(_sysctl(node.netns, path, "0"),),
         fix=fix,
         undo=fix,
-        proof=(_http(f"{client.name} reaches Service {svc.name} on its own node", client.name, _service_url(svc, port)),),
+        proof=(
+            _http(f"{client.name} reaches Service {svc.name} on its own node", client.name, _service_url(svc, port)),
+        ),
         hints=_hints(
             (
                 f"Service {svc.name} fails from {client.name} but works from other nodes' pods, and "
-                f"{client.name} reaches its pods directly. Capture on {node.name}'s cni0: whose address do the replies carry?",
+                f"{client.name} reaches its pods directly. "
+                f"Capture on {node.name}'s cni0: whose address do the replies carry?",
                 f"從 {client.name} 連 Service {svc.name} 失敗，但其他節點的 pod 連得上，{client.name} 直接連後端 pod "
                 f"也正常。在 {node.name} 的 cni0 上抓封包：回應的來源位址是誰？",
             ),
@@ -414,7 +425,8 @@ def _bridge_nf_off(plan: LabPlan, rng: random.Random) -> Breakage:
                 "bridge-nf-call-iptables 1 does it pass conntrack, which turns its source back into the ClusterIP. "
                 f"`ip netns exec {node.netns} sysctl net.bridge.bridge-nf-call-iptables`.",
                 "同一個橋接器上的後端回應是被橋接而不是被路由：只有 bridge-nf-call-iptables 為 1 時它才會經過 "
-                f"conntrack，把來源改回 ClusterIP。`ip netns exec {node.netns} sysctl net.bridge.bridge-nf-call-iptables`。",
+                "conntrack，把來源改回 ClusterIP。"
+                f"`ip netns exec {node.netns} sysctl net.bridge.bridge-nf-call-iptables`。",
             ),
             (f"Turn it back on: {fix[0]}", f"把它打開：{fix[0]}"),
         ),
@@ -456,13 +468,16 @@ def _hairpin_off(plan: LabPlan, rng: random.Random) -> Breakage:
             (
                 f"Every pod reaches Service {svc.name} except {pod.name}, its own backend. Follow the request on "
                 f"{node.name}'s cni0: it is sent back towards {pod.name}.",
-                f"除了後端 {pod.name} 自己以外，每個 pod 都連得上 Service {svc.name}。在 {node.name} 的 cni0 上追這個請求："
+                f"除了後端 {pod.name} 自己以外，每個 pod 都連得上 Service {svc.name}。"
+                f"在 {node.name} 的 cni0 上追這個請求："
                 f"它被送回 {pod.name}。",
             ),
             (
                 f"DNATed to itself, the packet must leave cni0 by the port it came in on ({pod.host_veth}): a bridge "
-                f"does that only in hairpin mode. `ip -n {node.netns} -d link show {pod.host_veth}` says hairpin on or off.",
-                f"被 DNAT 回自己後，封包必須從它進來的同一個埠（{pod.host_veth}）離開 cni0：橋接器只有在 hairpin 模式下才會這樣做。"
+                "does that only in hairpin mode. "
+                f"`ip -n {node.netns} -d link show {pod.host_veth}` says hairpin on or off.",
+                f"被 DNAT 回自己後，封包必須從它進來的同一個埠（{pod.host_veth}）離開 cni0："
+                "橋接器只有在 hairpin 模式下才會這樣做。"
                 f"`ip -n {node.netns} -d link show {pod.host_veth}` 會顯示 hairpin 是開或關。",
             ),
             (f"Turn hairpin mode back on: {fix[0]}", f"把 hairpin 模式打開：{fix[0]}"),

@@ -96,7 +96,7 @@ def test_proofs_are_valid_checks_of_the_lab(lab: str, net: str, mode: str, fault
         assert plan.member(check.source) is not None, check
         assert check.applies_to(plan.network, plan.proxy_mode)
         host = urlsplit(check.target).hostname if check.kind == "http" else check.target
-        assert host and plan.address_of(host) is not None or plan.name_of(str(host)), check
+        assert host and (plan.address_of(host) is not None or plan.name_of(host)), check
 
 
 @pytest.mark.parametrize(("lab", "net", "mode", "fault_id"), RENDERINGS)
