@@ -31,6 +31,9 @@ from netlab.render.namespaces import (
 from netlab.render.ops import Fdb, Hairpin, Neighbour, Op, Route, Sysctl, Veth
 
 UNDERLAY_MTU_BROKEN = 1400  # what the underlay carries once broken: below flannel.1's 1450 + 50 of VXLAN
+# A veth hands a GSO packet (up to 64 KB) to its peer whole, past any MTU; a physical NIC cuts it to
+# wire-sized frames first. With one segment at most, the node's eth0 does that too (65535: the default).
+GSO_MAX_SEGS = 65535
 LARGE_BODY = 4000  # bytes the echo server sends back (and is sent): three full-size segments each way
 RP_FILTER_STRICT = "1"
 RP_FILTER_PATHS = ("net/ipv4/conf/all/rp_filter", "net/ipv4/conf/eth0/rp_filter")
@@ -43,6 +46,13 @@ def _sh(argv: list[str]) -> str:
 def _add(netns: str, op: Op) -> str:
     """The command that creates `op` in `netns`, as a hand build of the lab types it."""
     return _sh(ipcmd.command(netns, op))
+
+
+def _put_back(netns: str, op: Op) -> str:
+    """The command that makes `op` what the plan says, whatever stands in its place now (the kernel
+    leaves a failed neighbour entry where ARP found nothing): its creating command as `replace`."""
+    argv = ipcmd.command(netns, op)
+    return _sh([("replace" if word == "add" else word) for word in argv])
 
 
 def _delete(netns: str, op: Op) -> str:
@@ -104,7 +114,7 @@ def _route_missing(plan: LabPlan, rng: random.Random) -> Breakage:
     a, b = rng.choice(_node_pairs(plan))
     route = _node_op(plan, a, lambda op: isinstance(op, Route) and op.dst == b.pod_cidr)
     pod_a, pod_b = rng.choice(_pods_on(plan, a)), rng.choice(_pods_on(plan, b))
-    fix = (_add(a.netns, route),)
+    fix = (_put_back(a.netns, route),)
     return Breakage(
         fault="hostgw-route-missing",
         target=f"{a.name}'s route to {b.name}'s pods ({b.pod_cidr})",
@@ -154,12 +164,18 @@ def _vxlan_mtu(plan: LabPlan, rng: random.Random) -> Breakage:
     port = next(op for op in underlay_spec(plan).ops if isinstance(op, Veth) and op.name == b.underlay_port)
     assert isinstance(port, Veth)
     underlay = plan.underlay_netns
-    fix = (_sh(["ip", "-n", underlay, "link", "set", port.name, "mtu", str(port.mtu)]),)
+    fix = (
+        _sh(["ip", "-n", underlay, "link", "set", port.name, "mtu", str(port.mtu)]),
+        _sh(["ip", "-n", b.netns, "link", "set", "eth0", "gso_max_segs", str(GSO_MAX_SEGS)]),
+    )
     message = "x" * LARGE_BODY
     return Breakage(
         fault="vxlan-mtu",
         target=f"the underlay's link to {b.name} (carries {UNDERLAY_MTU_BROKEN}, flannel.1 sends {plan.mtu} + 50)",
-        inject=(_sh(["ip", "-n", underlay, "link", "set", port.name, "mtu", str(UNDERLAY_MTU_BROKEN)]),),
+        inject=(
+            _sh(["ip", "-n", underlay, "link", "set", port.name, "mtu", str(UNDERLAY_MTU_BROKEN)]),
+            _sh(["ip", "-n", b.netns, "link", "set", "eth0", "gso_max_segs", "1"]),
+        ),
         fix=fix,
         undo=fix,
         proof=(
@@ -187,10 +203,10 @@ def _vxlan_mtu(plan: LabPlan, rng: random.Random) -> Breakage:
                 "所以路徑 MTU 探索永遠學不到。",
             ),
             (
-                f"Give the underlay its MTU back: {fix[0]} (where the underlay cannot change, every node's "
+                f"Give the underlay its MTU back: {fix[0]}; {fix[1]} (where the underlay cannot change, every node's "
                 f"flannel.1 and pod interfaces need MTU {UNDERLAY_MTU_BROKEN - 50} instead)",
-                f"把底層網路的 MTU 改回來：{fix[0]}（若底層無法更動，則每個節點的 flannel.1 與 pod 介面都要改成 "
-                f"MTU {UNDERLAY_MTU_BROKEN - 50}）",
+                f"把底層網路的 MTU 改回來：{fix[0]}；{fix[1]}"
+                f"（若底層無法更動，則每個節點的 flannel.1 與 pod 介面都要改成 MTU {UNDERLAY_MTU_BROKEN - 50}）",
             ),
         ),
     )
@@ -227,7 +243,7 @@ def _fdb_missing(plan: LabPlan, rng: random.Random) -> Breakage:
         should = f"{b.vtep_ip} lladdr {b.vtep_mac} PERMANENT"
         should_zh = should
     pod_a, pod_b = rng.choice(_pods_on(plan, a)), rng.choice(_pods_on(plan, b))
-    fix = (_add(a.netns, entry),)
+    fix = (_put_back(a.netns, entry),)
     return Breakage(
         fault="vxlan-fdb-missing",
         target=f"{a.name}'s {what}",

@@ -120,7 +120,7 @@ def test_route_missing_deletes_the_planned_route_and_adds_it_back() -> None:
     b = catalogue()["hostgw-route-missing"].render(plan_of("pod-to-pod-cross-node", "host-gw"), random.Random(1))
     ns = "nl-pod-to-pod-cross-node.node-1"
     assert b.inject == (f"ip -n {ns} route del 10.244.2.0/24 via 192.168.56.12 dev eth0",)
-    assert b.fix == b.undo == (f"ip -n {ns} route add 10.244.2.0/24 via 192.168.56.12 dev eth0",)
+    assert b.fix == b.undo == (f"ip -n {ns} route replace 10.244.2.0/24 via 192.168.56.12 dev eth0",)
     assert [(c.source, c.kind, c.target) for c in b.proof] == [("pod-1", "ping", "pod-4"), ("pod-4", "ping", "pod-1")]
 
 
@@ -143,8 +143,12 @@ def test_vxlan_mtu_lowers_the_underlay_port_below_flannels_frames_and_asks_for_a
     plan = plan_of("pod-to-pod-cross-node", "vxlan")
     b = catalogue()["vxlan-mtu"].render(plan, random.Random(1))
     underlay = "nl-pod-to-pod-cross-node.underlay"
-    assert b.inject == (f"ip -n {underlay} link set node-2 mtu {network.UNDERLAY_MTU_BROKEN}",)
-    assert b.fix == (f"ip -n {underlay} link set node-2 mtu 1500",)
+    node_2 = "nl-pod-to-pod-cross-node.node-2"
+    assert b.inject == (
+        f"ip -n {underlay} link set node-2 mtu {network.UNDERLAY_MTU_BROKEN}",
+        f"ip -n {node_2} link set eth0 gso_max_segs 1",
+    )
+    assert b.fix == (f"ip -n {underlay} link set node-2 mtu 1500", f"ip -n {node_2} link set eth0 gso_max_segs 65535")
     assert network.UNDERLAY_MTU_BROKEN < plan.mtu + 50
     (check,) = b.proof
     assert check.kind == "http" and check.target.endswith("x" * network.LARGE_BODY)
