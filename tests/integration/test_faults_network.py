@@ -67,10 +67,11 @@ def test_route_missing_on_host_gw(proxy_mode: str) -> None:
         prove("pod-to-pod-cross-node", "hostgw-route-missing")
 
 
-def test_vxlan_faults() -> None:
+@pytest.mark.parametrize("proxy_mode", ["iptables", "nftables"])
+def test_vxlan_faults(proxy_mode: str) -> None:
     """One vxlan lab, each VXLAN fault in turn (the fdb one twice: a forwarding and a neighbour entry)."""
     lab = "pod-to-pod-cross-node"
-    with lab_up(lab, network="vxlan"):
+    with lab_up(lab, "--proxy-mode", proxy_mode, network="vxlan"):
         prove(lab, "vxlan-mtu")
         eth0 = subprocess.run(
             ["ip", "-d", "-n", f"nl-{lab}.node-2", "link", "show", "eth0"], capture_output=True, text=True
