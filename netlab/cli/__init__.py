@@ -35,6 +35,7 @@ VERBS = {
     "explain": "netlab.cli.explain",
     "trace": "netlab.cli.trace",
     "matrix": "netlab.cli.matrix",
+    "doctor": "netlab.cli.doctor",
     "clean": "netlab.cli.clean",
 }
 
