@@ -10,6 +10,7 @@ The kernel layer reads the facts (kernel/doctorread.py); docs/doctor.md lists ev
 from __future__ import annotations
 
 from netlab.doctor.conntrack import stale_udp
+from netlab.doctor.etcfiles import etc_findings
 from netlab.doctor.facts import Facts
 from netlab.doctor.finding import Finding
 from netlab.doctor.links import namespace_findings
@@ -35,6 +36,7 @@ def diagnose(specs: list[NamespaceSpec], proxied: LabPlan, enforced: LabPlan, fa
         *namespace_findings(specs, facts, routed(proxied)),
         *rule_findings(proxied, enforced, facts),
         *stale_udp(proxied, facts),
+        *etc_findings(proxied, facts.etc),
     ]
 
 

@@ -21,3 +21,4 @@ class Facts:
     nft: Mapping[str, str | None] = field(default_factory=dict)  # per node: `nft -j list table ip kube-proxy`
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per node: `nft list tables` (`ip nat`...)
     conntrack: Mapping[str, str] = field(default_factory=dict)  # per node: `conntrack -L -p udp`
+    etc: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)  # per namespace: /etc/netns file -> text

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 
-from netlab.doctor import Facts
+from netlab.doctor import Facts, etcfiles
 from netlab.doctor.links import wanted_sysctls
 from netlab.kernel import netns, netnsread
+from netlab.kernel.etcfiles import ETC_NETNS
 from netlab.kernel.ruletools import run_in
 from netlab.plan.model import LabPlan
 from netlab.readback.iptables import Saved, parse_save
@@ -35,6 +36,7 @@ def read(plan: LabPlan, specs: list[NamespaceSpec], routed: set[str]) -> Facts:
         nft={n.netns: _nft_table(n.netns) for n in present} if plan.proxy_mode == "nftables" else {},
         tables={n.netns: _tables(n.netns) for n in present},
         conntrack={n.netns: _conntrack(n.netns) for n in present},
+        etc={ns: _etc(ns, names) for ns, names in etcfiles.wanted(plan).items() if views.get(ns)},
     )
 
 
@@ -76,3 +78,14 @@ def _tables(name: str) -> tuple[str, ...]:
 def _conntrack(name: str) -> str:
     done = run_in(name, ["conntrack", "-L", "-p", "udp"])
     return done.stdout if done.returncode == 0 else ""
+
+
+def _etc(netns_name: str, names: tuple[str, ...]) -> dict[str, str | None]:
+    """The namespace's /etc stand-ins, as `ip netns exec` mounts them (None: not there)."""
+    found: dict[str, str | None] = {}
+    for name in names:
+        try:
+            found[name] = (ETC_NETNS / netns_name / name).read_text()
+        except OSError:
+            found[name] = None
+    return found

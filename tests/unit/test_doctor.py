@@ -36,6 +36,7 @@ from netlab.render.ops import (
     Veth,
     Vxlan,
 )
+from netlab.render.resolvconf import etc_files
 
 LABS = [p.stem for p in find_lab("pod-to-pod").parent.glob("*.yaml")]
 
@@ -330,3 +331,19 @@ def test_the_json_shape() -> None:
     found = only(judge(plan, lambda f: setattr(view(f, plan.pods[0].netns).links["eth0"], "mtu", 9000)))
     assert set(found.as_json()) == {"netns", "kind", "object", "found", "should", "show", "symptom"}
     assert dataclasses.asdict(found) == found.as_json()
+
+
+def test_a_wrong_nameserver_in_a_pods_resolv_conf() -> None:
+    plan = lab("service-discovery")
+    pod = plan.pods[0].netns
+    files = etc_files(plan)
+    spoiled = files[pod]["resolv.conf"].replace("nameserver ", "nameserver 10.0.0.1\n#", 1)
+    held = {ns: dict(f) for ns, f in files.items()}
+    held[pod]["resolv.conf"] = spoiled
+    found = only(judge(plan, lambda f: object.__setattr__(f, "etc", held)))
+    assert (found.kind, found.object, found.found) == (
+        "etc",
+        f"/etc/netns/{pod}/resolv.conf",
+        "holds 'nameserver 10.0.0.1'",
+    )
+    assert judge(plan, lambda f: object.__setattr__(f, "etc", files)) == []
