@@ -22,7 +22,9 @@ from collections.abc import Iterator
 
 from netlab.doctor.facts import Facts
 from netlab.doctor.finding import Finding
+from netlab.doctor.iptables_key import rule_key
 from netlab.plan.model import LabPlan, NodePlan
+from netlab.probe.trace import TABLE as TRACE_TABLE
 from netlab.readback.iptables import KUBE_ROUTER_RULES, Saved
 from netlab.readback.nftables import expected_chains, expected_elements, listed_chains, listed_elements
 from netlab.render.egress import MASQ_CHAIN, gateway_rules, masq_agent_rules
@@ -32,8 +34,8 @@ from netlab.render.netpol import render as render_netpol
 from netlab.render.nftables import render_nftables
 
 BUILTIN = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
-# iptables-nft's own tables (iptables-save shows what they hold) and kube-proxy's
-KNOWN_TABLES = {"ip filter", "ip nat", "ip mangle", "ip raw", "ip security", "ip kube-proxy"}
+# iptables-nft's own tables (iptables-save shows what they hold), kube-proxy's, and netlab trace's
+KNOWN_TABLES = {"ip filter", "ip nat", "ip mangle", "ip raw", "ip security", "ip kube-proxy", f"ip {TRACE_TABLE}"}
 
 _KUBE_PROXY = "the Service's packets are not translated as kube-proxy would: connections to it fail or skip an endpoint"
 _KUBE_ROUTER = "NetworkPolicies are not enforced as kube-router would: traffic is let through or dropped wrongly"
@@ -89,9 +91,9 @@ def _kube_proxy(plan: LabPlan, node: NodePlan, saved: Saved, owned: set[str]) ->
     for table, lines in _restore_lines(ruleset.restore).items():
         owned.update(lines)
         yield from _missing(node.netns, table, lines, saved, _KUBE_PROXY)
-        wanted = set(lines)
+        wanted = {rule_key(line) for line in lines}
         for line in saved.rules.get(table, []):
-            if line.startswith("-A KUBE-") and not line.startswith(KUBE_ROUTER_RULES) and line not in wanted:
+            if line.startswith("-A KUBE-") and not line.startswith(KUBE_ROUTER_RULES) and rule_key(line) not in wanted:
                 yield _rule(
                     node.netns, table, line, "present", "absent (kube-proxy's sync does not write it)", _KUBE_PROXY
                 )
@@ -159,19 +161,20 @@ def _per_chain(lines: list[str]) -> Counter[str]:
 
 
 def _missing(ns: str, table: str, lines: list[str], saved: Saved, symptom: str) -> Iterator[Finding]:
-    held = set(saved.rules.get(table, []))
+    held = {rule_key(line) for line in saved.rules.get(table, [])}
     for line in lines:
-        if line not in held:
+        if rule_key(line) not in held:
             yield _rule(ns, table, line, "missing", "present", symptom)
 
 
-def _foreign(ns: str, saved: Saved, owned: set[str]) -> Iterator[Finding]:
+def _foreign(ns: str, saved: Saved, owned_lines: set[str]) -> Iterator[Finding]:
     """Lines of built-in chains that jump to none of the owners' chains and that no owner writes."""
+    owned = {rule_key(line) for line in owned_lines}
     for table, lines in sorted(saved.rules.items()):
         for line in lines:
             chain, _, rest = line[3:].partition(" ")
             target = rest.rsplit("-j ", 1)[-1] if "-j " in rest else ""
-            if chain not in BUILTIN or line in owned or target.startswith(("KUBE-", MASQ_CHAIN)):
+            if chain not in BUILTIN or target.startswith(("KUBE-", MASQ_CHAIN)) or rule_key(line) in owned:
                 continue
             yield _rule(
                 ns, table, line, "present", "absent (no kube-proxy, kube-router or ip-masq-agent rule)", _FOREIGN

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from netlab.doctor import Facts, Finding, diagnose, routed
+from netlab.doctor.iptables_key import rule_key
 from netlab.doctor.links import wanted_sysctls
 from netlab.model import find_lab, load_lab
 from netlab.plan import LabPlan, make_plan
@@ -345,3 +346,42 @@ def test_a_wrong_nameserver_in_a_pods_resolv_conf() -> None:
         "holds 'nameserver 10.0.0.1'",
     )
     assert judge(plan, lambda f: object.__setattr__(f, "etc", files)) == []
+
+
+@pytest.mark.parametrize(
+    "written, saved_as",
+    [
+        (
+            '-A KUBE-SERVICES -m comment --comment "default/web:http cluster IP" -m tcp -p tcp -d 10.108.209.100 '
+            "--dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL",
+            '-A KUBE-SERVICES -d 10.108.209.100/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp '
+            "--dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL",
+        ),
+        ("-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000", "-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000"),
+        ("-A KUBE-POSTROUTING -j MARK --xor-mark 0x00004000", "-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0"),
+        (
+            "-A KUBE-POSTROUTING -m mark ! --mark 0x00004000/0x00004000 -j RETURN",
+            "-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
+        ),
+        (
+            '-A KUBE-SERVICES -m comment --comment "default/nobody-home:http has no endpoints" -m tcp -p tcp '
+            "-d 10.105.179.236 --dport 80 -j REJECT",
+            '-A KUBE-SERVICES -d 10.105.179.236/32 -p tcp -m comment --comment "default/nobody-home:http has no '
+            'endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+        ),
+        (
+            "-A KUBE-SEP-X -m comment --comment default/db -s 10.244.1.2 -j KUBE-MARK-MASQ",
+            '-A KUBE-SEP-X -s 10.244.1.2/32 -m comment --comment "default/db" -j KUBE-MARK-MASQ',
+        ),
+    ],
+)
+def test_a_rule_as_written_and_as_iptables_save_prints_it_is_one_rule(written: str, saved_as: str) -> None:
+    assert rule_key(written) == rule_key(saved_as)
+
+
+def test_rule_keys_tell_rules_apart() -> None:
+    base = "-A FORWARD -p tcp -m tcp --dport 8080 -j DROP"
+    assert rule_key(base) != rule_key(base.replace("8080", "8081"))
+    assert rule_key("-A X -m mark ! --mark 0x4000/0x4000 -j RETURN") != rule_key(
+        "-A X -m mark --mark 0x4000/0x4000 -j RETURN"
+    )
