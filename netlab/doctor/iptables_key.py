@@ -1,10 +1,10 @@
 """An iptables rule line as a comparable key (pure): the rules kube-proxy's sync writes and the
 lines `iptables-save` prints for them are the same rules in other words. iptables-save puts the
 address and protocol options first, adds `/32` to a host address, the implicit `-m tcp`, the
-default `--reject-with icmp-port-unreachable`, prints marks in short hex, and MARK's
-`--or-mark X` as `--set-xmark X/X` (`--xor-mark X`: `X/0x0`, `--set-mark X`: `X/0xffffffff`);
-a key is the rule's chain and the multiset of its options, each with its negation and arguments,
-written one way."""
+default `--reject-with icmp-port-unreachable` and `-m recent`'s `--mask 255.255.255.255
+--rsource`, prints marks in short hex, and MARK's `--or-mark X` as `--set-xmark X/X`
+(`--xor-mark X`: `X/0x0`, `--set-mark X`: `X/0xffffffff`); a key is the rule's chain and the
+multiset of its options, each with its negation and arguments, written one way."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from ipaddress import IPv4Network
 
 Key = tuple[str, tuple[tuple[str, ...], ...]]
 
-_IMPLICIT = {("-m", "tcp"), ("-m", "udp"), ("-m", "sctp"), ("--reject-with", "icmp-port-unreachable")}
+_IMPLICIT = {
+    ("-m", "tcp"),
+    ("-m", "udp"),
+    ("-m", "sctp"),
+    ("--reject-with", "icmp-port-unreachable"),
+    ("--mask", "255.255.255.255"),  # -m recent's defaults
+    ("--rsource",),
+}
 _MARK_TARGET = {"--or-mark": "{0}/{0}", "--xor-mark": "{0}/0x0", "--set-mark": "{0}/0xffffffff"}
 
 

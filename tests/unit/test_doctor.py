@@ -370,6 +370,12 @@ def test_a_wrong_nameserver_in_a_pods_resolv_conf() -> None:
             'endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
         ),
         (
+            '-A KUBE-SVC-E -m comment --comment "default/web-sticky:http -> 10.244.2.2:8080" -m recent '
+            "--name KUBE-SEP-5 --rcheck --seconds 600 --reap -j KUBE-SEP-5",
+            '-A KUBE-SVC-E -m comment --comment "default/web-sticky:http -> 10.244.2.2:8080" -m recent --rcheck '
+            "--seconds 600 --reap --name KUBE-SEP-5 --mask 255.255.255.255 --rsource -j KUBE-SEP-5",
+        ),
+        (
             "-A KUBE-SEP-X -m comment --comment default/db -s 10.244.1.2 -j KUBE-MARK-MASQ",
             '-A KUBE-SEP-X -s 10.244.1.2/32 -m comment --comment "default/db" -j KUBE-MARK-MASQ',
         ),
