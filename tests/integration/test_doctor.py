@@ -1,7 +1,7 @@
 """netlab doctor on real labs: clean right after `up` on every bundled lab (and in both pod networks
 and proxy modes for two), and faults made by hand, without `netlab break` (a link down, ip_forward
 off, a route deleted, a kube-proxy rule deleted, a VXLAN forwarding entry deleted, a learner's DROP
-in FORWARD, hairpin off): doctor names the object (exit 1), and is clean again after the hand repair."""
+in FORWARD, hairpin off, rp_filter strict, the underlay's MTU below VXLAN's): doctor names the object (exit 1), and is clean again after the hand repair."""
 
 from __future__ import annotations
 
@@ -58,11 +58,11 @@ def named(findings: list[dict], netns: str, kind: str, text: str) -> bool:
     return any(f["netns"] == netns and f["kind"] == kind and text in f["object"] for f in findings)
 
 
-def fault(lab: str, netns: str, kind: str, text: str, breaks: str, repairs: list[str]) -> None:
-    """Break by hand, doctor names it; repair by hand, doctor is clean."""
+def fault(lab: str, netns: str, kind: str, text: str, breaks: str, repairs: list[str], also: str = "") -> None:
+    """Break by hand, doctor names it (its object holds `text` and `also`); repair by hand, doctor is clean."""
     sh(netns, breaks)
     code, findings = doctor(lab)
-    assert code == 1 and named(findings, netns, kind, text), findings
+    assert code == 1 and named(findings, netns, kind, text) and named(findings, netns, kind, also), findings
     assert all(f["show"].startswith(("ip -n ", "ip netns exec ", "ip netns list")) for f in findings)
     for repair in repairs:
         sh(netns, repair)
@@ -100,8 +100,11 @@ def test_hand_made_faults_host_gw() -> None:
             for line in sh(node.netns, "iptables-save -t nat").splitlines()
             if line.startswith("-A KUBE-SEP-") and "DNAT" in line
         )
-        rule = sep.removeprefix("-A ")
-        fault(lab, node.netns, "rule", sep, f"iptables -t nat -D {rule}", [f"iptables -t nat -A {rule}"])
+        rule, dnat = sep.removeprefix("-A "), sep[sep.index("-j DNAT") :]
+        chain = rule.split()[0]
+        fault(
+            lab, node.netns, "rule", f"-A {chain} ", f"iptables -t nat -D {rule}", [f"iptables -t nat -A {rule}"], dnat
+        )
         drop = "FORWARD -p tcp --dport 8080 -j DROP"
         fault(lab, node.netns, "rule", "-j DROP", f"iptables -I {drop}", [f"iptables -D {drop}"])
         fault(
@@ -141,7 +144,7 @@ def test_hand_made_faults_vxlan() -> None:
             lab,
             node.netns,
             "mtu",
-            "flannel.1",
-            "ip link set flannel.1 mtu 1500",
-            [f"ip link set flannel.1 mtu {plan.mtu}"],
+            "link eth0",
+            "ip link set eth0 mtu 1400",  # the underlay's below flannel.1's 1450 + VXLAN's 50
+            ["ip link set eth0 mtu 1500"],
         )
