@@ -14,6 +14,7 @@ from netlab.doctor.etcfiles import etc_findings
 from netlab.doctor.facts import Facts
 from netlab.doctor.finding import Finding
 from netlab.doctor.links import namespace_findings
+from netlab.doctor.listening import listening_findings
 from netlab.doctor.rules import rule_findings
 from netlab.plan.model import LabPlan
 from netlab.render.ops import NamespaceSpec
@@ -37,6 +38,7 @@ def diagnose(specs: list[NamespaceSpec], proxied: LabPlan, enforced: LabPlan, fa
         *rule_findings(proxied, enforced, facts),
         *stale_udp(proxied, facts),
         *etc_findings(proxied, facts.etc),
+        *listening_findings(proxied, facts.listening),
     ]
 
 

@@ -21,4 +21,5 @@ class Facts:
     nft: Mapping[str, str | None] = field(default_factory=dict)  # per node: `nft -j list table ip kube-proxy`
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per node: `nft list tables` (`ip nat`...)
     conntrack: Mapping[str, str] = field(default_factory=dict)  # per node: `conntrack -L -p udp`
+    listening: Mapping[str, set[tuple[int, str]]] = field(default_factory=dict)  # per pod: (port, TCP|UDP)
     etc: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)  # per namespace: /etc/netns file -> text

@@ -1,13 +1,14 @@
-"""Read what `netlab doctor` compares (kernel/doctor's Facts): every namespace's links, addresses
+"""Read what `netlab doctor` compares (netlab/doctor's Facts): every namespace's links, addresses
 and routes (kernel/netnsread.py), the sysctls it names, hairpin mode on the nodes' bridge ports,
 flannel.1's neighbours and forwarding entries, every node's iptables-save, kube-proxy's nftables
-table and the nftables tables, and its UDP conntrack entries. Read only: nothing is changed."""
+table and the nftables tables, its UDP conntrack entries; each pod's listening sockets and /etc
+stand-ins. Read only: nothing is changed."""
 
 from __future__ import annotations
 
 import json
 
-from netlab.doctor import Facts, etcfiles
+from netlab.doctor import Facts, etcfiles, listening
 from netlab.doctor.links import wanted_sysctls
 from netlab.kernel import netns, netnsread
 from netlab.kernel.etcfiles import ETC_NETNS
@@ -36,6 +37,11 @@ def read(plan: LabPlan, specs: list[NamespaceSpec], routed: set[str]) -> Facts:
         nft={n.netns: _nft_table(n.netns) for n in present} if plan.proxy_mode == "nftables" else {},
         tables={n.netns: _tables(n.netns) for n in present},
         conntrack={n.netns: _conntrack(n.netns) for n in present},
+        listening={
+            p.netns: listening.parse_ss(run_in(p.netns, ["ss", "-ltnuH"]).stdout)
+            for p in listening.checked(plan)
+            if views.get(p.netns)
+        },
         etc={ns: _etc(ns, names) for ns, names in etcfiles.wanted(plan).items() if views.get(ns)},
     )
 

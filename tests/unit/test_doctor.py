@@ -15,6 +15,7 @@ import pytest
 from netlab.doctor import Facts, Finding, diagnose, routed
 from netlab.doctor.iptables_key import rule_key
 from netlab.doctor.links import wanted_sysctls
+from netlab.doctor.listening import parse_ss
 from netlab.model import find_lab, load_lab
 from netlab.plan import LabPlan, make_plan
 from netlab.readback.iptables import Saved
@@ -391,3 +392,19 @@ def test_rule_keys_tell_rules_apart() -> None:
     assert rule_key("-A X -m mark ! --mark 0x4000/0x4000 -j RETURN") != rule_key(
         "-A X -m mark --mark 0x4000/0x4000 -j RETURN"
     )
+
+
+def test_a_pod_whose_echo_port_does_not_listen() -> None:
+    plan = lab("pod-to-service")
+    pod = next(p for p in plan.pods if p.echo_ports())
+    listening = {p.netns: set(p.echo_ports()) for p in plan.pods}
+    assert judge(plan, lambda f: object.__setattr__(f, "listening", listening)) == []
+    port, protocol = pod.echo_ports()[0]
+    listening[pod.netns] = set(pod.echo_ports()) - {(port, protocol)}
+    found = only(judge(plan, lambda f: object.__setattr__(f, "listening", listening)))
+    assert (found.netns, found.kind, found.object) == (pod.netns, "listening", f"{protocol.lower()} port {port}")
+
+
+def test_ss_output() -> None:
+    text = "udp   UNCONN 0      0      0.0.0.0:53    0.0.0.0:*\ntcp   LISTEN 0      128    0.0.0.0:8080  0.0.0.0:*\n"
+    assert parse_ss(text) == {(53, "UDP"), (8080, "TCP")}
