@@ -1,7 +1,8 @@
 """netlab doctor on real labs: clean right after `up` on every bundled lab (and in both pod networks
 and proxy modes for two), and faults made by hand, without `netlab break` (a link down, ip_forward
 off, a route deleted, a kube-proxy rule deleted, a learner's DROP in FORWARD, hairpin off,
-rp_filter strict, a VXLAN forwarding entry deleted, the underlay's MTU below VXLAN's): doctor names
+rp_filter strict, a VXLAN forwarding entry deleted, the underlay's MTU below VXLAN's, an nftables table of
+the learner's own): doctor names
 the object (exit 1), and is clean again after the hand repair."""
 
 from __future__ import annotations
@@ -149,3 +150,4 @@ def test_hand_made_faults_vxlan() -> None:
             "ip link set eth0 mtu 1400",  # the underlay's below flannel.1's 1450 + VXLAN's 50
             ["ip link set eth0 mtu 1500"],
         )
+        fault(lab, node.netns, "rule", "nft table inet mine", "nft add table inet mine", ["nft delete table inet mine"])
