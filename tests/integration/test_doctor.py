@@ -1,9 +1,9 @@
 """netlab doctor on real labs: clean right after `up` on every bundled lab (and in both pod networks
 and proxy modes for two), and faults made by hand, without `netlab break` (a link down, ip_forward
 off, a route deleted, a kube-proxy rule deleted, a learner's DROP in FORWARD, hairpin off,
-rp_filter strict, a VXLAN forwarding entry deleted, the underlay's MTU below VXLAN's, an nftables table of
-the learner's own): doctor names
-the object (exit 1), and is clean again after the hand repair."""
+rp_filter strict, a VXLAN forwarding entry deleted, the underlay's MTU below VXLAN's, an nftables
+table of the learner's own): doctor names the object (exit 1), and is clean again after the hand
+repair."""
 
 from __future__ import annotations
 
