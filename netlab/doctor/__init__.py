@@ -10,6 +10,7 @@ The kernel layer reads the facts (kernel/doctorread.py); docs/doctor.md lists ev
 from __future__ import annotations
 
 from netlab.doctor.conntrack import stale_udp
+from netlab.doctor.dns import dns_findings
 from netlab.doctor.etcfiles import etc_findings
 from netlab.doctor.facts import Facts
 from netlab.doctor.finding import Finding
@@ -39,6 +40,7 @@ def diagnose(specs: list[NamespaceSpec], proxied: LabPlan, enforced: LabPlan, fa
         *stale_udp(proxied, facts),
         *etc_findings(proxied, facts.etc),
         *listening_findings(proxied, facts.listening),
+        *dns_findings(proxied, facts.dns),
     ]
 
 

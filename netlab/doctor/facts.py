@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from netlab.probe.dns import Lookup
 from netlab.readback.iptables import Saved
 from netlab.readback.netns import NamespaceView
 
@@ -22,4 +23,5 @@ class Facts:
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per node: `nft list tables` (`ip nat`...)
     conntrack: Mapping[str, str] = field(default_factory=dict)  # per node: `conntrack -L -p udp`
     listening: Mapping[str, set[tuple[int, str]]] = field(default_factory=dict)  # per pod: (port, TCP|UDP)
+    dns: Mapping[str, Lookup] = field(default_factory=dict)  # per cluster DNS pod: its own server's answer
     etc: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)  # per namespace: /etc/netns file -> text

@@ -2,18 +2,20 @@
 and routes (kernel/netnsread.py), the sysctls it names, hairpin mode on the nodes' bridge ports,
 flannel.1's neighbours and forwarding entries, every node's iptables-save, kube-proxy's nftables
 table and the nftables tables, its UDP conntrack entries; each pod's listening sockets and /etc
-stand-ins. Read only: nothing is changed."""
+stand-ins; one bounded lookup of each cluster DNS pod's own server. Read only: nothing is changed."""
 
 from __future__ import annotations
 
 import json
 
 from netlab.doctor import Facts, etcfiles, listening
+from netlab.doctor import dns as doctor_dns
 from netlab.doctor.links import wanted_sysctls
 from netlab.kernel import netns, netnsread
 from netlab.kernel.etcfiles import ETC_NETNS
 from netlab.kernel.ruletools import run_in
-from netlab.plan.model import LabPlan
+from netlab.plan.model import LabPlan, PodPlan
+from netlab.probe.dns import Lookup, read_dig
 from netlab.readback.iptables import Saved, parse_save
 from netlab.render.namespaces import FLANNEL
 from netlab.render.ops import NamespaceSpec
@@ -42,6 +44,7 @@ def read(plan: LabPlan, specs: list[NamespaceSpec], routed: set[str]) -> Facts:
             for p in listening.checked(plan)
             if views.get(p.netns)
         },
+        dns={p.netns: _dig(plan, p) for p in doctor_dns.servers(plan) if views.get(p.netns)},
         etc={ns: _etc(ns, names) for ns, names in etcfiles.wanted(plan).items() if views.get(ns)},
     )
 
@@ -95,3 +98,8 @@ def _etc(netns_name: str, names: tuple[str, ...]) -> dict[str, str | None]:
         except OSError:
             found[name] = None
     return found
+
+
+def _dig(plan: LabPlan, pod: PodPlan) -> Lookup:
+    done = run_in(pod.netns, doctor_dns.dig_argv(plan, pod))
+    return read_dig(done.returncode, done.stdout)

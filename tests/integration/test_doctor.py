@@ -1,7 +1,7 @@
 """netlab doctor on real labs: clean right after `up` on every bundled lab (and in both pod networks
 and proxy modes for two), and faults made by hand, without `netlab break` (a link down, ip_forward
 off, a route deleted, a kube-proxy rule deleted, a learner's DROP in FORWARD, hairpin off,
-rp_filter strict, a VXLAN forwarding entry deleted, the underlay's MTU below VXLAN's, an nftables
+rp_filter strict, cluster DNS deaf, a VXLAN forwarding entry deleted, the underlay's MTU below VXLAN's, an nftables
 table of the learner's own): doctor names the object (exit 1), and is clean again after the hand
 repair."""
 
@@ -117,6 +117,9 @@ def test_hand_made_faults_host_gw() -> None:
             f"bridge link set dev {pod.host_veth} hairpin off",
             [f"bridge link set dev {pod.host_veth} hairpin on"],
         )
+        dns = next(p for p in plan.pods if p.name.startswith("coredns"))
+        drop_dns = "INPUT -p udp --dport 53 -j DROP"
+        fault(lab, dns.netns, "dns", "cluster DNS", f"iptables -I {drop_dns}", [f"iptables -D {drop_dns}"])
         fault(
             lab,
             node.netns,

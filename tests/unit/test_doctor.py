@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from netlab.doctor import Facts, Finding, diagnose, routed
+from netlab.doctor.dns import servers
 from netlab.doctor.iptables_key import rule_key
 from netlab.doctor.links import wanted_sysctls
 from netlab.doctor.listening import parse_ss
 from netlab.model import find_lab, load_lab
 from netlab.plan import LabPlan, make_plan
+from netlab.probe.dns import Lookup
 from netlab.readback.iptables import Saved
 from netlab.readback.netns import Link, NamespaceView, RouteView
 from netlab.render.egress import gateway_rules, masq_agent_rules
@@ -408,3 +410,16 @@ def test_a_pod_whose_echo_port_does_not_listen() -> None:
 def test_ss_output() -> None:
     text = "udp   UNCONN 0      0      0.0.0.0:53    0.0.0.0:*\ntcp   LISTEN 0      128    0.0.0.0:8080  0.0.0.0:*\n"
     assert parse_ss(text) == {(53, "UDP"), (8080, "TCP")}
+
+
+def test_a_cluster_dns_pod_that_does_not_answer() -> None:
+    plan = lab("service-discovery")
+    pods = servers(plan)
+    assert pods
+    good = Lookup("NOERROR", (("q", "NOERROR"),), (("A", str(plan.cluster_dns)),))
+    answers = {p.netns: good for p in pods}
+    assert judge(plan, lambda f: object.__setattr__(f, "dns", answers)) == []
+    answers[pods[0].netns] = Lookup("NO ANSWER", error="communications error to 10.244.1.4#53: timed out")
+    found = only(judge(plan, lambda f: object.__setattr__(f, "dns", answers)))
+    assert (found.kind, found.found) == ("dns", "communications error to 10.244.1.4#53: timed out")
+    assert found.show.startswith(f"ip netns exec {pods[0].netns} dig @{pods[0].ip.ip} ")
