@@ -16,6 +16,7 @@ from harness import lab_up, netlab
 
 from netlab.model import find_lab, list_labs, load_lab
 from netlab.plan import LabPlan, make_plan
+from netlab.render.nftables import render_nftables
 
 
 def doctor(lab: str) -> tuple[int, list[dict]]:
@@ -154,3 +155,28 @@ def test_hand_made_faults_vxlan() -> None:
             ["ip link set eth0 mtu 1500"],
         )
         fault(lab, node.netns, "rule", "nft table inet mine", "nft add table inet mine", ["nft delete table inet mine"])
+
+
+def test_hand_made_fault_nftables() -> None:
+    lab = "pod-to-service"
+    plan = make_plan(load_lab(find_lab(lab)), network="host-gw", proxy_mode="nftables")
+    node = plan.nodes[0]
+    web = next(s for s in plan.services if s.name == "web")
+    cluster = plan.lab.cluster
+    script = render_nftables(plan.services, cluster.pod_cidr, cluster.service_cidr, node)
+    add = next(
+        line
+        for line in script.splitlines()
+        if line.startswith("add element ip kube-proxy service-ips {") and f"{{ {web.cluster_ip} . tcp . " in line
+    )
+    key = add.split("{ ", 1)[1].split(" :", 1)[0]
+    with lab_up(lab, "--proxy-mode", "nftables", network="host-gw"):
+        assert doctor(lab) == (0, [])
+        fault(
+            lab,
+            node.netns,
+            "rule",
+            f"nft element service-ips {{ {key} : ",
+            f"nft delete element ip kube-proxy service-ips {{ {key} }}",
+            [f"nft {add}"],
+        )
