@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from netlab.errors import LabStateError
+from netlab.faults.record import Injected
 from netlab.model.lab import Task
 from netlab.plan.tasks import StepTask
 
@@ -52,6 +53,7 @@ class Settings:
     left: tuple[StepTask, ...] = ()  # learner tasks not built yet: what `step` builds next
     learner: tuple[StepTask, ...] = ()  # learner tasks `up` left to the learner: what `check` judges
     own_policies: tuple[str, ...] = ()  # NetworkPolicies (ns/name) the learner applied or deleted while a step was left
+    fault: Injected | None = None  # the fault `netlab break` put in, until it is fixed or undone
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class Settings:
             "tasks.left": _tasks_json(self.left),
             "tasks.learner": _tasks_json(self.learner),
             "tasks.ownPolicies": list(self.own_policies),
+            "fault": self.fault.to_json() if self.fault else None,
         }
 
     @classmethod
@@ -84,6 +87,7 @@ class Settings:
             left=_tasks(data.get("tasks.left", [])),
             learner=_tasks(data.get("tasks.learner", [])),
             own_policies=tuple(data.get("tasks.ownPolicies", [])),
+            fault=Injected.from_json(data["fault"]) if data.get("fault") else None,
         )
 
 

@@ -29,6 +29,8 @@ VERBS = {
     "check": "netlab.cli.check",
     "step": "netlab.cli.step",
     "solve": "netlab.cli.solve",
+    "break": "netlab.cli.breaks",
+    "hint": "netlab.cli.hint",
     "guide": "netlab.cli.guide",
     "capture": "netlab.cli.capture",
     "diagram": "netlab.cli.diagram",

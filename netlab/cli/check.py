@@ -8,6 +8,8 @@ Steps:
   and by its step's checks once the steps before it are built
 * print a table (step, task, result, detail) or JSON, and a JUnit report if asked;
   exit 0 if every task is done, 1 if not
+On a lab `netlab break` broke, it judges the repair instead: fixed once the fault's proof checks
+and the lab's own checks pass (the fault is then cleared), else still broken with its symptom.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rich.table import Table
 from netlab.cli.common import out, progress, report_options, require_root
 from netlab.errors import CheckFailed
 from netlab.running import RunningLab
+from netlab.verify import judge, verify
 from netlab.verify.junit import junit_xml
 from netlab.verify.learner_tasks import judge_task
 
@@ -33,6 +36,9 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
     """Say, per learner task of LAB, done or not yet and what is missing; exit 1 if any is not done."""
     require_root("check")
     running = RunningLab.open(lab)
+    if running.state.settings().fault:
+        check_fault(running, as_json, junit)
+        return
     tasks = running.learner_tasks()
     started = time.monotonic()
     verdicts = []
@@ -63,3 +69,37 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
         )
     if waiting:
         raise CheckFailed(f"{len(waiting)} of {len(verdicts)} tasks not done yet" if not as_json else "")
+
+
+def check_fault(running: RunningLab, as_json: bool, junit: Path | None) -> None:
+    """Judge the learner's repair of a fault: its proof checks, then (all passing) the lab's own."""
+    lab = running.plan.name
+    injected = running.state.settings().fault
+    assert injected is not None
+    started = time.monotonic()
+    with progress.status(f"check {lab}: the repair"):
+        proof = [judge(running.plan, c) for c in injected.breakage.proof]
+        verdicts = proof + (verify(running.plan) if all(v.passed for v in proof) else [])
+    if junit is not None:
+        junit.write_text(junit_xml(lab, verdicts, time.monotonic() - started, verb="check"))
+    failed = [v for v in verdicts if not v.passed and not v.pending]
+    if not failed:
+        running.state.lock()
+        running.state.update_settings(fault=None)
+    symptom = injected.symptom.say("en")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"lab": lab, "fixed": not failed, "symptom": symptom, "checks": [v.as_dict() for v in verdicts]},
+                indent=2,
+            )
+        )
+    elif failed:
+        out.print(f"lab {lab}: still broken: {symptom}", markup=False)
+        out.print(f"  {failed[0].name}: {failed[0].detail}", markup=False)
+        out.print(f"stuck? netlab hint {lab}; netlab solve {lab}", markup=False)
+    else:
+        own = len(verdicts) - len(proof)
+        out.print(f"lab {lab}: fixed: the fault's proof and the lab's {own} checks pass", markup=False)
+    if failed:
+        raise CheckFailed("not fixed yet" if not as_json else "")

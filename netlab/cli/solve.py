@@ -1,4 +1,5 @@
-"""netlab solve LAB STEP: build a guide step's tasks for a learner who is stuck.
+"""netlab solve LAB STEP: build a guide step's tasks for a learner who is stuck;
+netlab solve LAB (no STEP): repair the fault `netlab break` put in, with its canonical fix.
 
 Steps:
 * open the running lab; the step must build something (its guide's `builds:`)
@@ -6,6 +7,7 @@ Steps:
 * a NetworkPolicy task: the learner's own NetworkPolicies go first, the lab's own are back (said)
 * record that they are built, and print what was added, as `ip`/`iptables`/`nft`/`ipset` commands
 `netlab step LAB` (cli/step.py) is the same for the first step not built yet.
+Without STEP: print the fault's fix, run it, prove the fault gone (its proof passes), clear it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import click
 
 from netlab.cli.common import out, require_root
+from netlab.errors import KernelError, LabStateError
 from netlab.plan.tasks import step_tasks
 from netlab.render.taskcmds import task_commands
 from netlab.running import RunningLab
@@ -20,11 +23,15 @@ from netlab.running import RunningLab
 
 @click.command("solve")
 @click.argument("lab")
-@click.argument("step", type=int)
-def cmd(lab: str, step: int) -> None:
-    """Build guide step STEP's tasks of the running LAB (learner mode's way out)."""
+@click.argument("step", type=int, required=False)
+def cmd(lab: str, step: int | None) -> None:
+    """Build guide step STEP's tasks of the running LAB (learner mode's way out); without STEP,
+    repair the fault `netlab break` put in."""
     require_root("solve")
     running = RunningLab.open(lab)
+    if step is None:
+        repair(running)
+        return
     step_tasks(running.plan.lab, step)  # bad input before the lock: the step builds nothing
     build_step(running, step)
 
@@ -49,3 +56,24 @@ def build_step(running: RunningLab, step: int) -> None:
         + (f"; netlab step {plan.name} builds step {following[0]}" if following else ""),
         markup=False,
     )
+
+
+def repair(running: RunningLab) -> None:
+    """Run the fault's canonical fix, say what it ran, and prove the fault gone."""
+    from netlab.kernel.faults import failing, run
+
+    lab = running.plan.name
+    injected = running.state.settings().fault
+    if injected is None:
+        raise LabStateError(f"lab {lab} has no fault to repair: netlab solve {lab} STEP builds a guide step")
+    breakage = injected.breakage
+    running.state.lock()
+    out.print(f"lab {lab}: fault {breakage.fault} ({breakage.target}), repaired with:", markup=False)
+    for line in breakage.fix:
+        out.print(f"  {line}", markup=False, soft_wrap=True)
+    run(breakage.fix, f"fix of {breakage.fault}")
+    still = failing(running.plan, breakage)
+    if still:
+        raise KernelError(f"lab {lab}: the fix of {breakage.fault} left {still[0].name} failing ({still[0].detail})")
+    running.state.update_settings(fault=None)
+    out.print(f"next: netlab verify {lab}", markup=False)

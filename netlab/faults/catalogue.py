@@ -71,7 +71,8 @@ def register(fault: Fault) -> Fault:
 
 
 # the modules of netlab.faults that define faults, each registering its own
-FAMILIES: tuple[str, ...] = ("network", "services", "dns")
+# the modules of netlab.faults that define faults, each registering its own
+FAMILIES: tuple[str, ...] = ("nodes", "network", "services", "dns")
 
 
 def catalogue() -> dict[str, Fault]:
