@@ -7,8 +7,8 @@ and bad input is one line with the contract's exit code."""
 from __future__ import annotations
 
 import json
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import lab_up, netlab
