@@ -22,11 +22,10 @@ import click
 
 from netlab.cli.common import out, progress, require_root
 from netlab.errors import BadInput, KernelError, LabStateError
+from netlab.faults.bundled import fitting_labs
 from netlab.faults.catalogue import Fault, catalogue
 from netlab.faults.record import Injected
-from netlab.model import list_labs
 from netlab.model.lab import LANGUAGES
-from netlab.plan import make_plan
 from netlab.running import RunningLab
 
 
@@ -69,8 +68,7 @@ def cmd(
 
 def show_list(lang: str, as_json: bool) -> None:
     """Each fault with the bundled labs it fits, in their default modes."""
-    plans = [make_plan(lab) for lab in list_labs()]
-    rows = [(f, [p.name for p in plans if f.fits(p)]) for f in sorted(catalogue().values(), key=lambda f: f.id)]
+    rows = fitting_labs()
     if as_json:
         faults = [{"id": f.id, "labs": labs, "symptom": f.symptom.say(lang)} for f, labs in rows]
         click.echo(json.dumps({"faults": faults}, indent=2, ensure_ascii=False))

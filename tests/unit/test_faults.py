@@ -4,8 +4,10 @@ the same fault and target again; a broken lab's record survives lab.json's round
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from netlab.plan import make_plan
 from netlab.plan.model import LabPlan
 from netlab.state import Settings
 
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "faults_table.py"
 PLANS = {lab.name: make_plan(lab) for lab in list_labs()}
 CASES = [(f, name) for f in sorted(catalogue()) for name, plan in PLANS.items() if catalogue()[f].fits(plan)]
 
@@ -116,3 +119,13 @@ def test_hints_go_one_level_at_a_time_then_repeat() -> None:
         levels.append((level, text))
     assert [level for level, _ in levels] == [1, 2, 3, 3]
     assert [t for _, t in levels] == [*b.hints, b.hints[2]]
+
+
+def test_docs_table_is_current() -> None:
+    """docs/faults.md's table is scripts/faults_table.py's rendering of the catalogue."""
+    spec = importlib.util.spec_from_file_location("faults_table", SCRIPT)
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text = script.DOC.read_text()
+    assert script.rendered(text) == text, "docs/faults.md is stale: python3 scripts/faults_table.py"
