@@ -7,12 +7,15 @@ from __future__ import annotations
 import importlib.util
 import random
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from netlab.errors import KernelError
 from netlab.faults.catalogue import FAMILIES, catalogue
 from netlab.faults.record import Injected
+from netlab.kernel.faults import check_commands
 from netlab.model import list_labs
 from netlab.model.lab import Capture, Check
 from netlab.plan import make_plan
@@ -102,7 +105,7 @@ def test_random_with_a_seed_is_reproducible() -> None:
 def test_the_record_survives_lab_json() -> None:
     b = catalogue()["forward-drop"].render(PLANS["pod-to-service"], random.Random(5))
     extra = Check("c", "client", "http", "http://web/", {"reachable": True}, capture=Capture("underlay", "udp"))
-    b = type(b)(**{**b.__dict__, "proof": (*b.proof, extra)})
+    b = replace(b, proof=(*b.proof, extra))
     injected = Injected(b, catalogue()["forward-drop"].symptom, 5, hints_shown=2)
     settings = Settings(source="x", fault=injected)
     assert Settings.from_json(settings.to_json()) == settings
@@ -129,3 +132,20 @@ def test_docs_table_is_current() -> None:
     spec.loader.exec_module(script)
     text = script.DOC.read_text()
     assert script.rendered(text) == text, "docs/faults.md is stale: python3 scripts/faults_table.py"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "sysctl -w net.ipv4.ip_forward=0",  # the host's own namespace
+        "ip netns exec nl-someone-else.node-1 sysctl -w net.ipv4.ip_forward=0",
+        "ip netns exec nl-pod-to-pod.node-1",  # no command
+        "sh -c 'ip netns exec nl-pod-to-pod.node-1 true'",
+    ],
+)
+def test_a_command_outside_the_lab_is_refused(line: str) -> None:
+    plan = PLANS["pod-to-pod"]
+    b = catalogue()["veth-down"].render(plan, random.Random(0))
+    check_commands(plan, b)  # the fault's own lines pass
+    with pytest.raises(KernelError, match="refusing"):
+        check_commands(plan, replace(b, undo=(*b.undo, line)))
