@@ -1,8 +1,9 @@
 """netlab break on real labs, for every fault of the catalogue (whichever family defines it): each on
 the smallest two bundled labs it fits, in their default modes, through the installed CLI. Broken ->
 `check` says still broken -> three hints -> `solve` -> `verify` passes; broken again -> `--undo`
--> `verify` passes. A learner's own repair counts, `--random --seed` picks the same fault again,
-and bad input is one line with the contract's exit code."""
+-> `verify` passes; and each once in vxlan with nftables. A learner's own repair counts,
+`--random --seed` picks the same fault again, and bad input is one line with the contract's exit
+code."""
 
 from __future__ import annotations
 
@@ -64,6 +65,32 @@ def test_break_hint_solve_and_undo(fault: str, lab: str) -> None:
         undone = netlab("break", lab, "--undo")
         assert undone.code == 0 and "undone" in undone.out, undone.err
         assert recorded(lab) is None
+        verified = netlab("verify", lab)
+        assert verified.code == 0, verified.out
+
+
+# The other pod network and proxy mode, for each fault on the smallest lab it fits there.
+OTHER_MODES = [("vxlan", "nftables")]
+OTHER_CASES = [
+    (f.id, plan.name, network, mode)
+    for network, mode in OTHER_MODES
+    for f in sorted(catalogue().values(), key=lambda f: f.id)
+    for plan in [
+        next((p for p in (make_plan(p.lab, network=network, proxy_mode=mode) for p in PLANS) if f.fits(p)), None)
+    ]
+    if plan is not None
+]
+
+
+@pytest.mark.parametrize(("fault", "lab", "network", "mode"), OTHER_CASES)
+def test_break_and_solve_in_other_modes(fault: str, lab: str, network: str, mode: str) -> None:
+    with lab_up(lab, "--proxy-mode", mode, network=network):
+        broken = netlab("break", lab, fault, "--seed", "4")
+        assert broken.code == 0, broken.err
+        assert netlab("check", lab).code == 1
+        # The lead adds here: `netlab doctor LAB` names the object the fault broke (its target).
+        solved = netlab("solve", lab)
+        assert solved.code == 0, solved.err
         verified = netlab("verify", lab)
         assert verified.code == 0, verified.out
 
