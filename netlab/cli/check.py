@@ -21,10 +21,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from netlab.broken import judge_repair
 from netlab.cli.common import out, progress, report_options, require_root
 from netlab.errors import CheckFailed
 from netlab.running import RunningLab
-from netlab.verify import judge, verify
 from netlab.verify.junit import junit_xml
 from netlab.verify.learner_tasks import judge_task
 
@@ -74,18 +74,13 @@ def cmd(lab: str, as_json: bool, junit: Path | None) -> None:
 def check_fault(running: RunningLab, as_json: bool, junit: Path | None) -> None:
     """Judge the learner's repair of a fault: its proof checks, then (all passing) the lab's own."""
     lab = running.plan.name
-    injected = running.state.settings().fault
-    assert injected is not None
     started = time.monotonic()
-    with progress.status(f"check {lab}: the repair"):
-        proof = [judge(running.plan, c) for c in injected.breakage.proof]
-        verdicts = proof + (verify(running.plan) if all(v.passed for v in proof) else [])
+    with progress.status(f"check {lab}: the repair"):  # on a terminal only (stderr)
+        injected, proof, own = judge_repair(running)
+    verdicts = proof + own
     if junit is not None:
         junit.write_text(junit_xml(lab, verdicts, time.monotonic() - started, verb="check"))
     failed = [v for v in verdicts if not v.passed and not v.pending]
-    if not failed:
-        running.state.lock()
-        running.state.update_settings(fault=None)
     symptom = injected.symptom.say("en")
     if as_json:
         click.echo(
@@ -99,7 +94,6 @@ def check_fault(running: RunningLab, as_json: bool, junit: Path | None) -> None:
         out.print(f"  {failed[0].name}: {failed[0].detail}", markup=False)
         out.print(f"stuck? netlab hint {lab}; netlab solve {lab}", markup=False)
     else:
-        own = len(verdicts) - len(proof)
-        out.print(f"lab {lab}: fixed: the fault's proof and the lab's {own} checks pass", markup=False)
+        out.print(f"lab {lab}: fixed: the fault's proof and the lab's {len(own)} checks pass", markup=False)
     if failed:
         raise CheckFailed("not fixed yet" if not as_json else "")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
+from netlab.broken import next_hint
 from netlab.cli.common import out, require_root
-from netlab.errors import LabStateError
 from netlab.model.lab import LANGUAGES
 from netlab.state import LabState
 
@@ -20,11 +20,5 @@ from netlab.state import LabState
 def cmd(lab: str, lang: str) -> None:
     """Show the next hint for the fault in LAB (netlab break)."""
     require_root("hint")
-    state = LabState.open(lab)
-    state.lock()
-    injected = state.settings().fault
-    if injected is None:
-        raise LabStateError(f"lab {lab} has no fault to hint at (netlab break {lab} FAULT puts one in)")
-    text, level, seen = injected.next_hint()
-    state.update_settings(fault=seen)
-    out.print(f"hint {level}/{len(injected.breakage.hints)}: {text.say(lang)}", markup=False, soft_wrap=True)
+    text, level, levels = next_hint(LabState.open(lab))
+    out.print(f"hint {level}/{levels}: {text.say(lang)}", markup=False, soft_wrap=True)

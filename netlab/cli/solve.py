@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import click
 
+from netlab import broken
 from netlab.cli.common import out, require_root
-from netlab.errors import KernelError, LabStateError
+from netlab.errors import LabStateError
 from netlab.plan.tasks import step_tasks
 from netlab.render.taskcmds import task_commands
 from netlab.running import RunningLab
@@ -60,20 +61,11 @@ def build_step(running: RunningLab, step: int) -> None:
 
 def repair(running: RunningLab) -> None:
     """Run the fault's canonical fix, say what it ran, and prove the fault gone."""
-    from netlab.kernel.faults import failing, run
-
     lab = running.plan.name
-    injected = running.state.settings().fault
-    if injected is None:
+    if running.state.settings().fault is None:
         raise LabStateError(f"lab {lab} has no fault to repair: netlab solve {lab} STEP builds a guide step")
-    breakage = injected.breakage
-    running.state.lock()
-    out.print(f"lab {lab}: fault {breakage.fault} ({breakage.target}), repaired with:", markup=False)
-    for line in breakage.fix:
+    injected = broken.repair(running)
+    out.print(f"lab {lab}: fault {injected.breakage.fault} ({injected.breakage.target}), repaired with:", markup=False)
+    for line in injected.breakage.fix:
         out.print(f"  {line}", markup=False, soft_wrap=True)
-    run(breakage.fix, f"fix of {breakage.fault}")
-    still = failing(running.plan, breakage)
-    if still:
-        raise KernelError(f"lab {lab}: the fix of {breakage.fault} left {still[0].name} failing ({still[0].detail})")
-    running.state.update_settings(fault=None)
     out.print(f"next: netlab verify {lab}", markup=False)
