@@ -100,7 +100,10 @@ def test_a_learners_own_repair_counts() -> None:
     with lab_up(lab):
         assert netlab("break", lab, "ip-forward-off", "--seed", "3").code == 0
         node = recorded(lab)["target"]
-        assert netlab("check", lab).code == 1
+        still = netlab("check", lab, "--json")
+        assert still.code == 1 and still.err == "", still.err
+        report = json.loads(still.out)
+        assert report["fixed"] is False and [c["passed"] for c in report["checks"]] == [False]
         assert netlab("exec", lab, node, "--", "sysctl", "-qw", "net.ipv4.ip_forward=1").code == 0
         fixed = netlab("check", lab)
         assert fixed.code == 0 and "fixed" in fixed.out, fixed.out + fixed.err
