@@ -2,7 +2,8 @@
 
 The fault lives in lab.json (`Settings.fault`, netlab/faults/record.py) from just before it goes
 in until it is repaired or undone; its commands run through netlab/kernel/faults.py. The verbs
-call these and print (docs/faults.md).
+call these and print (docs/faults.md). They do not hold the lab's lock while a fault's commands
+run: a `netlab apply` among them takes it itself.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ def put_in(running: RunningLab, name: str | None, seed: int | None) -> Injected:
     rng = random.Random(seed)
     fault = choose(running, name, rng)
     injected = Injected(fault.render(running.plan, rng), fault.symptom, seed)
-    running.state.lock()
     running.state.update_settings(fault=injected)
     try:
         inject(running.plan, injected.breakage)
@@ -99,7 +99,6 @@ def take_out(running: RunningLab) -> tuple[Injected, list[str]]:
     from netlab.kernel.faults import run
 
     injected = recorded(running.state)
-    running.state.lock()
     refused = []
     for line in injected.breakage.undo:
         try:
@@ -120,7 +119,6 @@ def repair(running: RunningLab) -> Injected:
     from netlab.kernel.faults import run
 
     injected = recorded(running.state)
-    running.state.lock()
     run(injected.breakage.fix, f"fix of {injected.breakage.fault}")
     _cleared(running, injected, "fix", [])
     return injected
