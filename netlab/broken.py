@@ -125,9 +125,9 @@ def repair(running: RunningLab) -> Injected:
 
 
 def _cleared(running: RunningLab, injected: Injected, how: str, why: list[str]) -> None:
-    from netlab.kernel.faults import failing
+    from netlab.kernel.faults import failing_after_repair
 
-    still = failing(running.plan, injected.breakage)
+    still = failing_after_repair(running.plan, injected.breakage)
     if still:
         raise KernelError(
             f"lab {running.plan.name}: the {how} of {injected.breakage.fault} left {still[0].name} failing "

@@ -13,6 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from netlab.errors import KernelError
@@ -21,6 +22,7 @@ from netlab.plan.model import LabPlan
 from netlab.verify import Verdict, judge
 
 COMMAND_TIMEOUT_S = 60.0  # a `netlab apply` resyncs every node's rules: seconds on a big lab
+SETTLE_S = 2.0
 CONTROL = {";", "&&", "||", "|", "&"}  # a shell list or pipeline: more than the one command checked
 
 
@@ -84,6 +86,16 @@ def run(lines: tuple[str, ...], what: str) -> None:
 def failing(plan: LabPlan, breakage: Breakage) -> list[Verdict]:
     """The proof checks that fail now (none: the fault is not there, or is repaired)."""
     return [v for v in (judge(plan, check) for check in breakage.proof) if not v.passed]
+
+
+def failing_after_repair(plan: LabPlan, breakage: Breakage) -> list[Verdict]:
+    """The proof checks that fail once a fix or undo ran, given the kernel a moment to settle if
+    any does: a link just set up carries nothing until linkwatch activates it (up to a second)."""
+    still = failing(plan, breakage)
+    if still:
+        time.sleep(SETTLE_S)
+        still = failing(plan, breakage)
+    return still
 
 
 def inject(plan: LabPlan, breakage: Breakage) -> list[Verdict]:
