@@ -1,7 +1,8 @@
 """Put a fault into a running lab and take it out again: run a Breakage's commands, judge its proof.
 
 A fault's commands are shell lines rendered by its family (netlab/faults/); each must run inside
-one of the lab's namespaces (`ip netns exec NS ...`) or be a `netlab` command: a line aimed at
+one of the lab's namespaces (`ip netns exec NS ...`, or iproute2's own `ip -n NS ...`) or be a
+`netlab` command: a line aimed at
 the host's own namespace is refused before anything runs. Lines run with a shell (a family may
 hand a manifest to `netlab apply -f -` as a here-document), each bounded in time. An
 injection that fails half-way is undone at once, so a lab is never left half-broken.
@@ -31,12 +32,15 @@ def check_commands(plan: LabPlan, breakage: Breakage) -> None:
     one command (no list or pipeline), up to the here-document it may hand its standard input.
 
     Raises:
-        KernelError: a command is neither `ip netns exec <a namespace of the lab> ...` nor `netlab ...`.
+        KernelError: a command is neither `ip netns exec <a namespace of the lab> ...`, `ip -n
+            <a namespace of the lab> ...` nor `netlab ...`.
     """
     namespaces = set(plan.all_netns())
     for line in (*breakage.inject, *breakage.fix, *breakage.undo):
         words = _words(line)
-        inside = words[:3] == ["ip", "netns", "exec"] and len(words) > 4 and words[3] in namespaces
+        inside = (words[:3] == ["ip", "netns", "exec"] and len(words) > 4 and words[3] in namespaces) or (
+            words[:2] == ["ip", "-n"] and len(words) > 3 and words[2] in namespaces
+        )
         if CONTROL & set(words) or not (inside or words[:1] == ["netlab"]):
             raise KernelError(f"fault {breakage.fault}: refusing {line!r}: not in a namespace of lab {plan.name}")
 

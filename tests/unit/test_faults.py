@@ -22,7 +22,12 @@ from netlab.plan.model import LabPlan
 from netlab.state import Settings
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "faults_table.py"
-PLANS = {lab.name: make_plan(lab) for lab in list_labs()}
+PLANS = {lab.name: make_plan(lab) for lab in list_labs()}  # each bundled lab, in its default modes ...
+PLANS |= {  # ... and with its other pod network (the VXLAN faults fit no lab's default)
+    f"{name} --network {other}": make_plan(plan.lab, network=other)
+    for name, plan in list(PLANS.items())
+    for other in ["vxlan" if plan.network == "host-gw" else "host-gw"]
+}
 CASES = [(f, name) for f in sorted(catalogue()) for name, plan in PLANS.items() if catalogue()[f].fits(plan)]
 
 
