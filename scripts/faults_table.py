@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the table of faults in docs/faults.md (between its `<!-- faults -->` markers): each fault
 of the catalogue, the bundled labs it fits in their default modes, its symptom, as
-`netlab break --list` prints them. tests/unit/test_faults.py fails when the table is stale.
+`netlab break --list` prints them. tests/unit/test_fault_catalogue.py fails when the table is stale.
 
     python3 scripts/faults_table.py        # rewrite the table
 """
