@@ -18,6 +18,7 @@ import shlex
 from collections.abc import Callable
 
 from netlab.faults.catalogue import Breakage, Fault, Text, register
+from netlab.faults.shell import ping, pods_on, policy_free
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan, ServicePortPlan
 from netlab.render import ipcmd
@@ -65,24 +66,12 @@ def _sysctl(netns: str, path: str, value: str) -> str:
     return _add(netns, Sysctl(path, value))
 
 
-def _ping(name: str, source: str, target: str) -> Check:
-    return Check(name=name, source=source, kind="ping", target=target, expect={})
-
-
 def _http(name: str, source: str, url: str) -> Check:
     return Check(name=name, source=source, kind="http", target=url, expect={})
 
 
 def _hints(where: tuple[str, str], what: tuple[str, str], fix: tuple[str, str]) -> tuple[Text, Text, Text]:
     return Text(*where), Text(*what), Text(*fix)
-
-
-def _policy_free(plan: LabPlan) -> bool:
-    return not plan.lab.network_policies
-
-
-def _pods_on(plan: LabPlan, node: NodePlan) -> list[PodPlan]:
-    return [p for p in plan.pods if p.node == node.name]
 
 
 def _node_of(plan: LabPlan, pod: PodPlan) -> NodePlan:
@@ -99,9 +88,18 @@ def _node_pairs(plan: LabPlan, server: bool = False) -> list[tuple[NodePlan, Nod
     """(a, b): two nodes each with a pod (b's serving HTTP, with `server`), in plan order."""
 
     def serves(node: NodePlan) -> bool:
-        return any(_http_port(p) for p in _pods_on(plan, node)) if server else bool(_pods_on(plan, node))
+        return any(_http_port(p) for p in pods_on(plan, node)) if server else bool(pods_on(plan, node))
 
-    return [(a, b) for a in plan.nodes for b in plan.nodes if a is not b and _pods_on(plan, a) and serves(b)]
+    return [(a, b) for a in plan.nodes for b in plan.nodes if a is not b and pods_on(plan, a) and serves(b)]
+
+
+def _both_ways(pod_a: PodPlan, pod_b: PodPlan) -> tuple[Check, Check]:
+    """Pings across the nodes in each direction: a node's lost route or entry breaks both (the
+    replies take the same way back)."""
+    return (
+        ping(f"{pod_a.name} reaches {pod_b.name} across nodes", pod_a.name, pod_b.name),
+        ping(f"{pod_b.name}'s pings to {pod_a.name} are answered", pod_b.name, pod_a.name),
+    )
 
 
 def _node_op(plan: LabPlan, node: NodePlan, wanted: Callable[[Op], bool]) -> Op:
@@ -113,7 +111,7 @@ def _node_op(plan: LabPlan, node: NodePlan, wanted: Callable[[Op], bool]) -> Op:
 def _route_missing(plan: LabPlan, rng: random.Random) -> Breakage:
     a, b = rng.choice(_node_pairs(plan))
     route = _node_op(plan, a, lambda op: isinstance(op, Route) and op.dst == b.pod_cidr)
-    pod_a, pod_b = rng.choice(_pods_on(plan, a)), rng.choice(_pods_on(plan, b))
+    pod_a, pod_b = rng.choice(pods_on(plan, a)), rng.choice(pods_on(plan, b))
     fix = (_put_back(a.netns, route),)
     return Breakage(
         fault="hostgw-route-missing",
@@ -121,10 +119,7 @@ def _route_missing(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=(_delete(a.netns, route),),
         fix=fix,
         undo=fix,
-        proof=(
-            _ping(f"{pod_a.name} reaches {pod_b.name} across nodes", pod_a.name, pod_b.name),
-            _ping(f"{pod_b.name}'s pings to {pod_a.name} are answered", pod_b.name, pod_a.name),
-        ),
+        proof=_both_ways(pod_a, pod_b),
         hints=_hints(
             (
                 f"Pods on {a.name} and pods on {b.name} cannot talk; each node's own pods can. "
@@ -149,7 +144,7 @@ register(
             "Pods on one node cannot reach pods on another node; pods on the same node talk fine.",
             "某個節點上的 pod 連不到另一個節點上的 pod；同一節點上的 pod 之間正常。",
         ),
-        applies=lambda plan: _policy_free(plan) and bool(_node_pairs(plan)),
+        applies=lambda plan: policy_free(plan) and bool(_node_pairs(plan)),
         render=_route_missing,
         networks=("host-gw",),
     )
@@ -159,8 +154,8 @@ register(
 # -- vxlan-mtu -------------------------------------------------------------------------------------
 def _vxlan_mtu(plan: LabPlan, rng: random.Random) -> Breakage:
     a, b = rng.choice(_node_pairs(plan, server=True))
-    client = rng.choice(_pods_on(plan, a))
-    server = rng.choice([p for p in _pods_on(plan, b) if _http_port(p)])
+    client = rng.choice(pods_on(plan, a))
+    server = rng.choice([p for p in pods_on(plan, b) if _http_port(p)])
     port = next(op for op in underlay_spec(plan).ops if isinstance(op, Veth) and op.name == b.underlay_port)
     assert isinstance(port, Veth)
     underlay = plan.underlay_netns
@@ -219,7 +214,7 @@ register(
             "Ping and small requests between pods on two nodes work, but large downloads hang.",
             "兩個節點上的 pod 之間 ping 與小請求都正常，但大一點的下載會卡住。",
         ),
-        applies=lambda plan: _policy_free(plan) and bool(_node_pairs(plan, server=True)),
+        applies=lambda plan: policy_free(plan) and bool(_node_pairs(plan, server=True)),
         render=_vxlan_mtu,
         networks=("vxlan",),
     )
@@ -235,14 +230,12 @@ def _fdb_missing(plan: LabPlan, rng: random.Random) -> Breakage:
         what = f"forwarding entry for {b.name}'s VTEP MAC {b.vtep_mac}"
         look = f"ip netns exec {a.netns} bridge fdb show dev flannel.1"
         should = f"{b.vtep_mac} dst {b.ip.ip}"
-        should_zh = should
     else:
         entry = _node_op(plan, a, lambda op: isinstance(op, Neighbour) and op.address == b.vtep_ip)
         what = f"neighbour entry for {b.name}'s VTEP {b.vtep_ip}"
         look = f"ip -n {a.netns} neigh show dev flannel.1"
         should = f"{b.vtep_ip} lladdr {b.vtep_mac} PERMANENT"
-        should_zh = should
-    pod_a, pod_b = rng.choice(_pods_on(plan, a)), rng.choice(_pods_on(plan, b))
+    pod_a, pod_b = rng.choice(pods_on(plan, a)), rng.choice(pods_on(plan, b))
     fix = (_put_back(a.netns, entry),)
     return Breakage(
         fault="vxlan-fdb-missing",
@@ -250,10 +243,7 @@ def _fdb_missing(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=(_delete(a.netns, entry),),
         fix=fix,
         undo=fix,
-        proof=(
-            _ping(f"{pod_a.name} reaches {pod_b.name} across nodes", pod_a.name, pod_b.name),
-            _ping(f"{pod_b.name}'s pings to {pod_a.name} are answered", pod_b.name, pod_a.name),
-        ),
+        proof=_both_ways(pod_a, pod_b),
         hints=_hints(
             (
                 f"Pods on {a.name} and {b.name} cannot talk, though the route via flannel.1 is there. "
@@ -263,7 +253,7 @@ def _fdb_missing(plan: LabPlan, rng: random.Random) -> Breakage:
             ),
             (
                 f"flannel programs both statically (no ARP, no learning): `{look}` should list {should}.",
-                f"flannel 兩者都是靜態設定（不發 ARP、不學習）：`{look}` 應該列出 {should_zh}。",
+                f"flannel 兩者都是靜態設定（不發 ARP、不學習）：`{look}` 應該列出 {should}。",
             ),
             (f"Put the entry back: {fix[0]}", f"把這筆項目加回去：{fix[0]}"),
         ),
@@ -277,7 +267,7 @@ register(
             "Pods on one node cannot reach pods on another node, though every route looks right.",
             "某節點的 pod 連不到另一節點的 pod，但路由看起來都正確。",
         ),
-        applies=lambda plan: _policy_free(plan) and bool(_node_pairs(plan)),
+        applies=lambda plan: policy_free(plan) and bool(_node_pairs(plan)),
         render=_fdb_missing,
         networks=("vxlan",),
     )
@@ -288,7 +278,7 @@ register(
 def _port_dropped(plan: LabPlan, rng: random.Random) -> Breakage:
     a, b = rng.choice(_node_pairs(plan))
     rule = ["INPUT", "-p", "udp", "--dport", str(VXLAN_PORT), "-j", "DROP"]
-    pod_a, pod_b = rng.choice(_pods_on(plan, a)), rng.choice(_pods_on(plan, b))
+    pod_a, pod_b = rng.choice(pods_on(plan, a)), rng.choice(pods_on(plan, b))
     fix = (_sh(["ip", "netns", "exec", b.netns, "iptables", "-D", *rule]),)
     return Breakage(
         fault="vxlan-port-dropped",
@@ -296,7 +286,7 @@ def _port_dropped(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=(_sh(["ip", "netns", "exec", b.netns, "iptables", "-I", *rule]),),
         fix=fix,
         undo=fix,
-        proof=(_ping(f"{pod_a.name} reaches {pod_b.name} across nodes", pod_a.name, pod_b.name),),
+        proof=(ping(f"{pod_a.name} reaches {pod_b.name} across nodes", pod_a.name, pod_b.name),),
         hints=_hints(
             (
                 f"Every pod on other nodes lost {b.name}'s pods, while the nodes themselves still ping each other. "
@@ -323,7 +313,7 @@ register(
             "No pod on the other nodes can reach the pods of one node; the nodes ping each other fine.",
             "其他節點的 pod 都連不到某個節點上的 pod；節點之間彼此 ping 得通。",
         ),
-        applies=lambda plan: _policy_free(plan) and bool(_node_pairs(plan)),
+        applies=lambda plan: policy_free(plan) and bool(_node_pairs(plan)),
         render=_port_dropped,
         networks=("vxlan",),
     )
@@ -333,7 +323,7 @@ register(
 # -- rp-filter-strict ------------------------------------------------------------------------------
 def _rp_filter(plan: LabPlan, rng: random.Random) -> Breakage:
     a, b = rng.choice(_node_pairs(plan))
-    pod_a = rng.choice(_pods_on(plan, a))
+    pod_a = rng.choice(pods_on(plan, a))
     inject = tuple(_sysctl(b.netns, path, RP_FILTER_STRICT) for path in RP_FILTER_PATHS)
     fix = tuple(_sysctl(b.netns, path, "0") for path in RP_FILTER_PATHS)
     return Breakage(
@@ -342,7 +332,7 @@ def _rp_filter(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=inject,
         fix=fix,
         undo=fix,
-        proof=(_ping(f"{pod_a.name} reaches {b.name}'s own address", pod_a.name, b.name),),
+        proof=(ping(f"{pod_a.name} reaches {b.name}'s own address", pod_a.name, b.name),),
         hints=_hints(
             (
                 f"Pods on other nodes reach {b.name}'s pods but not {b.name}'s own address; tcpdump shows the "
@@ -373,7 +363,7 @@ register(
             "pod 連不到另一個節點本身的位址（例如它的 NodePort），卻連得到那個節點上的 pod。",
         ),
         # Without an outside world no masquerade hides a pod's address on its way to another node.
-        applies=lambda plan: _policy_free(plan) and not plan.internet_hosts and bool(_node_pairs(plan)),
+        applies=lambda plan: policy_free(plan) and not plan.internet_hosts and bool(_node_pairs(plan)),
         render=_rp_filter,
         networks=("vxlan",),
     )
@@ -456,7 +446,7 @@ register(
             "A Service works from pods on other nodes but not from a pod on the same node as its backends.",
             "Service 從其他節點的 pod 連得上，但從和後端在同一節點的 pod 連不上。",
         ),
-        applies=lambda plan: _policy_free(plan) and bool(_same_node_clients(plan)),
+        applies=lambda plan: policy_free(plan) and bool(_same_node_clients(plan)),
         render=_bridge_nf_off,
     )
 )
@@ -508,7 +498,7 @@ register(
             "A pod cannot reach its own Service; every other pod can.",
             "某個 pod 連不到它自己所屬的 Service；其他 pod 都可以。",
         ),
-        applies=lambda plan: _policy_free(plan) and bool(_sole_backends(plan)),
+        applies=lambda plan: policy_free(plan) and bool(_sole_backends(plan)),
         render=_hairpin_off,
     )
 )

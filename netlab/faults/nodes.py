@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from netlab.faults.catalogue import Breakage, Fault, Text, register
+from netlab.faults.shell import ping, policy_free
 from netlab.model.lab import Check
 from netlab.plan.model import LabPlan, PodPlan, ServicePlan
 
@@ -22,16 +23,8 @@ def own_pods(plan: LabPlan) -> list[PodPlan]:
     return [p for p in plan.pods if p.namespace not in SYSTEM_NAMESPACES]
 
 
-def _quiet(plan: LabPlan) -> bool:
-    return not plan.lab.network_policies
-
-
 def _in(netns: str, command: str) -> str:
     return f"ip netns exec {netns} {command}"
-
-
-def _ping(name: str, source: str, target: str) -> Check:
-    return Check(name=name, source=source, kind="ping", target=target, expect={"reachable": True})
 
 
 # -- ip-forward-off ----------------------------------------------------------------------------
@@ -56,7 +49,7 @@ def _ip_forward_off(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=(_in(node.netns, "sysctl -qw net.ipv4.ip_forward=0"),),
         fix=(on,),
         undo=(on,),
-        proof=(_ping(f"{caller.name} reaches {callee.name} across nodes", caller.name, callee.name),),
+        proof=(ping(f"{caller.name} reaches {callee.name} across nodes", caller.name, callee.name),),
         hints=(
             Text(
                 f"Pods on the same node still reach each other; what does a packet from {caller.name} "
@@ -85,7 +78,7 @@ register(
             "Pods on one node cannot be reached from pods on other nodes; pods on the same node are fine.",
             "某個節點上的 Pod 從其他節點的 Pod 連不到；同一節點上的 Pod 之間則正常。",
         ),
-        applies=lambda plan: _quiet(plan) and bool(_cross_node_pairs(plan)),
+        applies=lambda plan: policy_free(plan) and bool(_cross_node_pairs(plan)),
         render=_ip_forward_off,
     )
 )
@@ -104,7 +97,7 @@ def _veth_down(plan: LabPlan, rng: random.Random) -> Breakage:
         inject=(_in(node.netns, f"ip link set {pod.host_veth} down"),),
         fix=(up,),
         undo=(up,),
-        proof=(_ping(f"{pod.name} reaches its gateway", pod.name, str(pod.gateway)),),
+        proof=(ping(f"{pod.name} reaches its gateway", pod.name, str(pod.gateway)),),
         hints=(
             Text(
                 f"{pod.name} cannot even reach its own default gateway (cni0 on {node.name}): the "
@@ -132,7 +125,7 @@ register(
             "One pod reaches nothing at all, not even its own node; every other pod is fine.",
             "有一個 Pod 什麼都連不到，連自己的節點都不行；其他 Pod 都正常。",
         ),
-        applies=lambda plan: _quiet(plan) and bool(own_pods(plan)),
+        applies=lambda plan: policy_free(plan) and bool(own_pods(plan)),
         render=_veth_down,
     )
 )
@@ -211,7 +204,7 @@ register(
             "A Service answers some pods but not another one, which gets no answer at all.",
             "某個 Service 會回應一些 Pod，對另一個 Pod 卻完全沒有回應。",
         ),
-        applies=lambda plan: _quiet(plan) and bool(own_pods(plan)) and bool(_http_services(plan)),
+        applies=lambda plan: policy_free(plan) and bool(own_pods(plan)) and bool(_http_services(plan)),
         render=_forward_drop,
     )
 )

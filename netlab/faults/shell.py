@@ -1,5 +1,6 @@
 """The commands faults are made of, as text (pure): a command inside a lab namespace, a manifest
-applied to the running lab through its own CLI, and which of a lab's checks aim at a Service.
+applied to the running lab through its own CLI, and which of a lab's checks aim at a Service; and
+what every family asks of a plan (a node's pods, whether policies could spoil a proof, a ping).
 
 Every command a fault runs is one of these shapes, so none can touch the host's own namespace.
 """
@@ -14,9 +15,23 @@ import yaml
 from netlab.model import clusterdns
 from netlab.model.gateway import data_plane_name
 from netlab.model.lab import Check, Service
-from netlab.plan.model import LabPlan, ServicePlan
+from netlab.plan.model import LabPlan, NodePlan, PodPlan, ServicePlan
 
 EOF_MARK = "NETLAB_FAULT_EOF"
+
+
+def policy_free(plan: LabPlan) -> bool:
+    """A lab without NetworkPolicies: where one exists, a policy could deny a proof's own traffic."""
+    return not plan.lab.network_policies
+
+
+def pods_on(plan: LabPlan, node: NodePlan) -> list[PodPlan]:
+    return [p for p in plan.pods if p.node == node.name]
+
+
+def ping(name: str, source: str, target: str) -> Check:
+    """A proof that `source` pings `target` (a ping check expects it reachable)."""
+    return Check(name=name, source=source, kind="ping", target=target, expect={"reachable": True})
 
 
 def in_netns(netns: str, *argv: str) -> str:
